@@ -1,0 +1,32 @@
+# Two set-up commands: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+export PYTHONWARNINGS ?= ignore
+
+# Demo credentials for `make run` only (production sets its own; see README).
+ADMIN_USERNAME ?= admin
+ADMIN_PASSWORD ?= GridDemo2026
+export ADMIN_USERNAME ADMIN_PASSWORD
+
+.PHONY: run test bench venv clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: venv
+	$(PY) -m common.launcher
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,147 @@
+"""SQLAlchemy 2 as a nameko dependency: one database per service, migrations applied
+on start, one session per transaction.
+
+Green under eventlet: ``nameko run`` (and the test conftest) call
+``eventlet.monkey_patch()``, which installs psycopg2's wait callback so queries
+overlap instead of blocking the process. SQLite through the standard library is
+blocking, so for SQLite a service uses a single pooled connection: greenthreads
+queue for it (a green wait) instead of spinning in SQLite's busy handler, which
+would block the whole process while another greenthread holds the write lock.
+"""
+import datetime as dt
+import logging
+from contextlib import contextmanager
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import DateTime, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from common import config as cfg
+from common.migrations import upgrade
+
+log = logging.getLogger(__name__)
+
+
+def utcnow():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware datetimes stored as UTC on every backend (SQLite keeps none)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware datetime")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+def dialect_insert(session):
+    """``insert`` of the session's dialect, which offers ``on_conflict_do_*`` (an
+    upsert in one statement on both PostgreSQL and SQLite)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def make_engine(url):
+    if url.startswith("sqlite"):
+        engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=30)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10)
+
+
+class DatabaseHandle:
+    """What a worker gets: transactions and reads on its service's database."""
+
+    def __init__(self, engine, session_factory):
+        self.engine = engine
+        self._session_factory = session_factory
+
+    @contextmanager
+    def transaction(self):
+        """A session committed on success and rolled back on any error."""
+        session = self._session_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self):
+        session = self._session_factory()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def ping(self):
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+
+class Database(DependencyProvider):
+    """``db = Database(migrations_dir, bootstrap=fn)``.
+
+    ``bootstrap(handle, config)`` runs once after migrations, before any entrypoint
+    starts: the place for first-run data such as the first admin account.
+    """
+
+    def __init__(self, migrations_dir, bootstrap=None):
+        self.migrations_dir = migrations_dir
+        self.bootstrap = bootstrap
+        self.handle = None
+
+    def setup(self):
+        url = cfg.database_url(self.container.service_name, self.container.config)
+        engine = make_engine(url)
+        upgrade(engine, self.migrations_dir, lock_name=self.container.service_name)
+        self.handle = DatabaseHandle(engine, sessionmaker(bind=engine, expire_on_commit=False))
+        if self.bootstrap is not None:
+            self.bootstrap(self.handle, self.container.config)
+        log.info("%s database ready (%s)", self.container.service_name, engine.url.render_as_string())
+
+    def stop(self):
+        if self.handle is not None:
+            self.handle.engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.handle
+
+
+def find_dependency(container, kind):
+    """The container's dependency provider of a given class (providers that work
+    together, like the outbox relay and the database, find each other this way)."""
+    for extension in container.dependencies:
+        if isinstance(extension, kind):
+            return extension
+    raise LookupError(f"{container.service_name} has no {kind.__name__} dependency")

@@ -1,0 +1,129 @@
+"""Typed errors with a stable code, and the one table that maps them to HTTP.
+
+Services declare their own subclasses (``class TicketNotFound(NotFound)`` with
+``code = "TICKET_NOT_FOUND"``). A caller in another process cannot import those
+classes, so on the wire every error travels as its nearest base class from this
+module (see :func:`to_wire`); the code, message and details survive unchanged.
+"""
+import json
+
+from nameko.exceptions import deserialize_to_instance
+
+
+class AppError(Exception):
+    """Base of every expected error. ``code`` is stable and machine-readable;
+    ``message`` is for humans; ``details`` names fields, limits, allowed values."""
+
+    code = "INTERNAL_ERROR"
+
+    def __init__(self, message="", code=None, details=None):
+        if isinstance(details, str):  # off the wire (see to_wire)
+            details = json.loads(details)
+        super().__init__(message, code or self.code, details or {})
+        self.message = message
+        self.code = code or self.code
+        self.details = details or {}
+
+    def __str__(self):
+        return f"{self.code}: {self.message}"
+
+    def to_dict(self):
+        return {"error": self.code, "message": self.message, "details": self.details}
+
+
+@deserialize_to_instance
+class InvalidInput(AppError):
+    code = "INVALID_INPUT"
+
+
+@deserialize_to_instance
+class Unauthenticated(AppError):
+    code = "UNAUTHENTICATED"
+
+
+@deserialize_to_instance
+class Forbidden(AppError):
+    code = "FORBIDDEN"
+
+
+@deserialize_to_instance
+class NotFound(AppError):
+    code = "NOT_FOUND"
+
+
+@deserialize_to_instance
+class Conflict(AppError):
+    code = "CONFLICT"
+
+
+@deserialize_to_instance
+class Locked(AppError):
+    code = "LOCKED"
+
+
+@deserialize_to_instance
+class Unavailable(AppError):
+    code = "SERVICE_UNAVAILABLE"
+
+
+# The one table: error kind -> HTTP status. Anything else is a 500.
+HTTP_STATUS = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Locked: 423,
+    Unavailable: 503,
+}
+
+WIRE_TYPES = tuple(HTTP_STATUS)
+
+
+def http_status(exc):
+    for kind, status in HTTP_STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return 500
+
+
+def to_wire(exc):
+    """Re-type a service-specific error as its base kind so that any caller can
+    rebuild it (nameko deserialises only classes it has imported). Details travel
+    as JSON text because nameko turns every non-string scalar into a string."""
+    if not isinstance(exc, AppError):
+        return exc
+    for kind in WIRE_TYPES:
+        if isinstance(exc, kind):
+            wire = kind(exc.message, exc.code)
+            wire.args = (exc.message, exc.code, json.dumps(exc.details, ensure_ascii=False, default=str))
+            return wire
+    return exc
+
+
+def internal_error_body():
+    return {"error": "INTERNAL_ERROR", "message": "An unexpected error occurred.", "details": {}}
+
+
+def validation_error(messages, what="request body"):
+    """InvalidInput from marshmallow's ``ValidationError.messages``, naming every field."""
+    fields = ", ".join(_flatten(messages))
+    return InvalidInput(
+        f"Invalid {what}: {fields}",
+        code="VALIDATION_FAILED",
+        details={"fields": messages},
+    )
+
+
+def _flatten(messages, prefix=""):
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from _flatten(value, f"{prefix}{key}." if prefix or key != "_schema" else "")
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        name = prefix.rstrip(".") or "body"
+        yield f"{name}: {' '.join(messages)}"
+    elif isinstance(messages, list):
+        for index, item in enumerate(messages):
+            yield from _flatten(item, f"{prefix}{index}.")
+    else:
+        yield f"{prefix.rstrip('.') or 'body'}: {messages}"

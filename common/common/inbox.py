@@ -1,0 +1,86 @@
+"""Idempotent consumers: an event id is applied once per consumer, however often
+the broker delivers it (redelivery after a crash, a relay that published twice).
+
+The claim (a row in ``processed_events``) and the change it guards commit in one
+transaction, so "applied" and "recorded as applied" cannot part ways. Two
+deliveries racing on two replicas collide on the primary key; the loser's
+transaction rolls back and its redelivery is then seen as a duplicate.
+"""
+import functools
+import logging
+
+import eventlet
+from nameko.events import event_handler
+from sqlalchemy import MetaData, insert, select
+
+from common.db import utcnow
+from common.errors import InvalidInput
+from common.events import parse_envelope
+from common.tables import add_plumbing_tables
+
+log = logging.getLogger(__name__)
+
+_, processed_events = add_plumbing_tables(MetaData())
+
+APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
+
+
+def claim_event(session, envelope, consumer):
+    """True if this consumer has not applied the event yet (and now owns it)."""
+    seen = session.execute(
+        select(processed_events.c.event_id).where(
+            processed_events.c.event_id == envelope["event_id"],
+            processed_events.c.consumer == consumer,
+        )
+    ).first()
+    if seen is not None:
+        return False
+    session.execute(insert(processed_events).values(
+        event_id=envelope["event_id"], consumer=consumer,
+        event_type=envelope["event_type"], source=envelope["source"],
+        processed_at=utcnow(),
+    ))
+    return True
+
+
+def consume_once(db, body, consumer, apply):
+    """Parse ``body`` as an envelope and run ``apply(session, envelope)`` at most
+    once for this consumer. Returns APPLIED, DUPLICATE or REJECTED."""
+    try:
+        envelope = parse_envelope(body)
+    except InvalidInput as exc:
+        log.error("%s: dropping malformed event: %s", consumer, exc.message)
+        return REJECTED
+    with db.transaction() as session:
+        if not claim_event(session, envelope, consumer):
+            return DUPLICATE
+        apply(session, envelope)
+    return APPLIED
+
+
+def idempotent_handler(source_service, event_type, retry_delay=1.0):
+    """``@idempotent_handler("tickets", "ticket_reported")`` on a method
+    ``(self, session, envelope)`` of a service that has ``db`` and ``metrics``.
+
+    Delivery is reliable (a durable queue per handler) and a failure requeues the
+    event after ``retry_delay`` seconds instead of dropping it.
+    """
+
+    def decorator(apply):
+        @functools.wraps(apply)
+        def handler(self, body):
+            consumer = f"{type(self).name}.{apply.__name__}"
+            try:
+                outcome = consume_once(self.db, body, consumer, functools.partial(apply, self))
+            except Exception:
+                log.exception("%s failed; the event will be redelivered", consumer)
+                eventlet.sleep(retry_delay)  # no hot loop on a persistent failure
+                raise
+            self.metrics.events_consumed.labels(event_type, outcome).inc()
+            return outcome
+
+        return event_handler(
+            source_service, event_type, reliable_delivery=True, requeue_on_error=True,
+        )(handler)
+
+    return decorator

@@ -1,0 +1,216 @@
+"""Start the platform: each component as its own ``nameko run`` process.
+
+Used by ``make run`` (with demo data, until Ctrl-C) and by the integration tests
+(which start, stop and SIGKILL single components).
+"""
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from kombu import Connection
+
+from common import config as cfg
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG_DIR = ROOT / "deploy" / "config"
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    service: str  # module:Class for nameko run
+
+
+# Start order: event consumers before producers, the gateway last.
+COMPONENTS = (
+    Component("people", "people.service:PeopleService"),
+    Component("grid", "grid.service:GridService"),
+    Component("scoring", "scoring.service:ScoringService"),
+    Component("tickets", "tickets.service:TicketsService"),
+    Component("gateway", "gateway.service:GatewayService"),
+)
+BY_NAME = {component.name: component for component in COMPONENTS}
+
+
+class ServiceProcess:
+    def __init__(self, component, env, log_path=None):
+        self.component = component
+        self.env = env
+        self.log_path = log_path
+        self.process = None
+
+    @property
+    def port(self):
+        return cfg.http_port(self.component.name, self.env)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        output = open(self.log_path, "ab") if self.log_path else None
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run",
+             "--config", str(CONFIG_DIR / f"{self.component.name}.yaml"), self.component.service],
+            env=self.env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,  # Ctrl-C reaches the launcher, which stops children in order
+        )
+        if output:
+            output.close()
+        return self
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def healthy(self):
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def wait_healthy(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"{self.component.name} exited with code {self.process.returncode}"
+                                   + (f"; see {self.log_path}" if self.log_path else ""))
+            if self.healthy():
+                return self
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.component.name} not healthy after {timeout}s")
+
+    def stop(self, timeout=15):
+        if not self.alive():
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self):
+        if self.alive():
+            self.process.kill()
+            self.process.wait(10)
+
+
+def broker_answers(amqp_uri, timeout=3):
+    try:
+        with Connection(amqp_uri, connect_timeout=timeout) as connection:
+            connection.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False
+
+
+def ensure_broker(amqp_uri, wait_seconds=60):
+    """The broker at ``amqp_uri``, or a locally installed RabbitMQ started for it."""
+    if broker_answers(amqp_uri):
+        return
+    server = shutil.which("rabbitmq-server") or next(
+        (p for p in ("/usr/sbin/rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server") if Path(p).exists()), None)
+    if server is None:
+        sys.exit(
+            f"No RabbitMQ answers at {cfg.amqp_uri()} and none is installed here.\n"
+            "Get one with 'sudo apt-get install rabbitmq-server' (then run make run again),\n"
+            "or 'docker run -d -p 5672:5672 -p 15672:15672 rabbitmq:3-management',\n"
+            "or point AMQP_URI at a running broker.")
+    print(f"No broker at AMQP_URI; starting the local RabbitMQ ({server} -detached) ...", flush=True)
+    subprocess.run([server, "-detached"], check=False)
+    deadline = time.monotonic() + wait_seconds
+    while time.monotonic() < deadline:
+        if broker_answers(amqp_uri):
+            return
+        time.sleep(1)
+    sys.exit(f"RabbitMQ was started but did not answer at AMQP_URI within {wait_seconds}s.")
+
+
+def start_all(env, log_dir=None, timeout=90):
+    processes = {}
+    try:
+        for component in COMPONENTS:
+            log_path = Path(log_dir) / f"{component.name}.log" if log_dir else None
+            processes[component.name] = ServiceProcess(component, env, log_path).start()
+        for process in processes.values():
+            process.wait_healthy(timeout)
+    except BaseException:
+        stop_all(processes)
+        raise
+    return processes
+
+
+def stop_all(processes):
+    for process in reversed(list(processes.values())):
+        process.stop()
+
+
+DEMO_LOADERS = ("grid.demo", "people.demo")
+
+
+def load_demo_data():
+    """Run each service's own demo loader (the same commands a user can run)."""
+    for module in DEMO_LOADERS:
+        subprocess.run([sys.executable, "-m", module], cwd=ROOT, check=True)
+
+
+def print_banner(processes):
+    gateway = processes["gateway"].url
+    admin = cfg.env("ADMIN_USERNAME", "admin")
+    print("\n网格化社会治理平台 / grid governance platform is running:\n")
+    for name, process in processes.items():
+        print(f"  {name:<8} {process.url}   ({process.url}/healthz, {process.url}/metrics)")
+    print(f"\n  Sign in: {admin} / {cfg.env('ADMIN_PASSWORD')}")
+    print("  Demo accounts (same password): zhihui_zhongxin, jinchang_leader, caixiang_wg01")
+    print(f"""
+  Try:
+    TOKEN=$(curl -s -X POST {gateway}/api/v1/auth/login -H 'Content-Type: application/json' \\
+      -d '{{"username":"{admin}","password":"{cfg.env('ADMIN_PASSWORD')}"}}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
+    curl -s {gateway}/api/v1/me -H "Authorization: Bearer $TOKEN"
+
+  Data in {cfg.data_dir()}. Press Ctrl-C to stop everything.
+""", flush=True)
+
+
+def run(argv=None):
+    parser = argparse.ArgumentParser(description="Run all five components with demo data.")
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo district and accounts")
+    args = parser.parse_args(argv)
+
+    ensure_broker(cfg.amqp_uri())
+    if not cfg.env("JWT_SECRET"):
+        os.environ["JWT_SECRET"] = os.urandom(32).hex()  # shared by this run's gateway only
+    if not args.no_demo:
+        load_demo_data()
+
+    stopping = []
+
+    def request_stop(signum, _frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    processes = start_all(dict(os.environ))
+    print_banner(processes)
+    try:
+        while not stopping:
+            dead = [name for name, p in processes.items() if not p.alive()]
+            if dead:
+                print(f"\n{', '.join(dead)} stopped unexpectedly; stopping the rest.", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        print("\nStopping ...", flush=True)
+        return 0
+    finally:
+        stop_all(processes)
+        print("All components stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(run())

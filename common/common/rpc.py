@@ -1,0 +1,89 @@
+"""RPC conventions: an ``@rpc`` that sends typed errors any caller can rebuild, and
+a bounded RPC proxy that answers :class:`Unavailable` instead of waiting for ever.
+
+nameko 2.x's in-service ``RpcProxy`` has no timeout: a call to a stopped service
+waits on its durable queue indefinitely. Here each request also carries a message
+TTL equal to the timeout, so a request nobody answered in time is dropped by the
+broker instead of being executed later, after its caller has given up.
+"""
+import logging
+
+import eventlet
+from kombu.exceptions import OperationalError
+from nameko.exceptions import UnknownService
+from nameko.rpc import Rpc as NamekoRpc, RpcProxy, ServiceProxy
+
+from common import config as cfg
+from common.errors import AppError, Unavailable, to_wire
+
+log = logging.getLogger(__name__)
+
+
+class Rpc(NamekoRpc):
+    def __init__(self, expected_exceptions=AppError, **kwargs):
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        if exc_info is not None and isinstance(exc_info[1], AppError):
+            wire = to_wire(exc_info[1])
+            exc_info = (type(wire), wire, exc_info[2])
+        return super().handle_result(message, worker_ctx, result, exc_info)
+
+
+rpc = Rpc.decorator
+
+
+class ServiceRpc(RpcProxy):
+    """``ServiceRpc("grid")`` gives ``self.grid.get_grid(code)`` with a bound."""
+
+    def get_dependency(self, worker_ctx):
+        timeout = cfg.rpc_timeout(self.container.config)
+        proxy = ServiceProxy(
+            worker_ctx, self.target_service, self.rpc_reply_listener,
+            expiration=timeout, **self.options,
+        )
+        return BoundedServiceProxy(proxy, self.target_service, timeout)
+
+
+class BoundedServiceProxy:
+    def __init__(self, proxy, service_name, timeout):
+        self._proxy = proxy
+        self._service_name = service_name
+        self._timeout = timeout
+
+    def __getattr__(self, method_name):
+        def call(*args, **kwargs):
+            return call_with_timeout(
+                getattr(self._proxy, method_name), self._service_name, self._timeout,
+                *args, **kwargs,
+            )
+        call.__name__ = method_name
+        return call
+
+
+def call_with_timeout(method_proxy, service_name, timeout, *args, **kwargs):
+    try:
+        with eventlet.Timeout(timeout) as bound:
+            reply = method_proxy.call_async(*args, **kwargs)
+            return reply.result()
+    except eventlet.Timeout as exc:
+        if exc is not bound:
+            raise
+        log.warning("rpc %s.%s: no answer within %.1fs", service_name, method_proxy.method_name, timeout)
+        raise _unavailable(service_name, f"did not answer within {timeout:g} s")
+    except UnknownService:
+        raise _unavailable(service_name, "is not running")
+    except (OperationalError, ConnectionError, OSError) as exc:
+        log.warning("rpc %s: broker error %s", service_name, exc)
+        raise Unavailable(
+            "The message broker cannot be reached.",
+            code="BROKER_UNAVAILABLE", details={"service": service_name},
+        )
+
+
+def _unavailable(service_name, reason):
+    return Unavailable(
+        f"The {service_name} service {reason}; please retry shortly.",
+        code="SERVICE_UNAVAILABLE",
+        details={"service": service_name},
+    )

@@ -1,0 +1,15 @@
+"""Schemas at every boundary: marshmallow loads that fail as a 400 naming fields."""
+from marshmallow import ValidationError
+
+from common.errors import InvalidInput, validation_error
+
+
+def load(schema, data, what="request body"):
+    """``schema.load(data)`` with marshmallow's errors turned into a 400 naming fields."""
+    if not isinstance(data, dict) and not getattr(schema, "many", False):
+        raise InvalidInput(f"The {what} must be a JSON object.", code="VALIDATION_FAILED",
+                           details={"fields": {"_schema": ["must be an object"]}})
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise validation_error(exc.messages, what) from None

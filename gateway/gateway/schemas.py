@@ -1,0 +1,31 @@
+"""What the gateway accepts from clients. Services validate again at their own
+boundary; checking here gives the client every field error in one answer."""
+from marshmallow import Schema, fields, validate
+
+GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code (6-24 digits)")
+
+
+class LoginSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class NewTicketRequest(Schema):
+    grid_code = fields.String(required=True, validate=GRID_CODE)
+    description = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    source = fields.String(load_default=None)
+
+
+class GridQuery(Schema):
+    parent = fields.String(load_default=None, validate=GRID_CODE)
+    level = fields.String(load_default=None)
+    kind = fields.String(load_default=None)
+
+
+class SubtreeQuery(Schema):
+    root = fields.String(load_default=None, validate=GRID_CODE)
+
+
+class TicketListQuery(Schema):
+    root = fields.String(load_default=None, validate=GRID_CODE)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

@@ -1,0 +1,122 @@
+"""HTTP routes. Each is thin: authenticate, validate, call a service, answer."""
+import functools
+import logging
+
+from nameko.extensions import DependencyProvider
+
+from common import config as cfg
+from common.http import http, read_json
+from common.ops import OpsEndpoints
+from common.roles import ROLES
+from common.rpc import ServiceRpc
+from common.validation import load
+from gateway.auth import TokenIssuer
+from gateway.schemas import GridQuery, LoginSchema, NewTicketRequest, SubtreeQuery, TicketListQuery
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+SUPERVISORS = ("admin", "district_officer", "town_leader", "community_officer", "grid_chief")
+
+
+class Tokens(DependencyProvider):
+    def setup(self):
+        config = self.container.config
+        if not cfg.env("JWT_SECRET", None, config):
+            log.warning("JWT_SECRET is not set: tokens are signed with a random key and die with this process")
+        self.issuer = TokenIssuer(
+            cfg.secret("JWT_SECRET", config), cfg.env_int("TOKEN_TTL_SECONDS", 3600, config))
+
+    def get_dependency(self, worker_ctx):
+        return self.issuer
+
+
+def signed_in(fn):
+    """Pass the caller's Principal to the route, or answer 401."""
+    @functools.wraps(fn)
+    def route(self, request, **path):
+        principal = self.tokens.principal_from_header(request.headers.get("Authorization"))
+        return fn(self, request, principal, **path)
+    del route.__wrapped__  # nameko checks the route's own signature
+    return route
+
+
+def query(schema, request):
+    return load(schema, request.args.to_dict(), "query parameters")
+
+
+class GatewayService(OpsEndpoints):
+    name = "gateway"
+
+    tokens = Tokens()
+    people = ServiceRpc("people")
+    grid = ServiceRpc("grid")
+    tickets = ServiceRpc("tickets")
+    scoring = ServiceRpc("scoring")
+
+    @http("POST", f"{API}/auth/login")
+    def login(self, request):
+        credentials = load(LoginSchema(), read_json(request))
+        account = self.people.authenticate(credentials["username"], credentials["password"])
+        return self.tokens.issue(account)
+
+    @http("GET", f"{API}/me")
+    @signed_in
+    def me(self, request, principal):
+        account = self.people.get_account(principal.account_id)
+        account["role_labels"] = {role: ROLES[role][0] for role in account["roles"] if role in ROLES}
+        return account
+
+    @http("GET", f"{API}/accounts")
+    @signed_in
+    def list_accounts(self, request, principal):
+        principal.require_role(["admin"])
+        return {"items": self.people.list_accounts()}
+
+    @http("POST", f"{API}/accounts")
+    @signed_in
+    def create_account(self, request, principal):
+        principal.require_role(["admin"])
+        return 201, self.people.create_account(read_json(request))
+
+    @http("GET", f"{API}/grids")
+    @signed_in
+    def list_grids(self, request, principal):
+        params = query(GridQuery(), request)
+        return {"items": self.grid.list_grids(params["parent"], params["level"], params["kind"])}
+
+    @http("GET", f"{API}/grids/<string:code>")
+    @signed_in
+    def get_grid(self, request, principal, code):
+        return self.grid.get_grid(code)
+
+    @http("POST", f"{API}/tickets")
+    @signed_in
+    def report_ticket(self, request, principal):
+        body = load(NewTicketRequest(), read_json(request))
+        principal.require_scope(body["grid_code"])
+        body["reporter_account_id"] = principal.account_id
+        if body["source"] is None:
+            del body["source"]
+        return 201, self.tickets.report_ticket(body)
+
+    @http("GET", f"{API}/tickets")
+    @signed_in
+    def list_tickets(self, request, principal):
+        params = query(TicketListQuery(), request)
+        root = principal.effective_root(params["root"])
+        return {"items": self.tickets.list_tickets(root, params["limit"])}
+
+    @http("GET", f"{API}/tickets/<string:ticket_id>")
+    @signed_in
+    def get_ticket(self, request, principal, ticket_id):
+        ticket = self.tickets.get_ticket(ticket_id)
+        principal.require_scope(ticket["grid_code"])
+        return ticket
+
+    @http("GET", f"{API}/scoring/tickets-reported")
+    @signed_in
+    def tickets_reported(self, request, principal):
+        principal.require_role(SUPERVISORS)
+        root = principal.effective_root(query(SubtreeQuery(), request)["root"])
+        return self.scoring.tickets_reported(root)

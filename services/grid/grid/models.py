@@ -1,0 +1,33 @@
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from common.db import UtcDateTime, utcnow
+from common.tables import add_plumbing_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+add_plumbing_tables(Base.metadata)
+
+
+class Grid(Base):
+    __tablename__ = "grids"
+
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(30))
+    depth: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), default="basic")
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("grids.code"), index=True)
+    households: Mapped[int | None] = mapped_column(Integer)
+    population: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    valid_from = mapped_column(UtcDateTime, default=utcnow)
+    valid_to = mapped_column(UtcDateTime, nullable=True)
+    created_at = mapped_column(UtcDateTime, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,151 @@
+"""Accounts and sign-in rules, free of nameko.
+
+Passwords are hashed with argon2id. After ``max_failures`` wrong passwords in a
+row an account is locked for ``lock_minutes``; a locked account is refused before
+its password is even checked, so guessing cannot continue during the lock. An
+unknown username costs the same hashing work as a known one.
+"""
+import datetime as dt
+import logging
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from common import config as cfg
+from people.exceptions import (
+    AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, UsernameTaken, WeakPassword,
+)
+from people.models import Account
+
+log = logging.getLogger(__name__)
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lock_minutes: int = 15
+
+    @classmethod
+    def from_config(cls, config=None):
+        return cls(
+            max_failures=cfg.env_int("LOGIN_MAX_FAILURES", 5, config),
+            lock_minutes=cfg.env_int("LOGIN_LOCK_MINUTES", 15, config),
+        )
+
+
+def check_password_strength(password, min_length=10):
+    problems = []
+    if len(password) < min_length:
+        problems.append(f"at least {min_length} characters")
+    if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
+        problems.append("both letters and digits")
+    if problems:
+        raise WeakPassword(f"The password needs {' and '.join(problems)}.", details={"field": "password"})
+
+
+def hash_password(password):
+    return _hasher.hash(password)
+
+
+def _verify(password_hash, password):
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def find_by_username(session, username):
+    return session.scalars(select(Account).where(Account.username == username.strip().lower())).first()
+
+
+def authenticate(session, username, password, now, policy):
+    """Returns ``(account, error)``: the caller commits the bookkeeping (failure
+    count, lock) before raising ``error``, so a failed attempt is never lost."""
+    account = find_by_username(session, username)
+    if account is None:
+        _verify(_DUMMY_HASH, password)
+        return None, InvalidCredentials("Wrong username or password.")
+    if account.locked_until is not None and account.locked_until > now:
+        return account, _locked(account)
+    if not _verify(account.password_hash, password):
+        account.failed_logins += 1
+        if account.failed_logins >= policy.max_failures:
+            account.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
+            account.failed_logins = 0
+            log.warning("account %s locked after %d failed sign-ins", account.username, policy.max_failures)
+            return account, _locked(account)
+        return account, InvalidCredentials(
+            "Wrong username or password.",
+            details={"attempts_left": policy.max_failures - account.failed_logins})
+    if account.disabled:
+        return account, AccountDisabled("This account is disabled; ask an administrator.")
+    account.failed_logins = 0
+    account.locked_until = None
+    account.last_login_at = now
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+    return account, None
+
+
+def _locked(account):
+    return AccountLocked(
+        "Too many wrong passwords; this account is locked for a while.",
+        details={"locked_until": account.locked_until.isoformat()})
+
+
+def create_account(session, data, min_password_length=10):
+    username = data["username"].strip().lower()
+    check_password_strength(data["password"], min_password_length)
+    if find_by_username(session, username) is not None:
+        raise UsernameTaken(f"The username {username} is taken.", details={"field": "username"})
+    account = Account(
+        username=username, display_name=data["display_name"],
+        password_hash=hash_password(data["password"]), roles=sorted(set(data["roles"])),
+        grid_scope=data.get("grid_scope"), disabled=data.get("disabled", False),
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def get_account(session, account_id):
+    account = session.get(Account, account_id)
+    if account is None:
+        raise AccountNotFound(f"No account has the id {account_id}.", details={"account_id": account_id})
+    return account
+
+
+def list_accounts(session):
+    return session.scalars(select(Account).order_by(Account.username)).all()
+
+
+def ensure_admin(db, config=None):
+    """Create the first administrator on start if there is none with that name.
+
+    In production ``ADMIN_PASSWORD`` must be given and strong; in development a
+    random one is generated and logged when it is missing.
+    """
+    username = cfg.env("ADMIN_USERNAME", "admin", config)
+    with db.transaction() as session:
+        if find_by_username(session, username) is not None:
+            return None
+        if session.scalar(select(func.count()).select_from(Account)) and not cfg.env("ADMIN_PASSWORD", None, config):
+            return None  # accounts exist and no bootstrap was asked for
+        password = cfg.env("ADMIN_PASSWORD", None, config)
+        if password is None:
+            if cfg.is_production(config):
+                raise RuntimeError("ADMIN_PASSWORD must be set to create the first admin when APP_ENV=production")
+            password = secrets.token_urlsafe(12) + "7a"
+            log.warning("no ADMIN_PASSWORD set: created %s with password %s", username, password)
+        create_account(session, {
+            "username": username, "display_name": "系统管理员", "password": password,
+            "roles": ["admin"], "grid_scope": None,
+        }, min_password_length=12 if cfg.is_production(config) else 8)
+        log.info("created first admin account %s", username)
+        return username

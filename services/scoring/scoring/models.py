@@ -1,0 +1,25 @@
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from common.db import UtcDateTime
+from common.tables import add_plumbing_tables
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+add_plumbing_tables(Base.metadata)
+
+
+class ReportedTicket(Base):
+    """Read-copy of each reported ticket, fed by ``ticket_reported`` events: the
+    raw material of the reporting indicators."""
+
+    __tablename__ = "reported_tickets"
+
+    ticket_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    source: Mapped[str] = mapped_column(String(30))
+    reported_at = mapped_column(UtcDateTime)
+    received_at = mapped_column(UtcDateTime)
