@@ -1,0 +1,79 @@
+"""Root fixtures. nameko's pytest plugin no longer monkey-patches, and psycopg2
+is only green once patched: so this comes first."""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # noqa: E402
+
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+
+import infra as infrastructure  # noqa: E402
+from stack import Stack, stack_env  # noqa: E402
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/integration/" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def infra():
+    found = infrastructure.discover()
+    yield found
+    for container in found.containers:
+        container.stop()
+
+
+@pytest.fixture(scope="session")
+def broker(infra):
+    if infra.skip_reason:
+        pytest.skip(infra.skip_reason)
+    return infra
+
+
+@pytest.fixture
+def scratch_db(infra, tmp_path):
+    """An empty database for one test: PostgreSQL when there is one, else SQLite."""
+    if not infra.postgres:
+        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        return
+    name = f"gridgov_t_{uuid.uuid4().hex[:10]}"
+    yield infrastructure.create_database(infra, name)
+    infrastructure.drop_database(infra, name)
+
+
+@pytest.fixture(scope="session")
+def stack(broker, tmp_path_factory):
+    """All five components as real processes on a fresh vhost and databases."""
+    infra = broker
+    vhost, amqp_uri = infrastructure.create_vhost(infra)
+    created = []
+    db_urls = {}
+    for service in infrastructure.SERVICES:
+        if service in infra.service_db_urls:
+            infrastructure.reset_schema(infra.service_db_urls[service])
+            db_urls[service] = infra.service_db_urls[service]
+        elif infra.postgres:
+            name = f"gridgov_it_{service}_{uuid.uuid4().hex[:6]}"
+            db_urls[service] = infrastructure.create_database(infra, name)
+            created.append(name)
+    data_dir = tmp_path_factory.mktemp("data")
+    for service in infrastructure.SERVICES:  # SQLite fallback: files the tests can read too
+        db_urls.setdefault(service, f"sqlite:///{data_dir / (service + '.db')}")
+    log_dir = tmp_path_factory.mktemp("logs")
+    platform = Stack(stack_env(amqp_uri, db_urls, data_dir), log_dir)
+    try:
+        platform.start()
+        yield platform
+    finally:
+        platform.stop()
+        print(f"\nservice logs: {log_dir}")
+        infrastructure.delete_vhost(infra, vhost)
+        for name in created:
+            infrastructure.drop_database(infra, name)

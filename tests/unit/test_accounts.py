@@ -1,0 +1,89 @@
+"""Sign-in rules against a real database."""
+import datetime as dt
+
+import pytest
+
+from common.cli import open_database
+from people import MIGRATIONS_DIR, accounts
+from people.exceptions import AccountDisabled, AccountLocked, InvalidCredentials, UsernameTaken, WeakPassword
+
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
+POLICY = accounts.LoginPolicy(max_failures=3, lock_minutes=15)
+
+
+@pytest.fixture
+def db(scratch_db):
+    handle = open_database("people", MIGRATIONS_DIR, {"DB_URL": scratch_db})
+    with handle.transaction() as session:
+        accounts.create_account(session, {"username": "Caixiang_WG01", "display_name": "李娜",
+                                          "password": "Passw0rd-2026", "roles": ["grid_worker"],
+                                          "grid_scope": "320508019044001"})
+    yield handle
+    handle.engine.dispose()
+
+
+def attempt(db, password, now=NOW, username="caixiang_wg01"):
+    with db.transaction() as session:
+        account, error = accounts.authenticate(session, username, password, now, POLICY)
+    return error
+
+
+def test_right_password_signs_in_and_usernames_ignore_case(db):
+    assert attempt(db, "Passw0rd-2026", username=" CAIXIANG_wg01 ") is None
+
+
+def test_unknown_user_and_wrong_password_look_the_same(db):
+    assert isinstance(attempt(db, "x", username="nobody"), InvalidCredentials)
+    error = attempt(db, "x")
+    assert isinstance(error, InvalidCredentials) and error.message == "Wrong username or password."
+
+
+def test_lock_after_repeated_failures_then_unlock_after_the_lock_time(db):
+    assert isinstance(attempt(db, "bad"), InvalidCredentials)
+    assert isinstance(attempt(db, "bad"), InvalidCredentials)
+    assert isinstance(attempt(db, "bad"), AccountLocked)
+    assert isinstance(attempt(db, "Passw0rd-2026", NOW + dt.timedelta(minutes=14)), AccountLocked)
+    assert attempt(db, "Passw0rd-2026", NOW + dt.timedelta(minutes=16)) is None
+
+
+def test_a_success_resets_the_failure_count(db):
+    attempt(db, "bad")
+    attempt(db, "bad")
+    assert attempt(db, "Passw0rd-2026") is None
+    assert isinstance(attempt(db, "bad"), InvalidCredentials)
+    assert isinstance(attempt(db, "bad"), InvalidCredentials)  # not locked: the count restarted
+
+
+def test_disabled_account_is_refused_only_after_the_right_password(db):
+    with db.transaction() as session:
+        accounts.find_by_username(session, "caixiang_wg01").disabled = True
+    assert isinstance(attempt(db, "bad"), InvalidCredentials)
+    assert isinstance(attempt(db, "Passw0rd-2026"), AccountDisabled)
+
+
+def test_usernames_are_unique_and_passwords_must_be_strong(db):
+    with db.transaction() as session:
+        with pytest.raises(UsernameTaken):
+            accounts.create_account(session, {"username": "caixiang_wg01", "display_name": "x",
+                                              "password": "Passw0rd-2026", "roles": ["resident"]})
+        with pytest.raises(WeakPassword) as caught:
+            accounts.create_account(session, {"username": "new_one", "display_name": "x",
+                                              "password": "abcdefghijkl", "roles": ["resident"]})
+    assert "letters and digits" in caught.value.message
+
+
+def test_first_admin_needs_a_password_in_production(scratch_db):
+    handle = open_database("people", MIGRATIONS_DIR, {"DB_URL": scratch_db})
+    try:
+        with pytest.raises(RuntimeError, match="ADMIN_PASSWORD"):
+            accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_USERNAME": "root"})
+        with pytest.raises(WeakPassword):
+            accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_PASSWORD": "short1"})
+        assert accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_USERNAME": "root",
+                                              "ADMIN_PASSWORD": "Strong-Passw0rd-2026"}) == "root"
+        assert accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_USERNAME": "root",
+                                              "ADMIN_PASSWORD": "Strong-Passw0rd-2026"}) is None
+        with handle.transaction() as session:
+            assert accounts.find_by_username(session, "root").roles == ["admin"]
+    finally:
+        handle.engine.dispose()

@@ -1,0 +1,37 @@
+from nameko.exceptions import deserialize, serialize
+
+from common.errors import (
+    AppError, Conflict, Forbidden, InvalidInput, Locked, NotFound, Unauthenticated, Unavailable,
+    http_status, to_wire, validation_error,
+)
+
+
+class TicketNotFound(NotFound):
+    code = "TICKET_NOT_FOUND"
+
+
+def test_one_table_maps_every_kind_to_its_status():
+    assert [http_status(kind("x")) for kind in
+            (InvalidInput, Unauthenticated, Forbidden, NotFound, Conflict, Locked, Unavailable)] == \
+        [400, 401, 403, 404, 409, 423, 503]
+    assert http_status(AppError("x")) == 500
+    assert http_status(ValueError("x")) == 500
+
+
+def test_a_service_specific_error_survives_the_wire_with_code_and_typed_details():
+    original = TicketNotFound("No ticket 42.", details={"ticket_id": 42, "nested": {"ok": True}})
+    rebuilt = deserialize(serialize(to_wire(original)))
+    assert type(rebuilt) is NotFound
+    assert rebuilt.code == "TICKET_NOT_FOUND"
+    assert rebuilt.message == "No ticket 42."
+    assert rebuilt.details == {"ticket_id": 42, "nested": {"ok": True}}
+    assert rebuilt.to_dict() == {"error": "TICKET_NOT_FOUND", "message": "No ticket 42.",
+                                 "details": {"ticket_id": 42, "nested": {"ok": True}}}
+
+
+def test_validation_error_names_every_field():
+    error = validation_error({"grid_code": ["Missing data for required field."],
+                              "items": {0: {"name": ["Too long."]}}})
+    assert error.code == "VALIDATION_FAILED"
+    assert "grid_code: Missing data for required field." in error.message
+    assert "items.0.name: Too long." in error.message

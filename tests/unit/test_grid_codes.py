@@ -1,0 +1,36 @@
+import pytest
+
+from grid.exceptions import InvalidGridCode
+from grid.levels import scheme
+from grid.registry import validate_code
+
+LEVELS = scheme()
+
+
+@pytest.mark.parametrize("code, parent, level", [
+    ("320508", None, "district"),
+    ("320508019", "320508", "town"),
+    ("320508019044", "320508019", "community"),
+    ("320508014202", "320508014", "community"),
+    ("320508019044001", "320508019044", "villager_group"),
+    ("320508019044001007", "320508019044001", "household_group"),
+])
+def test_valid_codes_give_their_level(code, parent, level):
+    assert validate_code(LEVELS, code, parent).key == level
+
+
+@pytest.mark.parametrize("code, parent, fragment", [
+    ("32050x", None, "digits only"),
+    ("3205080", None, "has 7 digits"),
+    ("320500", None, "GB/T 2260"),
+    ("990508", None, "GB/T 2260"),
+    ("320508400", "320508", "001-399"),
+    ("320508000", "320508", "001-399"),
+    ("320508019044", "320508014", "must start with its parent"),
+    ("320508019044001", None, "needs parent_code"),
+    ("320508", "32", "has no parent"),
+])
+def test_invalid_codes_say_which_rule_they_break(code, parent, fragment):
+    with pytest.raises(InvalidGridCode) as caught:
+        validate_code(LEVELS, code, parent)
+    assert fragment in caught.value.message

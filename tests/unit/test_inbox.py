@@ -1,0 +1,83 @@
+"""Idempotent consumption against a real database."""
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from common.cli import open_database
+from common.events import make_envelope
+from common.inbox import APPLIED, DUPLICATE, REJECTED, consume_once, processed_events
+from scoring import MIGRATIONS_DIR
+from scoring.indicators import record_reported_ticket, tickets_reported
+
+
+@pytest.fixture
+def db(scratch_db):
+    handle = open_database("scoring", MIGRATIONS_DIR, {"DB_URL": scratch_db})
+    yield handle
+    handle.engine.dispose()
+
+
+def reported(grid="320508019044001"):
+    return make_envelope("tickets", "ticket_reported", {
+        "ticket_id": str(uuid.uuid4()), "number": "20261123-00001", "grid_code": grid,
+        "source": "grid_patrol", "status": "reported", "reported_at": "2026-11-23T10:00:00+08:00"})
+
+
+def claims(db):
+    with db.read() as session:
+        return session.scalar(select(func.count()).select_from(processed_events))
+
+
+def test_an_event_is_applied_once_however_often_it_arrives(db):
+    envelope = reported()
+    outcomes = [consume_once(db, envelope, "scoring.handle_ticket_reported", record_reported_ticket)
+                for _ in range(3)]
+    assert outcomes == [APPLIED, DUPLICATE, DUPLICATE]
+    with db.read() as session:
+        assert tickets_reported(session)["tickets_reported"] == 1
+    assert claims(db) == 1
+
+
+def test_each_consumer_applies_an_event_once_for_itself(db):
+    envelope = reported()
+    seen = []
+    assert consume_once(db, envelope, "scoring.a", lambda s, e: seen.append("a")) == APPLIED
+    assert consume_once(db, envelope, "scoring.b", lambda s, e: seen.append("b")) == APPLIED
+    assert seen == ["a", "b"]
+
+
+def test_a_failed_apply_leaves_no_claim_so_redelivery_applies_it(db):
+    envelope = reported()
+
+    def broken(session, env):
+        record_reported_ticket(session, env)
+        raise RuntimeError("database hiccup")
+
+    with pytest.raises(RuntimeError):
+        consume_once(db, envelope, "scoring.handle_ticket_reported", broken)
+    assert claims(db) == 0
+    assert consume_once(db, envelope, "scoring.handle_ticket_reported", record_reported_ticket) == APPLIED
+    with db.read() as session:
+        assert tickets_reported(session)["by_grid"] == {"320508019044001": 1}
+
+
+@pytest.mark.parametrize("body", [
+    "not an object", {}, {"event_id": "not-a-uuid", "event_type": "x", "source": "t",
+                          "occurred_at": "2026-11-23T10:00:00+08:00", "schema_version": 1, "payload": {}},
+    {**make_envelope("tickets", "ticket_reported", {}), "occurred_at": "2026-11-23T10:00:00"},
+])
+def test_a_malformed_envelope_is_rejected_without_side_effects(db, body):
+    assert consume_once(db, body, "scoring.x", lambda s, e: pytest.fail("applied")) == REJECTED
+    assert claims(db) == 0
+
+
+def test_subtree_counts_follow_code_prefixes(db):
+    for grid in ("320508019044001", "320508019044001", "320508019045001", "320508014021001"):
+        consume_once(db, reported(grid), "scoring.h", record_reported_ticket)
+    with db.read() as session:
+        street = tickets_reported(session, "320508019")
+        everything = tickets_reported(session)
+    assert street == {"root": "320508019", "tickets_reported": 3,
+                      "by_grid": {"320508019044001": 2, "320508019045001": 1}}
+    assert everything["tickets_reported"] == 4

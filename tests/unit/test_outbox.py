@@ -1,0 +1,86 @@
+"""The transactional outbox against a real database (PostgreSQL when available)."""
+import eventlet
+import pytest
+from sqlalchemy import select
+
+from common.cli import open_database
+from common.outbox import OutboxWriter, RelayError, outbox_events, relay_batch
+from tickets import MIGRATIONS_DIR
+
+
+@pytest.fixture
+def db(scratch_db):
+    handle = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": scratch_db})
+    yield handle
+    handle.engine.dispose()
+
+
+def stage(db, count, event_type="ticket_reported"):
+    writer = OutboxWriter("tickets")
+    with db.transaction() as session:
+        return [writer.add(session, event_type, {"n": n})["event_id"] for n in range(count)]
+
+
+def rows(db):
+    with db.read() as session:
+        return session.execute(select(outbox_events).order_by(outbox_events.c.created_at)).all()
+
+
+def test_event_rolls_back_with_its_change(db):
+    with pytest.raises(RuntimeError):
+        with db.transaction() as session:
+            OutboxWriter("tickets").add(session, "ticket_reported", {"n": 1})
+            raise RuntimeError("the change failed")
+    assert rows(db) == []
+
+
+def test_relay_publishes_in_order_and_marks_each_event(db):
+    staged = stage(db, 3)
+    published = []
+    assert relay_batch(db, published.append) == 3
+    assert [e["event_id"] for e in published] == staged
+    assert published[0]["source"] == "tickets" and published[0]["payload"] == {"n": 0}
+    assert all(row.published_at is not None for row in rows(db))
+    assert relay_batch(db, published.append) == 0 and len(published) == 3
+
+
+def test_a_publish_failure_keeps_the_event_pending_with_the_error(db):
+    staged = stage(db, 4)
+    published = []
+
+    def flaky(envelope):
+        if len(published) == 2:
+            raise ConnectionError("broker went away")
+        published.append(envelope["event_id"])
+
+    with pytest.raises(RelayError):
+        relay_batch(db, flaky)
+    state = {row.event_id: row for row in rows(db)}
+    assert [state[e].published_at is not None for e in staged] == [True, True, False, False]
+    assert state[staged[2]].attempts == 1 and "broker went away" in state[staged[2]].last_error
+    assert relay_batch(db, lambda e: published.append(e["event_id"])) == 2
+    assert published == staged
+
+
+def test_two_relays_share_the_backlog_without_waiting_for_each_other(db, infra):
+    if not infra.postgres:
+        pytest.skip("row locks with SKIP LOCKED need PostgreSQL")
+    staged = stage(db, 10)
+    published = {"a": [], "b": []}
+    finished = []
+
+    def relay(name, delay):
+        def publish(envelope):
+            eventlet.sleep(delay)
+            published[name].append(envelope["event_id"])
+        relay_batch(db, publish, limit=5)
+        finished.append(name)
+
+    slow = eventlet.spawn(relay, "a", 0.2)
+    eventlet.sleep(0.1)  # "a" holds its five rows
+    fast = eventlet.spawn(relay, "b", 0.0)
+    fast.wait()
+    slow.wait()
+    assert finished == ["b", "a"], "the second relay was blocked by the first"
+    assert len(published["a"]) == 5 and len(published["b"]) == 5
+    assert sorted(published["a"] + published["b"]) == sorted(staged)

@@ -1,0 +1,54 @@
+import datetime as dt
+
+import pytest
+
+from common.errors import Forbidden, Unauthenticated
+from gateway.auth import Principal, TokenIssuer
+
+ACCOUNT = {"id": "a1", "username": "caixiang_wg01", "roles": ["grid_worker", "bogus"],
+           "grid_scope": "320508019044001"}
+SECRET = "unit-test-secret-0123456789abcdef0123"
+
+
+def test_issued_token_verifies_to_the_account():
+    issuer = TokenIssuer(SECRET, ttl_seconds=600)
+    token = issuer.issue(ACCOUNT)
+    assert token["token_type"] == "bearer" and token["expires_in"] == 600
+    principal = issuer.principal_from_header(f"Bearer {token['access_token']}")
+    assert principal == Principal("a1", "caixiang_wg01", ("grid_worker",), "320508019044001")
+
+
+@pytest.mark.parametrize("header, code", [
+    (None, "AUTH_REQUIRED"), ("", "AUTH_REQUIRED"), ("Basic abc", "INVALID_TOKEN"),
+    ("Bearer ", "INVALID_TOKEN"), ("Bearer not.a.jwt", "INVALID_TOKEN"),
+])
+def test_bad_headers_are_refused(header, code):
+    with pytest.raises(Unauthenticated) as caught:
+        TokenIssuer(SECRET).principal_from_header(header)
+    assert caught.value.code == code
+
+
+def test_expired_and_foreign_tokens_are_refused():
+    old = TokenIssuer(SECRET, ttl_seconds=60).issue(
+        ACCOUNT, now=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5))["access_token"]
+    with pytest.raises(Unauthenticated) as caught:
+        TokenIssuer(SECRET).verify(old)
+    assert caught.value.code == "TOKEN_EXPIRED"
+    foreign = TokenIssuer("another-secret-0123456789abcdef01234").issue(ACCOUNT)["access_token"]
+    with pytest.raises(Unauthenticated):
+        TokenIssuer(SECRET).verify(foreign)
+
+
+def test_scope_is_a_code_prefix_and_district_roles_see_everything():
+    worker = Principal("a", "w", ("grid_worker",), "320508019044001")
+    worker.require_scope("320508019044001")
+    with pytest.raises(Forbidden) as caught:
+        worker.require_scope("320508019044002")
+    assert caught.value.code == "OUT_OF_SCOPE"
+    assert worker.effective_root(None) == "320508019044001"
+    officer = Principal("b", "o", ("district_officer",), None)
+    officer.require_scope("110105001001001")
+    assert officer.effective_root(None) is None
+    with pytest.raises(Forbidden) as caught:
+        worker.require_role(["admin"])
+    assert caught.value.details["your_roles"] == ["grid_worker"]
