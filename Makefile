@@ -5,9 +5,8 @@ PY     := $(VENV)/bin/python
 export PYTHONWARNINGS ?= ignore
 
 # Demo credentials for `make run` only (production sets its own; see README).
-ADMIN_USERNAME ?= admin
-ADMIN_PASSWORD ?= GridDemo2026
-export ADMIN_USERNAME ADMIN_PASSWORD
+run: export ADMIN_USERNAME ?= admin
+run: export ADMIN_PASSWORD ?= GridDemo2026
 
 .PHONY: run test bench venv clean
 

@@ -72,7 +72,9 @@ def test_usernames_are_unique_and_passwords_must_be_strong(db):
     assert "letters and digits" in caught.value.message
 
 
-def test_first_admin_needs_a_password_in_production(scratch_db):
+def test_first_admin_needs_a_password_in_production(scratch_db, monkeypatch):
+    for name in ("ADMIN_PASSWORD", "ADMIN_USERNAME", "APP_ENV"):
+        monkeypatch.delenv(name, raising=False)
     handle = open_database("people", MIGRATIONS_DIR, {"DB_URL": scratch_db})
     try:
         with pytest.raises(RuntimeError, match="ADMIN_PASSWORD"):
