@@ -12,6 +12,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import requests
 from kombu import Connection
@@ -110,18 +111,24 @@ def broker_answers(amqp_uri, timeout=3):
         return False
 
 
+def _local_default_broker(amqp_uri):
+    parts = urlparse(amqp_uri)
+    return parts.hostname in ("127.0.0.1", "localhost", "::1") and (parts.port or 5672) == 5672
+
+
 def ensure_broker(amqp_uri, wait_seconds=60):
     """The broker at ``amqp_uri``, or a locally installed RabbitMQ started for it."""
     if broker_answers(amqp_uri):
         return
+    how_to_get_one = (
+        "Get one with 'sudo apt-get install rabbitmq-server' (then run make run again),\n"
+        "or 'docker run -d -p 5672:5672 -p 15672:15672 rabbitmq:3-management',\n"
+        "or point AMQP_URI at a running broker.")
     server = shutil.which("rabbitmq-server") or next(
         (p for p in ("/usr/sbin/rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server") if Path(p).exists()), None)
-    if server is None:
-        sys.exit(
-            f"No RabbitMQ answers at {cfg.amqp_uri()} and none is installed here.\n"
-            "Get one with 'sudo apt-get install rabbitmq-server' (then run make run again),\n"
-            "or 'docker run -d -p 5672:5672 -p 15672:15672 rabbitmq:3-management',\n"
-            "or point AMQP_URI at a running broker.")
+    if server is None or not _local_default_broker(amqp_uri):
+        where = "none is installed here" if server is None else "AMQP_URI does not point at this machine's port 5672"
+        sys.exit(f"No RabbitMQ answers at AMQP_URI ({_redacted(amqp_uri)}) and {where}.\n{how_to_get_one}")
     print(f"No broker at AMQP_URI; starting the local RabbitMQ ({server} -detached) ...", flush=True)
     subprocess.run([server, "-detached"], check=False)
     deadline = time.monotonic() + wait_seconds
@@ -129,7 +136,14 @@ def ensure_broker(amqp_uri, wait_seconds=60):
         if broker_answers(amqp_uri):
             return
         time.sleep(1)
-    sys.exit(f"RabbitMQ was started but did not answer at AMQP_URI within {wait_seconds}s.")
+    sys.exit(f"RabbitMQ was started but did not answer at AMQP_URI within {wait_seconds}s.\n{how_to_get_one}")
+
+
+def _redacted(uri):
+    parts = urlparse(uri)
+    if parts.password:
+        return uri.replace(f":{parts.password}@", ":***@", 1)
+    return uri
 
 
 def start_all(env, log_dir=None, timeout=90):
@@ -146,9 +160,18 @@ def start_all(env, log_dir=None, timeout=90):
     return processes
 
 
-def stop_all(processes):
-    for process in reversed(list(processes.values())):
-        process.stop()
+def stop_all(processes, timeout=15):
+    """SIGTERM to every component at once (each drains its workers), then SIGKILL
+    whatever is still running when the shared deadline passes."""
+    running = [p for p in processes.values() if p.alive()]
+    for process in running:
+        process.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in running:
+        try:
+            process.process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 DEMO_LOADERS = ("grid.demo", "people.demo")
