@@ -66,9 +66,10 @@ def data_dir(config=None):
 
 
 def database_url(service, config=None):
-    """``<SERVICE>_DB_URL`` (or ``DB_URL`` in the nameko config), else a SQLite file
-    ``<DATA_DIR>/<service>.db``."""
-    url = env("DB_URL", None, config) or env(f"{service.upper()}_DB_URL", None, config)
+    """``DB_URL`` in the nameko config (tests), else ``<SERVICE>_DB_URL``, else a
+    SQLite file ``<DATA_DIR>/<service>.db``. A plain ``DB_URL`` environment variable
+    is ignored on purpose: it would point every service at one database."""
+    url = (config or {}).get("DB_URL") or env(f"{service.upper()}_DB_URL", None, config)
     if url:
         return url
     folder = data_dir(config)

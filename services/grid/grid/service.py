@@ -1,3 +1,5 @@
+from nameko.dependency_providers import Config
+
 from common import config as cfg
 from common.db import Database
 from common.ops import OpsEndpoints
@@ -16,10 +18,11 @@ class GridService(OpsEndpoints):
 
     db = Database(MIGRATIONS_DIR)
     outbox = Outbox()
+    config = Config()
 
     @property
     def levels(self):
-        return scheme(cfg.env("GRID_LEVEL_SCHEME", "five"))
+        return scheme(cfg.env("GRID_LEVEL_SCHEME", "five", self.config))
 
     @rpc
     def get_grid(self, code):
