@@ -1,6 +1,7 @@
 """Tables every service with a database carries: its outbox and its record of
 events already applied. Each service adds them to its own metadata."""
 from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy.orm import DeclarativeBase
 
 from common.db import UtcDateTime
 
@@ -42,3 +43,14 @@ def drop_plumbing_tables(bind):
     metadata = MetaData()
     add_plumbing_tables(metadata)
     metadata.drop_all(bind)
+
+
+def service_base():
+    """A declarative base for one service's models, carrying the plumbing tables.
+    Each service gets its own (its own metadata, its own database)."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    add_plumbing_tables(Base.metadata)
+    return Base

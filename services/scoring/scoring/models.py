@@ -1,15 +1,10 @@
 from sqlalchemy import String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime
-from common.tables import add_plumbing_tables
+from common.tables import service_base
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-add_plumbing_tables(Base.metadata)
+Base = service_base()
 
 
 class ReportedTicket(Base):

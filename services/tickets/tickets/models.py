@@ -1,17 +1,12 @@
 import uuid
 
 from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
-from common.tables import add_plumbing_tables
+from common.tables import service_base
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-add_plumbing_tables(Base.metadata)
+Base = service_base()
 
 
 class Ticket(Base):
