@@ -5,6 +5,8 @@ import json
 import logging
 
 from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response
 
 from common.errors import AppError, InvalidInput, http_status, internal_error_body
@@ -21,7 +23,38 @@ def json_response(payload, status=200, headers=None):
     )
 
 
+class JsonWebServer(WebServer):
+    """nameko's web server, answering unknown paths and methods in the same JSON
+    error shape as everything else instead of werkzeug's HTML pages."""
+
+    def get_wsgi_app(self):
+        app = super().get_wsgi_app()
+
+        def json_errors(environ, start_response):
+            try:
+                app.url_map.bind_to_environ(environ).match()
+            except HTTPException as exc:
+                return routing_error(exc)(environ, start_response)
+            return app(environ, start_response)
+
+        return json_errors
+
+
+def routing_error(exc):
+    if isinstance(exc, MethodNotAllowed):
+        allowed = sorted(exc.valid_methods or [])
+        return json_response(
+            {"error": "METHOD_NOT_ALLOWED", "message": f"Use one of: {', '.join(allowed)}.",
+             "details": {"allowed": allowed}}, 405, {"Allow": ", ".join(allowed)})
+    if exc.code == 404:
+        return json_response({"error": "ROUTE_NOT_FOUND", "message": "No such path; see README (HTTP API).",
+                              "details": {}}, 404)
+    return json_response({"error": "HTTP_ERROR", "message": exc.description, "details": {}}, exc.code)
+
+
 class JsonHttp(HttpRequestHandler):
+    server = JsonWebServer()
+
     def __init__(self, method, url, expected_exceptions=AppError, **kwargs):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 

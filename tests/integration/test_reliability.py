@@ -121,6 +121,10 @@ def test_d_bad_json_and_schema_violations_are_400_naming_the_field(stack):
     assert missing.json()["details"]["fields"] == {"grid_code": ["Missing data for required field."]}
     login = stack.call("POST", f"{API}/auth/login", data='{"username": "admin"}')
     assert login.status_code == 400 and "password" in login.json()["message"]
+    unknown = stack.call("GET", f"{API}/no-such-thing", token)
+    assert unknown.status_code == 404 and unknown.json()["error"] == "ROUTE_NOT_FOUND"
+    wrong_method = stack.call("DELETE", f"{API}/me", token)
+    assert wrong_method.status_code == 405 and wrong_method.json()["details"]["allowed"] == ["GET", "HEAD"]
     account = stack.call("POST", f"{API}/accounts", token, {"username": "ab", "display_name": "x",
                                                            "password": "short", "roles": ["mayor"]})
     assert account.status_code == 400
