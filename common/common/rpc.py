@@ -11,7 +11,7 @@ import logging
 import eventlet
 from kombu.exceptions import OperationalError
 from nameko.exceptions import UnknownService
-from nameko.rpc import Rpc as NamekoRpc, RpcProxy, ServiceProxy
+from nameko.rpc import MethodProxy, Rpc as NamekoRpc, RpcProxy
 
 from common import config as cfg
 from common.errors import AppError, Unavailable, to_wire
@@ -34,29 +34,32 @@ rpc = Rpc.decorator
 
 
 class ServiceRpc(RpcProxy):
-    """``ServiceRpc("grid")`` gives ``self.grid.get_grid(code)`` with a bound."""
+    """``ServiceRpc("grid")`` gives ``self.grid.get_grid(code)`` bounded by
+    ``RPC_TIMEOUT_SECONDS``; ``timeouts={"import_grids": 300}`` gives a slow method
+    its own bound."""
+
+    def __init__(self, target_service, timeouts=None, **options):
+        super().__init__(target_service, **options)
+        self.timeouts = timeouts or {}
 
     def get_dependency(self, worker_ctx):
-        timeout = cfg.rpc_timeout(self.container.config)
-        proxy = ServiceProxy(
-            worker_ctx, self.target_service, self.rpc_reply_listener,
-            expiration=timeout, **self.options,
-        )
-        return BoundedServiceProxy(proxy, self.target_service, timeout)
+        return BoundedServiceProxy(self, worker_ctx, cfg.rpc_timeout(self.container.config))
 
 
 class BoundedServiceProxy:
-    def __init__(self, proxy, service_name, timeout):
-        self._proxy = proxy
-        self._service_name = service_name
-        self._timeout = timeout
+    def __init__(self, provider, worker_ctx, default_timeout):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+        self._default_timeout = default_timeout
 
     def __getattr__(self, method_name):
+        provider = self._provider
+        timeout = provider.timeouts.get(method_name, self._default_timeout)
+        method = MethodProxy(self._worker_ctx, provider.target_service, method_name,
+                             provider.rpc_reply_listener, expiration=timeout, **provider.options)
+
         def call(*args, **kwargs):
-            return call_with_timeout(
-                getattr(self._proxy, method_name), self._service_name, self._timeout,
-                *args, **kwargs,
-            )
+            return call_with_timeout(method, provider.target_service, timeout, *args, **kwargs)
         call.__name__ = method_name
         return call
 

@@ -16,6 +16,21 @@ class NewTicketRequest(Schema):
     source = fields.String(load_default=None)
 
 
+class LocateQuery(Schema):
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    crs = fields.String(load_default="wgs84", validate=validate.OneOf(["wgs84", "gcj02"]))
+    at = fields.AwareDateTime(load_default=None)
+
+
+class RootQuery(Schema):
+    root = fields.String(required=True, validate=GRID_CODE)
+
+
+class GridDetailQuery(Schema):
+    geometry = fields.Boolean(load_default=False)
+
+
 class GridQuery(Schema):
     parent = fields.String(load_default=None, validate=GRID_CODE)
     level = fields.String(load_default=None)

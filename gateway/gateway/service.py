@@ -11,12 +11,16 @@ from common.roles import ROLES
 from common.rpc import ServiceRpc
 from common.validation import load
 from gateway.auth import TokenIssuer
-from gateway.schemas import GridQuery, LoginSchema, NewTicketRequest, SubtreeQuery, TicketListQuery
+from gateway.schemas import (
+    GridDetailQuery, GridQuery, LocateQuery, LoginSchema, NewTicketRequest, RootQuery, SubtreeQuery,
+    TicketListQuery,
+)
 
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
 SUPERVISORS = ("admin", "district_officer", "town_leader", "community_officer", "grid_chief")
+GRID_EDITORS = ("admin", "district_officer")
 
 
 class Tokens(DependencyProvider):
@@ -50,7 +54,7 @@ class GatewayService(OpsEndpoints):
 
     tokens = Tokens()
     people = ServiceRpc("people")
-    grid = ServiceRpc("grid")
+    grid = ServiceRpc("grid", timeouts={"import_grids": 600, "coverage": 300, "export_grids": 120, "sizing": 60})
     tickets = ServiceRpc("tickets")
     scoring = ServiceRpc("scoring")
 
@@ -88,7 +92,45 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/grids/<string:code>")
     @signed_in
     def get_grid(self, request, principal, code):
-        return self.grid.get_grid(code)
+        return self.grid.get_grid(code, query(GridDetailQuery(), request)["geometry"])
+
+    @http("POST", f"{API}/grids")
+    @signed_in
+    def create_grid(self, request, principal):
+        principal.require_role(GRID_EDITORS)
+        return 201, self.grid.create_grid(read_json(request))
+
+    @http("POST", f"{API}/grids/import")
+    @signed_in
+    def import_grids(self, request, principal):
+        principal.require_role(GRID_EDITORS)
+        return 201, self.grid.import_grids(read_json(request))
+
+    @http("GET", f"{API}/grids/export")
+    @signed_in
+    def export_grids(self, request, principal):
+        root = query(RootQuery(), request)["root"]
+        principal.require_scope(root)
+        return self.grid.export_grids(root)
+
+    @http("GET", f"{API}/grids/locate")
+    @signed_in
+    def locate(self, request, principal):
+        params = query(LocateQuery(), request)
+        at = params["at"].isoformat() if params["at"] else None
+        return self.grid.locate(params["lon"], params["lat"], params["crs"], at)
+
+    @http("GET", f"{API}/grids/<string:code>/coverage")
+    @signed_in
+    def grid_coverage(self, request, principal, code):
+        principal.require_scope(code)
+        return self.grid.coverage(code)
+
+    @http("GET", f"{API}/grids/<string:code>/sizing")
+    @signed_in
+    def grid_sizing(self, request, principal, code):
+        principal.require_scope(code)
+        return self.grid.sizing(code)
 
     @http("POST", f"{API}/tickets")
     @signed_in

@@ -2,7 +2,7 @@ import pytest
 
 from grid.exceptions import InvalidGridCode
 from grid.levels import scheme
-from grid.registry import validate_code
+from grid.codes import validate_code
 
 LEVELS = scheme()
 
@@ -17,6 +17,24 @@ LEVELS = scheme()
 ])
 def test_valid_codes_give_their_level(code, parent, level):
     assert validate_code(LEVELS, code, parent).key == level
+
+
+def test_exclusive_grids_are_told_apart_by_their_sequence():
+    assert validate_code(LEVELS, "320508019044901", "320508019044", "exclusive").grid_level
+    with pytest.raises(InvalidGridCode, match="901-999"):
+        validate_code(LEVELS, "320508019044001", "320508019044", "exclusive")
+    with pytest.raises(InvalidGridCode, match="001-899"):
+        validate_code(LEVELS, "320508019044901", "320508019044", "basic")
+
+
+def test_other_schemes_have_their_own_lengths():
+    four = scheme("four")
+    assert validate_code(four, "320508019044001", "320508019044").key == "grid"
+    assert validate_code(four, "32050801904400100012", "320508019044001").key == "building"
+    three = scheme("three")
+    assert validate_code(three, "110117103201", None).key == "village"
+    with pytest.raises(ValueError, match="unknown GRID_LEVEL_SCHEME"):
+        scheme("seven")
 
 
 @pytest.mark.parametrize("code, parent, fragment", [

@@ -15,3 +15,19 @@ class ParentGridNotFound(InvalidInput):
 
 class GridCodeTaken(Conflict):
     code = "GRID_CODE_TAKEN"
+
+
+class InvalidGeometry(InvalidInput):
+    code = "INVALID_GEOMETRY"
+
+
+class TopologyViolation(InvalidInput):
+    code = "TOPOLOGY_VIOLATION"
+
+
+class PointOutsideDistrict(NotFound):
+    code = "POINT_OUTSIDE_GRIDS"
+
+
+class ImportRejected(InvalidInput):
+    code = "IMPORT_REJECTED"

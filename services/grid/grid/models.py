@@ -1,4 +1,4 @@
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -16,6 +16,14 @@ class Grid(Base):
     depth: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20), default="basic")
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("grids.code"), index=True)
+    unit_type: Mapped[str | None] = mapped_column(String(30))   # exclusive grids: park, school ...
+    zone_type: Mapped[str | None] = mapped_column(String(20))   # micro-grids: residential ...
+    geometry: Mapped[dict | None] = mapped_column(JSON)        # GeoJSON, WGS-84
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+    area_m2: Mapped[float | None] = mapped_column(Float)
     households: Mapped[int | None] = mapped_column(Integer)
     population: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="active")

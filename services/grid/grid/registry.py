@@ -1,68 +1,97 @@
-"""Grid registry rules, free of nameko: codes, hierarchy, queries."""
+"""The grid registry, free of nameko: adding grids with every rule checked,
+queries, import/export as GeoJSON, coverage and sizing reports."""
+from marshmallow import ValidationError
 from sqlalchemy import select
 
-from grid.exceptions import GridCodeTaken, GridNotFound, InvalidGridCode, ParentGridNotFound
-from grid.levels import level_by_code
+from common.db import utcnow
+from common.errors import AppError
+from grid import codes, geo, topology
+from grid.exceptions import GridCodeTaken, GridNotFound, ImportRejected, InvalidGridCode, ParentGridNotFound
+from grid.levels import level_by_code, level_by_key
 from grid.models import Grid
+from grid.schemas import GridInputSchema
 
-# The 3-digit segment each level adds and its allowed range (GB/T 10114 for towns:
-# 001-099 street, 100-199 town, 200-399 township; villages/communities: 001-199
-# residents' committee, 200-399 villagers' committee).
-SEGMENT_RANGES = {
-    "town": (1, 399),
-    "community": (1, 399),
-    "villager_group": (1, 999),
-    "household_group": (1, 999),
-}
+ACTIVE = "active"
+_input = GridInputSchema()
 
 
-def validate_code(levels, code, parent_code):
-    """The level a code denotes, or InvalidGridCode saying which rule it breaks."""
-    if not code.isdigit():
-        raise InvalidGridCode(f"Grid code {code!r} must contain digits only.", details={"field": "code"})
-    level = level_by_code(levels, code)
-    if level is None:
-        lengths = ", ".join(str(lv.code_length) for lv in levels)
-        raise InvalidGridCode(
-            f"Grid code {code!r} has {len(code)} digits; codes have {lengths} digits.",
-            details={"field": "code"})
-    if level.depth == 1:
-        if parent_code:
-            raise InvalidGridCode(f"A {level.label_en} ({code}) has no parent.", details={"field": "parent_code"})
-        if code[4:6] == "00" or not 11 <= int(code[:2]) <= 82:
-            raise InvalidGridCode(
-                f"District code {code!r} is not a GB/T 2260 county code.", details={"field": "code"})
-        return level
-    expected_parent = code[:-3]
-    if parent_code != expected_parent:
-        raise InvalidGridCode(
-            f"Grid code {code!r} must start with its parent's code {parent_code!r}"
-            if parent_code else f"Grid {code!r} needs parent_code {expected_parent!r}.",
-            details={"field": "code"})
-    low, high = SEGMENT_RANGES[level.key]
-    segment = int(code[-3:])
-    if not low <= segment <= high:
-        raise InvalidGridCode(
-            f"The last three digits of {code!r} must be {low:03d}-{high:03d} for a {level.label_en}.",
-            details={"field": "code"})
-    return level
+def _geometry_of(grid):
+    return geo.parse_polygon(grid.geometry, f"grid {grid.code}") if grid.geometry else None
 
 
-def add_grid(session, levels, data):
-    code, parent_code = data["code"], data.get("parent_code")
-    level = validate_code(levels, code, parent_code)
-    if parent_code and session.get(Grid, parent_code) is None:
-        raise ParentGridNotFound(f"Parent grid {parent_code} does not exist.", details={"field": "parent_code"})
+def _active_siblings(session, parent_code, geometry):
+    minx, miny, maxx, maxy = geometry.bounds
+    query = select(Grid).where(
+        Grid.parent_code == parent_code, Grid.status == ACTIVE, Grid.geometry.is_not(None),
+        Grid.min_lon <= maxx, Grid.max_lon >= minx, Grid.min_lat <= maxy, Grid.max_lat >= miny)
+    return [(g.code, _geometry_of(g)) for g in session.scalars(query)]
+
+
+def _level_for(levels, data, parent):
+    if data.get("code"):
+        return None  # the code decides
+    if parent is None:
+        raise InvalidGridCode("A grid without a parent needs its code.", details={"field": "code"})
+    return next((lv for lv in levels if lv.depth == parent.depth + 1), None)
+
+
+def add_grid(session, levels, data, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None):
+    """Validate ``data`` (already loaded by GridInputSchema) against every rule and
+    add the grid. Raises the first broken rule, naming the grid."""
+    parent = None
+    if data.get("parent_code"):
+        parent = session.get(Grid, data["parent_code"])
+        if parent is None or parent.status != ACTIVE:
+            raise ParentGridNotFound(f"Parent grid {data['parent_code']} does not exist or is retired.",
+                                     details={"field": "parent_code"})
+    name = data["name"]
+    geometry = geo.parse_polygon(data["geometry"], f"grid {data.get('code') or name}") \
+        if data.get("geometry") is not None else None
+    kind = data.get("kind") or "basic"
+
+    code = data.get("code")
+    if not code:
+        level = _level_for(levels, data, parent)
+        if level is None:
+            raise InvalidGridCode(f"Grid {parent.code} is at the lowest level; it has no children.",
+                                  details={"field": "parent_code"})
+        code = codes.next_codes(session, levels, parent.code, level, kind, 1)[0]
+    level = codes.validate_code(levels, code, data.get("parent_code"), kind)
+    if data.get("level") and data["level"] != level.key:
+        raise InvalidGridCode(f"Code {code} is a {level.key}, not a {data['level']}.", details={"field": "level"})
+    if kind == "exclusive" and not level.grid_level:
+        raise InvalidGridCode(f"Only {next(lv.key for lv in levels if lv.grid_level)} grids can be exclusive.",
+                              details={"field": "kind"})
     if session.get(Grid, code) is not None:
-        raise GridCodeTaken(f"Grid code {code} is already in use.", details={"field": "code"})
+        raise GridCodeTaken(f"Grid code {code} is already in use (codes are never reused).", details={"field": "code"})
+
+    if geometry is not None:
+        parent_geometry = _geometry_of(parent) if parent is not None else None
+        if parent_geometry is not None:
+            topology.check_within_parent(code, geometry, parent.code, parent_geometry, tolerance_m2)
+        topology.check_no_overlap(code, geometry, _active_siblings(session, data.get("parent_code"), geometry),
+                                  tolerance_m2)
+    now = now or utcnow()
     grid = Grid(
-        code=code, name=data["name"], level=level.key, depth=level.depth,
-        kind=data.get("kind") or "basic", parent_code=parent_code,
-        households=data.get("households"), population=data.get("population"),
+        code=code, name=name, level=level.key, depth=level.depth, kind=kind,
+        unit_type=data.get("unit_type"), zone_type=data.get("zone_type"), parent_code=data.get("parent_code"),
+        households=data.get("households"), population=data.get("population"), status=ACTIVE,
+        valid_from=now, created_at=now, updated_at=now,
     )
+    set_geometry(grid, geometry)
     session.add(grid)
     session.flush()
     return grid
+
+
+def set_geometry(grid, geometry):
+    if geometry is None:
+        grid.geometry = None
+        grid.min_lon = grid.min_lat = grid.max_lon = grid.max_lat = grid.area_m2 = None
+        return
+    grid.geometry = geo.to_geojson(geometry)
+    grid.min_lon, grid.min_lat, grid.max_lon, grid.max_lat = geometry.bounds
+    grid.area_m2 = round(geo.area_m2(geometry), 2)
 
 
 def get_grid(session, code):
@@ -72,8 +101,10 @@ def get_grid(session, code):
     return grid
 
 
-def list_grids(session, parent=None, level=None, kind=None):
+def list_grids(session, parent=None, level=None, kind=None, include_retired=False):
     query = select(Grid).order_by(Grid.code)
+    if not include_retired:
+        query = query.where(Grid.status == ACTIVE)
     if parent is not None:
         query = query.where(Grid.parent_code == parent)
     if level is not None:
@@ -81,3 +112,158 @@ def list_grids(session, parent=None, level=None, kind=None):
     if kind is not None:
         query = query.where(Grid.kind == kind)
     return session.scalars(query).all()
+
+
+def subtree(session, root, at=None):
+    """Grids whose code starts with ``root`` (active now, or valid at ``at``)."""
+    query = select(Grid).where(Grid.code.startswith(root)).order_by(Grid.depth, Grid.code)
+    if at is None:
+        query = query.where(Grid.status == ACTIVE)
+    else:
+        query = query.where(Grid.valid_from <= at, (Grid.valid_to.is_(None)) | (Grid.valid_to > at))
+    return session.scalars(query).all()
+
+
+# --- import and export -------------------------------------------------------------
+
+def import_features(session, levels, collection, tolerance_m2=topology.DEFAULT_TOLERANCE_M2):
+    """Add every feature of a GeoJSON FeatureCollection, or none: a rejected import
+    raises ImportRejected listing every failing feature with its reason."""
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
+            or not isinstance(collection.get("features"), list):
+        raise ImportRejected("The body must be a GeoJSON FeatureCollection with a list of features.",
+                             details={"errors": [{"index": None, "reason": "not a FeatureCollection"}]})
+    errors, loaded = [], []
+    for index, feature in enumerate(collection["features"]):
+        try:
+            loaded.append((index, _feature_input(levels, feature)))
+        except AppError as exc:
+            errors.append(_error(index, feature, exc.message))
+    try:
+        _number_codeless(session, levels, [data for _, data in loaded])
+    except AppError as exc:
+        errors.append({"index": None, "code": None, "name": None, "reason": exc.message})
+    loaded.sort(key=lambda item: (_depth_hint(levels, item[1]), item[0]))  # parents first, then file order
+    added = []
+    now = utcnow()
+    for index, data in loaded:
+        try:  # every check runs before the grid is added, so a failure leaves no row
+            added.append(add_grid(session, levels, data, tolerance_m2, now))
+        except AppError as exc:
+            errors.append(_error(index, collection["features"][index], exc.message))
+    if errors:
+        errors.sort(key=lambda e: -1 if e["index"] is None else e["index"])
+        raise ImportRejected(f"Import rejected: {len(errors)} of {len(collection['features'])} features "
+                             "have problems; nothing was stored.", details={"errors": errors})
+    return added
+
+
+def _feature_input(levels, feature):
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise ImportRejected("not a GeoJSON Feature")
+    properties = dict(feature.get("properties") or {})
+    properties["geometry"] = feature.get("geometry")
+    try:
+        return _input.load(properties)
+    except ValidationError as exc:
+        fields = "; ".join(f"{name}: {' '.join(map(str, messages))}" for name, messages in exc.messages.items())
+        raise ImportRejected(fields) from None
+
+
+def _depth_hint(levels, data):
+    if data.get("code"):
+        level = level_by_code(levels, data["code"])
+        return level.depth if level else 0
+    if data.get("level"):
+        level = level_by_key(levels, data["level"])
+        return level.depth if level else 0
+    parent = level_by_code(levels, data.get("parent_code") or "")
+    return parent.depth + 1 if parent else 0
+
+
+def _number_codeless(session, levels, items):
+    """Give codeless grids the next free codes under their parent, west to east then
+    north to south, after every code already used there (stored or in this import)."""
+    explicit = [data["code"] for data in items if data.get("code")]
+    groups = {}
+    for data in items:
+        if data.get("code") or not data.get("parent_code") or data.get("geometry") is None:
+            continue
+        try:
+            data["_position"] = codes.reading_order(geo.parse_polygon(data["geometry"], data["name"]).centroid)
+        except AppError:
+            continue  # add_grid reports the broken geometry for this feature
+        groups.setdefault((data["parent_code"], data.get("kind") or "basic"), []).append(data)
+    for (parent_code, kind), members in groups.items():
+        parent_level = level_by_code(levels, parent_code)
+        level = next((lv for lv in levels if parent_level and lv.depth == parent_level.depth + 1), None)
+        if level is None:
+            continue  # add_grid reports it
+        members.sort(key=lambda d: d.pop("_position"))
+        for data, code in zip(members, codes.next_codes(session, levels, parent_code, level, kind,
+                                                        len(members), explicit)):
+            data["code"] = code
+
+
+def _error(index, feature, reason):
+    properties = feature.get("properties") or {} if isinstance(feature, dict) else {}
+    return {"index": index, "code": properties.get("code"), "name": properties.get("name"), "reason": reason}
+
+
+def export_features(session, root):
+    grids = subtree(session, root)
+    if not grids:
+        raise GridNotFound(f"No active grid has the code {root}.", details={"code": root})
+    return {"type": "FeatureCollection", "features": [to_feature(grid) for grid in grids]}
+
+
+def to_feature(grid):
+    properties = {key: getattr(grid, key) for key in (
+        "code", "name", "level", "kind", "unit_type", "zone_type", "parent_code", "households", "population")}
+    return {"type": "Feature", "geometry": grid.geometry, "properties": properties}
+
+
+# --- reports -------------------------------------------------------------------------
+
+def coverage_report(session, root, tolerance_m2=topology.DEFAULT_TOLERANCE_M2):
+    grids = subtree(session, root)
+    if not grids or grids[0].code != root:
+        raise GridNotFound(f"No active grid has the code {root}.", details={"code": root})
+    children_of = {}
+    for grid in grids:
+        children_of.setdefault(grid.parent_code, []).append(grid)
+    gaps, overlaps, checked = [], [], 0
+    for grid in grids:
+        children = [c for c in children_of.get(grid.code, []) if c.geometry]
+        if grid.geometry is None or not children:
+            continue
+        checked += 1
+        g, o = topology.coverage_of(grid.code, _geometry_of(grid),
+                                    [(c.code, _geometry_of(c)) for c in children], tolerance_m2)
+        gaps += g
+        overlaps += o
+    return {"root": root, "tolerance_m2": tolerance_m2, "grids_checked": checked,
+            "gap_area_m2": round(sum(g["area_m2"] for g in gaps), 2),
+            "overlap_area_m2": round(sum(o["area_m2"] for o in overlaps), 2),
+            "gaps": gaps, "overlaps": overlaps}
+
+
+def sizing_report(session, levels, root, ranges=None):
+    """Grids whose households fall outside their level's range (by level and kind;
+    ``ranges`` overrides ``{(level, kind): (low, high)}``)."""
+    ranges = ranges or {}
+    outside, checked = [], 0
+    for grid in subtree(session, root):
+        level = level_by_code(levels, grid.code)
+        bounds = ranges.get((grid.level, grid.kind)) or (level.households if grid.kind == "basic" else None)
+        if bounds is None:
+            continue
+        checked += 1
+        low, high = bounds
+        if grid.households is None or not low <= grid.households <= high:
+            outside.append({"code": grid.code, "name": grid.name, "level": grid.level, "kind": grid.kind,
+                            "households": grid.households, "range": [low, high],
+                            "problem": "unknown" if grid.households is None
+                            else ("too_small" if grid.households < low else "too_large")})
+    return {"root": root, "grids_checked": checked, "outside_range": outside}
+

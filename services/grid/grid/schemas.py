@@ -1,23 +1,49 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-KINDS = ("basic", "exclusive")
+from grid.levels import KINDS, UNIT_TYPES, ZONE_TYPES
+
+GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code of 6-24 digits")
+
+
+class GridInputSchema(Schema):
+    """A grid as clients send it (one at a time or as GeoJSON feature properties)."""
+    code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    level = fields.String(load_default=None, allow_none=True)
+    kind = fields.String(load_default="basic", validate=validate.OneOf(KINDS))
+    unit_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(UNIT_TYPES))
+    zone_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ZONE_TYPES))
+    parent_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    households = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    population = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    geometry = fields.Dict(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _kind_details(self, data, **_):
+        if data.get("kind") == "exclusive" and not data.get("unit_type"):
+            raise ValidationError("an exclusive grid needs its unit_type", "unit_type")
+        if data.get("kind") == "basic" and data.get("unit_type"):
+            raise ValidationError("only exclusive grids have a unit_type", "unit_type")
+        if not data.get("code") and not data.get("parent_code"):
+            raise ValidationError("give the code, or the parent_code to number it under", "code")
 
 
 class GridSchema(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6,24}$", error="must be 6-24 digits"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    level = fields.String(dump_only=True)
-    depth = fields.Integer(dump_only=True)
-    kind = fields.String(load_default="basic", validate=validate.OneOf(KINDS))
-    parent_code = fields.String(load_default=None, allow_none=True)
-    households = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    population = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    status = fields.String(dump_only=True)
-    valid_from = fields.AwareDateTime(dump_only=True)
-    valid_to = fields.AwareDateTime(dump_only=True, allow_none=True)
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+    depth = fields.Integer()
+    kind = fields.String()
+    unit_type = fields.String(allow_none=True)
+    zone_type = fields.String(allow_none=True)
+    parent_code = fields.String(allow_none=True)
+    households = fields.Integer(allow_none=True)
+    population = fields.Integer(allow_none=True)
+    area_m2 = fields.Float(allow_none=True)
+    status = fields.String()
+    valid_from = fields.AwareDateTime()
+    valid_to = fields.AwareDateTime(allow_none=True)
 
 
-class GridQuerySchema(Schema):
-    parent = fields.String(load_default=None)
-    level = fields.String(load_default=None)
-    kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
+class GridWithGeometrySchema(GridSchema):
+    geometry = fields.Dict(allow_none=True)

@@ -1,16 +1,47 @@
+import datetime as dt
+
+from marshmallow import Schema, fields, validate
 from nameko.dependency_providers import Config
+from nameko.events import BROADCAST, event_handler
+from nameko.extensions import DependencyProvider
 
 from common import config as cfg
-from common.db import Database
+from common.db import Database, find_dependency
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import rpc
 from common.validation import load
-from grid import MIGRATIONS_DIR, registry
+from grid import MIGRATIONS_DIR, geo, registry
 from grid.levels import scheme
-from grid.schemas import GridSchema
+from grid.locate import load_index, locate_at
+from grid.schemas import GridInputSchema, GridSchema, GridWithGeometrySchema
 
+grid_input = GridInputSchema()
 grid_schema = GridSchema()
+grid_with_geometry = GridWithGeometrySchema()
+
+
+class LocateQuery(Schema):
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    crs = fields.String(load_default="wgs84")
+    at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class SpatialIndex(DependencyProvider):
+    """This instance's in-memory index; every instance rebuilds its own when a
+    ``grid_changed`` event arrives (a broadcast handler), so replicas agree."""
+
+    def start(self):
+        self.db = find_dependency(self.container, Database).handle
+        self.rebuild()
+
+    def rebuild(self):
+        with self.db.read() as session:
+            self.index = load_index(session)  # swapped in whole: readers never see half an index
+
+    def get_dependency(self, worker_ctx):
+        return self
 
 
 class GridService(OpsEndpoints):
@@ -19,15 +50,25 @@ class GridService(OpsEndpoints):
     db = Database(MIGRATIONS_DIR)
     outbox = Outbox()
     config = Config()
+    spatial = SpatialIndex()
 
     @property
     def levels(self):
         return scheme(cfg.env("GRID_LEVEL_SCHEME", "five", self.config))
 
+    @property
+    def tolerance_m2(self):
+        return cfg.env_float("GRID_TOLERANCE_M2", 1.0, self.config)
+
+    def _changed(self, session, reason, grids):
+        self.outbox.add(session, "grid_changed", {
+            "reason": reason, "codes": [grid.code for grid in grids]})
+
     @rpc
-    def get_grid(self, code):
+    def get_grid(self, code, with_geometry=False):
+        schema = grid_with_geometry if with_geometry else grid_schema
         with self.db.read() as session:
-            return grid_schema.dump(registry.get_grid(session, code))
+            return schema.dump(registry.get_grid(session, code))
 
     @rpc
     def list_grids(self, parent=None, level=None, kind=None):
@@ -36,9 +77,49 @@ class GridService(OpsEndpoints):
 
     @rpc
     def create_grid(self, data):
-        data = load(grid_schema, data, "grid")
+        data = load(grid_input, data, "grid")
         with self.db.transaction() as session:
-            grid = registry.add_grid(session, self.levels, data)
-            payload = grid_schema.dump(grid)
-            self.outbox.add(session, "grid_created", payload)
-        return payload
+            grid = registry.add_grid(session, self.levels, data, self.tolerance_m2)
+            self._changed(session, "created", [grid])
+            result = grid_schema.dump(grid)
+        self.spatial.rebuild()
+        return result
+
+    @rpc
+    def import_grids(self, collection):
+        with self.db.transaction() as session:
+            added = registry.import_features(session, self.levels, collection, self.tolerance_m2)
+            self._changed(session, "imported", added)
+            result = {"imported": len(added), "codes": [grid.code for grid in added]}
+        self.spatial.rebuild()
+        return result
+
+    @rpc
+    def export_grids(self, root):
+        with self.db.read() as session:
+            return registry.export_features(session, root)
+
+    @rpc
+    def coverage(self, root):
+        with self.db.read() as session:
+            return registry.coverage_report(session, root, self.tolerance_m2)
+
+    @rpc
+    def sizing(self, root):
+        with self.db.read() as session:
+            return registry.sizing_report(session, self.levels, root)
+
+    @rpc
+    def locate(self, lon, lat, crs="wgs84", at=None):
+        query = load(LocateQuery(), {"lon": lon, "lat": lat, "crs": crs, "at": at}, "location")
+        lon, lat = geo.to_wgs84(query["lon"], query["lat"], query["crs"])
+        if query["at"] is None:
+            grid, ancestors = self.spatial.index.locate(lon, lat)
+        else:
+            with self.db.read() as session:
+                grid, ancestors = locate_at(session, lon, lat, query["at"].astimezone(dt.timezone.utc))
+        return {"lon": lon, "lat": lat, "crs": "wgs84", "grid": grid, "ancestors": ancestors}
+
+    @event_handler("grid", "grid_changed", handler_type=BROADCAST, reliable_delivery=False)
+    def refresh_index(self, envelope):
+        self.spatial.rebuild()
