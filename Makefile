@@ -26,6 +26,7 @@ test: venv
 
 bench: venv
 	$(PY) -m bench.run
+	$(PY) -m bench.grid
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
