@@ -54,7 +54,8 @@ class GatewayService(OpsEndpoints):
 
     tokens = Tokens()
     people = ServiceRpc("people")
-    grid = ServiceRpc("grid", timeouts={"import_grids": 600, "coverage": 300, "export_grids": 120, "sizing": 60})
+    grid = ServiceRpc("grid", timeouts={
+        "import_grids": 600, "coverage": 300, "export_grids": 120, "sizing": 60, "split_grid": 30, "merge_grids": 30})
     tickets = ServiceRpc("tickets")
     scoring = ServiceRpc("scoring")
 
@@ -119,6 +120,24 @@ class GatewayService(OpsEndpoints):
         params = query(LocateQuery(), request)
         at = params["at"].isoformat() if params["at"] else None
         return self.grid.locate(params["lon"], params["lat"], params["crs"], at)
+
+    @http("POST", f"{API}/grids/<string:code>/split")
+    @signed_in
+    def split_grid(self, request, principal, code):
+        principal.require_role(GRID_EDITORS)
+        body = read_json(request)
+        return 201, self.grid.split_grid(code, body.get("parts") if isinstance(body, dict) else body)
+
+    @http("POST", f"{API}/grids/merge")
+    @signed_in
+    def merge_grids(self, request, principal):
+        principal.require_role(GRID_EDITORS)
+        return 201, self.grid.merge_grids(read_json(request))
+
+    @http("GET", f"{API}/grids/<string:code>/history")
+    @signed_in
+    def grid_history(self, request, principal, code):
+        return self.grid.grid_history(code)
 
     @http("GET", f"{API}/grids/<string:code>/coverage")
     @signed_in

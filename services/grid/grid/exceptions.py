@@ -31,3 +31,11 @@ class PointOutsideDistrict(NotFound):
 
 class ImportRejected(InvalidInput):
     code = "IMPORT_REJECTED"
+
+
+class GridHasChildren(Conflict):
+    code = "GRID_HAS_CHILDREN"
+
+
+class GridRetired(Conflict):
+    code = "GRID_RETIRED"

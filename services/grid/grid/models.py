@@ -34,3 +34,15 @@ class Grid(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class GridLineage(Base):
+    """One edge of grid history: ``from_code`` became (part of) ``to_code``."""
+
+    __tablename__ = "grid_lineage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    operation: Mapped[str] = mapped_column(String(10))  # split | merge
+    from_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
+    to_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
+    happened_at = mapped_column(UtcDateTime)

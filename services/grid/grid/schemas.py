@@ -47,3 +47,21 @@ class GridSchema(Schema):
 
 class GridWithGeometrySchema(GridSchema):
     geometry = fields.Dict(allow_none=True)
+
+
+class SplitPartSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    geometry = fields.Dict(required=True)
+    households = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    population = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    zone_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ZONE_TYPES))
+
+
+class SplitSchema(Schema):
+    parts = fields.List(fields.Nested(SplitPartSchema), required=True, validate=validate.Length(min=2))
+
+
+class MergeSchema(Schema):
+    codes = fields.List(fields.String(validate=GRID_CODE), required=True, validate=validate.Length(min=2))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    unit_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(UNIT_TYPES))

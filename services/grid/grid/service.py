@@ -11,10 +11,10 @@ from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import rpc
 from common.validation import load
-from grid import MIGRATIONS_DIR, geo, registry
+from grid import MIGRATIONS_DIR, geo, history, registry
 from grid.levels import scheme
 from grid.locate import load_index, locate_at
-from grid.schemas import GridInputSchema, GridSchema, GridWithGeometrySchema
+from grid.schemas import GridInputSchema, GridSchema, GridWithGeometrySchema, MergeSchema, SplitSchema
 
 grid_input = GridInputSchema()
 grid_schema = GridSchema()
@@ -93,6 +93,39 @@ class GridService(OpsEndpoints):
             result = {"imported": len(added), "codes": [grid.code for grid in added]}
         self.spatial.rebuild()
         return result
+
+    @rpc
+    def split_grid(self, code, parts):
+        parts = load(SplitSchema(), {"parts": parts}, "split")["parts"]
+        with self.db.transaction() as session:
+            old, created = history.split_grid(session, self.levels, code, parts, self.tolerance_m2)
+            new_codes = [grid.code for grid in created]
+            self.outbox.add(session, "grid_split", {
+                "code": code, "parent_code": old.parent_code, "new_codes": new_codes,
+                "at": old.valid_to.isoformat()})
+            self._changed(session, "split", [old, *created])
+            result = {"retired": grid_schema.dump(old), "created": grid_schema.dump(created, many=True)}
+        self.spatial.rebuild()
+        return result
+
+    @rpc
+    def merge_grids(self, data):
+        data = load(MergeSchema(), data, "merge")
+        with self.db.transaction() as session:
+            olds, merged = history.merge_grids(session, self.levels, data["codes"], data["name"],
+                                               self.tolerance_m2, unit_type=data["unit_type"])
+            self.outbox.add(session, "grid_merged", {
+                "codes": [grid.code for grid in olds], "parent_code": merged.parent_code,
+                "new_code": merged.code, "at": merged.valid_from.isoformat()})
+            self._changed(session, "merged", [*olds, merged])
+            result = {"retired": grid_schema.dump(olds, many=True), "created": grid_schema.dump(merged)}
+        self.spatial.rebuild()
+        return result
+
+    @rpc
+    def grid_history(self, code):
+        with self.db.read() as session:
+            return history.lineage(session, code)
 
     @rpc
     def export_grids(self, root):

@@ -1,0 +1,118 @@
+"""Dynamic adjustment (动态调整): split and merge, with history, free of nameko.
+
+The old grids are retired (status ``retired``, ``valid_to`` set) and keep their rows
+and codes for ever; the new grids get new codes; lineage records which became which,
+so "which grid covered this point on date D" stays answerable. A grid that still has
+active children is not split or merged directly: change its children first.
+"""
+import shapely
+from sqlalchemy import or_, select
+
+from common.db import utcnow
+from grid import codes, geo, registry, topology
+from grid.exceptions import GridHasChildren, GridNotFound, GridRetired, InvalidGridCode, TopologyViolation
+from grid.levels import level_by_code
+from grid.models import Grid, GridLineage
+
+
+def _active(session, code):
+    grid = registry.get_grid(session, code)
+    if grid.status != registry.ACTIVE:
+        raise GridRetired(f"Grid {code} was retired on {grid.valid_to.date().isoformat()}.",
+                          details={"code": code})
+    children = session.scalar(select(Grid.code).where(Grid.parent_code == code, Grid.status == registry.ACTIVE))
+    if children:
+        raise GridHasChildren(f"Grid {code} still has active children (such as {children}); "
+                              "split or merge those first.", details={"code": code})
+    return grid
+
+
+def _retire(grids, now):
+    for grid in grids:
+        grid.status = "retired"
+        grid.valid_to = now
+
+
+def split_grid(session, levels, code, parts, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None):
+    """Replace ``code`` by ``parts`` (dicts with name, geometry, households?, population?),
+    which must tile it. Returns the new grids, numbered west to east."""
+    now = now or utcnow()
+    old = _active(session, code)
+    if len(parts) < 2:
+        raise InvalidGridCode("A split needs at least two parts.", code="SPLIT_NEEDS_PARTS", details={"field": "parts"})
+    if old.geometry is None:
+        raise InvalidGridCode(f"Grid {code} has no geometry to split.", code="NO_GEOMETRY", details={"code": code})
+    old_geometry = geo.parse_polygon(old.geometry, f"grid {code}")
+    shapes = [geo.parse_polygon(part.get("geometry"), f"part {i + 1} of grid {code}") for i, part in enumerate(parts)]
+    for i, shape in enumerate(shapes):
+        topology.check_within_parent(f"part {i + 1}", shape, code, old_geometry, tolerance_m2)
+        topology.check_no_overlap(f"part {i + 1}", shape,
+                                  [(f"part {j + 1}", other) for j, other in enumerate(shapes) if j < i], tolerance_m2)
+    gaps, _ = topology.coverage_of(code, old_geometry, list(zip(map(str, range(len(shapes))), shapes)), tolerance_m2)
+    if gaps:
+        uncovered = sum(gap["area_m2"] for gap in gaps)
+        raise TopologyViolation(f"The parts leave {uncovered:.1f} m² of grid {code} uncovered.",
+                                code="SPLIT_LEAVES_GAPS", details={"grid": code, "gaps": gaps})
+    _retire([old], now)
+    session.flush()
+    order = sorted(range(len(parts)), key=lambda i: codes.reading_order(shapes[i].centroid))
+    level = level_by_code(levels, code)
+    new_codes = codes.next_codes(session, levels, old.parent_code, level, old.kind, len(parts))
+    created = []
+    for i, new_code in zip(order, new_codes):
+        part = parts[i]
+        created.append(registry.add_grid(session, levels, {
+            "code": new_code, "name": part["name"], "parent_code": old.parent_code, "kind": old.kind,
+            "unit_type": old.unit_type, "zone_type": part.get("zone_type", old.zone_type),
+            "households": part.get("households"), "population": part.get("population"),
+            "geometry": geo.to_geojson(shapes[i])}, tolerance_m2, now))
+        session.add(GridLineage(operation="split", from_code=code, to_code=new_code, happened_at=now))
+    return old, created
+
+
+def merge_grids(session, levels, grid_codes, name, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None,
+                unit_type=None):
+    """Replace sibling grids by one with their union. Returns (old grids, new grid)."""
+    now = now or utcnow()
+    if len(set(grid_codes)) < 2:
+        raise InvalidGridCode("A merge needs at least two different grids.", code="MERGE_NEEDS_GRIDS",
+                              details={"field": "codes"})
+    olds = [_active(session, code) for code in dict.fromkeys(grid_codes)]
+    for attribute in ("parent_code", "level", "kind"):
+        values = {getattr(grid, attribute) for grid in olds}
+        if len(values) > 1:
+            raise InvalidGridCode(f"Only sibling grids of one level and kind can merge; their {attribute} "
+                                  f"differs ({', '.join(sorted(map(str, values)))}).",
+                                  code="NOT_SIBLINGS", details={"field": "codes"})
+    geometries = [geo.parse_polygon(g.geometry, f"grid {g.code}") for g in olds if g.geometry]
+    union = shapely.union_all(geometries) if len(geometries) == len(olds) else None
+    households = [g.households for g in olds]
+    population = [g.population for g in olds]
+    _retire(olds, now)
+    session.flush()
+    first = olds[0]
+    merged = registry.add_grid(session, levels, {
+        "name": name, "parent_code": first.parent_code, "kind": first.kind,
+        "unit_type": unit_type or first.unit_type, "zone_type": first.zone_type,
+        "households": None if None in households else sum(households),
+        "population": None if None in population else sum(population),
+        "geometry": geo.to_geojson(union) if union is not None else None}, tolerance_m2, now)
+    for old in olds:
+        session.add(GridLineage(operation="merge", from_code=old.code, to_code=merged.code, happened_at=now))
+    return olds, merged
+
+
+def lineage(session, code):
+    grid = session.get(Grid, code)
+    if grid is None:
+        raise GridNotFound(f"No grid has the code {code}.", details={"code": code})
+    rows = session.scalars(select(GridLineage).where(
+        or_(GridLineage.from_code == code, GridLineage.to_code == code)).order_by(GridLineage.id)).all()
+    return {
+        "code": code, "status": grid.status,
+        "valid_from": grid.valid_from.isoformat(), "valid_to": grid.valid_to.isoformat() if grid.valid_to else None,
+        "predecessors": [{"code": r.from_code, "operation": r.operation, "at": r.happened_at.isoformat()}
+                         for r in rows if r.to_code == code],
+        "successors": [{"code": r.to_code, "operation": r.operation, "at": r.happened_at.isoformat()}
+                       for r in rows if r.from_code == code],
+    }
