@@ -23,12 +23,29 @@ class LocateQuery(Schema):
     at = fields.AwareDateTime(load_default=None)
 
 
+class PlaceLocation(Schema):
+    """The parts of a new place the gateway needs for the scope check; the grid
+    service validates the whole place."""
+    class Meta:
+        unknown = "include"
+
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    crs = fields.String(load_default="wgs84", validate=validate.OneOf(["wgs84", "gcj02"]))
+
+
 class RootQuery(Schema):
     root = fields.String(required=True, validate=GRID_CODE)
 
 
 class GridDetailQuery(Schema):
     geometry = fields.Boolean(load_default=False)
+
+
+class PlaceListQuery(Schema):
+    root = fields.String(load_default=None, validate=GRID_CODE)
+    type = fields.String(load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class GridQuery(Schema):

@@ -12,8 +12,8 @@ from common.rpc import ServiceRpc
 from common.validation import load
 from gateway.auth import TokenIssuer
 from gateway.schemas import (
-    GridDetailQuery, GridQuery, LocateQuery, LoginSchema, NewTicketRequest, RootQuery, SubtreeQuery,
-    TicketListQuery,
+    GridDetailQuery, GridQuery, LocateQuery, PlaceLocation, LoginSchema, NewTicketRequest, PlaceListQuery, RootQuery,
+    SubtreeQuery, TicketListQuery,
 )
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 SUPERVISORS = ("admin", "district_officer", "town_leader", "community_officer", "grid_chief")
 GRID_EDITORS = ("admin", "district_officer")
+PLACE_EDITORS = ("admin", "district_officer", "town_leader", "community_officer", "grid_chief", "grid_worker")
 
 
 class Tokens(DependencyProvider):
@@ -138,6 +139,29 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def grid_history(self, request, principal, code):
         return self.grid.grid_history(code)
+
+    @http("GET", f"{API}/grids/<string:code>/summary")
+    @signed_in
+    def grid_summary(self, request, principal, code):
+        principal.require_scope(code)
+        return self.grid.grid_summary(code)
+
+    @http("POST", f"{API}/places")
+    @signed_in
+    def add_place(self, request, principal):
+        principal.require_role(PLACE_EDITORS)
+        body = read_json(request)
+        where = load(PlaceLocation(), body)
+        located = self.grid.locate(where["lon"], where["lat"], where["crs"])
+        principal.require_scope(located["grid"]["code"])
+        return 201, self.grid.add_place(body)
+
+    @http("GET", f"{API}/places")
+    @signed_in
+    def list_places(self, request, principal):
+        params = query(PlaceListQuery(), request)
+        root = principal.effective_root(params["root"])
+        return {"items": self.grid.list_places(root, params["type"], params["limit"])}
 
     @http("GET", f"{API}/grids/<string:code>/coverage")
     @signed_in

@@ -9,7 +9,7 @@ import shapely
 from sqlalchemy import or_, select
 
 from common.db import utcnow
-from grid import codes, geo, registry, topology
+from grid import codes, geo, places, registry, topology
 from grid.exceptions import GridHasChildren, GridNotFound, GridRetired, InvalidGridCode, TopologyViolation
 from grid.levels import level_by_code
 from grid.models import Grid, GridLineage
@@ -67,6 +67,7 @@ def split_grid(session, levels, code, parts, tolerance_m2=topology.DEFAULT_TOLER
             "households": part.get("households"), "population": part.get("population"),
             "geometry": geo.to_geojson(shapes[i])}, tolerance_m2, now))
         session.add(GridLineage(operation="split", from_code=code, to_code=new_code, happened_at=now))
+    places.rehome_places(session, [code], created)
     return old, created
 
 
@@ -99,6 +100,7 @@ def merge_grids(session, levels, grid_codes, name, tolerance_m2=topology.DEFAULT
         "geometry": geo.to_geojson(union) if union is not None else None}, tolerance_m2, now)
     for old in olds:
         session.add(GridLineage(operation="merge", from_code=old.code, to_code=merged.code, happened_at=now))
+    places.rehome_places(session, [old.code for old in olds], [merged])
     return olds, merged
 
 

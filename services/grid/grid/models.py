@@ -1,3 +1,5 @@
+import uuid
+
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,3 +48,31 @@ class GridLineage(Base):
     from_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
     to_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
     happened_at = mapped_column(UtcDateTime)
+
+
+class Place(Base):
+    """A building, shop, unit or other point of interest, in the grid covering it.
+    ``code``: its community's code + a 5-digit number (00001-99999), never reused."""
+
+    __tablename__ = "places"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(200))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
+    created_at = mapped_column(UtcDateTime, default=utcnow)
+
+
+class GridCounter(Base):
+    """Counts other services announce in their events (tickets reported, later
+    households and residents), kept per grid for the grid summary."""
+
+    __tablename__ = "grid_counters"
+
+    grid_code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from grid.levels import KINDS, UNIT_TYPES, ZONE_TYPES
+from grid.places import PLACE_TYPES
 
 GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code of 6-24 digits")
 
@@ -65,3 +66,23 @@ class MergeSchema(Schema):
     codes = fields.List(fields.String(validate=GRID_CODE), required=True, validate=validate.Length(min=2))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     unit_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(UNIT_TYPES))
+
+
+class PlaceInputSchema(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(PLACE_TYPES))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    crs = fields.String(load_default="wgs84", validate=validate.OneOf(["wgs84", "gcj02"]))
+
+
+class PlaceSchema(Schema):
+    id = fields.String()
+    code = fields.String()
+    type = fields.String()
+    name = fields.String()
+    address = fields.String(allow_none=True)
+    lon = fields.Float()
+    lat = fields.Float()
+    grid_code = fields.String()

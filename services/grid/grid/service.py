@@ -7,18 +7,22 @@ from nameko.extensions import DependencyProvider
 
 from common import config as cfg
 from common.db import Database, find_dependency
+from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import rpc
 from common.validation import load
-from grid import MIGRATIONS_DIR, geo, history, registry
+from grid import MIGRATIONS_DIR, geo, history, places, registry
 from grid.levels import scheme
 from grid.locate import load_index, locate_at
-from grid.schemas import GridInputSchema, GridSchema, GridWithGeometrySchema, MergeSchema, SplitSchema
+from grid.schemas import (
+    GridInputSchema, GridSchema, GridWithGeometrySchema, MergeSchema, PlaceInputSchema, PlaceSchema, SplitSchema,
+)
 
 grid_input = GridInputSchema()
 grid_schema = GridSchema()
 grid_with_geometry = GridWithGeometrySchema()
+place_schema = PlaceSchema()
 
 
 class LocateQuery(Schema):
@@ -152,6 +156,32 @@ class GridService(OpsEndpoints):
             with self.db.read() as session:
                 grid, ancestors = locate_at(session, lon, lat, query["at"].astimezone(dt.timezone.utc))
         return {"lon": lon, "lat": lat, "crs": "wgs84", "grid": grid, "ancestors": ancestors}
+
+    @rpc
+    def add_place(self, data):
+        data = load(PlaceInputSchema(), data, "place")
+        data["lon"], data["lat"] = geo.to_wgs84(data["lon"], data["lat"], data["crs"])
+        grid, _ = self.spatial.index.locate(data["lon"], data["lat"])
+        with self.db.transaction() as session:
+            place = places.add_place(session, self.levels, data, grid["code"])
+            result = place_schema.dump(place)
+            self.outbox.add(session, "place_added", result)
+        return result
+
+    @rpc
+    def list_places(self, root=None, type=None, limit=100):
+        with self.db.read() as session:
+            return place_schema.dump(places.list_places(session, root, type, limit), many=True)
+
+    @rpc
+    def grid_summary(self, root):
+        with self.db.read() as session:
+            registry.get_grid(session, root)
+            return places.summary(session, root)
+
+    @idempotent_handler("tickets", "ticket_reported")
+    def handle_ticket_reported(self, session, envelope):
+        places.count_event(session, envelope["payload"]["grid_code"], "tickets_reported")
 
     @event_handler("grid", "grid_changed", handler_type=BROADCAST, reliable_delivery=False)
     def refresh_index(self, envelope):

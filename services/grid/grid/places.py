@@ -1,0 +1,92 @@
+"""Places attached to grids, and the per-grid summary, free of nameko.
+
+A place goes to the deepest grid covering its point (the same rule as locate) and is
+numbered within its community. The summary counts, for a subtree, what this service
+owns (places by type, grids) and what other services announce in their events
+(tickets reported; households and residents once people publishes them).
+"""
+import shapely
+from sqlalchemy import func, select
+
+from common.db import dialect_insert
+from grid.exceptions import InvalidGridCode
+from grid.models import Grid, GridCounter, Place
+
+PLACE_TYPES = {
+    "building": ("楼栋", "building"), "shop": ("商铺", "shop"), "unit": ("单位", "institution or enterprise"),
+    "school": ("学校", "school"), "hospital": ("医疗机构", "hospital or clinic"), "market": ("市场", "market"),
+    "other": ("其他", "other"),
+}
+PLACE_NUMBER_DIGITS = 5
+
+
+def community_of(levels, grid_code):
+    level = next((lv for lv in levels if lv.key in ("community", "village")), None)
+    if level is None or len(grid_code) < level.code_length:
+        raise InvalidGridCode(f"Grid {grid_code} is above community level; a place must lie inside a community.",
+                              code="PLACE_ABOVE_COMMUNITY", details={"grid_code": grid_code})
+    return grid_code[:level.code_length]
+
+
+def add_place(session, levels, data, grid_code):
+    community = community_of(levels, grid_code)
+    last = session.scalar(select(func.max(Place.code)).where(Place.code.startswith(community),
+                                                              func.length(Place.code) == len(community) + 5))
+    number = int(last[-PLACE_NUMBER_DIGITS:]) + 1 if last else 1
+    if number > 99999:
+        raise InvalidGridCode(f"Community {community} has numbered 99,999 places already.",
+                              code="PLACE_NUMBERS_EXHAUSTED", details={"community": community})
+    place = Place(code=f"{community}{number:05d}", type=data["type"], name=data["name"],
+                  address=data.get("address"), lon=data["lon"], lat=data["lat"], grid_code=grid_code)
+    session.add(place)
+    session.flush()
+    return place
+
+
+def list_places(session, root=None, type=None, limit=100):
+    query = select(Place).order_by(Place.code).limit(limit)
+    if root:
+        query = query.where(Place.grid_code.startswith(root))
+    if type:
+        query = query.where(Place.type == type)
+    return session.scalars(query).all()
+
+
+def rehome_places(session, old_codes, new_grids):
+    """After a split or merge: each place of a retired grid moves to the new grid
+    covering it (the nearest one if digitising left it just outside)."""
+    shapes = [(grid.code, shapely.geometry.shape(grid.geometry)) for grid in new_grids if grid.geometry]
+    moved = 0
+    for place in session.scalars(select(Place).where(Place.grid_code.in_(old_codes))):
+        point = shapely.Point(place.lon, place.lat)
+        covering = sorted(code for code, shape in shapes if shape.covers(point))
+        place.grid_code = covering[0] if covering else min(shapes, key=lambda s: s[1].distance(point))[0]
+        moved += 1
+    return moved
+
+
+def count_event(session, grid_code, name, by=1):
+    insert = dialect_insert(session)
+    session.execute(insert(GridCounter).values(grid_code=grid_code, name=name, value=by).on_conflict_do_update(
+        index_elements=["grid_code", "name"], set_={"value": GridCounter.value + by}))
+
+
+def summary(session, root):
+    places = dict(session.execute(select(Place.type, func.count())
+                                  .where(Place.grid_code.startswith(root)).group_by(Place.type)).all())
+    grids = dict(session.execute(select(Grid.level, func.count()).where(
+        Grid.code.startswith(root), Grid.status == "active").group_by(Grid.level)).all())
+    grid = session.get(Grid, root)
+    households, population = grid.households, grid.population
+    if households is None:  # not recorded on the grid itself: what its children add up to
+        households, population = session.execute(select(func.sum(Grid.households), func.sum(Grid.population))
+                                                  .where(Grid.parent_code == root, Grid.status == "active")).one()
+    counters = dict(session.execute(select(GridCounter.name, func.sum(GridCounter.value)).where(
+        GridCounter.grid_code.startswith(root)).group_by(GridCounter.name)).all())
+    return {
+        "root": root,
+        "grids": grids,
+        "places": {"total": sum(places.values()), "by_type": places},
+        "households": households, "population": population,
+        "from_events": {name: int(value) for name, value in counters.items()},
+    }
