@@ -52,3 +52,13 @@ def test_invalid_codes_say_which_rule_they_break(code, parent, fragment):
     with pytest.raises(InvalidGridCode) as caught:
         validate_code(LEVELS, code, parent)
     assert fragment in caught.value.message
+
+
+def test_sizing_ranges_are_configurable_per_level_and_kind():
+    from grid.levels import sizing_ranges
+    assert sizing_ranges("villager_group:basic=250-600, household_group:exclusive=0-10") == {
+        ("villager_group", "basic"): (250, 600), ("household_group", "exclusive"): (0, 10)}
+    assert sizing_ranges("") == {}
+    for bad in ("villager_group=1-2", "villager_group:odd=1-2", "villager_group:basic=9-1"):
+        with pytest.raises(ValueError, match="GRID_SIZING"):
+            sizing_ranges(bad)

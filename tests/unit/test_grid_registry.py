@@ -86,3 +86,14 @@ def test_generated_polygons_tile_their_parents():
     for parent in ("320508", "320508019", "320508019044", "320508019044001"):
         children = [(c, g) for c, g in by_code.items() if c[:-3] == parent and len(c) == len(parent) + 3]
         assert children and coverage_of(parent, by_code[parent], children, 1.0) == ([], [])
+
+
+def test_sizing_report_uses_level_defaults_and_configured_ranges(db):
+    with db.transaction() as session:
+        registry.import_features(session, LEVELS, build(small_spec(), radius_deg=0.03))
+    with db.read() as session:
+        assert registry.sizing_report(session, LEVELS, "320508")["outside_range"] == []
+        strict = registry.sizing_report(session, LEVELS, "320508", {("villager_group", "basic"): (400, 500)})
+    too_small = {g["code"]: g["households"] for g in strict["outside_range"]}
+    assert too_small == {"320508019044003": 388, "320508014021001": 395, "320508014202001": 318}
+    assert {g["problem"] for g in strict["outside_range"]} == {"too_small"}

@@ -79,3 +79,20 @@ def level_by_code(levels, code):
 
 def child_level(levels, parent_level):
     return next((level for level in levels if level.depth == parent_level.depth + 1), None)
+
+
+def sizing_ranges(text):
+    """``GRID_SIZING`` such as ``villager_group:basic=300-500,household_group:basic=30-50``
+    -> {(level, kind): (low, high)}; these override the scheme's defaults."""
+    ranges = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        try:
+            key, bounds = item.split("=")
+            level, kind = key.split(":")
+            low, high = (int(n) for n in bounds.split("-"))
+        except ValueError:
+            raise ValueError(f"GRID_SIZING item {item!r} is not level:kind=low-high") from None
+        if kind not in KINDS or low > high:
+            raise ValueError(f"GRID_SIZING item {item!r}: kind must be one of {KINDS} and low <= high")
+        ranges[(level, kind)] = (low, high)
+    return ranges

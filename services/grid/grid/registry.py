@@ -255,7 +255,7 @@ def sizing_report(session, levels, root, ranges=None):
     outside, checked = [], 0
     for grid in subtree(session, root):
         level = level_by_code(levels, grid.code)
-        bounds = ranges.get((grid.level, grid.kind)) or (level.households if grid.kind == "basic" else None)
+        bounds = ranges.get((grid.level, grid.kind), level.households if grid.kind == "basic" else None)
         if bounds is None:
             continue
         checked += 1

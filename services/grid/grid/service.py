@@ -13,7 +13,7 @@ from common.outbox import Outbox
 from common.rpc import rpc
 from common.validation import load
 from grid import MIGRATIONS_DIR, geo, history, places, registry
-from grid.levels import scheme
+from grid.levels import scheme, sizing_ranges
 from grid.locate import load_index, locate_at
 from grid.schemas import (
     GridInputSchema, GridSchema, GridWithGeometrySchema, MergeSchema, PlaceInputSchema, PlaceSchema, SplitSchema,
@@ -144,7 +144,8 @@ class GridService(OpsEndpoints):
     @rpc
     def sizing(self, root):
         with self.db.read() as session:
-            return registry.sizing_report(session, self.levels, root)
+            return registry.sizing_report(session, self.levels, root,
+                                          sizing_ranges(cfg.env("GRID_SIZING", "", self.config)))
 
     @rpc
     def locate(self, lon, lat, crs="wgs84", at=None):
