@@ -61,3 +61,13 @@ class SubtreeQuery(Schema):
 class TicketListQuery(Schema):
     root = fields.String(load_default=None, validate=GRID_CODE)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class AssignmentQuery(Schema):
+    root = fields.String(load_default=None, validate=GRID_CODE)
+    person_id = fields.String(load_default=None)
+    on = fields.Date(load_default=None)
+
+
+class RevealQuery(Schema):
+    reveal = fields.Boolean(load_default=False)

@@ -5,6 +5,7 @@ import logging
 from nameko.extensions import DependencyProvider
 
 from common import config as cfg
+from common.errors import InvalidInput
 from common.http import http, read_json
 from common.ops import OpsEndpoints
 from common.roles import ROLES
@@ -12,8 +13,8 @@ from common.rpc import ServiceRpc
 from common.validation import load
 from gateway.auth import TokenIssuer
 from gateway.schemas import (
-    GridDetailQuery, GridQuery, LocateQuery, PlaceLocation, LoginSchema, NewTicketRequest, PlaceListQuery, RootQuery,
-    SubtreeQuery, TicketListQuery,
+    AssignmentQuery, GridDetailQuery, GridQuery, LocateQuery, LoginSchema, NewTicketRequest, PlaceListQuery,
+    PlaceLocation, RevealQuery, RootQuery, SubtreeQuery, TicketListQuery,
 )
 
 log = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 API = "/api/v1"
 SUPERVISORS = ("admin", "district_officer", "town_leader", "community_officer", "grid_chief")
 GRID_EDITORS = ("admin", "district_officer")
+STAFF_MANAGERS = ("admin", "district_officer", "town_leader", "community_officer")
+RESIDENT_EDITORS = ("admin", "community_officer", "grid_chief", "grid_worker")
 PLACE_EDITORS = ("admin", "district_officer", "town_leader", "community_officer", "grid_chief", "grid_worker")
 
 
@@ -162,6 +165,108 @@ class GatewayService(OpsEndpoints):
         params = query(PlaceListQuery(), request)
         root = principal.effective_root(params["root"])
         return {"items": self.grid.list_places(root, params["type"], params["limit"])}
+
+    # --- people: staff, assignments, departments -------------------------------------
+    @http("POST", f"{API}/staff")
+    @signed_in
+    def create_person(self, request, principal):
+        principal.require_role(STAFF_MANAGERS)
+        return 201, self.people.create_person(read_json(request))
+
+    @http("GET", f"{API}/staff/<string:person_id>")
+    @signed_in
+    def get_person(self, request, principal, person_id):
+        return self.people.get_person(person_id)
+
+    @http("GET", f"{API}/staff/<string:person_id>/eligibility")
+    @signed_in
+    def person_eligibility(self, request, principal, person_id):
+        principal.require_role(STAFF_MANAGERS)
+        return self.people.person_eligibility(person_id)
+
+    @http("POST", f"{API}/staff/<string:person_id>/assignments")
+    @signed_in
+    def assign_person(self, request, principal, person_id):
+        principal.require_role(STAFF_MANAGERS)
+        body = read_json(request)
+        if isinstance(body, dict) and isinstance(body.get("grid_code"), str):
+            principal.require_scope(body["grid_code"])
+        return 201, self.people.assign_person(person_id, body)
+
+    @http("POST", f"{API}/assignments/<string:assignment_id>/end")
+    @signed_in
+    def end_assignment(self, request, principal, assignment_id):
+        principal.require_role(STAFF_MANAGERS)
+        return self.people.end_assignment(assignment_id, read_json(request))
+
+    @http("GET", f"{API}/assignments")
+    @signed_in
+    def list_assignments(self, request, principal):
+        params = query(AssignmentQuery(), request)
+        root = principal.effective_root(params["root"])
+        on = params["on"].isoformat() if params["on"] else None
+        return {"items": self.people.list_assignments(params["person_id"], root, on)}
+
+    @http("GET", f"{API}/staffing/gaps")
+    @signed_in
+    def staffing_gaps(self, request, principal):
+        principal.require_role(SUPERVISORS)
+        root = principal.effective_root(query(SubtreeQuery(), request)["root"])
+        if root is None:
+            raise InvalidInput("Give root=<grid code> (the subtree to check).", code="VALIDATION_FAILED",
+                               details={"fields": {"root": ["required for a district-wide account"]}})
+        return self.people.staffing_gaps(root)
+
+    @http("POST", f"{API}/departments")
+    @signed_in
+    def create_department(self, request, principal):
+        principal.require_role(("admin", "district_officer"))
+        return 201, self.people.create_department(read_json(request))
+
+    @http("GET", f"{API}/departments")
+    @signed_in
+    def list_departments(self, request, principal):
+        return {"items": self.people.list_departments(request.args.get("kind"))}
+
+    # --- people: households and residents ------------------------------------------------
+    @http("POST", f"{API}/households")
+    @signed_in
+    def register_household(self, request, principal):
+        principal.require_role(RESIDENT_EDITORS)
+        return 201, self.people.register_household(read_json(request))
+
+    @http("GET", f"{API}/households")
+    @signed_in
+    def list_households(self, request, principal):
+        root = principal.effective_root(query(SubtreeQuery(), request)["root"])
+        return {"items": self.people.list_households(root)}
+
+    @http("POST", f"{API}/residents")
+    @signed_in
+    def register_resident(self, request, principal):
+        principal.require_role(RESIDENT_EDITORS)
+        return 201, self.people.register_resident(read_json(request))
+
+    @http("GET", f"{API}/residents")
+    @signed_in
+    def find_residents(self, request, principal):
+        principal.require_role(RESIDENT_EDITORS + SUPERVISORS)
+        filters = request.args.to_dict()
+        filters["grid_prefix"] = principal.effective_root(filters.pop("root", None))
+        return {"items": self.people.find_residents(filters)}
+
+    @http("GET", f"{API}/residents/<string:resident_id>")
+    @signed_in
+    def get_resident(self, request, principal, resident_id):
+        principal.require_role(RESIDENT_EDITORS + SUPERVISORS)
+        reveal = query(RevealQuery(), request)["reveal"]
+        resident = self.people.get_resident(resident_id)
+        if resident["grid_code"]:
+            principal.require_scope(resident["grid_code"])
+        if not reveal:
+            return resident
+        viewer = {"account_id": principal.account_id, "username": principal.username, "roles": list(principal.roles)}
+        return self.people.get_resident(resident_id, viewer, True)
 
     @http("GET", f"{API}/grids/<string:code>/coverage")
     @signed_in

@@ -39,3 +39,7 @@ class GridHasChildren(Conflict):
 
 class GridRetired(Conflict):
     code = "GRID_RETIRED"
+
+
+class PlaceNotFound(NotFound):
+    code = "PLACE_NOT_FOUND"

@@ -9,7 +9,7 @@ import shapely
 from sqlalchemy import func, select
 
 from common.db import dialect_insert
-from grid.exceptions import InvalidGridCode
+from grid.exceptions import InvalidGridCode, PlaceNotFound
 from grid.models import Grid, GridCounter, Place
 
 PLACE_TYPES = {
@@ -40,6 +40,13 @@ def add_place(session, levels, data, grid_code):
                   address=data.get("address"), lon=data["lon"], lat=data["lat"], grid_code=grid_code)
     session.add(place)
     session.flush()
+    return place
+
+
+def get_place(session, code):
+    place = session.scalar(select(Place).where(Place.code == code))
+    if place is None:
+        raise PlaceNotFound(f"No place has the code {code}.", details={"field": "place_code", "code": code})
     return place
 
 

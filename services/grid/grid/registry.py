@@ -267,3 +267,16 @@ def sizing_report(session, levels, root, ranges=None):
                             else ("too_small" if grid.households < low else "too_large")})
     return {"root": root, "grids_checked": checked, "outside_range": outside}
 
+
+
+def staffed_grids(session, levels, root):
+    """The basic and exclusive grids (the staffed level) under ``root``, each with its
+    community and town codes for totals."""
+    grid_level = next(lv for lv in levels if lv.grid_level)
+    lengths = {lv.key: lv.code_length for lv in levels}
+    community = lengths.get("community") or lengths.get("village")
+    town = lengths.get("town") or lengths.get("street")
+    return [{"code": g.code, "name": g.name, "kind": g.kind,
+             "community_code": g.code[:community] if community else None,
+             "town_code": g.code[:town] if town else None}
+            for g in subtree(session, root) if g.level == grid_level.key]

@@ -175,6 +175,17 @@ class GridService(OpsEndpoints):
             return place_schema.dump(places.list_places(session, root, type, limit), many=True)
 
     @rpc
+    def get_place(self, code):
+        with self.db.read() as session:
+            return place_schema.dump(places.get_place(session, code))
+
+    @rpc
+    def staffed_grids(self, root):
+        with self.db.read() as session:
+            registry.get_grid(session, root)
+            return registry.staffed_grids(session, self.levels, root)
+
+    @rpc
     def grid_summary(self, root):
         with self.db.read() as session:
             registry.get_grid(session, root)
@@ -183,6 +194,15 @@ class GridService(OpsEndpoints):
     @idempotent_handler("tickets", "ticket_reported")
     def handle_ticket_reported(self, session, envelope):
         places.count_event(session, envelope["payload"]["grid_code"], "tickets_reported")
+
+    @idempotent_handler("people", "household_registered")
+    def handle_household_registered(self, session, envelope):
+        places.count_event(session, envelope["payload"]["grid_code"], "households_registered")
+
+    @idempotent_handler("people", "resident_registered")
+    def handle_resident_registered(self, session, envelope):
+        if envelope["payload"].get("grid_code"):
+            places.count_event(session, envelope["payload"]["grid_code"], "residents_registered")
 
     @event_handler("grid", "grid_changed", handler_type=BROADCAST, reliable_delivery=False)
     def refresh_index(self, envelope):

@@ -23,3 +23,31 @@ class UsernameTaken(Conflict):
 
 class WeakPassword(InvalidInput):
     code = "WEAK_PASSWORD"
+
+
+class PersonNotFound(NotFound):
+    code = "PERSON_NOT_FOUND"
+
+
+class ResidentNotFound(NotFound):
+    code = "RESIDENT_NOT_FOUND"
+
+
+class HouseholdNotFound(NotFound):
+    code = "HOUSEHOLD_NOT_FOUND"
+
+
+class DuplicatePerson(Conflict):
+    code = "DUPLICATE_ID_NUMBER"
+
+
+class OverlappingAssignment(Conflict):
+    code = "OVERLAPPING_ASSIGNMENT"
+
+
+class ClearDataForbidden(Forbidden):
+    code = "CLEAR_PERSONAL_DATA_FORBIDDEN"
+
+
+class UnknownGrid(InvalidInput):
+    code = "UNKNOWN_GRID"

@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -27,3 +27,101 @@ class Account(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+def _uuid():
+    return str(uuid.uuid4())
+
+
+class Person(Base):
+    """Anyone with a role in the grids (staff). ID and phone: see people.pii."""
+
+    __tablename__ = "persons"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    name: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[str | None] = mapped_column(String(10))
+    birth_date = mapped_column(Date, nullable=True)
+    phone_enc: Mapped[str | None] = mapped_column(String(200))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number_enc: Mapped[str | None] = mapped_column(String(200))
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    party_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    smartphone_user: Mapped[bool] = mapped_column(Boolean, default=True)
+    violation_recorded: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_at = mapped_column(UtcDateTime, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Assignment(Base):
+    """A person in a role in a grid, from ``start_date`` until ``end_date`` (open when None)."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    start_date = mapped_column(Date)
+    end_date = mapped_column(Date, nullable=True)
+    created_at = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Department(Base):
+    """A functional department, town, community or property company: whom tickets
+    are dispatched to. Liaisons are persons."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    grid_code: Mapped[str | None] = mapped_column(String(24))
+    liaison_ids: Mapped[list] = mapped_column(JSON, default=list)
+    created_at = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Household(Base):
+    __tablename__ = "households"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    place_code: Mapped[str] = mapped_column(String(24), index=True)
+    grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+    created_at = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Resident(Base):
+    __tablename__ = "residents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    name: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[str] = mapped_column(String(10))
+    birth_date = mapped_column(Date)
+    id_number_enc: Mapped[str] = mapped_column(String(200))
+    id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_number_masked: Mapped[str] = mapped_column(String(18))
+    phone_enc: Mapped[str | None] = mapped_column(String(200))
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str | None] = mapped_column(String(11))
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"), index=True)
+    grid_code: Mapped[str | None] = mapped_column(String(24), index=True)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    created_at = mapped_column(UtcDateTime, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PiiAccess(Base):
+    """Every clear read of an ID or phone number: who, when, whose record."""
+
+    __tablename__ = "pii_access_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    viewer_account_id: Mapped[str] = mapped_column(String(36), index=True)
+    viewer_username: Mapped[str] = mapped_column(String(64))
+    subject_kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(36), index=True)
+    fields: Mapped[list] = mapped_column(JSON)
+    at = mapped_column(UtcDateTime, default=utcnow)

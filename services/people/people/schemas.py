@@ -1,6 +1,8 @@
 from marshmallow import Schema, fields, validate, validates
 
 from common.roles import ROLES
+from people.residents import TAGS
+from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
 
 
 class AccountSchema(Schema):
@@ -29,3 +31,81 @@ class AccountSchema(Schema):
 class CredentialsSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code")
+
+
+class PersonInputSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["male", "female"]))
+    birth_date = fields.Date(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True)
+    id_number = fields.String(load_default=None, allow_none=True)
+    party_member = fields.Boolean(load_default=False)
+    smartphone_user = fields.Boolean(load_default=True)
+    violation_recorded = fields.Boolean(load_default=False)
+
+
+class AssignmentInputSchema(Schema):
+    grid_code = fields.String(required=True, validate=GRID_CODE)
+    role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
+    start_date = fields.Date(load_default=None)
+    end_date = fields.Date(load_default=None, allow_none=True)
+
+
+class EndAssignmentSchema(Schema):
+    end_date = fields.Date(required=True)
+
+
+class DepartmentInputSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$",
+                                                                  error="2-40 letters, digits, '_', '.', '-'"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(DEPARTMENT_KINDS))
+    grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    liaison_ids = fields.List(fields.String(), load_default=list)
+
+
+class DepartmentSchema(Schema):
+    id = fields.String()
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    grid_code = fields.String(allow_none=True)
+    liaison_ids = fields.List(fields.String())
+
+
+class HouseholdInputSchema(Schema):
+    place_code = fields.String(required=True, validate=validate.Regexp(r"^\d{10,30}$", error="must be a place code"))
+    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class HouseholdSchema(Schema):
+    id = fields.String()
+    place_code = fields.String()
+    grid_code = fields.String()
+    address = fields.String(allow_none=True)
+
+
+class ResidentInputSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    id_number = fields.String(required=True)
+    phone = fields.String(load_default=None, allow_none=True)
+    household_id = fields.String(load_default=None, allow_none=True)
+    tags = fields.List(fields.String(validate=validate.OneOf(TAGS)), load_default=list)
+
+
+class ResidentQuerySchema(Schema):
+    id_number = fields.String(load_default=None)
+    phone = fields.String(load_default=None)
+    household_id = fields.String(load_default=None)
+    grid_prefix = fields.String(load_default=None, allow_none=True)
+    tag = fields.String(load_default=None, validate=validate.OneOf(TAGS))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class ViewerSchema(Schema):
+    account_id = fields.String(required=True)
+    username = fields.String(load_default="")
+    roles = fields.List(fields.String(), load_default=list)

@@ -1,14 +1,36 @@
+from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
+
 from common import config as cfg
 from common.db import Database, utcnow
+from common.errors import NotFound
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
-from common.rpc import rpc
+from common.rpc import ServiceRpc, rpc
 from common.validation import load
-from people import MIGRATIONS_DIR, accounts
-from people.schemas import AccountSchema, CredentialsSchema
+from people import MIGRATIONS_DIR, accounts, residents, staff, staffing
+from people.exceptions import UnknownGrid
+from people.pii import load_cipher
+from people.schemas import (
+    AccountSchema, AssignmentInputSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema,
+    EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PersonInputSchema, ResidentInputSchema,
+    ResidentQuerySchema, ViewerSchema,
+)
 
 account_schema = AccountSchema()
 credentials_schema = CredentialsSchema()
+department_schema = DepartmentSchema()
+household_schema = HouseholdSchema()
+
+
+class Pii(DependencyProvider):
+    """The cipher for ID and phone numbers (keys from PII_KEY)."""
+
+    def setup(self):
+        self.cipher = load_cipher(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.cipher
 
 
 class PeopleService(OpsEndpoints):
@@ -16,7 +38,11 @@ class PeopleService(OpsEndpoints):
 
     db = Database(MIGRATIONS_DIR, bootstrap=accounts.ensure_admin)
     outbox = Outbox()
+    pii = Pii()
+    config = Config()
+    grid = ServiceRpc("grid")
 
+    # --- accounts ------------------------------------------------------------------
     @rpc
     def authenticate(self, username, password):
         credentials = load(credentials_schema, {"username": username, "password": password}, "credentials")
@@ -49,3 +75,125 @@ class PeopleService(OpsEndpoints):
             self.outbox.add(session, "account_created", {
                 key: payload[key] for key in ("id", "username", "roles", "grid_scope")})
         return payload
+
+    # --- staff and assignments ---------------------------------------------------------
+    def _require_grid(self, code, field="grid_code"):
+        try:
+            return self.grid.get_grid(code)
+        except NotFound:
+            raise UnknownGrid(f"Grid {code} does not exist.", details={"field": field}) from None
+
+    @rpc
+    def create_person(self, data):
+        data = load(PersonInputSchema(), data, "person")
+        with self.db.transaction() as session:
+            return staff.person_view(self.pii, staff.create_person(session, self.pii, data))
+
+    @rpc
+    def get_person(self, person_id):
+        with self.db.read() as session:
+            return staff.person_view(self.pii, staff.get_person(session, person_id))
+
+    @rpc
+    def person_eligibility(self, person_id):
+        rules = staffing.Eligibility(max_age=cfg.env_int("RECRUIT_MAX_AGE", 55, self.config))
+        with self.db.read() as session:
+            return rules.check(staff.get_person(session, person_id), staff.today_in_shanghai())
+
+    @rpc
+    def assign_person(self, person_id, data):
+        data = load(AssignmentInputSchema(), data, "assignment")
+        grid = self._require_grid(data["grid_code"])
+        if grid["status"] != "active":
+            raise UnknownGrid(f"Grid {grid['code']} is retired.", details={"field": "grid_code"})
+        with self.db.transaction() as session:
+            assignment = staff.assign(session, person_id, data["grid_code"], data["role"],
+                                      data["start_date"] or staff.today_in_shanghai(), data["end_date"])
+            view = staff.assignment_view(assignment)
+            self.outbox.add(session, "person_assigned", view)
+        return view
+
+    @rpc
+    def end_assignment(self, assignment_id, data):
+        data = load(EndAssignmentSchema(), data, "assignment end")
+        with self.db.transaction() as session:
+            view = staff.assignment_view(staff.end_assignment(session, assignment_id, data["end_date"]))
+            self.outbox.add(session, "person_left", view)
+        return view
+
+    @rpc
+    def list_assignments(self, person_id=None, grid_prefix=None, on=None):
+        with self.db.read() as session:
+            return [staff.assignment_view(a) for a in staff.assignments(session, person_id, grid_prefix, on)]
+
+    @rpc
+    def staffing_gaps(self, root):
+        grids = self.grid.staffed_grids(root)
+        rules = {kind: staffing.parse_rule(cfg.env(f"STAFFING_RULE_{kind.upper()}", "", self.config), default)
+                 for kind, default in staffing.DEFAULT_RULES.items()}
+        with self.db.read() as session:
+            active = staff.assignments(session, grid_prefix=root, on=staff.today_in_shanghai())
+            report = staffing.staffing_gaps(grids, active, rules)
+        report.update(root=root, rules=rules)
+        return report
+
+    @rpc
+    def create_department(self, data):
+        data = load(DepartmentInputSchema(), data, "department")
+        if data.get("grid_code"):
+            self._require_grid(data["grid_code"])
+        with self.db.transaction() as session:
+            return department_schema.dump(staff.create_department(session, data))
+
+    @rpc
+    def list_departments(self, kind=None):
+        with self.db.read() as session:
+            return department_schema.dump(staff.list_departments(session, kind), many=True)
+
+    # --- households and residents --------------------------------------------------------
+    @rpc
+    def register_household(self, data):
+        data = load(HouseholdInputSchema(), data, "household")
+        try:
+            place = self.grid.get_place(data["place_code"])
+        except NotFound:
+            raise UnknownGrid(f"Place {data['place_code']} does not exist.", code="UNKNOWN_PLACE",
+                              details={"field": "place_code"}) from None
+        with self.db.transaction() as session:
+            household = residents.register_household(session, data, place)
+            view = household_schema.dump(household)
+            self.outbox.add(session, "household_registered", {
+                "household_id": household.id, "grid_code": household.grid_code, "place_code": household.place_code})
+        return view
+
+    @rpc
+    def list_households(self, grid_prefix=None, limit=100):
+        with self.db.read() as session:
+            return household_schema.dump(residents.list_households(session, grid_prefix, limit), many=True)
+
+    @rpc
+    def register_resident(self, data):
+        data = load(ResidentInputSchema(), data, "resident")
+        with self.db.transaction() as session:
+            resident = residents.register_resident(session, self.pii, data)
+            view = residents.resident_view(session, self.pii, resident)
+            self.outbox.add(session, "resident_registered", {  # no personal data on the bus
+                "resident_id": resident.id, "household_id": resident.household_id,
+                "grid_code": resident.grid_code, "tags": resident.tags})
+        return view
+
+    @rpc
+    def find_residents(self, filters):
+        filters = load(ResidentQuerySchema(), filters, "query parameters")
+        with self.db.read() as session:
+            found = residents.find_residents(session, self.pii, **filters)
+            return [residents.resident_view(session, self.pii, r) for r in found]
+
+    @rpc
+    def get_resident(self, resident_id, viewer=None, reveal=False):
+        viewer = load(ViewerSchema(), viewer or {"account_id": "-"}, "viewer")
+        clear_roles = tuple(cfg.env("PII_CLEAR_ROLES", ",".join(residents.DEFAULT_CLEAR_ROLES),
+                                    self.config).split(","))
+        with self.db.transaction() as session:  # a clear read writes its log line
+            resident = residents.get_resident(session, resident_id)
+            return residents.resident_view(session, self.pii, resident, viewer, reveal, clear_roles)

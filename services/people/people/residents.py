@@ -1,0 +1,101 @@
+"""Residents and households, free of nameko.
+
+ID and phone numbers are validated, stored encrypted with a search hash (people.pii),
+shown masked, and shown in clear only to a role in ``clear_roles`` that asks for it
+(``reveal``); every clear read is written to the access log.
+"""
+from sqlalchemy import select
+
+from people.exceptions import ClearDataForbidden, DuplicatePerson, HouseholdNotFound, ResidentNotFound
+from people.idcard import mask_id, mask_phone, normalise_id, normalise_phone, parse_id_number
+from people.models import Household, PiiAccess, Resident
+
+TAGS = {
+    "elderly_alone": "独居老人", "elderly": "老年人", "disabled": "残疾人", "key_person": "重点人员",
+    "low_income": "低保户", "veteran": "退役军人", "left_behind_child": "留守儿童", "pregnant": "孕产妇",
+    "mental_health": "精神障碍患者", "community_correction": "社区矫正对象",
+}
+DEFAULT_CLEAR_ROLES = ("admin", "community_officer")
+
+
+def register_household(session, data, place):
+    household = Household(place_code=place["code"], grid_code=place["grid_code"], address=data.get("address"))
+    session.add(household)
+    session.flush()
+    return household
+
+
+def list_households(session, grid_prefix=None, limit=100):
+    query = select(Household).order_by(Household.created_at).limit(limit)
+    return session.scalars(query.where(Household.grid_code.startswith(grid_prefix)) if grid_prefix else query).all()
+
+
+def get_household(session, household_id):
+    household = session.get(Household, household_id)
+    if household is None:
+        raise HouseholdNotFound(f"No household has the id {household_id}.", details={"field": "household_id"})
+    return household
+
+
+def register_resident(session, cipher, data, today=None):
+    number, birth, gender = parse_id_number(data["id_number"], today)
+    search = cipher.search_hash(number)
+    existing = session.scalar(select(Resident.id).where(Resident.id_number_hash == search))
+    if existing:
+        raise DuplicatePerson("A resident with this ID number is already registered.",
+                              details={"field": "id_number", "resident_id": existing})
+    phone = normalise_phone(data["phone"]) if data.get("phone") else None
+    household = get_household(session, data["household_id"]) if data.get("household_id") else None
+    resident = Resident(
+        name=data["name"], gender=gender, birth_date=birth,
+        id_number_enc=cipher.encrypt(number), id_number_hash=search, id_number_masked=mask_id(number),
+        phone_enc=cipher.encrypt(phone), phone_hash=cipher.search_hash(phone), phone_masked=mask_phone(phone),
+        household_id=household.id if household else None, grid_code=household.grid_code if household else None,
+        tags=sorted(set(data.get("tags") or [])),
+    )
+    session.add(resident)
+    session.flush()
+    return resident
+
+
+def find_residents(session, cipher, id_number=None, phone=None, household_id=None, grid_prefix=None, tag=None,
+                   limit=100):
+    query = select(Resident).order_by(Resident.created_at).limit(limit)
+    if id_number:
+        query = query.where(Resident.id_number_hash == cipher.search_hash(normalise_id(id_number)))
+    if phone:
+        query = query.where(Resident.phone_hash == cipher.search_hash(normalise_phone(phone)))
+    if household_id:
+        query = query.where(Resident.household_id == household_id)
+    if grid_prefix:
+        query = query.where(Resident.grid_code.startswith(grid_prefix))
+    rows = session.scalars(query).all()
+    return [r for r in rows if tag in r.tags] if tag else rows
+
+
+def get_resident(session, resident_id):
+    resident = session.get(Resident, resident_id)
+    if resident is None:
+        raise ResidentNotFound(f"No resident has the id {resident_id}.", details={"resident_id": resident_id})
+    return resident
+
+
+def resident_view(session, cipher, resident, viewer=None, reveal=False, clear_roles=DEFAULT_CLEAR_ROLES):
+    view = {
+        "id": resident.id, "name": resident.name, "gender": resident.gender,
+        "birth_date": resident.birth_date.isoformat(), "household_id": resident.household_id,
+        "grid_code": resident.grid_code, "tags": resident.tags,
+        "tag_labels": {tag: TAGS.get(tag, tag) for tag in resident.tags},
+        "id_number": resident.id_number_masked, "phone": resident.phone_masked, "masked": True,
+    }
+    if reveal:
+        viewer = viewer or {}
+        if not set(viewer.get("roles") or ()) & set(clear_roles):
+            raise ClearDataForbidden("Your role may not see ID and phone numbers in clear.",
+                                     details={"allowed_roles": list(clear_roles)})
+        view.update(id_number=cipher.decrypt(resident.id_number_enc), phone=cipher.decrypt(resident.phone_enc),
+                    masked=False)
+        session.add(PiiAccess(viewer_account_id=viewer["account_id"], viewer_username=viewer.get("username", ""),
+                              subject_kind="resident", subject_id=resident.id,
+                              fields=["id_number"] + (["phone"] if resident.phone_enc else [])))
+    return view

@@ -1,0 +1,147 @@
+"""Staff, their grid assignments and departments, free of nameko."""
+import datetime as dt
+
+from sqlalchemy import or_, select
+
+from common.errors import InvalidInput
+from people.exceptions import DuplicatePerson, OverlappingAssignment, PersonNotFound
+from people.idcard import mask_id, mask_phone, normalise_phone, parse_id_number
+from people.models import Assignment, Department, Person
+
+STAFF_ROLES = {
+    "general_grid_chief": ("总网格长", "general grid chief"),
+    "grid_chief": ("网格长", "grid chief"),
+    "full_time_worker": ("专职网格员", "full-time grid worker"),
+    "part_time_worker": ("兼职网格员", "part-time grid worker"),
+    "grid_police": ("网格警", "grid police officer"),
+    "instructor": ("网格指导员", "grid instructor"),
+    "sentiment_officer": ("民情员", "public sentiment officer"),
+    "coordinator": ("协调员", "coordinator"),
+    "patrol_officer": ("巡防员", "patrol officer"),
+    "building_head": ("楼栋长", "building head"),
+    "unit_head": ("单元长", "unit head"),
+    "volunteer": ("志愿者", "volunteer"),
+    "party_member_in_service": ("在职党员", "in-service party member"),
+    "department_liaison": ("部门联络员", "department liaison"),
+}
+DEPARTMENT_KINDS = {
+    "functional_department": "职能部门", "town": "镇(街道)", "community": "村(社区)", "property_company": "物业公司",
+}
+
+
+def create_person(session, cipher, data, today=None):
+    id_hash = birth = gender = None
+    number = None
+    if data.get("id_number"):
+        number, birth, gender = parse_id_number(data["id_number"], today)
+        id_hash = cipher.search_hash(number)
+        existing = session.scalar(select(Person.id).where(Person.id_number_hash == id_hash))
+        if existing:
+            raise DuplicatePerson("A person with this ID number already exists.",
+                                  details={"field": "id_number", "person_id": existing})
+    phone = normalise_phone(data["phone"]) if data.get("phone") else None
+    person = Person(
+        name=data["name"], gender=data.get("gender") or gender, birth_date=data.get("birth_date") or birth,
+        phone_enc=cipher.encrypt(phone), phone_hash=cipher.search_hash(phone),
+        id_number_enc=cipher.encrypt(number), id_number_hash=id_hash,
+        party_member=data.get("party_member", False), smartphone_user=data.get("smartphone_user", True),
+        violation_recorded=data.get("violation_recorded", False), status="active",
+    )
+    session.add(person)
+    session.flush()
+    return person
+
+
+def get_person(session, person_id):
+    person = session.get(Person, person_id)
+    if person is None:
+        raise PersonNotFound(f"No person has the id {person_id}.", details={"person_id": person_id})
+    return person
+
+
+def person_view(cipher, person):
+    return {
+        "id": person.id, "name": person.name, "gender": person.gender,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+        "phone": mask_phone(cipher.decrypt(person.phone_enc)),
+        "id_number": mask_id(cipher.decrypt(person.id_number_enc)),
+        "party_member": person.party_member, "smartphone_user": person.smartphone_user,
+        "violation_recorded": person.violation_recorded, "status": person.status,
+    }
+
+
+def _overlaps(start, end):
+    """Assignments whose [start_date, end_date] meets [start, end] (None = open)."""
+    conditions = [or_(Assignment.end_date.is_(None), Assignment.end_date >= start)]
+    if end is not None:
+        conditions.append(Assignment.start_date <= end)
+    return conditions
+
+
+def assign(session, person_id, grid_code, role, start, end=None):
+    person = get_person(session, person_id)
+    if end is not None and end < start:
+        raise InvalidInput("end_date is before start_date.", code="INVALID_DATES", details={"field": "end_date"})
+    clash = session.scalars(select(Assignment).where(
+        Assignment.person_id == person.id, Assignment.grid_code == grid_code, Assignment.role == role,
+        *_overlaps(start, end))).first()
+    if clash is not None:
+        raise OverlappingAssignment(
+            f"{person.name} already holds {role} in grid {grid_code} from {clash.start_date.isoformat()}"
+            + (f" to {clash.end_date.isoformat()}." if clash.end_date else " (open-ended)."),
+            details={"assignment_id": clash.id})
+    assignment = Assignment(person_id=person.id, grid_code=grid_code, role=role, start_date=start, end_date=end)
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def end_assignment(session, assignment_id, end):
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise PersonNotFound(f"No assignment has the id {assignment_id}.", code="ASSIGNMENT_NOT_FOUND",
+                             details={"assignment_id": assignment_id})
+    if end < assignment.start_date:
+        raise InvalidInput("end_date is before the assignment's start.", code="INVALID_DATES",
+                           details={"field": "end_date"})
+    assignment.end_date = end
+    return assignment
+
+
+def assignments(session, person_id=None, grid_prefix=None, on=None):
+    query = select(Assignment).order_by(Assignment.grid_code, Assignment.role, Assignment.start_date)
+    if person_id:
+        query = query.where(Assignment.person_id == person_id)
+    if grid_prefix:
+        query = query.where(Assignment.grid_code.startswith(grid_prefix))
+    if on:
+        query = query.where(Assignment.start_date <= on, *_overlaps(on, on))
+    return session.scalars(query).all()
+
+
+def assignment_view(assignment):
+    return {
+        "id": assignment.id, "person_id": assignment.person_id, "grid_code": assignment.grid_code,
+        "role": assignment.role, "role_label": STAFF_ROLES.get(assignment.role, (assignment.role,))[0],
+        "start_date": assignment.start_date.isoformat(),
+        "end_date": assignment.end_date.isoformat() if assignment.end_date else None,
+    }
+
+
+def create_department(session, data):
+    department = Department(code=data["code"], name=data["name"], kind=data["kind"],
+                            grid_code=data.get("grid_code"), liaison_ids=data.get("liaison_ids") or [])
+    for person_id in department.liaison_ids:
+        get_person(session, person_id)
+    session.add(department)
+    session.flush()
+    return department
+
+
+def list_departments(session, kind=None):
+    query = select(Department).order_by(Department.code)
+    return session.scalars(query.where(Department.kind == kind) if kind else query).all()
+
+
+def today_in_shanghai():
+    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date()

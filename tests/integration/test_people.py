@@ -1,0 +1,115 @@
+"""People through the gateway: staff, assignments, the staffing standard, residents
+with protected personal data."""
+import uuid
+
+from people.idcard import check_char
+from shapely.geometry import shape
+
+API = "/api/v1"
+
+
+def id_number(birth="19850612", region="320508"):
+    first17 = f"{region}{birth}{uuid.uuid4().int % 1000:03d}"
+    return first17 + check_char(first17)
+
+
+def test_staff_assignments_and_the_staffing_standard(stack):
+    token = stack.login()
+    grid = "320508019045001"
+    before = stack.call("GET", f"{API}/staffing/gaps?root=320508019045", token).json()
+    gap = next(g for g in before["gaps"] if g["code"] == grid)
+    assert gap["missing"] == {"grid_chief": 1, "grid_police": 1, "full_time_worker": 1, "part_time_worker": 2}
+    people = []
+    for name, role in [("周建华", "grid_chief"), ("吴警官", "grid_police"), ("郑丽", "full_time_worker"),
+                       ("王芳", "part_time_worker"), ("冯涛", "part_time_worker")]:
+        person = stack.call("POST", f"{API}/staff", token, {"name": name, "phone": "13800138000",
+                                                            "id_number": id_number()})
+        assert person.status_code == 201, person.text
+        body = person.json()
+        assert body["phone"] == "138****8000" and "*" in body["id_number"]
+        assigned = stack.call("POST", f"{API}/staff/{body['id']}/assignments", token,
+                              {"grid_code": grid, "role": role, "start_date": "2026-01-01"})
+        assert assigned.status_code == 201, assigned.text
+        people.append((body["id"], assigned.json()["id"]))
+    after = stack.call("GET", f"{API}/staffing/gaps?root=320508019045", token).json()
+    assert grid not in [g["code"] for g in after["gaps"]]
+    assert after["by_community"]["320508019045"]["grids"] == 2
+
+    duplicate = stack.call("POST", f"{API}/staff/{people[0][0]}/assignments", token,
+                           {"grid_code": grid, "role": "grid_chief", "start_date": "2026-06-01"})
+    assert duplicate.status_code == 409 and duplicate.json()["error"] == "OVERLAPPING_ASSIGNMENT"
+    nowhere = stack.call("POST", f"{API}/staff/{people[0][0]}/assignments", token,
+                         {"grid_code": "320508019045999", "role": "grid_chief"})
+    assert nowhere.status_code == 400 and nowhere.json()["error"] == "UNKNOWN_GRID"
+    bad_role = stack.call("POST", f"{API}/staff/{people[0][0]}/assignments", token,
+                          {"grid_code": grid, "role": "mayor"})
+    assert bad_role.status_code == 400 and "role" in bad_role.json()["details"]["fields"]
+
+    ended = stack.call("POST", f"{API}/assignments/{people[4][1]}/end", token, {"end_date": "2026-03-31"})
+    assert ended.status_code == 200 and ended.json()["end_date"] == "2026-03-31"
+    history = stack.call("GET", f"{API}/assignments?person_id={people[4][0]}", token).json()["items"]
+    assert [(a["role_label"], a["end_date"]) for a in history] == [("兼职网格员", "2026-03-31")]
+    again = stack.call("GET", f"{API}/staffing/gaps?root=320508019045", token).json()
+    assert next(g for g in again["gaps"] if g["code"] == grid)["missing"] == {"part_time_worker": 1}
+
+
+def test_recruitment_eligibility_says_why(stack):
+    token = stack.login()
+    old = stack.call("POST", f"{API}/staff", token, {"name": "老李", "id_number": id_number("19600101"),
+                                                     "smartphone_user": False}).json()
+    verdict = stack.call("GET", f"{API}/staff/{old['id']}/eligibility", token).json()
+    assert verdict["eligible"] is False
+    assert {r["rule"] for r in verdict["reasons"] if not r["passed"]} == {"max_age", "smartphone"}
+    wrong = stack.call("POST", f"{API}/staff", token, {"name": "错号", "id_number": "110105194912310021"})
+    assert wrong.status_code == 400 and wrong.json()["error"] == "INVALID_ID_NUMBER"
+    assert "check digit" in wrong.json()["message"]
+
+
+def test_residents_are_protected_and_searchable(stack):
+    token = stack.login()
+    geometry = stack.call("GET", f"{API}/grids/320508014021001?geometry=true", token).json()["geometry"]
+    point = shape(geometry).representative_point()
+    place = stack.call("POST", f"{API}/places", token, {"type": "building", "name": "定慧寺巷1号楼",
+                                                      "lon": point.x, "lat": point.y}).json()
+    household = stack.call("POST", f"{API}/households", token, {"place_code": place["code"], "address": "1号楼101室"})
+    assert household.status_code == 201, household.text
+    number = id_number("19400315")
+    created = stack.call("POST", f"{API}/residents", token, {
+        "name": "陈阿婆", "id_number": number, "phone": "13912345678",
+        "household_id": household.json()["id"], "tags": ["elderly_alone"]})
+    assert created.status_code == 201, created.text
+    resident = created.json()
+    assert resident["id_number"] == f"{number[:6]}********{number[-4:]}" and resident["masked"] is True
+    assert resident["grid_code"] == "320508014021001" and resident["tag_labels"] == {"elderly_alone": "独居老人"}
+
+    found = stack.call("GET", f"{API}/residents", token, params={"id_number": number.lower()}).json()["items"]
+    assert [r["id"] for r in found] == [resident["id"]]
+    clear = stack.call("GET", f"{API}/residents/{resident['id']}?reveal=true", token).json()
+    assert clear["id_number"] == number and clear["phone"] == "13912345678" and clear["masked"] is False
+    log = stack.db_rows("people", "SELECT viewer_username, subject_id FROM pii_access_log WHERE subject_id = :id",
+                        id=resident["id"])
+    assert log == [{"viewer_username": "admin", "subject_id": resident["id"]}]
+
+    stored = repr(stack.db_rows("people", "SELECT * FROM residents WHERE id = :id", id=resident["id"]))
+    assert resident["id"] in stored  # the row is there ...
+    events = repr(stack.db_rows("people", "SELECT payload FROM outbox_events"))
+    for dump in (stored, events):  # ... but neither it nor any event holds the numbers in clear
+        assert number not in dump and number.lower() not in dump and "13912345678" not in dump
+    duplicate = stack.call("POST", f"{API}/residents", token, {"name": "重复", "id_number": number})
+    assert duplicate.status_code == 409 and duplicate.json()["error"] == "DUPLICATE_ID_NUMBER"
+    bad = stack.call("POST", f"{API}/residents", token, {"name": "", "id_number": "123", "tags": ["vip"]})
+    assert bad.status_code == 400 and set(bad.json()["details"]["fields"]) == {"name", "tags"}
+
+    username = f"w{uuid.uuid4().hex[:8]}"
+    stack.call("POST", f"{API}/accounts", token, {"username": username, "display_name": "网格员",
+                                                  "password": "Passw0rd-2026", "roles": ["grid_worker"],
+                                                  "grid_scope": "320508014021001"})
+    worker = stack.login(username, "Passw0rd-2026")
+    assert stack.call("GET", f"{API}/residents/{resident['id']}", worker).json()["masked"] is True
+    denied = stack.call("GET", f"{API}/residents/{resident['id']}?reveal=true", worker)
+    assert denied.status_code == 403 and denied.json()["error"] == "CLEAR_PERSONAL_DATA_FORBIDDEN"
+
+    def counted():
+        events = stack.call("GET", f"{API}/grids/320508014021001/summary", token).json()["from_events"]
+        return events.get("households_registered", 0) >= 1 and events.get("residents_registered", 0) >= 1
+    assert stack.wait_for(counted)

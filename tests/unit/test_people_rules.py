@@ -1,0 +1,77 @@
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from people.idcard import InvalidIdNumber, InvalidPhone, check_char, mask_id, normalise_phone, parse_id_number
+from people.pii import PiiCipher
+from people.staffing import DEFAULT_RULES, Eligibility, parse_rule, staffing_gaps
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def valid(first17):
+    return first17 + check_char(first17)
+
+
+def test_a_valid_id_number_gives_birth_date_and_gender():
+    number = valid("11010519491231002")
+    assert number == "11010519491231002X"
+    assert parse_id_number(number.lower(), TODAY) == (number, dt.date(1949, 12, 31), "female")
+    assert parse_id_number(valid("32050819850612003"), TODAY)[2] == "male"
+
+
+@pytest.mark.parametrize("number, fragment", [
+    ("11010519491231002", "17 digits"),
+    ("1101051949123100AX", "17 digits"),
+    ("110105194902300021", "not a valid birth date"),
+    (valid("11010520991231002"), "not plausible"),
+    ("99" + valid("0105194912310020")[:16], "province"),
+    ("110105194912310021", "check digit"),
+])
+def test_bad_id_numbers_say_what_is_wrong(number, fragment):
+    with pytest.raises(InvalidIdNumber) as caught:
+        parse_id_number(number, TODAY)
+    assert fragment in caught.value.message and caught.value.details == {"field": "id_number"}
+
+
+def test_phone_numbers_and_masks():
+    assert normalise_phone("+86 138-0013-8000") == "13800138000"
+    with pytest.raises(InvalidPhone):
+        normalise_phone("12345")
+    assert mask_id("110105194912310021") == "110105********0021"
+
+
+def test_cipher_round_trip_hides_the_value_and_hash_finds_it():
+    cipher = PiiCipher(bytes(range(32)))
+    token = cipher.encrypt("110105194912310021")
+    assert "110105194912310021" not in token and token != cipher.encrypt("110105194912310021")
+    assert cipher.decrypt(token) == "110105194912310021"
+    assert cipher.search_hash("110105194912310021") == cipher.search_hash("110105194912310021")
+    assert cipher.search_hash("110105194912310021") != PiiCipher(bytes(32)).search_hash("110105194912310021")
+
+
+def test_staffing_gaps_against_the_standard():
+    grids = [{"code": "A", "name": "甲", "kind": "basic", "community_code": "C1", "town_code": "T"},
+             {"code": "B", "name": "乙", "kind": "exclusive", "community_code": "C2", "town_code": "T"}]
+    held = [SimpleNamespace(grid_code="A", role=role, person_id=str(i)) for i, role in enumerate(
+        ["grid_chief", "grid_police", "full_time_worker", "part_time_worker"])]
+    held.append(SimpleNamespace(grid_code="A", role="part_time_worker", person_id="3"))  # same person twice
+    report = staffing_gaps(grids, held, DEFAULT_RULES)
+    assert [(g["code"], g["missing"]) for g in report["gaps"]] == [
+        ("A", {"part_time_worker": 1}), ("B", {"grid_chief": 1, "part_time_worker": 1})]
+    assert report["by_town"]["T"] == {"grids": 2, "grids_with_gaps": 2,
+                                      "missing": {"part_time_worker": 2, "grid_chief": 1}}
+    assert parse_rule("grid_chief=2", {}) == {"grid_chief": 2}
+    with pytest.raises(ValueError):
+        parse_rule("grid_chief", {})
+
+
+def test_eligibility_gives_every_reason():
+    young = SimpleNamespace(birth_date=dt.date(1990, 1, 1), smartphone_user=True, violation_recorded=False)
+    old = SimpleNamespace(birth_date=dt.date(1966, 1, 1), smartphone_user=False, violation_recorded=True)
+    assert Eligibility().check(young, TODAY)["eligible"] is True
+    verdict = Eligibility().check(old, TODAY)
+    assert verdict["eligible"] is False
+    assert [r["rule"] for r in verdict["reasons"] if not r["passed"]] == ["max_age", "smartphone", "no_violation"]
+    assert Eligibility(max_age=60).check(old, TODAY)["reasons"][0]["passed"] is True
