@@ -24,6 +24,7 @@ SUPERVISORS = ("admin", "district_officer", "town_leader", "community_officer", 
 GRID_EDITORS = ("admin", "district_officer")
 STAFF_MANAGERS = ("admin", "district_officer", "town_leader", "community_officer")
 RESIDENT_EDITORS = ("admin", "community_officer", "grid_chief", "grid_worker")
+POINTS_APPROVERS = ("admin", "community_officer", "grid_chief")
 PLACE_EDITORS = ("admin", "district_officer", "town_leader", "community_officer", "grid_chief", "grid_worker")
 
 
@@ -267,6 +268,30 @@ class GatewayService(OpsEndpoints):
             return resident
         viewer = {"account_id": principal.account_id, "username": principal.username, "roles": list(principal.roles)}
         return self.people.get_resident(resident_id, viewer, True)
+
+    # --- people: volunteer points ---------------------------------------------------------
+    @http("POST", f"{API}/points/earn")
+    @signed_in
+    def earn_points(self, request, principal):
+        principal.require_role(POINTS_APPROVERS)
+        return 201, self.people.earn_points(read_json(request), principal.username)
+
+    @http("POST", f"{API}/points/redeem")
+    @signed_in
+    def redeem_points(self, request, principal):
+        principal.require_role(POINTS_APPROVERS)
+        return 201, self.people.redeem_points(read_json(request), principal.username)
+
+    @http("POST", f"{API}/points/rewards")
+    @signed_in
+    def add_reward(self, request, principal):
+        principal.require_role(("admin", "district_officer", "community_officer"))
+        return 201, self.people.add_reward(read_json(request))
+
+    @http("GET", f"{API}/points/<string:person_id>")
+    @signed_in
+    def points_statement(self, request, principal, person_id):
+        return self.people.points_statement(person_id)
 
     @http("GET", f"{API}/grids/<string:code>/coverage")
     @signed_in

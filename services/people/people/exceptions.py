@@ -51,3 +51,15 @@ class ClearDataForbidden(Forbidden):
 
 class UnknownGrid(InvalidInput):
     code = "UNKNOWN_GRID"
+
+
+class InsufficientPoints(Conflict):
+    code = "INSUFFICIENT_POINTS"
+
+
+class RewardNotFound(InvalidInput):
+    code = "UNKNOWN_REWARD"
+
+
+class RewardOutOfStock(Conflict):
+    code = "REWARD_OUT_OF_STOCK"

@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -125,3 +125,36 @@ class PiiAccess(Base):
     subject_id: Mapped[str] = mapped_column(String(36), index=True)
     fields: Mapped[list] = mapped_column(JSON)
     at = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Reward(Base):
+    __tablename__ = "rewards"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    cost: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int | None] = mapped_column(Integer)
+
+
+class PointsBalance(Base):
+    __tablename__ = "points_balances"
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    balance: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PointsEntry(Base):
+    """Append-only: points earned (positive) and redeemed (negative)."""
+
+    __tablename__ = "points_ledger"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    delta: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))  # earn | redeem
+    activity: Mapped[str | None] = mapped_column(String(200))
+    hours: Mapped[float | None] = mapped_column(Float)
+    reward_code: Mapped[str | None] = mapped_column(String(40))
+    approver: Mapped[str] = mapped_column(String(64))
+    balance_after: Mapped[int] = mapped_column(Integer)
+    created_at = mapped_column(UtcDateTime, default=utcnow)

@@ -109,3 +109,35 @@ class ViewerSchema(Schema):
     account_id = fields.String(required=True)
     username = fields.String(load_default="")
     roles = fields.List(fields.String(), load_default=list)
+
+
+class EarnSchema(Schema):
+    person_id = fields.String(required=True)
+    points = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    activity = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=24))
+
+
+class RedeemSchema(Schema):
+    person_id = fields.String(required=True)
+    reward_code = fields.String(required=True)
+
+
+class RewardSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    cost = fields.Integer(required=True, validate=validate.Range(min=1))
+    stock = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+
+
+class PointsEntrySchema(Schema):
+    id = fields.Integer()
+    person_id = fields.String()
+    delta = fields.Integer()
+    kind = fields.String()
+    activity = fields.String(allow_none=True)
+    hours = fields.Float(allow_none=True)
+    reward_code = fields.String(allow_none=True)
+    approver = fields.String()
+    balance_after = fields.Integer()
+    created_at = fields.AwareDateTime()

@@ -8,19 +8,21 @@ from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
-from people import MIGRATIONS_DIR, accounts, residents, staff, staffing
+from people import MIGRATIONS_DIR, accounts, points, residents, staff, staffing
 from people.exceptions import UnknownGrid
 from people.pii import load_cipher
 from people.schemas import (
-    AccountSchema, AssignmentInputSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema,
-    EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PersonInputSchema, ResidentInputSchema,
-    ResidentQuerySchema, ViewerSchema,
+    AccountSchema, AssignmentInputSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
+    EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PersonInputSchema, PointsEntrySchema, RedeemSchema,
+    ResidentInputSchema, ResidentQuerySchema, RewardSchema, ViewerSchema,
 )
 
 account_schema = AccountSchema()
 credentials_schema = CredentialsSchema()
 department_schema = DepartmentSchema()
 household_schema = HouseholdSchema()
+entry_schema = PointsEntrySchema()
+reward_schema = RewardSchema()
 
 
 class Pii(DependencyProvider):
@@ -197,3 +199,35 @@ class PeopleService(OpsEndpoints):
         with self.db.transaction() as session:  # a clear read writes its log line
             resident = residents.get_resident(session, resident_id)
             return residents.resident_view(session, self.pii, resident, viewer, reveal, clear_roles)
+
+    # --- volunteer points ------------------------------------------------------------------
+    def _points_changed(self, session, entry):
+        view = entry_schema.dump(entry)
+        self.outbox.add(session, "points_changed", view)
+        return view
+
+    @rpc
+    def earn_points(self, data, approver):
+        data = load(EarnSchema(), data, "points")
+        with self.db.transaction() as session:
+            entry = points.earn(session, data["person_id"], data["points"], data["activity"], data["hours"], approver)
+            return self._points_changed(session, entry)
+
+    @rpc
+    def redeem_points(self, data, approver):
+        data = load(RedeemSchema(), data, "redemption")
+        with self.db.transaction() as session:
+            entry = points.redeem(session, data["person_id"], data["reward_code"], approver)
+            return self._points_changed(session, entry)
+
+    @rpc
+    def add_reward(self, data):
+        data = load(reward_schema, data, "reward")
+        with self.db.transaction() as session:
+            return reward_schema.dump(points.add_reward(session, data))
+
+    @rpc
+    def points_statement(self, person_id):
+        with self.db.read() as session:
+            balance, entries = points.statement(session, person_id)
+            return {"person_id": person_id, "balance": balance, "entries": entry_schema.dump(entries, many=True)}

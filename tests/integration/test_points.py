@@ -1,0 +1,53 @@
+"""Volunteer points: an append-only ledger whose balance never goes negative,
+not even under concurrent redemptions."""
+import threading
+import uuid
+
+API = "/api/v1"
+
+
+def test_concurrent_redemptions_never_overdraw(stack):
+    token = stack.login()
+    person = stack.call("POST", f"{API}/staff", token, {"name": "志愿者小刘"}).json()
+    code = f"rice-{uuid.uuid4().hex[:6]}"
+    reward = stack.call("POST", f"{API}/points/rewards", token, {"code": code, "name": "大米一袋", "cost": 30})
+    assert reward.status_code == 201, reward.text
+    earned = stack.call("POST", f"{API}/points/earn", token,
+                        {"person_id": person["id"], "points": 100, "activity": "疫苗接种点引导", "hours": 4})
+    assert earned.status_code == 201 and earned.json()["balance_after"] == 100
+
+    results = []
+
+    def redeem():
+        response = stack.call("POST", f"{API}/points/redeem", token, {"person_id": person["id"], "reward_code": code})
+        results.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=redeem) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201] * 3 + [409] * 7, results
+    refused = [body for status, body in results if status == 409]
+    assert all(body["error"] == "INSUFFICIENT_POINTS" for body in refused)
+
+    statement = stack.call("GET", f"{API}/points/{person['id']}", token).json()
+    assert statement["balance"] == 10
+    assert sum(e["delta"] for e in statement["entries"]) == 10
+    assert sorted(e["balance_after"] for e in statement["entries"] if e["kind"] == "redeem") == [10, 40, 70]
+    assert all(e["approver"] == "admin" for e in statement["entries"])
+
+
+def test_bad_points_requests_are_refused(stack):
+    token = stack.login()
+    person = stack.call("POST", f"{API}/staff", token, {"name": "志愿者小赵"}).json()
+    unknown = stack.call("POST", f"{API}/points/redeem", token, {"person_id": person["id"], "reward_code": "nope"})
+    assert unknown.status_code == 400 and unknown.json()["error"] == "UNKNOWN_REWARD"
+    negative = stack.call("POST", f"{API}/points/earn", token, {"person_id": person["id"], "points": -5,
+                                                               "activity": "x"})
+    assert negative.status_code == 400 and "points" in negative.json()["details"]["fields"]
+    nobody = stack.call("POST", f"{API}/points/earn", token, {"person_id": "missing", "points": 5, "activity": "x"})
+    assert nobody.status_code == 404 and nobody.json()["error"] == "PERSON_NOT_FOUND"
+    assert stack.call("GET", f"{API}/points/{person['id']}", token).json() == {
+        "person_id": person["id"], "balance": 0, "entries": []}
