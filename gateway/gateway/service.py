@@ -269,6 +269,27 @@ class GatewayService(OpsEndpoints):
         viewer = {"account_id": principal.account_id, "username": principal.username, "roles": list(principal.roles)}
         return self.people.get_resident(resident_id, viewer, True)
 
+    # --- people: patrols and visits --------------------------------------------------------
+    @http("POST", f"{API}/patrols")
+    @signed_in
+    def log_patrol(self, request, principal):
+        principal.require_role(RESIDENT_EDITORS)
+        result = self.people.log_patrol(read_json(request))
+        return (200 if result["duplicate"] else 201), result
+
+    @http("GET", f"{API}/patrols")
+    @signed_in
+    def list_patrols(self, request, principal):
+        principal.require_role(RESIDENT_EDITORS + SUPERVISORS)
+        return {"items": self.people.list_patrols(request.args.get("person_id"))}
+
+    @http("POST", f"{API}/visits")
+    @signed_in
+    def log_visit(self, request, principal):
+        principal.require_role(RESIDENT_EDITORS)
+        result = self.people.log_visit(read_json(request))
+        return (200 if result["duplicate"] else 201), result
+
     # --- people: volunteer points ---------------------------------------------------------
     @http("POST", f"{API}/points/earn")
     @signed_in

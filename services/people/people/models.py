@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -158,3 +158,35 @@ class PointsEntry(Base):
     approver: Mapped[str] = mapped_column(String(64))
     balance_after: Mapped[int] = mapped_column(Integer)
     created_at = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PatrolCheckin(Base):
+    """A grid worker's GPS check-in. ``client_id`` comes from the phone: a
+    resubmission after being offline is recognised by it."""
+
+    __tablename__ = "patrol_checkins"
+    __table_args__ = (UniqueConstraint("person_id", "client_id", name="uq_patrol_client"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    occurred_at = mapped_column(UtcDateTime, index=True)
+    received_at = mapped_column(UtcDateTime, default=utcnow)
+    assigned_grid_codes: Mapped[list] = mapped_column(JSON)
+    located_grid_code: Mapped[str | None] = mapped_column(String(24))
+    inside: Mapped[bool] = mapped_column(Boolean)
+
+
+class Visit(Base):
+    __tablename__ = "household_visits"
+    __table_args__ = (UniqueConstraint("person_id", "client_id", name="uq_visit_client"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    notes: Mapped[str] = mapped_column(Text)
+    occurred_at = mapped_column(UtcDateTime, index=True)
+    received_at = mapped_column(UtcDateTime, default=utcnow)

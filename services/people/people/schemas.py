@@ -141,3 +141,43 @@ class PointsEntrySchema(Schema):
     approver = fields.String()
     balance_after = fields.Integer()
     created_at = fields.AwareDateTime()
+
+
+class PatrolInputSchema(Schema):
+    person_id = fields.String(required=True)
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    crs = fields.String(load_default="wgs84", validate=validate.OneOf(["wgs84", "gcj02"]))
+    occurred_at = fields.AwareDateTime(load_default=None)
+
+
+class PatrolSchema(Schema):
+    id = fields.String()
+    person_id = fields.String()
+    client_id = fields.String()
+    lon = fields.Float()
+    lat = fields.Float()
+    occurred_at = fields.AwareDateTime()
+    received_at = fields.AwareDateTime()
+    assigned_grid_codes = fields.List(fields.String())
+    located_grid_code = fields.String(allow_none=True)
+    inside = fields.Boolean()
+
+
+class VisitInputSchema(Schema):
+    person_id = fields.String(required=True)
+    household_id = fields.String(required=True)
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    notes = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    occurred_at = fields.AwareDateTime(load_default=None)
+
+
+class VisitSchema(Schema):
+    id = fields.String()
+    person_id = fields.String()
+    household_id = fields.String()
+    client_id = fields.String()
+    notes = fields.String()
+    occurred_at = fields.AwareDateTime()
+    received_at = fields.AwareDateTime()

@@ -1,20 +1,25 @@
+import datetime as dt
+
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
+from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg
 from common.db import Database, utcnow
-from common.errors import NotFound
+from common.errors import InvalidInput, NotFound
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
-from people import MIGRATIONS_DIR, accounts, points, residents, staff, staffing
+from people import MIGRATIONS_DIR, accounts, patrols, points, residents, staff, staffing
 from people.exceptions import UnknownGrid
+from people.models import PatrolCheckin, Visit
 from people.pii import load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
-    EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PersonInputSchema, PointsEntrySchema, RedeemSchema,
-    ResidentInputSchema, ResidentQuerySchema, RewardSchema, ViewerSchema,
+    EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
+    PointsEntrySchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema, ViewerSchema,
+    VisitInputSchema, VisitSchema,
 )
 
 account_schema = AccountSchema()
@@ -23,6 +28,19 @@ department_schema = DepartmentSchema()
 household_schema = HouseholdSchema()
 entry_schema = PointsEntrySchema()
 reward_schema = RewardSchema()
+patrol_schema = PatrolSchema()
+visit_schema = VisitSchema()
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def original_time(data):
+    """When it happened, as the phone says; not in the future."""
+    now = utcnow()
+    when = data.get("occurred_at") or now
+    if when > now + CLOCK_SKEW:
+        raise InvalidInput("occurred_at is in the future.", code="VALIDATION_FAILED",
+                           details={"fields": {"occurred_at": ["is in the future"]}})
+    return when
 
 
 class Pii(DependencyProvider):
@@ -231,3 +249,64 @@ class PeopleService(OpsEndpoints):
         with self.db.read() as session:
             balance, entries = points.statement(session, person_id)
             return {"person_id": person_id, "balance": balance, "entries": entry_schema.dump(entries, many=True)}
+
+    # --- patrols and visits -------------------------------------------------------------------
+    def _once(self, model, schema, data, store):
+        """Store via ``store(session)`` unless (person, client id) was stored before;
+        returns (view, duplicate)."""
+        with self.db.read() as session:
+            seen = patrols.previous(session, model, data["person_id"], data["client_id"])
+            if seen is not None:
+                return schema.dump(seen), True
+        try:
+            with self.db.transaction() as session:
+                return schema.dump(store(session)), False
+        except IntegrityError:  # the same record arrived twice at once: the other copy won
+            with self.db.read() as session:
+                seen = patrols.previous(session, model, data["person_id"], data["client_id"])
+                if seen is None:
+                    raise
+                return schema.dump(seen), True
+
+    @rpc
+    def log_patrol(self, data):
+        data = load(PatrolInputSchema(), data, "patrol")
+        data["occurred_at"] = original_time(data)
+        with self.db.read() as session:
+            staff.get_person(session, data["person_id"])
+            grids = patrols.assigned_grids(session, data["person_id"], data["occurred_at"])
+        try:
+            located = self.grid.locate(data["lon"], data["lat"], data["crs"])
+            data["lon"], data["lat"], located_code = located["lon"], located["lat"], located["grid"]["code"]
+        except NotFound:
+            located_code = None
+
+        def store(session):
+            checkin = patrols.record_patrol(session, data, grids, located_code)
+            self.outbox.add(session, "patrol_logged", {
+                "id": checkin.id, "person_id": checkin.person_id, "grid_codes": grids, "inside": checkin.inside,
+                "located_grid_code": located_code, "occurred_at": checkin.occurred_at.isoformat()})
+            return checkin
+
+        view, duplicate = self._once(PatrolCheckin, patrol_schema, data, store)
+        return {"patrol": view, "duplicate": duplicate}
+
+    @rpc
+    def list_patrols(self, person_id=None, limit=200):
+        with self.db.read() as session:
+            return patrol_schema.dump(patrols.patrols(session, person_id, limit=limit), many=True)
+
+    @rpc
+    def log_visit(self, data):
+        data = load(VisitInputSchema(), data, "visit")
+        data["occurred_at"] = original_time(data)
+
+        def store(session):
+            visit = patrols.record_visit(session, data)
+            self.outbox.add(session, "visit_logged", {
+                "id": visit.id, "person_id": visit.person_id, "household_id": visit.household_id,
+                "occurred_at": visit.occurred_at.isoformat()})
+            return visit
+
+        view, duplicate = self._once(Visit, visit_schema, data, store)
+        return {"visit": view, "duplicate": duplicate}

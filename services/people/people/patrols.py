@@ -1,0 +1,58 @@
+"""Patrols and household visits, free of nameko.
+
+A phone that was offline sends its records later with their original time and a
+client id; the pair (person, client id) is unique, so a resubmission returns the
+record stored the first time instead of storing it twice.
+"""
+import datetime as dt
+
+from sqlalchemy import select
+
+from common.errors import InvalidInput
+from people.models import PatrolCheckin, Visit
+from people.residents import get_household
+from people.staff import assignments, get_person
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def previous(session, model, person_id, client_id):
+    return session.scalar(select(model).where(model.person_id == person_id, model.client_id == client_id))
+
+
+def assigned_grids(session, person_id, when):
+    day = when.astimezone(SHANGHAI).date()
+    grids = sorted({a.grid_code for a in assignments(session, person_id=person_id, on=day)})
+    if not grids:
+        raise InvalidInput(f"The person has no grid assignment on {day.isoformat()}.", code="NOT_ASSIGNED",
+                           details={"field": "person_id"})
+    return grids
+
+
+def record_patrol(session, data, grids, located_code):
+    inside = located_code is not None and any(located_code.startswith(code) for code in grids)
+    checkin = PatrolCheckin(person_id=data["person_id"], client_id=data["client_id"], lon=data["lon"],
+                            lat=data["lat"], occurred_at=data["occurred_at"], assigned_grid_codes=grids,
+                            located_grid_code=located_code, inside=inside)
+    session.add(checkin)
+    session.flush()
+    return checkin
+
+
+def record_visit(session, data):
+    get_person(session, data["person_id"])
+    get_household(session, data["household_id"])
+    visit = Visit(person_id=data["person_id"], household_id=data["household_id"], client_id=data["client_id"],
+                  notes=data["notes"], occurred_at=data["occurred_at"])
+    session.add(visit)
+    session.flush()
+    return visit
+
+
+def patrols(session, person_id=None, since=None, limit=200):
+    query = select(PatrolCheckin).order_by(PatrolCheckin.occurred_at.desc()).limit(limit)
+    if person_id:
+        query = query.where(PatrolCheckin.person_id == person_id)
+    if since:
+        query = query.where(PatrolCheckin.occurred_at >= since)
+    return session.scalars(query).all()
