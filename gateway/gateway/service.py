@@ -290,6 +290,35 @@ class GatewayService(OpsEndpoints):
         result = self.people.log_visit(read_json(request))
         return (200 if result["duplicate"] else 201), result
 
+    # --- people: broadcasts -----------------------------------------------------------------
+    @http("POST", f"{API}/broadcasts")
+    @signed_in
+    def send_broadcast(self, request, principal):
+        principal.require_role(STAFF_MANAGERS)
+        body = read_json(request)
+        if isinstance(body, dict):
+            scope = body.get("scope_grid")
+            if isinstance(scope, str) or not principal.district_wide:
+                body["scope_grid"] = principal.effective_root(scope if isinstance(scope, str) else None)
+        return 201, self.people.send_broadcast(body, principal.username)
+
+    @http("GET", f"{API}/broadcasts/<string:broadcast_id>")
+    @signed_in
+    def broadcast_read_rate(self, request, principal, broadcast_id):
+        principal.require_role(STAFF_MANAGERS)
+        return self.people.broadcast_read_rate(broadcast_id)
+
+    @http("GET", f"{API}/inbox")
+    @signed_in
+    def inbox(self, request, principal):
+        unread = request.args.get("unread", "false").lower() in ("1", "true", "yes")
+        return {"items": self.people.inbox(principal.account_id, unread)}
+
+    @http("POST", f"{API}/inbox/<string:broadcast_id>/read")
+    @signed_in
+    def mark_read(self, request, principal, broadcast_id):
+        return self.people.mark_read(broadcast_id, principal.account_id)
+
     # --- people: volunteer points ---------------------------------------------------------
     @http("POST", f"{API}/points/earn")
     @signed_in

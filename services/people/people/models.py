@@ -190,3 +190,26 @@ class Visit(Base):
     notes: Mapped[str] = mapped_column(Text)
     occurred_at = mapped_column(UtcDateTime, index=True)
     received_at = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Broadcast(Base):
+    __tablename__ = "broadcasts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    scope_grid: Mapped[str | None] = mapped_column(String(24))
+    scope_role: Mapped[str | None] = mapped_column(String(40))
+    sender: Mapped[str] = mapped_column(String(64))
+    recipient_count: Mapped[int] = mapped_column(Integer)
+    created_at = mapped_column(UtcDateTime, default=utcnow)
+
+
+class InboxItem(Base):
+    __tablename__ = "inbox_items"
+
+    broadcast_id: Mapped[str] = mapped_column(ForeignKey("broadcasts.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True, index=True)
+    recipient_scope: Mapped[str | None] = mapped_column(String(24))
+    delivered_at = mapped_column(UtcDateTime)
+    read_at = mapped_column(UtcDateTime, nullable=True)

@@ -181,3 +181,21 @@ class VisitSchema(Schema):
     notes = fields.String()
     occurred_at = fields.AwareDateTime()
     received_at = fields.AwareDateTime()
+
+
+class BroadcastInputSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    scope_grid = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    scope_role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ROLES))
+
+
+class BroadcastSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    body = fields.String()
+    scope_grid = fields.String(allow_none=True)
+    scope_role = fields.String(allow_none=True)
+    sender = fields.String()
+    recipient_count = fields.Integer()
+    created_at = fields.AwareDateTime()

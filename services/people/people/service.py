@@ -11,12 +11,12 @@ from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
-from people import MIGRATIONS_DIR, accounts, patrols, points, residents, staff, staffing
+from people import MIGRATIONS_DIR, accounts, broadcasts, patrols, points, residents, staff, staffing
 from people.exceptions import UnknownGrid
 from people.models import PatrolCheckin, Visit
 from people.pii import load_cipher
 from people.schemas import (
-    AccountSchema, AssignmentInputSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
+    AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
     PointsEntrySchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema, ViewerSchema,
     VisitInputSchema, VisitSchema,
@@ -29,6 +29,7 @@ household_schema = HouseholdSchema()
 entry_schema = PointsEntrySchema()
 reward_schema = RewardSchema()
 patrol_schema = PatrolSchema()
+broadcast_schema = BroadcastSchema()
 visit_schema = VisitSchema()
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -310,3 +311,32 @@ class PeopleService(OpsEndpoints):
 
         view, duplicate = self._once(Visit, visit_schema, data, store)
         return {"visit": view, "duplicate": duplicate}
+
+    # --- broadcasts -------------------------------------------------------------------------------
+    @rpc
+    def send_broadcast(self, data, sender):
+        data = load(BroadcastInputSchema(), data, "broadcast")
+        with self.db.transaction() as session:
+            broadcast = broadcasts.send(session, data, sender)
+            view = broadcast_schema.dump(broadcast)
+            self.outbox.add(session, "broadcast_sent", {
+                key: view[key] for key in ("id", "title", "scope_grid", "scope_role", "recipient_count")})
+        return view
+
+    @rpc
+    def inbox(self, account_id, unread_only=False):
+        with self.db.read() as session:
+            return [dict(broadcast_schema.dump(b), read_at=read_at.isoformat() if read_at else None)
+                    for b, read_at in broadcasts.inbox(session, account_id, unread_only)]
+
+    @rpc
+    def mark_read(self, broadcast_id, account_id):
+        with self.db.transaction() as session:
+            item = broadcasts.mark_read(session, broadcast_id, account_id)
+            return {"broadcast_id": broadcast_id, "read_at": item.read_at.isoformat()}
+
+    @rpc
+    def broadcast_read_rate(self, broadcast_id):
+        with self.db.read() as session:
+            broadcast, rates = broadcasts.read_rate(session, broadcast_id)
+            return dict(broadcast_schema.dump(broadcast), **rates)

@@ -1,0 +1,70 @@
+"""Broadcasts (policy notices, emergency orders, missing-person notices) to every
+account in a scope, with inboxes and read receipts, free of nameko.
+
+A scope is a grid code (accounts whose own scope lies within it), a role, both, or
+neither (the whole district). Delivery writes one inbox row per recipient in a
+single bulk insert, in the broadcast's own transaction.
+"""
+from sqlalchemy import func, insert, select
+
+from common.db import utcnow
+from common.errors import NotFound
+from people.models import Account, Broadcast, InboxItem
+
+
+def recipients(session, scope_grid=None, scope_role=None):
+    query = select(Account.id, Account.roles, Account.grid_scope).where(Account.disabled.is_(False))
+    if scope_grid:
+        query = query.where(Account.grid_scope.startswith(scope_grid))
+    rows = session.execute(query).all()
+    return [(account_id, scope) for account_id, roles, scope in rows if not scope_role or scope_role in roles]
+
+
+def send(session, data, sender):
+    chosen = recipients(session, data.get("scope_grid"), data.get("scope_role"))
+    broadcast = Broadcast(title=data["title"], body=data["body"], scope_grid=data.get("scope_grid"),
+                          scope_role=data.get("scope_role"), sender=sender, recipient_count=len(chosen))
+    session.add(broadcast)
+    session.flush()
+    now = utcnow()
+    if chosen:
+        session.execute(insert(InboxItem), [
+            {"broadcast_id": broadcast.id, "account_id": account_id, "recipient_scope": scope, "delivered_at": now}
+            for account_id, scope in chosen])
+    return broadcast
+
+
+def inbox(session, account_id, unread_only=False, limit=100):
+    query = (select(Broadcast, InboxItem.read_at).join(InboxItem, InboxItem.broadcast_id == Broadcast.id)
+             .where(InboxItem.account_id == account_id).order_by(Broadcast.created_at.desc()).limit(limit))
+    if unread_only:
+        query = query.where(InboxItem.read_at.is_(None))
+    return session.execute(query).all()
+
+
+def mark_read(session, broadcast_id, account_id):
+    item = session.get(InboxItem, (broadcast_id, account_id))
+    if item is None:
+        raise NotFound("This notice is not in your inbox.", code="NOTICE_NOT_FOUND",
+                       details={"broadcast_id": broadcast_id})
+    if item.read_at is None:  # the first reading counts; reading again changes nothing
+        item.read_at = utcnow()
+    return item
+
+
+def read_rate(session, broadcast_id, group_digits=9):
+    broadcast = session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise NotFound(f"No broadcast has the id {broadcast_id}.", code="BROADCAST_NOT_FOUND",
+                       details={"broadcast_id": broadcast_id})
+    group = func.substr(func.coalesce(InboxItem.recipient_scope, ""), 1, group_digits)
+    rows = session.execute(
+        select(group, func.count(), func.count(InboxItem.read_at))
+        .where(InboxItem.broadcast_id == broadcast_id).group_by(group)).all()
+    total = sum(r[1] for r in rows)
+    read = sum(r[2] for r in rows)
+    return broadcast, {
+        "recipients": total, "read": read, "read_rate": round(read / total, 4) if total else None,
+        "by_scope": {(scope or "district"): {"recipients": n, "read": r, "read_rate": round(r / n, 4)}
+                     for scope, n, r in rows},
+    }
