@@ -1,4 +1,5 @@
 """HTTP routes. Each is thin: authenticate, validate, call a service, answer."""
+import base64
 import functools
 import logging
 
@@ -58,7 +59,7 @@ class GatewayService(OpsEndpoints):
     name = "gateway"
 
     tokens = Tokens()
-    people = ServiceRpc("people")
+    people = ServiceRpc("people", timeouts={"import_roster": 300, "send_broadcast": 60, "staffing_gaps": 60})
     grid = ServiceRpc("grid", timeouts={
         "import_grids": 600, "coverage": 300, "export_grids": 120, "sizing": 60, "split_grid": 30, "merge_grids": 30})
     tickets = ServiceRpc("tickets")
@@ -173,6 +174,20 @@ class GatewayService(OpsEndpoints):
     def create_person(self, request, principal):
         principal.require_role(STAFF_MANAGERS)
         return 201, self.people.create_person(read_json(request))
+
+    @http("POST", f"{API}/staff/roster")
+    @signed_in
+    def import_roster(self, request, principal):
+        """Body: the CSV or XLSX file itself (Content-Type text/csv or the XLSX type)."""
+        principal.require_role(STAFF_MANAGERS)
+        content = request.get_data()
+        if not content:
+            raise InvalidInput("Send the roster file as the request body.", code="VALIDATION_FAILED",
+                               details={"fields": {"body": ["empty"]}})
+        xlsx = "spreadsheetml" in (request.content_type or "") or content[:2] == b"PK"
+        return 201, self.people.import_roster(base64.b64encode(content).decode(),
+                                              "roster.xlsx" if xlsx else "roster.csv",
+                                              None if principal.district_wide else principal.scope)
 
     @http("GET", f"{API}/staff/<string:person_id>")
     @signed_in

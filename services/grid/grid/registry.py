@@ -114,6 +114,15 @@ def list_grids(session, parent=None, level=None, kind=None, include_retired=Fals
     return session.scalars(query).all()
 
 
+def active_codes(session, codes):
+    codes = sorted(set(codes))
+    found = []
+    for start in range(0, len(codes), 1000):
+        found += session.scalars(select(Grid.code).where(Grid.code.in_(codes[start:start + 1000]),
+                                                        Grid.status == ACTIVE)).all()
+    return sorted(found)
+
+
 def subtree(session, root, at=None):
     """Grids whose code starts with ``root`` (active now, or valid at ``at``)."""
     query = select(Grid).where(Grid.code.startswith(root)).order_by(Grid.depth, Grid.code)

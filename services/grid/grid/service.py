@@ -180,6 +180,12 @@ class GridService(OpsEndpoints):
             return place_schema.dump(places.get_place(session, code))
 
     @rpc
+    def active_codes(self, codes):
+        """Which of ``codes`` are active grids (for batch checks such as roster imports)."""
+        with self.db.read() as session:
+            return registry.active_codes(session, codes)
+
+    @rpc
     def staffed_grids(self, root):
         with self.db.read() as session:
             registry.get_grid(session, root)

@@ -1,3 +1,5 @@
+import base64
+import binascii
 import datetime as dt
 
 from nameko.dependency_providers import Config
@@ -11,7 +13,7 @@ from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
-from people import MIGRATIONS_DIR, accounts, broadcasts, patrols, points, residents, staff, staffing
+from people import MIGRATIONS_DIR, accounts, broadcasts, patrols, points, residents, roster, staff, staffing
 from people.exceptions import UnknownGrid
 from people.models import PatrolCheckin, Visit
 from people.pii import load_cipher
@@ -340,3 +342,37 @@ class PeopleService(OpsEndpoints):
         with self.db.read() as session:
             broadcast, rates = broadcasts.read_rate(session, broadcast_id)
             return dict(broadcast_schema.dump(broadcast), **rates)
+
+    # --- roster import ------------------------------------------------------------------------------
+    @rpc
+    def import_roster(self, content_base64, filename="roster.csv", scope=None):
+        try:
+            content = base64.b64decode(content_base64, validate=True)
+        except (binascii.Error, TypeError):
+            raise roster.RosterRejected("The roster upload is not valid base64.", details={"errors": []}) from None
+        today = staff.today_in_shanghai()
+        header, rows = roster.read_rows(content, filename)
+        records, errors = roster.check_rows(header, rows, today)
+        codes = {r["grid_code"] for r in records if r["grid_code"].isdigit()}
+        active = set(self.grid.active_codes(sorted(codes))) if codes else set()
+        grid_label = header[roster.map_columns(header)["grid_code"]]
+        errors += [{"row": r["row"], "column": grid_label, "reason": f"grid {r['grid_code']} does not exist"}
+                   for r in records if r["grid_code"].isdigit() and r["grid_code"] not in active]
+        if scope:
+            errors += [{"row": r["row"], "column": grid_label, "reason": f"grid {r['grid_code']} is outside your "
+                        f"scope {scope}"} for r in records if r["grid_code"] and not r["grid_code"].startswith(scope)]
+        with self.db.read() as session:
+            errors += [{"row": row, "column": "身份证号码", "reason": "this person is already registered"}
+                       for row in sorted(roster.known_persons(session, self.pii, records))]
+        if errors:
+            errors.sort(key=lambda e: e["row"])
+            raise roster.RosterRejected(
+                f"Roster rejected: {len({e['row'] for e in errors})} of {len(rows)} rows have problems; "
+                "nothing was imported.", details={"errors": errors[:1000], "error_count": len(errors)})
+        with self.db.transaction() as session:
+            persons, posts = roster.store(session, self.pii, records, today)
+            for post in posts:
+                self.outbox.add(session, "person_assigned", {
+                    "id": post["id"], "person_id": post["person_id"], "grid_code": post["grid_code"],
+                    "role": post["role"], "start_date": post["start_date"].isoformat(), "end_date": None})
+        return {"imported": len(persons), "assignments": len(posts)}

@@ -1,0 +1,165 @@
+"""Staff rosters as district offices keep them: CSV (UTF-8 or GBK, as Excel saves it)
+or XLSX, Chinese column headers, one person and one grid post per row. The import is
+all or nothing: every row is checked first, and a rejected roster comes back with
+each failing row, its column and the reason.
+"""
+import csv
+import datetime as dt
+import io
+import uuid
+
+from openpyxl import load_workbook
+from sqlalchemy import insert, select
+
+from common.db import utcnow
+from common.errors import InvalidInput
+from people.idcard import InvalidIdNumber, InvalidPhone, normalise_phone, parse_id_number
+from people.models import Assignment, Person
+from people.staff import STAFF_ROLES
+
+# column -> the headers offices use for it
+COLUMNS = {
+    "name": ("姓名",),
+    "gender": ("性别",),
+    "id_number": ("身份证号码", "身份证号", "公民身份号码"),
+    "phone": ("手机号码", "联系电话", "手机号", "电话"),
+    "party": ("是否党员", "政治面貌"),
+    "smartphone": ("是否会用智能手机", "会用智能手机"),
+    "grid_code": ("网格编码", "网格代码"),
+    "role": ("岗位", "职务", "角色"),
+    "start_date": ("任职开始日期", "起始日期", "开始日期"),
+}
+REQUIRED = ("name", "id_number", "grid_code", "role")
+ROLE_BY_LABEL = {label: key for key, (label, _) in STAFF_ROLES.items()} | {key: key for key in STAFF_ROLES}
+YES = {"是", "y", "yes", "true", "1", "中共党员", "党员", "预备党员"}
+NO = {"否", "n", "no", "false", "0", "群众", "共青团员", ""}
+
+
+class RosterRejected(InvalidInput):
+    code = "ROSTER_REJECTED"
+
+
+def read_rows(content, filename):
+    """(header labels, rows as lists of strings) from CSV or XLSX bytes."""
+    if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
+        rows = [["" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime) else str(v)).strip()
+                 for v in row] for row in sheet.iter_rows(values_only=True)]
+    else:
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise RosterRejected("The file is neither UTF-8 nor GBK text.", details={"errors": []})
+        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        raise RosterRejected("The roster is empty.", details={"errors": []})
+    return rows[0], rows[1:]
+
+
+def map_columns(header):
+    positions, missing = {}, []
+    for column, labels in COLUMNS.items():
+        found = next((i for i, cell in enumerate(header) if cell in labels), None)
+        if found is not None:
+            positions[column] = found
+        elif column in REQUIRED:
+            missing.append(labels[0])
+    if missing:
+        raise RosterRejected(f"The roster lacks the column(s) {', '.join(missing)}.",
+                             details={"errors": [{"row": 1, "column": m, "reason": "missing column"} for m in missing]})
+    return positions
+
+
+def _flag(value, label):
+    if value.lower() in YES:
+        return True
+    if value.lower() in NO:
+        return False
+    raise ValueError(f"{label} must be 是 or 否, not {value!r}")
+
+
+def _date(value):
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+
+
+def check_rows(header, rows, today):
+    """Parsed rows and the list of errors (row numbers as in the sheet, header = 1)."""
+    positions = map_columns(header)
+    label_of = {column: header[i] for column, i in positions.items()}
+    parsed, errors, seen = [], [], {}
+    for offset, row in enumerate(rows):
+        number = offset + 2
+        cell = {column: (row[i] if i < len(row) else "") for column, i in positions.items()}
+        problems = []
+
+        def bad(column, reason):
+            problems.append({"row": number, "column": label_of.get(column, column), "reason": reason})
+
+        for column in REQUIRED:
+            if not cell.get(column):
+                bad(column, "empty")
+        record = {"row": number, "name": cell.get("name", "")[:50]}
+        if cell.get("id_number"):
+            try:
+                record["id_number"], record["birth_date"], record["gender"] = parse_id_number(cell["id_number"], today)
+                if record["id_number"] in seen:
+                    bad("id_number", f"the same person as row {seen[record['id_number']]}")
+                seen.setdefault(record["id_number"], number)
+            except InvalidIdNumber as exc:
+                bad("id_number", exc.message)
+        try:
+            record["phone"] = normalise_phone(cell["phone"]) if cell.get("phone") else None
+        except InvalidPhone as exc:
+            bad("phone", exc.message)
+        if cell.get("role"):
+            record["role"] = ROLE_BY_LABEL.get(cell["role"])
+            if record["role"] is None:
+                bad("role", f"unknown post {cell['role']!r}; known: {', '.join(l for l, _ in STAFF_ROLES.values())}")
+        record["grid_code"] = cell.get("grid_code", "")
+        if record["grid_code"] and not record["grid_code"].isdigit():
+            bad("grid_code", "a grid code has digits only")
+        for column, key, convert in (("party", "party_member", lambda v: _flag(v, label_of.get("party"))),
+                                     ("smartphone", "smartphone_user", lambda v: _flag(v, label_of.get("smartphone"))),
+                                     ("start_date", "start_date", _date)):
+            try:
+                record[key] = convert(cell[column]) if cell.get(column) else None
+            except ValueError as exc:
+                bad(column, str(exc))
+        errors += problems
+        parsed.append(record)
+    return parsed, errors
+
+
+def known_persons(session, cipher, records):
+    hashes = {cipher.search_hash(r["id_number"]): r["row"] for r in records if r.get("id_number")}
+    found = session.scalars(select(Person.id_number_hash).where(Person.id_number_hash.in_(list(hashes)))).all()
+    return {hashes[h] for h in found}
+
+
+def store(session, cipher, records, today):
+    now = utcnow()
+    persons, posts = [], []
+    for r in records:
+        person_id = str(uuid.uuid4())
+        persons.append({
+            "id": person_id, "name": r["name"], "gender": r["gender"], "birth_date": r["birth_date"],
+            "phone_enc": cipher.encrypt(r["phone"]), "phone_hash": cipher.search_hash(r["phone"]),
+            "id_number_enc": cipher.encrypt(r["id_number"]), "id_number_hash": cipher.search_hash(r["id_number"]),
+            "party_member": bool(r.get("party_member")), "smartphone_user": r.get("smartphone_user") is not False,
+            "violation_recorded": False, "status": "active", "created_at": now, "updated_at": now})
+        posts.append({"id": str(uuid.uuid4()), "person_id": person_id, "grid_code": r["grid_code"],
+                      "role": r["role"], "start_date": r.get("start_date") or today, "end_date": None,
+                      "created_at": now})
+    session.execute(insert(Person), persons)
+    session.execute(insert(Assignment), posts)
+    return persons, posts

@@ -1,0 +1,72 @@
+"""Roster import: CSV (UTF-8 or GBK) and XLSX with Chinese headers, all or nothing."""
+import io
+import uuid
+
+from openpyxl import Workbook
+
+from people.idcard import check_char
+
+API = "/api/v1"
+HEADER = ["姓名", "性别", "身份证号码", "手机号码", "政治面貌", "是否会用智能手机", "网格编码", "岗位", "任职开始日期"]
+
+
+def id_number(birth="19880808"):
+    first17 = f"320508{birth}{uuid.uuid4().int % 1000:03d}"
+    return first17 + check_char(first17)
+
+
+def csv_bytes(rows, encoding="utf-8-sig"):
+    return "\n".join(",".join(row) for row in [HEADER] + rows).encode(encoding)
+
+
+def upload(stack, token, content, content_type="text/csv"):
+    return stack.call("POST", f"{API}/staff/roster", token, data=content, headers={"Content-Type": content_type})
+
+
+def persons(stack):
+    return stack.db_rows("people", "SELECT COUNT(*) AS n FROM persons")[0]["n"]
+
+
+def test_a_good_roster_imports_people_and_their_posts(stack):
+    token = stack.login()
+    rows = [["林小燕", "女", id_number(), "13812345678", "中共党员", "是", "320508014021002", "专职网格员", "2026-03-01"],
+            ["黄志强", "男", id_number(), "", "群众", "是", "320508014021002", "兼职网格员", "2026/03/01"],
+            ["何伟", "男", id_number(), "13987654321", "", "否", "320508014021002", "网格长", ""]]
+    response = upload(stack, token, csv_bytes(rows, "gb18030"))
+    assert response.status_code == 201, response.text
+    assert response.json() == {"imported": 3, "assignments": 3}
+    posts = stack.call("GET", f"{API}/assignments?root=320508014021002", token).json()["items"]
+    assert {"专职网格员", "兼职网格员", "网格长"} <= {p["role_label"] for p in posts}
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["邵敏", "女", id_number(), "13700001111", "否", "是", "320508014021001", "楼栋长", "2026-04-01"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    xlsx = upload(stack, token, buffer.getvalue(),
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert xlsx.status_code == 201 and xlsx.json()["imported"] == 1
+
+
+def test_a_bad_roster_reports_every_row_and_imports_nothing(stack):
+    token = stack.login()
+    twice = id_number()
+    rows = [["甲", "男", twice, "13812345678", "是", "是", "320508014021002", "专职网格员", "2026-03-01"],
+            ["乙", "男", twice, "", "否", "是", "320508014021002", "兼职网格员", ""],
+            ["丙", "女", "110105194912310021", "", "否", "是", "320508014021002", "网格员长", ""],
+            ["丁", "女", id_number(), "12345", "也许", "是", "320508014021999", "网格长", "明天"],
+            ["", "男", id_number(), "", "否", "是", "", "网格长", ""]]
+    before = persons(stack)
+    response = upload(stack, token, csv_bytes(rows))
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "ROSTER_REJECTED" and "nothing was imported" in body["message"]
+    problems = {(e["row"], e["column"]) for e in body["details"]["errors"]}
+    assert problems >= {(3, "身份证号码"), (4, "身份证号码"), (4, "岗位"), (5, "手机号码"), (5, "政治面貌"),
+                        (5, "网格编码"), (5, "任职开始日期"), (6, "姓名"), (6, "网格编码")}
+    assert 2 not in {e["row"] for e in body["details"]["errors"]}
+    assert persons(stack) == before
+    missing = upload(stack, token, "姓名,岗位\n张三,网格长\n".encode())
+    assert missing.status_code == 400 and {e["column"] for e in missing.json()["details"]["errors"]} == {
+        "身份证号码", "网格编码"}
