@@ -14,11 +14,13 @@ from contextlib import contextmanager
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, create_engine, event, text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from common import config as cfg
+from common.errors import Unavailable
 from common.migrations import upgrade
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,9 @@ class DatabaseHandle:
         try:
             yield session
             session.commit()
+        except PoolTimeout:
+            session.rollback()
+            raise _busy() from None
         except BaseException:
             session.rollback()
             raise
@@ -97,6 +102,8 @@ class DatabaseHandle:
         session = self._session_factory()
         try:
             yield session
+        except PoolTimeout:
+            raise _busy() from None
         finally:
             session.rollback()
             session.close()
@@ -104,6 +111,11 @@ class DatabaseHandle:
     def ping(self):
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+
+
+def _busy():
+    return Unavailable("The database is too busy to take this request now; please retry.",
+                       code="DATABASE_BUSY")
 
 
 class Database(DependencyProvider):

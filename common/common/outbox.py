@@ -124,6 +124,7 @@ class Outbox(DependencyProvider):
             declare=[self.exchange], serializer="json",
         )
         self._wakeup = LightQueue(maxsize=1)
+        self._unroutable_types = set()
         self._running = False
         self._thread = None
 
@@ -171,19 +172,27 @@ class Outbox(DependencyProvider):
             )
         except UndeliverableMessage:
             # No queue is bound for this event type: nobody listens yet. The broker
-            # dropped it; count it so operators can see, and move on.
-            log.warning("%s event %s (%s) had no consumer queue", self.source,
-                        envelope["event_type"], envelope["event_id"])
-            self.metrics.outbox_unroutable.labels(envelope["event_type"]).inc()
+            # dropped it; count it so operators can see, warn once per type, move on.
+            event_type = envelope["event_type"]
+            if event_type not in self._unroutable_types:
+                self._unroutable_types.add(event_type)
+                log.warning("%s: no consumer queue is bound for %s events; they are dropped "
+                            "(counted in %s_outbox_unroutable_total)", self.source, event_type, PREFIX)
+            self.metrics.outbox_unroutable.labels(event_type).inc()
         else:
             self.metrics.outbox_relayed.labels(envelope["event_type"]).inc()
 
     def relay_pending(self):
+        # On SQLite the service has one connection and a batch holds it while
+        # publishing: small batches, and a yield after each, so requests waiting
+        # for the connection get it between batches instead of starving.
+        batch_size = self.batch_size if self.db.engine.dialect.name == "postgresql" else 20
         total = 0
         while True:
-            count = relay_batch(self.db, self.publish, self.batch_size)
+            count = relay_batch(self.db, self.publish, batch_size)
             total += count
-            if count < self.batch_size:
+            eventlet.sleep(0)
+            if count < batch_size:
                 return total
 
     def _run(self):

@@ -84,3 +84,32 @@ def test_two_relays_share_the_backlog_without_waiting_for_each_other(db, infra):
     assert finished == ["b", "a"], "the second relay was blocked by the first"
     assert len(published["a"]) == 5 and len(published["b"]) == 5
     assert sorted(published["a"] + published["b"]) == sorted(staged)
+
+
+def test_a_long_relay_does_not_starve_requests_for_the_only_sqlite_connection(tmp_path):
+    """Embedded mode has one connection; the relay must let waiting requests in
+    between its batches rather than keep the connection until the backlog is gone."""
+    from common.outbox import Outbox
+
+    db = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": f"sqlite:///{tmp_path / 'relay.db'}"})
+    stage(db, 200)
+    relay = Outbox()
+    relay.db, relay.batch_size = db, 100
+    finished = []
+
+    def slow_publish(envelope):
+        eventlet.sleep(0.002)  # a broker round trip
+
+    def request():
+        eventlet.sleep(0.01)  # arrives while the relay is busy
+        with db.read() as session:
+            session.execute(select(outbox_events.c.event_id).limit(1)).all()
+        finished.append("request")
+
+    relay.publish = slow_publish
+    waiting = eventlet.spawn(request)
+    relay.relay_pending()
+    finished.append("relay")
+    waiting.wait()
+    db.engine.dispose()
+    assert finished == ["request", "relay"]
