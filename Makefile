@@ -27,6 +27,7 @@ test: venv
 bench: venv
 	$(PY) -m bench.run
 	$(PY) -m bench.grid
+	$(PY) -m bench.people
 
 clean:
 	rm -rf $(VENV) data .pytest_cache
