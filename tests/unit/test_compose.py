@@ -34,6 +34,7 @@ HOST_ENV = {
     "ADMIN_PASSWORD": "Admin2026Strong",
     "POSTGRES_PASSWORD": "pgsecret123",
     "RABBITMQ_PASSWORD": "mqsecret123",
+    "PII_KEY": "0" * 64,
 }
 SECRETS = tuple(HOST_ENV)
 
@@ -341,6 +342,7 @@ def test_each_service_has_a_database_of_its_own(services):
 @pytest.mark.parametrize("service, variable", [
     ("gateway", "JWT_SECRET"),
     ("people", "ADMIN_PASSWORD"),
+    ("people", "PII_KEY"),
     ("postgres", "POSTGRES_PASSWORD"),
     ("rabbitmq", "RABBITMQ_DEFAULT_PASS"),
 ])
