@@ -251,6 +251,12 @@ class GatewayService(OpsEndpoints):
         principal.require_role(RESIDENT_EDITORS)
         return 201, self.people.register_household(read_json(request))
 
+    @http("POST", f"{API}/households/<string:household_id>/move")
+    @signed_in
+    def move_household(self, request, principal, household_id):
+        principal.require_role(RESIDENT_EDITORS)
+        return self.people.move_household(household_id, read_json(request))
+
     @http("GET", f"{API}/households")
     @signed_in
     def list_households(self, request, principal):

@@ -191,11 +191,15 @@ def test_every_replica_refreshes_its_index(stack):
         response = stack.call("POST", f"{API}/grids/import", token, {"type": "FeatureCollection", "features": [
             feature(square(121.10, 31.10, 0.01), code="320506", name="相城区")]})
         assert response.status_code == 201, response.text
-        answers = set()
-        for _ in range(12):  # RPC calls alternate between the replicas
-            answer = locate(stack, token, 121.105, 31.105)
-            answers.add((answer.status_code, answer.json().get("grid", {}).get("code")))
-        assert answers == {(200, "320506")}
+        def both_replicas_know_it():  # RPC calls alternate between the replicas
+            answers = set()
+            for _ in range(8):
+                answer = locate(stack, token, 121.105, 31.105)
+                answers.add((answer.status_code, answer.json().get("grid", {}).get("code")))
+            return answers == {(200, "320506")}
+
+        # the importing replica refreshes at once, the other when the event reaches it
+        assert stack.wait_for(both_replicas_know_it, timeout=10)
         assert requests.get(f"{replica.url}/healthz", timeout=5).status_code == 200
         metrics = requests.get(f"{replica.url}/metrics", timeout=5).text
         assert 'entrypoint="refresh_index",kind="event",outcome="ok"' in metrics

@@ -113,3 +113,41 @@ def test_residents_are_protected_and_searchable(stack):
         events = stack.call("GET", f"{API}/grids/320508014021001/summary", token).json()["from_events"]
         return events.get("households_registered", 0) >= 1 and events.get("residents_registered", 0) >= 1
     assert stack.wait_for(counted)
+
+
+def test_departments_and_household_moves(stack):
+    token = stack.login()
+    liaison = stack.call("POST", f"{API}/staff", token, {"name": "城管联络员"}).json()
+    code = f"cgj-{uuid.uuid4().hex[:6]}"
+    department = stack.call("POST", f"{API}/departments", token, {
+        "code": code, "name": "区城市管理局", "kind": "functional_department", "liaison_ids": [liaison["id"]]})
+    assert department.status_code == 201, department.text
+    listed = stack.call("GET", f"{API}/departments?kind=functional_department", token).json()["items"]
+    assert {"code": code, "name": "区城市管理局", "liaison_ids": [liaison["id"]]}.items() <= next(
+        d for d in listed if d["code"] == code).items()
+    assert stack.call("POST", f"{API}/departments", token, {"code": "x1", "name": "坏", "kind": "bank"}).status_code == 400
+    nobody = stack.call("POST", f"{API}/departments", token, {"code": "x2", "name": "无人", "kind": "town",
+                                                             "liaison_ids": ["missing"]})
+    assert nobody.status_code == 404
+
+    def place(grid):
+        geometry = stack.call("GET", f"{API}/grids/{grid}?geometry=true", token).json()["geometry"]
+        p = shape(geometry).representative_point()
+        return stack.call("POST", f"{API}/places", token, {"type": "building", "name": f"{grid}楼",
+                                                          "lon": p.x, "lat": p.y}).json()["code"]
+
+    household = stack.call("POST", f"{API}/households", token, {"place_code": place("320508019044003")}).json()
+    stack.call("POST", f"{API}/residents", token, {"name": "搬家户", "id_number": id_number(),
+                                                  "household_id": household["id"]})
+    moved = stack.call("POST", f"{API}/households/{household['id']}/move", token,
+                       {"place_code": place("320508019045002")})
+    assert moved.status_code == 200 and moved.json()["grid_code"] == "320508019045002"
+    members = stack.call("GET", f"{API}/residents?household_id={household['id']}", token).json()["items"]
+    assert [m["grid_code"] for m in members] == ["320508019045002"]
+
+    def left():
+        events = stack.call("GET", f"{API}/grids/320508019044003/summary", token).json()["from_events"]
+        return events.get("households_registered") == 0 and events.get("residents_registered") == 0
+    assert stack.wait_for(left)
+    nowhere = stack.call("POST", f"{API}/households/{household['id']}/move", token, {"place_code": "3205080190449"})
+    assert nowhere.status_code == 400 and nowhere.json()["error"] == "UNKNOWN_PLACE"

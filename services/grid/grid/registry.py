@@ -8,7 +8,7 @@ from common.errors import AppError
 from grid import codes, geo, topology
 from grid.exceptions import GridCodeTaken, GridNotFound, ImportRejected, InvalidGridCode, ParentGridNotFound
 from grid.levels import level_by_code, level_by_key
-from grid.models import Grid
+from grid.models import Grid, GridCounter
 from grid.schemas import GridInputSchema
 
 ACTIVE = "active"
@@ -259,8 +259,12 @@ def coverage_report(session, root, tolerance_m2=topology.DEFAULT_TOLERANCE_M2):
 
 def sizing_report(session, levels, root, ranges=None):
     """Grids whose households fall outside their level's range (by level and kind;
-    ``ranges`` overrides ``{(level, kind): (low, high)}``)."""
+    ``ranges`` overrides ``{(level, kind): (low, high)}``). The number declared on the
+    grid is judged; where none is declared, the households the people service has
+    registered there. Both are shown, so a registry falling behind is visible."""
     ranges = ranges or {}
+    registered = dict(session.execute(select(GridCounter.grid_code, GridCounter.value).where(
+        GridCounter.grid_code.startswith(root), GridCounter.name == "households_registered")).all())
     outside, checked = [], 0
     for grid in subtree(session, root):
         level = level_by_code(levels, grid.code)
@@ -269,11 +273,14 @@ def sizing_report(session, levels, root, ranges=None):
             continue
         checked += 1
         low, high = bounds
-        if grid.households is None or not low <= grid.households <= high:
+        counted = sum(v for code, v in registered.items() if code.startswith(grid.code))
+        households = grid.households if grid.households is not None else (counted or None)
+        if households is None or not low <= households <= high:
             outside.append({"code": grid.code, "name": grid.name, "level": grid.level, "kind": grid.kind,
-                            "households": grid.households, "range": [low, high],
-                            "problem": "unknown" if grid.households is None
-                            else ("too_small" if grid.households < low else "too_large")})
+                            "households": households, "declared_households": grid.households,
+                            "registered_households": counted, "range": [low, high],
+                            "problem": "unknown" if households is None
+                            else ("too_small" if households < low else "too_large")})
     return {"root": root, "grids_checked": checked, "outside_range": outside}
 
 

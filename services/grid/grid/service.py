@@ -205,6 +205,13 @@ class GridService(OpsEndpoints):
     def handle_household_registered(self, session, envelope):
         places.count_event(session, envelope["payload"]["grid_code"], "households_registered")
 
+    @idempotent_handler("people", "household_moved")
+    def handle_household_moved(self, session, envelope):
+        payload = envelope["payload"]
+        for grid_code, sign in ((payload["from_grid_code"], -1), (payload["to_grid_code"], 1)):
+            places.count_event(session, grid_code, "households_registered", sign)
+            places.count_event(session, grid_code, "residents_registered", sign * payload.get("residents", 0))
+
     @idempotent_handler("people", "resident_registered")
     def handle_resident_registered(self, session, envelope):
         if envelope["payload"].get("grid_code"):

@@ -25,6 +25,16 @@ def register_household(session, data, place):
     return household
 
 
+def move_household(session, household_id, place):
+    """Move a household (and its residents) to another place; returns the grid it left."""
+    household = get_household(session, household_id)
+    left = household.grid_code
+    household.place_code, household.grid_code = place["code"], place["grid_code"]
+    for resident in session.scalars(select(Resident).where(Resident.household_id == household.id)):
+        resident.grid_code = place["grid_code"]
+    return household, left
+
+
 def list_households(session, grid_prefix=None, limit=100):
     query = select(Household).order_by(Household.created_at).limit(limit)
     return session.scalars(query.where(Household.grid_code.startswith(grid_prefix)) if grid_prefix else query).all()

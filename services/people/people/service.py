@@ -174,20 +174,35 @@ class PeopleService(OpsEndpoints):
             return department_schema.dump(staff.list_departments(session, kind), many=True)
 
     # --- households and residents --------------------------------------------------------
+    def _require_place(self, code):
+        try:
+            return self.grid.get_place(code)
+        except NotFound:
+            raise UnknownGrid(f"Place {code} does not exist.", code="UNKNOWN_PLACE",
+                              details={"field": "place_code"}) from None
+
     @rpc
     def register_household(self, data):
         data = load(HouseholdInputSchema(), data, "household")
-        try:
-            place = self.grid.get_place(data["place_code"])
-        except NotFound:
-            raise UnknownGrid(f"Place {data['place_code']} does not exist.", code="UNKNOWN_PLACE",
-                              details={"field": "place_code"}) from None
+        place = self._require_place(data["place_code"])
         with self.db.transaction() as session:
             household = residents.register_household(session, data, place)
             view = household_schema.dump(household)
             self.outbox.add(session, "household_registered", {
                 "household_id": household.id, "grid_code": household.grid_code, "place_code": household.place_code})
         return view
+
+    @rpc
+    def move_household(self, household_id, data):
+        data = load(HouseholdInputSchema(), data, "move")
+        place = self._require_place(data["place_code"])
+        with self.db.transaction() as session:
+            household, left = residents.move_household(session, household_id, place)
+            members = len(residents.find_residents(session, self.pii, household_id=household.id, limit=10000))
+            self.outbox.add(session, "household_moved", {
+                "household_id": household.id, "from_grid_code": left, "to_grid_code": household.grid_code,
+                "place_code": household.place_code, "residents": members})
+            return household_schema.dump(household)
 
     @rpc
     def list_households(self, grid_prefix=None, limit=100):
