@@ -23,6 +23,7 @@ class Principal:
     username: str
     roles: tuple
     scope: str | None
+    department: str | None = None
 
     @property
     def district_wide(self):
@@ -67,6 +68,7 @@ class TokenIssuer:
             "username": account["username"],
             "roles": [role for role in account["roles"] if role in ROLES],
             "scope": account.get("grid_scope"),
+            "department": account.get("department_code"),
             "iat": int(now.timestamp()),
             "exp": int(now.timestamp()) + self.ttl_seconds,
         }
@@ -85,7 +87,7 @@ class TokenIssuer:
             raise Unauthenticated("The bearer token is not valid.", code="INVALID_TOKEN") from None
         return Principal(
             account_id=claims["sub"], username=claims.get("username", ""),
-            roles=tuple(claims.get("roles") or ()), scope=claims.get("scope"),
+            roles=tuple(claims.get("roles") or ()), scope=claims.get("scope"), department=claims.get("department"),
         )
 
     def principal_from_header(self, header):

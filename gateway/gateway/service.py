@@ -6,7 +6,7 @@ import logging
 from nameko.extensions import DependencyProvider
 
 from common import config as cfg
-from common.errors import InvalidInput
+from common.errors import InvalidInput, NotFound
 from common.http import http, read_json
 from common.ops import OpsEndpoints
 from common.roles import ROLES
@@ -376,15 +376,36 @@ class GatewayService(OpsEndpoints):
         principal.require_scope(code)
         return self.grid.sizing(code)
 
+    @http("GET", f"{API}/tickets/categories")
+    @signed_in
+    def ticket_categories(self, request, principal):
+        return {"items": self.tickets.categories()}
+
     @http("POST", f"{API}/tickets")
     @signed_in
     def report_ticket(self, request, principal):
-        body = load(NewTicketRequest(), read_json(request))
-        principal.require_scope(body["grid_code"])
-        body["reporter_account_id"] = principal.account_id
-        if body["source"] is None:
-            del body["source"]
-        return 201, self.tickets.report_ticket(body)
+        body = read_json(request)
+        if not isinstance(body, dict):
+            body = load(NewTicketRequest(), body)  # answers the 400 for a non-object
+        if not principal.district_wide and "resident" not in principal.roles:
+            self._check_report_scope(principal, body)  # before anything is stored
+        body.update(reporter_account_id=principal.account_id, reporter_username=principal.username,
+                    reporter_role=principal.roles[0] if principal.roles else None)
+        return 201, self.tickets.report_ticket(body, request.headers.get("Idempotency-Key"))
+
+    def _check_report_scope(self, principal, body):
+        """Staff report inside their own grids (residents anywhere). A malformed location
+        is left to the tickets service, which names the field."""
+        where = body.get("location")
+        if isinstance(where, dict):
+            try:
+                point = load(LocateQuery(), {k: where.get(k) for k in ("lon", "lat", "crs") if where.get(k) is not None})
+                located = self.grid.locate(point["lon"], point["lat"], point["crs"])
+            except (InvalidInput, NotFound):
+                return
+            principal.require_scope(located["grid"]["code"])
+        elif isinstance(body.get("grid_code"), str):
+            principal.require_scope(body["grid_code"])
 
     @http("GET", f"{API}/tickets")
     @signed_in
@@ -396,8 +417,35 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/tickets/<string:ticket_id>")
     @signed_in
     def get_ticket(self, request, principal, ticket_id):
+        return self._ticket_in_reach(principal, ticket_id)
+
+    @http("POST", f"{API}/tickets/<string:ticket_id>/actions")
+    @signed_in
+    def act_on_ticket(self, request, principal, ticket_id):
+        self._ticket_in_reach(principal, ticket_id)
+        actor = {"account_id": principal.account_id, "username": principal.username,
+                 "roles": list(principal.roles), "department": principal.department}
+        return self.tickets.act(ticket_id, read_json(request), actor, request.headers.get("Idempotency-Key"))
+
+    @http("GET", f"{API}/tickets/<string:ticket_id>/history")
+    @signed_in
+    def ticket_history(self, request, principal, ticket_id):
+        self._ticket_in_reach(principal, ticket_id)
+        return {"items": self.tickets.ticket_history(ticket_id)}
+
+    @http("GET", f"{API}/tickets/<string:ticket_id>/verify")
+    @signed_in
+    def verify_ticket(self, request, principal, ticket_id):
+        self._ticket_in_reach(principal, ticket_id)
+        return self.tickets.verify_ticket(ticket_id)
+
+    def _ticket_in_reach(self, principal, ticket_id):
+        """The ticket, if the caller may see it: in their grid scope, dispatched to their
+        department, or reported by them."""
         ticket = self.tickets.get_ticket(ticket_id)
-        principal.require_scope(ticket["grid_code"])
+        dispatched = principal.department and principal.department in {d["department"] for d in ticket["dispatches"]}
+        if not dispatched and ticket["reporter_account_id"] != principal.account_id:
+            principal.require_scope(ticket["grid_code"])
         return ticket
 
     @http("GET", f"{API}/scoring/tickets-reported")

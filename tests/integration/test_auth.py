@@ -87,9 +87,9 @@ def test_role_and_scope_are_enforced(stack):
     scoring = stack.call("GET", f"{API}/scoring/tickets-reported", worker)
     assert scoring.status_code == 403 and scoring.json()["error"] == "ROLE_FORBIDDEN"
 
-    outside = stack.call("POST", f"{API}/tickets", worker, {"grid_code": "320508014021001", "description": "越界上报"})
+    outside = stack.call("POST", f"{API}/tickets", worker, {"grid_code": "320508014021001", "category": "UM02", "description": "越界上报"})
     assert outside.status_code == 403 and outside.json()["error"] == "OUT_OF_SCOPE"
-    inside = stack.call("POST", f"{API}/tickets", worker, {"grid_code": "320508019044001", "description": "本网格上报"})
+    inside = stack.call("POST", f"{API}/tickets", worker, {"grid_code": "320508019044001", "category": "UM02", "description": "本网格上报"})
     assert inside.status_code == 201
 
     leader_name, leader_password = new_account(stack, admin, ["town_leader"], "320508014")

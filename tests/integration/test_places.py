@@ -42,7 +42,7 @@ def test_tickets_reported_elsewhere_show_in_the_grid_summary(stack):
     token = stack.login()
     before = stack.call("GET", f"{API}/grids/320508019045001/summary", token).json()["from_events"]
     created = stack.call("POST", f"{API}/tickets", token,
-                         {"grid_code": "320508019045001", "description": f"井盖破损 {uuid.uuid4().hex[:6]}"})
+                         {"grid_code": "320508019045001", "category": "UM06", "description": f"井盖破损 {uuid.uuid4().hex[:6]}"})
     assert created.status_code == 201
 
     def counted():

@@ -35,7 +35,7 @@ def test_a_event_committed_before_a_sigkill_is_delivered_once_after_restart(stac
 
     # tickets runs with its relay off: the change commits, its event stays in the outbox
     stack.restart("tickets", OUTBOX_RELAY_ENABLED="false")
-    created = stack.call("POST", f"{API}/tickets", token, {"grid_code": grid, "description": "新庄村河道垃圾漂浮"})
+    created = stack.call("POST", f"{API}/tickets", token, {"grid_code": grid, "category": "EP03", "description": "新庄村河道垃圾漂浮"})
     assert created.status_code == 201, created.text
     ticket_id = created.json()["id"]
     row = outbox_row(stack, ticket_id)
@@ -84,7 +84,7 @@ def test_c_a_stopped_service_gives_a_fast_503_and_no_late_side_effect(stack):
     try:
         started = time.monotonic()
         response = stack.call("POST", f"{API}/tickets", token,
-                              {"grid_code": "320508019044003", "description": marker})
+                              {"grid_code": "320508019044003", "category": "UM01", "description": marker})
         elapsed = time.monotonic() - started
         assert response.status_code == 503, response.text
         assert elapsed < 5, f"took {elapsed:.1f}s"
@@ -118,7 +118,9 @@ def test_d_bad_json_and_schema_violations_are_400_naming_the_field(stack):
         assert body["error"] == code, (raw, body)
         assert named in body["message"], (raw, body)
     missing = stack.call("POST", f"{API}/tickets", token, data='{"description": "no grid"}')
-    assert missing.json()["details"]["fields"] == {"grid_code": ["Missing data for required field."]}
+    assert missing.json()["details"]["fields"] == {
+        "category": ["Missing data for required field."],
+        "location": ["give the location (lon, lat, crs) or the grid_code"]}
     login = stack.call("POST", f"{API}/auth/login", data='{"username": "admin"}')
     assert login.status_code == 400 and "password" in login.json()["message"]
     unknown = stack.call("GET", f"{API}/no-such-thing", token)

@@ -22,7 +22,7 @@ def test_ticket_reported_through_gateway_is_counted_by_scoring(stack):
     token = stack.login()
     before = stack.call("GET", f"/api/v1/scoring/tickets-reported?root={GRID}", token).json()["tickets_reported"]
     description = f"彩香一村5幢电梯故障，困人风险 {uuid.uuid4().hex[:6]}"
-    created = stack.call("POST", "/api/v1/tickets", token, {"grid_code": GRID, "description": description})
+    created = stack.call("POST", "/api/v1/tickets", token, {"grid_code": GRID, "category": "MU04", "description": description})
     assert created.status_code == 201, created.text
     ticket = created.json()
     assert ticket["status"] == "reported" and ticket["grid_code"] == GRID

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 from people.idcard import InvalidIdNumber, InvalidPhone, check_char, mask_id, normalise_phone, parse_id_number
-from people.pii import PiiCipher
+from common.pii import PiiCipher
 from people.staffing import DEFAULT_RULES, Eligibility, parse_rule, staffing_gaps
 
 TODAY = dt.date(2026, 11, 23)

@@ -1,4 +1,6 @@
 """TicketsService with worker_factory: a real database, a fake grid service."""
+from types import SimpleNamespace
+
 import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
@@ -9,6 +11,13 @@ from common.outbox import OutboxWriter, outbox_events
 from tickets import MIGRATIONS_DIR
 from tickets.models import Ticket
 from tickets.service import TicketsService
+
+from common.pii import PiiCipher
+from tickets.calendar import WorkCalendar
+from tickets.catalogue import Catalogue
+from tickets.loop import Settings
+
+SETTINGS = SimpleNamespace(settings=Settings(Catalogue(), WorkCalendar()), cipher=PiiCipher(bytes(32)))
 
 
 class FakeGrid:
@@ -40,13 +49,13 @@ def count(db, table):
 
 
 def service(db, outbox=None):
-    return worker_factory(TicketsService, db=db, outbox=outbox or OutboxWriter("tickets"),
+    return worker_factory(TicketsService, db=db, outbox=outbox or OutboxWriter("tickets"), loop=SETTINGS,
                           grid=FakeGrid({"320508019044001"}))
 
 
 def test_a_reported_ticket_and_its_event_are_stored_together(db):
-    ticket = service(db).report_ticket({"grid_code": "320508019044001", "description": "路灯不亮"})
-    second = service(db).report_ticket({"grid_code": "320508019044001", "description": "井盖缺失"})
+    ticket = service(db).report_ticket({"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮"})
+    second = service(db).report_ticket({"grid_code": "320508019044001", "category": "UM06", "description": "井盖缺失"})
     assert ticket["status"] == "reported" and ticket["source"] == "grid_patrol"
     assert int(second["number"][-5:]) == int(ticket["number"][-5:]) + 1
     with db.read() as session:
@@ -58,15 +67,18 @@ def test_a_reported_ticket_and_its_event_are_stored_together(db):
 def test_no_ticket_without_its_event(db):
     with pytest.raises(RuntimeError):
         service(db, BrokenOutbox("tickets")).report_ticket(
-            {"grid_code": "320508019044001", "description": "路灯不亮"})
+            {"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮"})
     assert count(db, Ticket.__table__) == 0 and count(db, outbox_events) == 0
 
 
 def test_unknown_grid_and_bad_fields_are_refused_before_anything_is_stored(db):
     with pytest.raises(InvalidInput) as caught:
-        service(db).report_ticket({"grid_code": "320508019044999", "description": "路灯不亮"})
+        service(db).report_ticket({"grid_code": "320508019044999", "category": "UM07", "description": "路灯不亮"})
     assert caught.value.code == "UNKNOWN_GRID" and caught.value.details == {"field": "grid_code"}
     with pytest.raises(InvalidInput) as caught:
         service(db).report_ticket({"grid_code": "320508019044001", "description": "x", "source": "pigeon"})
-    assert set(caught.value.details["fields"]) == {"description", "source"}
+    assert set(caught.value.details["fields"]) == {"category", "description", "source"}
+    with pytest.raises(InvalidInput) as caught:
+        service(db).report_ticket({"grid_code": "320508019044001", "category": "XX01", "description": "路灯不亮"})
+    assert caught.value.code == "UNKNOWN_CATEGORY"
     assert count(db, Ticket.__table__) == 0

@@ -107,7 +107,8 @@ def create_account(session, data, min_password_length=10):
     account = Account(
         username=username, display_name=data["display_name"],
         password_hash=hash_password(data["password"]), roles=sorted(set(data["roles"])),
-        grid_scope=data.get("grid_scope"), disabled=data.get("disabled", False),
+        grid_scope=data.get("grid_scope"), department_code=data.get("department_code"),
+        disabled=data.get("disabled", False),
     )
     session.add(account)
     session.flush()

@@ -8,18 +8,14 @@ import datetime as dt
 import re
 
 from common.errors import InvalidInput
+from common.pii import InvalidPhone, mask_phone, normalise_phone  # noqa: F401 (re-exported)
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 class InvalidIdNumber(InvalidInput):
     code = "INVALID_ID_NUMBER"
-
-
-class InvalidPhone(InvalidInput):
-    code = "INVALID_PHONE"
 
 
 def check_char(first17):
@@ -52,21 +48,8 @@ def parse_id_number(value, today=None, field="id_number"):
     return number, birth, gender
 
 
-def normalise_phone(value, field="phone"):
-    phone = re.sub(r"[\s-]", "", value or "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
-    if not PHONE.fullmatch(phone):
-        raise InvalidPhone("A mobile number has 11 digits and starts with 13-19.", details={"field": field})
-    return phone
-
-
 def mask_id(number):
     return f"{number[:6]}********{number[-4:]}" if number else None
-
-
-def mask_phone(phone):
-    return f"{phone[:3]}****{phone[-4:]}" if phone else None
 
 
 def age_on(birth, day):

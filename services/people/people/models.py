@@ -18,6 +18,7 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list] = mapped_column(JSON, default=list)
     grid_scope: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    department_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until = mapped_column(UtcDateTime, nullable=True)
@@ -34,7 +35,7 @@ def _uuid():
 
 
 class Person(Base):
-    """Anyone with a role in the grids (staff). ID and phone: see people.pii."""
+    """Anyone with a role in the grids (staff). ID and phone: see common.pii."""
 
     __tablename__ = "persons"
 

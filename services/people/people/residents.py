@@ -1,6 +1,6 @@
 """Residents and households, free of nameko.
 
-ID and phone numbers are validated, stored encrypted with a search hash (people.pii),
+ID and phone numbers are validated, stored encrypted with a search hash (common.pii),
 shown masked, and shown in clear only to a role in ``clear_roles`` that asks for it
 (``reveal``); every clear read is written to the access log.
 """

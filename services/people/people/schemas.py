@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from common.roles import ROLES
 from people.residents import TAGS
@@ -15,10 +15,17 @@ class AccountSchema(Schema):
     roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     grid_scope = fields.String(load_default=None, allow_none=True,
                                validate=validate.Regexp(r"^\d{6,24}$", error="must be a grid code"))
+    department_code = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.Length(min=2, max=40))
     disabled = fields.Boolean(load_default=False)
     locked_until = fields.AwareDateTime(dump_only=True, allow_none=True)
     last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
+
+    @validates_schema
+    def _department_accounts_name_their_department(self, data, **_):
+        if "department" in data.get("roles", []) and not data.get("department_code"):
+            raise ValidationError("a department account needs its department_code", "department_code")
 
     @validates("roles")
     def _known_roles(self, roles, **_):

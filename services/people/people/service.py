@@ -16,7 +16,7 @@ from common.validation import load
 from people import MIGRATIONS_DIR, accounts, broadcasts, patrols, points, residents, roster, staff, staffing
 from people.exceptions import UnknownGrid
 from people.models import PatrolCheckin, Visit
-from people.pii import load_cipher
+from common.pii import load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,

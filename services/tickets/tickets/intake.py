@@ -38,7 +38,7 @@ def report_ticket(session, data, now):
 def reported_event(ticket):
     return {
         "ticket_id": ticket.id, "number": ticket.number, "grid_code": ticket.grid_code,
-        "source": ticket.source, "status": ticket.status,
+        "source": ticket.source, "status": ticket.status, "category": ticket.category, "grade": ticket.grade,
         "reported_at": ticket.reported_at.isoformat(),
     }
 

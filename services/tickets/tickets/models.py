@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -20,6 +20,38 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(20), default="reported")
     reporter_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     reported_at = mapped_column(UtcDateTime, default=utcnow)
+    category: Mapped[str] = mapped_column(String(10), default="OT99")
+    grade: Mapped[str] = mapped_column(String(10), default="daily")
+    level: Mapped[str | None] = mapped_column(String(12))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    reporter_name: Mapped[str | None] = mapped_column(String(50))
+    reporter_phone_enc: Mapped[str | None] = mapped_column(String(200))
+    reporter_phone_masked: Mapped[str | None] = mapped_column(String(11))
+    accepted_at = mapped_column(UtcDateTime, nullable=True)
+    handling_at = mapped_column(UtcDateTime, nullable=True)
+    resolved_at = mapped_column(UtcDateTime, nullable=True)
+    resolved_level: Mapped[str | None] = mapped_column(String(12))
+    feedback_at = mapped_column(UtcDateTime, nullable=True)
+    rated_at = mapped_column(UtcDateTime, nullable=True)
+    closed_at = mapped_column(UtcDateTime, nullable=True)
+    reopened_at = mapped_column(UtcDateTime, nullable=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended_at = mapped_column(UtcDateTime, nullable=True)
+    suspended_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    meeting_disposal: Mapped[bool] = mapped_column(Boolean, default=False)
+    lead_department: Mapped[str | None] = mapped_column(String(40))
+    duplicate_of: Mapped[str | None] = mapped_column(String(36), index=True)
+    likely_duplicate_of: Mapped[str | None] = mapped_column(String(36))
+    accept_due = mapped_column(UtcDateTime, nullable=True)
+    respond_due = mapped_column(UtcDateTime, nullable=True)
+    resolve_due = mapped_column(UtcDateTime, nullable=True)
+    trail_head: Mapped[str | None] = mapped_column(String(64))
     created_at = mapped_column(UtcDateTime, default=utcnow)
     updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -34,3 +66,69 @@ class TicketCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Dispatch(Base):
+    """A department summoned by the whistle (吹哨), with its own clocks."""
+
+    __tablename__ = "ticket_dispatches"
+    __table_args__ = (UniqueConstraint("ticket_id", "department", name="uq_dispatch_department"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    department: Mapped[str] = mapped_column(String(40), index=True)
+    lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    dispatched_at = mapped_column(UtcDateTime)
+    sign_due = mapped_column(UtcDateTime)
+    contact_due = mapped_column(UtcDateTime)
+    attend_due = mapped_column(UtcDateTime)
+    signed_at = mapped_column(UtcDateTime, nullable=True)
+    reported_at = mapped_column(UtcDateTime, nullable=True)
+    report: Mapped[str | None] = mapped_column(Text)
+
+
+class TrailEntry(Base):
+    __tablename__ = "ticket_trail"
+    __table_args__ = (UniqueConstraint("ticket_id", "seq", name="uq_trail_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    actor_account_id: Mapped[str | None] = mapped_column(String(36))
+    actor_username: Mapped[str | None] = mapped_column(String(64))
+    actor_role: Mapped[str | None] = mapped_column(String(30))
+    at: Mapped[str] = mapped_column(String(40))  # ISO text: hashed exactly as written
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    from_level: Mapped[str | None] = mapped_column(String(12))
+    to_level: Mapped[str | None] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class IdempotentRequest(Base):
+    """The first answer to a request sent with an Idempotency-Key, replayed on retries."""
+
+    __tablename__ = "idempotent_requests"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict] = mapped_column(JSON)
+    created_at = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SlaBreach(Base):
+    """One row per ticket and clock: the primary key makes a breach count once,
+    however many replicas scan at the same moment."""
+
+    __tablename__ = "sla_breaches"
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    clock: Mapped[str] = mapped_column(String(30), primary_key=True)
+    due = mapped_column(UtcDateTime)
+    breached_at = mapped_column(UtcDateTime)
+    escalated_to: Mapped[str | None] = mapped_column(String(12))

@@ -1,22 +1,107 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from tickets.catalogue import GRADES
+from tickets.workflow import ALLOWED_FROM, OUTCOMES
 
 SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
+GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code")
+
+
+class LocationSchema(Schema):
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    crs = fields.String(load_default="wgs84", validate=validate.OneOf(["wgs84", "gcj02"]))
 
 
 class NewTicketSchema(Schema):
-    grid_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6,24}$", error="must be a grid code"))
-    description = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    category = fields.String(required=True, validate=validate.Length(min=1, max=10))
+    grade = fields.String(load_default="daily", validate=validate.OneOf(GRADES))
     source = fields.String(load_default="grid_patrol", validate=validate.OneOf(SOURCES))
+    description = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
+    grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    attachments = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list,
+                              validate=validate.Length(max=20))
+    anonymous = fields.Boolean(load_default=False)
+    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    reporter_phone = fields.String(load_default=None, allow_none=True)
     reporter_account_id = fields.String(load_default=None, allow_none=True)
+    reporter_username = fields.String(load_default=None, allow_none=True)
+    reporter_role = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _where(self, data, **_):
+        if not data.get("location") and not data.get("grid_code"):
+            raise ValidationError("give the location (lon, lat, crs) or the grid_code", "location")
+
+
+class ActionSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(sorted(ALLOWED_FROM)))
+    version = fields.Integer(required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(OUTCOMES))
+    satisfaction = fields.Raw(load_default=None, allow_none=True)
+    departments = fields.List(fields.String(validate=validate.Length(min=2, max=40)), load_default=None)
+    lead_department = fields.String(load_default=None, allow_none=True)
+    category = fields.String(load_default=None, allow_none=True)
+    grade = fields.String(load_default=None, allow_none=True)
+    into = fields.String(load_default=None, allow_none=True)
+
+
+class ActorSchema(Schema):
+    account_id = fields.String(required=True)
+    username = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    department = fields.String(load_default=None, allow_none=True)
+
+
+class DispatchSchema(Schema):
+    department = fields.String()
+    lead = fields.Boolean()
+    dispatched_at = fields.AwareDateTime()
+    sign_due = fields.AwareDateTime()
+    contact_due = fields.AwareDateTime()
+    attend_due = fields.AwareDateTime()
+    signed_at = fields.AwareDateTime(allow_none=True)
+    reported_at = fields.AwareDateTime(allow_none=True)
+    report = fields.String(allow_none=True)
 
 
 class TicketSchema(Schema):
     id = fields.String()
     number = fields.String()
-    grid_code = fields.String()
+    category = fields.String()
+    grade = fields.String()
     source = fields.String()
     description = fields.String()
+    grid_code = fields.String()
+    lon = fields.Float(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    attachments = fields.List(fields.String())
     status = fields.String()
+    level = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    satisfaction = fields.Integer(allow_none=True)
+    suspended = fields.Boolean()
+    meeting_disposal = fields.Boolean()
+    lead_department = fields.String(allow_none=True)
+    duplicate_of = fields.String(allow_none=True)
+    likely_duplicate_of = fields.String(allow_none=True)
+    anonymous = fields.Boolean()
     reporter_account_id = fields.String(allow_none=True)
-    reported_at = fields.AwareDateTime()
+    reporter_name = fields.String(allow_none=True)
+    reporter_phone = fields.String(attribute="reporter_phone_masked", allow_none=True)
+    reopen_count = fields.Integer()
     version = fields.Integer()
+    reported_at = fields.AwareDateTime()
+    accepted_at = fields.AwareDateTime(allow_none=True)
+    handling_at = fields.AwareDateTime(allow_none=True)
+    resolved_at = fields.AwareDateTime(allow_none=True)
+    resolved_level = fields.String(allow_none=True)
+    feedback_at = fields.AwareDateTime(allow_none=True)
+    rated_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True)
+    reopened_at = fields.AwareDateTime(allow_none=True)
+    accept_due = fields.AwareDateTime(allow_none=True)
+    respond_due = fields.AwareDateTime(allow_none=True)
+    resolve_due = fields.AwareDateTime(allow_none=True)

@@ -1,15 +1,56 @@
+import datetime as dt
+import hashlib
+import json
+
+from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+
+from common import config as cfg
 from common.db import Database, utcnow
-from common.errors import NotFound
+from common.errors import Conflict, InvalidInput, NotFound
+from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
+from common.pii import load_cipher, normalise_phone
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
-from tickets import MIGRATIONS_DIR, intake
+from tickets import MIGRATIONS_DIR, intake, loop, workflow
+from tickets.calendar import WorkCalendar, parse_dates
+from tickets.catalogue import Catalogue
 from tickets.exceptions import UnknownGrid
-from tickets.schemas import NewTicketSchema, TicketSchema
+from tickets.models import IdempotentRequest
+from tickets.schemas import ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, TicketSchema
 
-new_ticket_schema = NewTicketSchema()
 ticket_schema = TicketSchema()
+dispatch_schema = DispatchSchema()
+
+
+class LoopSettings(DependencyProvider):
+    """Catalogue, working calendar and windows, from the environment."""
+
+    def setup(self):
+        config = self.container.config
+        path = cfg.env("TICKET_CATALOGUE", None, config)
+        self.settings = loop.Settings(
+            catalogue=Catalogue.from_file(path) if path else Catalogue(),
+            calendar=WorkCalendar(parse_dates(cfg.env("TICKET_HOLIDAYS", "", config)),
+                                  parse_dates(cfg.env("TICKET_MAKEUP_DAYS", "", config))),
+            reopen_window=dt.timedelta(days=cfg.env_float("TICKET_REOPEN_DAYS", 7, config)),
+            duplicate_window=dt.timedelta(hours=cfg.env_float("TICKET_DUPLICATE_HOURS", 72, config)),
+        )
+        self.cipher = load_cipher(config)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+def fingerprint(*parts):
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
 class TicketsService(OpsEndpoints):
@@ -17,26 +58,150 @@ class TicketsService(OpsEndpoints):
 
     db = Database(MIGRATIONS_DIR)
     outbox = Outbox()
+    loop = LoopSettings()
+    config = Config()
     grid = ServiceRpc("grid")
 
-    @rpc
-    def report_ticket(self, data):
-        data = load(new_ticket_schema, data, "ticket")
+    # --- idempotency (the IETF Idempotency-Key convention) -----------------------------
+    def _replayed(self, key, account_id, print_):
+        if not key:
+            return None
+        with self.db.read() as session:
+            seen = session.get(IdempotentRequest, (key, account_id or "-"))
+        if seen is None:
+            return None
+        if seen.fingerprint != print_:
+            raise IdempotencyKeyReused("This Idempotency-Key was used for a different request.",
+                                       details={"idempotency_key": key})
+        return seen.response
+
+    def _remember(self, session, key, account_id, print_, response):
+        if key:
+            session.add(IdempotentRequest(key=key, account_id=account_id or "-", fingerprint=print_,
+                                          response=response))
+
+    # --- intake --------------------------------------------------------------------------
+    def _where(self, data):
+        """(grid_code, lon, lat): by location through the grid service, else the grid given."""
+        if data.get("location"):
+            where = data["location"]
+            try:
+                found = self.grid.locate(where["lon"], where["lat"], where["crs"])
+            except NotFound:
+                raise InvalidInput(f"The location ({where['lon']}, {where['lat']}) is outside every grid.",
+                                   code="LOCATION_OUTSIDE_GRIDS", details={"field": "location"}) from None
+            return found["grid"]["code"], found["lon"], found["lat"]
         try:
-            self.grid.get_grid(data["grid_code"])  # before the transaction: no lock held over RPC
+            self.grid.get_grid(data["grid_code"])
         except NotFound:
             raise UnknownGrid(f"Grid {data['grid_code']} does not exist.", details={"field": "grid_code"}) from None
-        with self.db.transaction() as session:
-            ticket = intake.report_ticket(session, data, utcnow())
-            self.outbox.add(session, "ticket_reported", intake.reported_event(ticket))
-            return ticket_schema.dump(ticket)
+        return data["grid_code"], None, None
 
+    @rpc
+    def report_ticket(self, data, idempotency_key=None):
+        data = load(NewTicketSchema(), data, "ticket")
+        print_ = fingerprint("report", data)
+        replay = self._replayed(idempotency_key, data.get("reporter_account_id"), print_)
+        if replay is not None:
+            return replay
+        loop.category_of(self.loop.settings, data["category"])  # before any remote call
+        if data.get("reporter_phone"):
+            data["reporter_phone"] = normalise_phone(data["reporter_phone"], "reporter_phone")
+        data["grid_code"], data["lon"], data["lat"] = self._where(data)
+        now = utcnow()
+        with self.db.transaction() as session:
+            ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher)
+            result = ticket_schema.dump(ticket)
+            self.outbox.add(session, "ticket_reported", intake.reported_event(ticket))
+            self._remember(session, idempotency_key, data.get("reporter_account_id"), print_, result)
+        return result
+
+    # --- actions ------------------------------------------------------------------------------
+    @rpc
+    def act(self, ticket_id, body, actor, idempotency_key=None):
+        body = load(ActionSchema(), body, "action")
+        actor = workflow.Actor(**load(ActorSchema(), actor, "actor"))
+        print_ = fingerprint("act", ticket_id, body)
+        replay = self._replayed(idempotency_key, actor.account_id, print_)
+        if replay is not None:
+            return replay
+        action, version = body.pop("action"), body.pop("version")
+        now = utcnow()
+        with self.db.transaction() as session:
+            ticket, change = loop.act(session, ticket_id, action, actor, body, version, now, self.loop.settings)
+            session.flush()
+            result = {"ticket": ticket_schema.dump(ticket), "action": action,
+                      "allowed_next": workflow.allowed_actions(ticket)}
+            if change.event:
+                self.outbox.add(session, change.event, dict(
+                    intake.reported_event(ticket), level=ticket.level, action=action, outcome=ticket.outcome,
+                    satisfaction=ticket.satisfaction, at=now.isoformat(), **change.data))
+            self._remember(session, idempotency_key, actor.account_id, print_, result)
+        return result
+
+    # --- reading --------------------------------------------------------------------------------
     @rpc
     def get_ticket(self, ticket_id):
         with self.db.read() as session:
-            return ticket_schema.dump(intake.get_ticket(session, ticket_id))
+            ticket = loop.get_ticket(session, ticket_id)
+            view = ticket_schema.dump(ticket)
+            view["dispatches"] = dispatch_schema.dump(loop.dispatches_of(session, ticket_id), many=True)
+            view["allowed_actions"] = workflow.allowed_actions(ticket)
+            return view
 
     @rpc
     def list_tickets(self, grid_prefix=None, limit=50):
         with self.db.read() as session:
             return ticket_schema.dump(intake.list_tickets(session, grid_prefix, limit), many=True)
+
+    @rpc
+    def ticket_history(self, ticket_id):
+        with self.db.read() as session:
+            loop.get_ticket(session, ticket_id)
+            return loop.trail_of(session, ticket_id)
+
+    @rpc
+    def verify_ticket(self, ticket_id):
+        with self.db.read() as session:
+            return loop.verify(session, ticket_id)
+
+    @rpc
+    def categories(self):
+        return [category.view() for category in self.loop.settings.catalogue]
+
+    # --- SLA clocks -------------------------------------------------------------------------------
+    @timer(interval=30)
+    def scan_sla(self):
+        self.scan_sla_now()
+
+    @rpc
+    def scan_sla_now(self):
+        """One breach scan (the timer runs it every 30 s on every replica)."""
+        now = utcnow()
+        with self.db.transaction() as session:
+            found = loop.scan_breaches(session, now, self.loop.settings)
+            for ticket, clock, due, escalated in found:
+                payload = dict(intake.reported_event(ticket), clock=clock, due=due.isoformat(),
+                               escalated_to=escalated, at=now.isoformat())
+                self.outbox.add(session, "sla_breached", payload)
+                if escalated:
+                    self.outbox.add(session, "ticket_escalated", dict(payload, level=escalated, action="escalate"))
+        return [{"ticket_id": t.id, "clock": c, "escalated_to": e} for t, c, _, e in found]
+
+    # --- grid changes ------------------------------------------------------------------------------
+    @idempotent_handler("grid", "grid_split")
+    def handle_grid_split(self, session, envelope):
+        payload = envelope["payload"]
+        self._rehome(session, [payload["code"]], payload["new_codes"])
+
+    @idempotent_handler("grid", "grid_merged")
+    def handle_grid_merged(self, session, envelope):
+        payload = envelope["payload"]
+        self._rehome(session, payload["codes"], [payload["new_code"]])
+
+    def _rehome(self, session, old_codes, new_codes):
+        for ticket in loop.open_tickets_in(session, old_codes):
+            code = new_codes[0]
+            if ticket.lon is not None and len(new_codes) > 1:
+                code = self.grid.locate(ticket.lon, ticket.lat, "wgs84")["grid"]["code"]
+            ticket.grid_code = code

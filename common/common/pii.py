@@ -2,6 +2,7 @@
 keyed hash beside them (HMAC-SHA256), so a database dump shows neither, while an
 exact search still works by hashing the query.
 
+Used by every service that keeps personal data (people; tickets for reporters).
 Keys come from ``PII_KEY`` (64 hex characters, required in production); in
 development one is generated once into ``DATA_DIR/pii.key`` so data stays readable
 across restarts. Encryption and search keys are derived separately from it.
@@ -11,13 +12,37 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
+import time
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from common import config as cfg
+from common.errors import InvalidInput
 
 log = logging.getLogger(__name__)
+
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class InvalidPhone(InvalidInput):
+    code = "INVALID_PHONE"
+
+
+def normalise_phone(value, field="phone"):
+    """A mainland mobile number as 11 digits, or InvalidPhone naming ``field``."""
+    phone = re.sub(r"[\s-]", "", value or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not PHONE.fullmatch(phone):
+        raise InvalidPhone("A mobile number has 11 digits and starts with 13-19.", details={"field": field})
+    return phone
+
+
+def mask_phone(phone):
+    return f"{phone[:3]}****{phone[-4:]}" if phone else None
 
 
 class PiiCipher:
@@ -51,8 +76,17 @@ def load_cipher(config=None):
         raise ValueError("PII_KEY (64 hex characters) must be set when APP_ENV=production")
     path = cfg.data_dir(config) / "pii.key"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-        log.warning("PII_KEY not set: generated %s; keep it, or the stored ID numbers are lost", path)
-    return PiiCipher(bytes.fromhex(path.read_text().strip()))
+    try:  # O_EXCL: of services starting together, one creates the key, the rest read it
+        descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        log.warning("PII_KEY not set: generated %s; keep it, or the stored personal data is lost", path)
+    for _ in range(50):  # the creator may still be writing
+        text = path.read_text().strip()
+        if len(text) == 64:
+            return PiiCipher(bytes.fromhex(text))
+        time.sleep(0.05)
+    raise ValueError(f"{path} does not hold a 64-hex-character key")

@@ -1,0 +1,245 @@
+"""The closed loop on the database, free of nameko: intake, actions with their
+trail, SLA clocks and breaches, duplicates, verification."""
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+
+from common.db import dialect_insert
+from common.errors import Conflict, InvalidInput
+from tickets import trail, workflow
+from tickets.calendar import WorkCalendar
+from tickets.catalogue import COMPLEX, GRADES, Catalogue
+from tickets.exceptions import TicketNotFound
+from tickets.intake import next_number
+from tickets.models import Dispatch, SlaBreach, Ticket, TrailEntry
+
+SYSTEM = workflow.Actor(account_id=None, username="system", roles=("system",))
+
+
+class UnknownCategory(InvalidInput):
+    code = "UNKNOWN_CATEGORY"
+
+
+class VersionConflict(Conflict):
+    code = "VERSION_CONFLICT"
+
+
+@dataclass
+class Settings:
+    catalogue: Catalogue
+    calendar: WorkCalendar
+    reopen_window: dt.timedelta = workflow.REOPEN_WINDOW_DEFAULT
+    duplicate_window: dt.timedelta = dt.timedelta(hours=72)
+
+
+def category_of(settings, code, field="category"):
+    category = settings.catalogue.get(code)
+    if category is None:
+        raise UnknownCategory(f"Unknown category {code!r}; see GET /api/v1/tickets/categories.",
+                              details={"field": field})
+    return category
+
+
+def set_deadlines(ticket, category, settings, start):
+    due = {clock: settings.calendar.due(start, amount, unit)
+           for clock, (amount, unit) in category.deadlines(ticket.grade).items()}
+    ticket.accept_due, ticket.respond_due, ticket.resolve_due = due["accept"], due["respond"], due["resolve"]
+
+
+def _metres(lon1, lat1, lon2, lat2):
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6371000.0 * math.hypot(x, y)
+
+
+def likely_duplicate(session, category, lon, lat, now, window):
+    """The oldest open ticket of the same category within the category's radius,
+    reported within the window."""
+    if lon is None or category.duplicate_radius_m <= 0:
+        return None
+    degrees = category.duplicate_radius_m / 111_000.0
+    candidates = session.scalars(select(Ticket).where(
+        Ticket.category == category.code, Ticket.status.in_(workflow.OPEN_STATES),
+        Ticket.reported_at >= now - window, Ticket.duplicate_of.is_(None),
+        Ticket.lat.between(lat - degrees, lat + degrees),
+        Ticket.lon.between(lon - 2 * degrees, lon + 2 * degrees)).order_by(Ticket.reported_at)).all()
+    return next((t for t in candidates if _metres(lon, lat, t.lon, t.lat) <= category.duplicate_radius_m), None)
+
+
+def report(session, data, now, settings, cipher):
+    category = category_of(settings, data["category"])
+    phone = data.get("reporter_phone")
+    ticket = Ticket(
+        number=next_number(session, now), grid_code=data["grid_code"], source=data["source"],
+        description=data["description"], status="reported", category=category.code, grade=data["grade"],
+        lon=data.get("lon"), lat=data.get("lat"), attachments=data.get("attachments") or [],
+        anonymous=data.get("anonymous", False), reporter_account_id=data.get("reporter_account_id"),
+        reporter_name=None if data.get("anonymous") else data.get("reporter_name"),
+        reporter_phone_enc=None if data.get("anonymous") else cipher.encrypt(phone),
+        reporter_phone_masked=None if data.get("anonymous") or not phone else f"{phone[:3]}****{phone[-4:]}",
+        reported_at=now, reopen_count=0, suspended=False, suspended_seconds=0, meeting_disposal=False,
+    )
+    set_deadlines(ticket, category, settings, now)
+    original = likely_duplicate(session, category, ticket.lon, ticket.lat, now, settings.duplicate_window)
+    ticket.likely_duplicate_of = original.id if original else None
+    session.add(ticket)
+    session.flush()
+    actor = workflow.Actor(data.get("reporter_account_id"), data.get("reporter_username") or "anonymous",
+                           (data.get("reporter_role") or "resident",))
+    append_trail(session, ticket, workflow.Change("report", None, "reported", None, None, None, {
+        "category": category.code, "grade": ticket.grade, "source": ticket.source,
+        "likely_duplicate_of": ticket.likely_duplicate_of}), actor, now)
+    return ticket
+
+
+def get_ticket(session, ticket_id, for_update=False):
+    query = select(Ticket).where(Ticket.id == ticket_id)
+    ticket = session.scalar(query.with_for_update() if for_update else query)
+    if ticket is None:
+        raise TicketNotFound(f"No ticket has the id {ticket_id}.", details={"ticket_id": ticket_id})
+    return ticket
+
+
+def open_tickets_in(session, grid_codes):
+    return session.scalars(select(Ticket).where(Ticket.grid_code.in_(grid_codes),
+                                                Ticket.status.in_(workflow.OPEN_STATES))).all()
+
+
+def dispatches_of(session, ticket_id):
+    return session.scalars(select(Dispatch).where(Dispatch.ticket_id == ticket_id).order_by(Dispatch.id)).all()
+
+
+def act(session, ticket_id, action, actor, payload, expected_version, now, settings):
+    ticket = get_ticket(session, ticket_id, for_update=True)
+    if expected_version is not None and expected_version != ticket.version:
+        raise VersionConflict(
+            f"Ticket {ticket.number} changed since you loaded it (version {expected_version}, now "
+            f"{ticket.version}); reload and try again.", details={"current_version": ticket.version})
+    if action == "recategorise":
+        category_of(settings, payload.get("category"))
+        if payload.get("grade") and payload["grade"] not in GRADES:
+            raise InvalidInput(f"grade must be one of {', '.join(GRADES)}.", code="INVALID_GRADE",
+                               details={"field": "grade"})
+    if action == "merge":
+        original = get_ticket(session, payload.get("into") or "-")
+        if original.id == ticket.id or original.status not in workflow.OPEN_STATES:
+            raise workflow.BadAction("Merge into another ticket that is still open.", details={"field": "into"})
+    dispatches = dispatches_of(session, ticket.id)
+    category = category_of(settings, ticket.category)
+    change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window)
+    _after(session, ticket, change, now, settings)
+    append_trail(session, ticket, change, actor, now)
+    return ticket, change
+
+
+def _after(session, ticket, change, now, settings):
+    """Consequences that need the database or the calendar."""
+    if change.action == "whistle":
+        category = category_of(settings, ticket.category)
+        attend_days = 5 if category.resolve_days >= COMPLEX else 3
+        for item in change.data.pop("new_dispatches"):
+            session.add(Dispatch(
+                ticket_id=ticket.id, department=item["department"], lead=item["lead"], dispatched_at=now,
+                sign_due=now + dt.timedelta(hours=1), contact_due=now + dt.timedelta(hours=24),
+                attend_due=settings.calendar.add_working_days(now, attend_days)))
+    elif change.action == "resume":
+        paused = dt.timedelta(seconds=change.data["paused_seconds"])
+        for clock in ("accept_due", "respond_due", "resolve_due"):
+            if getattr(ticket, clock) is not None:
+                setattr(ticket, clock, getattr(ticket, clock) + paused)
+    elif change.action == "recategorise":
+        category = category_of(settings, ticket.category)
+        set_deadlines(ticket, category, settings, ticket.reported_at + dt.timedelta(seconds=ticket.suspended_seconds))
+        if ticket.level == "grid" and not category.grid_admission:
+            ticket.level = change.to_level = "community"  # not grid affairs: the community takes it
+
+
+def append_trail(session, ticket, change, actor, now):
+    last = session.scalar(select(TrailEntry).where(TrailEntry.ticket_id == ticket.id)
+                          .order_by(TrailEntry.seq.desc()).limit(1))
+    entry = {
+        "ticket_id": ticket.id, "seq": (last.seq + 1) if last else 1, "action": change.action,
+        "actor_account_id": actor.account_id, "actor_username": actor.username, "actor_role": actor.role,
+        "at": now.isoformat(), "from_state": change.from_state, "to_state": change.to_state,
+        "from_level": change.from_level, "to_level": change.to_level, "note": change.note,
+        "data": change.data,
+    }
+    entry["prev_hash"] = last.hash if last else trail.GENESIS
+    entry["hash"] = trail.entry_hash(entry["prev_hash"], entry)
+    session.add(TrailEntry(**entry))
+    ticket.trail_head = entry["hash"]
+
+
+def trail_of(session, ticket_id):
+    rows = session.scalars(select(TrailEntry).where(TrailEntry.ticket_id == ticket_id).order_by(TrailEntry.seq))
+    return [{name: getattr(row, name) for name in trail.HASHED_FIELDS + ("prev_hash", "hash")} for row in rows]
+
+
+def verify(session, ticket_id):
+    ticket = get_ticket(session, ticket_id)
+    problems = trail.verify(trail_of(session, ticket_id), ticket.trail_head)
+    return {"ticket_id": ticket_id, "number": ticket.number, "intact": not problems, "problems": problems}
+
+
+def verify_all(session, batch=500):
+    broken, checked, offset = [], 0, 0
+    while True:
+        ids = session.scalars(select(Ticket.id).order_by(Ticket.id).offset(offset).limit(batch)).all()
+        if not ids:
+            return {"checked": checked, "broken": broken}
+        for ticket_id in ids:
+            result = verify(session, ticket_id)
+            checked += 1
+            if not result["intact"]:
+                broken.append(result)
+        offset += batch
+
+
+# --- SLA breaches ------------------------------------------------------------------------
+
+def _open_clocks():
+    """(clock name, deadline column, condition) for each clock that can run late."""
+    return (
+        ("accept", Ticket.accept_due, Ticket.status == "reported"),
+        ("respond", Ticket.respond_due, Ticket.status.in_(("reported", "accepted"))),
+        ("resolve", Ticket.resolve_due, Ticket.status.in_(workflow.OPEN_STATES)),
+    )
+
+
+def scan_breaches(session, now, settings, limit=200):
+    """Record each newly breached clock once and escalate its ticket one level.
+    Safe with several replicas: the breach row's primary key admits one writer, and
+    ticket rows are claimed with SKIP LOCKED."""
+    found = []
+    insert = dialect_insert(session)
+    for clock, due_column, condition in _open_clocks():
+        overdue = session.scalars(
+            select(Ticket).where(condition, Ticket.suspended.is_(False), due_column < now,
+                                 ~select(SlaBreach.ticket_id).where(and_(SlaBreach.ticket_id == Ticket.id,
+                                                                        SlaBreach.clock == clock)).exists())
+            .limit(limit).with_for_update(skip_locked=True)).all()
+        for ticket in overdue:
+            due = getattr(ticket, due_column.key)
+            won = session.execute(insert(SlaBreach).values(
+                ticket_id=ticket.id, clock=clock, due=due, breached_at=now)
+                .on_conflict_do_nothing().returning(SlaBreach.ticket_id)).first()
+            if won is None:
+                continue  # another replica recorded it first
+            escalated = _escalate_for_breach(session, ticket, clock, now)
+            session.execute(SlaBreach.__table__.update().where(
+                and_(SlaBreach.ticket_id == ticket.id, SlaBreach.clock == clock)).values(escalated_to=escalated))
+            found.append((ticket, clock, due, escalated))
+    return found
+
+
+def _escalate_for_breach(session, ticket, clock, now):
+    if ticket.status != "handling" or ticket.level not in ("grid", "community"):
+        return None
+    before = ticket.level
+    ticket.level = workflow.LEVELS[workflow.LEVELS.index(before) + 1]
+    append_trail(session, ticket, workflow.Change("escalate", "handling", "handling", before, ticket.level,
+                                                  f"SLA {clock} deadline passed", {"sla_breach": clock}), SYSTEM, now)
+    return ticket.level
+

@@ -1,0 +1,285 @@
+"""The closed loop as a state machine, free of nameko and I/O.
+
+States: reported -> accepted -> handling -> resolved -> feedback_given -> rated ->
+closed (and merged, for a duplicate folded into its original). While handling, a
+ticket sits at a level: grid -> community -> town -> department (after the town
+leader blows the whistle, 吹哨). A suspended ticket (挂起) only accepts resume.
+
+Who may act is enforced: an actor's level comes from their role; a grid worker
+acts at grid level and only on categories admitted to grid affairs; only a town
+leader blows the whistle; a department acts only on tickets dispatched to it;
+district officers and administrators may act at any level.
+"""
+import datetime as dt
+from dataclasses import dataclass, field
+
+from common.errors import Conflict, Forbidden, InvalidInput
+
+LEVELS = ("grid", "community", "town", "department")
+OPEN_STATES = ("reported", "accepted", "handling")
+OUTCOMES = ("fixed", "not_our_responsibility", "cannot_fix", "duplicate", "withdrawn")
+LEVEL_OF_ROLE = {"grid_worker": "grid", "grid_chief": "grid", "community_officer": "community",
+                 "town_leader": "town", "department": "department"}
+SUPERVISORS = frozenset({"admin", "district_officer"})
+
+
+class ActionNotAllowed(Conflict):
+    code = "ACTION_NOT_ALLOWED"
+
+
+class NotYourTicket(Forbidden):
+    code = "NOT_AUTHORISED_FOR_ACTION"
+
+
+class BadAction(InvalidInput):
+    code = "INVALID_ACTION"
+
+
+@dataclass
+class Actor:
+    account_id: str
+    username: str
+    roles: tuple
+    department: str | None = None
+
+    @property
+    def supervisor(self):
+        return bool(SUPERVISORS & set(self.roles))
+
+    @property
+    def levels(self):
+        return {LEVEL_OF_ROLE[r] for r in self.roles if r in LEVEL_OF_ROLE}
+
+    @property
+    def role(self):
+        return next((r for r in self.roles if r in LEVEL_OF_ROLE or r in SUPERVISORS), self.roles[0])
+
+
+@dataclass
+class Change:
+    """What an action did: for the trail and the event."""
+    action: str
+    from_state: str
+    to_state: str
+    from_level: str | None
+    to_level: str | None
+    note: str | None
+    data: dict = field(default_factory=dict)
+    event: str | None = None
+
+
+# action -> states it may be taken from
+ALLOWED_FROM = {
+    "accept": ("reported",),
+    "handle": ("accepted",),
+    "escalate": ("handling",),
+    "whistle": ("handling",),
+    "sign": ("handling",),
+    "report_back": ("handling",),
+    "verify": ("handling",),
+    "meeting": ("handling",),
+    "resolve": ("handling",),
+    "suspend": ("handling",),
+    "resume": ("handling",),
+    "recategorise": OPEN_STATES,
+    "withdraw": OPEN_STATES,
+    "merge": OPEN_STATES,
+    "feedback": ("resolved",),
+    "rate": ("feedback_given",),
+    "close": ("rated",),
+    "reopen": ("rated", "closed"),
+}
+
+
+def allowed_actions(ticket):
+    if ticket.suspended:
+        return ["resume"]
+    return sorted(action for action, states in ALLOWED_FROM.items()
+                  if ticket.status in states and action != "resume")
+
+
+def _need(condition, message, **details):
+    if not condition:
+        raise NotYourTicket(message, details=details)
+
+
+def _acting_level(ticket, actor):
+    """The ticket's level, if the actor may act there."""
+    _need(actor.supervisor or ticket.level in actor.levels,
+          f"The ticket is handled at {ticket.level} level; your role acts at "
+          f"{', '.join(sorted(actor.levels)) or 'no'} level.", level=ticket.level, your_roles=list(actor.roles))
+
+
+def _entry_level(actor, category):
+    if actor.supervisor:
+        return "grid" if category.grid_admission else "community"
+    for level in LEVELS[:3]:
+        if level in actor.levels:
+            if level == "grid" and not category.grid_admission:
+                raise NotYourTicket(f"{category.name} is not on the grid-affairs list; the community takes it.",
+                                    details={"category": category.code})
+            return level
+    raise NotYourTicket("Your role does not handle tickets.", details={"your_roles": list(actor.roles)})
+
+
+def _next_level(level):
+    return LEVELS[min(LEVELS.index(level) + 1, 2)] if level in LEVELS[:3] else "town"
+
+
+def _outcome(payload):
+    outcome = payload.get("outcome")
+    if outcome not in OUTCOMES:
+        raise BadAction(f"outcome must be one of {', '.join(OUTCOMES)}.", details={"field": "outcome"})
+    return outcome
+
+
+def apply(ticket, action, actor, payload, now, category, dispatches, reopen_window):
+    """Perform ``action`` on ``ticket`` (changing it) and return a Change.
+
+    ``dispatches``: the ticket's department dispatches (objects with department,
+    lead, signed_at, reported_at, report), changed in place; new ones are returned in
+    ``Change.data["new_dispatches"]``.
+    """
+    if action not in ALLOWED_FROM:
+        raise BadAction(f"Unknown action {action!r}.", details={"field": "action", "actions": sorted(ALLOWED_FROM)})
+    allowed = allowed_actions(ticket)
+    if action not in allowed:
+        why = "is suspended" if ticket.suspended else f"is {ticket.status}"
+        raise ActionNotAllowed(f"Ticket {ticket.number} {why}; {action} is not possible now.",
+                               details={"status": ticket.status, "suspended": ticket.suspended, "allowed": allowed})
+    note = payload.get("note")
+    before = (ticket.status, ticket.level)
+    event = None
+    data = {}
+
+    if action == "accept":
+        _need(actor.supervisor or actor.levels & {"grid", "community", "town"}, "Your role does not accept tickets.")
+        ticket.status, ticket.accepted_at = "accepted", now
+        event = "ticket_accepted"
+    elif action == "handle":
+        ticket.level = _entry_level(actor, category)
+        ticket.status = "handling"
+        ticket.handling_at = ticket.handling_at or now
+    elif action == "escalate":
+        _acting_level(ticket, actor)
+        _need(ticket.level in LEVELS[:2], f"A ticket at {ticket.level} level is escalated by the whistle, not up.")
+        ticket.level = _next_level(ticket.level)
+        event = "ticket_escalated"
+    elif action == "whistle":
+        _need("town_leader" in actor.roles, "Only a town leader may blow the whistle.")
+        _need(ticket.level == "town", "The whistle is blown at town level; escalate first.", level=ticket.level)
+        departments = payload.get("departments") or []
+        lead = payload.get("lead_department")
+        if not departments or not isinstance(departments, list) or lead not in departments:
+            raise BadAction("Give departments (a list) and lead_department (one of them).",
+                            details={"field": "departments"})
+        data["new_dispatches"] = [{"department": d, "lead": d == lead} for d in dict.fromkeys(departments)]
+        data["departments"], data["lead_department"] = list(dict.fromkeys(departments)), lead
+        ticket.level = "department"
+        ticket.lead_department = lead
+        event = "ticket_dispatched"
+    elif action in ("sign", "report_back"):
+        dispatch = next((d for d in dispatches if actor.department and d.department == actor.department), None)
+        _need(dispatch is not None and "department" in actor.roles,
+              "Only a department this ticket was dispatched to may do this.")
+        if action == "sign":
+            if dispatch.signed_at:
+                raise ActionNotAllowed("Your department has signed already.", details={"allowed": allowed})
+            dispatch.signed_at = now
+        else:
+            if not dispatch.signed_at:
+                raise ActionNotAllowed("Sign for the ticket before reporting back.", details={"allowed": ["sign"]})
+            if not note:
+                raise BadAction("Report back with a note saying what was done.", details={"field": "note"})
+            dispatch.reported_at, dispatch.report = now, note
+        data["department"] = dispatch.department
+    elif action == "verify":
+        _need("town_leader" in actor.roles or actor.supervisor, "The town verifies departments' work.")
+        _need(ticket.level == "department", "Only a dispatched ticket is verified.")
+        lead = next((d for d in dispatches if d.lead), None)
+        if lead is None or not lead.reported_at:
+            raise ActionNotAllowed("The lead department has not reported back yet.", details={"allowed": allowed})
+        _resolve(ticket, _outcome(payload), now, "department")
+        event = "ticket_resolved"
+    elif action == "meeting":
+        _acting_level(ticket, actor)
+        _need(ticket.level in ("community", "town"), "Meeting disposal (会议处置) is for community or town level.")
+        if not note:
+            raise BadAction("Record what the meeting decided in note.", details={"field": "note"})
+        ticket.meeting_disposal = True
+    elif action == "resolve":
+        _acting_level(ticket, actor)
+        _need(ticket.level != "department", "A dispatched ticket is resolved by the town's verification.")
+        _resolve(ticket, _outcome(payload), now, ticket.level)
+        event = "ticket_resolved"
+    elif action == "suspend":
+        _acting_level(ticket, actor)
+        if not note:
+            raise BadAction("Give the reason for suspending in note.", details={"field": "note"})
+        ticket.suspended, ticket.suspended_at = True, now
+    elif action == "resume":
+        _acting_level(ticket, actor)
+        paused = now - ticket.suspended_at
+        ticket.suspended_seconds = (ticket.suspended_seconds or 0) + int(paused.total_seconds())
+        ticket.suspended, ticket.suspended_at = False, None
+        data["paused_seconds"] = int(paused.total_seconds())
+    elif action == "recategorise":
+        _need(actor.supervisor or actor.levels & {"grid", "community", "town"}, "Your role does not route tickets.")
+        if payload.get("category") is None:
+            raise BadAction("Give the new category.", details={"field": "category"})
+        data["from_category"], data["to_category"] = ticket.category, payload["category"]
+        ticket.category = payload["category"]
+        if payload.get("grade"):
+            data["grade"] = ticket.grade = payload["grade"]
+    elif action == "withdraw":
+        _need(actor.account_id == ticket.reporter_account_id or actor.supervisor,
+              "Only the reporter may withdraw a report.")
+        _resolve(ticket, "withdrawn", now, ticket.level)
+        event = "ticket_resolved"
+    elif action == "merge":
+        _need(actor.supervisor or actor.levels & {"grid", "community", "town"}, "Your role does not merge tickets.")
+        if not payload.get("into"):
+            raise BadAction("Give the ticket to merge into (into).", details={"field": "into"})
+        ticket.status, ticket.duplicate_of, ticket.outcome, ticket.closed_at = "merged", payload["into"], "duplicate", now
+        data["into"] = payload["into"]
+        event = "ticket_closed"
+    elif action == "feedback":
+        _need(actor.supervisor or actor.levels, "Your role does not give feedback.")
+        if not note:
+            raise BadAction("Say how the reporter was told in note.", details={"field": "note"})
+        ticket.status, ticket.feedback_at = "feedback_given", now
+    elif action == "rate":
+        _need(actor.account_id == ticket.reporter_account_id or actor.supervisor,
+              "Only the reporter (or the hotline on their behalf) rates the result.")
+        satisfaction = payload.get("satisfaction")
+        if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
+            raise BadAction("satisfaction must be a whole number from 1 to 5.", details={"field": "satisfaction"})
+        ticket.status, ticket.rated_at, ticket.satisfaction = "rated", now, satisfaction
+        event = "ticket_rated"
+    elif action == "close":
+        _need(actor.supervisor or actor.levels, "Your role does not close tickets.")
+        ticket.status, ticket.closed_at = "closed", now
+        event = "ticket_closed"
+    elif action == "reopen":
+        _need(actor.account_id == ticket.reporter_account_id or actor.supervisor,
+              "Only the reporter (or the hotline on their behalf) may reopen.")
+        if ticket.satisfaction is None or ticket.satisfaction > 2:
+            raise ActionNotAllowed("Only an unsatisfied rating (1 or 2) can reopen a ticket.",
+                                   details={"allowed": [a for a in allowed if a != "reopen"]})
+        if now > ticket.rated_at + reopen_window:
+            raise ActionNotAllowed(f"The reopen window of {reopen_window.days} days has passed.",
+                                   code="REOPEN_WINDOW_PASSED", details={"rated_at": ticket.rated_at.isoformat()})
+        ticket.level = _next_level(ticket.resolved_level or "grid")
+        ticket.status, ticket.reopened_at = "handling", now
+        ticket.reopen_count = (ticket.reopen_count or 0) + 1
+        ticket.outcome = ticket.resolved_at = ticket.feedback_at = ticket.rated_at = ticket.closed_at = None
+        ticket.satisfaction = None
+        event = "ticket_reopened"
+    return Change(action, before[0], ticket.status, before[1], ticket.level, note, data, event)
+
+
+def _resolve(ticket, outcome, now, level):
+    ticket.status, ticket.outcome, ticket.resolved_at, ticket.resolved_level = "resolved", outcome, now, level
+
+
+REOPEN_WINDOW_DEFAULT = dt.timedelta(days=7)
