@@ -81,7 +81,15 @@ class Stack:
             time.sleep(interval)
         return predicate()
 
-    # --- direct database reads (assertions only) ----------------------------------
+    # --- direct database access (assertions, and tampering in tamper tests) ------------
+    def db_execute(self, service, sql, **params):
+        engine = create_engine(self.env[f"{service.upper()}_DB_URL"])
+        try:
+            with engine.begin() as conn:
+                return conn.execute(text(sql), params).rowcount
+        finally:
+            engine.dispose()
+
     def db_rows(self, service, sql, **params):
         engine = create_engine(self.env[f"{service.upper()}_DB_URL"])
         try:

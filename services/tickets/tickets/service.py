@@ -68,12 +68,12 @@ class TicketsService(OpsEndpoints):
             return None
         with self.db.read() as session:
             seen = session.get(IdempotentRequest, (key, account_id or "-"))
-        if seen is None:
-            return None
-        if seen.fingerprint != print_:
-            raise IdempotencyKeyReused("This Idempotency-Key was used for a different request.",
-                                       details={"idempotency_key": key})
-        return seen.response
+            if seen is None:
+                return None
+            if seen.fingerprint != print_:
+                raise IdempotencyKeyReused("This Idempotency-Key was used for a different request.",
+                                           details={"idempotency_key": key})
+            return seen.response
 
     def _remember(self, session, key, account_id, print_, response):
         if key:
@@ -111,6 +111,7 @@ class TicketsService(OpsEndpoints):
         now = utcnow()
         with self.db.transaction() as session:
             ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher)
+            session.flush()  # the version the client must send with its first action
             result = ticket_schema.dump(ticket)
             self.outbox.add(session, "ticket_reported", intake.reported_event(ticket))
             self._remember(session, idempotency_key, data.get("reporter_account_id"), print_, result)

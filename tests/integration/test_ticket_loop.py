@@ -1,0 +1,156 @@
+"""The closed loop through the gateway: one ticket from a resident's report to a
+rated, closed result, with escalation, the whistle, a bad rating and a reopen."""
+import uuid
+
+from shapely.geometry import shape
+
+API = "/api/v1"
+GRID = "320508019045002"
+
+
+def account(stack, admin, roles, scope=None, department=None):
+    username = f"t{uuid.uuid4().hex[:9]}"
+    body = {"username": username, "display_name": "闭环测试", "password": "Passw0rd-2026", "roles": roles,
+            "grid_scope": scope}
+    if department:
+        body["department_code"] = department
+    created = stack.call("POST", f"{API}/accounts", admin, body)
+    assert created.status_code == 201, created.text
+    return stack.login(username, "Passw0rd-2026")
+
+
+class Ticket:
+    def __init__(self, stack, ticket):
+        self.stack, self.id, self.version = stack, ticket["id"], ticket["version"]
+
+    def act(self, token, action, expect=200, **payload):
+        response = self.stack.call("POST", f"{API}/tickets/{self.id}/actions", token,
+                                   {"action": action, "version": self.version, **payload})
+        assert response.status_code == expect, (action, response.text)
+        if expect == 200:
+            self.version = response.json()["ticket"]["version"]
+            return response.json()["ticket"]
+        return response.json()
+
+
+def test_a_ticket_from_report_to_closed_with_whistle_and_reopen(stack):
+    admin = stack.login()
+    resident = account(stack, admin, ["resident"])
+    worker = account(stack, admin, ["grid_worker"], GRID)
+    community = account(stack, admin, ["community_officer"], GRID[:12])
+    leader = account(stack, admin, ["town_leader"], GRID[:9])
+    environment = account(stack, admin, ["department"], department="environment")
+    urban = account(stack, admin, ["department"], department="urban_management")
+    market = account(stack, admin, ["department"], department="market")
+
+    point = shape(stack.call("GET", f"{API}/grids/{GRID}?geometry=true", admin).json()["geometry"]).representative_point()
+    report = {"category": "EP01", "grade": "daily", "source": "resident_report",
+              "description": "三元二村楼下饭店油烟直排，熏得无法开窗",
+              "location": {"lon": point.x, "lat": point.y, "crs": "wgs84"},
+              "reporter_name": "张女士", "reporter_phone": "13912345678", "attachments": ["photo://a1.jpg"]}
+    key = str(uuid.uuid4())
+    first = stack.call("POST", f"{API}/tickets", resident, report, headers={"Idempotency-Key": key})
+    again = stack.call("POST", f"{API}/tickets", resident, report, headers={"Idempotency-Key": key})
+    assert first.status_code == 201 and again.status_code == 201, first.text
+    body = first.json()
+    assert again.json()["id"] == body["id"]  # a retried submission returns the first result
+    assert body["grid_code"] == GRID and body["status"] == "reported" and body["reporter_phone"] == "139****5678"
+    assert body["accept_due"] and body["resolve_due"]
+    other = stack.call("POST", f"{API}/tickets", resident, dict(report, description="换了内容"),
+                       headers={"Idempotency-Key": key})
+    assert other.status_code == 409 and other.json()["error"] == "IDEMPOTENCY_KEY_REUSED"
+
+    ticket = Ticket(stack, body)
+    wrong = ticket.act(worker, "resolve", expect=409, outcome="fixed")
+    assert wrong["error"] == "ACTION_NOT_ALLOWED" and "accept" in wrong["details"]["allowed"]
+    ticket.act(worker, "accept")
+    assert ticket.act(worker, "handle")["level"] == "grid"
+    assert ticket.act(worker, "escalate", note="网格无法处置，上报社区")["level"] == "community"
+    assert ticket.act(community, "escalate", note="社区协调未果，上报街道")["level"] == "town"
+
+    assert ticket.act(environment, "sign", expect=403)["error"] == "NOT_AUTHORISED_FOR_ACTION"
+    assert ticket.act(worker, "whistle", expect=403, departments=["environment"],
+                      lead_department="environment")["error"] == "NOT_AUTHORISED_FOR_ACTION"
+    dispatched = ticket.act(leader, "whistle", departments=["environment", "urban_management"],
+                            lead_department="environment", note="街道吹哨，生态环境、城管报到")
+    assert dispatched["level"] == "department" and dispatched["lead_department"] == "environment"
+    assert ticket.act(market, "sign", expect=403)["error"] == "NOT_AUTHORISED_FOR_ACTION"
+    ticket.act(urban, "sign")
+    ticket.act(environment, "sign")
+    assert ticket.act(leader, "verify", expect=409, outcome="fixed")["error"] == "ACTION_NOT_ALLOWED"
+    ticket.act(environment, "report_back", note="已责令饭店安装油烟净化器并整改到位")
+    detail = stack.call("GET", f"{API}/tickets/{ticket.id}", environment).json()
+    assert {d["department"]: bool(d["signed_at"]) for d in detail["dispatches"]} == {
+        "environment": True, "urban_management": True}
+    assert ticket.act(leader, "verify", outcome="fixed")["status"] == "resolved"
+    ticket.act(leader, "feedback", note="电话告知张女士整改结果")
+    assert ticket.act(resident, "rate", expect=400, satisfaction=6)["error"] == "INVALID_ACTION"
+    assert ticket.act(resident, "rate", satisfaction=2)["satisfaction"] == 2
+
+    reopened = ticket.act(resident, "reopen", note="油烟仍然很大")
+    assert reopened["status"] == "handling" and reopened["level"] == "town" and reopened["reopen_count"] == 1
+    ticket.act(leader, "meeting", note="街道召集饭店、物业、居民代表现场会")
+    ticket.act(leader, "resolve", outcome="fixed")
+    ticket.act(leader, "feedback", note="上门回访")
+    ticket.act(resident, "rate", satisfaction=5)
+    closed = ticket.act(leader, "close")
+    assert closed["status"] == "closed" and closed["closed_at"] and closed["meeting_disposal"] is True
+
+    stale = stack.call("POST", f"{API}/tickets/{ticket.id}/actions", leader, {"action": "close", "version": 1})
+    assert stale.status_code == 409 and stale.json()["error"] == "VERSION_CONFLICT"
+
+    history = stack.call("GET", f"{API}/tickets/{ticket.id}/history", admin).json()["items"]
+    assert [h["action"] for h in history] == [
+        "report", "accept", "handle", "escalate", "escalate", "whistle", "sign", "sign", "report_back", "verify",
+        "feedback", "rate", "reopen", "meeting", "resolve", "feedback", "rate", "close"]
+    assert history[5]["actor_role"] == "town_leader" and history[5]["to_level"] == "department"
+    assert stack.call("GET", f"{API}/tickets/{ticket.id}/verify", admin).json()["intact"] is True
+
+    categories = stack.call("GET", f"{API}/tickets/categories", admin).json()["items"]
+    assert len(categories) >= 60 and {"code": "EP01", "name": "餐饮油烟扰民"}.items() <= next(
+        c for c in categories if c["code"] == "EP01").items()
+
+
+def test_a_tampered_trail_is_detected(stack):
+    admin = stack.login()
+    created = stack.call("POST", f"{API}/tickets", admin, {"category": "UM04", "grid_code": "320508014021002",
+                                                          "description": "垃圾桶满溢"}).json()
+    ticket = Ticket(stack, created)
+    ticket.act(admin, "accept")
+    ticket.act(admin, "handle")
+    assert stack.call("GET", f"{API}/tickets/{ticket.id}/verify", admin).json()["intact"] is True
+
+    stack.db_execute("tickets", "UPDATE ticket_trail SET note = '改过' WHERE ticket_id = :id AND seq = 2", id=ticket.id)
+    edited = stack.call("GET", f"{API}/tickets/{ticket.id}/verify", admin).json()
+    assert edited["intact"] is False and edited["problems"][0]["seq"] == 2
+
+    stack.db_execute("tickets", "UPDATE ticket_trail SET note = NULL WHERE ticket_id = :id AND seq = 2", id=ticket.id)
+    assert stack.call("GET", f"{API}/tickets/{ticket.id}/verify", admin).json()["intact"] is True
+    stack.db_execute("tickets", "DELETE FROM ticket_trail WHERE ticket_id = :id AND seq = 3", id=ticket.id)
+    deleted = stack.call("GET", f"{API}/tickets/{ticket.id}/verify", admin).json()
+    assert deleted["intact"] is False and "missing" in deleted["problems"][0]["problem"]
+
+
+def test_bad_reports_and_actions_are_refused(stack):
+    admin = stack.login()
+    cases = [
+        ({"category": "ZZ99", "grid_code": GRID, "description": "未知类别"}, 400, "UNKNOWN_CATEGORY"),
+        ({"category": "UM01", "grade": "catastrophic", "grid_code": GRID, "description": "等级错误"}, 400,
+         "VALIDATION_FAILED"),
+        ({"category": "UM01", "location": {"lon": 100.0, "lat": 20.0}, "description": "境外"}, 400,
+         "LOCATION_OUTSIDE_GRIDS"),
+        ({"category": "UM01", "grid_code": GRID, "description": "坏电话", "reporter_phone": "110"}, 400,
+         "INVALID_PHONE"),
+    ]
+    for body, status, code in cases:
+        response = stack.call("POST", f"{API}/tickets", admin, body)
+        assert (response.status_code, response.json()["error"]) == (status, code), (body, response.text)
+    created = stack.call("POST", f"{API}/tickets", admin, {"category": "UM03", "grid_code": GRID,
+                                                          "description": "违建"}).json()
+    worker = account(stack, admin, ["grid_worker"], GRID)
+    ticket = Ticket(stack, created)
+    ticket.act(worker, "accept")
+    refused = ticket.act(worker, "handle", expect=403)  # 违法建设 is not on the grid-affairs list
+    assert "grid-affairs" in refused["message"]
+    unknown = stack.call("POST", f"{API}/tickets/{ticket.id}/actions", admin, {"action": "teleport", "version": 2})
+    assert unknown.status_code == 400 and "action" in unknown.json()["details"]["fields"]
