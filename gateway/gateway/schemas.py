@@ -71,3 +71,9 @@ class AssignmentQuery(Schema):
 
 class RevealQuery(Schema):
     reveal = fields.Boolean(load_default=False)
+
+
+class StatisticsQuery(Schema):
+    root = fields.String(load_default=None, validate=GRID_CODE)
+    start = fields.Date(load_default=None, data_key="from")
+    end = fields.Date(load_default=None, data_key="to")

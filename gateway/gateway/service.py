@@ -15,7 +15,7 @@ from common.validation import load
 from gateway.auth import TokenIssuer
 from gateway.schemas import (
     AssignmentQuery, GridDetailQuery, GridQuery, LocateQuery, LoginSchema, NewTicketRequest, PlaceListQuery,
-    PlaceLocation, RevealQuery, RootQuery, SubtreeQuery, TicketListQuery,
+    PlaceLocation, RevealQuery, RootQuery, StatisticsQuery, SubtreeQuery, TicketListQuery,
 )
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class GatewayService(OpsEndpoints):
     people = ServiceRpc("people", timeouts={"import_roster": 300, "send_broadcast": 60, "staffing_gaps": 60})
     grid = ServiceRpc("grid", timeouts={
         "import_grids": 600, "coverage": 300, "export_grids": 120, "sizing": 60, "split_grid": 30, "merge_grids": 30})
-    tickets = ServiceRpc("tickets")
+    tickets = ServiceRpc("tickets", timeouts={"ticket_statistics": 120})
     scoring = ServiceRpc("scoring")
 
     @http("POST", f"{API}/auth/login")
@@ -413,6 +413,15 @@ class GatewayService(OpsEndpoints):
         params = query(TicketListQuery(), request)
         root = principal.effective_root(params["root"])
         return {"items": self.tickets.list_tickets(root, params["limit"])}
+
+    @http("GET", f"{API}/tickets/statistics")
+    @signed_in
+    def ticket_statistics(self, request, principal):
+        principal.require_role(SUPERVISORS)
+        params = query(StatisticsQuery(), request)
+        root = principal.effective_root(params["root"])
+        start, end = (params[k].isoformat() if params[k] else None for k in ("start", "end"))
+        return self.tickets.ticket_statistics(root, start, end)
 
     @http("GET", f"{API}/tickets/<string:ticket_id>")
     @signed_in

@@ -154,3 +154,30 @@ def test_bad_reports_and_actions_are_refused(stack):
     assert "grid-affairs" in refused["message"]
     unknown = stack.call("POST", f"{API}/tickets/{ticket.id}/actions", admin, {"action": "teleport", "version": 2})
     assert unknown.status_code == 400 and "action" in unknown.json()["details"]["fields"]
+
+
+def test_statistics_for_a_subtree_and_period(stack):
+    admin = stack.login()
+    root = "320508014021"  # a community no other test reports tickets in by location
+    made = []
+    for category, grade in [("UM01", "daily"), ("UM01", "urgent"), ("SF01", "daily")]:
+        made.append(stack.call("POST", f"{API}/tickets", admin, {
+            "category": category, "grade": grade, "grid_code": f"{root}001", "source": "hotline_12345",
+            "description": "统计用工单"}).json())
+    ticket = Ticket(stack, made[0])
+    for action, payload in [("accept", {}), ("handle", {}), ("resolve", {"outcome": "fixed"}),
+                            ("feedback", {"note": "已回复"}), ("rate", {"satisfaction": 5})]:
+        ticket.act(admin, action, **payload)
+    today = stack.call("GET", f"{API}/tickets/statistics?root={root}", admin)
+    assert today.status_code == 200, today.text
+    stats = today.json()
+    assert stats["total"] >= 3 and stats["by_category"]["UM01"] >= 2 and stats["by_source"]["hotline_12345"] >= 3
+    assert stats["resolved_at_level"].get("grid", 0) >= 1 and stats["share_solved_below_department"] == 1.0
+    assert stats["satisfaction_rate"] == 1.0 and stats["hours_to_resolve"]["median"] is not None
+    assert 0 < stats["resolution_rate"] < 1
+    empty = stack.call("GET", f"{API}/tickets/statistics?root={root}&from=2020-01-01&to=2020-01-31", admin).json()
+    assert empty["total"] == 0 and empty["resolution_rate"] is None
+    bad = stack.call("GET", f"{API}/tickets/statistics?from=yesterday", admin)
+    assert bad.status_code == 400 and "from" in bad.json()["details"]["fields"]
+    backwards = stack.call("GET", f"{API}/tickets/statistics?from=2026-02-01&to=2026-01-01", admin)
+    assert backwards.status_code == 400 and "start" in backwards.json()["message"]

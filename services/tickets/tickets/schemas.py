@@ -1,4 +1,6 @@
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+import datetime as dt
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from tickets.catalogue import GRADES
 from tickets.workflow import ALLOWED_FROM, OUTCOMES
@@ -105,3 +107,18 @@ class TicketSchema(Schema):
     accept_due = fields.AwareDateTime(allow_none=True)
     respond_due = fields.AwareDateTime(allow_none=True)
     resolve_due = fields.AwareDateTime(allow_none=True)
+
+
+class PeriodSchema(Schema):
+    """Days in Asia/Shanghai, both included; default: the last 30 days."""
+    start = fields.Date(load_default=None, allow_none=True)
+    end = fields.Date(load_default=None, allow_none=True)
+
+    @post_load
+    def _defaults(self, data, **_):
+        today = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date()
+        data["end"] = data["end"] or today
+        data["start"] = data["start"] or data["end"] - dt.timedelta(days=29)
+        if data["start"] > data["end"]:
+            raise ValidationError("start is after end", "start")
+        return data

@@ -15,12 +15,12 @@ from common.outbox import Outbox
 from common.pii import load_cipher, normalise_phone
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
-from tickets import MIGRATIONS_DIR, intake, loop, workflow
+from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
 from tickets.calendar import WorkCalendar, parse_dates
 from tickets.catalogue import Catalogue
 from tickets.exceptions import UnknownGrid
 from tickets.models import IdempotentRequest
-from tickets.schemas import ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, TicketSchema
+from tickets.schemas import ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema, TicketSchema
 
 ticket_schema = TicketSchema()
 dispatch_schema = DispatchSchema()
@@ -165,6 +165,12 @@ class TicketsService(OpsEndpoints):
     def verify_ticket(self, ticket_id):
         with self.db.read() as session:
             return loop.verify(session, ticket_id)
+
+    @rpc
+    def ticket_statistics(self, root=None, start=None, end=None):
+        dates = load(PeriodSchema(), {"start": start, "end": end}, "period")
+        with self.db.read() as session:
+            return statistics.ticket_statistics(session, root, dates["start"], dates["end"])
 
     @rpc
     def categories(self):

@@ -1,0 +1,57 @@
+"""Statistics give the same figures on SQLite (percentiles in Python) and on
+PostgreSQL (percentiles in SQL)."""
+import datetime as dt
+
+import pytest
+
+from common.cli import open_database
+from tickets import MIGRATIONS_DIR
+from tickets.models import Ticket
+from tickets.statistics import ticket_statistics
+
+T0 = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.timezone.utc)  # 09:00 in Shanghai
+
+
+def ticket(n, **fields):
+    base = dict(id=f"t{n}", number=f"20261102-{n:05d}", grid_code="320508019044001", source="grid_patrol",
+                description="x", status="reported", category="UM01", grade="daily", reported_at=T0,
+                resolve_due=T0 + dt.timedelta(days=3), reopen_count=0, suspended=False, suspended_seconds=0,
+                meeting_disposal=False, anonymous=False, attachments=[], version=1)
+    base.update(fields)
+    return Ticket(**base)
+
+
+@pytest.fixture(params=["sqlite", "scratch"])
+def db(request, tmp_path, scratch_db):
+    url = f"sqlite:///{tmp_path / 's.db'}" if request.param == "sqlite" else scratch_db
+    handle = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": url})
+    hours = dt.timedelta(hours=1)
+    with handle.transaction() as session:
+        session.add_all([
+            ticket(1, status="closed", accepted_at=T0 + 1 * hours, resolved_at=T0 + 10 * hours,
+                   resolved_level="grid", satisfaction=5),
+            ticket(2, status="rated", accepted_at=T0 + 2 * hours, resolved_at=T0 + 20 * hours,
+                   resolved_level="community", satisfaction=2),
+            ticket(3, status="resolved", accepted_at=T0 + 3 * hours, resolved_at=T0 + 100 * hours,
+                   resolved_level="department", category="SF01", grade="urgent"),
+            ticket(4, status="handling", accepted_at=T0 + 4 * hours, source="hotline_12345"),
+            ticket(5, status="merged", grid_code="320508014021001"),
+        ])
+    yield handle
+    handle.engine.dispose()
+
+
+def test_figures_for_a_subtree_and_period(db):
+    with db.read() as session:
+        stats = ticket_statistics(session, "320508019", dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+        outside = ticket_statistics(session, "320508019", dt.date(2026, 11, 3), dt.date(2026, 11, 30))
+    assert stats["total"] == 4 and outside["total"] == 0
+    assert stats["by_status"] == {"closed": 1, "handling": 1, "rated": 1, "resolved": 1}
+    assert stats["by_category"] == {"SF01": 1, "UM01": 3} and stats["by_source"]["hotline_12345"] == 1
+    assert stats["resolution_rate"] == 0.75
+    assert stats["on_time_rate"] == round(2 / 3, 4)  # 100 h is past the 3-day deadline
+    assert stats["satisfaction_rate"] == 0.5
+    assert stats["resolved_at_level"] == {"community": 1, "department": 1, "grid": 1}
+    assert stats["share_solved_below_department"] == round(2 / 3, 4)
+    assert stats["hours_to_accept"] == {"median": 2.5, "p90": 3.7}
+    assert stats["hours_to_resolve"] == {"median": 20.0, "p90": 84.0}
