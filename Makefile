@@ -28,6 +28,7 @@ bench: venv
 	$(PY) -m bench.run
 	$(PY) -m bench.grid
 	$(PY) -m bench.people
+	$(PY) -m bench.tickets
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

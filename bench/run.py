@@ -64,8 +64,8 @@ WARMUP_CALLS = 3
 MAX_CALLS_PER_THREAD = 1_000_000  # a bound besides the deadline
 CALL_TIMEOUT = 10
 START_TIMEOUT = 90
-ADMIN_PASSWORD = secrets.token_urlsafe(16)
-TICKET = {"grid_code": "320508019044001", "description": "楼道堆放杂物，影响消防通道 (bench)"}
+ADMIN_PASSWORD = f"Bench{secrets.token_hex(8)}x9"  # letters and digits, as the password rule asks
+TICKET = {"grid_code": "320508019044001", "category": "SF01", "description": "楼道堆放杂物，影响消防通道 (bench)"}
 
 
 def log(message):

@@ -181,3 +181,79 @@ def test_statistics_for_a_subtree_and_period(stack):
     assert bad.status_code == 400 and "from" in bad.json()["details"]["fields"]
     backwards = stack.call("GET", f"{API}/tickets/statistics?from=2026-02-01&to=2026-01-01", admin)
     assert backwards.status_code == 400 and "start" in backwards.json()["message"]
+
+
+def test_duplicates_suspension_recategorising_and_the_trail_check_command(stack):
+    import subprocess
+    import sys
+
+    admin = stack.login()
+    point = shape(stack.call("GET", f"{API}/grids/320508019044003?geometry=true", admin).json()["geometry"]
+                  ).representative_point()
+    near = {"lon": point.x, "lat": point.y + 0.0003}  # about 33 m away
+    first = stack.call("POST", f"{API}/tickets", admin, {"category": "UM07", "description": "路灯不亮",
+                                                        "location": {"lon": point.x, "lat": point.y}}).json()
+    second = stack.call("POST", f"{API}/tickets", admin, {"category": "UM07", "description": "这条路的路灯坏了",
+                                                         "location": near}).json()
+    other = stack.call("POST", f"{API}/tickets", admin, {"category": "UM04", "description": "垃圾",
+                                                        "location": near}).json()
+    assert second["likely_duplicate_of"] == first["id"] and other["likely_duplicate_of"] is None
+    duplicate = Ticket(stack, second)
+    merged = duplicate.act(admin, "merge", into=first["id"])
+    assert merged["status"] == "merged" and merged["duplicate_of"] == first["id"] and merged["outcome"] == "duplicate"
+    later = duplicate.act(admin, "accept", expect=409)
+    assert later["error"] == "TICKET_MERGED" and later["details"]["duplicate_of"] == first["id"]
+
+    original = Ticket(stack, first)
+    original.act(admin, "accept")
+    original.act(admin, "handle")
+    due_before = stack.call("GET", f"{API}/tickets/{original.id}", admin).json()["resolve_due"]
+    assert original.act(admin, "suspend", expect=400)["details"]["field"] == "note"
+    original.act(admin, "suspend", note="等待供电公司更换线路")
+    blocked = original.act(admin, "resolve", expect=409, outcome="fixed")
+    assert blocked["details"]["allowed"] == ["resume"]
+    import time
+    time.sleep(1.2)
+    original.act(admin, "resume", note="线路已更换")
+    due_after = stack.call("GET", f"{API}/tickets/{original.id}", admin).json()["resolve_due"]
+    assert due_after > due_before  # the clock stopped while suspended
+
+    recategorised = original.act(admin, "recategorise", category="MU02", note="实为停电")
+    assert recategorised["category"] == "MU02" and recategorised["level"] == "community"  # not grid affairs
+    assert original.act(admin, "recategorise", expect=400, category="NOPE")["error"] == "UNKNOWN_CATEGORY"
+
+    command = subprocess.run([sys.executable, "-m", "tickets.verify"], env=stack.env, capture_output=True,
+                             text=True, timeout=120)
+    summary = command.stdout.splitlines()[0]
+    assert '"checked"' in summary
+    broken_before = [line for line in command.stdout.splitlines()[1:]]
+    stack.db_execute("tickets", "UPDATE ticket_trail SET actor_username = 'mallory' WHERE ticket_id = :id AND seq = 1",
+                     id=original.id)
+    tampered = subprocess.run([sys.executable, "-m", "tickets.verify"], env=stack.env, capture_output=True,
+                              text=True, timeout=120)
+    assert tampered.returncode == 1
+    assert original.id in tampered.stdout and len(tampered.stdout.splitlines()[1:]) == len(broken_before) + 1
+
+
+def test_open_tickets_follow_a_grid_split(stack):
+    from shapely.geometry import box, mapping
+    admin = stack.login()
+    x, y = 121.40, 31.40
+    whole = box(x, y, x + 0.02, y + 0.02)
+    features = [{"type": "Feature", "geometry": mapping(whole), "properties": p} for p in [
+        {"code": "320504", "name": "重划区"}, {"code": "320504001", "name": "重划街道", "parent_code": "320504"},
+        {"code": "320504001001", "name": "重划社区", "parent_code": "320504001"},
+        {"code": "320504001001001", "name": "重划网格", "parent_code": "320504001001"}]]
+    assert stack.call("POST", f"{API}/grids/import", admin,
+                      {"type": "FeatureCollection", "features": features}).status_code == 201
+    east = stack.call("POST", f"{API}/tickets", admin, {"category": "UM05", "description": "东侧道路破损",
+                                                       "location": {"lon": x + 0.015, "lat": y + 0.01}}).json()
+    assert east["grid_code"] == "320504001001001"
+    split = stack.call("POST", f"{API}/grids/320504001001001/split", admin, {"parts": [
+        {"name": "西", "geometry": mapping(box(x, y, x + 0.01, y + 0.02))},
+        {"name": "东", "geometry": mapping(box(x + 0.01, y, x + 0.02, y + 0.02))}]})
+    assert split.status_code == 201
+
+    def rehomed():
+        return stack.call("GET", f"{API}/tickets/{east['id']}", admin).json()["grid_code"] == "320504001001003"
+    assert stack.wait_for(rehomed)

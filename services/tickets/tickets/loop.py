@@ -72,7 +72,7 @@ def report(session, data, now, settings, cipher):
     category = category_of(settings, data["category"])
     phone = data.get("reporter_phone")
     ticket = Ticket(
-        number=next_number(session, now), grid_code=data["grid_code"], source=data["source"],
+        grid_code=data["grid_code"], source=data["source"],
         description=data["description"], status="reported", category=category.code, grade=data["grade"],
         lon=data.get("lon"), lat=data.get("lat"), attachments=data.get("attachments") or [],
         anonymous=data.get("anonymous", False), reporter_account_id=data.get("reporter_account_id"),
@@ -84,6 +84,9 @@ def report(session, data, now, settings, cipher):
     set_deadlines(ticket, category, settings, now)
     original = likely_duplicate(session, category, ticket.lon, ticket.lat, now, settings.duplicate_window)
     ticket.likely_duplicate_of = original.id if original else None
+    # The day's counter row is locked from here to commit: take the number last, so
+    # concurrent intakes wait for each other as briefly as possible.
+    ticket.number = next_number(session, now)
     session.add(ticket)
     session.flush()
     actor = workflow.Actor(data.get("reporter_account_id"), data.get("reporter_username") or "anonymous",

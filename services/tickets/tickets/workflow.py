@@ -142,6 +142,9 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
     """
     if action not in ALLOWED_FROM:
         raise BadAction(f"Unknown action {action!r}.", details={"field": "action", "actions": sorted(ALLOWED_FROM)})
+    if ticket.status == "merged":
+        raise ActionNotAllowed(f"Ticket {ticket.number} was merged into another ticket; act on that one.",
+                               code="TICKET_MERGED", details={"duplicate_of": ticket.duplicate_of, "allowed": []})
     allowed = allowed_actions(ticket)
     if action not in allowed:
         why = "is suspended" if ticket.suspended else f"is {ticket.status}"

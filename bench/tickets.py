@@ -1,0 +1,183 @@
+"""Ticket figures, one JSON line each:
+
+- ``rpc_echo`` and ``gateway_ticket_intake`` in the same run: ``POST /api/v1/tickets``
+  with a location (gateway -> tickets -> grid locate -> one transaction with the
+  ticket, its trail entry and its outbox event) against the bare nameko echo; their
+  ``ratio`` (aim: at least 0.5).
+- ``gateway_ticket_intake_half_rate``: p50/p99 latency with the clients paced at half
+  the intake rate just measured.
+- ``ticket_statistics_1m_district`` / ``_town`` (only with BENCH_PG_URL): seconds for
+  ``GET /api/v1/tickets/statistics`` over 1,000,000 tickets generated in PostgreSQL,
+  for the whole district and for one town, over a year.
+"""
+import json
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from functools import partial
+from pathlib import Path
+
+import requests
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import create_engine, text
+
+from bench.run import (CALL_TIMEOUT, CONCURRENCY, PG_URL, PORT_BASE, SECONDS, START_TIMEOUT, broker_vhost,
+                       child_env, log, measure, percentile_ms, platform, postgres_databases, require_free,
+                       rpc_echo, sign_in_and_report)
+from common.config import DEFAULT_PORTS
+from common.launcher import ROOT
+
+MILLION = 1_000_000
+CATEGORIES = ("UM01", "UM02", "UM04", "UM06", "UM07", "SF01", "SF02", "EP01", "DM01", "LS01", "MU03", "TR01")
+
+
+def emit(**figure):
+    print(json.dumps(figure, ensure_ascii=False), flush=True)
+
+
+def points_inside(gateway, token, count, rng):
+    headers = {"Authorization": f"Bearer {token}"}
+    grids = requests.get(f"{gateway}/api/v1/grids?level=villager_group", headers=headers, timeout=30).json()["items"]
+    shapes = [shape(requests.get(f"{gateway}/api/v1/grids/{g['code']}?geometry=true", headers=headers,
+                                 timeout=30).json()["geometry"]) for g in grids]
+    points = []
+    while len(points) < count:
+        polygon = rng.choice(shapes)
+        minx, miny, maxx, maxy = polygon.bounds
+        point = shapely.Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+        if polygon.contains(point):
+            points.append((point.x, point.y))
+    return points
+
+
+@contextmanager
+def intake(gateway, token, points):
+    picker = random.Random()
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {token}"
+
+        def call():
+            lon, lat = picker.choice(points)
+            response = session.post(f"{gateway}/api/v1/tickets", timeout=CALL_TIMEOUT, json={
+                "category": picker.choice(CATEGORIES), "description": "基准测试上报",
+                "location": {"lon": lon, "lat": lat, "crs": "wgs84"}})
+            if response.status_code != 201:
+                raise RuntimeError(f"{response.status_code} {response.text[:200]}")
+        yield call
+
+
+def paced(client, rate, seconds):
+    """Latencies with CONCURRENCY threads sending ``rate`` calls/s in all."""
+    interval = CONCURRENCY / rate
+    latencies, lock = [], threading.Lock()
+
+    def worker(offset):
+        with client() as call:
+            next_at = time.monotonic() + offset
+            deadline = next_at + seconds
+            while next_at < deadline:
+                time.sleep(max(0.0, next_at - time.monotonic()))
+                began = time.monotonic()
+                call()
+                with lock:
+                    latencies.append(time.monotonic() - began)
+                next_at += interval
+
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(worker, [i * interval / CONCURRENCY for i in range(CONCURRENCY)]))
+    return sorted(latencies)
+
+
+def generate_million(tickets_url, grid_codes):
+    """1,000,000 tickets over the last year, in SQL (generate_series), in states and
+    levels spread the way a district's are."""
+    engine = create_engine(tickets_url)
+    codes = "ARRAY[" + ",".join(f"'{c}'" for c in grid_codes) + "]"
+    categories = "ARRAY[" + ",".join(f"'{c}'" for c in CATEGORIES) + "]"
+    with engine.begin() as connection:
+        connection.execute(text(f"""
+            INSERT INTO tickets (id, number, grid_code, source, description, status, category, grade, level,
+                                 reported_at, accepted_at, resolved_at, resolved_level, resolve_due, satisfaction,
+                                 created_at, updated_at, version, attachments, anonymous, reopen_count, suspended,
+                                 suspended_seconds, meeting_disposal)
+            SELECT 'bench-' || g, 'B' || lpad(g::text, 10, '0'), ({codes})[1 + g % {len(grid_codes)}],
+                   (ARRAY['grid_patrol','resident_report','hotline_12345','department_referral','media'])[1 + g % 5],
+                   '基准测试工单', x.status, ({categories})[1 + g % {len(CATEGORIES)}],
+                   (ARRAY['daily','daily','daily','daily','urgent','major'])[1 + g % 6], x.level,
+                   x.t, x.t + x.accept, CASE WHEN x.done THEN x.t + x.resolve END,
+                   CASE WHEN x.done THEN x.level END, x.t + interval '5 days',
+                   CASE WHEN x.status IN ('rated', 'closed') THEN 1 + (g % 5) END,
+                   x.t, x.t, 1, '[]', false, 0, false, 0, false
+            FROM generate_series(1, {MILLION}) AS g,
+            LATERAL (SELECT now() - random() * interval '365 days' AS t,
+                            random() * interval '6 hours' AS accept,
+                            random() * interval '8 days' AS resolve,
+                            (ARRAY['reported','accepted','handling','resolved','feedback_given','rated','closed',
+                                   'closed','closed','closed'])[1 + floor(random() * 10)::int] AS status,
+                            (ARRAY['grid','grid','grid','grid','grid','community','community','town','town',
+                                   'department'])[1 + floor(random() * 10)::int] AS level,
+                            g AS n) AS x0,
+            LATERAL (SELECT x0.*, x0.status NOT IN ('reported','accepted','handling') AS done) AS x
+        """))
+        connection.execute(text("ANALYZE tickets"))
+    engine.dispose()
+
+
+def main():
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    require_free(PORT_BASE + i for i in range(len(DEFAULT_PORTS)))
+    database = "postgresql" if PG_URL else "sqlite"
+    rng = random.Random(5)
+    with ExitStack() as stack:
+        amqp_uri = stack.enter_context(broker_vhost())
+        work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gridgov-bench-tickets-")))
+        db_urls = stack.enter_context(postgres_databases(PG_URL)) if PG_URL else {}
+        env = child_env(amqp_uri, work_dir, db_urls)
+        subprocess.run([sys.executable, "-m", "grid.demo"], env=env, cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=START_TIMEOUT)
+        log("starting the five components and the echo service ...")
+        gateway = stack.enter_context(platform(env, work_dir))
+        token, _ = sign_in_and_report(gateway)
+        points = points_inside(gateway, token, 500, rng)
+
+        echo = measure("rpc_echo", partial(rpc_echo, amqp_uri), "calls_per_second")
+        full = measure("gateway_ticket_intake", partial(intake, gateway, token, points), "requests_per_second",
+                       database=database)
+        emit(benchmark="ratio", name="gateway_ticket_intake / rpc_echo",
+             value=round(full["requests_per_second"] / echo["calls_per_second"], 3), database=database)
+        half = full["requests_per_second"] / 2
+        log(f"intake paced at {half:.0f}/s ...")
+        latencies = paced(partial(intake, gateway, token, points), half, SECONDS)
+        emit(benchmark="gateway_ticket_intake_half_rate", target_per_second=round(half, 1),
+             p50_ms=percentile_ms(latencies, 50), p99_ms=percentile_ms(latencies, 99), calls=len(latencies),
+             database=database)
+
+        if not PG_URL:
+            emit(benchmark="ticket_statistics_1m", skipped="needs BENCH_PG_URL (PostgreSQL)")
+            return
+        log("generating 1,000,000 tickets in PostgreSQL ...")
+        headers = {"Authorization": f"Bearer {token}"}
+        codes = [g["code"] for g in requests.get(f"{gateway}/api/v1/grids?level=villager_group", headers=headers,
+                                                 timeout=30).json()["items"]]
+        started = time.perf_counter()
+        generate_million(db_urls["tickets"], codes)
+        emit(benchmark="ticket_generate_1m", seconds=round(time.perf_counter() - started, 1))
+        for name, root in (("district", "320508"), ("town", "320508019")):
+            started = time.perf_counter()
+            response = requests.get(f"{gateway}/api/v1/tickets/statistics", headers=headers, timeout=300,
+                                    params={"root": root, "from": "2025-11-01", "to": "2026-12-31"})
+            seconds = time.perf_counter() - started
+            response.raise_for_status()
+            emit(benchmark=f"ticket_statistics_1m_{name}", seconds=round(seconds, 2), root=root,
+                 tickets=response.json()["total"])
+
+
+if __name__ == "__main__":
+    main()
