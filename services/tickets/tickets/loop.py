@@ -4,7 +4,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, literal, select
 
 from common.db import dialect_insert
 from common.errors import Conflict, InvalidInput
@@ -234,6 +234,32 @@ def scan_breaches(session, now, settings, limit=200):
             session.execute(SlaBreach.__table__.update().where(
                 and_(SlaBreach.ticket_id == ticket.id, SlaBreach.clock == clock)).values(escalated_to=escalated))
             found.append((ticket, clock, due, escalated))
+    found += _department_breaches(session, now, insert, limit)
+    return found
+
+
+def _department_breaches(session, now, insert, limit):
+    """A summoned department late to sign for a ticket or to report back on it: one
+    breach per department and clock ("sign:environment"); no escalation (the town
+    is already in charge)."""
+    found = []
+    for clock, due_column, done_column in (("sign", Dispatch.sign_due, Dispatch.signed_at),
+                                           ("attend", Dispatch.attend_due, Dispatch.reported_at)):
+        name = literal(f"{clock}:").concat(Dispatch.department)
+        late = session.execute(
+            select(Dispatch, Ticket).join(Ticket, Ticket.id == Dispatch.ticket_id)
+            .where(done_column.is_(None), due_column < now, Ticket.status == "handling",
+                   Ticket.level == "department",
+                   ~select(SlaBreach.ticket_id).where(and_(SlaBreach.ticket_id == Dispatch.ticket_id,
+                                                           SlaBreach.clock == name)).exists())
+            .limit(limit)).all()
+        for dispatch, ticket in late:
+            clock_name, due = f"{clock}:{dispatch.department}", getattr(dispatch, due_column.key)
+            won = session.execute(insert(SlaBreach).values(
+                ticket_id=ticket.id, clock=clock_name, due=due, breached_at=now)
+                .on_conflict_do_nothing().returning(SlaBreach.ticket_id)).first()
+            if won is not None:
+                found.append((ticket, clock_name, due, None))
     return found
 
 
