@@ -13,23 +13,18 @@ import datetime as dt
 import json
 import os
 import random
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from contextlib import ExitStack
-from pathlib import Path
 
 import requests
 from argon2 import PasswordHasher
 from sqlalchemy import create_engine, insert
 
-from bench.run import ADMIN_PASSWORD, PG_URL, PORT_BASE, START_TIMEOUT, broker_vhost, child_env, log, \
-    postgres_databases, require_free
-from common.config import DEFAULT_PORTS, database_url
-from common.launcher import ROOT, start_all, stop_all
+from bench.run import ADMIN_PASSWORD, START_TIMEOUT, bench_environment, log
+from common.config import database_url
+from common.launcher import start_all, stop_all
 from common.db import utcnow
 from people.idcard import check_char
 from people.models import Account, InboxItem
@@ -56,17 +51,10 @@ def roster_csv(grid_codes, count, rng):
 
 
 def main():
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    require_free(PORT_BASE + i for i in range(len(DEFAULT_PORTS)))
-    database = "postgresql" if PG_URL else "sqlite"
     rng = random.Random(11)
     with ExitStack() as stack:
-        amqp_uri = stack.enter_context(broker_vhost())
-        work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gridgov-bench-people-")))
-        db_urls = stack.enter_context(postgres_databases(PG_URL)) if PG_URL else {}
-        env = child_env(amqp_uri, work_dir, db_urls)
-        subprocess.run([sys.executable, "-m", "grid.demo"], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=START_TIMEOUT)
+        bench = bench_environment(stack, "people")
+        work_dir, env, database = bench.work_dir, bench.env, bench.database
         log("starting the five components ...")
         processes = start_all(env, work_dir, START_TIMEOUT)
         stack.callback(stop_all, processes)

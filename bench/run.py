@@ -25,6 +25,7 @@ the five components and the echo service run as their own ``nameko run`` process
 the client signs in as the bootstrap admin and reports one ticket to read.
 """
 import json
+from dataclasses import dataclass
 import os
 import secrets
 import signal
@@ -302,21 +303,38 @@ def sign_in_and_report(gateway):
     return token, response.json()["id"]
 
 
-def main():
+@dataclass
+class BenchEnvironment:
+    amqp_uri: str
+    work_dir: Path
+    db_urls: dict
+    env: dict
+    database: str
+
+
+def bench_environment(stack, name):
+    """What every benchmark runs in, removed again when ``stack`` closes: a fresh
+    vhost, a temporary folder, SQLite or temporary PostgreSQL databases, the child
+    environment, and the demo grids loaded."""
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up on kill as on Ctrl-C
     if PG_URL and make_url(PG_URL).host not in (HOST, "localhost"):
         sys.exit("bench: BENCH_PG_URL must name a server on 127.0.0.1")
     require_free(PORT_BASE + i for i in range(len(DEFAULT_PORTS)))
+    amqp_uri = stack.enter_context(broker_vhost())
+    work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"gridgov-bench-{name}-")))
+    db_urls = stack.enter_context(postgres_databases(PG_URL)) if PG_URL else {}
+    env = child_env(amqp_uri, work_dir, db_urls)
     database = "postgresql" if PG_URL else "sqlite"
-    with ExitStack() as stack:
-        amqp_uri = stack.enter_context(broker_vhost())
-        work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gridgov-bench-")))
-        db_urls = stack.enter_context(postgres_databases(PG_URL)) if PG_URL else {}
-        env = child_env(amqp_uri, work_dir, db_urls)
+    log(f"loading demo grids ({database}) ...")
+    subprocess.run([sys.executable, "-m", "grid.demo"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=START_TIMEOUT)
+    return BenchEnvironment(amqp_uri, work_dir, db_urls, env, database)
 
-        log(f"loading demo grids ({database}) ...")
-        subprocess.run([sys.executable, "-m", "grid.demo"], env=env, cwd=ROOT, check=True,
-                       stdout=sys.stderr, timeout=START_TIMEOUT)
+
+def main():
+    with ExitStack() as stack:
+        bench = bench_environment(stack, "slice")
+        amqp_uri, work_dir, env, database = bench.amqp_uri, bench.work_dir, bench.env, bench.database
         log("starting the five components and the echo service ...")
         gateway = stack.enter_context(platform(env, work_dir))
         token, ticket_id = sign_in_and_report(gateway)

@@ -12,27 +12,19 @@
 """
 import json
 import random
-import signal
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from functools import partial
-from pathlib import Path
 
 import requests
 import shapely
 from shapely.geometry import shape
 from sqlalchemy import create_engine, text
 
-from bench.run import (CALL_TIMEOUT, CONCURRENCY, PG_URL, PORT_BASE, SECONDS, START_TIMEOUT, broker_vhost,
-                       child_env, log, measure, percentile_ms, platform, postgres_databases, require_free,
-                       rpc_echo, sign_in_and_report)
-from common.config import DEFAULT_PORTS
-from common.launcher import ROOT
+from bench.run import (CALL_TIMEOUT, CONCURRENCY, PG_URL, SECONDS, bench_environment, log, measure, percentile_ms,
+                       platform, rpc_echo, sign_in_and_report)
 
 MILLION = 1_000_000
 CATEGORIES = ("UM01", "UM02", "UM04", "UM06", "UM07", "SF01", "SF02", "EP01", "DM01", "LS01", "MU03", "TR01")
@@ -131,19 +123,12 @@ def generate_million(tickets_url, grid_codes):
 
 
 def main():
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    require_free(PORT_BASE + i for i in range(len(DEFAULT_PORTS)))
-    database = "postgresql" if PG_URL else "sqlite"
     rng = random.Random(5)
     with ExitStack() as stack:
-        amqp_uri = stack.enter_context(broker_vhost())
-        work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="gridgov-bench-tickets-")))
-        db_urls = stack.enter_context(postgres_databases(PG_URL)) if PG_URL else {}
-        env = child_env(amqp_uri, work_dir, db_urls)
-        subprocess.run([sys.executable, "-m", "grid.demo"], env=env, cwd=ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=START_TIMEOUT)
+        bench = bench_environment(stack, "tickets")
+        amqp_uri, db_urls, database = bench.amqp_uri, bench.db_urls, bench.database
         log("starting the five components and the echo service ...")
-        gateway = stack.enter_context(platform(env, work_dir))
+        gateway = stack.enter_context(platform(bench.env, bench.work_dir))
         token, _ = sign_in_and_report(gateway)
         points = points_inside(gateway, token, 500, rng)
 
