@@ -8,6 +8,7 @@ import sys
 import time
 
 import requests
+from shapely.geometry import box, mapping
 from sqlalchemy import create_engine, text
 
 from common.launcher import BY_NAME, ROOT, ServiceProcess, start_all, stop_all
@@ -71,6 +72,27 @@ class Stack:
         response = self.call("POST", "/api/v1/auth/login", body={"username": username, "password": password})
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
+
+    # --- grids for tests that change them -------------------------------------------------
+    def square_district(self, token, county, name, x, y, size=0.02, households=None):
+        """Import county > street 001 > community 001 > grid 001, each the same square
+        at (x, y); returns the grid's code."""
+        whole = mapping(box(x, y, x + size, y + size))
+        chain = [(county, f"{name}区"), (f"{county}001", f"{name}街道"), (f"{county}001001", f"{name}社区"),
+                 (f"{county}001001001", f"{name}网格")]
+        features = [{"type": "Feature", "geometry": whole, "properties": {
+            "code": code, "name": label, "parent_code": code[:-3] if len(code) > 6 else None}}
+            for code, label in chain]
+        features[-1]["properties"]["households"] = households
+        response = self.call("POST", "/api/v1/grids/import", token, {"type": "FeatureCollection", "features": features})
+        assert response.status_code == 201, response.text
+        return chain[-1][0]
+
+    def split_in_halves(self, token, code, x, y, size=0.02):
+        """Split a square grid into its west and east halves."""
+        return self.call("POST", f"/api/v1/grids/{code}/split", token, {"parts": [
+            {"name": "西", "geometry": mapping(box(x, y, x + size / 2, y + size))},
+            {"name": "东", "geometry": mapping(box(x + size / 2, y, x + size, y + size))}]})
 
     def wait_for(self, predicate, timeout=15, interval=0.2):
         deadline = time.monotonic() + timeout

@@ -1,7 +1,7 @@
 """Places attached to grids by location, the grid summary, and re-homing on split."""
 import uuid
 
-from shapely.geometry import box, mapping, shape
+from shapely.geometry import shape
 
 API = "/api/v1"
 
@@ -65,18 +65,9 @@ def test_bad_places_are_refused(stack):
 def test_a_split_rehomes_the_places_of_the_old_grid(stack):
     token = stack.login()
     x, y = 121.30, 31.30
-    whole = box(x, y, x + 0.02, y + 0.02)
-    features = [{"type": "Feature", "geometry": mapping(whole), "properties": p} for p in [
-        {"code": "320505", "name": "迁移区"}, {"code": "320505001", "name": "迁移街道", "parent_code": "320505"},
-        {"code": "320505001001", "name": "迁移社区", "parent_code": "320505001"},
-        {"code": "320505001001001", "name": "迁移网格", "parent_code": "320505001001"}]]
-    assert stack.call("POST", f"{API}/grids/import", token,
-                      {"type": "FeatureCollection", "features": features}).status_code == 201
+    grid = stack.square_district(token, "320505", "迁移", x, y)
     east_shop = stack.call("POST", f"{API}/places", token,
                            {"type": "shop", "name": "东边小店", "lon": x + 0.015, "lat": y + 0.01}).json()
-    split = stack.call("POST", f"{API}/grids/320505001001001/split", token, {"parts": [
-        {"name": "西", "geometry": mapping(box(x, y, x + 0.01, y + 0.02))},
-        {"name": "东", "geometry": mapping(box(x + 0.01, y, x + 0.02, y + 0.02))}]})
-    assert split.status_code == 201
+    assert stack.split_in_halves(token, grid, x, y).status_code == 201
     moved = stack.call("GET", f"{API}/places?root=320505", token).json()["items"]
     assert [(p["code"], p["grid_code"]) for p in moved] == [(east_shop["code"], "320505001001003")]

@@ -236,23 +236,13 @@ def test_duplicates_suspension_recategorising_and_the_trail_check_command(stack)
 
 
 def test_open_tickets_follow_a_grid_split(stack):
-    from shapely.geometry import box, mapping
     admin = stack.login()
     x, y = 121.40, 31.40
-    whole = box(x, y, x + 0.02, y + 0.02)
-    features = [{"type": "Feature", "geometry": mapping(whole), "properties": p} for p in [
-        {"code": "320504", "name": "重划区"}, {"code": "320504001", "name": "重划街道", "parent_code": "320504"},
-        {"code": "320504001001", "name": "重划社区", "parent_code": "320504001"},
-        {"code": "320504001001001", "name": "重划网格", "parent_code": "320504001001"}]]
-    assert stack.call("POST", f"{API}/grids/import", admin,
-                      {"type": "FeatureCollection", "features": features}).status_code == 201
+    grid = stack.square_district(admin, "320504", "重划", x, y)
     east = stack.call("POST", f"{API}/tickets", admin, {"category": "UM05", "description": "东侧道路破损",
                                                        "location": {"lon": x + 0.015, "lat": y + 0.01}}).json()
-    assert east["grid_code"] == "320504001001001"
-    split = stack.call("POST", f"{API}/grids/320504001001001/split", admin, {"parts": [
-        {"name": "西", "geometry": mapping(box(x, y, x + 0.01, y + 0.02))},
-        {"name": "东", "geometry": mapping(box(x + 0.01, y, x + 0.02, y + 0.02))}]})
-    assert split.status_code == 201
+    assert east["grid_code"] == grid == "320504001001001"
+    assert stack.split_in_halves(admin, grid, x, y).status_code == 201
 
     def rehomed():
         return stack.call("GET", f"{API}/tickets/{east['id']}", admin).json()["grid_code"] == "320504001001003"
