@@ -10,7 +10,6 @@ parsed (PyYAML) and compared with what the code says: the components and their
 import importlib
 import re
 import shlex
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
