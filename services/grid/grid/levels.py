@@ -77,10 +77,6 @@ def level_by_code(levels, code):
     return next((level for level in levels if level.code_length == len(code)), None)
 
 
-def child_level(levels, parent_level):
-    return next((level for level in levels if level.depth == parent_level.depth + 1), None)
-
-
 def sizing_ranges(text):
     """``GRID_SIZING`` such as ``villager_group:basic=300-500,household_group:basic=30-50``
     -> {(level, kind): (low, high)}; these override the scheme's defaults."""
