@@ -38,11 +38,22 @@ class SpatialIndex(DependencyProvider):
 
     def start(self):
         self.db = find_dependency(self.container, Database).handle
+        self._applied = set()
         self.rebuild()
 
-    def rebuild(self):
+    def rebuild(self, event_id=None):
+        """Reload the index; ``event_id``: the change's own event, which this replica
+        then need not apply again when the broadcast brings it back."""
         with self.db.read() as session:
             self.index = load_index(session)  # swapped in whole: readers never see half an index
+        if event_id:
+            self._applied.add(event_id)
+
+    def refresh(self, event_id):
+        if event_id in self._applied:
+            self._applied.discard(event_id)
+            return
+        self.rebuild()
 
     def get_dependency(self, worker_ctx):
         return self
@@ -65,7 +76,7 @@ class GridService(OpsEndpoints):
         return cfg.env_float("GRID_TOLERANCE_M2", 1.0, self.config)
 
     def _changed(self, session, reason, grids):
-        self.outbox.add(session, "grid_changed", {
+        return self.outbox.add(session, "grid_changed", {
             "reason": reason, "codes": [grid.code for grid in grids]})
 
     @rpc
@@ -84,18 +95,18 @@ class GridService(OpsEndpoints):
         data = load(grid_input, data, "grid")
         with self.db.transaction() as session:
             grid = registry.add_grid(session, self.levels, data, self.tolerance_m2)
-            self._changed(session, "created", [grid])
+            changed = self._changed(session, "created", [grid])
             result = grid_schema.dump(grid)
-        self.spatial.rebuild()
+        self.spatial.rebuild(changed["event_id"])
         return result
 
     @rpc
     def import_grids(self, collection):
         with self.db.transaction() as session:
             added = registry.import_features(session, self.levels, collection, self.tolerance_m2)
-            self._changed(session, "imported", added)
+            changed = self._changed(session, "imported", added)
             result = {"imported": len(added), "codes": [grid.code for grid in added]}
-        self.spatial.rebuild()
+        self.spatial.rebuild(changed["event_id"])
         return result
 
     @rpc
@@ -107,9 +118,9 @@ class GridService(OpsEndpoints):
             self.outbox.add(session, "grid_split", {
                 "code": code, "parent_code": old.parent_code, "new_codes": new_codes,
                 "at": old.valid_to.isoformat()})
-            self._changed(session, "split", [old, *created])
+            changed = self._changed(session, "split", [old, *created])
             result = {"retired": grid_schema.dump(old), "created": grid_schema.dump(created, many=True)}
-        self.spatial.rebuild()
+        self.spatial.rebuild(changed["event_id"])
         return result
 
     @rpc
@@ -121,9 +132,9 @@ class GridService(OpsEndpoints):
             self.outbox.add(session, "grid_merged", {
                 "codes": [grid.code for grid in olds], "parent_code": merged.parent_code,
                 "new_code": merged.code, "at": merged.valid_from.isoformat()})
-            self._changed(session, "merged", [*olds, merged])
+            changed = self._changed(session, "merged", [*olds, merged])
             result = {"retired": grid_schema.dump(olds, many=True), "created": grid_schema.dump(merged)}
-        self.spatial.rebuild()
+        self.spatial.rebuild(changed["event_id"])
         return result
 
     @rpc
@@ -219,4 +230,4 @@ class GridService(OpsEndpoints):
 
     @event_handler("grid", "grid_changed", handler_type=BROADCAST, reliable_delivery=False)
     def refresh_index(self, envelope):
-        self.spatial.rebuild()
+        self.spatial.refresh(envelope.get("event_id"))
