@@ -8,9 +8,11 @@
   the intake rate just measured.
 - ``ticket_statistics_1m_district`` / ``_town`` (only with BENCH_PG_URL): seconds for
   ``GET /api/v1/tickets/statistics`` over 1,000,000 tickets generated in PostgreSQL,
-  for the whole district and for one town, over a year.
+  for the whole district and for one town, over a year. ``BENCH_TICKET_STATISTICS=0``
+  skips them (intake figures only).
 """
 import json
+import os
 import random
 import threading
 import time
@@ -27,6 +29,7 @@ from bench.run import (CALL_TIMEOUT, CONCURRENCY, PG_URL, SECONDS, bench_environ
                        platform, rpc_echo, sign_in_and_report)
 
 MILLION = 1_000_000
+STATISTICS = os.environ.get("BENCH_TICKET_STATISTICS", "1") != "0"  # 0: intake figures only
 CATEGORIES = ("UM01", "UM02", "UM04", "UM06", "UM07", "SF01", "SF02", "EP01", "DM01", "LS01", "MU03", "TR01")
 
 
@@ -144,8 +147,9 @@ def main():
              p50_ms=percentile_ms(latencies, 50), p99_ms=percentile_ms(latencies, 99), calls=len(latencies),
              database=database)
 
-        if not PG_URL:
-            emit(benchmark="ticket_statistics_1m", skipped="needs BENCH_PG_URL (PostgreSQL)")
+        if not PG_URL or not STATISTICS:
+            emit(benchmark="ticket_statistics_1m", skipped="needs BENCH_PG_URL (PostgreSQL)" if not PG_URL
+                 else "BENCH_TICKET_STATISTICS=0")
             return
         log("generating 1,000,000 tickets in PostgreSQL ...")
         headers = {"Authorization": f"Bearer {token}"}
