@@ -43,24 +43,32 @@ def claim_event(session, envelope, consumer):
     return True
 
 
-def consume_once(db, body, consumer, apply):
+def consume_once(db, body, consumer, apply, prepare=None):
     """Parse ``body`` as an envelope and run ``apply(session, envelope)`` at most
-    once for this consumer. Returns APPLIED, DUPLICATE or REJECTED."""
+    once for this consumer. Returns APPLIED, DUPLICATE or REJECTED.
+
+    ``prepare(envelope)``, if given, runs first and outside the transaction (remote
+    calls belong there, not while a connection is held); its result is passed on as
+    ``apply(session, envelope, prepared)``.
+    """
     try:
         envelope = parse_envelope(body)
     except InvalidInput as exc:
         log.error("%s: dropping malformed event: %s", consumer, exc.message)
         return REJECTED
+    extra = () if prepare is None else (prepare(envelope),)
     with db.transaction() as session:
         if not claim_event(session, envelope, consumer):
             return DUPLICATE
-        apply(session, envelope)
+        apply(session, envelope, *extra)
     return APPLIED
 
 
-def idempotent_handler(source_service, event_type, retry_delay=1.0):
+def idempotent_handler(source_service, event_type, retry_delay=1.0, prepare=None):
     """``@idempotent_handler("tickets", "ticket_reported")`` on a method
     ``(self, session, envelope)`` of a service that has ``db`` and ``metrics``.
+    With ``prepare=f``, ``f(self, envelope)`` runs before the transaction and the
+    method gets its result: ``(self, session, envelope, prepared)``.
 
     Delivery is reliable (a durable queue per handler) and a failure requeues the
     event after ``retry_delay`` seconds instead of dropping it.
@@ -71,7 +79,8 @@ def idempotent_handler(source_service, event_type, retry_delay=1.0):
         def handler(self, body):
             consumer = f"{type(self).name}.{apply.__name__}"
             try:
-                outcome = consume_once(self.db, body, consumer, functools.partial(apply, self))
+                outcome = consume_once(self.db, body, consumer, functools.partial(apply, self),
+                                       prepare and functools.partial(prepare, self))
             except Exception:
                 log.exception("%s failed; the event will be redelivered", consumer)
                 eventlet.sleep(retry_delay)  # no hot loop on a persistent failure

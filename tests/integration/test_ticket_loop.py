@@ -78,10 +78,12 @@ def test_a_ticket_from_report_to_closed_with_whistle_and_reopen(stack):
     ticket.act(urban, "sign")
     ticket.act(environment, "sign")
     assert ticket.act(leader, "verify", expect=409, outcome="fixed")["error"] == "ACTION_NOT_ALLOWED"
+    ticket.act(environment, "contact", note="电话联系张女士，约定次日上门查看")
+    assert ticket.act(environment, "contact", expect=409, note="再次联系")["error"] == "ACTION_NOT_ALLOWED"
     ticket.act(environment, "report_back", note="已责令饭店安装油烟净化器并整改到位")
     detail = stack.call("GET", f"{API}/tickets/{ticket.id}", environment).json()
-    assert {d["department"]: bool(d["signed_at"]) for d in detail["dispatches"]} == {
-        "environment": True, "urban_management": True}
+    assert {d["department"]: (bool(d["signed_at"]), bool(d["contacted_at"])) for d in detail["dispatches"]} == {
+        "environment": (True, True), "urban_management": (True, False)}
     assert ticket.act(leader, "verify", outcome="fixed")["status"] == "resolved"
     ticket.act(leader, "feedback", note="电话告知张女士整改结果")
     assert ticket.act(resident, "rate", expect=400, satisfaction=6)["error"] == "INVALID_ACTION"
@@ -101,7 +103,8 @@ def test_a_ticket_from_report_to_closed_with_whistle_and_reopen(stack):
 
     history = stack.call("GET", f"{API}/tickets/{ticket.id}/history", admin).json()["items"]
     assert [h["action"] for h in history] == [
-        "report", "accept", "handle", "escalate", "escalate", "whistle", "sign", "sign", "report_back", "verify",
+        "report", "accept", "handle", "escalate", "escalate", "whistle", "sign", "sign", "contact", "report_back",
+        "verify",
         "feedback", "rate", "reopen", "meeting", "resolve", "feedback", "rate", "close"]
     assert history[5]["actor_role"] == "town_leader" and history[5]["to_level"] == "department"
     assert stack.call("GET", f"{API}/tickets/{ticket.id}/verify", admin).json()["intact"] is True
@@ -247,3 +250,7 @@ def test_open_tickets_follow_a_grid_split(stack):
     def rehomed():
         return stack.call("GET", f"{API}/tickets/{east['id']}", admin).json()["grid_code"] == "320504001001003"
     assert stack.wait_for(rehomed)
+    moved = stack.call("GET", f"{API}/tickets/{east['id']}/history", admin).json()["items"][-1]
+    assert moved["action"] == "rehome" and moved["actor_username"] == "system"
+    assert moved["data"] == {"from_grid": grid, "to_grid": "320504001001003", "located": True}
+    assert stack.call("GET", f"{API}/tickets/{east['id']}/verify", admin).json()["intact"] is True

@@ -81,3 +81,17 @@ def test_subtree_counts_follow_code_prefixes(db):
     assert street == {"root": "320508019", "tickets_reported": 3,
                       "by_grid": {"320508019044001": 2, "320508019045001": 1}}
     assert everything["tickets_reported"] == 4
+
+
+def test_prepare_runs_before_the_transaction_and_hands_its_result_to_apply(db):
+    envelope, seen = reported(), []
+
+    def prepare(env):
+        seen.append(("prepare", db.engine.pool.checkedout()))  # no connection held yet
+        return env["payload"]["grid_code"]
+
+    def apply(session, env, prepared):
+        seen.append(("apply", prepared))
+
+    assert consume_once(db, envelope, "scoring.p", apply, prepare) == APPLIED
+    assert seen == [("prepare", 0), ("apply", "320508019044001")]

@@ -110,6 +110,20 @@ def open_tickets_in(session, grid_codes):
                                                 Ticket.status.in_(workflow.OPEN_STATES))).all()
 
 
+def rehome(session, how, old_codes, new_codes, homes, now):
+    """Move the open tickets of retired grids to the new grids: to ``homes[id]`` (the
+    grid now covering the ticket's location) or else the first new grid, each move
+    in the ticket's trail."""
+    for ticket in open_tickets_in(session, old_codes):
+        before = ticket.grid_code
+        code = homes.get(ticket.id) if homes.get(ticket.id) in new_codes else new_codes[0]
+        ticket.grid_code = code
+        append_trail(session, ticket, workflow.Change(
+            "rehome", ticket.status, ticket.status, ticket.level, ticket.level,
+            f"grid {before} was {how}; the ticket moved to grid {code}",
+            {"from_grid": before, "to_grid": code, "located": ticket.id in homes}), SYSTEM, now)
+
+
 def dispatches_of(session, ticket_id):
     return session.scalars(select(Dispatch).where(Dispatch.ticket_id == ticket_id).order_by(Dispatch.id)).all()
 
@@ -239,11 +253,12 @@ def scan_breaches(session, now, settings, limit=200):
 
 
 def _department_breaches(session, now, insert, limit):
-    """A summoned department late to sign for a ticket or to report back on it: one
-    breach per department and clock ("sign:environment"); no escalation (the town
-    is already in charge)."""
+    """A summoned department late to sign for a ticket, to contact the reporter or to
+    report back on it: one breach per department and clock ("sign:environment"); no
+    escalation (the town is already in charge)."""
     found = []
     for clock, due_column, done_column in (("sign", Dispatch.sign_due, Dispatch.signed_at),
+                                           ("contact", Dispatch.contact_due, Dispatch.contacted_at),
                                            ("attend", Dispatch.attend_due, Dispatch.reported_at)):
         name = literal(f"{clock}:").concat(Dispatch.department)
         late = session.execute(

@@ -196,19 +196,34 @@ class TicketsService(OpsEndpoints):
         return [{"ticket_id": t.id, "clock": c, "escalated_to": e} for t, c, _, e in found]
 
     # --- grid changes ------------------------------------------------------------------------------
-    @idempotent_handler("grid", "grid_split")
-    def handle_grid_split(self, session, envelope):
-        payload = envelope["payload"]
-        self._rehome(session, [payload["code"]], payload["new_codes"])
+    def _locate_open_tickets(self, envelope):
+        """{ticket id: grid now covering its location} for the open tickets in the
+        changed grids, asked of the grid service before the transaction opens."""
+        _, old_codes, new_codes = grid_change(envelope)
+        if len(new_codes) == 1:
+            return {}
+        with self.db.read() as session:
+            located = [(t.id, t.lon, t.lat) for t in loop.open_tickets_in(session, old_codes) if t.lon is not None]
+        homes = {}
+        for ticket_id, lon, lat in located:
+            try:
+                homes[ticket_id] = self.grid.locate(lon, lat, "wgs84")["grid"]["code"]
+            except NotFound:
+                pass  # in a sliver between the new parts: the first part takes it
+        return homes
 
-    @idempotent_handler("grid", "grid_merged")
-    def handle_grid_merged(self, session, envelope):
-        payload = envelope["payload"]
-        self._rehome(session, payload["codes"], [payload["new_code"]])
+    @idempotent_handler("grid", "grid_split", prepare=_locate_open_tickets)
+    def handle_grid_split(self, session, envelope, homes):
+        loop.rehome(session, *grid_change(envelope), homes, utcnow())
 
-    def _rehome(self, session, old_codes, new_codes):
-        for ticket in loop.open_tickets_in(session, old_codes):
-            code = new_codes[0]
-            if ticket.lon is not None and len(new_codes) > 1:
-                code = self.grid.locate(ticket.lon, ticket.lat, "wgs84")["grid"]["code"]
-            ticket.grid_code = code
+    @idempotent_handler("grid", "grid_merged", prepare=_locate_open_tickets)
+    def handle_grid_merged(self, session, envelope, homes):
+        loop.rehome(session, *grid_change(envelope), homes, utcnow())
+
+
+def grid_change(envelope):
+    """("split" or "merged", old codes, new codes) of a grid_split or grid_merged event."""
+    payload = envelope["payload"]
+    if envelope["event_type"] == "grid_split":
+        return "split", [payload["code"]], payload["new_codes"]
+    return "merged", payload["codes"], [payload["new_code"]]
