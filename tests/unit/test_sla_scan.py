@@ -33,12 +33,12 @@ def test_department_clocks_breach_once_per_department(db):
             Dispatch(ticket_id="t1", department="environment", lead=True, dispatched_at=NOW - 5 * hour,
                      sign_due=NOW - 4 * hour, contact_due=NOW + hour, attend_due=NOW - hour),
             Dispatch(ticket_id="t1", department="urban_management", lead=False, dispatched_at=NOW - 5 * hour,
-                     sign_due=NOW - 4 * hour, contact_due=NOW + hour, attend_due=NOW + 50 * hour,
+                     sign_due=NOW - 4 * hour, contact_due=NOW - hour, attend_due=NOW + 50 * hour,
                      signed_at=NOW - 4.5 * hour),
         ])
     with db.transaction() as session:
         first = sorted(clock for _, clock, _, _ in loop.scan_breaches(session, NOW, SETTINGS))
     with db.transaction() as session:
         again = loop.scan_breaches(session, NOW + hour, SETTINGS)
-    assert first == ["attend:environment", "sign:environment"]
+    assert first == ["attend:environment", "contact:urban_management", "sign:environment"]
     assert again == []

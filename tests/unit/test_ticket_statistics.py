@@ -6,7 +6,7 @@ import pytest
 
 from common.cli import open_database
 from tickets import MIGRATIONS_DIR
-from tickets.models import Ticket
+from tickets.models import SlaBreach, Ticket
 from tickets.statistics import ticket_statistics
 
 T0 = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.timezone.utc)  # 09:00 in Shanghai
@@ -37,6 +37,16 @@ def db(request, tmp_path, scratch_db):
             ticket(4, status="handling", accepted_at=T0 + 4 * hours, source="hotline_12345"),
             ticket(5, status="merged", grid_code="320508014021001"),
         ])
+        session.flush()
+        breach = dict(due=T0, breached_at=T0 + hours)
+        session.add_all([
+            SlaBreach(ticket_id="t3", clock="resolve", escalated_to="town", **breach),
+            SlaBreach(ticket_id="t3", clock="sign:environment", **breach),
+            SlaBreach(ticket_id="t3", clock="attend:environment", **breach),
+            SlaBreach(ticket_id="t3", clock="sign:urban_management", **breach),
+            SlaBreach(ticket_id="t4", clock="accept", **breach),
+            SlaBreach(ticket_id="t5", clock="accept", **breach),  # outside the subtree
+        ])
     yield handle
     handle.engine.dispose()
 
@@ -55,3 +65,9 @@ def test_figures_for_a_subtree_and_period(db):
     assert stats["share_solved_below_department"] == round(2 / 3, 4)
     assert stats["hours_to_accept"] == {"median": 2.5, "p90": 3.7}
     assert stats["hours_to_resolve"] == {"median": 20.0, "p90": 84.0}
+    assert stats["sla_breaches"] == {
+        "total": 5, "tickets": 2, "rate": 0.5, "escalated": 1,
+        "by_clock": {"accept": 1, "attend": 1, "resolve": 1, "sign": 2},
+        "by_department": {"environment": {"attend": 1, "sign": 1}, "urban_management": {"sign": 1}}}
+    assert outside["sla_breaches"] == {"total": 0, "tickets": 0, "rate": None, "escalated": 0,
+                                       "by_clock": {}, "by_department": {}}

@@ -83,6 +83,7 @@ class Dispatch(Base):
     contact_due = mapped_column(UtcDateTime)
     attend_due = mapped_column(UtcDateTime)
     signed_at = mapped_column(UtcDateTime, nullable=True)
+    contacted_at = mapped_column(UtcDateTime, nullable=True)
     reported_at = mapped_column(UtcDateTime, nullable=True)
     report: Mapped[str | None] = mapped_column(Text)
 

@@ -65,6 +65,7 @@ class DispatchSchema(Schema):
     contact_due = fields.AwareDateTime()
     attend_due = fields.AwareDateTime()
     signed_at = fields.AwareDateTime(allow_none=True)
+    contacted_at = fields.AwareDateTime(allow_none=True)
     reported_at = fields.AwareDateTime(allow_none=True)
     report = fields.String(allow_none=True)
 

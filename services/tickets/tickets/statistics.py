@@ -5,7 +5,9 @@ of all but merged duplicates); on-time rate (resolved before the resolve deadlin
 satisfaction rate (ratings of 4 or 5); where tickets were solved (grid, community,
 town, department) and the share solved below the department level (the "over 90%
 solved in the town, village or grid" figure); median and 90th percentile hours to
-accept and to resolve. PostgreSQL computes percentiles in SQL; SQLite in Python.
+accept and to resolve; SLA breaches by clock and by summoned department, how many
+tickets breached any clock and how many breaches escalated. PostgreSQL computes
+percentiles in SQL; SQLite in Python.
 """
 import datetime as dt
 import statistics as pystats
@@ -13,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 
-from tickets.models import Ticket
+from tickets.models import SlaBreach, Ticket
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DONE = ("resolved", "feedback_given", "rated", "closed")
@@ -64,6 +66,27 @@ def ticket_statistics(session, root, start_day, end_day):
         "share_solved_below_department": _rate(below_department, solved),
         "hours_to_accept": _percentiles(session, scope, Ticket.accepted_at),
         "hours_to_resolve": _percentiles(session, scope, Ticket.resolved_at),
+        "sla_breaches": _breaches(session, scope, total),
+    }
+
+
+def _breaches(session, scope, total):
+    """Ticket clocks by name (accept, respond, resolve); department clocks stored as
+    "sign:environment" count under their clock and, per department, under it."""
+    in_scope = select(SlaBreach).join(Ticket, Ticket.id == SlaBreach.ticket_id).where(scope).subquery()
+    rows = session.execute(select(in_scope.c.clock, func.count(), func.count(in_scope.c.escalated_to))
+                           .group_by(in_scope.c.clock)).all()
+    tickets = session.scalar(select(func.count(func.distinct(in_scope.c.ticket_id))))
+    by_clock, by_department = {}, {}
+    for name, count, _ in rows:
+        clock, _, department = name.partition(":")
+        by_clock[clock] = by_clock.get(clock, 0) + count
+        if department:
+            by_department.setdefault(department, {})[clock] = count
+    return {
+        "total": sum(count for _, count, _ in rows), "tickets": tickets, "rate": _rate(tickets, total),
+        "escalated": sum(escalated for _, _, escalated in rows),
+        "by_clock": dict(sorted(by_clock.items())), "by_department": dict(sorted(by_department.items())),
     }
 
 

@@ -75,6 +75,7 @@ ALLOWED_FROM = {
     "escalate": ("handling",),
     "whistle": ("handling",),
     "sign": ("handling",),
+    "contact": ("handling",),
     "report_back": ("handling",),
     "verify": ("handling",),
     "meeting": ("handling",),
@@ -181,20 +182,11 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.level = "department"
         ticket.lead_department = lead
         event = "ticket_dispatched"
-    elif action in ("sign", "report_back"):
+    elif action in ("sign", "contact", "report_back"):
         dispatch = next((d for d in dispatches if actor.department and d.department == actor.department), None)
         _need(dispatch is not None and "department" in actor.roles,
               "Only a department this ticket was dispatched to may do this.")
-        if action == "sign":
-            if dispatch.signed_at:
-                raise ActionNotAllowed("Your department has signed already.", details={"allowed": allowed})
-            dispatch.signed_at = now
-        else:
-            if not dispatch.signed_at:
-                raise ActionNotAllowed("Sign for the ticket before reporting back.", details={"allowed": ["sign"]})
-            if not note:
-                raise BadAction("Report back with a note saying what was done.", details={"field": "note"})
-            dispatch.reported_at, dispatch.report = now, note
+        _department_step(dispatch, action, note, now, allowed)
         data["department"] = dispatch.department
     elif action == "verify":
         _need("town_leader" in actor.roles or actor.supervisor, "The town verifies departments' work.")
@@ -279,6 +271,33 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.satisfaction = None
         event = "ticket_reopened"
     return Change(action, before[0], ticket.status, before[1], ticket.level, note, data, event)
+
+
+def _department_step(dispatch, action, note, now, allowed):
+    """A summoned department signs (1 h clock), contacts the reporter or the site
+    (24 h clock) and reports back (attend clock); a report back also stops the
+    contact clock, since attending the site is contact."""
+    if action == "sign":
+        if dispatch.signed_at:
+            raise ActionNotAllowed("Your department has signed already.", details={"allowed": allowed})
+        dispatch.signed_at = now
+        return
+    if not dispatch.signed_at:
+        doing = "contacting" if action == "contact" else "reporting back"
+        raise ActionNotAllowed(f"Sign for the ticket before {doing}.",
+                               details={"allowed": ["sign"]})
+    if action == "contact":
+        if dispatch.contacted_at:
+            raise ActionNotAllowed("Your department has recorded its contact already.",
+                                   details={"allowed": [a for a in allowed if a != "contact"]})
+        if not note:
+            raise BadAction("Say whom you contacted and how in note.", details={"field": "note"})
+        dispatch.contacted_at = now
+        return
+    if not note:
+        raise BadAction("Report back with a note saying what was done.", details={"field": "note"})
+    dispatch.reported_at, dispatch.report = now, note
+    dispatch.contacted_at = dispatch.contacted_at or now
 
 
 def _resolve(ticket, outcome, now, level):
