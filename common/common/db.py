@@ -9,11 +9,14 @@ queue for it (a green wait) instead of spinning in SQLite's busy handler, which
 would block the whole process while another greenthread holds the write lock.
 """
 import datetime as dt
+import functools
 import logging
+import time
 from contextlib import contextmanager
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
@@ -58,6 +61,26 @@ def dialect_insert(session):
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+def add_to_counter(session, table, keys, column, amount):
+    """Add ``amount`` to ``column`` of the row of ``table`` with ``keys`` (a dict of
+    key column -> value), creating the row with ``amount`` if it is missing; returns
+    the new value. One statement, safe under concurrency, on PostgreSQL and SQLite.
+
+    Written as text because SQLAlchemy cannot cache the compiled form of its
+    ``on_conflict_do_update`` construct, and counters sit on hot paths (every
+    intake, every consumed event)."""
+    params = dict(keys, amount=amount)
+    return session.execute(_counter_statement(table.name, tuple(keys), column), params).scalar_one()
+
+
+@functools.lru_cache(maxsize=None)
+def _counter_statement(table, key_columns, column):
+    keys = ", ".join(key_columns)
+    return text(
+        f"INSERT INTO {table} ({keys}, {column}) VALUES ({', '.join(':' + k for k in key_columns)}, :amount) "
+        f"ON CONFLICT ({keys}) DO UPDATE SET {column} = {table}.{column} + excluded.{column} RETURNING {column}")
+
+
 def make_engine(url):
     if url.startswith("sqlite"):
         engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=30)
@@ -71,7 +94,36 @@ def make_engine(url):
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10, pool_timeout=10)
+    _ping_after_idle(engine, IDLE_PING_SECONDS)
+    return engine
+
+
+IDLE_PING_SECONDS = 5.0
+
+
+def _ping_after_idle(engine, idle_seconds):
+    """Check a pooled connection before use only if it sat idle: one that was in use
+    a moment ago is known good, and SQLAlchemy's ``pool_pre_ping`` costs a round trip
+    on every transaction. A connection broken while busy (the server restarted under
+    load) fails its statement; SQLAlchemy then drops the whole pool and the caller
+    gets a 503 it may retry (``DatabaseHandle``)."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as exc:  # any failure: the pool reconnects and tries again
+            raise DisconnectionError(str(exc)) from exc
 
 
 class DatabaseHandle:
@@ -91,6 +143,9 @@ class DatabaseHandle:
         except PoolTimeout:
             session.rollback()
             raise _busy() from None
+        except OperationalError as exc:
+            session.rollback()
+            raise _unavailable(exc) from exc
         except BaseException:
             session.rollback()
             raise
@@ -104,6 +159,8 @@ class DatabaseHandle:
             yield session
         except PoolTimeout:
             raise _busy() from None
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
         finally:
             session.rollback()
             session.close()
@@ -111,6 +168,15 @@ class DatabaseHandle:
     def ping(self):
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+
+
+def _unavailable(exc):
+    """The server went away, refused the connection or gave up on the transaction
+    (deadlock, serialisation failure, SQLite's lock timeout): nothing was stored,
+    and the same request may succeed when retried."""
+    log.warning("database operation failed: %s", str(exc.orig if exc.orig is not None else exc).strip()[:300])
+    return Unavailable("The database could not complete this request; nothing was stored. Please retry.",
+                       code="DATABASE_UNAVAILABLE")
 
 
 def _busy():

@@ -8,7 +8,7 @@ owns (places by type, grids) and what other services announce in their events
 import shapely
 from sqlalchemy import func, select
 
-from common.db import dialect_insert
+from common.db import add_to_counter
 from grid.exceptions import InvalidGridCode, PlaceNotFound
 from grid.models import Grid, GridCounter, Place
 
@@ -73,9 +73,7 @@ def rehome_places(session, old_codes, new_grids):
 
 
 def count_event(session, grid_code, name, by=1):
-    insert = dialect_insert(session)
-    session.execute(insert(GridCounter).values(grid_code=grid_code, name=name, value=by).on_conflict_do_update(
-        index_elements=["grid_code", "name"], set_={"value": GridCounter.value + by}))
+    add_to_counter(session, GridCounter.__table__, {"grid_code": grid_code, "name": name}, "value", by)
 
 
 def summary(session, root):

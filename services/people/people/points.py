@@ -5,7 +5,7 @@ redemptions only those the balance covers succeed; the database also refuses a
 negative balance by a check constraint."""
 from sqlalchemy import select, update
 
-from common.db import dialect_insert
+from common.db import add_to_counter
 from people.exceptions import InsufficientPoints, RewardNotFound, RewardOutOfStock
 from people.models import PointsBalance, PointsEntry, Reward
 from people.staff import get_person
@@ -20,11 +20,7 @@ def _entry(session, person_id, delta, kind, balance, approver, **extra):
 
 def earn(session, person_id, points, activity, hours, approver):
     get_person(session, person_id)
-    insert = dialect_insert(session)
-    balance = session.execute(
-        insert(PointsBalance).values(person_id=person_id, balance=points)
-        .on_conflict_do_update(index_elements=["person_id"], set_={"balance": PointsBalance.balance + points})
-        .returning(PointsBalance.balance)).scalar_one()
+    balance = add_to_counter(session, PointsBalance.__table__, {"person_id": person_id}, "balance", points)
     return _entry(session, person_id, points, "earn", balance, approver, activity=activity, hours=hours)
 
 

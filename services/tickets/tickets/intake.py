@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from common.db import dialect_insert
+from common.db import add_to_counter
 from tickets.models import Ticket, TicketCounter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -14,13 +14,7 @@ def next_number(session, now):
     the ticket's transaction, so concurrent intakes serialise on it and a
     rolled-back intake gives its number back."""
     day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
-    insert = dialect_insert(session)
-    result = session.execute(
-        insert(TicketCounter).values(day=day, last=1)
-        .on_conflict_do_update(index_elements=["day"], set_={"last": TicketCounter.last + 1})
-        .returning(TicketCounter.last)
-    ).scalar_one()
-    return f"{day}-{result:05d}"
+    return f"{day}-{add_to_counter(session, TicketCounter.__table__, {'day': day}, 'last', 1):05d}"
 
 
 def reported_event(ticket):
