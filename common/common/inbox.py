@@ -3,17 +3,18 @@ the broker delivers it (redelivery after a crash, a relay that published twice).
 
 The claim (a row in ``processed_events``) and the change it guards commit in one
 transaction, so "applied" and "recorded as applied" cannot part ways. Two
-deliveries racing on two replicas collide on the primary key; the loser's
-transaction rolls back and its redelivery is then seen as a duplicate.
+deliveries racing on two replicas meet on the primary key: the second claim waits
+for the first transaction, then finds the row (a duplicate), or takes the claim if
+the first rolled back.
 """
 import functools
 import logging
 
 import eventlet
 from nameko.events import event_handler
-from sqlalchemy import MetaData, insert, select
+from sqlalchemy import MetaData
 
-from common.db import utcnow
+from common.db import dialect_insert, utcnow
 from common.errors import InvalidInput
 from common.events import parse_envelope
 from common.tables import add_plumbing_tables
@@ -26,21 +27,14 @@ APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
 
 
 def claim_event(session, envelope, consumer):
-    """True if this consumer has not applied the event yet (and now owns it)."""
-    seen = session.execute(
-        select(processed_events.c.event_id).where(
-            processed_events.c.event_id == envelope["event_id"],
-            processed_events.c.consumer == consumer,
-        )
-    ).first()
-    if seen is not None:
-        return False
-    session.execute(insert(processed_events).values(
+    """True if this consumer has not applied the event yet (and now owns it): one
+    insert that does nothing if the (event, consumer) row is there already."""
+    claimed = session.execute(dialect_insert(session)(processed_events).values(
         event_id=envelope["event_id"], consumer=consumer,
         event_type=envelope["event_type"], source=envelope["source"],
         processed_at=utcnow(),
-    ))
-    return True
+    ).on_conflict_do_nothing().returning(processed_events.c.event_id)).first()
+    return claimed is not None
 
 
 def consume_once(db, body, consumer, apply, prepare=None):

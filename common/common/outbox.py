@@ -32,13 +32,14 @@ log = logging.getLogger(__name__)
 outbox_events, _ = add_plumbing_tables(MetaData())
 
 PENDING_FLAG = "outbox_pending"
+_INSERT_EVENT = insert(outbox_events)  # built once: values come as parameters
 
 
 def add_event(session, source, event_type, payload, schema_version=1):
     """Stage an event in the caller's transaction; returns its envelope."""
     envelope = make_envelope(source, event_type, payload, schema_version)
     now = utcnow()
-    session.execute(insert(outbox_events).values(
+    session.execute(_INSERT_EVENT, dict(
         event_id=envelope["event_id"], event_type=event_type, source=source,
         schema_version=schema_version, occurred_at=now, payload=payload,
         created_at=now, attempts=0,
@@ -61,7 +62,7 @@ def relay_batch(db, publish, limit=100):
     what was published so far is marked, the failing event keeps its place with
     the error recorded, and :class:`RelayError` tells the caller to back off.
     """
-    marked, failure = 0, None
+    published, failure = [], None
     with db.transaction() as session:
         rows = session.execute(
             select(outbox_events)
@@ -71,17 +72,18 @@ def relay_batch(db, publish, limit=100):
             .with_for_update(skip_locked=True)
         ).all()
         for row in rows:
-            this_row = outbox_events.c.event_id == row.event_id
             try:
                 publish(envelope_of(row))
             except Exception as exc:
                 failure = exc
-                session.execute(update(outbox_events).where(this_row).values(
+                session.execute(update(outbox_events).where(outbox_events.c.event_id == row.event_id).values(
                     attempts=row.attempts + 1, last_error=str(exc)[:500]))
                 break
-            session.execute(update(outbox_events).where(this_row).values(
-                published_at=utcnow(), attempts=row.attempts + 1, last_error=None))
-            marked += 1
+            published.append(row.event_id)
+        if published:  # one statement marks the batch
+            session.execute(update(outbox_events).where(outbox_events.c.event_id.in_(published)).values(
+                published_at=utcnow(), attempts=outbox_events.c.attempts + 1, last_error=None))
+    marked = len(published)
     if failure is not None:
         raise RelayError(f"publishing {marked + 1}th event failed: {failure}") from failure
     return marked
