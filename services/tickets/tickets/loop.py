@@ -2,9 +2,10 @@
 trail, SLA clocks and breaches, duplicates, verification."""
 import datetime as dt
 import math
+import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, literal, select
+from sqlalchemy import and_, bindparam, literal, select
 
 from common.db import dialect_insert
 from common.errors import Conflict, InvalidInput
@@ -54,25 +55,32 @@ def _metres(lon1, lat1, lon2, lat2):
     return 6371000.0 * math.hypot(x, y)
 
 
+# Built once: intake runs this for every located report.
+_NEARBY_OPEN = select(Ticket.id, Ticket.lon, Ticket.lat).where(
+    Ticket.category == bindparam("category"), Ticket.status.in_(workflow.OPEN_STATES),
+    Ticket.reported_at >= bindparam("since"), Ticket.duplicate_of.is_(None),
+    Ticket.lat.between(bindparam("lat_min"), bindparam("lat_max")),
+    Ticket.lon.between(bindparam("lon_min"), bindparam("lon_max"))).order_by(Ticket.reported_at)
+
+
 def likely_duplicate(session, category, lon, lat, now, window):
-    """The oldest open ticket of the same category within the category's radius,
-    reported within the window."""
+    """The id of the oldest open ticket of the same category within the category's
+    radius, reported within the window."""
     if lon is None or category.duplicate_radius_m <= 0:
         return None
     degrees = category.duplicate_radius_m / 111_000.0
-    candidates = session.scalars(select(Ticket).where(
-        Ticket.category == category.code, Ticket.status.in_(workflow.OPEN_STATES),
-        Ticket.reported_at >= now - window, Ticket.duplicate_of.is_(None),
-        Ticket.lat.between(lat - degrees, lat + degrees),
-        Ticket.lon.between(lon - 2 * degrees, lon + 2 * degrees)).order_by(Ticket.reported_at)).all()
-    return next((t for t in candidates if _metres(lon, lat, t.lon, t.lat) <= category.duplicate_radius_m), None)
+    candidates = session.execute(_NEARBY_OPEN, {
+        "category": category.code, "since": now - window, "lat_min": lat - degrees, "lat_max": lat + degrees,
+        "lon_min": lon - 2 * degrees, "lon_max": lon + 2 * degrees}).all()
+    return next((row.id for row in candidates
+                 if _metres(lon, lat, row.lon, row.lat) <= category.duplicate_radius_m), None)
 
 
 def report(session, data, now, settings, cipher):
     category = category_of(settings, data["category"])
     phone = data.get("reporter_phone")
     ticket = Ticket(
-        grid_code=data["grid_code"], source=data["source"],
+        id=str(uuid.uuid4()), grid_code=data["grid_code"], source=data["source"],
         description=data["description"], status="reported", category=category.code, grade=data["grade"],
         lon=data.get("lon"), lat=data.get("lat"), attachments=data.get("attachments") or [],
         anonymous=data.get("anonymous", False), reporter_account_id=data.get("reporter_account_id"),
@@ -82,18 +90,17 @@ def report(session, data, now, settings, cipher):
         reported_at=now, reopen_count=0, suspended=False, suspended_seconds=0, meeting_disposal=False,
     )
     set_deadlines(ticket, category, settings, now)
-    original = likely_duplicate(session, category, ticket.lon, ticket.lat, now, settings.duplicate_window)
-    ticket.likely_duplicate_of = original.id if original else None
+    ticket.likely_duplicate_of = likely_duplicate(session, category, ticket.lon, ticket.lat, now,
+                                                  settings.duplicate_window)
     # The day's counter row is locked from here to commit: take the number last, so
     # concurrent intakes wait for each other as briefly as possible.
     ticket.number = next_number(session, now)
-    session.add(ticket)
-    session.flush()
     actor = workflow.Actor(data.get("reporter_account_id"), data.get("reporter_username") or "anonymous",
                            (data.get("reporter_role") or "resident",))
-    append_trail(session, ticket, workflow.Change("report", None, "reported", None, None, None, {
+    first = _trail_entry(ticket, workflow.Change("report", None, "reported", None, None, None, {
         "category": category.code, "grade": ticket.grade, "source": ticket.source,
-        "likely_duplicate_of": ticket.likely_duplicate_of}), actor, now)
+        "likely_duplicate_of": ticket.likely_duplicate_of}), actor, now, last=None)
+    session.add_all([ticket, first])  # one flush inserts both, the ticket first
     return ticket
 
 
@@ -176,6 +183,12 @@ def _after(session, ticket, change, now, settings):
 def append_trail(session, ticket, change, actor, now):
     last = session.scalar(select(TrailEntry).where(TrailEntry.ticket_id == ticket.id)
                           .order_by(TrailEntry.seq.desc()).limit(1))
+    session.add(_trail_entry(ticket, change, actor, now, last))
+
+
+def _trail_entry(ticket, change, actor, now, last):
+    """The entry after ``last`` (None: the first), chained to it; the ticket keeps the
+    newest hash."""
     entry = {
         "ticket_id": ticket.id, "seq": (last.seq + 1) if last else 1, "action": change.action,
         "actor_account_id": actor.account_id, "actor_username": actor.username, "actor_role": actor.role,
@@ -185,8 +198,8 @@ def append_trail(session, ticket, change, actor, now):
     }
     entry["prev_hash"] = last.hash if last else trail.GENESIS
     entry["hash"] = trail.entry_hash(entry["prev_hash"], entry)
-    session.add(TrailEntry(**entry))
     ticket.trail_head = entry["hash"]
+    return TrailEntry(**entry)
 
 
 def trail_of(session, ticket_id):

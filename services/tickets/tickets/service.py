@@ -24,6 +24,7 @@ from tickets.schemas import ActionSchema, ActorSchema, DispatchSchema, NewTicket
 
 ticket_schema = TicketSchema()
 dispatch_schema = DispatchSchema()
+new_ticket_schema, action_schema, actor_schema = NewTicketSchema(), ActionSchema(), ActorSchema()
 
 
 class LoopSettings(DependencyProvider):
@@ -99,8 +100,8 @@ class TicketsService(OpsEndpoints):
 
     @rpc
     def report_ticket(self, data, idempotency_key=None):
-        data = load(NewTicketSchema(), data, "ticket")
-        print_ = fingerprint("report", data)
+        data = load(new_ticket_schema, data, "ticket")
+        print_ = idempotency_key and fingerprint("report", data)
         replay = self._replayed(idempotency_key, data.get("reporter_account_id"), print_)
         if replay is not None:
             return replay
@@ -120,9 +121,9 @@ class TicketsService(OpsEndpoints):
     # --- actions ------------------------------------------------------------------------------
     @rpc
     def act(self, ticket_id, body, actor, idempotency_key=None):
-        body = load(ActionSchema(), body, "action")
-        actor = workflow.Actor(**load(ActorSchema(), actor, "actor"))
-        print_ = fingerprint("act", ticket_id, body)
+        body = load(action_schema, body, "action")
+        actor = workflow.Actor(**load(actor_schema, actor, "actor"))
+        print_ = idempotency_key and fingerprint("act", ticket_id, body)
         replay = self._replayed(idempotency_key, actor.account_id, print_)
         if replay is not None:
             return replay
