@@ -122,13 +122,13 @@ def rehome(session, how, old_codes, new_codes, homes, now):
     grid now covering the ticket's location) or else the first new grid, each move
     in the ticket's trail."""
     for ticket in open_tickets_in(session, old_codes):
-        before = ticket.grid_code
-        code = homes.get(ticket.id) if homes.get(ticket.id) in new_codes else new_codes[0]
+        before, located = ticket.grid_code, homes.get(ticket.id)
+        code = located if located in new_codes else new_codes[0]
         ticket.grid_code = code
         append_trail(session, ticket, workflow.Change(
             "rehome", ticket.status, ticket.status, ticket.level, ticket.level,
             f"grid {before} was {how}; the ticket moved to grid {code}",
-            {"from_grid": before, "to_grid": code, "located": ticket.id in homes}), SYSTEM, now)
+            {"from_grid": before, "to_grid": code, "located": code == located}), SYSTEM, now)
 
 
 def dispatches_of(session, ticket_id):
