@@ -133,6 +133,10 @@ class DatabaseHandle:
         self.engine = engine
         self._session_factory = session_factory
 
+    def on_commit(self, listener):
+        """Call ``listener(session)`` after every commit of a session from this handle."""
+        event.listen(self._session_factory, "after_commit", listener)
+
     @contextmanager
     def transaction(self):
         """A session committed on success and rolled back on any error."""

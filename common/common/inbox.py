@@ -12,9 +12,9 @@ import logging
 
 import eventlet
 from nameko.events import event_handler
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, bindparam, text
 
-from common.db import dialect_insert, utcnow
+from common.db import UtcDateTime, utcnow
 from common.errors import InvalidInput
 from common.events import parse_envelope
 from common.tables import add_plumbing_tables
@@ -23,17 +23,23 @@ log = logging.getLogger(__name__)
 
 _, processed_events = add_plumbing_tables(MetaData())
 
+# Text, built once: SQLAlchemy compiles an ``on_conflict_do_nothing()`` construct anew
+# for every event, and every consumed event runs this claim.
+_CLAIM = text(
+    "INSERT INTO processed_events (event_id, consumer, event_type, source, processed_at) "
+    "VALUES (:event_id, :consumer, :event_type, :source, :processed_at) "
+    "ON CONFLICT (event_id, consumer) DO NOTHING RETURNING event_id"
+).bindparams(bindparam("processed_at", type_=UtcDateTime()))
+
 APPLIED, DUPLICATE, REJECTED = "applied", "duplicate", "rejected"
 
 
 def claim_event(session, envelope, consumer):
     """True if this consumer has not applied the event yet (and now owns it): one
     insert that does nothing if the (event, consumer) row is there already."""
-    claimed = session.execute(dialect_insert(session)(processed_events).values(
-        event_id=envelope["event_id"], consumer=consumer,
-        event_type=envelope["event_type"], source=envelope["source"],
-        processed_at=utcnow(),
-    ).on_conflict_do_nothing().returning(processed_events.c.event_id)).first()
+    claimed = session.execute(_CLAIM, {
+        "event_id": envelope["event_id"], "consumer": consumer, "event_type": envelope["event_type"],
+        "source": envelope["source"], "processed_at": utcnow()}).first()
     return claimed is not None
 
 

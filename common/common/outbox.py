@@ -3,7 +3,13 @@ change it announces, and a relay publishes committed rows to RabbitMQ.
 
 - No event for a rolled-back change: the row rolls back with it.
 - No lost event for a committed one: the row stays until the broker confirmed it.
-- Several replicas: on PostgreSQL each relay pass claims rows with
+- Fast: a process publishes the events it has just committed from memory, in
+  commit order, and marks them published with one statement. The table is read
+  only by the poll pass, the safety net for events a process committed but did
+  not publish (it died, or the broker failed): every ``OUTBOX_POLL_SECONDS`` it
+  takes rows older than ``OUTBOX_GRACE_SECONDS`` (default 5), so it leaves fresh
+  events to the process that committed them; right after start it takes them all.
+- Several replicas: on PostgreSQL each poll pass claims rows with
   ``FOR UPDATE SKIP LOCKED``, so two relays never publish the same batch at once.
   A relay killed between publishing and marking publishes again after restart:
   delivery is at-least-once, and consumers are idempotent (``common.inbox``).
@@ -11,7 +17,10 @@ change it announces, and a relay publishes committed rows to RabbitMQ.
 Events go to nameko's event exchange ``<service>.events`` with the event type as
 routing key, so ordinary ``@event_handler(service, event_type)`` queues receive them.
 """
+import collections
+import datetime as dt
 import logging
+import time
 
 import eventlet
 from eventlet.queue import Empty, LightQueue
@@ -19,7 +28,7 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import MetaData, event, func, insert, select, update
+from sqlalchemy import MetaData, bindparam, func, insert, select, update
 
 from common import config as cfg
 from common.db import Database, find_dependency, utcnow
@@ -31,8 +40,12 @@ log = logging.getLogger(__name__)
 
 outbox_events, _ = add_plumbing_tables(MetaData())
 
-PENDING_FLAG = "outbox_pending"
+STAGED = "outbox_staged"  # session.info key: envelopes staged in the open transaction
 _INSERT_EVENT = insert(outbox_events)  # built once: values come as parameters
+_MARK_PUBLISHED = update(outbox_events).where(
+    outbox_events.c.event_id.in_(bindparam("event_ids", expanding=True)),
+    outbox_events.c.published_at.is_(None),
+).values(published_at=bindparam("now"), attempts=outbox_events.c.attempts + 1, last_error=None)
 
 
 def add_event(session, source, event_type, payload, schema_version=1):
@@ -44,7 +57,7 @@ def add_event(session, source, event_type, payload, schema_version=1):
         schema_version=schema_version, occurred_at=now, payload=payload,
         created_at=now, attempts=0,
     ))
-    session.info[PENDING_FLAG] = True
+    session.info.setdefault(STAGED, []).append(envelope)
     return envelope
 
 
@@ -55,8 +68,15 @@ def envelope_of(row):
     )
 
 
-def relay_batch(db, publish, limit=100):
-    """Publish up to ``limit`` pending events, oldest first, and mark them.
+def mark_published(db, event_ids):
+    """Mark events published: one statement in autocommit mode (no BEGIN, no COMMIT)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(_MARK_PUBLISHED, {"event_ids": list(event_ids), "now": utcnow()})
+
+
+def relay_batch(db, publish, limit=100, older_than=None):
+    """Publish up to ``limit`` pending events, oldest first, and mark them;
+    ``older_than`` (seconds): only events staged at least that long ago.
 
     Returns how many were marked. ``publish(envelope)`` raising stops the batch:
     what was published so far is marked, the failing event keeps its place with
@@ -64,10 +84,11 @@ def relay_batch(db, publish, limit=100):
     """
     published, failure = [], None
     with db.transaction() as session:
+        query = select(outbox_events).where(outbox_events.c.published_at.is_(None))
+        if older_than:
+            query = query.where(outbox_events.c.created_at < utcnow() - dt.timedelta(seconds=older_than))
         rows = session.execute(
-            select(outbox_events)
-            .where(outbox_events.c.published_at.is_(None))
-            .order_by(outbox_events.c.created_at)
+            query.order_by(outbox_events.c.created_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
@@ -81,8 +102,7 @@ def relay_batch(db, publish, limit=100):
                 break
             published.append(row.event_id)
         if published:  # one statement marks the batch
-            session.execute(update(outbox_events).where(outbox_events.c.event_id.in_(published)).values(
-                published_at=utcnow(), attempts=outbox_events.c.attempts + 1, last_error=None))
+            session.execute(_MARK_PUBLISHED, {"event_ids": published, "now": utcnow()})
     marked = len(published)
     if failure is not None:
         raise RelayError(f"publishing {marked + 1}th event failed: {failure}") from failure
@@ -103,13 +123,66 @@ class OutboxWriter:
         return add_event(session, self.source, event_type, payload, schema_version)
 
 
+class Relay:
+    """The relay's work, free of nameko. ``committed(session)`` (an ``after_commit``
+    listener) queues what a transaction staged; ``relay_fresh()`` publishes that
+    from memory; ``relay_pending(older_than)`` is the poll pass over the table."""
+
+    def __init__(self, db, publish, batch_size=100):
+        self.db = db
+        self.publish = publish
+        # On SQLite the service has one connection and a poll batch holds it while
+        # publishing: small batches, and a yield after each, so requests waiting
+        # for the connection get it between batches instead of starving.
+        self.batch_size = batch_size if db.engine.dialect.name == "postgresql" else min(batch_size, 20)
+        self.fresh = collections.deque()  # committed in this process, not yet published
+
+    def committed(self, session):
+        """True if the committed transaction had staged events (now queued here)."""
+        staged = session.info.pop(STAGED, None)
+        if staged:
+            self.fresh.extend(staged)
+        return bool(staged)
+
+    def relay_fresh(self):
+        """Publish what this process committed, in commit order, a batch at a time,
+        each batch marked with one statement. A publish failure drops the rest
+        from memory: the rows are still pending, and the poll pass sends them."""
+        total = 0
+        while self.fresh:
+            batch = [self.fresh.popleft() for _ in range(min(len(self.fresh), self.batch_size))]
+            published = []
+            try:
+                for envelope in batch:
+                    self.publish(envelope)
+                    published.append(envelope["event_id"])
+            except Exception:
+                self.fresh.clear()
+                raise
+            finally:
+                if published:
+                    mark_published(self.db, published)
+            total += len(published)
+        return total
+
+    def relay_pending(self, older_than=None):
+        total = 0
+        while True:
+            count = relay_batch(self.db, self.publish, self.batch_size, older_than)
+            total += count
+            eventlet.sleep(0)
+            if count < self.batch_size:
+                return total
+
+
 class Outbox(DependencyProvider):
     """Writer for workers plus a relay greenthread per container.
 
-    The relay wakes when a transaction that staged events commits, and otherwise
-    polls every ``OUTBOX_POLL_SECONDS`` (default 1.0) so events committed by a
-    process that died are still sent. ``OUTBOX_RELAY_ENABLED=false`` turns the
-    relay off in a process (for example to run the relay as separate replicas).
+    The relay wakes when a transaction that staged events commits and publishes
+    them from memory; every ``OUTBOX_POLL_SECONDS`` (default 1.0) it also polls
+    the table, so events committed by a process that died are still sent.
+    ``OUTBOX_RELAY_ENABLED=false`` turns the relay off in a process (for example
+    to run the relay as separate replicas).
     """
 
     batch_size = 100
@@ -119,6 +192,7 @@ class Outbox(DependencyProvider):
         self.source = self.container.service_name
         self.enabled = cfg.env_bool("OUTBOX_RELAY_ENABLED", True, config)
         self.poll_seconds = cfg.env_float("OUTBOX_POLL_SECONDS", 1.0, config)
+        self.grace_seconds = cfg.env_float("OUTBOX_GRACE_SECONDS", 5.0, config)
         self.metrics = metrics_for(self.container)
         self.exchange = get_event_exchange(self.source, config)
         self.publisher = Publisher(
@@ -131,10 +205,11 @@ class Outbox(DependencyProvider):
         self._thread = None
 
     def start(self):
-        self.db = find_dependency(self.container, Database).handle
-        event.listen(self.db._session_factory, "after_commit", self._after_commit)
-        self.metrics.registry.register(_PendingCollector(self.db))
+        db = find_dependency(self.container, Database).handle
+        self.relay = Relay(db, self.publish, self.batch_size)
+        self.metrics.registry.register(_PendingCollector(db))
         if self.enabled:
+            db.on_commit(self._after_commit)
             self._running = True
             self._thread = self.container.spawn_managed_thread(self._run)
         else:
@@ -163,7 +238,7 @@ class Outbox(DependencyProvider):
             pass
 
     def _after_commit(self, session):
-        if session.info.pop(PENDING_FLAG, False):
+        if self._running and self.relay.committed(session):
             self.kick()
 
     def publish(self, envelope):
@@ -184,31 +259,24 @@ class Outbox(DependencyProvider):
         else:
             self.metrics.outbox_relayed.labels(envelope["event_type"]).inc()
 
-    def relay_pending(self):
-        # On SQLite the service has one connection and a batch holds it while
-        # publishing: small batches, and a yield after each, so requests waiting
-        # for the connection get it between batches instead of starving.
-        batch_size = self.batch_size if self.db.engine.dialect.name == "postgresql" else 20
-        total = 0
-        while True:
-            count = relay_batch(self.db, self.publish, batch_size)
-            total += count
-            eventlet.sleep(0)
-            if count < batch_size:
-                return total
-
     def _run(self):
-        backoff = self.poll_seconds
+        backoff = None  # seconds to wait after a failure
+        grace = None  # the first poll pass takes every pending event: none is in flight yet
+        poll_at = time.monotonic()
         while self._running:
             try:
-                self.relay_pending()
-                backoff = self.poll_seconds
+                self.relay.relay_fresh()
+                if time.monotonic() >= poll_at:
+                    self.relay.relay_pending(older_than=grace)
+                    grace, poll_at = self.grace_seconds, time.monotonic() + self.poll_seconds
+                backoff = None
             except Exception as exc:
                 self.metrics.outbox_publish_failures.inc()
+                backoff = min(backoff * 2, 30.0) if backoff else self.poll_seconds
+                poll_at = time.monotonic() + backoff
                 log.warning("%s outbox relay failed, retrying in %.1fs: %s", self.source, backoff, exc)
-                backoff = min(backoff * 2, 30.0)
             try:
-                self._wakeup.get(timeout=backoff)
+                self._wakeup.get(timeout=max(0.0, poll_at - time.monotonic()))
             except Empty:
                 pass
 

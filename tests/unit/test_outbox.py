@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from common.cli import open_database
-from common.outbox import OutboxWriter, RelayError, outbox_events, relay_batch
+from common.outbox import OutboxWriter, Relay, RelayError, outbox_events, relay_batch
 from tickets import MIGRATIONS_DIR
 
 
@@ -89,16 +89,14 @@ def test_two_relays_share_the_backlog_without_waiting_for_each_other(db, infra):
 def test_a_long_relay_does_not_starve_requests_for_the_only_sqlite_connection(tmp_path):
     """Embedded mode has one connection; the relay must let waiting requests in
     between its batches rather than keep the connection until the backlog is gone."""
-    from common.outbox import Outbox
-
     db = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": f"sqlite:///{tmp_path / 'relay.db'}"})
     stage(db, 200)
-    relay = Outbox()
-    relay.db, relay.batch_size = db, 100
     finished = []
 
     def slow_publish(envelope):
         eventlet.sleep(0.002)  # a broker round trip
+
+    relay = Relay(db, slow_publish)
 
     def request():
         eventlet.sleep(0.01)  # arrives while the relay is busy
@@ -106,10 +104,55 @@ def test_a_long_relay_does_not_starve_requests_for_the_only_sqlite_connection(tm
             session.execute(select(outbox_events.c.event_id).limit(1)).all()
         finished.append("request")
 
-    relay.publish = slow_publish
     waiting = eventlet.spawn(request)
     relay.relay_pending()
     finished.append("relay")
     waiting.wait()
     db.engine.dispose()
     assert finished == ["request", "relay"]
+
+
+def test_committed_events_go_out_from_memory_in_commit_order_and_are_marked(db):
+    published = []
+    relay = Relay(db, lambda envelope: published.append(envelope["event_id"]))
+    db.on_commit(relay.committed)
+    first, second = stage(db, 2), stage(db, 1)
+    with pytest.raises(RuntimeError):  # a rolled-back change queues nothing
+        with db.transaction() as session:
+            OutboxWriter("tickets").add(session, "ticket_reported", {"n": 9})
+            raise RuntimeError("the change failed")
+    assert relay.relay_fresh() == 3
+    assert published == first + second
+    state = {row.event_id: row for row in rows(db)}
+    assert sorted(state) == sorted(first + second)
+    assert all(row.published_at is not None and row.attempts == 1 for row in state.values())
+    assert relay.relay_pending() == 0, "the poll pass found nothing left to send"
+
+
+def test_the_poll_pass_leaves_fresh_events_to_the_process_that_committed_them(db):
+    staged = stage(db, 2)  # committed by "another process": nothing queued in memory here
+    published = []
+    relay = Relay(db, lambda envelope: published.append(envelope["event_id"]))
+    assert relay.relay_pending(older_than=60) == 0 and published == []
+    assert relay.relay_pending() == 2 and published == staged
+
+
+def test_a_failed_fresh_publish_leaves_the_rest_pending_for_the_poll_pass(db):
+    published = []
+
+    def flaky(envelope):
+        if len(published) == 1:
+            raise ConnectionError("broker went away")
+        published.append(envelope["event_id"])
+
+    relay = Relay(db, flaky)
+    db.on_commit(relay.committed)
+    staged = stage(db, 3)
+    with pytest.raises(ConnectionError):
+        relay.relay_fresh()
+    assert not relay.fresh, "memory let go of the rest: the table has them"
+    pending = [row.event_id for row in rows(db) if row.published_at is None]
+    assert pending == staged[1:]
+    relay.publish = lambda envelope: published.append(envelope["event_id"])
+    assert relay.relay_pending() == 2
+    assert published == staged
