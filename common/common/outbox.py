@@ -279,6 +279,10 @@ class Outbox(DependencyProvider):
                 self._wakeup.get(timeout=max(0.0, poll_at - time.monotonic()))
             except Empty:
                 pass
+        try:  # stopping: what was committed here goes out now, not after the grace on another replica
+            self.relay.relay_fresh()
+        except Exception as exc:
+            log.warning("%s outbox relay: events left for the next poll: %s", self.source, exc)
 
 
 class _PendingCollector:
