@@ -69,5 +69,7 @@ def test_figures_for_a_subtree_and_period(db):
         "total": 5, "tickets": 2, "rate": 0.5, "escalated": 1,
         "by_clock": {"accept": 1, "attend": 1, "resolve": 1, "sign": 2},
         "by_department": {"environment": {"attend": 1, "sign": 1}, "urban_management": {"sign": 1}}}
+    assert outside["hours_to_accept"] == outside["hours_to_resolve"] == {"median": None, "p90": None}
+    assert outside["by_status"] == {} and outside["resolved_at_level"] == {} and outside["on_time_rate"] is None
     assert outside["sla_breaches"] == {"total": 0, "tickets": 0, "rate": None, "escalated": 0,
                                        "by_clock": {}, "by_department": {}}

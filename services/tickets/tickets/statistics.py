@@ -13,7 +13,7 @@ import datetime as dt
 import statistics as pystats
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal_column, select
 
 from tickets.models import SlaBreach, Ticket
 
@@ -36,38 +36,58 @@ def ticket_statistics(session, root, start_day, end_day):
     scope = and_(Ticket.reported_at >= start, Ticket.reported_at < end)
     if root:
         scope = and_(scope, Ticket.grid_code.startswith(root))
-
-    def counts(column):
-        return {key: n for key, n in session.execute(
-            select(column, func.count()).where(scope).group_by(column).order_by(column)).all()}
-
-    by_status = counts(Ticket.status)
+    groups = _tally(session, scope)
+    by_status = _sum_by(groups, "status")
     total = sum(by_status.values())
     merged = by_status.get("merged", 0)
     done = sum(by_status.get(state, 0) for state in DONE)
-    on_time, rated, satisfied = session.execute(select(
-        func.count(case((and_(Ticket.resolved_at.is_not(None), Ticket.resolved_at <= Ticket.resolve_due), 1))),
-        func.count(Ticket.satisfaction),
-        func.count(case((Ticket.satisfaction >= 4, 1))),
-    ).where(scope)).one()
-    resolved_at_level = counts(Ticket.resolved_level)
-    resolved_at_level.pop(None, None)
+    on_time, rated, satisfied = (sum(getattr(group, name) for group in groups)
+                                 for name in ("on_time", "rated", "satisfied"))
+    resolved_at_level = _sum_by(groups, "resolved_level")
     solved = sum(resolved_at_level.values())
     below_department = solved - resolved_at_level.get("department", 0)
+    hours_to_accept, hours_to_resolve = _percentiles(session, scope)
     return {
         "root": root, "from": start_day.isoformat(), "to": end_day.isoformat(), "timezone": "Asia/Shanghai",
         "total": total,
-        "by_status": by_status, "by_category": counts(Ticket.category), "by_grade": counts(Ticket.grade),
-        "by_source": counts(Ticket.source),
+        "by_status": by_status, "by_category": _sum_by(groups, "category"), "by_grade": _sum_by(groups, "grade"),
+        "by_source": _sum_by(groups, "source"),
         "resolution_rate": _rate(done, total - merged),
         "on_time_rate": _rate(on_time, done),
         "satisfaction_rate": _rate(satisfied, rated),
         "resolved_at_level": resolved_at_level,
         "share_solved_below_department": _rate(below_department, solved),
-        "hours_to_accept": _percentiles(session, scope, Ticket.accepted_at),
-        "hours_to_resolve": _percentiles(session, scope, Ticket.resolved_at),
+        "hours_to_accept": hours_to_accept,
+        "hours_to_resolve": hours_to_resolve,
         "sla_breaches": _breaches(session, scope, total),
     }
+
+
+_DIMENSIONS = (Ticket.status, Ticket.category, Ticket.grade, Ticket.source, Ticket.resolved_level)
+
+
+def _tally(session, scope):
+    """One pass over the tickets in scope: a row per combination of status, category,
+    grade, source and level solved at, with its count, on-time, rated and satisfied
+    counts. Every count in the answer sums these rows (a few thousand at most), which
+    is several times faster over a million tickets than a scan per dimension."""
+    return session.execute(select(
+        *_DIMENSIONS, func.count().label("count"),
+        func.count(case((and_(Ticket.resolved_at.is_not(None), Ticket.resolved_at <= Ticket.resolve_due), 1)))
+        .label("on_time"),
+        func.count(Ticket.satisfaction).label("rated"),
+        func.count(case((Ticket.satisfaction >= 4, 1))).label("satisfied"),
+    ).where(scope).group_by(*_DIMENSIONS)).all()
+
+
+def _sum_by(groups, dimension):
+    """{value: count} over the tally, by key, leaving out tickets without a value."""
+    totals = {}
+    for group in groups:
+        key = getattr(group, dimension)
+        if key is not None:
+            totals[key] = totals.get(key, 0) + group.count
+    return dict(sorted(totals.items()))
 
 
 def _breaches(session, scope, total):
@@ -90,13 +110,23 @@ def _breaches(session, scope, total):
     }
 
 
-def _percentiles(session, scope, until):
+def _percentiles(session, scope):
+    """Median and 90th percentile hours to accept and to resolve. PostgreSQL: one
+    scan, each percentile pair from one sort; SQLite: in Python."""
+    clocks = (Ticket.accepted_at, Ticket.resolved_at)
     if session.get_bind().dialect.name == "postgresql":
-        seconds = func.extract("epoch", until - Ticket.reported_at)
-        median, p90 = session.execute(select(
-            func.percentile_cont(0.5).within_group(seconds), func.percentile_cont(0.9).within_group(seconds),
-        ).where(scope, until.is_not(None))).one()
-        return {"median": _hours(median), "p90": _hours(p90)}
+        pairs = session.execute(select(*(
+            func.percentile_cont(_MEDIAN_AND_P90).within_group(func.extract("epoch", until - Ticket.reported_at))
+            .filter(until.is_not(None)) for until in clocks)).where(scope)).one()
+        return [{"median": _hours(pair[0]), "p90": _hours(pair[1])} if pair else {"median": None, "p90": None}
+                for pair in pairs]
+    return [_percentiles_in_python(session, scope, until) for until in clocks]
+
+
+_MEDIAN_AND_P90 = literal_column("'{0.5,0.9}'::float8[]")
+
+
+def _percentiles_in_python(session, scope, until):
     rows = session.execute(select(Ticket.reported_at, until).where(scope, until.is_not(None))).all()
     values = sorted((later - earlier).total_seconds() for earlier, later in rows)
     if not values:
