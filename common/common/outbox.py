@@ -50,8 +50,8 @@ _MARK_PUBLISHED = update(outbox_events).where(
 
 def add_event(session, source, event_type, payload, schema_version=1):
     """Stage an event in the caller's transaction; returns its envelope."""
-    envelope = make_envelope(source, event_type, payload, schema_version)
-    now = utcnow()
+    now = utcnow()  # the same instant in the row and in the envelope published from memory
+    envelope = make_envelope(source, event_type, payload, schema_version, occurred_at=now)
     session.execute(_INSERT_EVENT, dict(
         event_id=envelope["event_id"], event_type=event_type, source=source,
         schema_version=schema_version, occurred_at=now, payload=payload,

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from common.cli import open_database
-from common.outbox import OutboxWriter, Relay, RelayError, outbox_events, relay_batch
+from common.outbox import OutboxWriter, Relay, RelayError, envelope_of, outbox_events, relay_batch
 from tickets import MIGRATIONS_DIR
 
 
@@ -114,7 +114,7 @@ def test_a_long_relay_does_not_starve_requests_for_the_only_sqlite_connection(tm
 
 def test_committed_events_go_out_from_memory_in_commit_order_and_are_marked(db):
     published = []
-    relay = Relay(db, lambda envelope: published.append(envelope["event_id"]))
+    relay = Relay(db, published.append)
     db.on_commit(relay.committed)
     first, second = stage(db, 2), stage(db, 1)
     with pytest.raises(RuntimeError):  # a rolled-back change queues nothing
@@ -122,8 +122,10 @@ def test_committed_events_go_out_from_memory_in_commit_order_and_are_marked(db):
             OutboxWriter("tickets").add(session, "ticket_reported", {"n": 9})
             raise RuntimeError("the change failed")
     assert relay.relay_fresh() == 3
-    assert published == first + second
+    assert [envelope["event_id"] for envelope in published] == first + second
     state = {row.event_id: row for row in rows(db)}
+    assert published == [envelope_of(state[envelope["event_id"]]) for envelope in published], \
+        "from memory, each event is what the poll pass would have built from its row"
     assert sorted(state) == sorted(first + second)
     assert all(row.published_at is not None and row.attempts == 1 for row in state.values())
     assert relay.relay_pending() == 0, "the poll pass found nothing left to send"
