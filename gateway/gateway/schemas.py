@@ -61,6 +61,7 @@ class SubtreeQuery(Schema):
 class TicketListQuery(Schema):
     root = fields.String(load_default=None, validate=GRID_CODE)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    responsible = fields.String(load_default=None, validate=validate.Length(min=1, max=36))  # a person id
 
 
 class AssignmentQuery(Schema):

@@ -412,7 +412,7 @@ class GatewayService(OpsEndpoints):
     def list_tickets(self, request, principal):
         params = query(TicketListQuery(), request)
         root = principal.effective_root(params["root"])
-        return {"items": self.tickets.list_tickets(root, params["limit"])}
+        return {"items": self.tickets.list_tickets(root, params["limit"], params["responsible"])}
 
     @http("GET", f"{API}/tickets/statistics")
     @signed_in

@@ -252,5 +252,6 @@ def test_open_tickets_follow_a_grid_split(stack):
     assert stack.wait_for(rehomed)
     moved = stack.call("GET", f"{API}/tickets/{east['id']}/history", admin).json()["items"][-1]
     assert moved["action"] == "rehome" and moved["actor_username"] == "system"
-    assert moved["data"] == {"from_grid": grid, "to_grid": "320504001001003", "located": True}
+    assert moved["data"] == {"from_grid": grid, "to_grid": "320504001001003", "located": True,
+                             "responsible_person_id": None}  # nobody is posted in the new grid
     assert stack.call("GET", f"{API}/tickets/{east['id']}/verify", admin).json()["intact"] is True

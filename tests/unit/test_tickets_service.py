@@ -6,7 +6,7 @@ from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
 from common.cli import open_database
-from common.errors import InvalidInput, NotFound
+from common.errors import InvalidInput, NotFound, Unavailable
 from common.outbox import OutboxWriter, outbox_events
 from tickets import MIGRATIONS_DIR
 from tickets.models import Ticket
@@ -82,3 +82,30 @@ def test_unknown_grid_and_bad_fields_are_refused_before_anything_is_stored(db):
         service(db).report_ticket({"grid_code": "320508019044001", "category": "XX01", "description": "路灯不亮"})
     assert caught.value.code == "UNKNOWN_CATEGORY"
     assert count(db, Ticket.__table__) == 0
+
+
+class FakePeople:
+    def __init__(self, assignments=None):
+        self.assignments = assignments
+
+    def list_assignments(self):
+        if self.assignments is None:
+            raise Unavailable("The people service is not running; please retry shortly.", code="SERVICE_UNAVAILABLE")
+        return self.assignments
+
+
+def test_a_new_ticket_goes_to_the_responsible_worker_people_listed(db):
+    schedule = SimpleNamespace(every=3600.0, retry_seconds=60.0, due=0.0)
+    down = worker_factory(TicketsService, db=db, people=FakePeople(None), staff_sync=schedule)
+    assert down.sync_staff_now() is None and schedule.due > 0, "people down: try again a minute later"
+    worker = {"id": "a1", "person_id": "p1", "grid_code": "320508019044001", "role": "full_time_worker",
+              "role_label": "专职网格员", "start_date": "2026-01-01", "end_date": None}
+    up = worker_factory(TicketsService, db=db, people=FakePeople([worker]), staff_sync=schedule)
+    assert up.sync_staff_now() == {"assignments": 1, "added": 1, "ended": 0}
+    ticket = service(db).report_ticket({"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮"})
+    assert ticket["responsible"] == {"person_id": "p1", "role": "full_time_worker", "grid_code": "320508019044001"}
+    with db.read() as session:
+        event = session.execute(select(outbox_events)).first()
+    assert event.payload["responsible_person_id"] == "p1"
+    assert [t["id"] for t in service(db).list_tickets(responsible_person_id="p1")] == [ticket["id"]]
+    assert service(db).list_tickets(responsible_person_id="p2") == []

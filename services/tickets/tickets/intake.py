@@ -21,13 +21,15 @@ def reported_event(ticket):
     return {
         "ticket_id": ticket.id, "number": ticket.number, "grid_code": ticket.grid_code,
         "source": ticket.source, "status": ticket.status, "category": ticket.category, "grade": ticket.grade,
-        "reported_at": ticket.reported_at.isoformat(),
+        "reported_at": ticket.reported_at.isoformat(), "responsible_person_id": ticket.responsible_person_id,
     }
 
 
-def list_tickets(session, grid_prefix=None, limit=50):
+def list_tickets(session, grid_prefix=None, limit=50, responsible_person_id=None):
     query = select(Ticket).order_by(Ticket.reported_at.desc()).limit(limit)
     if grid_prefix:
         query = query.where(Ticket.grid_code.startswith(grid_prefix))
+    if responsible_person_id:
+        query = query.where(Ticket.responsible_person_id == responsible_person_id)
     return session.scalars(query).all()
 

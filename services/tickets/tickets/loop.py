@@ -9,7 +9,7 @@ from sqlalchemy import and_, bindparam, literal, select
 
 from common.db import dialect_insert
 from common.errors import Conflict, InvalidInput
-from tickets import trail, workflow
+from tickets import staff, trail, workflow
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
 from tickets.exceptions import TicketNotFound
@@ -90,6 +90,7 @@ def report(session, data, now, settings, cipher):
         reported_at=now, reopen_count=0, suspended=False, suspended_seconds=0, meeting_disposal=False,
     )
     set_deadlines(ticket, category, settings, now)
+    staff.assign_responsible(session, ticket, now)
     ticket.likely_duplicate_of = likely_duplicate(session, category, ticket.lon, ticket.lat, now,
                                                   settings.duplicate_window)
     # The day's counter row is locked from here to commit: take the number last, so
@@ -99,7 +100,8 @@ def report(session, data, now, settings, cipher):
                            (data.get("reporter_role") or "resident",))
     first = _trail_entry(ticket, workflow.Change("report", None, "reported", None, None, None, {
         "category": category.code, "grade": ticket.grade, "source": ticket.source,
-        "likely_duplicate_of": ticket.likely_duplicate_of}), actor, now, last=None)
+        "likely_duplicate_of": ticket.likely_duplicate_of,
+        "responsible_person_id": ticket.responsible_person_id}), actor, now, last=None)
     session.add_all([ticket, first])  # one flush inserts both, the ticket first
     return ticket
 
@@ -119,16 +121,18 @@ def open_tickets_in(session, grid_codes):
 
 def rehome(session, how, old_codes, new_codes, homes, now):
     """Move the open tickets of retired grids to the new grids: to ``homes[id]`` (the
-    grid now covering the ticket's location) or else the first new grid, each move
-    in the ticket's trail."""
+    grid now covering the ticket's location) or else the first new grid, and to that
+    grid's responsible worker, each move in the ticket's trail."""
     for ticket in open_tickets_in(session, old_codes):
         before, located = ticket.grid_code, homes.get(ticket.id)
         code = located if located in new_codes else new_codes[0]
         ticket.grid_code = code
+        staff.assign_responsible(session, ticket, now)
         append_trail(session, ticket, workflow.Change(
             "rehome", ticket.status, ticket.status, ticket.level, ticket.level,
             f"grid {before} was {how}; the ticket moved to grid {code}",
-            {"from_grid": before, "to_grid": code, "located": code == located}), SYSTEM, now)
+            {"from_grid": before, "to_grid": code, "located": code == located,
+             "responsible_person_id": ticket.responsible_person_id}), SYSTEM, now)
 
 
 def dispatches_of(session, ticket_id):

@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -52,6 +52,9 @@ class Ticket(Base):
     respond_due = mapped_column(UtcDateTime, nullable=True)
     resolve_due = mapped_column(UtcDateTime, nullable=True)
     trail_head: Mapped[str | None] = mapped_column(String(64))
+    responsible_person_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    responsible_role: Mapped[str | None] = mapped_column(String(40))
+    responsible_grid_code: Mapped[str | None] = mapped_column(String(24))
     created_at = mapped_column(UtcDateTime, default=utcnow)
     updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -133,3 +136,18 @@ class SlaBreach(Base):
     due = mapped_column(UtcDateTime)
     breached_at = mapped_column(UtcDateTime)
     escalated_to: Mapped[str | None] = mapped_column(String(12))
+
+
+class GridStaff(Base):
+    """People's grid assignments as this service last heard of them (``person_assigned``
+    and ``person_left`` events, and a periodic snapshot): whom a new ticket is given to."""
+
+    __tablename__ = "grid_staff"
+
+    assignment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36))
+    grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    role_label: Mapped[str | None] = mapped_column(String(40))
+    start_date = mapped_column(Date)
+    end_date = mapped_column(Date, nullable=True)

@@ -108,6 +108,15 @@ class TicketSchema(Schema):
     accept_due = fields.AwareDateTime(allow_none=True)
     respond_due = fields.AwareDateTime(allow_none=True)
     resolve_due = fields.AwareDateTime(allow_none=True)
+    responsible = fields.Method("_responsible")
+
+    @staticmethod
+    def _responsible(ticket):
+        """The grid worker answering for the ticket, or None when its grid has nobody."""
+        if not ticket.responsible_person_id:
+            return None
+        return {"person_id": ticket.responsible_person_id, "role": ticket.responsible_role,
+                "grid_code": ticket.responsible_grid_code}
 
 
 class PeriodSchema(Schema):

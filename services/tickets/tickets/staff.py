@@ -1,0 +1,78 @@
+"""Who answers for a ticket: the grid's responsible worker, picked from people's
+assignments as this service keeps them (``GridStaff``), free of nameko.
+
+The copy is filled by people's ``person_assigned`` and ``person_left`` events and
+healed by a periodic snapshot of every assignment (which also fills it when tickets
+starts after the assignments were made). An assignment only ever gains an end date,
+so a snapshot older than an event cannot undo that event: it adds rows this service
+has not heard of and ends rows it still holds open, nothing else. An assignment
+made after the snapshot was taken is simply not in it, and stays as its event left it.
+"""
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, or_, select
+
+from tickets.models import GridStaff
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# Nearest grid first; within a grid, the full-time worker (专职网格员) answers for it,
+# else its chief, else a part-time worker; the general grid chief last.
+RESPONSIBLE_ROLES = ("full_time_worker", "grid_chief", "part_time_worker", "general_grid_chief")
+_ROLE_RANK = case({role: rank for rank, role in enumerate(RESPONSIBLE_ROLES)}, value=GridStaff.role)
+MIN_CODE_LENGTH = 6  # the district: codes are hierarchical, every ancestor a prefix
+
+
+def today_in_shanghai(now):
+    return now.astimezone(SHANGHAI).date()
+
+
+def _fields(view):
+    return dict(person_id=view["person_id"], grid_code=view["grid_code"], role=view["role"],
+                role_label=view.get("role_label"), start_date=dt.date.fromisoformat(view["start_date"]),
+                end_date=dt.date.fromisoformat(view["end_date"]) if view.get("end_date") else None)
+
+
+def record_assignment(session, view):
+    """An assignment as a ``person_assigned`` or ``person_left`` event states it."""
+    session.merge(GridStaff(assignment_id=view["id"], **_fields(view)))
+
+
+def merge_snapshot(session, views):
+    """People's assignments, all of them: rows not held yet are added, held open rows
+    the snapshot shows ended are ended; returns (added, ended)."""
+    held = {row.assignment_id: row for row in session.scalars(select(GridStaff))}
+    added = ended = 0
+    for view in views:
+        row = held.get(view["id"])
+        if row is None:
+            session.add(GridStaff(assignment_id=view["id"], **_fields(view)))
+            added += 1
+        elif row.end_date is None and view.get("end_date"):
+            row.end_date = dt.date.fromisoformat(view["end_date"])
+            ended += 1
+    return added, ended
+
+
+def responsible_for(session, grid_code, on):
+    """The assignment answering for ``grid_code`` on day ``on``, or None: in the grid
+    itself or else the nearest grid above it."""
+    prefixes = [grid_code[:length] for length in range(len(grid_code), MIN_CODE_LENGTH - 1, -1)]
+    return session.scalars(
+        select(GridStaff)
+        .where(GridStaff.grid_code.in_(prefixes), GridStaff.role.in_(RESPONSIBLE_ROLES),
+               GridStaff.start_date <= on, or_(GridStaff.end_date.is_(None), GridStaff.end_date >= on))
+        .order_by(GridStaff.grid_code.desc(), _ROLE_RANK, GridStaff.start_date, GridStaff.assignment_id)
+        .limit(1)
+    ).first()
+
+
+def assign_responsible(session, ticket, now):
+    """Give the ticket to its grid's responsible worker (or to nobody, if the grid and
+    those above it have none today)."""
+    staff = responsible_for(session, ticket.grid_code, today_in_shanghai(now))
+    ticket.responsible_person_id = staff.person_id if staff else None
+    ticket.responsible_role = staff.role if staff else None
+    ticket.responsible_grid_code = staff.grid_code if staff else None
+    return staff
