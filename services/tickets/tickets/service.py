@@ -51,8 +51,8 @@ class LoopSettings(DependencyProvider):
 
 
 class StaffSyncSchedule(DependencyProvider):
-    """When this replica next takes people's snapshot of the grid assignments: right
-    after start, then every ``STAFF_SYNC_SECONDS`` (3600), a minute after a failure."""
+    """When this replica next takes people's snapshot of the grid assignments: a
+    minute after start, then every ``STAFF_SYNC_SECONDS`` (3600), a minute after a failure."""
 
     retry_seconds = 60.0
 
@@ -226,7 +226,9 @@ class TicketsService(OpsEndpoints):
     def handle_person_left(self, session, envelope):
         staff.record_assignment(session, envelope["payload"])
 
-    @timer(interval=60, eager=True)
+    # Not eager: a call made as the container starts can lose its reply (the reply
+    # queue is not consumed yet) and hold the worker, and a stop, for the whole timeout.
+    @timer(interval=60)
     def sync_staff(self):
         if time.monotonic() >= self.staff_sync.due:
             self.sync_staff_now()
