@@ -206,8 +206,12 @@ def test_duplicates_suspension_recategorising_and_the_trail_check_command(stack)
     assert merged["status"] == "merged" and merged["duplicate_of"] == first["id"] and merged["outcome"] == "duplicate"
     later = duplicate.act(admin, "accept", expect=409)
     assert later["error"] == "TICKET_MERGED" and later["details"]["duplicate_of"] == first["id"]
+    folded = stack.call("GET", f"{API}/tickets/{first['id']}/history", admin).json()["items"][-1]
+    assert folded["action"] == "merged_in" and folded["data"] == {"ticket_id": second["id"], "number": second["number"]}
+    reloaded = stack.call("GET", f"{API}/tickets/{first['id']}", admin).json()
+    assert reloaded["version"] == first["version"] + 1, "whoever holds the original finds the merge on reloading"
 
-    original = Ticket(stack, first)
+    original = Ticket(stack, reloaded)
     original.act(admin, "accept")
     original.act(admin, "handle")
     due_before = stack.call("GET", f"{API}/tickets/{original.id}", admin).json()["resolve_due"]
@@ -224,6 +228,9 @@ def test_duplicates_suspension_recategorising_and_the_trail_check_command(stack)
     recategorised = original.act(admin, "recategorise", category="MU02", note="实为停电")
     assert recategorised["category"] == "MU02" and recategorised["level"] == "community"  # not grid affairs
     assert original.act(admin, "recategorise", expect=400, category="NOPE")["error"] == "UNKNOWN_CATEGORY"
+    follows = stack.call("GET", f"{API}/tickets/{second['id']}", admin).json()["original"]
+    assert follows["id"] == first["id"] and follows["status"] == "handling" and follows["level"] == "community"
+    assert "reporter_name" not in follows and "reporter_phone" not in follows
 
     command = subprocess.run([sys.executable, "-m", "tickets.verify"], env=stack.env, capture_output=True,
                              text=True, timeout=120)

@@ -159,7 +159,26 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
     change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window)
     _after(session, ticket, change, now, settings)
     append_trail(session, ticket, change, actor, now)
+    if action == "merge":
+        _record_merge_in_original(session, ticket, actor, now)
     return ticket, change
+
+
+def _record_merge_in_original(session, duplicate, actor, now):
+    """The original's trail names each duplicate folded into it (and its version moves:
+    whoever holds the original finds the merge on reloading)."""
+    original = get_ticket(session, duplicate.duplicate_of, for_update=True)
+    append_trail(session, original, workflow.Change(
+        "merged_in", original.status, original.status, original.level, original.level,
+        f"ticket {duplicate.number} was merged into this one",
+        {"ticket_id": duplicate.id, "number": duplicate.number}), actor, now)
+
+
+def original_of(session, ticket, limit=10):
+    """The open ticket a merged one now lives on (following merges of merges), or None."""
+    while ticket.duplicate_of and limit:
+        ticket, limit = get_ticket(session, ticket.duplicate_of), limit - 1
+    return ticket if limit else None
 
 
 def _after(session, ticket, change, now, settings):

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 ticket_schema = TicketSchema()
 dispatch_schema = DispatchSchema()
 new_ticket_schema, action_schema, actor_schema = NewTicketSchema(), ActionSchema(), ActorSchema()
+# What the reporter of a merged duplicate sees of the original: progress, not its reporter.
+ORIGINAL_FIELDS = ("id", "number", "status", "level", "outcome", "resolved_at", "feedback_at", "closed_at")
 
 
 class LoopSettings(DependencyProvider):
@@ -169,6 +171,9 @@ class TicketsService(OpsEndpoints):
             view = ticket_schema.dump(ticket)
             view["dispatches"] = dispatch_schema.dump(loop.dispatches_of(session, ticket_id), many=True)
             view["allowed_actions"] = workflow.allowed_actions(ticket)
+            if ticket.duplicate_of:  # a merged report follows the ticket it was folded into
+                original = loop.original_of(session, ticket)
+                view["original"] = original and {key: ticket_schema.dump(original)[key] for key in ORIGINAL_FIELDS}
             return view
 
     @rpc
