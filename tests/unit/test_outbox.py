@@ -158,3 +158,42 @@ def test_a_failed_fresh_publish_leaves_the_rest_pending_for_the_poll_pass(db):
     relay.publish = lambda envelope: published.append(envelope["event_id"])
     assert relay.relay_pending() == 2
     assert published == staged
+
+
+def test_the_relay_loop_recovers_what_a_broker_failure_left_behind(db):
+    """The loop as a container runs it: a fresh publish fails (the broker is away),
+    the relay backs off, and the poll pass sends the event once it is past the grace."""
+    from types import SimpleNamespace
+
+    from common.outbox import Outbox
+    from prometheus_client import CollectorRegistry, Counter
+
+    published, broker_up = [], []
+
+    def publish(envelope):
+        if not broker_up:
+            broker_up.append(True)  # the next attempt finds the broker back
+            raise ConnectionError("broker went away")
+        published.append(envelope["event_id"])
+
+    outbox = Outbox()
+    outbox.source, outbox.poll_seconds, outbox.grace_seconds = "tickets", 0.1, 0.3
+    outbox.metrics = SimpleNamespace(outbox_publish_failures=Counter("f", "f", registry=CollectorRegistry()))
+    outbox._wakeup, outbox._running = eventlet.queue.LightQueue(maxsize=1), True
+    outbox.relay = Relay(db, publish)
+    db.on_commit(outbox._after_commit)
+    runner = eventlet.spawn(outbox._run)
+    eventlet.sleep(0.05)  # past the first poll pass, which found nothing
+    staged = stage(db, 1)
+    eventlet.sleep(0.15)
+    assert published == [] and broker_up, "the fresh publish failed; the event waits in the table"
+    for _ in range(40):
+        if published:
+            break
+        eventlet.sleep(0.05)
+    outbox._running = False
+    outbox.kick()
+    runner.wait()
+    assert published == staged, "the poll pass sent it once it was older than the grace"
+    assert outbox.metrics.outbox_publish_failures._value.get() == 1
+    assert all(row.published_at is not None for row in rows(db))
