@@ -1,8 +1,6 @@
 import datetime as dt
 import hashlib
 import json
-import logging
-import time
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
@@ -10,21 +8,20 @@ from nameko.timer import timer
 
 from common import config as cfg
 from common.db import Database, utcnow
-from common.errors import Conflict, InvalidInput, NotFound, Unavailable
+from common.errors import Conflict, InvalidInput, NotFound
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.pii import load_cipher, normalise_phone
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
-from tickets import MIGRATIONS_DIR, intake, loop, staff, statistics, workflow
+from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
 from tickets.calendar import WorkCalendar, parse_dates
 from tickets.catalogue import Catalogue
 from tickets.exceptions import UnknownGrid
 from tickets.models import IdempotentRequest
+from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema, TicketSchema
-
-log = logging.getLogger(__name__)
 
 ticket_schema = TicketSchema()
 dispatch_schema = DispatchSchema()
@@ -52,20 +49,6 @@ class LoopSettings(DependencyProvider):
         return self
 
 
-class StaffSyncSchedule(DependencyProvider):
-    """When this replica next takes people's snapshot of the grid assignments: a
-    minute after start, then every ``STAFF_SYNC_SECONDS`` (3600), a minute after a failure."""
-
-    retry_seconds = 60.0
-
-    def setup(self):
-        self.every = cfg.env_float("STAFF_SYNC_SECONDS", 3600, self.container.config)
-        self.due = 0.0
-
-    def get_dependency(self, worker_ctx):
-        return self
-
-
 class IdempotencyKeyReused(Conflict):
     code = "IDEMPOTENCY_KEY_REUSED"
 
@@ -74,7 +57,7 @@ def fingerprint(*parts):
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-class TicketsService(OpsEndpoints):
+class TicketsService(ResponsibleWorkers, OpsEndpoints):
     name = "tickets"
 
     db = Database(MIGRATIONS_DIR)
@@ -82,8 +65,6 @@ class TicketsService(OpsEndpoints):
     loop = LoopSettings()
     config = Config()
     grid = ServiceRpc("grid")
-    people = ServiceRpc("people", timeouts={"list_assignments": 60})
-    staff_sync = StaffSyncSchedule()
 
     # --- idempotency (the IETF Idempotency-Key convention) -----------------------------
     def _replayed(self, key, account_id, print_):
@@ -221,40 +202,6 @@ class TicketsService(OpsEndpoints):
                 if escalated:
                     self.outbox.add(session, "ticket_escalated", dict(payload, level=escalated, action="escalate"))
         return [{"ticket_id": t.id, "clock": c, "escalated_to": e} for t, c, _, e in found]
-
-    # --- the responsible grid worker (people's assignments, kept here) ------------------------
-    @idempotent_handler("people", "person_assigned")
-    def handle_person_assigned(self, session, envelope):
-        staff.record_assignment(session, envelope["payload"])
-
-    @idempotent_handler("people", "person_left")
-    def handle_person_left(self, session, envelope):
-        staff.record_assignment(session, envelope["payload"])
-
-    # Not eager: a call made as the container starts can lose its reply (the reply
-    # queue is not consumed yet) and hold the worker, and a stop, for the whole timeout.
-    @timer(interval=60)
-    def sync_staff(self):
-        if time.monotonic() >= self.staff_sync.due:
-            self.sync_staff_now()
-
-    @rpc
-    def sync_staff_now(self):
-        """Take people's snapshot of every assignment (``tickets.staff``); None if
-        people did not answer (the next try is a minute later)."""
-        try:
-            views = self.people.list_assignments()
-        except Unavailable as exc:
-            self.staff_sync.due = time.monotonic() + self.staff_sync.retry_seconds
-            log.warning("grid staff not synchronised, retrying in %.0f s: %s", self.staff_sync.retry_seconds,
-                        exc.message)
-            return None
-        with self.db.transaction() as session:
-            added, ended = staff.merge_snapshot(session, views)
-        self.staff_sync.due = time.monotonic() + self.staff_sync.every
-        if added or ended:
-            log.info("grid staff synchronised: %d assignments added, %d ended", added, ended)
-        return {"assignments": len(views), "added": added, "ended": ended}
 
     # --- grid changes ------------------------------------------------------------------------------
     def _locate_open_tickets(self, envelope):
