@@ -27,11 +27,29 @@ def _migration_lock(connection, lock_name):
         connection.commit()
 
 
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite changes a column by rebuilding its table (copy, drop, rename), and the
+    drop fails while other tables' foreign keys point at it. The documented way: keys
+    off around the change (outside any transaction), then check them all."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"migration left {len(broken)} rows with broken foreign keys, e.g. {broken[0]}")
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
 def upgrade(engine, migrations_dir, lock_name, revision="head"):
     alembic_cfg = Config()
     alembic_cfg.set_main_option("script_location", str(migrations_dir))
     with engine.connect() as connection:
-        with _migration_lock(connection, lock_name):
+        with _migration_lock(connection, lock_name), _sqlite_foreign_keys_off(connection):
             alembic_cfg.attributes["connection"] = connection
             command.upgrade(alembic_cfg, revision)
             connection.commit()

@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -28,14 +28,15 @@ class Grid(Base):
     area_m2: Mapped[float | None] = mapped_column(Float)
     households: Mapped[int | None] = mapped_column(Integer)
     population: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default="active")
-    valid_from = mapped_column(UtcDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    valid_from = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     valid_to = mapped_column(UtcDateTime, nullable=True)
-    created_at = mapped_column(UtcDateTime, default=utcnow)
-    updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_grids_bbox", "min_lon", "max_lon", "min_lat", "max_lat"),)  # locate_at's prefilter
 
 
 class GridLineage(Base):
@@ -47,7 +48,7 @@ class GridLineage(Base):
     operation: Mapped[str] = mapped_column(String(10))  # split | merge
     from_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
     to_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
-    happened_at = mapped_column(UtcDateTime)
+    happened_at = mapped_column(UtcDateTime, nullable=False)
 
 
 class Place(Base):
@@ -64,7 +65,7 @@ class Place(Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
-    created_at = mapped_column(UtcDateTime, default=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class GridCounter(Base):

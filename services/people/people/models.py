@@ -23,8 +23,8 @@ class Account(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until = mapped_column(UtcDateTime, nullable=True)
     last_login_at = mapped_column(UtcDateTime, nullable=True)
-    created_at = mapped_column(UtcDateTime, default=utcnow)
-    updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -51,8 +51,8 @@ class Person(Base):
     smartphone_user: Mapped[bool] = mapped_column(Boolean, default=True)
     violation_recorded: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="active")
-    created_at = mapped_column(UtcDateTime, default=utcnow)
-    updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class Assignment(Base):
@@ -64,9 +64,9 @@ class Assignment(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     role: Mapped[str] = mapped_column(String(40))
-    start_date = mapped_column(Date)
+    start_date = mapped_column(Date, nullable=False)
     end_date = mapped_column(Date, nullable=True)
-    created_at = mapped_column(UtcDateTime, default=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class Department(Base):
@@ -81,7 +81,7 @@ class Department(Base):
     kind: Mapped[str] = mapped_column(String(30))
     grid_code: Mapped[str | None] = mapped_column(String(24))
     liaison_ids: Mapped[list] = mapped_column(JSON, default=list)
-    created_at = mapped_column(UtcDateTime, default=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class Household(Base):
@@ -91,7 +91,7 @@ class Household(Base):
     place_code: Mapped[str] = mapped_column(String(24), index=True)
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
-    created_at = mapped_column(UtcDateTime, default=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class Resident(Base):
@@ -100,7 +100,7 @@ class Resident(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     name: Mapped[str] = mapped_column(String(50))
     gender: Mapped[str] = mapped_column(String(10))
-    birth_date = mapped_column(Date)
+    birth_date = mapped_column(Date, nullable=False)
     id_number_enc: Mapped[str] = mapped_column(String(200))
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
     id_number_masked: Mapped[str] = mapped_column(String(18))
@@ -110,8 +110,8 @@ class Resident(Base):
     household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"), index=True)
     grid_code: Mapped[str | None] = mapped_column(String(24), index=True)
     tags: Mapped[list] = mapped_column(JSON, default=list)
-    created_at = mapped_column(UtcDateTime, default=utcnow)
-    updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class PiiAccess(Base):
@@ -125,7 +125,7 @@ class PiiAccess(Base):
     subject_kind: Mapped[str] = mapped_column(String(20))
     subject_id: Mapped[str] = mapped_column(String(36), index=True)
     fields: Mapped[list] = mapped_column(JSON)
-    at = mapped_column(UtcDateTime, default=utcnow)
+    at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class Reward(Base):
@@ -158,7 +158,7 @@ class PointsEntry(Base):
     reward_code: Mapped[str | None] = mapped_column(String(40))
     approver: Mapped[str] = mapped_column(String(64))
     balance_after: Mapped[int] = mapped_column(Integer)
-    created_at = mapped_column(UtcDateTime, default=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class PatrolCheckin(Base):
@@ -173,8 +173,8 @@ class PatrolCheckin(Base):
     client_id: Mapped[str] = mapped_column(String(64))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
-    occurred_at = mapped_column(UtcDateTime, index=True)
-    received_at = mapped_column(UtcDateTime, default=utcnow)
+    occurred_at = mapped_column(UtcDateTime, nullable=False, index=True)
+    received_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     assigned_grid_codes: Mapped[list] = mapped_column(JSON)
     located_grid_code: Mapped[str | None] = mapped_column(String(24))
     inside: Mapped[bool] = mapped_column(Boolean)
@@ -189,8 +189,8 @@ class Visit(Base):
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
     client_id: Mapped[str] = mapped_column(String(64))
     notes: Mapped[str] = mapped_column(Text)
-    occurred_at = mapped_column(UtcDateTime, index=True)
-    received_at = mapped_column(UtcDateTime, default=utcnow)
+    occurred_at = mapped_column(UtcDateTime, nullable=False, index=True)
+    received_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class Broadcast(Base):
@@ -203,7 +203,7 @@ class Broadcast(Base):
     scope_role: Mapped[str | None] = mapped_column(String(40))
     sender: Mapped[str] = mapped_column(String(64))
     recipient_count: Mapped[int] = mapped_column(Integer)
-    created_at = mapped_column(UtcDateTime, default=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class InboxItem(Base):
@@ -212,5 +212,5 @@ class InboxItem(Base):
     broadcast_id: Mapped[str] = mapped_column(ForeignKey("broadcasts.id"), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True, index=True)
     recipient_scope: Mapped[str | None] = mapped_column(String(24))
-    delivered_at = mapped_column(UtcDateTime)
+    delivered_at = mapped_column(UtcDateTime, nullable=False)
     read_at = mapped_column(UtcDateTime, nullable=True)

@@ -16,5 +16,5 @@ class ReportedTicket(Base):
     ticket_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     source: Mapped[str] = mapped_column(String(30))
-    reported_at = mapped_column(UtcDateTime)
-    received_at = mapped_column(UtcDateTime)
+    reported_at = mapped_column(UtcDateTime, nullable=False)
+    received_at = mapped_column(UtcDateTime, nullable=False)

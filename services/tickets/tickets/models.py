@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -17,12 +17,12 @@ class Ticket(Base):
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     source: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="reported")
+    status: Mapped[str] = mapped_column(String(20), default="reported", index=True)
     reporter_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
-    reported_at = mapped_column(UtcDateTime, default=utcnow)
-    category: Mapped[str] = mapped_column(String(10), default="OT99")
+    reported_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, index=True)
+    category: Mapped[str] = mapped_column(String(10), default="OT99", index=True)
     grade: Mapped[str] = mapped_column(String(10), default="daily")
-    level: Mapped[str | None] = mapped_column(String(12))
+    level: Mapped[str | None] = mapped_column(String(12), index=True)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
@@ -55,11 +55,16 @@ class Ticket(Base):
     responsible_person_id: Mapped[str | None] = mapped_column(String(36), index=True)
     responsible_role: Mapped[str | None] = mapped_column(String(40))
     responsible_grid_code: Mapped[str | None] = mapped_column(String(24))
-    created_at = mapped_column(UtcDateTime, default=utcnow)
-    updated_at = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # text_pattern_ops: PostgreSQL uses it for the code-prefix (LIKE 'x%') subtree filter
+        Index("ix_tickets_grid_reported", "grid_code", "reported_at", postgresql_ops={"grid_code": "text_pattern_ops"}),
+        Index("ix_tickets_category_status_reported", "category", "status", "reported_at"),  # duplicate search
+    )
 
 
 class TicketCounter(Base):
@@ -81,10 +86,10 @@ class Dispatch(Base):
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
     department: Mapped[str] = mapped_column(String(40), index=True)
     lead: Mapped[bool] = mapped_column(Boolean, default=False)
-    dispatched_at = mapped_column(UtcDateTime)
-    sign_due = mapped_column(UtcDateTime)
-    contact_due = mapped_column(UtcDateTime)
-    attend_due = mapped_column(UtcDateTime)
+    dispatched_at = mapped_column(UtcDateTime, nullable=False)
+    sign_due = mapped_column(UtcDateTime, nullable=False)
+    contact_due = mapped_column(UtcDateTime, nullable=False)
+    attend_due = mapped_column(UtcDateTime, nullable=False)
     signed_at = mapped_column(UtcDateTime, nullable=True)
     contacted_at = mapped_column(UtcDateTime, nullable=True)
     reported_at = mapped_column(UtcDateTime, nullable=True)
@@ -122,7 +127,7 @@ class IdempotentRequest(Base):
     account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict] = mapped_column(JSON)
-    created_at = mapped_column(UtcDateTime, default=utcnow)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
 class SlaBreach(Base):
@@ -133,8 +138,8 @@ class SlaBreach(Base):
 
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
     clock: Mapped[str] = mapped_column(String(30), primary_key=True)
-    due = mapped_column(UtcDateTime)
-    breached_at = mapped_column(UtcDateTime)
+    due = mapped_column(UtcDateTime, nullable=False)
+    breached_at = mapped_column(UtcDateTime, nullable=False)
     escalated_to: Mapped[str | None] = mapped_column(String(12))
 
 
@@ -149,5 +154,5 @@ class GridStaff(Base):
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     role: Mapped[str] = mapped_column(String(40))
     role_label: Mapped[str | None] = mapped_column(String(40))
-    start_date = mapped_column(Date)
+    start_date = mapped_column(Date, nullable=False)
     end_date = mapped_column(Date, nullable=True)
