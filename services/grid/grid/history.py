@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from common.db import utcnow
 from grid import codes, geo, places, registry, topology
-from grid.exceptions import GridHasChildren, GridNotFound, GridRetired, InvalidGridCode, TopologyViolation
+from grid.exceptions import GridHasChildren, GridRetired, InvalidGridCode, TopologyViolation
 from grid.levels import level_by_code
 from grid.models import Grid, GridLineage
 
@@ -105,9 +105,7 @@ def merge_grids(session, levels, grid_codes, name, tolerance_m2=topology.DEFAULT
 
 
 def lineage(session, code):
-    grid = session.get(Grid, code)
-    if grid is None:
-        raise GridNotFound(f"No grid has the code {code}.", details={"code": code})
+    grid = registry.get_grid(session, code)
     rows = session.scalars(select(GridLineage).where(
         or_(GridLineage.from_code == code, GridLineage.to_code == code)).order_by(GridLineage.id)).all()
     return {
