@@ -68,10 +68,14 @@ def responsible_for(session, grid_code, on):
     ).first()
 
 
-def assign_responsible(session, ticket, now):
+def assign_responsible(session, ticket, now, known=None):
     """Give the ticket to its grid's responsible worker (or to nobody, if the grid and
-    those above it have none today)."""
-    staff = responsible_for(session, ticket.grid_code, today_in_shanghai(now))
+    those above it have none today). ``known``: a dict remembering the answer per grid,
+    for callers moving many tickets at once."""
+    known = {} if known is None else known
+    if ticket.grid_code not in known:
+        known[ticket.grid_code] = responsible_for(session, ticket.grid_code, today_in_shanghai(now))
+    staff = known[ticket.grid_code]
     ticket.responsible_person_id = staff.person_id if staff else None
     ticket.responsible_role = staff.role if staff else None
     ticket.responsible_grid_code = staff.grid_code if staff else None
