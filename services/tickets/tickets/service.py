@@ -27,7 +27,8 @@ ticket_schema = TicketSchema()
 dispatch_schema = DispatchSchema()
 new_ticket_schema, action_schema, actor_schema = NewTicketSchema(), ActionSchema(), ActorSchema()
 # What the reporter of a merged duplicate sees of the original: progress, not its reporter.
-ORIGINAL_FIELDS = ("id", "number", "status", "level", "outcome", "resolved_at", "feedback_at", "closed_at")
+original_schema = TicketSchema(
+    only=("id", "number", "status", "level", "outcome", "resolved_at", "feedback_at", "closed_at"))
 
 
 class LoopSettings(DependencyProvider):
@@ -154,7 +155,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             view["allowed_actions"] = workflow.allowed_actions(ticket)
             if ticket.duplicate_of:  # a merged report follows the ticket it was folded into
                 original = loop.original_of(session, ticket)
-                view["original"] = original and {key: ticket_schema.dump(original)[key] for key in ORIGINAL_FIELDS}
+                view["original"] = original and original_schema.dump(original)
             return view
 
     @rpc
