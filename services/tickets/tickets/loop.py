@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, literal, select
 
 from common.db import dialect_insert
 from common.errors import Conflict, InvalidInput
+from common.pii import mask_phone
 from tickets import staff, trail, workflow
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
@@ -86,7 +87,7 @@ def report(session, data, now, settings, cipher):
         anonymous=data.get("anonymous", False), reporter_account_id=data.get("reporter_account_id"),
         reporter_name=None if data.get("anonymous") else data.get("reporter_name"),
         reporter_phone_enc=None if data.get("anonymous") else cipher.encrypt(phone),
-        reporter_phone_masked=None if data.get("anonymous") or not phone else f"{phone[:3]}****{phone[-4:]}",
+        reporter_phone_masked=None if data.get("anonymous") else mask_phone(phone),
         reported_at=now, reopen_count=0, suspended=False, suspended_seconds=0, meeting_disposal=False,
     )
     set_deadlines(ticket, category, settings, now)
