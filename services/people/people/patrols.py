@@ -4,16 +4,15 @@ A phone that was offline sends its records later with their original time and a
 client id; the pair (person, client id) is unique, so a resubmission returns the
 record stored the first time instead of storing it twice.
 """
-import datetime as dt
 
 from sqlalchemy import select
 
 from common.errors import InvalidInput
+from common.shanghai import SHANGHAI
 from people.models import PatrolCheckin, Visit
 from people.residents import get_household
 from people.staff import assignments, get_person
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def previous(session, model, person_id, client_id):

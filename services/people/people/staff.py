@@ -1,9 +1,9 @@
 """Staff, their grid assignments and departments, free of nameko."""
-import datetime as dt
 
 from sqlalchemy import or_, select
 
 from common.errors import InvalidInput
+from common.shanghai import shanghai_date
 from people.exceptions import DuplicatePerson, OverlappingAssignment, PersonNotFound
 from people.idcard import mask_id, mask_phone, normalise_phone, parse_id_number
 from people.models import Assignment, Department, Person
@@ -144,4 +144,4 @@ def list_departments(session, kind=None):
 
 
 def today_in_shanghai():
-    return (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date()
+    return shanghai_date()

@@ -5,9 +5,8 @@ make-up working days (调休) on weekends that the State Council announces each 
 ranges as ``2026-10-01..2026-10-08``); the district keeps them current.
 """
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from common.shanghai import SHANGHAI
 
 
 def parse_dates(text):

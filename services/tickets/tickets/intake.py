@@ -1,12 +1,9 @@
 """Ticket numbering, the event payload every ticket event starts from, and listing."""
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select
 
 from common.db import add_to_counter
+from common.shanghai import SHANGHAI
 from tickets.models import Ticket, TicketCounter
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def next_number(session, now):

@@ -2,6 +2,7 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from common.shanghai import shanghai_date
 from tickets.catalogue import GRADES
 from tickets.workflow import ALLOWED_FROM, OUTCOMES
 
@@ -126,7 +127,7 @@ class PeriodSchema(Schema):
 
     @post_load
     def _defaults(self, data, **_):
-        today = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=8)).date()
+        today = shanghai_date()
         data["end"] = data["end"] or today
         data["start"] = data["start"] or data["end"] - dt.timedelta(days=29)
         if data["start"] > data["end"]:

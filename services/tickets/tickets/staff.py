@@ -9,23 +9,17 @@ has not heard of and ends rows it still holds open, nothing else. An assignment
 made after the snapshot was taken is simply not in it, and stays as its event left it.
 """
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, or_, select
 
+from common.shanghai import shanghai_date
 from tickets.models import GridStaff
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Nearest grid first; within a grid, the full-time worker (专职网格员) answers for it,
 # else its chief, else a part-time worker; the general grid chief last.
 RESPONSIBLE_ROLES = ("full_time_worker", "grid_chief", "part_time_worker", "general_grid_chief")
 _ROLE_RANK = case({role: rank for rank, role in enumerate(RESPONSIBLE_ROLES)}, value=GridStaff.role)
 MIN_CODE_LENGTH = 6  # the district: codes are hierarchical, every ancestor a prefix
-
-
-def today_in_shanghai(now):
-    return now.astimezone(SHANGHAI).date()
 
 
 def _fields(view):
@@ -74,7 +68,7 @@ def assign_responsible(session, ticket, now, known=None):
     for callers moving many tickets at once."""
     known = {} if known is None else known
     if ticket.grid_code not in known:
-        known[ticket.grid_code] = responsible_for(session, ticket.grid_code, today_in_shanghai(now))
+        known[ticket.grid_code] = responsible_for(session, ticket.grid_code, shanghai_date(now))
     staff = known[ticket.grid_code]
     ticket.responsible_person_id = staff.person_id if staff else None
     ticket.responsible_role = staff.role if staff else None

@@ -11,13 +11,12 @@ percentiles in SQL; SQLite in Python.
 """
 import datetime as dt
 import statistics as pystats
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, literal, literal_column, null, select, union_all
 
+from common.shanghai import SHANGHAI
 from tickets.models import SlaBreach, Ticket
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DONE = ("resolved", "feedback_given", "rated", "closed")
 
 
