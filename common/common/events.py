@@ -4,12 +4,14 @@
 the id makes consumers idempotent, the version lets a payload evolve, and
 ``occurred_at`` is when the change committed (ISO-8601 with offset, UTC).
 """
+import datetime as dt
 import uuid
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from common.db import utcnow
 from common.errors import validation_error
+from common.shanghai import shanghai_date
 
 
 class EnvelopeSchema(Schema):
@@ -45,3 +47,13 @@ def parse_envelope(body):
         raise validation_error(exc.messages, "event envelope") from None
     envelope["event_id"] = str(envelope["event_id"])
     return envelope
+
+
+def grid_change(envelope):
+    """("split" or "merged", retired codes, new codes, the day it took effect in
+    Shanghai) of a ``grid_split`` or ``grid_merged`` envelope."""
+    payload = envelope["payload"]
+    day = shanghai_date(dt.datetime.fromisoformat(payload["at"]))
+    if envelope["event_type"] == "grid_split":
+        return "split", [payload["code"]], payload["new_codes"], day
+    return "merged", payload["codes"], [payload["new_code"]], day

@@ -62,3 +62,44 @@ def test_a_new_ticket_goes_to_the_grid_worker_and_to_the_chief_above_when_she_le
 
     bad = stack.call("GET", f"{API}/tickets?responsible=", token)
     assert bad.status_code == 400 and "responsible" in bad.json()["details"]["fields"]
+
+
+def test_posts_and_open_tickets_follow_a_split_and_a_merge(stack):
+    token = stack.login()
+    x, y = 121.60, 31.60
+    grid = stack.square_district(token, "320503", "调整", x, y)
+    worker, worker_post = post(stack, token, "专职网格员小周", grid, "full_time_worker")
+    assert stack.wait_for(lambda: held_by_tickets(stack, worker_post))
+    east = stack.call("POST", f"{API}/tickets", token, {"category": "UM05", "description": "东侧道路破损",
+                                                       "location": {"lon": x + 0.015, "lat": y + 0.01}})
+    assert east.status_code == 201 and east.json()["responsible"]["person_id"] == worker
+    assert stack.split_in_halves(token, grid, x, y).status_code == 201
+    west_code, east_code = "320503001001002", "320503001001003"
+
+    def posts():
+        items = stack.call("GET", f"{API}/assignments", token, params={"person_id": worker}).json()["items"]
+        return {a["grid_code"]: a for a in items}
+    assert stack.wait_for(lambda: set(posts()) == {grid, west_code, east_code})
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    held = posts()
+    assert held[grid]["end_date"] == today, "the post on the retired grid ends the day of the split"
+    assert all(held[code]["end_date"] is None and held[code]["role"] == "full_time_worker"
+               for code in (west_code, east_code))
+
+    def rehomed():
+        ticket = stack.call("GET", f"{API}/tickets/{east.json()['id']}", token).json()
+        return ticket if ticket["grid_code"] == east_code else None
+    moved = stack.wait_for(rehomed)
+    assert moved and moved["responsible"]["person_id"] == worker, "she keeps the part of her grid she covered"
+
+    new_east = stack.wait_for(lambda: held_by_tickets(stack, held[east_code]["id"])) and stack.call(
+        "POST", f"{API}/tickets", token, {"category": "UM05", "description": "东侧井盖缺失",
+                                          "location": {"lon": x + 0.015, "lat": y + 0.01}}).json()
+    assert new_east["responsible"] == {"person_id": worker, "role": "full_time_worker", "grid_code": east_code}
+
+    merged = stack.call("POST", f"{API}/grids/merge", token, {"codes": [west_code, east_code], "name": "调整网格"})
+    assert merged.status_code == 201, merged.text
+    merged_code = merged.json()["created"]["code"]
+    assert stack.wait_for(lambda: merged_code in posts())
+    open_posts = [a for a in posts().values() if a["end_date"] is None]
+    assert [a["grid_code"] for a in open_posts] == [merged_code], "one post in the merged grid, not two"

@@ -78,3 +78,15 @@ def test_a_snapshot_adds_what_was_missed_ends_what_ended_and_never_reopens(db):
     assert pick(db, GROUP) == "c" and pick(db, VILLAGE) == "d"
     with db.transaction() as session:
         assert merge_snapshot(session, snapshot) == (0, 0), "the same snapshot again changes nothing"
+
+
+def test_a_rehomed_ticket_goes_to_the_retired_grids_worker_until_people_carries_her_post_over(db):
+    retired, new = GROUP, VILLAGE + "007"
+    record(db, view("chief", VILLAGE, "grid_chief"), view("full", retired, "full_time_worker", end="2026-11-23"))
+    with db.read() as session:
+        assert responsible_for(session, new, TODAY).assignment_id == "chief"
+        assert responsible_for(session, new, TODAY, previous=retired).assignment_id == "full"
+    record(db, view("carried", new, "part_time_worker"))
+    with db.read() as session:
+        assert responsible_for(session, new, TODAY, previous=retired).assignment_id == "carried", \
+            "a post in the new grid itself comes before the retired grid's"

@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from common import config as cfg
 from common.db import Database, utcnow
 from common.errors import InvalidInput, NotFound
+from common.events import grid_change
+from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import ServiceRpc, rpc
@@ -143,6 +145,22 @@ class PeopleService(OpsEndpoints):
             view = staff.assignment_view(staff.end_assignment(session, assignment_id, data["end_date"]))
             self.outbox.add(session, "person_left", view)
         return view
+
+    @idempotent_handler("grid", "grid_split")
+    def handle_grid_split(self, session, envelope):
+        self._carry_posts(session, envelope)
+
+    @idempotent_handler("grid", "grid_merged")
+    def handle_grid_merged(self, session, envelope):
+        self._carry_posts(session, envelope)
+
+    def _carry_posts(self, session, envelope):
+        _, old_codes, new_codes, day = grid_change(envelope)
+        ended, created = staff.carry_posts(session, old_codes, new_codes, day)
+        for assignment in ended:
+            self.outbox.add(session, "person_left", staff.assignment_view(assignment))
+        for assignment in created:
+            self.outbox.add(session, "person_assigned", staff.assignment_view(assignment))
 
     @rpc
     def list_assignments(self, person_id=None, grid_prefix=None, on=None):

@@ -108,6 +108,41 @@ def end_assignment(session, assignment_id, end):
     return assignment
 
 
+def carry_posts(session, old_codes, new_codes, day):
+    """Keep the posts of grids retired by a split or a merge, so no part of the
+    district is left unstaffed (无缝隙): every assignment on a retired grid still
+    running on ``day`` ends that day and goes on, same person, role and end date,
+    in each new grid (a split's workers cover all its parts, a merge's workers the
+    merged grid) until someone re-posts them. A person holding one role in several
+    merged grids gets one post, ending at the latest end; a post the person already
+    holds in a new grid is not made twice. Returns (ended, created) assignments."""
+    running = session.scalars(select(Assignment).where(
+        Assignment.grid_code.in_(old_codes), *_overlaps(day, None)).order_by(Assignment.id)).all()
+    carried = {}  # (person, role, new grid) -> the new assignment
+    for post in running:
+        for code in new_codes:
+            key = (post.person_id, post.role, code)
+            if key in carried:
+                carried[key].end_date = _later_end(carried[key].end_date, post.end_date)
+                continue
+            start = max(post.start_date, day)
+            held = session.scalars(select(Assignment.id).where(
+                Assignment.person_id == post.person_id, Assignment.grid_code == code, Assignment.role == post.role,
+                *_overlaps(start, post.end_date))).first()
+            if held is None:
+                carried[key] = Assignment(person_id=post.person_id, grid_code=code, role=post.role,
+                                          start_date=start, end_date=post.end_date)
+        post.end_date = max(post.start_date, day)
+    created = list(carried.values())
+    session.add_all(created)
+    session.flush()
+    return running, created
+
+
+def _later_end(first, second):
+    return None if first is None or second is None else max(first, second)
+
+
 def assignments(session, person_id=None, grid_prefix=None, on=None):
     query = select(Assignment).order_by(Assignment.grid_code, Assignment.role, Assignment.start_date)
     if person_id:

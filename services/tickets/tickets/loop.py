@@ -123,13 +123,15 @@ def open_tickets_in(session, grid_codes):
 def rehome(session, how, old_codes, new_codes, homes, now):
     """Move the open tickets of retired grids to the new grids: to ``homes[id]`` (the
     grid now covering the ticket's location) or else the first new grid, and to that
-    grid's responsible worker, each move in the ticket's trail."""
-    answering = {}  # grid code -> its responsible worker: one lookup per new grid
+    grid's responsible worker (people carries the retired grid's posts over, maybe
+    after this runs: until then the retired grid's worker answers), each move in the
+    ticket's trail."""
+    answering = {}  # (new grid, retired grid) -> the responsible worker: one lookup each
     for ticket in open_tickets_in(session, old_codes):
         before, located = ticket.grid_code, homes.get(ticket.id)
         code = located if located in new_codes else new_codes[0]
         ticket.grid_code = code
-        staff.assign_responsible(session, ticket, now, answering)
+        staff.assign_responsible(session, ticket, now, answering, previous=before)
         append_trail(session, ticket, workflow.Change(
             "rehome", ticket.status, ticket.status, ticket.level, ticket.level,
             f"grid {before} was {how}; the ticket moved to grid {code}",

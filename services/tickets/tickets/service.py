@@ -9,6 +9,7 @@ from nameko.timer import timer
 from common import config as cfg
 from common.db import Database, utcnow
 from common.errors import Conflict, InvalidInput, NotFound
+from common.events import grid_change
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
@@ -208,7 +209,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def _locate_open_tickets(self, envelope):
         """{ticket id: grid now covering its location} for the open tickets in the
         changed grids, asked of the grid service before the transaction opens."""
-        _, old_codes, new_codes = grid_change(envelope)
+        _, old_codes, new_codes, _ = grid_change(envelope)
         if len(new_codes) == 1:
             return {}
         with self.db.read() as session:
@@ -223,16 +224,14 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     @idempotent_handler("grid", "grid_split", prepare=_locate_open_tickets)
     def handle_grid_split(self, session, envelope, homes):
-        loop.rehome(session, *grid_change(envelope), homes, utcnow())
+        self._rehome(session, envelope, homes)
 
     @idempotent_handler("grid", "grid_merged", prepare=_locate_open_tickets)
     def handle_grid_merged(self, session, envelope, homes):
-        loop.rehome(session, *grid_change(envelope), homes, utcnow())
+        self._rehome(session, envelope, homes)
 
+    @staticmethod
+    def _rehome(session, envelope, homes):
+        how, old_codes, new_codes, _ = grid_change(envelope)
+        loop.rehome(session, how, old_codes, new_codes, homes, utcnow())
 
-def grid_change(envelope):
-    """("split" or "merged", old codes, new codes) of a grid_split or grid_merged event."""
-    payload = envelope["payload"]
-    if envelope["event_type"] == "grid_split":
-        return "split", [payload["code"]], payload["new_codes"]
-    return "merged", payload["codes"], [payload["new_code"]]

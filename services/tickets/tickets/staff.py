@@ -49,27 +49,32 @@ def merge_snapshot(session, views):
     return added, ended
 
 
-def responsible_for(session, grid_code, on):
+def responsible_for(session, grid_code, on, previous=None):
     """The assignment answering for ``grid_code`` on day ``on``, or None: in the grid
-    itself or else the nearest grid above it."""
-    prefixes = [grid_code[:length] for length in range(len(grid_code), MIN_CODE_LENGTH - 1, -1)]
+    itself, else in ``previous`` (the retired grid a re-homed ticket came from, whose
+    posts people carries over to the new grid), else in the nearest grid above."""
+    codes = [grid_code[:length] for length in range(len(grid_code), MIN_CODE_LENGTH - 1, -1)]
+    if previous and previous not in codes:
+        codes.insert(1, previous)
+    nearest_first = case({code: rank for rank, code in enumerate(codes)}, value=GridStaff.grid_code)
     return session.scalars(
         select(GridStaff)
-        .where(GridStaff.grid_code.in_(prefixes), GridStaff.role.in_(RESPONSIBLE_ROLES),
+        .where(GridStaff.grid_code.in_(codes), GridStaff.role.in_(RESPONSIBLE_ROLES),
                GridStaff.start_date <= on, or_(GridStaff.end_date.is_(None), GridStaff.end_date >= on))
-        .order_by(GridStaff.grid_code.desc(), _ROLE_RANK, GridStaff.start_date, GridStaff.assignment_id)
+        .order_by(nearest_first, _ROLE_RANK, GridStaff.start_date, GridStaff.assignment_id)
         .limit(1)
     ).first()
 
 
-def assign_responsible(session, ticket, now, known=None):
+def assign_responsible(session, ticket, now, known=None, previous=None):
     """Give the ticket to its grid's responsible worker (or to nobody, if the grid and
     those above it have none today). ``known``: a dict remembering the answer per grid,
-    for callers moving many tickets at once."""
+    for callers moving many tickets at once; ``previous``: see ``responsible_for``."""
     known = {} if known is None else known
-    if ticket.grid_code not in known:
-        known[ticket.grid_code] = responsible_for(session, ticket.grid_code, shanghai_date(now))
-    staff = known[ticket.grid_code]
+    key = (ticket.grid_code, previous)
+    if key not in known:
+        known[key] = responsible_for(session, ticket.grid_code, shanghai_date(now), previous)
+    staff = known[key]
     ticket.responsible_person_id = staff.person_id if staff else None
     ticket.responsible_role = staff.role if staff else None
     ticket.responsible_grid_code = staff.grid_code if staff else None
