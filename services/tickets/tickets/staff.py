@@ -10,7 +10,7 @@ made after the snapshot was taken is simply not in it, and stays as its event le
 """
 import datetime as dt
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import bindparam, or_, select
 
 from common.shanghai import shanghai_date
 from tickets.models import GridStaff
@@ -18,7 +18,6 @@ from tickets.models import GridStaff
 # Nearest grid first; within a grid, the full-time worker (专职网格员) answers for it,
 # else its chief, else a part-time worker; the general grid chief last.
 RESPONSIBLE_ROLES = ("full_time_worker", "grid_chief", "part_time_worker", "general_grid_chief")
-_ROLE_RANK = case({role: rank for rank, role in enumerate(RESPONSIBLE_ROLES)}, value=GridStaff.role)
 MIN_CODE_LENGTH = 6  # the district: codes are hierarchical, every ancestor a prefix
 
 
@@ -49,21 +48,30 @@ def merge_snapshot(session, views):
     return added, ended
 
 
+# Built once: every intake runs it. The few posts in a grid and the grids above it
+# are ranked here rather than in SQL, which keeps the statement the same for all.
+_RUNNING_POSTS = (
+    select(GridStaff.assignment_id, GridStaff.person_id, GridStaff.role, GridStaff.grid_code,
+           GridStaff.start_date)
+    .where(GridStaff.grid_code.in_(bindparam("codes", expanding=True)), GridStaff.role.in_(RESPONSIBLE_ROLES),
+           GridStaff.start_date <= bindparam("on"),
+           or_(GridStaff.end_date.is_(None), GridStaff.end_date >= bindparam("on")))
+)
+_ROLE_RANK = {role: rank for rank, role in enumerate(RESPONSIBLE_ROLES)}
+
+
 def responsible_for(session, grid_code, on, previous=None):
-    """The assignment answering for ``grid_code`` on day ``on``, or None: in the grid
-    itself, else in ``previous`` (the retired grid a re-homed ticket came from, whose
-    posts people carries over to the new grid), else in the nearest grid above."""
+    """The post (``assignment_id, person_id, role, grid_code``) answering for
+    ``grid_code`` on day ``on``, or None: in the grid itself, else in ``previous``
+    (the retired grid a re-homed ticket came from, whose posts people carries over
+    to the new grid), else in the nearest grid above."""
     codes = [grid_code[:length] for length in range(len(grid_code), MIN_CODE_LENGTH - 1, -1)]
     if previous and previous not in codes:
         codes.insert(1, previous)
-    nearest_first = case({code: rank for rank, code in enumerate(codes)}, value=GridStaff.grid_code)
-    return session.scalars(
-        select(GridStaff)
-        .where(GridStaff.grid_code.in_(codes), GridStaff.role.in_(RESPONSIBLE_ROLES),
-               GridStaff.start_date <= on, or_(GridStaff.end_date.is_(None), GridStaff.end_date >= on))
-        .order_by(nearest_first, _ROLE_RANK, GridStaff.start_date, GridStaff.assignment_id)
-        .limit(1)
-    ).first()
+    nearness = {code: rank for rank, code in enumerate(codes)}
+    posts = session.execute(_RUNNING_POSTS, {"codes": codes, "on": on}).all()
+    return min(posts, default=None, key=lambda post: (
+        nearness[post.grid_code], _ROLE_RANK[post.role], post.start_date, post.assignment_id))
 
 
 def assign_responsible(session, ticket, now, known=None, previous=None):
