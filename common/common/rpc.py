@@ -5,13 +5,22 @@ nameko 2.x's in-service ``RpcProxy`` has no timeout: a call to a stopped service
 waits on its durable queue indefinitely. Here each request also carries a message
 TTL equal to the timeout, so a request nobody answered in time is dropped by the
 broker instead of being executed later, after its caller has given up.
+
+Requests and replies are transient and unconfirmed (nameko persists and confirms
+both by default). A lost request or reply ends as that timeout, a 503, whatever the
+broker promised; so writing RPC messages to the broker's disk and waiting for its
+confirm of each bought nothing and cost a round trip and broker CPU per hop. Events
+keep both: the outbox publishes them persistent and confirmed.
 """
 import logging
 
 import eventlet
 from kombu.exceptions import OperationalError
+from nameko.amqp.publish import Publisher
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, LOGIN_METHOD_CONFIG_KEY,
+                              NON_PERSISTENT, SERIALIZER_CONFIG_KEY)
 from nameko.exceptions import UnknownService
-from nameko.rpc import MethodProxy, Rpc as NamekoRpc, RpcProxy
+from nameko.rpc import MethodProxy, Responder, Rpc as NamekoRpc, RpcConsumer, RpcProxy, get_rpc_exchange
 
 from common import config as cfg
 from common.errors import AppError, Unavailable, to_wire
@@ -19,7 +28,42 @@ from common.errors import AppError, Unavailable, to_wire
 log = logging.getLogger(__name__)
 
 
+class TransientPublisher(Publisher):
+    """RPC requests and replies: not persisted, not confirmed (see the module's doc)."""
+
+    use_confirms = False
+    delivery_mode = NON_PERSISTENT
+
+    def publish(self, payload, **kwargs):
+        # An unroutable request is told only through a confirm; the timeout answers instead.
+        kwargs["mandatory"] = False
+        super().publish(payload, **kwargs)
+
+
+class _TransientResponder(Responder):
+    publisher_cls = TransientPublisher
+
+
+class _RpcConsumer(RpcConsumer):
+    """nameko's, replying through a transient publisher."""
+
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        responder = _TransientResponder(
+            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config), config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
+            message, ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
+class _TransientMethodProxy(MethodProxy):
+    publisher_cls = TransientPublisher
+
+
 class Rpc(NamekoRpc):
+    rpc_consumer = _RpcConsumer()
+
     def __init__(self, expected_exceptions=AppError, **kwargs):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
@@ -55,8 +99,8 @@ class BoundedServiceProxy:
     def __getattr__(self, method_name):
         provider = self._provider
         timeout = provider.timeouts.get(method_name, self._default_timeout)
-        method = MethodProxy(self._worker_ctx, provider.target_service, method_name,
-                             provider.rpc_reply_listener, expiration=timeout, **provider.options)
+        method = _TransientMethodProxy(self._worker_ctx, provider.target_service, method_name,
+                                       provider.rpc_reply_listener, expiration=timeout, **provider.options)
 
         def call(*args, **kwargs):
             return call_with_timeout(method, provider.target_service, timeout, *args, **kwargs)
