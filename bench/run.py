@@ -15,6 +15,9 @@ Each figure: BENCH_CONCURRENCY client threads (default 16), each with its own
 ``ClusterRpcProxy`` or ``requests.Session``, make a few warm-up calls, then call back
 to back for BENCH_SECONDS (default 10). Throughput is successful calls over the
 elapsed time; p50/p99 are per-call latencies as the client sees them.
+``cpu_ms_per_call``: the CPU the whole machine spent per call (user + system, from
+/proc), and ``cpu_ms_per_call_by_part`` split into the components, RabbitMQ,
+PostgreSQL, the client and "other": steadier than throughput on a noisy machine.
 
 Set-up, all removed again on the way out: a fresh RabbitMQ vhost (management API,
 else ``rabbitmqctl``, else the default vhost ``/``); SQLite files in a temporary
@@ -271,21 +274,71 @@ def percentile_ms(ordered, p):
     return round(1000 * ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))], 2)
 
 
+def _process_label(pid, own_pid):
+    """Which part of the run a process is: a component (``nameko run`` of
+    ``<package>.service``), the echo service, RabbitMQ, PostgreSQL, this client."""
+    if pid == own_pid:
+        return "client"
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
+    if b"nameko" in argv and len(argv) > 1:
+        module = argv[-2] if argv[-1] == b"" else argv[-1]
+        package = module.decode(errors="replace").split(":")[0].split(".")
+        return "echo" if package[-1] == "echo_service" else package[0]
+    if comm.startswith("beam") or comm in ("epmd", "erl_child_setup"):
+        return "rabbitmq"
+    if comm.startswith("postgres") or comm.startswith("postmaster"):
+        return "postgresql"
+    return "other"
+
+
+def cpu_seconds_by_part():
+    """{part: CPU seconds (user + system) its processes have used so far}, machine-wide
+    from /proc ({} where there is no /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    parts, own_pid = {}, os.getpid()
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        label = _process_label(int(entry.name), own_pid)
+        if label is not None:
+            parts[label] = parts.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return parts
+
+
+def cpu_ms_per_call(before, after, calls):
+    """Milliseconds of CPU per call, per part and in all, from two snapshots."""
+    spent = {part: after[part] - before.get(part, 0.0) for part in after}
+    per_call = {part: round(1000 * seconds / calls, 2) for part, seconds in sorted(spent.items())
+                if seconds > 0}
+    return per_call, round(sum(per_call.values()), 2)
+
+
 def measure(name, client, unit, **labels):
     log(f"{name}: {CONCURRENCY} threads for {SECONDS:g} s ...")
     barrier = threading.Barrier(CONCURRENCY)
+    cpu_before = cpu_seconds_by_part()
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         futures = [pool.submit(run_client, name, client, barrier) for _ in range(CONCURRENCY)]
         runs = [future.result() for future in futures]
+    cpu_after = cpu_seconds_by_part()
     latencies = sorted(latency for run in runs for latency in run[2])
     if not latencies:
         raise RuntimeError(f"{name}: no call succeeded")
     elapsed = max(run[1] for run in runs) - min(run[0] for run in runs)
+    # Warm-up calls ran inside the CPU window too.
+    by_part, total = cpu_ms_per_call(cpu_before, cpu_after, len(latencies) + CONCURRENCY * WARMUP_CALLS)
     figure = {
         "benchmark": name, unit: round(len(latencies) / elapsed, 1),
         "p50_ms": percentile_ms(latencies, 50), "p99_ms": percentile_ms(latencies, 99),
         "calls": len(latencies), "errors": sum(run[3] for run in runs),
-        "concurrency": CONCURRENCY, "seconds": SECONDS, **labels,
+        "concurrency": CONCURRENCY, "seconds": SECONDS,
+        "cpu_ms_per_call": total, "cpu_ms_per_call_by_part": by_part, **labels,
     }
     print(json.dumps(figure), flush=True)
     return figure
