@@ -13,6 +13,7 @@ confirm of each bought nothing and cost a round trip and broker CPU per hop. Eve
 keep both: the outbox publishes them persistent and confirmed.
 """
 import logging
+import time
 
 import eventlet
 from kombu.exceptions import OperationalError
@@ -26,6 +27,13 @@ from common import config as cfg
 from common.errors import AppError, Unavailable, to_wire
 
 log = logging.getLogger(__name__)
+
+# Context header on every request: the seconds its caller waits. A callee calling on
+# bounds its own calls to end REPLY_MARGIN_SECONDS before that (relative, so clocks
+# of different hosts need not agree).
+CALLER_WAITS = "caller_waits_seconds"
+REPLY_MARGIN_SECONDS = 0.5
+MIN_TIMEOUT_SECONDS = 0.05
 
 
 class TransientPublisher(Publisher):
@@ -57,8 +65,19 @@ class _RpcConsumer(RpcConsumer):
         return result, exc_info
 
 
-class _TransientMethodProxy(MethodProxy):
+class _BoundedMethodProxy(MethodProxy):
+    """A transient request that tells the callee how long its caller waits."""
+
     publisher_cls = TransientPublisher
+
+    def __init__(self, worker_ctx, service_name, method_name, reply_listener, timeout, **options):
+        super().__init__(worker_ctx, service_name, method_name, reply_listener, expiration=timeout, **options)
+        self.timeout = timeout
+
+    def get_message_headers(self, worker_ctx):
+        headers = super().get_message_headers(worker_ctx)
+        headers[self._get_header_name(CALLER_WAITS)] = self.timeout
+        return headers
 
 
 class Rpc(NamekoRpc):
@@ -95,17 +114,27 @@ class BoundedServiceProxy:
         self._provider = provider
         self._worker_ctx = worker_ctx
         self._default_timeout = default_timeout
+        self._started = time.monotonic()  # the worker's start: when its own caller's clock began
 
     def __getattr__(self, method_name):
         provider = self._provider
-        timeout = provider.timeouts.get(method_name, self._default_timeout)
-        method = _TransientMethodProxy(self._worker_ctx, provider.target_service, method_name,
-                                       provider.rpc_reply_listener, expiration=timeout, **provider.options)
 
         def call(*args, **kwargs):
+            timeout = self._bound(provider.timeouts.get(method_name, self._default_timeout))
+            method = _BoundedMethodProxy(self._worker_ctx, provider.target_service, method_name,
+                                         provider.rpc_reply_listener, timeout, **provider.options)
             return call_with_timeout(method, provider.target_service, timeout, *args, **kwargs)
         call.__name__ = method_name
         return call
+
+    def _bound(self, timeout):
+        """``timeout``, cut to end before this worker's own caller stops waiting, so the
+        503 that names the service that did not answer reaches that caller in time."""
+        waits = self._worker_ctx.context_data.get(CALLER_WAITS)
+        if not isinstance(waits, (int, float)):
+            return timeout
+        left = self._started + waits - REPLY_MARGIN_SECONDS - time.monotonic()
+        return max(MIN_TIMEOUT_SECONDS, min(timeout, left))
 
 
 def call_with_timeout(method_proxy, service_name, timeout, *args, **kwargs):

@@ -99,6 +99,23 @@ def test_c_a_stopped_service_gives_a_fast_503_and_no_late_side_effect(stack):
     assert marker not in [ticket["description"] for ticket in listed]
 
 
+def test_c_a_stopped_service_behind_another_is_named_in_the_503(stack):
+    """The gateway waits 3 s for tickets, tickets 3 s for grid: tickets cuts its wait
+    to end before the gateway's, so the 503 names grid, the service that is down."""
+    token = stack.login()
+    stack.processes["grid"].stop()
+    try:
+        started = time.monotonic()
+        response = stack.call("POST", f"{API}/tickets", token, {
+            "category": "UM01", "description": "网格服务停机时上报", "location": {"lon": 120.62, "lat": 31.32}})
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503, response.text
+        assert response.json()["details"] == {"service": "grid"}, response.text
+        assert elapsed < 3.5, f"took {elapsed:.1f}s"
+    finally:
+        stack.restart("grid")
+
+
 def test_d_bad_json_and_schema_violations_are_400_naming_the_field(stack):
     token = stack.login()
     cases = [
