@@ -146,7 +146,7 @@ def call_with_timeout(method_proxy, service_name, timeout, *args, **kwargs):
         if exc is not bound:
             raise
         log.warning("rpc %s.%s: no answer within %.1fs", service_name, method_proxy.method_name, timeout)
-        raise _unavailable(service_name, f"did not answer within {timeout:g} s")
+        raise _unavailable(service_name, f"did not answer within {round(timeout, 1):g} s")
     except UnknownService:
         raise _unavailable(service_name, "is not running")
     except (OperationalError, ConnectionError, OSError) as exc:
