@@ -78,13 +78,18 @@ def _overlaps(start, end):
     return conditions
 
 
+def _held_post(session, person_id, grid_code, role, start, end):
+    """The person's post in that role and grid meeting [start, end], if there is one."""
+    return session.scalars(select(Assignment).where(
+        Assignment.person_id == person_id, Assignment.grid_code == grid_code, Assignment.role == role,
+        *_overlaps(start, end))).first()
+
+
 def assign(session, person_id, grid_code, role, start, end=None):
     person = get_person(session, person_id)
     if end is not None and end < start:
         raise InvalidInput("end_date is before start_date.", code="INVALID_DATES", details={"field": "end_date"})
-    clash = session.scalars(select(Assignment).where(
-        Assignment.person_id == person.id, Assignment.grid_code == grid_code, Assignment.role == role,
-        *_overlaps(start, end))).first()
+    clash = _held_post(session, person.id, grid_code, role, start, end)
     if clash is not None:
         raise OverlappingAssignment(
             f"{person.name} already holds {role} in grid {grid_code} from {clash.start_date.isoformat()}"
@@ -126,10 +131,7 @@ def carry_posts(session, old_codes, new_codes, day):
                 carried[key].end_date = _later_end(carried[key].end_date, post.end_date)
                 continue
             start = max(post.start_date, day)
-            held = session.scalars(select(Assignment.id).where(
-                Assignment.person_id == post.person_id, Assignment.grid_code == code, Assignment.role == post.role,
-                *_overlaps(start, post.end_date))).first()
-            if held is None:
+            if _held_post(session, post.person_id, code, post.role, start, post.end_date) is None:
                 carried[key] = Assignment(person_id=post.person_id, grid_code=code, role=post.role,
                                           start_date=start, end_date=post.end_date)
         post.end_date = max(post.start_date, day)
