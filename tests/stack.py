@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 
 import requests
 from shapely.geometry import box, mapping
@@ -72,6 +73,17 @@ class Stack:
         response = self.call("POST", "/api/v1/auth/login", body={"username": username, "password": password})
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
+
+    def new_account(self, admin, roles, scope=None, department=None, display_name="测试账号"):
+        """A fresh account with these roles; returns its token."""
+        username = f"t{uuid.uuid4().hex[:9]}"
+        body = {"username": username, "display_name": display_name, "password": "Passw0rd-2026", "roles": roles,
+                "grid_scope": scope}
+        if department:
+            body["department_code"] = department
+        created = self.call("POST", "/api/v1/accounts", admin, body)
+        assert created.status_code == 201, created.text
+        return self.login(username, "Passw0rd-2026")
 
     # --- grids for tests that change them -------------------------------------------------
     def square_district(self, token, county, name, x, y, size=0.02, households=None):

@@ -14,9 +14,12 @@ ROLES = {
 
 # Roles that act for the whole district whatever their grid scope.
 DISTRICT_WIDE = frozenset({"admin", "district_officer"})
+# Roles that work in a part of the district: their accounts must name it (grid_scope).
+GRID_SCOPED = frozenset({"town_leader", "community_officer", "grid_chief", "grid_worker"})
 
 
 def in_scope(scope, grid_code):
     """Codes are hierarchical, so an account scoped to a grid covers every code that
-    starts with it. No scope means the whole deployment."""
-    return not scope or (grid_code or "").startswith(scope)
+    starts with it. No scope reaches no grid: a resident or a department account sees
+    what it reported or what was dispatched to it, never the district by default."""
+    return bool(scope) and (grid_code or "").startswith(scope)

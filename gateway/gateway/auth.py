@@ -46,13 +46,24 @@ class Principal:
             details={"grid_code": grid_code, "your_scope": self.scope},
         )
 
+    @property
+    def reaches_grids(self):
+        """False for an account without a grid scope and no district-wide role (a
+        resident, most department accounts): it reaches tickets, not subtrees."""
+        return self.district_wide or bool(self.scope)
+
     def effective_root(self, requested_root):
         """The subtree a query covers: what was asked, checked against the scope;
         the caller's own scope when nothing was asked."""
         if requested_root:
             self.require_scope(requested_root)
             return requested_root
-        return None if self.district_wide else self.scope
+        if self.district_wide:
+            return None
+        if not self.scope:
+            raise Forbidden("Your account has no grid scope, so it covers no part of the district.",
+                            code="OUT_OF_SCOPE", details={"your_scope": None})
+        return self.scope
 
 
 class TokenIssuer:

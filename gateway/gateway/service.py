@@ -411,8 +411,15 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def list_tickets(self, request, principal):
         params = query(TicketListQuery(), request)
-        root = principal.effective_root(params["root"])
-        return {"items": self.tickets.list_tickets(root, params["limit"], params["responsible"])}
+        if principal.reaches_grids or params["root"]:
+            root = principal.effective_root(params["root"])
+            return {"items": self.tickets.list_tickets(root, params["limit"], params["responsible"],
+                                                       viewer_account_id=principal.account_id)}
+        # No grid scope: what the caller reported and what was dispatched to its department.
+        return {"items": self.tickets.list_tickets(None, params["limit"], params["responsible"],
+                                                   reporter_account_id=principal.account_id,
+                                                   department=principal.department,
+                                                   viewer_account_id=principal.account_id)}
 
     @http("GET", f"{API}/tickets/statistics")
     @signed_in
@@ -440,7 +447,7 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def ticket_history(self, request, principal, ticket_id):
         self._ticket_in_reach(principal, ticket_id)
-        return {"items": self.tickets.ticket_history(ticket_id)}
+        return {"items": self.tickets.ticket_history(ticket_id, principal.account_id)}
 
     @http("GET", f"{API}/tickets/<string:ticket_id>/verify")
     @signed_in
@@ -451,7 +458,7 @@ class GatewayService(OpsEndpoints):
     def _ticket_in_reach(self, principal, ticket_id):
         """The ticket, if the caller may see it: in their grid scope, dispatched to their
         department, or reported by them."""
-        ticket = self.tickets.get_ticket(ticket_id)
+        ticket = self.tickets.get_ticket(ticket_id, principal.account_id)
         dispatched = principal.department and principal.department in {d["department"] for d in ticket["dispatches"]}
         if not dispatched and ticket["reporter_account_id"] != principal.account_id:
             principal.require_scope(ticket["grid_code"])

@@ -1,16 +1,10 @@
 """Broadcasts land in every inbox of their scope; read receipts give read rates."""
-import uuid
 
 API = "/api/v1"
 
 
 def account(stack, admin, roles, scope):
-    username = f"b{uuid.uuid4().hex[:9]}"
-    created = stack.call("POST", f"{API}/accounts", admin, {"username": username, "display_name": "收件人",
-                                                            "password": "Passw0rd-2026", "roles": roles,
-                                                            "grid_scope": scope})
-    assert created.status_code == 201, created.text
-    return stack.login(username, "Passw0rd-2026")
+    return stack.new_account(admin, roles, scope, display_name="收件人")
 
 
 def test_a_notice_reaches_its_scope_and_counts_who_read_it(stack):

@@ -9,14 +9,7 @@ GRID = "320508019045002"
 
 
 def account(stack, admin, roles, scope=None, department=None):
-    username = f"t{uuid.uuid4().hex[:9]}"
-    body = {"username": username, "display_name": "闭环测试", "password": "Passw0rd-2026", "roles": roles,
-            "grid_scope": scope}
-    if department:
-        body["department_code"] = department
-    created = stack.call("POST", f"{API}/accounts", admin, body)
-    assert created.status_code == 201, created.text
-    return stack.login(username, "Passw0rd-2026")
+    return stack.new_account(admin, roles, scope, department, display_name="闭环测试")
 
 
 class Ticket:
@@ -68,13 +61,17 @@ def test_a_ticket_from_report_to_closed_with_whistle_and_reopen(stack):
     assert ticket.act(worker, "escalate", note="网格无法处置，上报社区")["level"] == "community"
     assert ticket.act(community, "escalate", note="社区协调未果，上报街道")["level"] == "town"
 
-    assert ticket.act(environment, "sign", expect=403)["error"] == "NOT_AUTHORISED_FOR_ACTION"
+    assert ticket.act(environment, "sign", expect=403)["error"] == "OUT_OF_SCOPE"  # not dispatched to it yet
     assert ticket.act(worker, "whistle", expect=403, departments=["environment"],
                       lead_department="environment")["error"] == "NOT_AUTHORISED_FOR_ACTION"
     dispatched = ticket.act(leader, "whistle", departments=["environment", "urban_management"],
                             lead_department="environment", note="街道吹哨，生态环境、城管报到")
     assert dispatched["level"] == "department" and dispatched["lead_department"] == "environment"
-    assert ticket.act(market, "sign", expect=403)["error"] == "NOT_AUTHORISED_FOR_ACTION"
+    assert ticket.act(market, "sign", expect=403)["error"] == "OUT_OF_SCOPE"
+    # A department account (no grid scope) lists what was dispatched to it, nothing else.
+    assert [t["id"] for t in stack.call("GET", f"{API}/tickets", environment).json()["items"]] == [ticket.id]
+    assert stack.call("GET", f"{API}/tickets", market).json()["items"] == []
+    assert stack.call("GET", f"{API}/tickets/{ticket.id}", market).status_code == 403
     ticket.act(urban, "sign")
     ticket.act(environment, "sign")
     assert ticket.act(leader, "verify", expect=409, outcome="fixed")["error"] == "ACTION_NOT_ALLOWED"

@@ -1,6 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from common.roles import ROLES
+from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from people.residents import TAGS
 from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
 
@@ -26,6 +26,14 @@ class AccountSchema(Schema):
     def _department_accounts_name_their_department(self, data, **_):
         if "department" in data.get("roles", []) and not data.get("department_code"):
             raise ValidationError("a department account needs its department_code", "department_code")
+
+    @validates_schema
+    def _grid_staff_accounts_name_their_grids(self, data, **_):
+        roles = set(data.get("roles") or ())
+        scoped = sorted(roles & GRID_SCOPED)
+        if scoped and not roles & DISTRICT_WIDE and not data.get("grid_scope"):
+            raise ValidationError(f"a {', '.join(scoped)} account needs its grid_scope (the grid code it works in)",
+                                  "grid_scope")
 
     @validates("roles")
     def _known_roles(self, roles, **_):

@@ -23,6 +23,7 @@ from tickets.exceptions import UnknownGrid
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema, TicketSchema
+from tickets.views import ticket_seen_by, trail_seen_by
 
 ticket_schema = TicketSchema()
 dispatch_schema = DispatchSchema()
@@ -118,7 +119,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         with self.db.transaction() as session:
             ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher)
             session.flush()  # the version the client must send with its first action
-            result = ticket_schema.dump(ticket)
+            result = ticket_seen_by(ticket_schema.dump(ticket), ticket, data.get("reporter_account_id"))
             self.outbox.add(session, "ticket_reported", intake.reported_event(ticket))
             self._remember(session, idempotency_key, data.get("reporter_account_id"), print_, result)
         return result
@@ -137,7 +138,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         with self.db.transaction() as session:
             ticket, change = loop.act(session, ticket_id, action, actor, body, version, now, self.loop.settings)
             session.flush()
-            result = {"ticket": ticket_schema.dump(ticket), "action": action,
+            result = {"ticket": ticket_seen_by(ticket_schema.dump(ticket), ticket, actor.account_id), "action": action,
                       "allowed_next": workflow.allowed_actions(ticket)}
             if change.event:
                 self.outbox.add(session, change.event, dict(
@@ -148,10 +149,10 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     # --- reading --------------------------------------------------------------------------------
     @rpc
-    def get_ticket(self, ticket_id):
+    def get_ticket(self, ticket_id, viewer_account_id=None):
         with self.db.read() as session:
             ticket = loop.get_ticket(session, ticket_id)
-            view = ticket_schema.dump(ticket)
+            view = ticket_seen_by(ticket_schema.dump(ticket), ticket, viewer_account_id)
             view["dispatches"] = dispatch_schema.dump(loop.dispatches_of(session, ticket_id), many=True)
             view["allowed_actions"] = workflow.allowed_actions(ticket)
             if ticket.duplicate_of:  # a merged report follows the ticket it was folded into
@@ -160,16 +161,18 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             return view
 
     @rpc
-    def list_tickets(self, grid_prefix=None, limit=50, responsible_person_id=None):
+    def list_tickets(self, grid_prefix=None, limit=50, responsible_person_id=None, reporter_account_id=None,
+                     department=None, viewer_account_id=None):
         with self.db.read() as session:
-            return ticket_schema.dump(intake.list_tickets(session, grid_prefix, limit, responsible_person_id),
-                                      many=True)
+            found = intake.list_tickets(session, grid_prefix, limit, responsible_person_id,
+                                        reporter_account_id=reporter_account_id, department=department)
+            return [ticket_seen_by(ticket_schema.dump(t), t, viewer_account_id) for t in found]
 
     @rpc
-    def ticket_history(self, ticket_id):
+    def ticket_history(self, ticket_id, viewer_account_id=None):
         with self.db.read() as session:
-            loop.get_ticket(session, ticket_id)
-            return loop.trail_of(session, ticket_id)
+            ticket = loop.get_ticket(session, ticket_id)
+            return trail_seen_by(loop.trail_of(session, ticket_id), ticket, viewer_account_id)
 
     @rpc
     def verify_ticket(self, ticket_id):

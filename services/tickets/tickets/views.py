@@ -1,0 +1,24 @@
+"""What a viewer sees of a ticket. An anonymous report (匿名) hides who made it from
+everyone but the reporter: the ticket's reporter account and, in its trail, the
+reporter's own entries. The stored rows keep them (the reporter still rates and
+reopens, and the trail's hashes cover them); only views are redacted."""
+
+ANONYMOUS = "anonymous"
+
+
+def hides_reporter(ticket, viewer_account_id):
+    return bool(ticket.anonymous and ticket.reporter_account_id and ticket.reporter_account_id != viewer_account_id)
+
+
+def ticket_seen_by(view, ticket, viewer_account_id):
+    if hides_reporter(ticket, viewer_account_id):
+        view["reporter_account_id"] = None
+    return view
+
+
+def trail_seen_by(entries, ticket, viewer_account_id):
+    if hides_reporter(ticket, viewer_account_id):
+        for entry in entries:
+            if entry["actor_account_id"] == ticket.reporter_account_id:
+                entry.update(actor_account_id=None, actor_username=ANONYMOUS)
+    return entries
