@@ -109,3 +109,14 @@ def test_a_new_ticket_goes_to_the_responsible_worker_people_listed(db):
     assert event.payload["responsible_person_id"] == "p1"
     assert [t["id"] for t in service(db).list_tickets(responsible_person_id="p1")] == [ticket["id"]]
     assert service(db).list_tickets(responsible_person_id="p2") == []
+
+
+def test_one_action_moves_the_version_by_one_and_chains_one_trail_entry(db):
+    ticket = service(db).report_ticket({"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮"})
+    actor = {"account_id": "a-admin", "username": "admin", "roles": ["admin"]}
+    accepted = service(db).act(ticket["id"], {"action": "accept", "version": ticket["version"]}, actor)["ticket"]
+    handling = service(db).act(ticket["id"], {"action": "handle", "version": accepted["version"]}, actor)["ticket"]
+    assert (accepted["version"], handling["version"]) == (ticket["version"] + 1, ticket["version"] + 2)
+    history = service(db).ticket_history(ticket["id"])
+    assert [(h["seq"], h["action"]) for h in history] == [(1, "report"), (2, "accept"), (3, "handle")]
+    assert history[2]["prev_hash"] == history[1]["hash"] and service(db).verify_ticket(ticket["id"])["intact"]

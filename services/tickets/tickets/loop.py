@@ -104,6 +104,7 @@ def report(session, data, now, settings, cipher):
         "likely_duplicate_of": ticket.likely_duplicate_of,
         "responsible_person_id": ticket.responsible_person_id}), actor, now, last=None)
     session.add_all([ticket, first])  # one flush inserts both, the ticket first
+    session.info.setdefault(_TRAIL_LAST, {})[ticket.id] = first
     return ticket
 
 
@@ -207,10 +208,21 @@ def _after(session, ticket, change, now, settings):
             ticket.level = change.to_level = "community"  # not grid affairs: the community takes it
 
 
+_TRAIL_LAST = "trail_last"  # session.info: {ticket id: newest entry} written in this transaction
+
+
 def append_trail(session, ticket, change, actor, now):
-    last = session.scalar(select(TrailEntry).where(TrailEntry.ticket_id == ticket.id)
-                          .order_by(TrailEntry.seq.desc()).limit(1))
-    session.add(_trail_entry(ticket, change, actor, now, last))
+    """Chain an entry to the ticket's newest one. The newest is read without
+    autoflush: a flush here would write the ticket's changes in a first UPDATE and
+    the new trail head in a second, moving its version twice for one action."""
+    last = session.info.get(_TRAIL_LAST, {}).get(ticket.id)
+    if last is None:
+        with session.no_autoflush:
+            last = session.scalar(select(TrailEntry).where(TrailEntry.ticket_id == ticket.id)
+                                  .order_by(TrailEntry.seq.desc()).limit(1))
+    entry = _trail_entry(ticket, change, actor, now, last)
+    session.info.setdefault(_TRAIL_LAST, {})[ticket.id] = entry  # a second append in this transaction
+    session.add(entry)
 
 
 def _trail_entry(ticket, change, actor, now, last):
