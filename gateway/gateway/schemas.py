@@ -62,6 +62,9 @@ class TicketListQuery(Schema):
     root = fields.String(load_default=None, validate=GRID_CODE)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     responsible = fields.String(load_default=None, validate=validate.Length(min=1, max=36))  # a person id
+    status = fields.String(load_default=None, validate=validate.Length(min=1, max=200))  # "open" or "a,b"
+    category = fields.String(load_default=None, validate=validate.Length(min=1, max=10))
+    before = fields.String(load_default=None, validate=validate.Length(min=1, max=200))  # the last page's next
 
 
 class AssignmentQuery(Schema):

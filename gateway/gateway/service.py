@@ -411,15 +411,14 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def list_tickets(self, request, principal):
         params = query(TicketListQuery(), request)
+        filters = {"limit": params["limit"], "responsible_person_id": params["responsible"],
+                   "status": params["status"].split(",") if params["status"] else None,
+                   "category": params["category"], "before": params["before"]}
         if principal.reaches_grids or params["root"]:
-            root = principal.effective_root(params["root"])
-            return {"items": self.tickets.list_tickets(root, params["limit"], params["responsible"],
-                                                       viewer_account_id=principal.account_id)}
-        # No grid scope: what the caller reported and what was dispatched to its department.
-        return {"items": self.tickets.list_tickets(None, params["limit"], params["responsible"],
-                                                   reporter_account_id=principal.account_id,
-                                                   department=principal.department,
-                                                   viewer_account_id=principal.account_id)}
+            filters["root"] = principal.effective_root(params["root"])
+        else:  # no grid scope: what the caller reported and what was dispatched to its department
+            filters.update(reporter_account_id=principal.account_id, department=principal.department)
+        return self.tickets.list_tickets(filters, principal.account_id)
 
     @http("GET", f"{API}/tickets/statistics")
     @signed_in

@@ -40,7 +40,7 @@ def test_a_ticket_from_report_to_closed_with_whistle_and_reopen(stack):
     report = {"category": "EP01", "grade": "daily", "source": "resident_report",
               "description": "三元二村楼下饭店油烟直排，熏得无法开窗",
               "location": {"lon": point.x, "lat": point.y, "crs": "wgs84"},
-              "reporter_name": "张女士", "reporter_phone": "13912345678", "attachments": ["photo://a1.jpg"]}
+              "reporter_name": "张女士", "reporter_phone": "13912345678", "attachments": ["oss://gridgov-photos/2026/11/a1.jpg"]}
     key = str(uuid.uuid4())
     first = stack.call("POST", f"{API}/tickets", resident, report, headers={"Idempotency-Key": key})
     again = stack.call("POST", f"{API}/tickets", resident, report, headers={"Idempotency-Key": key})
@@ -141,6 +141,8 @@ def test_bad_reports_and_actions_are_refused(stack):
          "LOCATION_OUTSIDE_GRIDS"),
         ({"category": "UM01", "grid_code": GRID, "description": "坏电话", "reporter_phone": "110"}, 400,
          "INVALID_PHONE"),
+        ({"category": "UM01", "grid_code": GRID, "description": "脚本附件", "attachments": ["javascript:alert(1)"]},
+         400, "VALIDATION_FAILED"),
     ]
     for body, status, code in cases:
         response = stack.call("POST", f"{API}/tickets", admin, body)
@@ -259,3 +261,17 @@ def test_open_tickets_follow_a_grid_split(stack):
     assert moved["data"] == {"from_grid": grid, "to_grid": "320504001001003", "located": True,
                              "responsible_person_id": None}  # nobody is posted in the new grid
     assert stack.call("GET", f"{API}/tickets/{east['id']}/verify", admin).json()["intact"] is True
+
+
+def test_ticket_lists_filter_by_state_and_page_with_a_cursor(stack):
+    admin = stack.login()
+    resident = account(stack, admin, ["resident"])
+    made = [stack.call("POST", f"{API}/tickets", resident, {"category": "UM06", "grid_code": GRID,
+                                                            "description": f"井盖缺失第{i}处"}).json() for i in range(3)]
+    Ticket(stack, made[0]).act(admin, "withdraw", note="误报")
+    first = stack.call("GET", f"{API}/tickets?status=open&limit=1", resident).json()
+    second = stack.call("GET", f"{API}/tickets?status=open&limit=1&before={first['next']}", resident).json()
+    assert [t["id"] for t in first["items"] + second["items"]] == [made[2]["id"], made[1]["id"]]
+    assert second["next"] is None
+    bad = stack.call("GET", f"{API}/tickets?status=lost", resident)
+    assert bad.status_code == 400 and "status" in bad.json()["details"]["fields"], bad.text

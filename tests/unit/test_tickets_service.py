@@ -107,8 +107,8 @@ def test_a_new_ticket_goes_to_the_responsible_worker_people_listed(db):
     with db.read() as session:
         event = session.execute(select(outbox_events)).first()
     assert event.payload["responsible_person_id"] == "p1"
-    assert [t["id"] for t in service(db).list_tickets(responsible_person_id="p1")] == [ticket["id"]]
-    assert service(db).list_tickets(responsible_person_id="p2") == []
+    assert [t["id"] for t in service(db).list_tickets({"responsible_person_id": "p1"})["items"]] == [ticket["id"]]
+    assert service(db).list_tickets({"responsible_person_id": "p2"})["items"] == []
 
 
 def test_one_action_moves_the_version_by_one_and_chains_one_trail_entry(db):
@@ -120,3 +120,25 @@ def test_one_action_moves_the_version_by_one_and_chains_one_trail_entry(db):
     history = service(db).ticket_history(ticket["id"])
     assert [(h["seq"], h["action"]) for h in history] == [(1, "report"), (2, "accept"), (3, "handle")]
     assert history[2]["prev_hash"] == history[1]["hash"] and service(db).verify_ticket(ticket["id"])["intact"]
+
+
+def test_lists_page_newest_first_with_a_cursor_and_filter_by_status_and_category(db):
+    made = [service(db).report_ticket({"grid_code": "320508019044001", "category": category,
+                                       "description": f"第{i}件"}) for i, category in enumerate("UM07 UM06 UM07 UM07 UM06".split())]
+    actor = {"account_id": "a-admin", "username": "admin", "roles": ["admin"]}
+    service(db).act(made[0]["id"], {"action": "accept", "version": made[0]["version"]}, actor)
+    seen, cursor = [], None
+    while True:
+        page = service(db).list_tickets({"limit": 2, "before": cursor})
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next"]
+        if cursor is None:
+            break
+    assert seen == [t["id"] for t in reversed(made)]  # every ticket once, newest first
+    only = service(db).list_tickets({"status": ["reported"], "category": "UM07"})["items"]
+    assert [t["id"] for t in only] == [made[3]["id"], made[2]["id"]]
+    assert {t["id"] for t in service(db).list_tickets({"status": ["open"]})["items"]} == {t["id"] for t in made}
+    for bad, field in (({"before": "not-a-cursor"}, "before"), ({"status": ["lost"]}, "status")):
+        with pytest.raises(InvalidInput) as refused:
+            service(db).list_tickets(bad)
+        assert field in str(refused.value.details), refused.value.details

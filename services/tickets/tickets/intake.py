@@ -1,7 +1,12 @@
 """Ticket numbering, the event payload every ticket event starts from, and listing."""
-from sqlalchemy import or_, select
+import base64
+import datetime as dt
+import json
+
+from sqlalchemy import and_, or_, select
 
 from common.db import add_to_counter
+from common.errors import InvalidInput
 from common.shanghai import SHANGHAI
 from tickets.models import Dispatch, Ticket, TicketCounter
 
@@ -22,21 +27,44 @@ def reported_event(ticket):
     }
 
 
-def list_tickets(session, grid_prefix=None, limit=50, responsible_person_id=None, reporter_account_id=None,
-                 department=None):
-    """Newest first. ``reporter_account_id`` / ``department``: only tickets that account
-    reported or that were dispatched to that department (either one)."""
-    query = select(Ticket).order_by(Ticket.reported_at.desc()).limit(limit)
-    if grid_prefix:
-        query = query.where(Ticket.grid_code.startswith(grid_prefix))
-    if responsible_person_id:
-        query = query.where(Ticket.responsible_person_id == responsible_person_id)
+def list_tickets(session, filters):
+    """A page of tickets, newest first, and the cursor of the next page (None on the
+    last). ``filters`` as :class:`tickets.schemas.TicketFilterSchema` loads them;
+    ``reporter_account_id`` / ``department`` keep the tickets that account reported
+    or that were dispatched to that department (either one)."""
+    query = select(Ticket).order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(filters["limit"] + 1)
+    if filters.get("root"):
+        query = query.where(Ticket.grid_code.startswith(filters["root"]))
+    if filters.get("responsible_person_id"):
+        query = query.where(Ticket.responsible_person_id == filters["responsible_person_id"])
+    if filters.get("status"):
+        query = query.where(Ticket.status.in_(filters["status"]))
+    if filters.get("category"):
+        query = query.where(Ticket.category == filters["category"])
     reach = []
-    if reporter_account_id:
-        reach.append(Ticket.reporter_account_id == reporter_account_id)
-    if department:
-        reach.append(Ticket.id.in_(select(Dispatch.ticket_id).where(Dispatch.department == department)))
+    if filters.get("reporter_account_id"):
+        reach.append(Ticket.reporter_account_id == filters["reporter_account_id"])
+    if filters.get("department"):
+        reach.append(Ticket.id.in_(select(Dispatch.ticket_id).where(Dispatch.department == filters["department"])))
     if reach:
         query = query.where(or_(*reach))
-    return session.scalars(query).all()
+    if filters.get("before"):
+        at, ticket_id = _read_cursor(filters["before"])
+        query = query.where(or_(Ticket.reported_at < at, and_(Ticket.reported_at == at, Ticket.id < ticket_id)))
+    found = session.scalars(query).all()
+    page = found[:filters["limit"]]
+    return page, (_cursor(page[-1]) if len(found) > filters["limit"] else None)
 
+
+def _cursor(ticket):
+    raw = json.dumps([ticket.reported_at.isoformat(), ticket.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor):
+    try:
+        at, ticket_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return dt.datetime.fromisoformat(at), str(ticket_id)
+    except (ValueError, TypeError):
+        raise InvalidInput("before is not a cursor this list gave out (use its next value).",
+                           details={"field": "before"}) from None

@@ -4,10 +4,18 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from common.shanghai import shanghai_date
 from tickets.catalogue import GRADES
-from tickets.workflow import ALLOWED_FROM, OUTCOMES
+from tickets.workflow import ALLOWED_FROM, OPEN_STATES, OUTCOMES, STATES
 
 SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
 GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code")
+
+
+# An attachment is a reference, never the file: a web address or an object-store key
+# ("tickets/2026/11/a1.jpg", "oss://bucket/a1.jpg"). Other schemes (javascript:, data:,
+# file:) would become live links in the portal, so they are refused.
+ATTACHMENT = validate.Regexp(
+    r"^(?:(?:https?|s3|oss|cos|obs)://[^\s/?#]+[^\s]*|(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!.*\.\.)\w[\w\-./]*)$",
+    error="must be an http(s) address, an object-store address (s3, oss, cos, obs) or a storage key")
 
 
 class LocationSchema(Schema):
@@ -23,7 +31,7 @@ class NewTicketSchema(Schema):
     description = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
     grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
-    attachments = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list,
+    attachments = fields.List(fields.String(validate=[validate.Length(min=1, max=500), ATTACHMENT]), load_default=list,
                               validate=validate.Length(max=20))
     anonymous = fields.Boolean(load_default=False)
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
@@ -36,6 +44,27 @@ class NewTicketSchema(Schema):
     def _where(self, data, **_):
         if not data.get("location") and not data.get("grid_code"):
             raise ValidationError("give the location (lon, lat, crs) or the grid_code", "location")
+
+
+class TicketFilterSchema(Schema):
+    """Which tickets a list shows. ``status`` takes states and ``open`` (reported,
+    accepted, handling); ``before`` is the ``next`` cursor of the previous page."""
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    responsible_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    reporter_account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
+    department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    status = fields.List(fields.String(validate=validate.OneOf(STATES + ("open",))), load_default=None,
+                         allow_none=True)
+    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=10))
+    before = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @post_load
+    def _expand_open(self, data, **_):
+        if data.get("status"):
+            wanted = set(data["status"])
+            data["status"] = sorted((wanted - {"open"}) | (set(OPEN_STATES) if "open" in wanted else set()))
+        return data
 
 
 class ActionSchema(Schema):

@@ -22,10 +22,12 @@ from tickets.catalogue import Catalogue
 from tickets.exceptions import UnknownGrid
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
-from tickets.schemas import ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema, TicketSchema
+from tickets.schemas import (ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema,
+                             TicketFilterSchema, TicketSchema)
 from tickets.views import ticket_seen_by, trail_seen_by
 
 ticket_schema = TicketSchema()
+ticket_filter_schema = TicketFilterSchema()
 dispatch_schema = DispatchSchema()
 new_ticket_schema, action_schema, actor_schema = NewTicketSchema(), ActionSchema(), ActorSchema()
 # What the reporter of a merged duplicate sees of the original: progress, not its reporter.
@@ -161,12 +163,13 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             return view
 
     @rpc
-    def list_tickets(self, grid_prefix=None, limit=50, responsible_person_id=None, reporter_account_id=None,
-                     department=None, viewer_account_id=None):
+    def list_tickets(self, filters=None, viewer_account_id=None):
+        """{"items": a page of tickets, "next": the cursor of the next page or None}."""
+        filters = load(ticket_filter_schema, filters or {}, "list")
         with self.db.read() as session:
-            found = intake.list_tickets(session, grid_prefix, limit, responsible_person_id,
-                                        reporter_account_id=reporter_account_id, department=department)
-            return [ticket_seen_by(ticket_schema.dump(t), t, viewer_account_id) for t in found]
+            page, after = intake.list_tickets(session, filters)
+            return {"items": [ticket_seen_by(ticket_schema.dump(t), t, viewer_account_id) for t in page],
+                    "next": after}
 
     @rpc
     def ticket_history(self, ticket_id, viewer_account_id=None):

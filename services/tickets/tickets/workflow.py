@@ -17,6 +17,7 @@ from common.errors import Conflict, Forbidden, InvalidInput
 
 LEVELS = ("grid", "community", "town", "department")
 OPEN_STATES = ("reported", "accepted", "handling")
+STATES = OPEN_STATES + ("resolved", "feedback_given", "rated", "closed", "merged")
 OUTCOMES = ("fixed", "not_our_responsibility", "cannot_fix", "duplicate", "withdrawn")
 LEVEL_OF_ROLE = {"grid_worker": "grid", "grid_chief": "grid", "community_officer": "community",
                  "town_leader": "town", "department": "department"}
