@@ -16,6 +16,9 @@ def test_every_component_is_healthy_and_exposes_metrics(stack):
         assert metrics.status_code == 200
         assert metrics.headers["Content-Type"].startswith("text/plain")
         assert 'gridgov_entrypoint_calls_total{entrypoint="healthz",kind="http",outcome="ok"}' in metrics.text
+        if name == "tickets":  # the domain's own gauges, read from the database at scrape time
+            assert 'gridgov_tickets_open{level="",status="reported"}' in metrics.text
+            assert 'gridgov_tickets_overdue{clock="resolve"}' in metrics.text
 
 
 def test_ticket_reported_through_gateway_is_counted_by_scoring(stack):

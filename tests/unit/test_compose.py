@@ -466,25 +466,24 @@ def test_prometheus_service_mounts_the_config(services):
 
 def exported_sample_names(tmp_path):
     """Every sample name a component can export: the platform metrics plus the
-    outbox gauges (collected from a real, empty outbox table)."""
-    from sqlalchemy.orm import sessionmaker
-
-    from common.db import DatabaseHandle, make_engine
+    outbox and ticket gauges (collected from a real, empty tickets database)."""
+    from common.cli import open_database
     from common.metrics import PlatformMetrics
     from common.outbox import _PendingCollector
-    from common.tables import create_plumbing_tables
+    from tickets import MIGRATIONS_DIR
+    from tickets.gauges import _TicketCollector
 
     metrics = PlatformMetrics()
-    engine = make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
-    create_plumbing_tables(engine)
-    metrics.registry.register(_PendingCollector(DatabaseHandle(engine, sessionmaker(bind=engine))))
+    db = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": f"sqlite:///{tmp_path / 'tickets.db'}"})
+    metrics.registry.register(_PendingCollector(db))
+    metrics.registry.register(_TicketCollector(db))
     suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"], "gauge": [""]}
     names = set()
     try:
         for family in metrics.registry.collect():
             names.update(family.name + suffix for suffix in suffixes.get(family.type, [""]))
     finally:
-        engine.dispose()
+        db.engine.dispose()
     return names
 
 

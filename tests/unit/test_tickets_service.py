@@ -1,4 +1,5 @@
 """TicketsService with worker_factory: a real database, a fake grid service."""
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
@@ -9,6 +10,7 @@ from common.cli import open_database
 from common.errors import InvalidInput, NotFound, Unavailable
 from common.outbox import OutboxWriter, outbox_events
 from tickets import MIGRATIONS_DIR
+from tickets.gauges import _TicketCollector
 from tickets.models import Ticket
 from tickets.service import TicketsService
 
@@ -142,3 +144,20 @@ def test_lists_page_newest_first_with_a_cursor_and_filter_by_status_and_category
         with pytest.raises(InvalidInput) as refused:
             service(db).list_tickets(bad)
         assert field in str(refused.value.details), refused.value.details
+
+
+def test_the_gauges_count_open_tickets_and_those_past_a_deadline(db):
+    made = [service(db).report_ticket({"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮"})
+            for _ in range(3)]
+    actor = {"account_id": "a-admin", "username": "admin", "roles": ["admin"]}
+    service(db).act(made[0]["id"], {"action": "accept", "version": made[0]["version"]}, actor)
+    with db.transaction() as session:
+        late = session.get(Ticket, made[1]["id"])
+        late.accept_due = late.respond_due = late.reported_at - dt.timedelta(hours=1)
+    samples = {(m.name, tuple(sorted(s.labels.items()))): s.value
+               for m in _TicketCollector(db).collect() for s in m.samples}
+    assert samples[("gridgov_tickets_open", (("level", ""), ("status", "reported")))] == 2
+    assert samples[("gridgov_tickets_open", (("level", ""), ("status", "accepted")))] == 1
+    assert samples[("gridgov_tickets_open", (("level", ""), ("status", "handling")))] == 0
+    assert {clock: samples[("gridgov_tickets_overdue", (("clock", clock),))]
+            for clock in ("accept", "respond", "resolve")} == {"accept": 1, "respond": 1, "resolve": 0}

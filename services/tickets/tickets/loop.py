@@ -268,7 +268,7 @@ def verify_all(session, batch=500):
 
 # --- SLA breaches ------------------------------------------------------------------------
 
-def _open_clocks():
+def open_clocks():
     """(clock name, deadline column, condition) for each clock that can run late."""
     return (
         ("accept", Ticket.accept_due, Ticket.status == "reported"),
@@ -283,7 +283,7 @@ def scan_breaches(session, now, settings, limit=200):
     ticket rows are claimed with SKIP LOCKED."""
     found = []
     insert = dialect_insert(session)
-    for clock, due_column, condition in _open_clocks():
+    for clock, due_column, condition in open_clocks():
         overdue = session.scalars(
             select(Ticket).where(condition, Ticket.suspended.is_(False), due_column < now,
                                  ~select(SlaBreach.ticket_id).where(and_(SlaBreach.ticket_id == Ticket.id,

@@ -20,6 +20,7 @@ from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
 from tickets.calendar import WorkCalendar, parse_dates
 from tickets.catalogue import Catalogue
 from tickets.exceptions import UnknownGrid
+from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import (ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema,
@@ -67,6 +68,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     db = Database(MIGRATIONS_DIR)
     outbox = Outbox()
+    gauges = TicketGauges()
     loop = LoopSettings()
     config = Config()
     grid = ServiceRpc("grid")
