@@ -74,11 +74,11 @@ class Stack:
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
-    def new_account(self, admin, roles, scope=None, department=None, display_name="测试账号"):
+    def new_account(self, admin, roles, scope=None, department=None, display_name="测试账号", person_id=None):
         """A fresh account with these roles; returns its token."""
         username = f"t{uuid.uuid4().hex[:9]}"
         body = {"username": username, "display_name": display_name, "password": "Passw0rd-2026", "roles": roles,
-                "grid_scope": scope}
+                "grid_scope": scope, "person_id": person_id}
         if department:
             body["department_code"] = department
         created = self.call("POST", "/api/v1/accounts", admin, body)

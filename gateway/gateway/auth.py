@@ -24,6 +24,7 @@ class Principal:
     roles: tuple
     scope: str | None
     department: str | None = None
+    person_id: str | None = None  # the staff member this account is, if any
 
     @property
     def district_wide(self):
@@ -80,6 +81,7 @@ class TokenIssuer:
             "roles": [role for role in account["roles"] if role in ROLES],
             "scope": account.get("grid_scope"),
             "department": account.get("department_code"),
+            "person": account.get("person_id"),
             "iat": int(now.timestamp()),
             "exp": int(now.timestamp()) + self.ttl_seconds,
         }
@@ -99,6 +101,7 @@ class TokenIssuer:
         return Principal(
             account_id=claims["sub"], username=claims.get("username", ""),
             roles=tuple(claims.get("roles") or ()), scope=claims.get("scope"), department=claims.get("department"),
+            person_id=claims.get("person"),
         )
 
     def principal_from_header(self, header):

@@ -411,7 +411,13 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def list_tickets(self, request, principal):
         params = query(TicketListQuery(), request)
-        filters = {"limit": params["limit"], "responsible_person_id": params["responsible"],
+        responsible = params["responsible"]
+        if responsible == "me":  # a grid worker's own to-do list
+            if not principal.person_id:
+                raise InvalidInput("responsible=me needs an account linked to a staff member (person_id).",
+                                   code="NO_PERSON", details={"field": "responsible"})
+            responsible = principal.person_id
+        filters = {"limit": params["limit"], "responsible_person_id": responsible,
                    "status": params["status"].split(",") if params["status"] else None,
                    "category": params["category"], "before": params["before"]}
         if principal.reaches_grids or params["root"]:

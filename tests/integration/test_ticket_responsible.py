@@ -41,6 +41,11 @@ def test_a_new_ticket_goes_to_the_grid_worker_and_to_the_chief_above_when_she_le
     assert first["responsible"] == {"person_id": worker, "role": "full_time_worker", "grid_code": GRID}
     mine = stack.call("GET", f"{API}/tickets?responsible={worker}", token).json()["items"]
     assert [t["id"] for t in mine] == [first["id"]]
+    # Her own account, linked to her as a person, finds the same list as "me".
+    her = stack.new_account(token, ["grid_worker"], GRID, person_id=worker)
+    assert [t["id"] for t in stack.call("GET", f"{API}/tickets?responsible=me", her).json()["items"]] == [first["id"]]
+    unlinked = stack.call("GET", f"{API}/tickets?responsible=me", token)
+    assert unlinked.status_code == 400 and unlinked.json()["details"]["field"] == "responsible"
     history = stack.call("GET", f"{API}/tickets/{first['id']}/history", token).json()["items"]
     assert history[0]["data"]["responsible_person_id"] == worker
 

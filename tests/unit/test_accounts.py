@@ -4,8 +4,11 @@ import datetime as dt
 import pytest
 
 from common.cli import open_database
+from common.errors import InvalidInput
 from people import MIGRATIONS_DIR, accounts
-from people.exceptions import AccountDisabled, AccountLocked, InvalidCredentials, UsernameTaken, WeakPassword
+from people.exceptions import (AccountDisabled, AccountLocked, InvalidCredentials, PersonHasAccount, UsernameTaken,
+                               WeakPassword)
+from people.models import Person
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 POLICY = accounts.LoginPolicy(max_failures=3, lock_minutes=15)
@@ -89,3 +92,25 @@ def test_first_admin_needs_a_password_in_production(scratch_db, monkeypatch):
             assert accounts.find_by_username(session, "root").roles == ["admin"]
     finally:
         handle.engine.dispose()
+
+
+def test_an_account_may_be_one_persons_own(db):
+    with db.transaction() as session:
+        person = Person(name="李娜")
+        session.add(person)
+        session.flush()
+        person_id = person.id
+    with db.transaction() as session:
+        with pytest.raises(InvalidInput) as unknown:
+            accounts.create_account(session, {"username": "ghost01", "display_name": "x", "password": "Passw0rd-2026",
+                                              "roles": ["grid_worker"], "person_id": "no-such-person"})
+        assert unknown.value.details == {"field": "person_id"}
+    with db.transaction() as session:
+        accounts.create_account(session, {"username": "lina01", "display_name": "李娜", "password": "Passw0rd-2026",
+                                          "roles": ["grid_worker"], "grid_scope": "320508019044001",
+                                          "person_id": person_id})
+    with db.transaction() as session:
+        with pytest.raises(PersonHasAccount):
+            accounts.create_account(session, {"username": "lina02", "display_name": "李娜",
+                                              "password": "Passw0rd-2026", "roles": ["resident"],
+                                              "person_id": person_id})

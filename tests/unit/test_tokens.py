@@ -16,6 +16,19 @@ def test_issued_token_verifies_to_the_account():
     assert token["token_type"] == "bearer" and token["expires_in"] == 600
     principal = issuer.principal_from_header(f"Bearer {token['access_token']}")
     assert principal == Principal("a1", "caixiang_wg01", ("grid_worker",), "320508019044001")
+    linked = issuer.verify(issuer.issue(dict(ACCOUNT, person_id="p1"))["access_token"])
+    assert linked.person_id == "p1"
+
+
+def test_an_account_without_a_scope_reaches_no_subtree_unless_district_wide():
+    resident = Principal("a2", "jumin", ("resident",), None)
+    assert not resident.reaches_grids
+    with pytest.raises(Forbidden):
+        resident.require_scope("320508019044001")
+    with pytest.raises(Forbidden):
+        resident.effective_root(None)
+    officer = Principal("a3", "zhihui", ("district_officer",), None)
+    assert officer.effective_root(None) is None and officer.reaches_grids
 
 
 @pytest.mark.parametrize("header, code", [

@@ -15,10 +15,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from common import config as cfg
+from common.errors import InvalidInput
 from people.exceptions import (
-    AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, UsernameTaken, WeakPassword,
+    AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, PersonHasAccount, UsernameTaken,
+    WeakPassword,
 )
-from people.models import Account
+from people.models import Account, Person
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +106,27 @@ def create_account(session, data, min_password_length=10):
     check_password_strength(data["password"], min_password_length)
     if find_by_username(session, username) is not None:
         raise UsernameTaken(f"The username {username} is taken.", details={"field": "username"})
+    if data.get("person_id"):
+        _check_person_free(session, data["person_id"])
     account = Account(
         username=username, display_name=data["display_name"],
         password_hash=hash_password(data["password"]), roles=sorted(set(data["roles"])),
         grid_scope=data.get("grid_scope"), department_code=data.get("department_code"),
-        disabled=data.get("disabled", False),
+        person_id=data.get("person_id"), disabled=data.get("disabled", False),
     )
     session.add(account)
     session.flush()
     return account
+
+
+def _check_person_free(session, person_id):
+    """The person exists and has no account yet (one account per person)."""
+    if session.get(Person, person_id) is None:
+        raise InvalidInput(f"No person has the id {person_id}.", code="UNKNOWN_PERSON",
+                           details={"field": "person_id"})
+    holder = session.scalar(select(Account.username).where(Account.person_id == person_id))
+    if holder is not None:
+        raise PersonHasAccount(f"This person already signs in as {holder}.", details={"field": "person_id"})
 
 
 def get_account(session, account_id):

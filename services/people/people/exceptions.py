@@ -21,6 +21,10 @@ class UsernameTaken(Conflict):
     code = "USERNAME_TAKEN"
 
 
+class PersonHasAccount(Conflict):
+    code = "PERSON_HAS_ACCOUNT"
+
+
 class WeakPassword(InvalidInput):
     code = "WEAK_PASSWORD"
 

@@ -19,6 +19,7 @@ class Account(Base):
     roles: Mapped[list] = mapped_column(JSON, default=list)
     grid_scope: Mapped[str | None] = mapped_column(String(24), nullable=True)
     department_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    person_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True, index=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until = mapped_column(UtcDateTime, nullable=True)

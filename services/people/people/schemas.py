@@ -17,6 +17,7 @@ class AccountSchema(Schema):
                                validate=validate.Regexp(r"^\d{6,24}$", error="must be a grid code"))
     department_code = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(min=2, max=40))
+    person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     disabled = fields.Boolean(load_default=False)
     locked_until = fields.AwareDateTime(dump_only=True, allow_none=True)
     last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True)
