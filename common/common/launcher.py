@@ -190,7 +190,10 @@ def print_banner(processes):
     for name, process in processes.items():
         print(f"  {name:<8} {process.url}   ({process.url}/healthz, {process.url}/metrics)")
     print(f"\n  Sign in: {admin} / {cfg.env('ADMIN_PASSWORD')}")
-    print("  Demo accounts (same password): zhihui_zhongxin, jinchang_leader, caixiang_wg01")
+    from people.demo import DEMO_ACCOUNTS  # the launcher runs the demo; its accounts are named there
+    print("  Demo accounts (same password):")
+    for username, display_name, role, *_ in DEMO_ACCOUNTS:
+        print(f"    {username:<16} {display_name} ({role})")
     print(f"""
   Try:
     TOKEN=$(curl -s -X POST {gateway}/api/v1/auth/login -H 'Content-Type: application/json' \\

@@ -1,32 +1,79 @@
-"""Demo accounts for ``make run``: a district officer, a street leader and a grid
-worker, scoped to the demo district's codes (see grid.demo)."""
+"""Demo people for ``make run``, in the demo district (see grid.demo): accounts for
+each kind of user, and the staff of 彩香一村 with their posts, so a report there goes to
+its grid worker and a whistle reaches departments that can sign in.
+
+Idempotent: what exists is left alone, so a second ``make run`` adds nothing."""
+import datetime as dt
 import logging
+
+from sqlalchemy import select
 
 from common import config as cfg
 from common.cli import configure_logging, open_database
-from people import MIGRATIONS_DIR
+from common.outbox import add_event
+from common.pii import load_cipher
+from people import MIGRATIONS_DIR, staff
 from people.accounts import create_account, find_by_username
+from people.models import Department
 
 log = logging.getLogger(__name__)
 
+VILLAGE = "320508019044"  # 彩香一村
+POSTS_FROM = dt.date(2026, 1, 1)
+
+# username, display name, role, grid scope, department, the staff member it belongs to
 DEMO_ACCOUNTS = [
-    # username, display name, role, grid scope
-    ("zhihui_zhongxin", "区指挥中心 陈敏", "district_officer", None),
-    ("jinchang_leader", "金阊街道 王建国", "town_leader", "320508019"),
-    ("caixiang_wg01", "彩香一村第一网格 李娜", "grid_worker", "320508019044001"),
+    ("zhihui_zhongxin", "区指挥中心 陈敏", "district_officer", None, None, None),
+    ("jinchang_leader", "金阊街道 王建国", "town_leader", "320508019", None, None),
+    ("caixiang_sq", "彩香一村社区 赵丽", "community_officer", VILLAGE, None, None),
+    ("caixiang_wg01", "彩香一村第一网格 李娜", "grid_worker", f"{VILLAGE}001", None, "李娜"),
+    ("chengguan", "区城市管理局 值班员", "department", None, "urban_management", None),
+    ("huanbao", "区生态环境局 值班员", "department", None, "environment", None),
+    ("jumin_zhang", "居民 张先生", "resident", None, None, None),
 ]
 
+# name, grid, post: the village's grid chief and a full-time worker in each of its first grids
+DEMO_STAFF = [
+    ("周建华", VILLAGE, "grid_chief"),
+    ("李娜", f"{VILLAGE}001", "full_time_worker"),
+    ("孙强", f"{VILLAGE}002", "full_time_worker"),
+    ("吴敏", f"{VILLAGE}003", "full_time_worker"),
+]
 
-def load_demo(db, password):
-    """Create the demo accounts that are missing; returns (username, name, role)."""
+DEMO_DEPARTMENTS = [("urban_management", "区城市管理局"), ("environment", "区生态环境局")]
+
+
+def _staff(session, cipher):
+    """{name: person id} for the demo staff, posted if they were not yet."""
+    people = {}
+    for name, grid_code, role in DEMO_STAFF:
+        held = staff.assignments(session, grid_prefix=grid_code)
+        existing = next((a for a in held if a.grid_code == grid_code and a.role == role), None)
+        if existing is not None:
+            people[name] = existing.person_id
+            continue
+        person = staff.create_person(session, cipher, {"name": name})
+        post = staff.assign(session, person.id, grid_code, role, POSTS_FROM)
+        add_event(session, "people", "person_assigned", staff.assignment_view(post))  # tickets' copy
+        people[name] = person.id
+    return people
+
+
+def load_demo(db, password, cipher):
+    """Create what is missing; returns (username, name, role) of the demo accounts."""
     with db.transaction() as session:
-        for username, display_name, role, scope in DEMO_ACCOUNTS:
+        for code, name in DEMO_DEPARTMENTS:
+            if session.scalar(select(Department.code).where(Department.code == code)) is None:
+                staff.create_department(session, {"code": code, "name": name, "kind": "functional_department"})
+        people = _staff(session, cipher)
+        for username, display_name, role, scope, department, person in DEMO_ACCOUNTS:
             if find_by_username(session, username) is None:
                 create_account(session, {
                     "username": username, "display_name": display_name, "password": password,
-                    "roles": [role], "grid_scope": scope,
+                    "roles": [role], "grid_scope": scope, "department_code": department,
+                    "person_id": people.get(person),
                 }, min_password_length=8)
-    return [(username, display_name, role) for username, display_name, role, _ in DEMO_ACCOUNTS]
+    return [(username, display_name, role) for username, display_name, role, *_ in DEMO_ACCOUNTS]
 
 
 def main():
@@ -35,7 +82,7 @@ def main():
     if not password:
         raise SystemExit("Set DEMO_PASSWORD (or ADMIN_PASSWORD) for the demo accounts.")
     db = open_database("people", MIGRATIONS_DIR)
-    for username, display_name, role in load_demo(db, password):
+    for username, display_name, role in load_demo(db, password, load_cipher()):
         log.info("demo account %s (%s, %s)", username, display_name, role)
 
 
