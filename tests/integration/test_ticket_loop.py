@@ -1,6 +1,7 @@
 """The closed loop through the gateway: one ticket from a resident's report to a
 rated, closed result, with escalation, the whistle, a bad rating and a reopen."""
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from shapely.geometry import shape
 
@@ -275,3 +276,13 @@ def test_ticket_lists_filter_by_state_and_page_with_a_cursor(stack):
     assert second["next"] is None
     bad = stack.call("GET", f"{API}/tickets?status=lost", resident)
     assert bad.status_code == 400 and "status" in bad.json()["details"]["fields"], bad.text
+
+
+def test_retries_racing_with_one_idempotency_key_make_one_ticket(stack):
+    admin = stack.login()
+    key, body = str(uuid.uuid4()), {"category": "UM02", "grid_code": GRID, "description": "网络抖动，客户端并发重试"}
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: stack.call("POST", f"{API}/tickets", admin, body,
+                                                     headers={"Idempotency-Key": key}), range(6)))
+    assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers if a.status_code != 201]
+    assert len({a.json()["number"] for a in answers}) == 1

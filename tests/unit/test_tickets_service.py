@@ -125,8 +125,9 @@ def test_one_action_moves_the_version_by_one_and_chains_one_trail_entry(db):
 
 
 def test_lists_page_newest_first_with_a_cursor_and_filter_by_status_and_category(db):
+    categories = "UM07 UM06 UM07 UM07 UM06".split()
     made = [service(db).report_ticket({"grid_code": "320508019044001", "category": category,
-                                       "description": f"第{i}件"}) for i, category in enumerate("UM07 UM06 UM07 UM07 UM06".split())]
+                                       "description": f"第{i}件"}) for i, category in enumerate(categories)]
     actor = {"account_id": "a-admin", "username": "admin", "roles": ["admin"]}
     service(db).act(made[0]["id"], {"action": "accept", "version": made[0]["version"]}, actor)
     seen, cursor = [], None
@@ -161,3 +162,28 @@ def test_the_gauges_count_open_tickets_and_those_past_a_deadline(db):
     assert samples[("gridgov_tickets_open", (("level", ""), ("status", "handling")))] == 0
     assert {clock: samples[("gridgov_tickets_overdue", (("clock", clock),))]
             for clock in ("accept", "respond", "resolve")} == {"accept": 1, "respond": 1, "resolve": 0}
+
+
+def racing(svc):
+    """The service as a retry racing its first attempt sees it: the first check for
+    the key finds nothing (the first had not committed yet), later ones see it."""
+    checks = []
+    real = svc._replayed
+
+    def replayed(*args):
+        checks.append(args)
+        return None if len(checks) == 1 else real(*args)
+    svc._replayed = replayed
+    return svc
+
+
+def test_a_retry_racing_the_first_submission_gets_its_result(db):
+    body = {"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮", "reporter_account_id": "r1"}
+    first = service(db).report_ticket(dict(body), "key-1")
+    assert racing(service(db)).report_ticket(dict(body), "key-1") == first
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Ticket)) == 1
+    actor = {"account_id": "r1", "username": "jumin", "roles": ["admin"]}
+    accepted = service(db).act(first["id"], {"action": "accept", "version": first["version"]}, actor, "key-2")
+    again = racing(service(db)).act(first["id"], {"action": "accept", "version": first["version"]}, actor, "key-2")
+    assert again == accepted and accepted["ticket"]["version"] == first["version"] + 1

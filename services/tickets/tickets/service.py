@@ -5,6 +5,7 @@ import json
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
+from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg
 from common.db import Database, utcnow
@@ -86,6 +87,21 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                                            details={"idempotency_key": key})
             return seen.response
 
+    def _once(self, key, account_id, print_, work):
+        """``work()`` once per Idempotency-Key. A retry gets the first result, even one
+        racing the first: its insert of the key (or its version check) fails once the
+        first commits, and it answers with what the first stored, not a 500 or a 409."""
+        replay = self._replayed(key, account_id, print_)
+        if replay is not None:
+            return replay
+        try:
+            return work()
+        except (IntegrityError, loop.VersionConflict):
+            replay = self._replayed(key, account_id, print_)
+            if replay is None:
+                raise
+            return replay
+
     def _remember(self, session, key, account_id, print_, response):
         if key:
             session.add(IdempotentRequest(key=key, account_id=account_id or "-", fingerprint=print_,
@@ -112,9 +128,10 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def report_ticket(self, data, idempotency_key=None):
         data = load(new_ticket_schema, data, "ticket")
         print_ = idempotency_key and fingerprint("report", data)
-        replay = self._replayed(idempotency_key, data.get("reporter_account_id"), print_)
-        if replay is not None:
-            return replay
+        return self._once(idempotency_key, data.get("reporter_account_id"), print_,
+                          lambda: self._report(data, idempotency_key, print_))
+
+    def _report(self, data, idempotency_key, print_):
         loop.category_of(self.loop.settings, data["category"])  # before any remote call
         if data.get("reporter_phone"):
             data["reporter_phone"] = normalise_phone(data["reporter_phone"], "reporter_phone")
@@ -134,9 +151,10 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         body = load(action_schema, body, "action")
         actor = workflow.Actor(**load(actor_schema, actor, "actor"))
         print_ = idempotency_key and fingerprint("act", ticket_id, body)
-        replay = self._replayed(idempotency_key, actor.account_id, print_)
-        if replay is not None:
-            return replay
+        return self._once(idempotency_key, actor.account_id, print_,
+                          lambda: self._act(ticket_id, body, actor, idempotency_key, print_))
+
+    def _act(self, ticket_id, body, actor, idempotency_key, print_):
         action, version = body.pop("action"), body.pop("version")
         now = utcnow()
         with self.db.transaction() as session:
