@@ -93,11 +93,30 @@ ALLOWED_FROM = {
 }
 
 
+# action -> the levels a handling ticket must be at, and why, for those bound to levels
+AT_LEVELS = {
+    "escalate": (("grid", "community"), "a town goes on by the whistle, not up"),
+    "whistle": (("town",), "the whistle is blown at town level: escalate first"),
+    "meeting": (("community", "town"), "meeting disposal (会议处置) is for community or town level"),
+    "resolve": (("grid", "community", "town"), "a dispatched ticket is resolved by the town's verification"),
+    "sign": (("department",), "only a dispatched ticket is signed for"),
+    "contact": (("department",), "only a dispatched ticket is signed for"),
+    "report_back": (("department",), "only a dispatched ticket is signed for"),
+    "verify": (("department",), "only a dispatched ticket is verified"),
+}
+
+
+def _possible(ticket, action):
+    levels, _ = AT_LEVELS.get(action, (None, None))
+    return ticket.status in ALLOWED_FROM[action] and (levels is None or ticket.level in levels)
+
+
 def allowed_actions(ticket):
+    """The actions the ticket's state and level admit now (who may take them is
+    checked when one is taken)."""
     if ticket.suspended:
         return ["resume"]
-    return sorted(action for action, states in ALLOWED_FROM.items()
-                  if ticket.status in states and action != "resume")
+    return sorted(action for action in ALLOWED_FROM if action != "resume" and _possible(ticket, action))
 
 
 def _need(condition, message, **details):
@@ -149,9 +168,15 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
                                code="TICKET_MERGED", details={"duplicate_of": ticket.duplicate_of, "allowed": []})
     allowed = allowed_actions(ticket)
     if action not in allowed:
-        why = "is suspended" if ticket.suspended else f"is {ticket.status}"
+        if ticket.suspended:
+            why = "is suspended"
+        elif ticket.status in ALLOWED_FROM[action]:  # the state admits it, the level does not
+            why = f"is {ticket.status} at {ticket.level} level ({AT_LEVELS[action][1]})"
+        else:
+            why = f"is {ticket.status}"
         raise ActionNotAllowed(f"Ticket {ticket.number} {why}; {action} is not possible now.",
-                               details={"status": ticket.status, "suspended": ticket.suspended, "allowed": allowed})
+                               details={"status": ticket.status, "level": ticket.level,
+                                        "suspended": ticket.suspended, "allowed": allowed})
     note = payload.get("note")
     before = (ticket.status, ticket.level)
     event = None
@@ -167,12 +192,10 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.handling_at = ticket.handling_at or now
     elif action == "escalate":
         _acting_level(ticket, actor)
-        _need(ticket.level in LEVELS[:2], f"A ticket at {ticket.level} level is escalated by the whistle, not up.")
         ticket.level = _next_level(ticket.level)
         event = "ticket_escalated"
     elif action == "whistle":
         _need("town_leader" in actor.roles, "Only a town leader may blow the whistle.")
-        _need(ticket.level == "town", "The whistle is blown at town level; escalate first.", level=ticket.level)
         departments = payload.get("departments") or []
         lead = payload.get("lead_department")
         if not departments or not isinstance(departments, list) or lead not in departments:
@@ -191,7 +214,6 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         data["department"] = dispatch.department
     elif action == "verify":
         _need("town_leader" in actor.roles or actor.supervisor, "The town verifies departments' work.")
-        _need(ticket.level == "department", "Only a dispatched ticket is verified.")
         lead = next((d for d in dispatches if d.lead), None)
         if lead is None or not lead.reported_at:
             raise ActionNotAllowed("The lead department has not reported back yet.", details={"allowed": allowed})
@@ -199,13 +221,11 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         event = "ticket_resolved"
     elif action == "meeting":
         _acting_level(ticket, actor)
-        _need(ticket.level in ("community", "town"), "Meeting disposal (会议处置) is for community or town level.")
         if not note:
             raise BadAction("Record what the meeting decided in note.", details={"field": "note"})
         ticket.meeting_disposal = True
     elif action == "resolve":
         _acting_level(ticket, actor)
-        _need(ticket.level != "department", "A dispatched ticket is resolved by the town's verification.")
         _resolve(ticket, _outcome(payload), now, ticket.level)
         event = "ticket_resolved"
     elif action == "suspend":
