@@ -42,7 +42,8 @@ class Principal:
         if self.district_wide or in_scope(self.scope, grid_code):
             return
         raise Forbidden(
-            f"Grid {grid_code} is outside your scope {self.scope}.",
+            f"Grid {grid_code} is outside your scope {self.scope}." if self.scope
+            else f"Your account has no grid scope, so grid {grid_code} is beyond it.",
             code="OUT_OF_SCOPE",
             details={"grid_code": grid_code, "your_scope": self.scope},
         )
