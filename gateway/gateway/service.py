@@ -387,25 +387,17 @@ class GatewayService(OpsEndpoints):
         body = read_json(request)
         if not isinstance(body, dict):
             body = load(NewTicketRequest(), body)  # answers the 400 for a non-object
-        if not principal.district_wide and "resident" not in principal.roles:
-            self._check_report_scope(principal, body)  # before anything is stored
+        if principal.scope and not principal.district_wide and "resident" not in principal.roles:
+            # Grid staff report inside their own grids (residents and departments
+            # anywhere). A grid code is checked here; a location only tickets resolves
+            # to a grid, so it checks the scope it is given, before anything is stored
+            # (one locate call, not two).
+            if isinstance(body.get("grid_code"), str) and not body.get("location"):
+                principal.require_scope(body["grid_code"])
+            body["reporter_scope"] = principal.scope
         body.update(reporter_account_id=principal.account_id, reporter_username=principal.username,
                     reporter_role=principal.roles[0] if principal.roles else None)
         return 201, self.tickets.report_ticket(body, request.headers.get("Idempotency-Key"))
-
-    def _check_report_scope(self, principal, body):
-        """Staff report inside their own grids (residents anywhere). A malformed location
-        is left to the tickets service, which names the field."""
-        where = body.get("location")
-        if isinstance(where, dict):
-            try:
-                point = load(LocateQuery(), {k: where.get(k) for k in ("lon", "lat", "crs") if where.get(k) is not None})
-                located = self.grid.locate(point["lon"], point["lat"], point["crs"])
-            except (InvalidInput, NotFound):
-                return
-            principal.require_scope(located["grid"]["code"])
-        elif isinstance(body.get("grid_code"), str):
-            principal.require_scope(body["grid_code"])
 
     @http("GET", f"{API}/tickets")
     @signed_in

@@ -3,6 +3,7 @@ import time
 import uuid
 
 import jwt
+from shapely.geometry import shape
 
 from stack import JWT_SECRET
 
@@ -89,6 +90,13 @@ def test_role_and_scope_are_enforced(stack):
 
     outside = stack.call("POST", f"{API}/tickets", worker, {"grid_code": "320508014021001", "category": "UM02", "description": "越界上报"})
     assert outside.status_code == 403 and outside.json()["error"] == "OUT_OF_SCOPE"
+    # By location: tickets finds the grid and checks the scope the gateway passed on.
+    there = shape(stack.call("GET", f"{API}/grids/320508014021001?geometry=true", admin).json()["geometry"])
+    point = there.representative_point()
+    located = stack.call("POST", f"{API}/tickets", worker, {"location": {"lon": point.x, "lat": point.y},
+                                                           "category": "UM02", "description": "越界定位上报"})
+    assert located.status_code == 403 and located.json()["details"]["grid_code"] == "320508014021001", located.text
+    assert stack.db_rows("tickets", "SELECT id FROM tickets WHERE description = '越界定位上报'") == []
     inside = stack.call("POST", f"{API}/tickets", worker, {"grid_code": "320508019044001", "category": "UM02", "description": "本网格上报"})
     assert inside.status_code == 201
 

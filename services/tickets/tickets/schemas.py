@@ -39,6 +39,7 @@ class NewTicketSchema(Schema):
     reporter_account_id = fields.String(load_default=None, allow_none=True)
     reporter_username = fields.String(load_default=None, allow_none=True)
     reporter_role = fields.String(load_default=None, allow_none=True)
+    reporter_scope = fields.String(load_default=None, allow_none=True)  # grid staff: the grid they may report in
 
     @validates_schema(skip_on_field_errors=False)
     def _where(self, data, **_):

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg
 from common.db import Database, utcnow
-from common.errors import Conflict, InvalidInput, NotFound
+from common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from common.events import grid_change
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
@@ -136,6 +136,10 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         if data.get("reporter_phone"):
             data["reporter_phone"] = normalise_phone(data["reporter_phone"], "reporter_phone")
         data["grid_code"], data["lon"], data["lat"] = self._where(data)
+        scope = data.get("reporter_scope")
+        if scope and not data["grid_code"].startswith(scope):
+            raise Forbidden(f"Grid {data['grid_code']} is outside your scope {scope}.", code="OUT_OF_SCOPE",
+                            details={"grid_code": data["grid_code"], "your_scope": scope})
         now = utcnow()
         with self.db.transaction() as session:
             ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher)
