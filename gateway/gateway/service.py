@@ -6,7 +6,7 @@ import logging
 from nameko.extensions import DependencyProvider
 
 from common import config as cfg
-from common.errors import InvalidInput, NotFound
+from common.errors import InvalidInput
 from common.http import http, read_json
 from common.ops import OpsEndpoints
 from common.roles import ROLES
