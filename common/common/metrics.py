@@ -52,6 +52,20 @@ class PlatformMetrics:
         return generate_latest(self.registry)
 
 
+class DatabaseCollector:
+    """A custom collector whose figures are read from the service's database at
+    scrape time (so every replica reports the same truth); subclasses give collect()."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def describe(self):
+        return []  # no query at registration time
+
+    def collect(self):
+        raise NotImplementedError
+
+
 def metrics_for(container):
     """The container's metrics (extensions see the container through a weak proxy,
     so the metrics live as an attribute of the container itself)."""

@@ -33,7 +33,7 @@ from sqlalchemy import MetaData, bindparam, func, insert, select, update
 from common import config as cfg
 from common.db import Database, find_dependency, utcnow
 from common.events import make_envelope
-from common.metrics import PREFIX, metrics_for
+from common.metrics import PREFIX, DatabaseCollector, metrics_for
 from common.tables import add_plumbing_tables
 
 log = logging.getLogger(__name__)
@@ -285,14 +285,8 @@ class Outbox(DependencyProvider):
             log.warning("%s outbox relay: events left for the next poll: %s", self.source, exc)
 
 
-class _PendingCollector:
+class _PendingCollector(DatabaseCollector):
     """Pending outbox events and the age of the oldest, read at scrape time."""
-
-    def __init__(self, db):
-        self.db = db
-
-    def describe(self):
-        return []
 
     def collect(self):
         with self.db.read() as session:

@@ -6,7 +6,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, literal, select, union_all
 
 from common.db import Database, find_dependency, utcnow
-from common.metrics import PREFIX, metrics_for
+from common.metrics import PREFIX, DatabaseCollector, metrics_for
 from tickets.loop import open_clocks
 from tickets.models import Ticket
 from tickets.workflow import OPEN_STATES
@@ -30,13 +30,7 @@ def overdue_tickets(session, now):
     return {clock: found.get(clock, 0) for clock, _, _ in clocks}
 
 
-class _TicketCollector:
-    def __init__(self, db):
-        self.db = db
-
-    def describe(self):
-        return []
-
+class _TicketCollector(DatabaseCollector):
     def collect(self):
         with self.db.read() as session:
             by_state, overdue = open_tickets(session), overdue_tickets(session, utcnow())
