@@ -436,9 +436,8 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def act_on_ticket(self, request, principal, ticket_id):
         self._ticket_in_reach(principal, ticket_id)
-        actor = {"account_id": principal.account_id, "username": principal.username,
-                 "roles": list(principal.roles), "department": principal.department}
-        return self.tickets.act(ticket_id, read_json(request), actor, request.headers.get("Idempotency-Key"))
+        return self.tickets.act(ticket_id, read_json(request), self._actor(principal),
+                                request.headers.get("Idempotency-Key"))
 
     @http("GET", f"{API}/tickets/<string:ticket_id>/history")
     @signed_in
@@ -452,10 +451,15 @@ class GatewayService(OpsEndpoints):
         self._ticket_in_reach(principal, ticket_id)
         return self.tickets.verify_ticket(ticket_id)
 
+    @staticmethod
+    def _actor(principal):
+        return {"account_id": principal.account_id, "username": principal.username,
+                "roles": list(principal.roles), "department": principal.department}
+
     def _ticket_in_reach(self, principal, ticket_id):
         """The ticket, if the caller may see it: in their grid scope, dispatched to their
         department, or reported by them."""
-        ticket = self.tickets.get_ticket(ticket_id, principal.account_id)
+        ticket = self.tickets.get_ticket(ticket_id, self._actor(principal))
         dispatched = principal.department and principal.department in {d["department"] for d in ticket["dispatches"]}
         if not dispatched and ticket["reporter_account_id"] != principal.account_id:
             principal.require_scope(ticket["grid_code"])

@@ -73,6 +73,9 @@ def test_a_ticket_from_report_to_closed_with_whistle_and_reopen(stack):
     assert [t["id"] for t in stack.call("GET", f"{API}/tickets", environment).json()["items"]] == [ticket.id]
     assert stack.call("GET", f"{API}/tickets", market).json()["items"] == []
     assert stack.call("GET", f"{API}/tickets/{ticket.id}", market).status_code == 403
+    seen = stack.call("GET", f"{API}/tickets/{ticket.id}", environment).json()
+    assert "sign" in seen["your_actions"] and not {"verify", "contact"} & set(seen["your_actions"])
+    assert "verify" in seen["allowed_actions"]  # the state admits it; the town takes it, once reported back
     ticket.act(urban, "sign")
     ticket.act(environment, "sign")
     assert ticket.act(leader, "verify", expect=409, outcome="fixed")["error"] == "ACTION_NOT_ALLOWED"

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from tickets.catalogue import Catalogue
-from tickets.workflow import REOPEN_WINDOW_DEFAULT, ActionNotAllowed, Actor, allowed_actions, apply
+from tickets.workflow import REOPEN_WINDOW_DEFAULT, ActionNotAllowed, Actor, actions_for, allowed_actions, apply
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 LEADER = Actor("a1", "jinchang_leader", ("town_leader",))
@@ -38,3 +38,36 @@ def test_an_action_of_another_level_is_a_conflict_that_says_why_and_lists_the_po
 
 def test_a_suspended_ticket_only_resumes():
     assert allowed_actions(ticket(suspended=True)) == ["resume"]
+
+
+def full_ticket(level, status="handling", reporter="r1"):
+    return SimpleNamespace(
+        number="20261123-00002", status=status, level=level, suspended=False, suspended_at=None, suspended_seconds=0,
+        reporter_account_id=reporter, accepted_at=NOW, handling_at=NOW, resolved_at=None, resolved_level=None,
+        feedback_at=None, rated_at=None, closed_at=None, reopened_at=None, reopen_count=0, outcome=None,
+        satisfaction=None, category="EP01", grade="daily", duplicate_of=None, meeting_disposal=False,
+        lead_department=None)
+
+
+def dispatch(department, lead=False, signed=False):
+    return SimpleNamespace(department=department, lead=lead, signed_at=NOW if signed else None, contacted_at=None,
+                           reported_at=None, report=None)
+
+
+@pytest.mark.parametrize("level, actor, dispatches, expected", [
+    ("grid", Actor("w1", "worker", ("grid_worker",)), [],
+     ["escalate", "merge", "recategorise", "resolve", "suspend"]),
+    ("grid", Actor("r1", "reporter", ("resident",)), [], ["withdraw"]),
+    ("town", LEADER, [], ["merge", "recategorise", "meeting", "resolve", "suspend", "whistle"]),
+    ("department", Actor("d1", "huanbao", ("department",), "environment"),
+     [dispatch("environment", lead=True), dispatch("urban_management", signed=True)], ["sign", "suspend"]),
+    ("department", Actor("d2", "chengguan", ("department",), "urban_management"),
+     [dispatch("environment", lead=True), dispatch("urban_management", signed=True)],
+     ["contact", "report_back", "suspend"]),
+])
+def test_your_actions_are_those_the_rules_let_this_actor_take(level, actor, dispatches, expected):
+    handling = full_ticket(level)
+    mine = actions_for(handling, actor, Catalogue().get("EP01"), dispatches, NOW, REOPEN_WINDOW_DEFAULT)
+    assert sorted(mine) == sorted(expected)
+    assert (handling.status, handling.level) == ("handling", level)  # the tries changed nothing
+    assert [d.signed_at for d in dispatches] == [None, NOW][:len(dispatches)]

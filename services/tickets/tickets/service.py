@@ -175,12 +175,20 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     # --- reading --------------------------------------------------------------------------------
     @rpc
-    def get_ticket(self, ticket_id, viewer_account_id=None):
+    def get_ticket(self, ticket_id, viewer=None):
+        """The ticket as ``viewer`` (an actor: account_id, username, roles, department)
+        sees it, with the actions its state admits and those the viewer may take."""
+        viewer = workflow.Actor(**load(actor_schema, viewer, "viewer")) if viewer else None
         with self.db.read() as session:
             ticket = loop.get_ticket(session, ticket_id)
-            view = ticket_seen_by(ticket_schema.dump(ticket), ticket, viewer_account_id)
-            view["dispatches"] = dispatch_schema.dump(loop.dispatches_of(session, ticket_id), many=True)
+            dispatches = loop.dispatches_of(session, ticket_id)
+            view = ticket_seen_by(ticket_schema.dump(ticket), ticket, viewer and viewer.account_id)
+            view["dispatches"] = dispatch_schema.dump(dispatches, many=True)
             view["allowed_actions"] = workflow.allowed_actions(ticket)
+            if viewer:
+                view["your_actions"] = workflow.actions_for(
+                    ticket, viewer, loop.category_of(self.loop.settings, ticket.category), dispatches, utcnow(),
+                    self.loop.settings.reopen_window)
             if ticket.duplicate_of:  # a merged report follows the ticket it was folded into
                 original = loop.original_of(session, ticket)
                 view["original"] = original and original_schema.dump(original)

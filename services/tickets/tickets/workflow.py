@@ -12,6 +12,7 @@ district officers and administrators may act at any level.
 """
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from common.errors import Conflict, Forbidden, InvalidInput
 
@@ -117,6 +118,26 @@ def allowed_actions(ticket):
     if ticket.suspended:
         return ["resume"]
     return sorted(action for action in ALLOWED_FROM if action != "resume" and _possible(ticket, action))
+
+
+def actions_for(ticket, actor, category, dispatches, now, reopen_window):
+    """Of the actions the ticket admits now, those this actor may take: each is tried
+    on copies, so the rules stay in apply() alone. An action refused only for its
+    missing payload (a note, an outcome) is the actor's to take."""
+    mine = []
+    for action in allowed_actions(ticket):
+        try:
+            apply(_copy(ticket), action, actor, {}, now, category, [_copy(d) for d in dispatches], reopen_window)
+        except BadAction:
+            pass
+        except (NotYourTicket, ActionNotAllowed):
+            continue
+        mine.append(action)
+    return mine
+
+
+def _copy(thing):
+    return SimpleNamespace(**{name: value for name, value in vars(thing).items() if not name.startswith("_")})
 
 
 def _need(condition, message, **details):
