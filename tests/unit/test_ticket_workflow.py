@@ -71,3 +71,11 @@ def test_your_actions_are_those_the_rules_let_this_actor_take(level, actor, disp
     assert sorted(mine) == sorted(expected)
     assert (handling.status, handling.level) == ("handling", level)  # the tries changed nothing
     assert [d.signed_at for d in dispatches] == [None, NOW][:len(dispatches)]
+
+
+@pytest.mark.parametrize("level, may", [(None, True), ("grid", True), ("community", False), ("department", False)])
+def test_a_grid_worker_routes_only_tickets_still_at_the_grid(level, may):
+    worker = Actor("w1", "worker", ("grid_worker",))
+    mine = actions_for(full_ticket(level, status="handling" if level else "accepted"), worker,
+                       Catalogue().get("EP01"), [], NOW, REOPEN_WINDOW_DEFAULT)
+    assert ("recategorise" in mine) is may and ("merge" in mine) is may

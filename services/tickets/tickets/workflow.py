@@ -152,6 +152,19 @@ def _acting_level(ticket, actor):
           f"{', '.join(sorted(actor.levels)) or 'no'} level.", level=ticket.level, your_roles=list(actor.roles))
 
 
+def _in_charge(ticket, actor):
+    """Routing a ticket (recategorise, merge) is for whoever has it now or is above:
+    a grid worker no longer re-routes a ticket the town took, nor one it dispatched."""
+    if actor.supervisor:
+        return
+    handlers = LEVELS[:3]
+    held = [handlers.index(level) for level in actor.levels if level in handlers]
+    _need(held, "Your role does not route tickets.", your_roles=list(actor.roles))
+    charge = "town" if ticket.level == "department" else ticket.level
+    _need(charge is None or max(held) >= handlers.index(charge),
+          f"The ticket is with the {charge} level now; it routes it.", level=ticket.level)
+
+
 def _entry_level(actor, category):
     if actor.supervisor:
         return "grid" if category.grid_admission else "community"
@@ -261,7 +274,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.suspended, ticket.suspended_at = False, None
         data["paused_seconds"] = int(paused.total_seconds())
     elif action == "recategorise":
-        _need(actor.supervisor or actor.levels & {"grid", "community", "town"}, "Your role does not route tickets.")
+        _in_charge(ticket, actor)
         if payload.get("category") is None:
             raise BadAction("Give the new category.", details={"field": "category"})
         data["from_category"], data["to_category"] = ticket.category, payload["category"]
@@ -274,7 +287,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         _resolve(ticket, "withdrawn", now, ticket.level)
         event = "ticket_resolved"
     elif action == "merge":
-        _need(actor.supervisor or actor.levels & {"grid", "community", "town"}, "Your role does not merge tickets.")
+        _in_charge(ticket, actor)
         if not payload.get("into"):
             raise BadAction("Give the ticket to merge into (into).", details={"field": "into"})
         ticket.status, ticket.duplicate_of, ticket.outcome, ticket.closed_at = "merged", payload["into"], "duplicate", now
