@@ -1,6 +1,9 @@
+import datetime as dt
+
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
+from common.shanghai import shanghai_date
 from people.residents import TAGS
 from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
 
@@ -61,6 +64,11 @@ class PersonInputSchema(Schema):
     party_member = fields.Boolean(load_default=False)
     smartphone_user = fields.Boolean(load_default=True)
     violation_recorded = fields.Boolean(load_default=False)
+
+    @validates("birth_date")
+    def _born_already(self, value, **_):
+        if value is not None and not dt.date(1900, 1, 1) <= value <= shanghai_date():
+            raise ValidationError("must be a date between 1900-01-01 and today")
 
 
 class AssignmentInputSchema(Schema):

@@ -34,6 +34,11 @@ def create_person(session, cipher, data, today=None):
     number = None
     if data.get("id_number"):
         number, birth, gender = parse_id_number(data["id_number"], today)
+        for field_, read in (("birth_date", birth), ("gender", gender)):
+            given = data.get(field_)
+            if given and given != read:
+                raise InvalidInput(f"{field_} disagrees with the ID number ({read}); leave it out or correct it.",
+                                   code="INCONSISTENT_PERSON", details={"field": field_})
         id_hash = cipher.search_hash(number)
         existing = session.scalar(select(Person.id).where(Person.id_number_hash == id_hash))
         if existing:
