@@ -8,7 +8,8 @@ from common.errors import InvalidInput
 from common.pii import PiiCipher
 from people import MIGRATIONS_DIR
 from people.idcard import InvalidIdNumber, InvalidPhone, check_char, mask_id, normalise_phone, parse_id_number
-from people.schemas import PersonInputSchema
+from people.schemas import AssignmentInputSchema, PersonInputSchema
+from people.roster import check_rows
 from people.staff import create_person
 from people.staffing import DEFAULT_RULES, Eligibility, parse_rule, staffing_gaps
 
@@ -98,3 +99,15 @@ def test_a_person_born_in_the_future_or_unlike_their_id_number_is_refused(scratc
             assert agreed.birth_date == dt.date(1985, 6, 12)
     finally:
         db.engine.dispose()
+
+
+def test_a_post_dated_before_grid_management_began_is_refused():
+    refused = AssignmentInputSchema().validate({"grid_code": "320508019044001", "role": "grid_chief",
+                                                "start_date": "1800-01-01"})
+    assert "2000-01-01" in refused["start_date"][0]
+    assert AssignmentInputSchema().validate({"grid_code": "320508019044001", "role": "grid_chief",
+                                             "start_date": "2004-05-01"}) == {}
+
+    _, errors = check_rows(["姓名", "身份证号码", "网格编码", "岗位", "任职开始日期"],
+                           [["张三", valid("32050819850612003"), "320508019044001", "网格长", "1900-01-01"]], TODAY)
+    assert [(e["column"], "typing slip" in e["reason"]) for e in errors] == [("任职开始日期", True)]

@@ -15,7 +15,7 @@ from common.db import utcnow
 from common.errors import InvalidInput
 from people.idcard import InvalidIdNumber, InvalidPhone, normalise_phone, parse_id_number
 from people.models import Assignment, Person
-from people.staff import STAFF_ROLES
+from people.staff import POSTS_FROM, STAFF_ROLES
 
 # column -> the headers offices use for it
 COLUMNS = {
@@ -135,6 +135,8 @@ def check_rows(header, rows, today):
                 record[key] = convert(cell[column]) if cell.get(column) else None
             except ValueError as exc:
                 bad(column, str(exc))
+        if record.get("start_date") and record["start_date"] < POSTS_FROM:
+            bad("start_date", f"{record['start_date']} is before {POSTS_FROM} (a typing slip?)")
         errors += problems
         parsed.append(record)
     return parsed, errors

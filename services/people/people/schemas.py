@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from common.shanghai import shanghai_date
 from people.residents import TAGS
-from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
+from people.staff import DEPARTMENT_KINDS, POSTS_FROM, STAFF_ROLES
 
 
 class AccountSchema(Schema):
@@ -74,7 +74,8 @@ class PersonInputSchema(Schema):
 class AssignmentInputSchema(Schema):
     grid_code = fields.String(required=True, validate=GRID_CODE)
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
-    start_date = fields.Date(load_default=None)
+    start_date = fields.Date(load_default=None, validate=validate.Range(
+        min=POSTS_FROM, error="must be 2000-01-01 or later"))
     end_date = fields.Date(load_default=None, allow_none=True)
 
 

@@ -1,5 +1,7 @@
 """Staff, their grid assignments and departments, free of nameko."""
 
+import datetime as dt
+
 from sqlalchemy import or_, select
 
 from common.errors import InvalidInput
@@ -24,6 +26,8 @@ STAFF_ROLES = {
     "party_member_in_service": ("在职党员", "in-service party member"),
     "department_liaison": ("部门联络员", "department liaison"),
 }
+# Grid management began in 2004; a post dated before 2000 is a typing slip, not history.
+POSTS_FROM = dt.date(2000, 1, 1)
 DEPARTMENT_KINDS = {
     "functional_department": "职能部门", "town": "镇(街道)", "community": "村(社区)", "property_company": "物业公司",
 }
