@@ -3,8 +3,10 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from shapely.geometry import box, mapping
 
 from tickets.catalogue import Catalogue
+from tickets.loop import homes_in
 from tickets.workflow import REOPEN_WINDOW_DEFAULT, ActionNotAllowed, Actor, actions_for, allowed_actions, apply
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
@@ -79,3 +81,10 @@ def test_a_grid_worker_routes_only_tickets_still_at_the_grid(level, may):
     mine = actions_for(full_ticket(level, status="handling" if level else "accepted"), worker,
                        Catalogue().get("EP01"), [], NOW, REOPEN_WINDOW_DEFAULT)
     assert ("recategorise" in mine) is may and ("merge" in mine) is may
+
+
+def test_open_tickets_of_a_split_grid_find_the_part_covering_them():
+    parts = {"west": mapping(box(0, 0, 1, 1)), "east": mapping(box(1, 0, 2, 1))}
+    located = [("t1", 0.5, 0.5), ("t2", 1.5, 0.2), ("t3", 1.0, 0.5), ("t4", 5.0, 5.0)]
+    homes = homes_in(parts, located)
+    assert homes["t1"] == "west" and homes["t2"] == "east" and homes["t3"] in parts and "t4" not in homes

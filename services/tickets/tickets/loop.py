@@ -5,6 +5,8 @@ import math
 import uuid
 from dataclasses import dataclass
 
+from shapely.geometry import Point, shape
+from shapely.prepared import prep as prepared
 from sqlalchemy import and_, bindparam, literal, select
 
 from common.db import dialect_insert
@@ -119,6 +121,19 @@ def get_ticket(session, ticket_id, for_update=False):
 def open_tickets_in(session, grid_codes):
     return session.scalars(select(Ticket).where(Ticket.grid_code.in_(grid_codes),
                                                 Ticket.status.in_(workflow.OPEN_STATES))).all()
+
+
+def homes_in(parts, located):
+    """{ticket id: the part (code -> GeoJSON outline) covering its (id, lon, lat)};
+    a point in a sliver between parts is left out (the first part takes it)."""
+    outlines = {code: prepared(shape(outline)) for code, outline in parts.items()}
+    homes = {}
+    for ticket_id, lon, lat in located:
+        point = Point(lon, lat)
+        home = next((code for code, outline in outlines.items() if outline.covers(point)), None)
+        if home is not None:
+            homes[ticket_id] = home
+    return homes
 
 
 def rehome(session, how, old_codes, new_codes, homes, now):

@@ -245,20 +245,19 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     # --- grid changes ------------------------------------------------------------------------------
     def _locate_open_tickets(self, envelope):
-        """{ticket id: grid now covering its location} for the open tickets in the
-        changed grids, asked of the grid service before the transaction opens."""
+        """{ticket id: new grid covering its location} for the open tickets of a split
+        grid. The parts' outlines come from the grid service's database (one call per
+        part, not per ticket): its in-memory index may not have the split yet when the
+        event arrives here, and another replica's may lag further."""
         _, old_codes, new_codes, _ = grid_change(envelope)
         if len(new_codes) == 1:
             return {}
         with self.db.read() as session:
             located = [(t.id, t.lon, t.lat) for t in loop.open_tickets_in(session, old_codes) if t.lon is not None]
-        homes = {}
-        for ticket_id, lon, lat in located:
-            try:
-                homes[ticket_id] = self.grid.locate(lon, lat, "wgs84")["grid"]["code"]
-            except NotFound:
-                pass  # in a sliver between the new parts: the first part takes it
-        return homes
+        if not located:
+            return {}
+        parts = {code: self.grid.get_grid(code, True)["geometry"] for code in new_codes}
+        return loop.homes_in(parts, located)
 
     @idempotent_handler("grid", "grid_split", prepare=_locate_open_tickets)
     def handle_grid_split(self, session, envelope, homes):
