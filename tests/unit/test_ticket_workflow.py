@@ -88,3 +88,13 @@ def test_open_tickets_of_a_split_grid_find_the_part_covering_them():
     located = [("t1", 0.5, 0.5), ("t2", 1.5, 0.2), ("t3", 1.0, 0.5), ("t4", 5.0, 5.0)]
     homes = homes_in(parts, located)
     assert homes["t1"] == "west" and homes["t2"] == "east" and homes["t3"] in parts and "t4" not in homes
+
+
+def test_a_dispatched_ticket_is_suspended_by_its_departments_and_the_town_only():
+    summoned = [dispatch("environment", lead=True)]
+    may = {name: "suspend" in actions_for(full_ticket("department"), actor, Catalogue().get("EP01"), summoned, NOW,
+                                          REOPEN_WINDOW_DEFAULT)
+           for name, actor in (("summoned", Actor("d1", "huanbao", ("department",), "environment")),
+                               ("other", Actor("d2", "shichang", ("department",), "market")),
+                               ("town", LEADER), ("worker", Actor("w1", "worker", ("grid_worker",))))}
+    assert may == {"summoned": True, "other": False, "town": True, "worker": False}

@@ -145,8 +145,14 @@ def _need(condition, message, **details):
         raise NotYourTicket(message, details=details)
 
 
-def _acting_level(ticket, actor):
-    """The ticket's level, if the actor may act there."""
+def _acting_level(ticket, actor, dispatches=()):
+    """The actor may act at the ticket's level. A dispatched ticket is acted on by the
+    departments it went to and by the town that blew the whistle."""
+    if ticket.level == "department" and not actor.supervisor:
+        summoned = {d.department for d in dispatches}
+        _need("town" in actor.levels or (actor.department in summoned and "department" in actor.roles),
+              "A dispatched ticket is acted on by its departments and the town.", level=ticket.level)
+        return
     _need(actor.supervisor or ticket.level in actor.levels,
           f"The ticket is handled at {ticket.level} level; your role acts at "
           f"{', '.join(sorted(actor.levels)) or 'no'} level.", level=ticket.level, your_roles=list(actor.roles))
@@ -263,12 +269,12 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         _resolve(ticket, _outcome(payload), now, ticket.level)
         event = "ticket_resolved"
     elif action == "suspend":
-        _acting_level(ticket, actor)
+        _acting_level(ticket, actor, dispatches)
         if not note:
             raise BadAction("Give the reason for suspending in note.", details={"field": "note"})
         ticket.suspended, ticket.suspended_at = True, now
     elif action == "resume":
-        _acting_level(ticket, actor)
+        _acting_level(ticket, actor, dispatches)
         paused = now - ticket.suspended_at
         ticket.suspended_seconds = (ticket.suspended_seconds or 0) + int(paused.total_seconds())
         ticket.suspended, ticket.suspended_at = False, None
