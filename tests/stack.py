@@ -146,6 +146,7 @@ def stack_env(amqp_uri, db_urls, data_dir):
         "OUTBOX_POLL_SECONDS": "0.5",
         "LOGIN_MAX_FAILURES": "3",
         "LOGIN_LOCK_MINUTES": "15",
+        "MAX_REQUEST_BYTES": str(4 * 1024 * 1024),  # the 413 test sends a little more
         "PYTHONWARNINGS": "ignore",
         "LOG_LEVEL": "INFO",
     })

@@ -61,6 +61,10 @@ class Locked(AppError):
     code = "LOCKED"
 
 
+class PayloadTooLarge(AppError):
+    code = "PAYLOAD_TOO_LARGE"
+
+
 @deserialize_to_instance
 class Unavailable(AppError):
     code = "SERVICE_UNAVAILABLE"
@@ -73,6 +77,7 @@ HTTP_STATUS = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    PayloadTooLarge: 413,
     Locked: 423,
     Unavailable: 503,
 }

@@ -6,10 +6,11 @@ import logging
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from common.errors import AppError, InvalidInput, http_status, internal_error_body
+from common import config as cfg
+from common.errors import AppError, InvalidInput, PayloadTooLarge, http_status, internal_error_body
 
 log = logging.getLogger(__name__)
 
@@ -23,21 +24,61 @@ def json_response(payload, status=200, headers=None):
     )
 
 
+MAX_REQUEST_BYTES = 32 * 1024 * 1024  # a whole district's GeoJSON fits; a runaway upload does not
+
+
 class JsonWebServer(WebServer):
     """nameko's web server, answering unknown paths and methods in the same JSON
-    error shape as everything else instead of werkzeug's HTML pages."""
+    error shape as everything else instead of werkzeug's HTML pages, and refusing
+    bodies over ``MAX_REQUEST_BYTES`` with a 413 before reading them."""
 
     def get_wsgi_app(self):
         app = super().get_wsgi_app()
+        limit = self.max_request_bytes = cfg.env_int("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES, self.container.config)
 
         def json_errors(environ, start_response):
             try:
                 app.url_map.bind_to_environ(environ).match()
             except HTTPException as exc:
                 return routing_error(exc)(environ, start_response)
+            length = environ.get("CONTENT_LENGTH") or ""
+            if length.isdigit() and int(length) > limit:
+                return too_large(limit)(environ, start_response)
+            if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+                # No length: the server dechunks, werkzeug reads to the end (without
+                # input_terminated it would read nothing), stopping at the limit.
+                environ["wsgi.input"] = CappedInput(environ["wsgi.input"], limit)
+                environ["wsgi.input_terminated"] = True
             return app(environ, start_response)
 
         return json_errors
+
+
+class CappedInput:
+    """A request body stream that raises RequestEntityTooLarge once more than
+    ``limit`` bytes came through (werkzeug's LimitedStream truncates a plain read())."""
+
+    def __init__(self, stream, limit):
+        self.stream, self.limit, self.seen = stream, limit, 0
+
+    def _counted(self, data):
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise RequestEntityTooLarge()
+        return data
+
+    def read(self, size=-1):
+        room = self.limit + 1 - self.seen  # one byte past the limit tells "too large"
+        return self._counted(self.stream.read(room if size is None or size < 0 else min(size, room)))
+
+    def readline(self, size=-1):
+        room = self.limit + 1 - self.seen
+        return self._counted(self.stream.readline(room if size is None or size < 0 else min(size, room)))
+
+
+def too_large(limit):
+    error = PayloadTooLarge(f"The request body is larger than {limit} bytes.", details={"max_bytes": limit})
+    return json_response(error.to_dict(), 413)
 
 
 def routing_error(exc):
@@ -70,6 +111,8 @@ class JsonHttp(HttpRequestHandler):
         return json_response(payload, status, headers)
 
     def response_from_exception(self, exc):
+        if isinstance(exc, RequestEntityTooLarge):  # a chunked body ran past the limit
+            return too_large(self.server.max_request_bytes)
         if isinstance(exc, AppError):
             status = http_status(exc)
             headers = {"WWW-Authenticate": 'Bearer realm="gridgov"'} if status == 401 else None

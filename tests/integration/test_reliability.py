@@ -150,3 +150,11 @@ def test_d_bad_json_and_schema_violations_are_400_naming_the_field(stack):
                                                            "password": "short", "roles": ["mayor"]})
     assert account.status_code == 400
     assert set(account.json()["details"]["fields"]) == {"username", "roles"}
+    oversized = b'{"description": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    for body in (oversized, iter([oversized[i:i + 65536] for i in range(0, len(oversized), 65536)])):  # chunked
+        too_big = stack.call("POST", f"{API}/tickets", token, data=body, headers={"Content-Type": "application/json"})
+        assert too_big.status_code == 413 and too_big.json()["details"]["max_bytes"] == 4 * 1024 * 1024, too_big.text
+    chunked = stack.call("POST", f"{API}/tickets", token, headers={"Content-Type": "application/json"},
+                         data=iter([b'{"grid_code": "320508019044001", ',
+                                    '"category": "UM02", "description": "分块上传"}'.encode()]))
+    assert chunked.status_code == 201, chunked.text  # a body sent in chunks is read whole
