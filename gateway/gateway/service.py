@@ -430,7 +430,7 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/tickets/<string:ticket_id>")
     @signed_in
     def get_ticket(self, request, principal, ticket_id):
-        return self._ticket_in_reach(principal, ticket_id)
+        return self._ticket_in_reach(principal, ticket_id, with_actions=True)
 
     @http("POST", f"{API}/tickets/<string:ticket_id>/actions")
     @signed_in
@@ -456,10 +456,10 @@ class GatewayService(OpsEndpoints):
         return {"account_id": principal.account_id, "username": principal.username,
                 "roles": list(principal.roles), "department": principal.department}
 
-    def _ticket_in_reach(self, principal, ticket_id):
+    def _ticket_in_reach(self, principal, ticket_id, with_actions=False):
         """The ticket, if the caller may see it: in their grid scope, dispatched to their
         department, or reported by them."""
-        ticket = self.tickets.get_ticket(ticket_id, self._actor(principal))
+        ticket = self.tickets.get_ticket(ticket_id, self._actor(principal), with_actions)
         dispatched = principal.department and principal.department in {d["department"] for d in ticket["dispatches"]}
         if not dispatched and ticket["reporter_account_id"] != principal.account_id:
             principal.require_scope(ticket["grid_code"])

@@ -175,9 +175,10 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     # --- reading --------------------------------------------------------------------------------
     @rpc
-    def get_ticket(self, ticket_id, viewer=None):
+    def get_ticket(self, ticket_id, viewer=None, with_actions=True):
         """The ticket as ``viewer`` (an actor: account_id, username, roles, department)
-        sees it, with the actions its state admits and those the viewer may take."""
+        sees it, with the actions its state admits and (``with_actions``) those the
+        viewer may take."""
         viewer = workflow.Actor(**load(actor_schema, viewer, "viewer")) if viewer else None
         with self.db.read() as session:
             ticket = loop.get_ticket(session, ticket_id)
@@ -185,7 +186,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             view = ticket_seen_by(ticket_schema.dump(ticket), ticket, viewer and viewer.account_id)
             view["dispatches"] = dispatch_schema.dump(dispatches, many=True)
             view["allowed_actions"] = workflow.allowed_actions(ticket)
-            if viewer:
+            if viewer and with_actions:
                 view["your_actions"] = workflow.actions_for(
                     ticket, viewer, loop.category_of(self.loop.settings, ticket.category), dispatches, utcnow(),
                     self.loop.settings.reopen_window)
