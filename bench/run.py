@@ -51,13 +51,13 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # raise
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from sqlalchemy import create_engine, make_url, text
 
+from common import vhosts
 from common.config import DEFAULT_PORTS, SERVICES_WITH_DATABASE
 from common.launcher import COMPONENTS, ROOT, Component, ServiceProcess
 
 HOST = "127.0.0.1"
 AMQP_BASE = f"amqp://guest:guest@{HOST}:5672/"
-MANAGEMENT_API = f"http://{HOST}:15672/api"
-GUEST = ("guest", "guest")
+MANAGEMENT_URL = f"http://guest:guest@{HOST}:15672"
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
@@ -78,53 +78,19 @@ def log(message):
 
 # --- isolation: vhost, databases, ports, environment -------------------------
 
-def _management(method, path, **kwargs):
-    requests.request(method, f"{MANAGEMENT_API}/{path}", auth=GUEST, timeout=5, **kwargs).raise_for_status()
-
-
-def _rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
-
-
-def _create_vhost(name):
-    """True once vhost ``name`` exists with all permissions for guest."""
-    path = quote(name, safe="")
-    try:
-        _management("PUT", f"vhosts/{path}")
-        _management("PUT", f"permissions/{path}/guest", json={"configure": ".*", "write": ".*", "read": ".*"})
-        return True
-    except requests.RequestException:
-        pass
-    try:
-        _rabbitmqctl("add_vhost", name)
-        _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
-        return True
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-def _delete_vhost(name):
-    try:
-        _management("DELETE", f"vhosts/{quote(name, safe='')}")
-    except requests.RequestException:
-        try:
-            _rabbitmqctl("delete_vhost", name)
-        except (OSError, subprocess.SubprocessError):
-            log(f"could not delete vhost {name}; remove it by hand")
-
-
 @contextmanager
 def broker_vhost():
     """The AMQP URI of a fresh vhost, deleted on exit (the default vhost if none can be made)."""
     name = f"gridgov-bench-{secrets.token_hex(4)}"
-    if not _create_vhost(name):
+    if not vhosts.create_vhost(name, MANAGEMENT_URL):
         log("could not create a vhost; using the default vhost /")
         yield AMQP_BASE
         return
     try:
         yield AMQP_BASE + quote(name, safe="")
     finally:
-        _delete_vhost(name)
+        if not vhosts.delete_vhost(name, MANAGEMENT_URL):
+            log(f"could not delete vhost {name}; remove it by hand")
 
 
 @contextmanager

@@ -13,12 +13,14 @@ the local defaults if they answer; else the tests that need them are skipped.
 """
 import os
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlparse
 
-import requests
 from kombu import Connection
 from sqlalchemy import create_engine, make_url, text
+
+from common import vhosts
 
 SERVICES = ("grid", "people", "tickets", "scoring")
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
@@ -108,24 +110,19 @@ def discover():
 # --- broker vhosts -----------------------------------------------------------
 
 def create_vhost(infra):
-    """A fresh vhost and the AMQP URI for it; falls back to the base URI."""
+    """A fresh vhost and the AMQP URI for it; the base URI, with a warning, if none
+    can be made (the tests then share queues with whatever else uses it)."""
     name = f"gridgov-test-{uuid.uuid4().hex[:8]}"
-    try:
-        base = infra.management_url
-        requests.put(f"{base}/api/vhosts/{quote(name, safe='')}", timeout=5).raise_for_status()
-        requests.put(f"{base}/api/permissions/{quote(name, safe='')}/guest",
-                     json={"configure": ".*", "write": ".*", "read": ".*"}, timeout=5).raise_for_status()
-    except requests.RequestException:
+    if not vhosts.create_vhost(name, infra.management_url):
+        warnings.warn("could not create a test vhost (no management API, no rabbitmqctl): the tests share "
+                      f"{infra.amqp_uri} with anything else on it, such as a running make run")
         return None, infra.amqp_uri
     return name, infra.amqp_uri.rstrip("/") + "/" + quote(name, safe="")
 
 
 def delete_vhost(infra, name):
     if name:
-        try:
-            requests.delete(f"{infra.management_url}/api/vhosts/{quote(name, safe='')}", timeout=5)
-        except requests.RequestException:
-            pass
+        vhosts.delete_vhost(name, infra.management_url)
 
 
 # --- databases ----------------------------------------------------------------
