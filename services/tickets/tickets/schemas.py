@@ -31,8 +31,8 @@ class NewTicketSchema(Schema):
     description = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
     grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
-    attachments = fields.List(fields.String(validate=[validate.Length(min=1, max=500), ATTACHMENT]), load_default=list,
-                              validate=validate.Length(max=20))
+    attachments = fields.List(fields.String(validate=[validate.Length(min=1, max=500), ATTACHMENT]),
+                              load_default=list, validate=validate.Length(max=20))
     anonymous = fields.Boolean(load_default=False)
     reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
     reporter_phone = fields.String(load_default=None, allow_none=True)

@@ -15,6 +15,7 @@ from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.pii import load_cipher, normalise_phone
+from common.roles import in_scope
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
 from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
@@ -28,7 +29,6 @@ from tickets.schemas import (ActionSchema, ActorSchema, DispatchSchema, NewTicke
                              TicketFilterSchema, TicketSchema)
 from tickets.views import ticket_seen_by, trail_seen_by
 
-ticket_schema = TicketSchema()
 ticket_filter_schema = TicketFilterSchema()
 dispatch_schema = DispatchSchema()
 new_ticket_schema, action_schema, actor_schema = NewTicketSchema(), ActionSchema(), ActorSchema()
@@ -137,14 +137,14 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             data["reporter_phone"] = normalise_phone(data["reporter_phone"], "reporter_phone")
         data["grid_code"], data["lon"], data["lat"] = self._where(data)
         scope = data.get("reporter_scope")
-        if scope and not data["grid_code"].startswith(scope):
+        if scope and not in_scope(scope, data["grid_code"]):
             raise Forbidden(f"Grid {data['grid_code']} is outside your scope {scope}.", code="OUT_OF_SCOPE",
                             details={"grid_code": data["grid_code"], "your_scope": scope})
         now = utcnow()
         with self.db.transaction() as session:
             ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher)
             session.flush()  # the version the client must send with its first action
-            result = ticket_seen_by(ticket_schema.dump(ticket), ticket, data.get("reporter_account_id"))
+            result = ticket_seen_by(ticket, data.get("reporter_account_id"))
             self.outbox.add(session, "ticket_reported", intake.reported_event(ticket))
             self._remember(session, idempotency_key, data.get("reporter_account_id"), print_, result)
         return result
@@ -164,7 +164,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         with self.db.transaction() as session:
             ticket, change = loop.act(session, ticket_id, action, actor, body, version, now, self.loop.settings)
             session.flush()
-            result = {"ticket": ticket_seen_by(ticket_schema.dump(ticket), ticket, actor.account_id), "action": action,
+            result = {"ticket": ticket_seen_by(ticket, actor.account_id), "action": action,
                       "allowed_next": workflow.allowed_actions(ticket)}
             if change.event:
                 self.outbox.add(session, change.event, dict(
@@ -183,7 +183,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         with self.db.read() as session:
             ticket = loop.get_ticket(session, ticket_id)
             dispatches = loop.dispatches_of(session, ticket_id)
-            view = ticket_seen_by(ticket_schema.dump(ticket), ticket, viewer and viewer.account_id)
+            view = ticket_seen_by(ticket, viewer and viewer.account_id)
             view["dispatches"] = dispatch_schema.dump(dispatches, many=True)
             view["allowed_actions"] = workflow.allowed_actions(ticket)
             if viewer and with_actions:
@@ -201,7 +201,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         filters = load(ticket_filter_schema, filters or {}, "list")
         with self.db.read() as session:
             page, after = intake.list_tickets(session, filters)
-            return {"items": [ticket_seen_by(ticket_schema.dump(t), t, viewer_account_id) for t in page],
+            return {"items": [ticket_seen_by(t, viewer_account_id) for t in page],
                     "next": after}
 
     @rpc
@@ -272,4 +272,3 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def _rehome(session, envelope, homes):
         how, old_codes, new_codes, _ = grid_change(envelope)
         loop.rehome(session, how, old_codes, new_codes, homes, utcnow())
-

@@ -3,14 +3,19 @@ everyone but the reporter: the ticket's reporter account and, in its trail, the
 reporter's own entries. The stored rows keep them (the reporter still rates and
 reopens, and the trail's hashes cover them); only views are redacted."""
 
+from tickets.schemas import TicketSchema
+
 ANONYMOUS = "anonymous"
+_ticket_schema = TicketSchema()
 
 
 def hides_reporter(ticket, viewer_account_id):
     return bool(ticket.anonymous and ticket.reporter_account_id and ticket.reporter_account_id != viewer_account_id)
 
 
-def ticket_seen_by(view, ticket, viewer_account_id):
+def ticket_seen_by(ticket, viewer_account_id):
+    """The ticket's JSON view for this viewer."""
+    view = _ticket_schema.dump(ticket)
     if hides_reporter(ticket, viewer_account_id):
         view["reporter_account_id"] = None
     return view
