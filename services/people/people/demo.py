@@ -19,7 +19,7 @@ from people.models import Department
 log = logging.getLogger(__name__)
 
 VILLAGE = "320508019044"  # 彩香一村
-POSTS_FROM = dt.date(2026, 1, 1)
+DEMO_POSTS_START = dt.date(2026, 1, 1)
 
 # username, display name, role, grid scope, department, the staff member it belongs to
 DEMO_ACCOUNTS = [
@@ -53,7 +53,7 @@ def _staff(session, cipher):
             people[name] = existing.person_id
             continue
         person = staff.create_person(session, cipher, {"name": name})
-        post = staff.assign(session, person.id, grid_code, role, POSTS_FROM)
+        post = staff.assign(session, person.id, grid_code, role, DEMO_POSTS_START)
         add_event(session, "people", "person_assigned", staff.assignment_view(post))  # tickets' copy
         people[name] = person.id
     return people

@@ -4,7 +4,6 @@ A phone that was offline sends its records later with their original time and a
 client id; the pair (person, client id) is unique, so a resubmission returns the
 record stored the first time instead of storing it twice.
 """
-
 from sqlalchemy import select
 
 from common.errors import InvalidInput
@@ -12,7 +11,6 @@ from common.shanghai import SHANGHAI
 from people.models import PatrolCheckin, Visit
 from people.residents import get_household
 from people.staff import assignments, get_person
-
 
 
 def previous(session, model, person_id, client_id):

@@ -1,5 +1,4 @@
 """Staff, their grid assignments and departments, free of nameko."""
-
 import datetime as dt
 
 from sqlalchemy import or_, select
