@@ -1,5 +1,6 @@
 """The roles an account can hold: part of the bus contract between people (which
 stores them) and the gateway (which enforces them). Labels in zh-CN and English."""
+from common.errors import Forbidden
 
 ROLES = {
     "admin": ("系统管理员", "system administrator"),
@@ -23,3 +24,14 @@ def in_scope(scope, grid_code):
     starts with it. No scope reaches no grid: a resident or a department account sees
     what it reported or what was dispatched to it, never the district by default."""
     return bool(scope) and (grid_code or "").startswith(scope)
+
+
+def require_in_scope(scope, roles, grid_code):
+    """Nothing if an account with this scope and these roles reaches ``grid_code``;
+    otherwise 403 OUT_OF_SCOPE naming the grid and the scope."""
+    if DISTRICT_WIDE & set(roles) or in_scope(scope, grid_code):
+        return
+    raise Forbidden(
+        f"Grid {grid_code} is outside your scope {scope}." if scope
+        else f"Your account has no grid scope, so grid {grid_code} is beyond it.",
+        code="OUT_OF_SCOPE", details={"grid_code": grid_code, "your_scope": scope})

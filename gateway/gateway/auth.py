@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import jwt
 
 from common.errors import Forbidden, Unauthenticated
-from common.roles import DISTRICT_WIDE, ROLES, in_scope
+from common.roles import DISTRICT_WIDE, ROLES, require_in_scope
 
 ISSUER = "gridgov"
 ALGORITHM = "HS256"
@@ -39,14 +39,7 @@ class Principal:
             )
 
     def require_scope(self, grid_code):
-        if self.district_wide or in_scope(self.scope, grid_code):
-            return
-        raise Forbidden(
-            f"Grid {grid_code} is outside your scope {self.scope}." if self.scope
-            else f"Your account has no grid scope, so grid {grid_code} is beyond it.",
-            code="OUT_OF_SCOPE",
-            details={"grid_code": grid_code, "your_scope": self.scope},
-        )
+        require_in_scope(self.scope, self.roles, grid_code)
 
     @property
     def reaches_grids(self):

@@ -7,7 +7,7 @@ from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
 from common.cli import open_database
-from common.errors import InvalidInput, NotFound, Unavailable
+from common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from common.outbox import OutboxWriter, outbox_events
 from tickets import MIGRATIONS_DIR
 from tickets.gauges import _TicketCollector
@@ -122,6 +122,33 @@ def test_one_action_moves_the_version_by_one_and_chains_one_trail_entry(db):
     history = service(db).ticket_history(ticket["id"])
     assert [(h["seq"], h["action"]) for h in history] == [(1, "report"), (2, "accept"), (3, "handle")]
     assert history[2]["prev_hash"] == history[1]["hash"] and service(db).verify_ticket(ticket["id"])["intact"]
+
+
+def test_tickets_itself_refuses_a_caller_beyond_the_ticket_before_telling_its_version(db):
+    ticket = service(db).report_ticket({"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮",
+                                        "reporter_account_id": "a-resident"})
+    accept = {"action": "accept", "version": 99}  # a stale version: the 403 must come first
+    strangers = [{"account_id": "a-w2", "username": "w2", "roles": ["grid_worker"], "scope": "320508019045"},
+                 {"account_id": "a-dep", "username": "chengguan", "roles": ["department"], "department": "CG"},
+                 {"account_id": "a-none", "username": "nobody", "roles": ["resident"]}]
+    for stranger in strangers:
+        for call in (lambda: service(db).act(ticket["id"], dict(accept), stranger),
+                     lambda: service(db).get_ticket(ticket["id"], stranger),
+                     lambda: service(db).ticket_history(ticket["id"], stranger),
+                     lambda: service(db).verify_ticket(ticket["id"], stranger)):
+            with pytest.raises(Forbidden) as caught:
+                call()
+            assert caught.value.code == "OUT_OF_SCOPE", stranger["username"]
+            assert caught.value.details["grid_code"] == "320508019044001"
+    worker = {"account_id": "a-w1", "username": "w1", "roles": ["grid_worker"], "scope": "320508019044"}
+    reporter = {"account_id": "a-resident", "username": "zhang", "roles": ["resident"]}
+    assert service(db).get_ticket(ticket["id"], reporter)["id"] == ticket["id"]
+    assert service(db).ticket_history(ticket["id"], reporter)[0]["action"] == "report"
+    with pytest.raises(Conflict) as caught:
+        service(db).act(ticket["id"], dict(accept), worker)
+    assert caught.value.code == "VERSION_CONFLICT"
+    assert service(db).act(ticket["id"], {"action": "accept", "version": ticket["version"]}, worker)["ticket"][
+        "status"] == "accepted"
 
 
 def test_lists_page_newest_first_with_a_cursor_and_filter_by_status_and_category(db):

@@ -12,7 +12,7 @@ from sqlalchemy import and_, bindparam, literal, select
 from common.db import dialect_insert
 from common.errors import Conflict, InvalidInput
 from common.pii import mask_phone
-from tickets import staff, trail, workflow
+from tickets import staff, trail, views, workflow
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
 from tickets.exceptions import TicketNotFound
@@ -161,6 +161,8 @@ def dispatches_of(session, ticket_id):
 
 def act(session, ticket_id, action, actor, payload, expected_version, now, settings):
     ticket = get_ticket(session, ticket_id, for_update=True)
+    dispatches = dispatches_of(session, ticket.id)
+    views.require_sight(ticket, dispatches, actor)  # before the version: it is not theirs to know
     if expected_version is not None and expected_version != ticket.version:
         raise VersionConflict(
             f"Ticket {ticket.number} changed since you loaded it (version {expected_version}, now "
@@ -172,9 +174,9 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
                                details={"field": "grade"})
     if action == "merge":
         original = get_ticket(session, payload.get("into") or "-")
+        views.require_sight(original, dispatches_of(session, original.id), actor)  # no folding into the unseen
         if original.id == ticket.id or original.status not in workflow.OPEN_STATES:
             raise workflow.BadAction("Merge into another ticket that is still open.", details={"field": "into"})
-    dispatches = dispatches_of(session, ticket.id)
     category = category_of(settings, ticket.category)
     change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window)
     _after(session, ticket, change, now, settings)

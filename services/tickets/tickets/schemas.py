@@ -86,6 +86,7 @@ class ActorSchema(Schema):
     username = fields.String(required=True)
     roles = fields.List(fields.String(), required=True)
     department = fields.String(load_default=None, allow_none=True)
+    scope = fields.String(load_default=None, allow_none=True)
 
 
 class DispatchSchema(Schema):

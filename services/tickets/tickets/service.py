@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg
 from common.db import Database, utcnow
-from common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from common.errors import Conflict, InvalidInput, NotFound
 from common.events import grid_change
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.pii import load_cipher, normalise_phone
-from common.roles import in_scope
+from common.roles import require_in_scope
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
 from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
@@ -27,7 +27,7 @@ from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import (ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema,
                              TicketFilterSchema, TicketSchema)
-from tickets.views import ticket_seen_by, trail_seen_by
+from tickets.views import require_sight, ticket_seen_by, trail_seen_by
 
 ticket_filter_schema = TicketFilterSchema()
 dispatch_schema = DispatchSchema()
@@ -136,10 +136,8 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         if data.get("reporter_phone"):
             data["reporter_phone"] = normalise_phone(data["reporter_phone"], "reporter_phone")
         data["grid_code"], data["lon"], data["lat"] = self._where(data)
-        scope = data.get("reporter_scope")
-        if scope and not in_scope(scope, data["grid_code"]):
-            raise Forbidden(f"Grid {data['grid_code']} is outside your scope {scope}.", code="OUT_OF_SCOPE",
-                            details={"grid_code": data["grid_code"], "your_scope": scope})
+        if data.get("reporter_scope"):
+            require_in_scope(data["reporter_scope"], (), data["grid_code"])
         now = utcnow()
         with self.db.transaction() as session:
             ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher)
@@ -174,15 +172,28 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         return result
 
     # --- reading --------------------------------------------------------------------------------
+    @staticmethod
+    def _viewer(viewer):
+        return workflow.Actor(**load(actor_schema, viewer, "viewer")) if viewer else None
+
+    @staticmethod
+    def _reachable(session, ticket_id, viewer):
+        """(ticket, dispatches), or 403 if ``viewer`` does not reach it (None: an
+        internal caller, which reaches everything)."""
+        ticket = loop.get_ticket(session, ticket_id)
+        dispatches = loop.dispatches_of(session, ticket_id)
+        if viewer:
+            require_sight(ticket, dispatches, viewer)
+        return ticket, dispatches
+
     @rpc
     def get_ticket(self, ticket_id, viewer=None, with_actions=True):
-        """The ticket as ``viewer`` (an actor: account_id, username, roles, department)
-        sees it, with the actions its state admits and (``with_actions``) those the
-        viewer may take."""
-        viewer = workflow.Actor(**load(actor_schema, viewer, "viewer")) if viewer else None
+        """The ticket as ``viewer`` (an actor: account_id, username, roles, department,
+        scope) sees it, with the actions its state admits and (``with_actions``) those
+        the viewer may take; 403 if it is beyond the viewer's reach."""
+        viewer = self._viewer(viewer)
         with self.db.read() as session:
-            ticket = loop.get_ticket(session, ticket_id)
-            dispatches = loop.dispatches_of(session, ticket_id)
+            ticket, dispatches = self._reachable(session, ticket_id, viewer)
             view = ticket_seen_by(ticket, viewer and viewer.account_id)
             view["dispatches"] = dispatch_schema.dump(dispatches, many=True)
             view["allowed_actions"] = workflow.allowed_actions(ticket)
@@ -205,14 +216,17 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                     "next": after}
 
     @rpc
-    def ticket_history(self, ticket_id, viewer_account_id=None):
+    def ticket_history(self, ticket_id, viewer=None):
+        viewer = self._viewer(viewer)
         with self.db.read() as session:
-            ticket = loop.get_ticket(session, ticket_id)
-            return trail_seen_by(loop.trail_of(session, ticket_id), ticket, viewer_account_id)
+            ticket, _ = self._reachable(session, ticket_id, viewer)
+            return trail_seen_by(loop.trail_of(session, ticket_id), ticket, viewer and viewer.account_id)
 
     @rpc
-    def verify_ticket(self, ticket_id):
+    def verify_ticket(self, ticket_id, viewer=None):
+        viewer = self._viewer(viewer)
         with self.db.read() as session:
+            self._reachable(session, ticket_id, viewer)
             return loop.verify(session, ticket_id)
 
     @rpc

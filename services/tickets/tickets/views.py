@@ -1,12 +1,23 @@
-"""What a viewer sees of a ticket. An anonymous report (匿名) hides who made it from
+"""Who sees a ticket, and what. A viewer reaches a ticket in its grid scope, one
+dispatched to its department, or one it reported. An anonymous report (匿名) hides who made it from
 everyone but the reporter: the ticket's reporter account and, in its trail, the
 reporter's own entries. The stored rows keep them (the reporter still rates and
 reopens, and the trail's hashes cover them); only views are redacted."""
 
+from common.roles import require_in_scope
 from tickets.schemas import TicketSchema
 
 ANONYMOUS = "anonymous"
 _ticket_schema = TicketSchema()
+
+
+def require_sight(ticket, dispatches, viewer):
+    """Nothing if ``viewer`` (a workflow.Actor) reaches the ticket, else 403 OUT_OF_SCOPE."""
+    if viewer.department and viewer.department in {d.department for d in dispatches}:
+        return
+    if ticket.reporter_account_id and ticket.reporter_account_id == viewer.account_id:
+        return
+    require_in_scope(viewer.scope, viewer.roles, ticket.grid_code)
 
 
 def hides_reporter(ticket, viewer_account_id):

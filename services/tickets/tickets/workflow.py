@@ -43,6 +43,7 @@ class Actor:
     username: str
     roles: tuple
     department: str | None = None
+    scope: str | None = None  # the account's grid scope: the part of the district it reaches
 
     @property
     def supervisor(self):
