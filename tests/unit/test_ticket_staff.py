@@ -64,6 +64,13 @@ def test_only_assignments_running_on_the_day_count_and_a_left_event_ends_one(db)
     assert pick(db, GROUP, dt.date(2026, 12, 1)) == "later"
 
 
+def test_a_person_assigned_event_arriving_after_the_person_left_one_does_not_reopen_the_post(db):
+    record(db, view("now", GROUP, "full_time_worker", end="2026-11-20"))  # the two queues raced
+    record(db, view("now", GROUP, "full_time_worker"))
+    assert pick(db, GROUP) is None
+    assert pick(db, GROUP, dt.date(2026, 11, 20)) == "now"
+
+
 def test_a_snapshot_adds_what_was_missed_ends_what_ended_and_never_reopens(db):
     record(db, view("a", GROUP, "full_time_worker"), view("b", GROUP, "grid_chief", end="2026-11-01"),
            view("c", GROUP, "part_time_worker"))

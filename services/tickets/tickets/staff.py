@@ -10,7 +10,7 @@ made after the snapshot was taken is simply not in it, and stays as its event le
 """
 import datetime as dt
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Date, bindparam, or_, select, text
 
 from common.shanghai import shanghai_date
 from tickets.models import GridStaff
@@ -27,9 +27,21 @@ def _fields(view):
                 end_date=dt.date.fromisoformat(view["end_date"]) if view.get("end_date") else None)
 
 
+# One statement per event, as text so its compiled form is cached (a roster import
+# sends one event per post). An end date, once heard of, stays: the two events come
+# through separate queues, so a late person_assigned must not reopen a post.
+_RECORD = text(
+    "INSERT INTO grid_staff (assignment_id, person_id, grid_code, role, role_label, start_date, end_date) "
+    "VALUES (:assignment_id, :person_id, :grid_code, :role, :role_label, :start_date, :end_date) "
+    "ON CONFLICT (assignment_id) DO UPDATE SET person_id = excluded.person_id, grid_code = excluded.grid_code, "
+    "role = excluded.role, role_label = excluded.role_label, start_date = excluded.start_date, "
+    "end_date = COALESCE(excluded.end_date, grid_staff.end_date)"
+).bindparams(bindparam("start_date", type_=Date()), bindparam("end_date", type_=Date()))
+
+
 def record_assignment(session, view):
     """An assignment as a ``person_assigned`` or ``person_left`` event states it."""
-    session.merge(GridStaff(assignment_id=view["id"], **_fields(view)))
+    session.execute(_RECORD, dict(assignment_id=view["id"], **_fields(view)))
 
 
 def merge_snapshot(session, views):
