@@ -3,6 +3,9 @@
 - ``roster_import_10k``: seconds for ``POST /api/v1/staff/roster`` with a 10,000-row
   CSV (Chinese headers; every ID number, phone, post and grid checked; persons and
   assignments stored with encrypted personal data; one event per assignment).
+- ``person_assigned_backlog_10k``: seconds until tickets has taken in the 10,000
+  ``person_assigned`` events the roster published (its responsible-worker copy),
+  counted from the end of the import, and the events/s that makes.
 - ``broadcast_10k``: seconds for ``POST /api/v1/broadcasts`` to the whole district
   with 10,000 accounts (one inbox row each), and for the read-rate query after
   1,000 of them have read it.
@@ -20,7 +23,7 @@ from contextlib import ExitStack
 
 import requests
 from argon2 import PasswordHasher
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, text
 
 from bench.run import ADMIN_PASSWORD, START_TIMEOUT, bench_environment, log
 from common.config import database_url
@@ -50,6 +53,22 @@ def roster_csv(grid_codes, count, rng):
     return "\n".join(lines).encode()
 
 
+def backlog_drained(env, work_dir, since, timeout=600):
+    """Seconds from ``since`` until tickets has applied COUNT person_assigned events."""
+    engine = create_engine(database_url("tickets", {"TICKETS_DB_URL": env.get("TICKETS_DB_URL"),
+                                                    "DATA_DIR": str(work_dir)}))
+    query = text("SELECT count(*) FROM processed_events WHERE consumer = 'tickets.handle_person_assigned'")
+    try:
+        while time.perf_counter() - since < timeout:
+            with engine.connect() as connection:
+                if connection.scalar(query) >= COUNT:
+                    return time.perf_counter() - since
+            time.sleep(0.1)
+        sys.exit("bench: tickets did not take in the roster's events in time")
+    finally:
+        engine.dispose()
+
+
 def main():
     rng = random.Random(11)
     with ExitStack() as stack:
@@ -75,6 +94,9 @@ def main():
             sys.exit(f"bench: roster refused: {response.text[:500]}")
         emit(benchmark="roster_import_10k", seconds=round(seconds, 2), rows=response.json()["imported"],
              rows_per_second=round(COUNT / seconds), database=database)
+        drained = backlog_drained(env, work_dir, time.perf_counter())
+        emit(benchmark="person_assigned_backlog_10k", seconds=round(drained, 2),
+             events_per_second=round(COUNT / drained), database=database)
 
         log(f"creating {COUNT} accounts ...")
         engine = create_engine(database_url("people", {"PEOPLE_DB_URL": env.get("PEOPLE_DB_URL"),

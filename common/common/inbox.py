@@ -11,9 +11,9 @@ import functools
 import logging
 
 import eventlet
-from nameko.events import event_handler
 from sqlalchemy import MetaData, bindparam, text
 
+from common.batching import FAILED, batch_event_handler
 from common.db import UtcDateTime, utcnow
 from common.errors import InvalidInput
 from common.events import parse_envelope
@@ -51,17 +51,59 @@ def consume_once(db, body, consumer, apply, prepare=None):
     calls belong there, not while a connection is held); its result is passed on as
     ``apply(session, envelope, prepared)``.
     """
+    envelope = _parsed(body, consumer)
+    if envelope is None:
+        return REJECTED
+    return _apply_together(db, [envelope], consumer, apply, prepare)[0]
+
+
+def consume_batch(db, bodies, consumer, apply, prepare=None):
+    """``consume_once`` for several deliveries, applied in one transaction (one
+    commit, not one per event). If that transaction fails, each event is tried in a
+    transaction of its own, so a bad event holds up only itself: its outcome is
+    FAILED (requeue it), the others' APPLIED, DUPLICATE or REJECTED, in order."""
+    outcomes, envelopes = [REJECTED] * len(bodies), {}
+    for index, body in enumerate(bodies):
+        envelope = _parsed(body, consumer)
+        if envelope is not None:
+            envelopes[index] = envelope
+    if len(envelopes) > 1:
+        try:
+            together = _apply_together(db, list(envelopes.values()), consumer, apply, prepare)
+        except Exception:
+            log.warning("%s: a batch of %d events failed; applying them one by one", consumer, len(envelopes))
+        else:
+            for index, outcome in zip(envelopes, together):
+                outcomes[index] = outcome
+            return outcomes
+    for index, envelope in envelopes.items():
+        try:
+            outcomes[index] = _apply_together(db, [envelope], consumer, apply, prepare)[0]
+        except Exception:
+            log.exception("%s failed on event %s; it will be redelivered", consumer, envelope["event_id"])
+            outcomes[index] = FAILED
+    return outcomes
+
+
+def _parsed(body, consumer):
     try:
-        envelope = parse_envelope(body)
+        return parse_envelope(body)
     except InvalidInput as exc:
         log.error("%s: dropping malformed event: %s", consumer, exc.message)
-        return REJECTED
-    extra = () if prepare is None else (prepare(envelope),)
+        return None
+
+
+def _apply_together(db, envelopes, consumer, apply, prepare):
+    extras = [() if prepare is None else (prepare(envelope),) for envelope in envelopes]
+    outcomes = []
     with db.transaction() as session:
-        if not claim_event(session, envelope, consumer):
-            return DUPLICATE
-        apply(session, envelope, *extra)
-    return APPLIED
+        for envelope, extra in zip(envelopes, extras):
+            if claim_event(session, envelope, consumer):  # a repeat within the batch finds the claim too
+                apply(session, envelope, *extra)
+                outcomes.append(APPLIED)
+            else:
+                outcomes.append(DUPLICATE)
+    return outcomes
 
 
 def idempotent_handler(source_service, event_type, retry_delay=1.0, prepare=None):
@@ -70,26 +112,24 @@ def idempotent_handler(source_service, event_type, retry_delay=1.0, prepare=None
     With ``prepare=f``, ``f(self, envelope)`` runs before the transaction and the
     method gets its result: ``(self, session, envelope, prepared)``.
 
-    Delivery is reliable (a durable queue per handler) and a failure requeues the
-    event after ``retry_delay`` seconds instead of dropping it.
+    Delivery is reliable (a durable queue per handler). Deliveries that wait while
+    a worker is busy are taken together (``common.batching``): one worker and one
+    transaction for all of them. A failed event is requeued after ``retry_delay``
+    seconds instead of dropped; the rest of its batch is acknowledged.
     """
 
     def decorator(apply):
         @functools.wraps(apply)
-        def handler(self, body):
+        def handler(self, bodies):
             consumer = f"{type(self).name}.{apply.__name__}"
-            try:
-                outcome = consume_once(self.db, body, consumer, functools.partial(apply, self),
-                                       prepare and functools.partial(prepare, self))
-            except Exception:
-                log.exception("%s failed; the event will be redelivered", consumer)
+            outcomes = consume_batch(self.db, bodies, consumer, functools.partial(apply, self),
+                                     prepare and functools.partial(prepare, self))
+            for outcome in outcomes:
+                self.metrics.events_consumed.labels(event_type, outcome).inc()
+            if FAILED in outcomes:
                 eventlet.sleep(retry_delay)  # no hot loop on a persistent failure
-                raise
-            self.metrics.events_consumed.labels(event_type, outcome).inc()
-            return outcome
+            return outcomes
 
-        return event_handler(
-            source_service, event_type, reliable_delivery=True, requeue_on_error=True,
-        )(handler)
+        return batch_event_handler(source_service, event_type)(handler)
 
     return decorator

@@ -2,11 +2,11 @@
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from common.cli import open_database
 from common.events import make_envelope
-from common.inbox import APPLIED, DUPLICATE, REJECTED, consume_once, processed_events
+from common.inbox import APPLIED, DUPLICATE, FAILED, REJECTED, consume_batch, consume_once, processed_events
 from scoring import MIGRATIONS_DIR
 from scoring.indicators import record_reported_ticket, tickets_reported
 
@@ -95,3 +95,37 @@ def test_prepare_runs_before_the_transaction_and_hands_its_result_to_apply(db):
 
     assert consume_once(db, envelope, "scoring.p", apply, prepare) == APPLIED
     assert seen == [("prepare", 0), ("apply", "320508019044001")]
+
+
+def test_a_batch_is_applied_in_one_transaction_with_repeats_and_bad_bodies_sorted_out(db):
+    first, second = reported("320508019044001"), reported("320508019044002")
+    commits = []
+
+    def listener(connection):
+        commits.append(1)
+
+    event.listen(db.engine, "commit", listener)
+    try:
+        outcomes = consume_batch(db, [first, second, first, "garbage"], "scoring.h", record_reported_ticket)
+    finally:
+        event.remove(db.engine, "commit", listener)
+    assert outcomes == [APPLIED, APPLIED, DUPLICATE, REJECTED]
+    assert len(commits) == 1
+    assert consume_batch(db, [second], "scoring.h", record_reported_ticket) == [DUPLICATE]
+    with db.read() as session:
+        assert tickets_reported(session)["tickets_reported"] == 2
+
+
+def test_a_failing_event_in_a_batch_fails_alone_and_leaves_no_claim(db):
+    good, bad, later = reported(), reported("320508019099001"), reported()
+
+    def picky(session, envelope):
+        if envelope["payload"]["grid_code"] == "320508019099001":
+            raise RuntimeError("cannot apply this one")
+        record_reported_ticket(session, envelope)
+
+    assert consume_batch(db, [good, bad, later], "scoring.h", picky) == [APPLIED, FAILED, APPLIED]
+    with db.read() as session:
+        assert tickets_reported(session)["tickets_reported"] == 2
+        claimed = set(session.scalars(select(processed_events.c.event_id)))
+    assert claimed == {good["event_id"], later["event_id"]}

@@ -1,0 +1,70 @@
+"""The batching event handler on the real broker: deliveries that wait while a
+worker is busy go to the next worker together, each is acknowledged or requeued on
+its own, and none is left unacknowledged."""
+import time
+
+import eventlet
+import pytest
+from kombu import Connection, Exchange, Producer, Queue
+from nameko.containers import ServiceContainer
+
+import infra as infrastructure
+from common.batching import FAILED, batch_event_handler
+
+QUEUE = "evt-probe_source-ping--batch_probe.take"
+
+
+class BatchProbe:
+    name = "batch_probe"
+    batches = []
+    refused_once = set()
+
+    @batch_event_handler("probe_source", "ping")
+    def take(self, bodies):
+        BatchProbe.batches.append(list(bodies))
+        if len(BatchProbe.batches) == 1:
+            eventlet.sleep(0.5)  # the rest pile up meanwhile
+        outcomes = []
+        for body in bodies:
+            if body == "bad" and body not in BatchProbe.refused_once:
+                BatchProbe.refused_once.add(body)
+                outcomes.append(FAILED)
+            else:
+                outcomes.append("applied")
+        return outcomes
+
+
+@pytest.fixture
+def amqp_uri(broker):
+    vhost, uri = infrastructure.create_vhost(broker)
+    yield uri
+    infrastructure.delete_vhost(broker, vhost)
+
+
+def waiting_in_queue(uri):
+    with Connection(uri) as connection:
+        return Queue(QUEUE, durable=True)(connection.channel()).queue_declare(passive=True).message_count
+
+
+def test_waiting_deliveries_go_together_and_a_failed_one_alone_comes_back(amqp_uri):
+    BatchProbe.batches, BatchProbe.refused_once = [], set()
+    container = ServiceContainer(BatchProbe, {"AMQP_URI": amqp_uri})
+    container.start()
+    try:
+        bodies = ["first", "bad"] + [f"ping-{n}" for n in range(28)]
+        with Connection(amqp_uri) as connection:
+            producer = Producer(connection.channel(), exchange=Exchange("probe_source.events", type="topic",
+                                                                        durable=True), serializer="json")
+            for body in bodies:
+                producer.publish(body, routing_key="ping", delivery_mode=2)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and sum(len(b) for b in BatchProbe.batches) < len(bodies) + 1:
+            eventlet.sleep(0.05)
+    finally:
+        container.stop()
+    handled = [body for batch in BatchProbe.batches for body in batch]
+    assert sorted(handled) == sorted(bodies + ["bad"]), "each body once, the refused one twice"
+    assert handled.count("bad") == 2 and handled.index("bad") > 0
+    assert max(len(batch) for batch in BatchProbe.batches) > 1, BatchProbe.batches
+    assert len(BatchProbe.batches) < len(bodies), "a worker per message: nothing was batched"
+    assert waiting_in_queue(amqp_uri) == 0, "every delivery acknowledged"
