@@ -1,11 +1,22 @@
 """Schemas at every boundary: marshmallow loads that fail as a 400 naming fields."""
+import functools
+
 from marshmallow import ValidationError
 
 from common.errors import InvalidInput, validation_error
 
 
+@functools.cache
+def _shared(schema_class):
+    return schema_class()
+
+
 def load(schema, data, what="request body"):
-    """``schema.load(data)`` with marshmallow's errors turned into a 400 naming fields."""
+    """``schema.load(data)`` with marshmallow's errors turned into a 400 naming fields.
+    ``schema`` is an instance or a class; a class is made once and reused (making a
+    schema deep-copies its fields, which costs more than most loads)."""
+    if isinstance(schema, type):
+        schema = _shared(schema)
     if not isinstance(data, dict) and not getattr(schema, "many", False):
         raise InvalidInput(f"The {what} must be a JSON object.", code="VALIDATION_FAILED",
                            details={"fields": {"_schema": ["must be an object"]}})

@@ -67,7 +67,7 @@ class GatewayService(OpsEndpoints):
 
     @http("POST", f"{API}/auth/login")
     def login(self, request):
-        credentials = load(LoginSchema(), read_json(request))
+        credentials = load(LoginSchema, read_json(request))
         account = self.people.authenticate(credentials["username"], credentials["password"])
         return self.tokens.issue(account)
 
@@ -93,13 +93,13 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/grids")
     @signed_in
     def list_grids(self, request, principal):
-        params = query(GridQuery(), request)
+        params = query(GridQuery, request)
         return {"items": self.grid.list_grids(params["parent"], params["level"], params["kind"])}
 
     @http("GET", f"{API}/grids/<string:code>")
     @signed_in
     def get_grid(self, request, principal, code):
-        return self.grid.get_grid(code, query(GridDetailQuery(), request)["geometry"])
+        return self.grid.get_grid(code, query(GridDetailQuery, request)["geometry"])
 
     @http("POST", f"{API}/grids")
     @signed_in
@@ -116,14 +116,14 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/grids/export")
     @signed_in
     def export_grids(self, request, principal):
-        root = query(RootQuery(), request)["root"]
+        root = query(RootQuery, request)["root"]
         principal.require_scope(root)
         return self.grid.export_grids(root)
 
     @http("GET", f"{API}/grids/locate")
     @signed_in
     def locate(self, request, principal):
-        params = query(LocateQuery(), request)
+        params = query(LocateQuery, request)
         at = params["at"].isoformat() if params["at"] else None
         return self.grid.locate(params["lon"], params["lat"], params["crs"], at)
 
@@ -156,7 +156,7 @@ class GatewayService(OpsEndpoints):
     def add_place(self, request, principal):
         principal.require_role(PLACE_EDITORS)
         body = read_json(request)
-        where = load(PlaceLocation(), body)
+        where = load(PlaceLocation, body)
         located = self.grid.locate(where["lon"], where["lat"], where["crs"])
         principal.require_scope(located["grid"]["code"])
         return 201, self.grid.add_place(body)
@@ -164,7 +164,7 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/places")
     @signed_in
     def list_places(self, request, principal):
-        params = query(PlaceListQuery(), request)
+        params = query(PlaceListQuery, request)
         root = principal.effective_root(params["root"])
         return {"items": self.grid.list_places(root, params["type"], params["limit"])}
 
@@ -218,7 +218,7 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/assignments")
     @signed_in
     def list_assignments(self, request, principal):
-        params = query(AssignmentQuery(), request)
+        params = query(AssignmentQuery, request)
         root = principal.effective_root(params["root"])
         on = params["on"].isoformat() if params["on"] else None
         return {"items": self.people.list_assignments(params["person_id"], root, on)}
@@ -227,7 +227,7 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def staffing_gaps(self, request, principal):
         principal.require_role(SUPERVISORS)
-        root = principal.effective_root(query(SubtreeQuery(), request)["root"])
+        root = principal.effective_root(query(SubtreeQuery, request)["root"])
         if root is None:
             raise InvalidInput("Give root=<grid code> (the subtree to check).", code="VALIDATION_FAILED",
                                details={"fields": {"root": ["required for a district-wide account"]}})
@@ -260,7 +260,7 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/households")
     @signed_in
     def list_households(self, request, principal):
-        root = principal.effective_root(query(SubtreeQuery(), request)["root"])
+        root = principal.effective_root(query(SubtreeQuery, request)["root"])
         return {"items": self.people.list_households(root)}
 
     @http("POST", f"{API}/residents")
@@ -281,7 +281,7 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def get_resident(self, request, principal, resident_id):
         principal.require_role(RESIDENT_EDITORS + SUPERVISORS)
-        reveal = query(RevealQuery(), request)["reveal"]
+        reveal = query(RevealQuery, request)["reveal"]
         resident = self.people.get_resident(resident_id)
         if resident["grid_code"]:
             principal.require_scope(resident["grid_code"])
@@ -386,7 +386,7 @@ class GatewayService(OpsEndpoints):
     def report_ticket(self, request, principal):
         body = read_json(request)
         if not isinstance(body, dict):
-            body = load(NewTicketRequest(), body)  # answers the 400 for a non-object
+            body = load(NewTicketRequest, body)  # answers the 400 for a non-object
         if principal.scope and not principal.district_wide and "resident" not in principal.roles:
             # Grid staff report inside their own grids (residents and departments
             # anywhere). A grid code is checked here; a location only tickets resolves
@@ -402,7 +402,7 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/tickets")
     @signed_in
     def list_tickets(self, request, principal):
-        params = query(TicketListQuery(), request)
+        params = query(TicketListQuery, request)
         responsible = params["responsible"]
         if responsible == "me":  # a grid worker's own to-do list
             if not principal.person_id:
@@ -422,7 +422,7 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def ticket_statistics(self, request, principal):
         principal.require_role(SUPERVISORS)
-        params = query(StatisticsQuery(), request)
+        params = query(StatisticsQuery, request)
         root = principal.effective_root(params["root"])
         start, end = (params[k].isoformat() if params[k] else None for k in ("start", "end"))
         return self.tickets.ticket_statistics(root, start, end)
@@ -459,5 +459,5 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def tickets_reported(self, request, principal):
         principal.require_role(SUPERVISORS)
-        root = principal.effective_root(query(SubtreeQuery(), request)["root"])
+        root = principal.effective_root(query(SubtreeQuery, request)["root"])
         return self.scoring.tickets_reported(root)

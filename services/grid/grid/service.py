@@ -111,7 +111,7 @@ class GridService(OpsEndpoints):
 
     @rpc
     def split_grid(self, code, parts):
-        parts = load(SplitSchema(), {"parts": parts}, "split")["parts"]
+        parts = load(SplitSchema, {"parts": parts}, "split")["parts"]
         with self.db.transaction() as session:
             old, created = history.split_grid(session, self.levels, code, parts, self.tolerance_m2)
             new_codes = [grid.code for grid in created]
@@ -125,7 +125,7 @@ class GridService(OpsEndpoints):
 
     @rpc
     def merge_grids(self, data):
-        data = load(MergeSchema(), data, "merge")
+        data = load(MergeSchema, data, "merge")
         with self.db.transaction() as session:
             olds, merged = history.merge_grids(session, self.levels, data["codes"], data["name"],
                                                self.tolerance_m2, unit_type=data["unit_type"])
@@ -160,7 +160,7 @@ class GridService(OpsEndpoints):
 
     @rpc
     def locate(self, lon, lat, crs="wgs84", at=None):
-        query = load(LocateQuery(), {"lon": lon, "lat": lat, "crs": crs, "at": at}, "location")
+        query = load(LocateQuery, {"lon": lon, "lat": lat, "crs": crs, "at": at}, "location")
         lon, lat = geo.to_wgs84(query["lon"], query["lat"], query["crs"])
         if query["at"] is None:
             grid, ancestors = self.spatial.index.locate(lon, lat)
@@ -171,7 +171,7 @@ class GridService(OpsEndpoints):
 
     @rpc
     def add_place(self, data):
-        data = load(PlaceInputSchema(), data, "place")
+        data = load(PlaceInputSchema, data, "place")
         data["lon"], data["lat"] = geo.to_wgs84(data["lon"], data["lat"], data["crs"])
         grid, _ = self.spatial.index.locate(data["lon"], data["lat"])
         with self.db.transaction() as session:

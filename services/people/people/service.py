@@ -110,7 +110,7 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def create_person(self, data):
-        data = load(PersonInputSchema(), data, "person")
+        data = load(PersonInputSchema, data, "person")
         with self.db.transaction() as session:
             return staff.person_view(self.pii, staff.create_person(session, self.pii, data))
 
@@ -127,7 +127,7 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def assign_person(self, person_id, data):
-        data = load(AssignmentInputSchema(), data, "assignment")
+        data = load(AssignmentInputSchema, data, "assignment")
         grid = self._require_grid(data["grid_code"])
         if grid["status"] != "active":
             raise UnknownGrid(f"Grid {grid['code']} is retired.", details={"field": "grid_code"})
@@ -140,7 +140,7 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def end_assignment(self, assignment_id, data):
-        data = load(EndAssignmentSchema(), data, "assignment end")
+        data = load(EndAssignmentSchema, data, "assignment end")
         with self.db.transaction() as session:
             view = staff.assignment_view(staff.end_assignment(session, assignment_id, data["end_date"]))
             self.outbox.add(session, "person_left", view)
@@ -180,7 +180,7 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def create_department(self, data):
-        data = load(DepartmentInputSchema(), data, "department")
+        data = load(DepartmentInputSchema, data, "department")
         if data.get("grid_code"):
             self._require_grid(data["grid_code"])
         with self.db.transaction() as session:
@@ -201,7 +201,7 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def register_household(self, data):
-        data = load(HouseholdInputSchema(), data, "household")
+        data = load(HouseholdInputSchema, data, "household")
         place = self._require_place(data["place_code"])
         with self.db.transaction() as session:
             household = residents.register_household(session, data, place)
@@ -212,7 +212,7 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def move_household(self, household_id, data):
-        data = load(HouseholdInputSchema(), data, "move")
+        data = load(HouseholdInputSchema, data, "move")
         place = self._require_place(data["place_code"])
         with self.db.transaction() as session:
             household, left = residents.move_household(session, household_id, place)
@@ -229,7 +229,7 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def register_resident(self, data):
-        data = load(ResidentInputSchema(), data, "resident")
+        data = load(ResidentInputSchema, data, "resident")
         with self.db.transaction() as session:
             resident = residents.register_resident(session, self.pii, data)
             view = residents.resident_view(session, self.pii, resident)
@@ -240,14 +240,14 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def find_residents(self, filters):
-        filters = load(ResidentQuerySchema(), filters, "query parameters")
+        filters = load(ResidentQuerySchema, filters, "query parameters")
         with self.db.read() as session:
             found = residents.find_residents(session, self.pii, **filters)
             return [residents.resident_view(session, self.pii, r) for r in found]
 
     @rpc
     def get_resident(self, resident_id, viewer=None, reveal=False):
-        viewer = load(ViewerSchema(), viewer or {"account_id": "-"}, "viewer")
+        viewer = load(ViewerSchema, viewer or {"account_id": "-"}, "viewer")
         clear_roles = tuple(cfg.env("PII_CLEAR_ROLES", ",".join(residents.DEFAULT_CLEAR_ROLES),
                                     self.config).split(","))
         with self.db.transaction() as session:  # a clear read writes its log line
@@ -262,14 +262,14 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def earn_points(self, data, approver):
-        data = load(EarnSchema(), data, "points")
+        data = load(EarnSchema, data, "points")
         with self.db.transaction() as session:
             entry = points.earn(session, data["person_id"], data["points"], data["activity"], data["hours"], approver)
             return self._points_changed(session, entry)
 
     @rpc
     def redeem_points(self, data, approver):
-        data = load(RedeemSchema(), data, "redemption")
+        data = load(RedeemSchema, data, "redemption")
         with self.db.transaction() as session:
             entry = points.redeem(session, data["person_id"], data["reward_code"], approver)
             return self._points_changed(session, entry)
@@ -306,7 +306,7 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def log_patrol(self, data):
-        data = load(PatrolInputSchema(), data, "patrol")
+        data = load(PatrolInputSchema, data, "patrol")
         data["occurred_at"] = original_time(data)
         with self.db.read() as session:
             staff.get_person(session, data["person_id"])
@@ -334,7 +334,7 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def log_visit(self, data):
-        data = load(VisitInputSchema(), data, "visit")
+        data = load(VisitInputSchema, data, "visit")
         data["occurred_at"] = original_time(data)
 
         def store(session):
@@ -350,7 +350,7 @@ class PeopleService(OpsEndpoints):
     # --- broadcasts -------------------------------------------------------------------------------
     @rpc
     def send_broadcast(self, data, sender):
-        data = load(BroadcastInputSchema(), data, "broadcast")
+        data = load(BroadcastInputSchema, data, "broadcast")
         with self.db.transaction() as session:
             broadcast = broadcasts.send(session, data, sender)
             view = broadcast_schema.dump(broadcast)

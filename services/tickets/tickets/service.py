@@ -231,7 +231,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     @rpc
     def ticket_statistics(self, root=None, start=None, end=None):
-        dates = load(PeriodSchema(), {"start": start, "end": end}, "period")
+        dates = load(PeriodSchema, {"start": start, "end": end}, "period")
         with self.db.read() as session:
             return statistics.ticket_statistics(session, root, dates["start"], dates["end"])
 
