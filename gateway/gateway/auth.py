@@ -35,7 +35,7 @@ class Principal:
             raise Forbidden(
                 "Your role may not do this.",
                 code="ROLE_FORBIDDEN",
-                details={"required_any_of": sorted(allowed), "your_roles": list(self.roles)},
+                details={"required_any_of": sorted(set(allowed)), "your_roles": list(self.roles)},
             )
 
     def require_scope(self, grid_code):

@@ -1,6 +1,6 @@
 """What the gateway accepts from clients. Services validate again at their own
 boundary; checking here gives the client every field error in one answer."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code (6-24 digits)")
 
@@ -81,3 +81,8 @@ class StatisticsQuery(Schema):
     root = fields.String(load_default=None, validate=GRID_CODE)
     start = fields.Date(load_default=None, data_key="from")
     end = fields.Date(load_default=None, data_key="to")
+
+    @validates_schema
+    def _in_order(self, data, **_):
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("must not be after to", "from")

@@ -423,7 +423,7 @@ class GatewayService(OpsEndpoints):
     def ticket_statistics(self, request, principal):
         principal.require_role(SUPERVISORS)
         params = query(StatisticsQuery, request)
-        root = principal.effective_root(params["root"])
+        root = self._existing_root(principal, params["root"])
         start, end = (params[k].isoformat() if params[k] else None for k in ("start", "end"))
         return self.tickets.ticket_statistics(root, start, end)
 
@@ -459,5 +459,13 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def tickets_reported(self, request, principal):
         principal.require_role(SUPERVISORS)
-        root = principal.effective_root(query(SubtreeQuery, request)["root"])
+        root = self._existing_root(principal, query(SubtreeQuery, request)["root"])
         return self.scoring.tickets_reported(root)
+
+    def _existing_root(self, principal, requested):
+        """The subtree a figure covers; 404 for a root that names no grid (retired ones
+        count), so a mistyped code is not answered with zeros that look like data."""
+        root = principal.effective_root(requested)
+        if requested:
+            self.grid.get_grid(requested)
+        return root

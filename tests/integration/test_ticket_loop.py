@@ -186,7 +186,10 @@ def test_statistics_for_a_subtree_and_period(stack):
     bad = stack.call("GET", f"{API}/tickets/statistics?from=yesterday", admin)
     assert bad.status_code == 400 and "from" in bad.json()["details"]["fields"]
     backwards = stack.call("GET", f"{API}/tickets/statistics?from=2026-02-01&to=2026-01-01", admin)
-    assert backwards.status_code == 400 and "start" in backwards.json()["message"]
+    assert backwards.status_code == 400 and "from" in backwards.json()["details"]["fields"]
+    mistyped = stack.call("GET", f"{API}/tickets/statistics?root=320508014999", admin)
+    assert mistyped.status_code == 404 and mistyped.json()["error"] == "GRID_NOT_FOUND", "not zeros posing as data"
+    assert stack.call("GET", f"{API}/scoring/tickets-reported?root=320508014999", admin).status_code == 404
 
 
 def test_duplicates_suspension_recategorising_and_the_trail_check_command(stack):

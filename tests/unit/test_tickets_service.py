@@ -151,6 +151,21 @@ def test_tickets_itself_refuses_a_caller_beyond_the_ticket_before_telling_its_ve
         "status"] == "accepted"
 
 
+def test_the_source_follows_the_reporter_and_a_resident_cannot_claim_a_patrol(db):
+    report = {"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮"}
+    sources = {role: service(db).report_ticket(dict(report, reporter_role=role))["source"]
+               for role in ("resident", "department", "district_officer", "grid_worker")}
+    assert sources == {"resident": "resident_report", "department": "department_referral",
+                       "district_officer": "hotline_12345", "grid_worker": "grid_patrol"}
+    assert service(db).report_ticket(dict(report, reporter_role="grid_worker", source="resident_report"))[
+        "source"] == "resident_report", "grid staff record what residents tell them"
+    stored = count(db, Ticket.__table__)
+    with pytest.raises(InvalidInput) as caught:
+        service(db).report_ticket(dict(report, reporter_role="resident", source="grid_patrol"))
+    assert caught.value.code == "SOURCE_NOT_YOURS" and caught.value.details["field"] == "source"
+    assert count(db, Ticket.__table__) == stored
+
+
 def test_lists_page_newest_first_with_a_cursor_and_filter_by_status_and_category(db):
     categories = "UM07 UM06 UM07 UM07 UM06".split()
     made = [service(db).report_ticket({"grid_code": "320508019044001", "category": category,

@@ -65,3 +65,6 @@ def test_scope_is_a_code_prefix_and_district_roles_see_everything():
     with pytest.raises(Forbidden) as caught:
         worker.require_role(["admin"])
     assert caught.value.details["your_roles"] == ["grid_worker"]
+    with pytest.raises(Forbidden) as caught:
+        worker.require_role(("admin", "grid_chief") + ("admin", "district_officer"))  # lists joined by a route
+    assert caught.value.details["required_any_of"] == ["admin", "district_officer", "grid_chief"]

@@ -27,7 +27,7 @@ class LocationSchema(Schema):
 class NewTicketSchema(Schema):
     category = fields.String(required=True, validate=validate.Length(min=1, max=10))
     grade = fields.String(load_default="daily", validate=validate.OneOf(GRADES))
-    source = fields.String(load_default="grid_patrol", validate=validate.OneOf(SOURCES))
+    source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))  # intake.source_for
     description = fields.String(required=True, validate=validate.Length(min=2, max=2000))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
     grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)

@@ -133,6 +133,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     def _report(self, data, idempotency_key, print_):
         loop.category_of(self.loop.settings, data["category"])  # before any remote call
+        data["source"] = intake.source_for(data["source"], data.get("reporter_role"))
         if data.get("reporter_phone"):
             data["reporter_phone"] = normalise_phone(data["reporter_phone"], "reporter_phone")
         data["grid_code"], data["lon"], data["lat"] = self._where(data)
