@@ -58,6 +58,12 @@ class SubtreeQuery(Schema):
     root = fields.String(load_default=None, validate=GRID_CODE)
 
 
+class PatrolListQuery(Schema):
+    root = fields.String(load_default=None, validate=GRID_CODE)
+    person_id = fields.String(load_default=None)
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
 class TicketListQuery(Schema):
     root = fields.String(load_default=None, validate=GRID_CODE)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

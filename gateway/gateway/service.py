@@ -6,7 +6,7 @@ import logging
 from nameko.extensions import DependencyProvider
 
 from common import config as cfg
-from common.errors import InvalidInput
+from common.errors import Forbidden, InvalidInput
 from common.http import http, read_json
 from common.ops import OpsEndpoints
 from common.roles import ROLES
@@ -14,8 +14,8 @@ from common.rpc import ServiceRpc
 from common.validation import load
 from gateway.auth import TokenIssuer
 from gateway.schemas import (
-    AssignmentQuery, GridDetailQuery, GridQuery, LocateQuery, LoginSchema, NewTicketRequest, PlaceListQuery,
-    PlaceLocation, RevealQuery, RootQuery, StatisticsQuery, SubtreeQuery, TicketListQuery,
+    AssignmentQuery, GridDetailQuery, GridQuery, LocateQuery, LoginSchema, NewTicketRequest, PatrolListQuery,
+    PlaceListQuery, PlaceLocation, RevealQuery, RootQuery, StatisticsQuery, SubtreeQuery, TicketListQuery,
 )
 
 log = logging.getLogger(__name__)
@@ -295,21 +295,40 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def log_patrol(self, request, principal):
         principal.require_role(RESIDENT_EDITORS)
-        result = self.people.log_patrol(read_json(request))
+        result = self.people.log_patrol(self._own_round(principal, read_json(request)), self._scope(principal))
         return (200 if result["duplicate"] else 201), result
 
     @http("GET", f"{API}/patrols")
     @signed_in
     def list_patrols(self, request, principal):
         principal.require_role(RESIDENT_EDITORS + SUPERVISORS)
-        return {"items": self.people.list_patrols(request.args.get("person_id"))}
+        params = query(PatrolListQuery, request)
+        return {"items": self.people.list_patrols(params["person_id"], params["limit"],
+                                                  principal.effective_root(params["root"]))}
 
     @http("POST", f"{API}/visits")
     @signed_in
     def log_visit(self, request, principal):
         principal.require_role(RESIDENT_EDITORS)
-        result = self.people.log_visit(read_json(request))
+        result = self.people.log_visit(self._own_round(principal, read_json(request)), self._scope(principal))
         return (200 if result["duplicate"] else 201), result
+
+    @staticmethod
+    def _scope(principal):
+        return None if principal.district_wide else principal.scope
+
+    @staticmethod
+    def _own_round(principal, body):
+        """A grid worker's patrols and visits are their own: ``person_id`` defaults to
+        the staff member the account is, and naming someone else is a 403. Chiefs and
+        officers may log for the workers in their scope (people checks the scope)."""
+        if not isinstance(body, dict) or not principal.person_id or set(principal.roles) & set(SUPERVISORS):
+            return body
+        body.setdefault("person_id", principal.person_id)
+        if body["person_id"] != principal.person_id:
+            raise Forbidden("A grid worker logs their own patrols and visits.", code="NOT_YOUR_ROUND",
+                            details={"field": "person_id", "your_person_id": principal.person_id})
+        return body
 
     # --- people: broadcasts -----------------------------------------------------------------
     @http("POST", f"{API}/broadcasts")

@@ -67,3 +67,44 @@ def test_household_visits_are_stored_once(stack):
     assert second.json()["visit"]["id"] == first.json()["visit"]["id"] and second.json()["duplicate"] is True
     missing = stack.call("POST", f"{API}/visits", token, {**body, "client_id": "visit-2", "household_id": "nope"})
     assert missing.status_code == 404 and missing.json()["error"] == "HOUSEHOLD_NOT_FOUND"
+
+
+def test_a_worker_logs_and_sees_only_rounds_in_reach(stack):
+    admin = stack.login()
+    people = {}
+    for name, grid in (("甲", "320508019044002"), ("乙", "320508014021001")):
+        person = stack.call("POST", f"{API}/staff", admin, {"name": f"网格员{name}"}).json()
+        stack.call("POST", f"{API}/staff/{person['id']}/assignments", admin,
+                   {"grid_code": grid, "role": "full_time_worker", "start_date": "2026-01-01"})
+        people[name] = (person["id"], grid,
+                        stack.new_account(admin, ["grid_worker"], scope=grid, person_id=person["id"]))
+    (jia, jia_grid, jia_token), (yi, yi_grid, yi_token) = people["甲"], people["乙"]
+    lon, lat = inside(stack, admin, jia_grid)
+
+    own = stack.call("POST", f"{API}/patrols", jia_token, {"client_id": "own-1", "lon": lon, "lat": lat})
+    assert own.status_code == 201 and own.json()["patrol"]["person_id"] == jia, "person_id defaults to the caller"
+    forged = stack.call("POST", f"{API}/patrols", jia_token, {"person_id": yi, "client_id": "f-1", "lon": lon,
+                                                             "lat": lat})
+    assert forged.status_code == 403 and forged.json()["error"] == "NOT_YOUR_ROUND"
+    chief = stack.new_account(admin, ["grid_chief"], scope="320508014021")
+    outside = stack.call("POST", f"{API}/patrols", chief, {"person_id": jia, "client_id": "c-1", "lon": lon,
+                                                          "lat": lat})
+    assert outside.status_code == 403 and outside.json()["error"] == "OUT_OF_SCOPE"
+    assert stack.call("POST", f"{API}/patrols", chief, {"person_id": yi, "client_id": "c-2", "lon": lon,
+                                                       "lat": lat}).status_code == 201, "a round that strayed"
+
+    seen_by_yi = stack.call("GET", f"{API}/patrols", yi_token).json()["items"]
+    assert yi in {p["person_id"] for p in seen_by_yi}, "乙's own round shows although it was in 甲's grid"
+    assert jia not in {p["person_id"] for p in seen_by_yi}
+    assert all(p["person_id"] == yi or p["located_grid_code"].startswith(yi_grid) for p in seen_by_yi)
+    assert stack.call("GET", f"{API}/patrols?person_id={jia}", yi_token).json()["items"] == []
+    assert stack.call("GET", f"{API}/patrols?root=320508019", yi_token).status_code == 403
+    assert jia in {p["person_id"] for p in stack.call("GET", f"{API}/patrols", jia_token).json()["items"]}
+
+    place = stack.call("POST", f"{API}/places", admin, {"type": "building", "name": "虎丘新村3幢",
+                                                      **dict(zip(("lon", "lat"), inside(stack, admin, yi_grid)))})
+    household = stack.call("POST", f"{API}/households", admin, {"place_code": place.json()["code"]}).json()
+    visit = {"household_id": household["id"], "client_id": "v-1", "notes": "上门走访"}
+    refused = stack.call("POST", f"{API}/visits", jia_token, visit)
+    assert refused.status_code == 403 and refused.json()["error"] == "OUT_OF_SCOPE"
+    assert stack.call("POST", f"{API}/visits", yi_token, visit).status_code == 201

@@ -4,11 +4,12 @@ A phone that was offline sends its records later with their original time and a
 client id; the pair (person, client id) is unique, so a resubmission returns the
 record stored the first time instead of storing it twice.
 """
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from common.errors import InvalidInput
+from common.errors import Forbidden, InvalidInput
+from common.roles import in_scope, require_in_scope
 from common.shanghai import SHANGHAI
-from people.models import PatrolCheckin, Visit
+from people.models import Assignment, PatrolCheckin, Visit
 from people.residents import get_household
 from people.staff import assignments, get_person
 
@@ -36,9 +37,19 @@ def record_patrol(session, data, grids, located_code):
     return checkin
 
 
-def record_visit(session, data):
+def require_works_in(scope, grids):
+    """403 unless one of the person's grids lies in the caller's ``scope`` (None: the
+    whole district): a community logs and reads its own workers' rounds, no one else's."""
+    if scope is not None and not any(in_scope(scope, code) for code in grids):
+        raise Forbidden(f"This person works outside your scope {scope}.", code="OUT_OF_SCOPE",
+                        details={"field": "person_id", "grid_codes": list(grids), "your_scope": scope})
+
+
+def record_visit(session, data, scope=None):
     get_person(session, data["person_id"])
-    get_household(session, data["household_id"])
+    household = get_household(session, data["household_id"])
+    if scope is not None:
+        require_in_scope(scope, (), household.grid_code)
     visit = Visit(person_id=data["person_id"], household_id=data["household_id"], client_id=data["client_id"],
                   notes=data["notes"], occurred_at=data["occurred_at"])
     session.add(visit)
@@ -46,10 +57,16 @@ def record_visit(session, data):
     return visit
 
 
-def patrols(session, person_id=None, since=None, limit=200):
+def patrols(session, person_id=None, since=None, limit=200, root=None):
+    """Newest first. ``root``: those made in the subtree or by someone holding a post in
+    it (a round that strayed outside still shows to the worker's own community)."""
     query = select(PatrolCheckin).order_by(PatrolCheckin.occurred_at.desc()).limit(limit)
     if person_id:
         query = query.where(PatrolCheckin.person_id == person_id)
+    if root:
+        posted_there = select(Assignment.person_id).where(Assignment.grid_code.startswith(root))
+        query = query.where(or_(PatrolCheckin.located_grid_code.startswith(root),
+                                PatrolCheckin.person_id.in_(posted_there)))
     if since:
         query = query.where(PatrolCheckin.occurred_at >= since)
     return session.scalars(query).all()

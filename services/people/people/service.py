@@ -305,12 +305,15 @@ class PeopleService(OpsEndpoints):
                 return schema.dump(seen), True
 
     @rpc
-    def log_patrol(self, data):
+    def log_patrol(self, data, scope=None):
+        """``scope``: the caller's grid scope (None: the whole district); the person
+        must hold a post in it."""
         data = load(PatrolInputSchema, data, "patrol")
         data["occurred_at"] = original_time(data)
         with self.db.read() as session:
             staff.get_person(session, data["person_id"])
             grids = patrols.assigned_grids(session, data["person_id"], data["occurred_at"])
+        patrols.require_works_in(scope, grids)
         try:
             located = self.grid.locate(data["lon"], data["lat"], data["crs"])
             data["lon"], data["lat"], located_code = located["lon"], located["lat"], located["grid"]["code"]
@@ -328,17 +331,18 @@ class PeopleService(OpsEndpoints):
         return {"patrol": view, "duplicate": duplicate}
 
     @rpc
-    def list_patrols(self, person_id=None, limit=200):
+    def list_patrols(self, person_id=None, limit=200, root=None):
         with self.db.read() as session:
-            return patrol_schema.dump(patrols.patrols(session, person_id, limit=limit), many=True)
+            return patrol_schema.dump(patrols.patrols(session, person_id, limit=limit, root=root), many=True)
 
     @rpc
-    def log_visit(self, data):
+    def log_visit(self, data, scope=None):
+        """``scope`` as for ``log_patrol``: the household must lie in it."""
         data = load(VisitInputSchema, data, "visit")
         data["occurred_at"] = original_time(data)
 
         def store(session):
-            visit = patrols.record_visit(session, data)
+            visit = patrols.record_visit(session, data, scope)
             self.outbox.add(session, "visit_logged", {
                 "id": visit.id, "person_id": visit.person_id, "household_id": visit.household_id,
                 "occurred_at": visit.occurred_at.isoformat()})
