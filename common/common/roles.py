@@ -35,3 +35,10 @@ def require_in_scope(scope, roles, grid_code):
         f"Grid {grid_code} is outside your scope {scope}." if scope
         else f"Your account has no grid scope, so grid {grid_code} is beyond it.",
         code="OUT_OF_SCOPE", details={"grid_code": grid_code, "your_scope": scope})
+
+
+def require_in_reach(scope, grid_code):
+    """``require_in_scope`` for a service given the caller's scope by the gateway, where
+    None stands for the whole district (a district-wide caller, or an internal one)."""
+    if scope is not None:
+        require_in_scope(scope, (), grid_code)

@@ -213,7 +213,7 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def end_assignment(self, request, principal, assignment_id):
         principal.require_role(STAFF_MANAGERS)
-        return self.people.end_assignment(assignment_id, read_json(request))
+        return self.people.end_assignment(assignment_id, read_json(request), self._scope(principal))
 
     @http("GET", f"{API}/assignments")
     @signed_in
@@ -249,13 +249,13 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def register_household(self, request, principal):
         principal.require_role(RESIDENT_EDITORS)
-        return 201, self.people.register_household(read_json(request))
+        return 201, self.people.register_household(read_json(request), self._scope(principal))
 
     @http("POST", f"{API}/households/<string:household_id>/move")
     @signed_in
     def move_household(self, request, principal, household_id):
         principal.require_role(RESIDENT_EDITORS)
-        return self.people.move_household(household_id, read_json(request))
+        return self.people.move_household(household_id, read_json(request), self._scope(principal))
 
     @http("GET", f"{API}/households")
     @signed_in
@@ -267,7 +267,7 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def register_resident(self, request, principal):
         principal.require_role(RESIDENT_EDITORS)
-        return 201, self.people.register_resident(read_json(request))
+        return 201, self.people.register_resident(read_json(request), self._scope(principal))
 
     @http("GET", f"{API}/residents")
     @signed_in

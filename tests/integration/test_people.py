@@ -151,3 +151,42 @@ def test_departments_and_household_moves(stack):
     assert stack.wait_for(left)
     nowhere = stack.call("POST", f"{API}/households/{household['id']}/move", token, {"place_code": "3205080190449"})
     assert nowhere.status_code == 400 and nowhere.json()["error"] == "UNKNOWN_PLACE"
+
+
+def test_a_community_changes_households_residents_and_posts_only_within_its_scope(stack):
+    admin = stack.login()
+    officer = stack.new_account(admin, ["community_officer"], scope="320508019044")
+
+    def place(grid):
+        geometry = stack.call("GET", f"{API}/grids/{grid}?geometry=true", admin).json()["geometry"]
+        p = shape(geometry).representative_point()
+        return stack.call("POST", f"{API}/places", admin, {"type": "building", "name": f"{grid}号楼",
+                                                          "lon": p.x, "lat": p.y}).json()["code"]
+
+    home, away = place("320508019044002"), place("320508014021002")
+    refused = stack.call("POST", f"{API}/households", officer, {"place_code": away})
+    assert refused.status_code == 403 and refused.json()["error"] == "OUT_OF_SCOPE"
+    ours = stack.call("POST", f"{API}/households", officer, {"place_code": home})
+    assert ours.status_code == 201, ours.text
+    theirs = stack.call("POST", f"{API}/households", admin, {"place_code": away}).json()
+
+    number = id_number("19520704")
+    intruder = stack.call("POST", f"{API}/residents", officer, {"name": "外来", "id_number": number,
+                                                               "household_id": theirs["id"]})
+    assert intruder.status_code == 403
+    assert stack.call("GET", f"{API}/residents", admin, params={"id_number": number}).json()["items"] == [], \
+        "nothing stored"
+    taken = stack.call("POST", f"{API}/households/{theirs['id']}/move", officer, {"place_code": home})
+    assert taken.status_code == 403
+    stayed = stack.call("GET", f"{API}/households?root=320508014021002", admin).json()["items"]
+    assert theirs["id"] in {h["id"] for h in stayed}, "the household stayed where it was"
+    moved_out = stack.call("POST", f"{API}/households/{ours.json()['id']}/move", officer, {"place_code": away})
+    assert moved_out.status_code == 200 and moved_out.json()["grid_code"] == "320508014021002"
+
+    worker = stack.call("POST", f"{API}/staff", admin, {"name": "别处网格员"}).json()
+    post = stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin, {
+        "grid_code": "320508014021002", "role": "part_time_worker", "start_date": "2026-01-01"}).json()
+    ended = stack.call("POST", f"{API}/assignments/{post['id']}/end", officer, {"end_date": "2026-11-01"})
+    assert ended.status_code == 403 and ended.json()["error"] == "OUT_OF_SCOPE"
+    posts = stack.call("GET", f"{API}/assignments?person_id={worker['id']}", admin).json()["items"]
+    assert [p["end_date"] for p in posts] == [None]

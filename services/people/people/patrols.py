@@ -7,7 +7,7 @@ record stored the first time instead of storing it twice.
 from sqlalchemy import or_, select
 
 from common.errors import Forbidden, InvalidInput
-from common.roles import in_scope, require_in_scope
+from common.roles import in_scope, require_in_reach
 from common.shanghai import SHANGHAI
 from people.models import Assignment, PatrolCheckin, Visit
 from people.residents import get_household
@@ -47,9 +47,7 @@ def require_works_in(scope, grids):
 
 def record_visit(session, data, scope=None):
     get_person(session, data["person_id"])
-    household = get_household(session, data["household_id"])
-    if scope is not None:
-        require_in_scope(scope, (), household.grid_code)
+    require_in_reach(scope, get_household(session, data["household_id"]).grid_code)
     visit = Visit(person_id=data["person_id"], household_id=data["household_id"], client_id=data["client_id"],
                   notes=data["notes"], occurred_at=data["occurred_at"])
     session.add(visit)

@@ -13,6 +13,7 @@ from common.events import grid_change
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
+from common.roles import require_in_reach
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
 from people import MIGRATIONS_DIR, accounts, broadcasts, patrols, points, residents, roster, staff, staffing
@@ -139,10 +140,14 @@ class PeopleService(OpsEndpoints):
         return view
 
     @rpc
-    def end_assignment(self, assignment_id, data):
+    def end_assignment(self, assignment_id, data, scope=None):
+        """``scope`` (here and below): the caller's grid scope, None for the whole
+        district; a change outside it is 403 and rolls back."""
         data = load(EndAssignmentSchema, data, "assignment end")
         with self.db.transaction() as session:
-            view = staff.assignment_view(staff.end_assignment(session, assignment_id, data["end_date"]))
+            ended = staff.end_assignment(session, assignment_id, data["end_date"])
+            require_in_reach(scope, ended.grid_code)
+            view = staff.assignment_view(ended)
             self.outbox.add(session, "person_left", view)
         return view
 
@@ -200,9 +205,10 @@ class PeopleService(OpsEndpoints):
                               details={"field": "place_code"}) from None
 
     @rpc
-    def register_household(self, data):
+    def register_household(self, data, scope=None):
         data = load(HouseholdInputSchema, data, "household")
         place = self._require_place(data["place_code"])
+        require_in_reach(scope, place["grid_code"])
         with self.db.transaction() as session:
             household = residents.register_household(session, data, place)
             view = household_schema.dump(household)
@@ -211,11 +217,14 @@ class PeopleService(OpsEndpoints):
         return view
 
     @rpc
-    def move_household(self, household_id, data):
+    def move_household(self, household_id, data, scope=None):
+        """The grid a household leaves must be in ``scope`` (the move-out is registered
+        where it lived; the new grid hears of it through ``household_moved``)."""
         data = load(HouseholdInputSchema, data, "move")
         place = self._require_place(data["place_code"])
         with self.db.transaction() as session:
             household, left = residents.move_household(session, household_id, place)
+            require_in_reach(scope, left)
             members = len(residents.find_residents(session, self.pii, household_id=household.id, limit=10000))
             self.outbox.add(session, "household_moved", {
                 "household_id": household.id, "from_grid_code": left, "to_grid_code": household.grid_code,
@@ -228,10 +237,12 @@ class PeopleService(OpsEndpoints):
             return household_schema.dump(residents.list_households(session, grid_prefix, limit), many=True)
 
     @rpc
-    def register_resident(self, data):
+    def register_resident(self, data, scope=None):
         data = load(ResidentInputSchema, data, "resident")
         with self.db.transaction() as session:
             resident = residents.register_resident(session, self.pii, data)
+            if resident.grid_code:
+                require_in_reach(scope, resident.grid_code)
             view = residents.resident_view(session, self.pii, resident)
             self.outbox.add(session, "resident_registered", {  # no personal data on the bus
                 "resident_id": resident.id, "household_id": resident.household_id,

@@ -15,7 +15,7 @@ from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.pii import load_cipher, normalise_phone
-from common.roles import require_in_scope
+from common.roles import require_in_reach
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
 from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
@@ -137,8 +137,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         if data.get("reporter_phone"):
             data["reporter_phone"] = normalise_phone(data["reporter_phone"], "reporter_phone")
         data["grid_code"], data["lon"], data["lat"] = self._where(data)
-        if data.get("reporter_scope"):
-            require_in_scope(data["reporter_scope"], (), data["grid_code"])
+        require_in_reach(data.get("reporter_scope"), data["grid_code"])
         now = utcnow()
         with self.db.transaction() as session:
             ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher)
