@@ -2,15 +2,10 @@
 with protected personal data."""
 import uuid
 
-from people.idcard import check_char
+from idnumbers import fresh_id_number as id_number
 from shapely.geometry import shape
 
 API = "/api/v1"
-
-
-def id_number(birth="19850612", region="320508"):
-    first17 = f"{region}{birth}{uuid.uuid4().int % 1000:03d}"
-    return first17 + check_char(first17)
 
 
 def test_staff_assignments_and_the_staffing_standard(stack):

@@ -1,18 +1,12 @@
 """Roster import: CSV (UTF-8 or GBK) and XLSX with Chinese headers, all or nothing."""
 import io
-import uuid
 
 from openpyxl import Workbook
 
-from people.idcard import check_char
+from idnumbers import fresh_id_number as id_number
 
 API = "/api/v1"
 HEADER = ["姓名", "性别", "身份证号码", "手机号码", "政治面貌", "是否会用智能手机", "网格编码", "岗位", "任职开始日期"]
-
-
-def id_number(birth="19880808"):
-    first17 = f"320508{birth}{uuid.uuid4().int % 1000:03d}"
-    return first17 + check_char(first17)
 
 
 def csv_bytes(rows, encoding="utf-8-sig"):
