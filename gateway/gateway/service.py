@@ -192,13 +192,13 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/staff/<string:person_id>")
     @signed_in
     def get_person(self, request, principal, person_id):
-        return self.people.get_person(person_id)
+        return self.people.get_person(person_id, self._staff_scope(principal, person_id))
 
     @http("GET", f"{API}/staff/<string:person_id>/eligibility")
     @signed_in
     def person_eligibility(self, request, principal, person_id):
         principal.require_role(STAFF_MANAGERS)
-        return self.people.person_eligibility(person_id)
+        return self.people.person_eligibility(person_id, self._scope(principal))
 
     @http("POST", f"{API}/staff/<string:person_id>/assignments")
     @signed_in
@@ -317,6 +317,14 @@ class GatewayService(OpsEndpoints):
     def _scope(principal):
         return None if principal.district_wide else principal.scope
 
+    def _staff_scope(self, principal, person_id):
+        """Whose staff record a caller reads: their own, or, with a grid scope, those of
+        people posted in it (people checks); a resident or department account, no one's."""
+        if principal.person_id == person_id:
+            return None
+        principal.effective_root(None)  # 403 for an account without a grid scope
+        return self._scope(principal)
+
     @staticmethod
     def _own_round(principal, body):
         """A grid worker's patrols and visits are their own: ``person_id`` defaults to
@@ -364,13 +372,13 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def earn_points(self, request, principal):
         principal.require_role(POINTS_APPROVERS)
-        return 201, self.people.earn_points(read_json(request), principal.username)
+        return 201, self.people.earn_points(read_json(request), principal.username, self._scope(principal))
 
     @http("POST", f"{API}/points/redeem")
     @signed_in
     def redeem_points(self, request, principal):
         principal.require_role(POINTS_APPROVERS)
-        return 201, self.people.redeem_points(read_json(request), principal.username)
+        return 201, self.people.redeem_points(read_json(request), principal.username, self._scope(principal))
 
     @http("POST", f"{API}/points/rewards")
     @signed_in
@@ -381,7 +389,7 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/points/<string:person_id>")
     @signed_in
     def points_statement(self, request, principal, person_id):
-        return self.people.points_statement(person_id)
+        return self.people.points_statement(person_id, self._staff_scope(principal, person_id))
 
     @http("GET", f"{API}/grids/<string:code>/coverage")
     @signed_in

@@ -185,3 +185,25 @@ def test_a_community_changes_households_residents_and_posts_only_within_its_scop
     assert ended.status_code == 403 and ended.json()["error"] == "OUT_OF_SCOPE"
     posts = stack.call("GET", f"{API}/assignments?person_id={worker['id']}", admin).json()["items"]
     assert [p["end_date"] for p in posts] == [None]
+
+
+def test_staff_records_and_points_are_read_and_changed_only_within_reach(stack):
+    admin = stack.login()
+    person = stack.call("POST", f"{API}/staff", admin, {"name": "远处网格员", "id_number": id_number()}).json()
+    stack.call("POST", f"{API}/staff/{person['id']}/assignments", admin, {
+        "grid_code": "320508014021001", "role": "volunteer", "start_date": "2026-01-01"})
+    officer = stack.new_account(admin, ["community_officer"], scope="320508019044")
+    resident = stack.new_account(admin, ["resident"])
+    himself = stack.new_account(admin, ["grid_worker"], scope="320508014021001", person_id=person["id"])
+    for token in (officer, resident):
+        for path in (f"/staff/{person['id']}", f"/points/{person['id']}"):
+            refused = stack.call("GET", f"{API}{path}", token)
+            assert refused.status_code == 403 and refused.json()["error"] == "OUT_OF_SCOPE", (path, refused.text)
+    assert stack.call("GET", f"{API}/staff/{person['id']}", himself).json()["name"] == "远处网格员"
+    assert stack.call("GET", f"{API}/points/{person['id']}", himself).json()["balance"] == 0
+    earn = {"person_id": person["id"], "points": 5, "activity": "环境整治志愿服务"}
+    assert stack.call("POST", f"{API}/points/earn", officer, earn).status_code == 403
+    local_chief = stack.new_account(admin, ["grid_chief"], scope="320508014021")
+    assert stack.call("POST", f"{API}/points/earn", local_chief, earn).status_code == 201
+    assert stack.call("GET", f"{API}/points/{person['id']}", himself).json()["balance"] == 5
+    assert stack.call("GET", f"{API}/staff/no-such-person", officer).status_code == 404

@@ -6,8 +6,8 @@ record stored the first time instead of storing it twice.
 """
 from sqlalchemy import or_, select
 
-from common.errors import Forbidden, InvalidInput
-from common.roles import in_scope, require_in_reach
+from common.errors import InvalidInput
+from common.roles import require_in_reach
 from common.shanghai import SHANGHAI
 from people.models import Assignment, PatrolCheckin, Visit
 from people.residents import get_household
@@ -35,14 +35,6 @@ def record_patrol(session, data, grids, located_code):
     session.add(checkin)
     session.flush()
     return checkin
-
-
-def require_works_in(scope, grids):
-    """403 unless one of the person's grids lies in the caller's ``scope`` (None: the
-    whole district): a community logs and reads its own workers' rounds, no one else's."""
-    if scope is not None and not any(in_scope(scope, code) for code in grids):
-        raise Forbidden(f"This person works outside your scope {scope}.", code="OUT_OF_SCOPE",
-                        details={"field": "person_id", "grid_codes": list(grids), "your_scope": scope})
 
 
 def record_visit(session, data, scope=None):

@@ -116,15 +116,19 @@ class PeopleService(OpsEndpoints):
             return staff.person_view(self.pii, staff.create_person(session, self.pii, data))
 
     @rpc
-    def get_person(self, person_id):
+    def get_person(self, person_id, scope=None):
+        """``scope`` (here and for eligibility and points): the caller's grid scope, None
+        for the whole district; the person must hold or have held a post in it."""
         with self.db.read() as session:
-            return staff.person_view(self.pii, staff.get_person(session, person_id))
+            person = staff.person_in_reach(session, person_id, scope)
+            return staff.person_view(self.pii, person)
 
     @rpc
-    def person_eligibility(self, person_id):
+    def person_eligibility(self, person_id, scope=None):
         rules = staffing.Eligibility(max_age=cfg.env_int("RECRUIT_MAX_AGE", 55, self.config))
         with self.db.read() as session:
-            return rules.check(staff.get_person(session, person_id), staff.today_in_shanghai())
+            person = staff.person_in_reach(session, person_id, scope)
+            return rules.check(person, staff.today_in_shanghai())
 
     @rpc
     def assign_person(self, person_id, data):
@@ -272,16 +276,18 @@ class PeopleService(OpsEndpoints):
         return view
 
     @rpc
-    def earn_points(self, data, approver):
+    def earn_points(self, data, approver, scope=None):
         data = load(EarnSchema, data, "points")
         with self.db.transaction() as session:
+            staff.person_in_reach(session, data["person_id"], scope)
             entry = points.earn(session, data["person_id"], data["points"], data["activity"], data["hours"], approver)
             return self._points_changed(session, entry)
 
     @rpc
-    def redeem_points(self, data, approver):
+    def redeem_points(self, data, approver, scope=None):
         data = load(RedeemSchema, data, "redemption")
         with self.db.transaction() as session:
+            staff.person_in_reach(session, data["person_id"], scope)
             entry = points.redeem(session, data["person_id"], data["reward_code"], approver)
             return self._points_changed(session, entry)
 
@@ -292,8 +298,9 @@ class PeopleService(OpsEndpoints):
             return reward_schema.dump(points.add_reward(session, data))
 
     @rpc
-    def points_statement(self, person_id):
+    def points_statement(self, person_id, scope=None):
         with self.db.read() as session:
+            staff.person_in_reach(session, person_id, scope)
             balance, entries = points.statement(session, person_id)
             return {"person_id": person_id, "balance": balance, "entries": entry_schema.dump(entries, many=True)}
 
@@ -324,7 +331,7 @@ class PeopleService(OpsEndpoints):
         with self.db.read() as session:
             staff.get_person(session, data["person_id"])
             grids = patrols.assigned_grids(session, data["person_id"], data["occurred_at"])
-        patrols.require_works_in(scope, grids)
+        staff.require_works_in(scope, grids)
         try:
             located = self.grid.locate(data["lon"], data["lat"], data["crs"])
             data["lon"], data["lat"], located_code = located["lon"], located["lat"], located["grid"]["code"]

@@ -3,7 +3,8 @@ import datetime as dt
 
 from sqlalchemy import or_, select
 
-from common.errors import InvalidInput
+from common.errors import Forbidden, InvalidInput
+from common.roles import in_scope
 from common.shanghai import shanghai_date
 from people.exceptions import DuplicatePerson, OverlappingAssignment, PersonNotFound
 from people.idcard import mask_id, mask_phone, normalise_phone, parse_id_number
@@ -64,6 +65,22 @@ def get_person(session, person_id):
     person = session.get(Person, person_id)
     if person is None:
         raise PersonNotFound(f"No person has the id {person_id}.", details={"person_id": person_id})
+    return person
+
+
+def require_works_in(scope, grids):
+    """403 unless one of a person's ``grids`` lies in the caller's ``scope`` (None: the
+    whole district): a community sees and logs for its own staff, no one else's."""
+    if scope is not None and not any(in_scope(scope, code) for code in grids):
+        raise Forbidden(f"This person holds no post in your scope {scope}.", code="OUT_OF_SCOPE",
+                        details={"field": "person_id", "grid_codes": sorted(grids), "your_scope": scope})
+
+
+def person_in_reach(session, person_id, scope):
+    """The person (404 if there is none), if they hold or held a post in ``scope``."""
+    person = get_person(session, person_id)
+    if scope is not None:
+        require_works_in(scope, {post.grid_code for post in assignments(session, person_id=person_id)})
     return person
 
 
