@@ -124,6 +124,7 @@ def idempotent_handler(source_service, event_type, retry_delay=1.0, prepare=None
             consumer = f"{type(self).name}.{apply.__name__}"
             outcomes = consume_batch(self.db, bodies, consumer, functools.partial(apply, self),
                                      prepare and functools.partial(prepare, self))
+            self.metrics.event_batch_size.labels(event_type).observe(len(bodies))
             for outcome in outcomes:
                 self.metrics.events_consumed.labels(event_type, outcome).inc()
             if FAILED in outcomes:

@@ -36,8 +36,12 @@ class PlatformMetrics:
             ["kind", "entrypoint"], buckets=LATENCY_BUCKETS, registry=r)
         self.events_consumed = Counter(
             f"{PREFIX}_events_consumed", "Events received by idempotent consumers "
-            "(applied, duplicate, rejected = invalid envelope).",
+            "(applied, duplicate, rejected = invalid envelope, failed = requeued to retry).",
             ["event_type", "outcome"], registry=r)
+        self.event_batch_size = Histogram(
+            f"{PREFIX}_event_batch_size", "Deliveries an idempotent consumer took in one "
+            "transaction (above 1 when it fell behind).",
+            ["event_type"], buckets=(1, 2, 5, 10, 20, 50, 100), registry=r)
         self.outbox_relayed = Counter(
             f"{PREFIX}_outbox_relayed", "Outbox events published to the broker.",
             ["event_type"], registry=r)

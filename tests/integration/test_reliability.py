@@ -75,6 +75,7 @@ def test_b_the_same_event_delivered_twice_is_applied_once(stack):
     assert len(processed(stack, envelope["event_id"])) == 1
     metrics = __import__("requests").get(f"{stack.processes['scoring'].url}/metrics", timeout=5).text
     assert 'gridgov_events_consumed_total{event_type="ticket_reported",outcome="duplicate"}' in metrics
+    assert 'gridgov_event_batch_size_count{event_type="ticket_reported"}' in metrics
 
 
 def test_c_a_stopped_service_gives_a_fast_503_and_no_late_side_effect(stack):
