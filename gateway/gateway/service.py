@@ -354,7 +354,7 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def broadcast_read_rate(self, request, principal, broadcast_id):
         principal.require_role(STAFF_MANAGERS)
-        return self.people.broadcast_read_rate(broadcast_id)
+        return self.people.broadcast_read_rate(broadcast_id, self._scope(principal), principal.username)
 
     @http("GET", f"{API}/inbox")
     @signed_in

@@ -35,6 +35,10 @@ def test_a_notice_reaches_its_scope_and_counts_who_read_it(stack):
     assert rate["recipients"] == notice["recipient_count"] and rate["read"] == 1
     assert rate["read_rate"] == round(1 / rate["recipients"], 4)
     assert rate["by_scope"]["320508019"]["read"] == 1
+    assert stack.call("GET", f"{API}/broadcasts/{notice['id']}", other_street).status_code == 403, \
+        "another street's leader does not read this street's notice"
+    own = stack.call("POST", f"{API}/broadcasts", other_street, {"title": "本街道通知", "body": "周一例会。"}).json()
+    assert stack.call("GET", f"{API}/broadcasts/{own['id']}", other_street).json()["recipients"] >= 1
 
     by_role = stack.call("POST", f"{API}/broadcasts", admin, {"title": "镇街领导会议通知", "body": "周五下午三点。",
                                                              "scope_role": "town_leader"}).json()

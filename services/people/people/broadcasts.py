@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, select
 
 from common.db import utcnow
 from common.errors import NotFound
+from common.roles import require_in_reach
 from people.models import Account, Broadcast, InboxItem
 
 
@@ -52,11 +53,16 @@ def mark_read(session, broadcast_id, account_id):
     return item
 
 
-def read_rate(session, broadcast_id, group_digits=9):
+def read_rate(session, broadcast_id, group_digits=9, scope=None, viewer=None):
+    """Who got a broadcast and who read it, by town-sized scope. ``scope``: the viewer's
+    grid scope (None: the whole district); a notice sent beyond it, by someone else,
+    is 403."""
     broadcast = session.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise NotFound(f"No broadcast has the id {broadcast_id}.", code="BROADCAST_NOT_FOUND",
                        details={"broadcast_id": broadcast_id})
+    if broadcast.sender != viewer:
+        require_in_reach(scope, broadcast.scope_grid or "")
     group = func.substr(func.coalesce(InboxItem.recipient_scope, ""), 1, group_digits)
     rows = session.execute(
         select(group, func.count(), func.count(InboxItem.read_at))

@@ -393,9 +393,9 @@ class PeopleService(OpsEndpoints):
             return {"broadcast_id": broadcast_id, "read_at": item.read_at.isoformat()}
 
     @rpc
-    def broadcast_read_rate(self, broadcast_id):
+    def broadcast_read_rate(self, broadcast_id, scope=None, viewer=None):
         with self.db.read() as session:
-            broadcast, rates = broadcasts.read_rate(session, broadcast_id)
+            broadcast, rates = broadcasts.read_rate(session, broadcast_id, scope=scope, viewer=viewer)
             return dict(broadcast_schema.dump(broadcast), **rates)
 
     # --- roster import ------------------------------------------------------------------------------
