@@ -5,11 +5,15 @@ import uuid
 from people.idcard import check_char
 
 
-def fresh_id_number(birth=None, region="320508"):
+def fresh_id_number(birth=None, region="320508", gender=None):
     """A random birth date (1960-1999) unless one is given (YYYYMMDD) and a random
-    sequence, so numbers made in one run do not collide (409 DUPLICATE_ID_NUMBER)."""
+    sequence, so numbers made in one run do not collide (409 DUPLICATE_ID_NUMBER);
+    ``gender`` ("男"/"女") fixes the sequence's parity (odd for men)."""
     noise = uuid.uuid4().int
     if birth is None:
         birth = (dt.date(1960, 1, 1) + dt.timedelta(days=noise % 14600)).strftime("%Y%m%d")
-    first17 = f"{region}{birth}{noise // 14600 % 1000:03d}"
+    sequence = noise // 14600 % 1000
+    if gender is not None and sequence % 2 != (gender == "男"):
+        sequence = (sequence + 1) % 1000
+    first17 = f"{region}{birth}{sequence:03d}"
     return first17 + check_char(first17)

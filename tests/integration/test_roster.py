@@ -23,9 +23,9 @@ def persons(stack):
 
 def test_a_good_roster_imports_people_and_their_posts(stack):
     token = stack.login()
-    rows = [["林小燕", "女", id_number(), "13812345678", "中共党员", "是", "320508014021002", "专职网格员", "2026-03-01"],
-            ["黄志强", "男", id_number(), "", "群众", "是", "320508014021002", "兼职网格员", "2026/03/01"],
-            ["何伟", "男", id_number(), "13987654321", "", "否", "320508014021002", "网格长", ""]]
+    rows = [["林小燕", "女", id_number(gender="女"), "13812345678", "中共党员", "是", "320508014021002", "专职网格员", "2026-03-01"],
+            ["黄志强", "男", id_number(gender="男"), "", "群众", "是", "320508014021002", "兼职网格员", "2026/03/01"],
+            ["何伟", "男", id_number(gender="男"), "13987654321", "", "否", "320508014021002", "网格长", ""]]
     response = upload(stack, token, csv_bytes(rows, "gb18030"))
     assert response.status_code == 201, response.text
     assert response.json() == {"imported": 3, "assignments": 3}
@@ -35,7 +35,7 @@ def test_a_good_roster_imports_people_and_their_posts(stack):
     book = Workbook()
     sheet = book.active
     sheet.append(HEADER)
-    sheet.append(["邵敏", "女", id_number(), "13700001111", "否", "是", "320508014021001", "楼栋长", "2026-04-01"])
+    sheet.append(["邵敏", "女", id_number(gender="女"), "13700001111", "否", "是", "320508014021001", "楼栋长", "2026-04-01"])
     buffer = io.BytesIO()
     book.save(buffer)
     xlsx = upload(stack, token, buffer.getvalue(),
@@ -45,12 +45,12 @@ def test_a_good_roster_imports_people_and_their_posts(stack):
 
 def test_a_bad_roster_reports_every_row_and_imports_nothing(stack):
     token = stack.login()
-    twice = id_number()
+    twice = id_number(gender="男")
     rows = [["甲", "男", twice, "13812345678", "是", "是", "320508014021002", "专职网格员", "2026-03-01"],
             ["乙", "男", twice, "", "否", "是", "320508014021002", "兼职网格员", ""],
             ["丙", "女", "110105194912310021", "", "否", "是", "320508014021002", "网格员长", ""],
-            ["丁", "女", id_number(), "12345", "也许", "是", "320508014021999", "网格长", "明天"],
-            ["", "男", id_number(), "", "否", "是", "", "网格长", ""]]
+            ["丁", "女", id_number(gender="女"), "12345", "也许", "是", "320508014021999", "网格长", "明天"],
+            ["", "男", id_number(gender="男"), "", "否", "是", "", "网格长", ""]]
     before = persons(stack)
     response = upload(stack, token, csv_bytes(rows))
     assert response.status_code == 400, response.text
@@ -60,6 +60,10 @@ def test_a_bad_roster_reports_every_row_and_imports_nothing(stack):
     assert problems >= {(3, "身份证号码"), (4, "身份证号码"), (4, "岗位"), (5, "手机号码"), (5, "政治面貌"),
                         (5, "网格编码"), (5, "任职开始日期"), (6, "姓名"), (6, "网格编码")}
     assert 2 not in {e["row"] for e in body["details"]["errors"]}
+    mismatched = upload(stack, token, csv_bytes([["戊", "女", id_number(gender="男"), "", "否", "是",
+                                                  "320508014021002", "网格长", ""]]))
+    assert mismatched.status_code == 400
+    assert [(e["row"], e["column"]) for e in mismatched.json()["details"]["errors"]] == [(2, "性别")]
     assert persons(stack) == before
     missing = upload(stack, token, "姓名,岗位\n张三,网格长\n".encode())
     assert missing.status_code == 400 and {e["column"] for e in missing.json()["details"]["errors"]} == {

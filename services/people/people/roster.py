@@ -92,6 +92,10 @@ def _date(value):
     raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
 
 
+# The ID number says the gender; a 性别 column, where filled, must agree with it.
+GENDER_BY_LABEL = {"男": "male", "女": "female", "male": "male", "female": "female"}
+
+
 def check_rows(header, rows, today):
     """Parsed rows and the list of errors (row numbers as in the sheet, header = 1)."""
     positions = map_columns(header)
@@ -117,6 +121,12 @@ def check_rows(header, rows, today):
                 seen.setdefault(record["id_number"], number)
             except InvalidIdNumber as exc:
                 bad("id_number", exc.message)
+        stated = cell.get("gender", "").strip()
+        if stated:
+            if stated not in GENDER_BY_LABEL:
+                bad("gender", f"write 男 or 女, not {stated!r}")
+            elif record.get("gender") and GENDER_BY_LABEL[stated] != record["gender"]:
+                bad("gender", f"{stated} disagrees with the ID number; correct one of them")
         try:
             record["phone"] = normalise_phone(cell["phone"]) if cell.get("phone") else None
         except InvalidPhone as exc:
