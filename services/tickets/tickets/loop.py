@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from shapely.geometry import Point, shape
 from shapely.prepared import prep as prepared
-from sqlalchemy import and_, bindparam, literal, select
+from sqlalchemy import String, and_, bindparam, case, cast, func, literal, select
 
 from common.db import dialect_insert
 from common.errors import Conflict, InvalidInput
@@ -218,6 +218,11 @@ def _after(session, ticket, change, now, settings):
         for clock in ("accept_due", "respond_due", "resolve_due"):
             if getattr(ticket, clock) is not None:
                 setattr(ticket, clock, getattr(ticket, clock) + paused)
+    elif change.action == "reopen":
+        # A new round of handling gets a new resolve deadline: the old one may long have
+        # passed (the ticket was resolved on time), and the scan must not count that.
+        amount, unit = category_of(settings, ticket.category).deadlines(ticket.grade)["resolve"]
+        ticket.resolve_due = settings.calendar.due(now, amount, unit)
     elif change.action == "recategorise":
         category = category_of(settings, ticket.category)
         set_deadlines(ticket, category, settings, ticket.reported_at + dt.timedelta(seconds=ticket.suspended_seconds))
@@ -294,20 +299,35 @@ def open_clocks():
     )
 
 
+def _breach_name(clock):
+    """SQL: the name a clock's breach is recorded under. The resolve clock restarts when
+    a ticket is reopened, so each round has its own ("resolve", then "resolve#1", ...)
+    and can breach once; statistics count them all under "resolve"."""
+    if clock != "resolve":
+        return literal(clock)
+    return case((func.coalesce(Ticket.reopen_count, 0) > 0,
+                 literal("resolve#").concat(cast(Ticket.reopen_count, String))), else_=literal("resolve"))
+
+
+def _breach_name_of(clock, ticket):
+    return f"resolve#{ticket.reopen_count}" if clock == "resolve" and ticket.reopen_count else clock
+
+
 def scan_breaches(session, now, settings, limit=200):
     """Record each newly breached clock once and escalate its ticket one level.
     Safe with several replicas: the breach row's primary key admits one writer, and
     ticket rows are claimed with SKIP LOCKED."""
     found = []
     insert = dialect_insert(session)
-    for clock, due_column, condition in open_clocks():
+    for clock_kind, due_column, condition in open_clocks():
+        name = _breach_name(clock_kind)
         overdue = session.scalars(
             select(Ticket).where(condition, Ticket.suspended.is_(False), due_column < now,
                                  ~select(SlaBreach.ticket_id).where(and_(SlaBreach.ticket_id == Ticket.id,
-                                                                        SlaBreach.clock == clock)).exists())
+                                                                        SlaBreach.clock == name)).exists())
             .limit(limit).with_for_update(skip_locked=True)).all()
         for ticket in overdue:
-            due = getattr(ticket, due_column.key)
+            clock, due = _breach_name_of(clock_kind, ticket), getattr(ticket, due_column.key)
             won = session.execute(insert(SlaBreach).values(
                 ticket_id=ticket.id, clock=clock, due=due, breached_at=now)
                 .on_conflict_do_nothing().returning(SlaBreach.ticket_id)).first()

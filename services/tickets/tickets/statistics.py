@@ -90,8 +90,9 @@ def _sum_by(groups, dimension):
 
 
 def _breaches(session, scope, total):
-    """Ticket clocks by name (accept, respond, resolve); department clocks stored as
-    "sign:environment" count under their clock and, per department, under it."""
+    """Ticket clocks by name (accept, respond, resolve, a reopened round's "resolve#1"
+    under resolve); department clocks stored as "sign:environment" count under their
+    clock and, per department, under it."""
     # One join, read twice (a CTE): the count per clock, and the tickets that breached
     # any clock as the row without a clock.
     in_scope = select(SlaBreach.clock, SlaBreach.ticket_id, SlaBreach.escalated_to).join(
@@ -105,6 +106,7 @@ def _breaches(session, scope, total):
     by_clock, by_department = {}, {}
     for name, count, _ in rows:
         clock, _, department = name.partition(":")
+        clock = clock.partition("#")[0]  # "resolve#1": the resolve clock of a reopened round
         by_clock[clock] = by_clock.get(clock, 0) + count
         if department:
             by_department.setdefault(department, {})[clock] = count
