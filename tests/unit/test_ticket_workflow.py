@@ -7,7 +7,8 @@ from shapely.geometry import box, mapping
 
 from tickets.catalogue import Catalogue
 from tickets.loop import homes_in
-from tickets.workflow import REOPEN_WINDOW_DEFAULT, ActionNotAllowed, Actor, actions_for, allowed_actions, apply
+from tickets.workflow import (REOPEN_WINDOW_DEFAULT, ActionNotAllowed, Actor, BadAction, actions_for, allowed_actions,
+                              apply)
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 LEADER = Actor("a1", "jinchang_leader", ("town_leader",))
@@ -98,3 +99,22 @@ def test_a_dispatched_ticket_is_suspended_by_its_departments_and_the_town_only()
                                ("other", Actor("d2", "shichang", ("department",), "market")),
                                ("town", LEADER), ("worker", Actor("w1", "worker", ("grid_worker",))))}
     assert may == {"summoned": True, "other": False, "town": True, "worker": False}
+
+
+@pytest.mark.parametrize("payload, field, hint", [
+    ({"outcome": "duplicate"}, "outcome", "merge"),
+    ({"outcome": "withdrawn"}, "outcome", "withdraw"),
+    ({"outcome": "cannot_fix"}, "note", "why"),
+    ({"outcome": "not_our_responsibility", "note": ""}, "note", "why"),
+    ({}, "outcome", "one of"),
+])
+def test_a_handler_states_an_honest_outcome_and_explains_any_but_fixed(payload, field, hint):
+    worker = Actor("w1", "worker", ("grid_worker",))
+    handling = full_ticket("grid")
+    with pytest.raises(BadAction) as refused:
+        apply(handling, "resolve", worker, payload, NOW, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+    assert refused.value.details == {"field": field} and hint in refused.value.message
+    assert handling.status == "handling"
+    apply(handling, "resolve", worker, {"outcome": "cannot_fix", "note": "产权单位不同意，已向居民说明"}, NOW,
+          Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+    assert (handling.status, handling.outcome) == ("resolved", "cannot_fix")

@@ -188,10 +188,24 @@ def _next_level(level):
     return LEVELS[min(LEVELS.index(level) + 1, 2)] if level in LEVELS[:3] else "town"
 
 
-def _outcome(payload):
+# What a handler may state when resolving or verifying. "duplicate" comes only from a
+# merge (which names the original, so later updates reach it) and "withdrawn" only from
+# the reporter's withdrawal; stated by a handler, either would close a report on a
+# claim nobody can check. An outcome other than "fixed" tells the reporter why.
+STATED_OUTCOMES = ("fixed", "not_our_responsibility", "cannot_fix")
+_OUTCOME_ROUTE = {"duplicate": "merge it into the original (action merge, into)",
+                  "withdrawn": "only the reporter withdraws a report (action withdraw)"}
+
+
+def _outcome(payload, note):
     outcome = payload.get("outcome")
-    if outcome not in OUTCOMES:
-        raise BadAction(f"outcome must be one of {', '.join(OUTCOMES)}.", details={"field": "outcome"})
+    if outcome in _OUTCOME_ROUTE:
+        raise BadAction(f"outcome {outcome} is not stated by hand: {_OUTCOME_ROUTE[outcome]}.",
+                        details={"field": "outcome"})
+    if outcome not in STATED_OUTCOMES:
+        raise BadAction(f"outcome must be one of {', '.join(STATED_OUTCOMES)}.", details={"field": "outcome"})
+    if outcome != "fixed" and not note:
+        raise BadAction(f"Tell the reporter why ({outcome}) in note.", details={"field": "note"})
     return outcome
 
 
@@ -258,7 +272,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         lead = next((d for d in dispatches if d.lead), None)
         if lead is None or not lead.reported_at:
             raise ActionNotAllowed("The lead department has not reported back yet.", details={"allowed": allowed})
-        _resolve(ticket, _outcome(payload), now, "department")
+        _resolve(ticket, _outcome(payload, note), now, "department")
         event = "ticket_resolved"
     elif action == "meeting":
         _acting_level(ticket, actor)
@@ -267,7 +281,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.meeting_disposal = True
     elif action == "resolve":
         _acting_level(ticket, actor)
-        _resolve(ticket, _outcome(payload), now, ticket.level)
+        _resolve(ticket, _outcome(payload, note), now, ticket.level)
         event = "ticket_resolved"
     elif action == "suspend":
         _acting_level(ticket, actor, dispatches)
