@@ -7,8 +7,8 @@ from shapely.geometry import box, mapping
 
 from tickets.catalogue import Catalogue
 from tickets.loop import homes_in
-from tickets.workflow import (REOPEN_WINDOW_DEFAULT, ActionNotAllowed, Actor, BadAction, actions_for, allowed_actions,
-                              apply)
+from tickets.workflow import (REOPEN_WINDOW_DEFAULT, ActionNotAllowed, Actor, BadAction, NotYourTicket, actions_for,
+                              allowed_actions, apply)
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 LEADER = Actor("a1", "jinchang_leader", ("town_leader",))
@@ -118,3 +118,28 @@ def test_a_handler_states_an_honest_outcome_and_explains_any_but_fixed(payload, 
     apply(handling, "resolve", worker, {"outcome": "cannot_fix", "note": "产权单位不同意，已向居民说明"}, NOW,
           Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
     assert (handling.status, handling.outcome) == ("resolved", "cannot_fix")
+
+
+def test_staff_do_not_rate_their_own_reports_and_those_close_unrated():
+    worker = Actor("w1", "worker", ("grid_worker",))
+    found_on_patrol = full_ticket("grid", status="feedback_given", reporter="w1")
+    found_on_patrol.source, found_on_patrol.feedback_at = "grid_patrol", NOW
+    with pytest.raises(NotYourTicket):
+        apply(found_on_patrol, "rate", worker, {"satisfaction": 5}, NOW, Catalogue().get("EP01"), [],
+              REOPEN_WINDOW_DEFAULT)
+    apply(found_on_patrol, "close", worker, {}, NOW, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+    assert (found_on_patrol.status, found_on_patrol.satisfaction) == ("closed", None)
+
+
+def test_a_residents_report_waits_for_its_rating_until_the_window_passes():
+    worker, resident = Actor("w1", "worker", ("grid_worker",)), Actor("r1", "zhang", ("resident",))
+    reported = full_ticket("grid", status="feedback_given", reporter="r1")
+    reported.source, reported.feedback_at = "resident_report", NOW
+    assert "close" not in actions_for(reported, worker, Catalogue().get("EP01"), [], NOW, REOPEN_WINDOW_DEFAULT)
+    with pytest.raises(ActionNotAllowed) as refused:
+        apply(reported, "close", worker, {}, NOW, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+    assert refused.value.details["closable_at"] == (NOW + REOPEN_WINDOW_DEFAULT).isoformat()
+    assert actions_for(reported, resident, Catalogue().get("EP01"), [], NOW, REOPEN_WINDOW_DEFAULT) == ["rate"]
+    later = NOW + REOPEN_WINDOW_DEFAULT + dt.timedelta(minutes=1)
+    apply(reported, "close", worker, {}, later, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+    assert (reported.status, reported.satisfaction) == ("closed", None)

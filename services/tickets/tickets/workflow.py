@@ -90,7 +90,7 @@ ALLOWED_FROM = {
     "merge": OPEN_STATES,
     "feedback": ("resolved",),
     "rate": ("feedback_given",),
-    "close": ("rated",),
+    "close": ("rated", "feedback_given"),
     "reopen": ("rated", "closed"),
 }
 
@@ -320,8 +320,9 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
             raise BadAction("Say how the reporter was told in note.", details={"field": "note"})
         ticket.status, ticket.feedback_at = "feedback_given", now
     elif action == "rate":
-        _need(actor.account_id == ticket.reporter_account_id or actor.supervisor,
-              "Only the reporter (or the hotline on their behalf) rates the result.")
+        _need(actor.supervisor or (actor.account_id == ticket.reporter_account_id and not actor.levels),
+              "Only the reporter (or the hotline on their behalf) rates the result; staff do not rate "
+              "their own reports.")
         satisfaction = payload.get("satisfaction")
         if not isinstance(satisfaction, int) or isinstance(satisfaction, bool) or not 1 <= satisfaction <= 5:
             raise BadAction("satisfaction must be a whole number from 1 to 5.", details={"field": "satisfaction"})
@@ -329,6 +330,12 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         event = "ticket_rated"
     elif action == "close":
         _need(actor.supervisor or actor.levels, "Your role does not close tickets.")
+        if ticket.status == "feedback_given" and not _closes_unrated(ticket, now, reopen_window):
+            raise ActionNotAllowed(
+                f"The reporter has {reopen_window.days} days from the feedback to rate the result; a ticket "
+                "closes unrated before that only when staff or a department reported it.",
+                details={"allowed": [a for a in allowed if a != "close"],
+                         "closable_at": (ticket.feedback_at + reopen_window).isoformat()})
         ticket.status, ticket.closed_at = "closed", now
         event = "ticket_closed"
     elif action == "reopen":
@@ -374,6 +381,16 @@ def _department_step(dispatch, action, note, now, allowed):
         raise BadAction("Report back with a note saying what was done.", details={"field": "note"})
     dispatch.reported_at, dispatch.report = now, note
     dispatch.contacted_at = dispatch.contacted_at or now
+
+
+# Reports with nobody outside to rate them: found on patrol, referred by a department.
+UNRATED_SOURCES = ("grid_patrol", "department_referral")
+
+
+def _closes_unrated(ticket, now, window):
+    """A ticket that got feedback closes without a rating if nobody outside reported
+    it, or if its reporter let the rating window pass (no answer to the callback)."""
+    return ticket.source in UNRATED_SOURCES or now > ticket.feedback_at + window
 
 
 def _resolve(ticket, outcome, now, level):
