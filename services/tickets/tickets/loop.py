@@ -46,9 +46,14 @@ def category_of(settings, code, field="category"):
     return category
 
 
+def deadlines(ticket, category, settings, start):
+    """{clock: when it runs out} for clocks started at ``start``, per category and grade."""
+    return {clock: settings.calendar.due(start, amount, unit)
+            for clock, (amount, unit) in category.deadlines(ticket.grade).items()}
+
+
 def set_deadlines(ticket, category, settings, start):
-    due = {clock: settings.calendar.due(start, amount, unit)
-           for clock, (amount, unit) in category.deadlines(ticket.grade).items()}
+    due = deadlines(ticket, category, settings, start)
     ticket.accept_due, ticket.respond_due, ticket.resolve_due = due["accept"], due["respond"], due["resolve"]
 
 
@@ -159,10 +164,19 @@ def dispatches_of(session, ticket_id):
     return session.scalars(select(Dispatch).where(Dispatch.ticket_id == ticket_id).order_by(Dispatch.id)).all()
 
 
-def act(session, ticket_id, action, actor, payload, expected_version, now, settings):
-    ticket = get_ticket(session, ticket_id, for_update=True)
+def reachable(session, ticket_id, viewer, for_update=False):
+    """(ticket, its dispatches), or 403 OUT_OF_SCOPE if ``viewer`` (a workflow.Actor;
+    None: an internal caller, which reaches everything) does not reach it."""
+    ticket = get_ticket(session, ticket_id, for_update=for_update)
     dispatches = dispatches_of(session, ticket.id)
-    views.require_sight(ticket, dispatches, actor)  # before the version: it is not theirs to know
+    if viewer is not None:
+        views.require_sight(ticket, dispatches, viewer)
+    return ticket, dispatches
+
+
+def act(session, ticket_id, action, actor, payload, expected_version, now, settings):
+    # Reach before the version: a ticket beyond reach is not theirs to know about.
+    ticket, dispatches = reachable(session, ticket_id, actor, for_update=True)
     if expected_version is not None and expected_version != ticket.version:
         raise VersionConflict(
             f"Ticket {ticket.number} changed since you loaded it (version {expected_version}, now "
@@ -173,8 +187,7 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
             raise InvalidInput(f"grade must be one of {', '.join(GRADES)}.", code="INVALID_GRADE",
                                details={"field": "grade"})
     if action == "merge":
-        original = get_ticket(session, payload.get("into") or "-")
-        views.require_sight(original, dispatches_of(session, original.id), actor)  # no folding into the unseen
+        original, _ = reachable(session, payload.get("into") or "-", actor)  # no folding into the unseen
         if original.id == ticket.id or original.status not in workflow.OPEN_STATES:
             raise workflow.BadAction("Merge into another ticket that is still open.", details={"field": "into"})
     category = category_of(settings, ticket.category)
@@ -221,8 +234,7 @@ def _after(session, ticket, change, now, settings):
     elif change.action == "reopen":
         # A new round of handling gets a new resolve deadline: the old one may long have
         # passed (the ticket was resolved on time), and the scan must not count that.
-        amount, unit = category_of(settings, ticket.category).deadlines(ticket.grade)["resolve"]
-        ticket.resolve_due = settings.calendar.due(now, amount, unit)
+        ticket.resolve_due = deadlines(ticket, category_of(settings, ticket.category), settings, now)["resolve"]
     elif change.action == "recategorise":
         category = category_of(settings, ticket.category)
         set_deadlines(ticket, category, settings, ticket.reported_at + dt.timedelta(seconds=ticket.suspended_seconds))

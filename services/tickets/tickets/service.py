@@ -27,7 +27,7 @@ from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import (ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema,
                              TicketFilterSchema, TicketSchema)
-from tickets.views import require_sight, ticket_seen_by, trail_seen_by
+from tickets.views import ticket_seen_by, trail_seen_by
 
 ticket_filter_schema = TicketFilterSchema()
 dispatch_schema = DispatchSchema()
@@ -176,16 +176,6 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def _viewer(viewer):
         return workflow.Actor(**load(actor_schema, viewer, "viewer")) if viewer else None
 
-    @staticmethod
-    def _reachable(session, ticket_id, viewer):
-        """(ticket, dispatches), or 403 if ``viewer`` does not reach it (None: an
-        internal caller, which reaches everything)."""
-        ticket = loop.get_ticket(session, ticket_id)
-        dispatches = loop.dispatches_of(session, ticket_id)
-        if viewer:
-            require_sight(ticket, dispatches, viewer)
-        return ticket, dispatches
-
     @rpc
     def get_ticket(self, ticket_id, viewer=None, with_actions=True):
         """The ticket as ``viewer`` (an actor: account_id, username, roles, department,
@@ -193,7 +183,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         the viewer may take; 403 if it is beyond the viewer's reach."""
         viewer = self._viewer(viewer)
         with self.db.read() as session:
-            ticket, dispatches = self._reachable(session, ticket_id, viewer)
+            ticket, dispatches = loop.reachable(session, ticket_id, viewer)
             view = ticket_seen_by(ticket, viewer and viewer.account_id)
             view["dispatches"] = dispatch_schema.dump(dispatches, many=True)
             view["allowed_actions"] = workflow.allowed_actions(ticket)
@@ -219,14 +209,14 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def ticket_history(self, ticket_id, viewer=None):
         viewer = self._viewer(viewer)
         with self.db.read() as session:
-            ticket, _ = self._reachable(session, ticket_id, viewer)
+            ticket, _ = loop.reachable(session, ticket_id, viewer)
             return trail_seen_by(loop.trail_of(session, ticket_id), ticket, viewer and viewer.account_id)
 
     @rpc
     def verify_ticket(self, ticket_id, viewer=None):
         viewer = self._viewer(viewer)
         with self.db.read() as session:
-            self._reachable(session, ticket_id, viewer)
+            loop.reachable(session, ticket_id, viewer)
             return loop.verify(session, ticket_id)
 
     @rpc

@@ -1,7 +1,7 @@
 """Who sees a ticket, and what. A viewer reaches a ticket in its grid scope, one
-dispatched to its department, or one it reported. An anonymous report (匿名) hides who made it from
-everyone but the reporter: the ticket's reporter account and, in its trail, the
-reporter's own entries. The stored rows keep them (the reporter still rates and
+dispatched to its department, or one it reported. An anonymous report (匿名) hides who
+made it from everyone but the reporter: the ticket's reporter account and, in its
+trail, the reporter's own entries. The stored rows keep them (the reporter still rates and
 reopens, and the trail's hashes cover them); only views are redacted."""
 
 from common.roles import require_in_scope
