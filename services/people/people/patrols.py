@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from common.errors import InvalidInput
 from common.roles import require_in_reach
-from common.shanghai import SHANGHAI
+from common.shanghai import shanghai_date
 from people.models import Assignment, PatrolCheckin, Visit
 from people.residents import get_household
 from people.staff import assignments, get_person
@@ -19,7 +19,7 @@ def previous(session, model, person_id, client_id):
 
 
 def assigned_grids(session, person_id, when):
-    day = when.astimezone(SHANGHAI).date()
+    day = shanghai_date(when)
     grids = sorted({a.grid_code for a in assignments(session, person_id=person_id, on=day)})
     if not grids:
         raise InvalidInput(f"The person has no grid assignment on {day.isoformat()}.", code="NOT_ASSIGNED",

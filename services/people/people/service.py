@@ -15,6 +15,7 @@ from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.roles import require_in_reach
 from common.rpc import ServiceRpc, rpc
+from common.shanghai import shanghai_date
 from common.validation import load
 from people import MIGRATIONS_DIR, accounts, broadcasts, patrols, points, residents, roster, staff, staffing
 from people.exceptions import UnknownGrid
@@ -128,7 +129,7 @@ class PeopleService(OpsEndpoints):
         rules = staffing.Eligibility(max_age=cfg.env_int("RECRUIT_MAX_AGE", 55, self.config))
         with self.db.read() as session:
             person = staff.person_in_reach(session, person_id, scope)
-            return rules.check(person, staff.today_in_shanghai())
+            return rules.check(person, shanghai_date())
 
     @rpc
     def assign_person(self, person_id, data):
@@ -138,7 +139,7 @@ class PeopleService(OpsEndpoints):
             raise UnknownGrid(f"Grid {grid['code']} is retired.", details={"field": "grid_code"})
         with self.db.transaction() as session:
             assignment = staff.assign(session, person_id, data["grid_code"], data["role"],
-                                      data["start_date"] or staff.today_in_shanghai(), data["end_date"])
+                                      data["start_date"] or shanghai_date(), data["end_date"])
             view = staff.assignment_view(assignment)
             self.outbox.add(session, "person_assigned", view)
         return view
@@ -182,7 +183,7 @@ class PeopleService(OpsEndpoints):
         rules = {kind: staffing.parse_rule(cfg.env(f"STAFFING_RULE_{kind.upper()}", "", self.config), default)
                  for kind, default in staffing.DEFAULT_RULES.items()}
         with self.db.read() as session:
-            active = staff.assignments(session, grid_prefix=root, on=staff.today_in_shanghai())
+            active = staff.assignments(session, grid_prefix=root, on=shanghai_date())
             report = staffing.staffing_gaps(grids, active, rules)
         report.update(root=root, rules=rules)
         return report
@@ -405,7 +406,7 @@ class PeopleService(OpsEndpoints):
             content = base64.b64decode(content_base64, validate=True)
         except (binascii.Error, TypeError):
             raise roster.RosterRejected("The roster upload is not valid base64.", details={"errors": []}) from None
-        today = staff.today_in_shanghai()
+        today = shanghai_date()
         header, rows = roster.read_rows(content, filename)
         records, errors = roster.check_rows(header, rows, today)
         codes = {r["grid_code"] for r in records if r["grid_code"].isdigit()}

@@ -5,7 +5,6 @@ from sqlalchemy import or_, select
 
 from common.errors import Forbidden, InvalidInput
 from common.roles import in_scope
-from common.shanghai import shanghai_date
 from people.exceptions import DuplicatePerson, OverlappingAssignment, PersonNotFound
 from people.idcard import mask_id, mask_phone, normalise_phone, parse_id_number
 from people.models import Assignment, Department, Person
@@ -203,7 +202,3 @@ def create_department(session, data):
 def list_departments(session, kind=None):
     query = select(Department).order_by(Department.code)
     return session.scalars(query.where(Department.kind == kind) if kind else query).all()
-
-
-def today_in_shanghai():
-    return shanghai_date()
