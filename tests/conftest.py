@@ -48,6 +48,23 @@ def scratch_db(infra, tmp_path):
     infrastructure.drop_database(infra, name)
 
 
+@pytest.fixture
+def open_db(scratch_db):
+    """``open_db("tickets", MIGRATIONS_DIR)``: that service's database, migrated, in this
+    test's scratch database (or at ``url``); disposed of when the test ends."""
+    from common.cli import open_database
+
+    handles = []
+
+    def opened(service, migrations_dir, url=None):
+        handles.append(open_database(service, migrations_dir, {"DB_URL": url or scratch_db}))
+        return handles[-1]
+
+    yield opened
+    for handle in handles:
+        handle.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def stack(broker, tmp_path_factory):
     """All five components as real processes on a fresh vhost and databases."""

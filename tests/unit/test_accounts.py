@@ -3,7 +3,6 @@ import datetime as dt
 
 import pytest
 
-from common.cli import open_database
 from common.errors import InvalidInput
 from people import MIGRATIONS_DIR, accounts
 from people.exceptions import (AccountDisabled, AccountLocked, InvalidCredentials, PersonHasAccount, UsernameTaken,
@@ -15,14 +14,13 @@ POLICY = accounts.LoginPolicy(max_failures=3, lock_minutes=15)
 
 
 @pytest.fixture
-def db(scratch_db):
-    handle = open_database("people", MIGRATIONS_DIR, {"DB_URL": scratch_db})
+def db(open_db):
+    handle = open_db("people", MIGRATIONS_DIR)
     with handle.transaction() as session:
         accounts.create_account(session, {"username": "Caixiang_WG01", "display_name": "李娜",
                                           "password": "Passw0rd-2026", "roles": ["grid_worker"],
                                           "grid_scope": "320508019044001"})
-    yield handle
-    handle.engine.dispose()
+    return handle
 
 
 def attempt(db, password, now=NOW, username="caixiang_wg01"):
@@ -75,23 +73,20 @@ def test_usernames_are_unique_and_passwords_must_be_strong(db):
     assert "letters and digits" in caught.value.message
 
 
-def test_first_admin_needs_a_password_in_production(scratch_db, monkeypatch):
+def test_first_admin_needs_a_password_in_production(open_db, monkeypatch):
     for name in ("ADMIN_PASSWORD", "ADMIN_USERNAME", "APP_ENV"):
         monkeypatch.delenv(name, raising=False)
-    handle = open_database("people", MIGRATIONS_DIR, {"DB_URL": scratch_db})
-    try:
-        with pytest.raises(RuntimeError, match="ADMIN_PASSWORD"):
-            accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_USERNAME": "root"})
-        with pytest.raises(WeakPassword):
-            accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_PASSWORD": "short1"})
-        assert accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_USERNAME": "root",
-                                              "ADMIN_PASSWORD": "Strong-Passw0rd-2026"}) == "root"
-        assert accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_USERNAME": "root",
-                                              "ADMIN_PASSWORD": "Strong-Passw0rd-2026"}) is None
-        with handle.transaction() as session:
-            assert accounts.find_by_username(session, "root").roles == ["admin"]
-    finally:
-        handle.engine.dispose()
+    handle = open_db("people", MIGRATIONS_DIR)
+    with pytest.raises(RuntimeError, match="ADMIN_PASSWORD"):
+        accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_USERNAME": "root"})
+    with pytest.raises(WeakPassword):
+        accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_PASSWORD": "short1"})
+    assert accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_USERNAME": "root",
+                                          "ADMIN_PASSWORD": "Strong-Passw0rd-2026"}) == "root"
+    assert accounts.ensure_admin(handle, {"APP_ENV": "production", "ADMIN_USERNAME": "root",
+                                          "ADMIN_PASSWORD": "Strong-Passw0rd-2026"}) is None
+    with handle.transaction() as session:
+        assert accounts.find_by_username(session, "root").roles == ["admin"]
 
 
 def test_an_account_may_be_one_persons_own(db):

@@ -2,7 +2,6 @@
 import pytest
 from shapely.geometry import box, mapping
 
-from common.cli import open_database
 from grid import MIGRATIONS_DIR, codes, registry
 from grid.exceptions import ImportRejected
 from grid.generator import build, large_spec, small_spec
@@ -15,24 +14,21 @@ LEVELS = scheme()
 
 
 @pytest.fixture
-def db(scratch_db):
-    handle = open_database("grid", MIGRATIONS_DIR, {"DB_URL": scratch_db})
-    yield handle
-    handle.engine.dispose()
+def db(open_db):
+    return open_db("grid", MIGRATIONS_DIR)
 
 
-def test_export_imports_back_unchanged(db, tmp_path):
+def test_export_imports_back_unchanged(db, open_db, tmp_path):
     collection = build(small_spec(), radius_deg=0.03)
     with db.transaction() as session:
         registry.import_features(session, LEVELS, collection)
     with db.read() as session:
         exported = registry.export_features(session, "320508")
-    other = open_database("grid", MIGRATIONS_DIR, {"DB_URL": f"sqlite:///{tmp_path / 'other.db'}"})
+    other = open_db("grid", MIGRATIONS_DIR, f"sqlite:///{tmp_path / 'other.db'}")
     with other.transaction() as session:
         registry.import_features(session, LEVELS, exported)
     with other.read() as session:
         again = registry.export_features(session, "320508")
-    other.engine.dispose()
     assert again == exported
     assert len(exported["features"]) == len(collection["features"]) == 26
 

@@ -4,7 +4,6 @@ import uuid
 import pytest
 from sqlalchemy import event, func, select
 
-from common.cli import open_database
 from common.events import make_envelope
 from common.inbox import APPLIED, DUPLICATE, FAILED, REJECTED, consume_batch, consume_once, processed_events
 from scoring import MIGRATIONS_DIR
@@ -12,10 +11,8 @@ from scoring.indicators import record_reported_ticket, tickets_reported
 
 
 @pytest.fixture
-def db(scratch_db):
-    handle = open_database("scoring", MIGRATIONS_DIR, {"DB_URL": scratch_db})
-    yield handle
-    handle.engine.dispose()
+def db(open_db):
+    return open_db("scoring", MIGRATIONS_DIR)
 
 
 def reported(grid="320508019044001"):

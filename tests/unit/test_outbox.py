@@ -3,16 +3,13 @@ import eventlet
 import pytest
 from sqlalchemy import select
 
-from common.cli import open_database
 from common.outbox import OutboxWriter, Relay, RelayError, envelope_of, outbox_events, relay_batch
 from tickets import MIGRATIONS_DIR
 
 
 @pytest.fixture
-def db(scratch_db):
-    handle = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": scratch_db})
-    yield handle
-    handle.engine.dispose()
+def db(open_db):
+    return open_db("tickets", MIGRATIONS_DIR)
 
 
 def stage(db, count, event_type="ticket_reported"):
@@ -86,10 +83,10 @@ def test_two_relays_share_the_backlog_without_waiting_for_each_other(db, infra):
     assert sorted(published["a"] + published["b"]) == sorted(staged)
 
 
-def test_a_long_relay_does_not_starve_requests_for_the_only_sqlite_connection(tmp_path):
+def test_a_long_relay_does_not_starve_requests_for_the_only_sqlite_connection(open_db, tmp_path):
     """Embedded mode has one connection; the relay must let waiting requests in
     between its batches rather than keep the connection until the backlog is gone."""
-    db = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": f"sqlite:///{tmp_path / 'relay.db'}"})
+    db = open_db("tickets", MIGRATIONS_DIR, f"sqlite:///{tmp_path / 'relay.db'}")
     stage(db, 200)
     finished = []
 
@@ -108,7 +105,6 @@ def test_a_long_relay_does_not_starve_requests_for_the_only_sqlite_connection(tm
     relay.relay_pending()
     finished.append("relay")
     waiting.wait()
-    db.engine.dispose()
     assert finished == ["request", "relay"]
 
 

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 
-from common.cli import open_database
 from people import MIGRATIONS_DIR
 from people.models import Assignment, Person
 from people.staff import assign, carry_posts
@@ -14,10 +13,8 @@ OLD, WEST, EAST = "320508019044001", "320508019044004", "320508019044005"
 
 
 @pytest.fixture
-def db(scratch_db):
-    handle = open_database("people", MIGRATIONS_DIR, {"DB_URL": scratch_db})
-    yield handle
-    handle.engine.dispose()
+def db(open_db):
+    return open_db("people", MIGRATIONS_DIR)
 
 
 def person(session, name):

@@ -3,7 +3,6 @@ import datetime as dt
 
 import pytest
 
-from common.cli import open_database
 from tickets import MIGRATIONS_DIR, loop, statistics, workflow
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
@@ -14,10 +13,8 @@ SETTINGS = loop.Settings(Catalogue(), WorkCalendar())
 
 
 @pytest.fixture
-def db(scratch_db):
-    handle = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": scratch_db})
-    yield handle
-    handle.engine.dispose()
+def db(open_db):
+    return open_db("tickets", MIGRATIONS_DIR)
 
 
 def test_department_clocks_breach_once_per_department(db):

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 
-from common.cli import open_database
 from tickets import MIGRATIONS_DIR
 from tickets.models import GridStaff
 from tickets.staff import merge_snapshot, record_assignment, responsible_for
@@ -19,10 +18,8 @@ def view(assignment_id, grid_code, role, start="2026-01-01", end=None, person_id
 
 
 @pytest.fixture
-def db(scratch_db):
-    handle = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": scratch_db})
-    yield handle
-    handle.engine.dispose()
+def db(open_db):
+    return open_db("tickets", MIGRATIONS_DIR)
 
 
 def pick(db, grid_code, on=TODAY):

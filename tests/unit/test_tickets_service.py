@@ -6,7 +6,6 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import func, select
 
-from common.cli import open_database
 from common.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from common.outbox import OutboxWriter, outbox_events
 from tickets import MIGRATIONS_DIR
@@ -39,10 +38,8 @@ class BrokenOutbox(OutboxWriter):
 
 
 @pytest.fixture
-def db(scratch_db):
-    handle = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": scratch_db})
-    yield handle
-    handle.engine.dispose()
+def db(open_db):
+    return open_db("tickets", MIGRATIONS_DIR)
 
 
 def count(db, table):
