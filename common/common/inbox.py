@@ -61,7 +61,9 @@ def consume_batch(db, bodies, consumer, apply, prepare=None):
     """``consume_once`` for several deliveries, applied in one transaction (one
     commit, not one per event). If that transaction fails, each event is tried in a
     transaction of its own, so a bad event holds up only itself: its outcome is
-    FAILED (requeue it), the others' APPLIED, DUPLICATE or REJECTED, in order."""
+    FAILED (requeue it), or REJECTED if ``apply`` found its payload unusable
+    (InvalidInput: a retry would fail the same way), the others' APPLIED, DUPLICATE or
+    REJECTED, in order."""
     outcomes, envelopes = [REJECTED] * len(bodies), {}
     for index, body in enumerate(bodies):
         envelope = _parsed(body, consumer)
@@ -79,6 +81,9 @@ def consume_batch(db, bodies, consumer, apply, prepare=None):
     for index, envelope in envelopes.items():
         try:
             outcomes[index] = _apply_together(db, [envelope], consumer, apply, prepare)[0]
+        except InvalidInput as exc:  # its payload lacks what the consumer needs: no retry will mend it
+            log.error("%s: dropping event %s: %s", consumer, envelope["event_id"], exc.message)
+            outcomes[index] = REJECTED
         except Exception:
             log.exception("%s failed on event %s; it will be redelivered", consumer, envelope["event_id"])
             outcomes[index] = FAILED

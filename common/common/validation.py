@@ -1,7 +1,8 @@
 """Schemas at every boundary: marshmallow loads that fail as a 400 naming fields."""
+import datetime as dt
 import functools
 
-from marshmallow import ValidationError
+from marshmallow import ValidationError, validate
 
 from common.errors import InvalidInput, validation_error
 
@@ -24,3 +25,10 @@ def load(schema, data, what="request body"):
         return schema.load(data)
     except ValidationError as exc:
         raise validation_error(exc.messages, what) from None
+
+
+# Days a query or record may name: the era of grid management, with room to plan ahead.
+# Wider dates overflow when turned into Shanghai midnights or shifted by a month.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+DAY_IN_RANGE = validate.Range(min=FIRST_DAY, max=LAST_DAY,
+                              error=f"must be a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")

@@ -2,6 +2,9 @@
 boundary; checking here gives the client every field error in one answer."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from common.shanghai import shanghai_date
+from common.validation import DAY_IN_RANGE
+
 GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code (6-24 digits)")
 
 
@@ -64,31 +67,46 @@ class PatrolListQuery(Schema):
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
-class TicketListQuery(Schema):
+class PeriodQuery(Schema):
+    """``from`` and ``to``: days in Asia/Shanghai, both included."""
+    start = fields.Date(load_default=None, data_key="from", validate=DAY_IN_RANGE)
+    end = fields.Date(load_default=None, data_key="to", validate=DAY_IN_RANGE)
+
+    @validates_schema
+    def _in_order(self, data, **_):
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("must not be after to", "from")
+
+
+class TicketListQuery(PeriodQuery):
+    """Values of status, grade, source and level are checked by tickets, which owns them."""
     root = fields.String(load_default=None, validate=GRID_CODE)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     responsible = fields.String(load_default=None, validate=validate.Length(min=1, max=36))  # a person id
     status = fields.String(load_default=None, validate=validate.Length(min=1, max=200))  # "open" or "a,b"
     category = fields.String(load_default=None, validate=validate.Length(min=1, max=10))
+    grade = fields.String(load_default=None, validate=validate.Length(min=1, max=10))
+    source = fields.String(load_default=None, validate=validate.Length(min=1, max=30))
+    level = fields.String(load_default=None, validate=validate.Length(min=1, max=12))
+    overdue = fields.Boolean(load_default=False)
     before = fields.String(load_default=None, validate=validate.Length(min=1, max=200))  # the last page's next
 
 
 class AssignmentQuery(Schema):
     root = fields.String(load_default=None, validate=GRID_CODE)
     person_id = fields.String(load_default=None)
-    on = fields.Date(load_default=None)
+    on = fields.Date(load_default=None, validate=DAY_IN_RANGE)
 
 
 class RevealQuery(Schema):
     reveal = fields.Boolean(load_default=False)
 
 
-class StatisticsQuery(Schema):
+class StatisticsQuery(PeriodQuery):
+    """Without ``to`` a period ends today (Shanghai), so ``from`` must not be later."""
     root = fields.String(load_default=None, validate=GRID_CODE)
-    start = fields.Date(load_default=None, data_key="from")
-    end = fields.Date(load_default=None, data_key="to")
 
     @validates_schema
-    def _in_order(self, data, **_):
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise ValidationError("must not be after to", "from")
+    def _not_after_today(self, data, **_):
+        if data.get("start") and not data.get("end") and data["start"] > shanghai_date():
+            raise ValidationError("must not be after today when to is not given", "from")

@@ -438,7 +438,9 @@ class GatewayService(OpsEndpoints):
             responsible = principal.person_id
         filters = {"limit": params["limit"], "responsible_person_id": responsible,
                    "status": params["status"].split(",") if params["status"] else None,
-                   "category": params["category"], "before": params["before"]}
+                   "start": params["start"] and params["start"].isoformat(),
+                   "end": params["end"] and params["end"].isoformat(),
+                   **{name: params[name] for name in ("category", "grade", "source", "level", "overdue", "before")}}
         if principal.reaches_grids or params["root"]:
             filters["root"] = principal.effective_root(params["root"])
         else:  # no grid scope: what the caller reported and what was dispatched to its department

@@ -187,6 +187,16 @@ def test_statistics_for_a_subtree_and_period(stack):
     assert bad.status_code == 400 and "from" in bad.json()["details"]["fields"]
     backwards = stack.call("GET", f"{API}/tickets/statistics?from=2026-02-01&to=2026-01-01", admin)
     assert backwards.status_code == 400 and "from" in backwards.json()["details"]["fields"]
+    for far in ("from=0001-01-01", "to=9999-12-31", "from=2099-01-01"):  # days that overflow, or a from after today
+        refused = stack.call("GET", f"{API}/tickets/statistics?{far}", admin)
+        assert refused.status_code == 400 and far[:far.index("=")] in refused.json()["details"]["fields"], refused.text
+    listed = stack.call("GET", f"{API}/tickets?root={root}&grade=urgent&source=hotline_12345&from=2026-01-01", admin)
+    assert [t["id"] for t in listed.json()["items"]] == [made[1]["id"]]
+    by_number = stack.call("GET", f"{API}/tickets/{made[1]['number']}", admin)
+    assert by_number.status_code == 200 and by_number.json()["id"] == made[1]["id"]
+    for wrong in ("grade=huge", "level=moon", "overdue=perhaps", "from=2026-13-01"):
+        refused = stack.call("GET", f"{API}/tickets?{wrong}", admin)
+        assert refused.status_code == 400 and wrong.split("=")[0] in str(refused.json()["details"]), refused.text
     mistyped = stack.call("GET", f"{API}/tickets/statistics?root=320508014999", admin)
     assert mistyped.status_code == 404 and mistyped.json()["error"] == "GRID_NOT_FOUND", "not zeros posing as data"
     assert stack.call("GET", f"{API}/scoring/tickets-reported?root=320508014999", admin).status_code == 404

@@ -126,3 +126,14 @@ def test_a_failing_event_in_a_batch_fails_alone_and_leaves_no_claim(db):
         assert tickets_reported(session)["tickets_reported"] == 2
         claimed = set(session.scalars(select(processed_events.c.event_id)))
     assert claimed == {good["event_id"], later["event_id"]}
+
+
+def test_an_event_whose_payload_the_consumer_cannot_use_is_rejected_not_retried_for_ever(db):
+    good, bad, late = reported(), reported(), reported()
+    del bad["payload"]["grid_code"]
+    late["payload"]["reported_at"] = "yesterday"
+    outcomes = consume_batch(db, [good, bad, late], "scoring.handle_ticket_reported", record_reported_ticket)
+    assert outcomes == [APPLIED, REJECTED, REJECTED]
+    assert claims(db) == 1, "only the good event was applied and claimed"
+    with db.read() as session:
+        assert tickets_reported(session)["tickets_reported"] == 1

@@ -29,11 +29,18 @@ def db(request, tmp_path, scratch_db):
     with handle.transaction() as session:
         session.add_all([
             ticket(1, status="closed", accepted_at=T0 + 1 * hours, resolved_at=T0 + 10 * hours,
-                   resolved_level="grid", satisfaction=5),
+                   resolved_level="grid", outcome="fixed", satisfaction=5),
             ticket(2, status="rated", accepted_at=T0 + 2 * hours, resolved_at=T0 + 20 * hours,
-                   resolved_level="community", satisfaction=2),
+                   resolved_level="community", outcome="fixed", satisfaction=2),
             ticket(3, status="resolved", accepted_at=T0 + 3 * hours, resolved_at=T0 + 100 * hours,
-                   resolved_level="department", category="SF01", grade="urgent"),
+                   resolved_level="department", outcome="fixed", category="SF01", grade="urgent"),
+            # withdrawn by its reporter an hour in: counted, but no resolution
+            ticket(6, status="resolved", resolved_at=T0 + 1 * hours, resolved_level="grid", outcome="withdrawn",
+                   source="resident_report"),
+            # rated 1 and reopened: handled again one level up, in a new round with its own deadline; its
+            # old resolved_level (as reopen left it before migration 0008) must not count as solved
+            ticket(7, status="handling", level="community", accepted_at=T0 + 5 * hours, reopen_count=1,
+                   resolved_level="grid", resolve_due=T0 + dt.timedelta(days=10), source="resident_report"),
             ticket(4, status="handling", accepted_at=T0 + 4 * hours, source="hotline_12345"),
             ticket(5, status="merged", grid_code="320508014021001"),
         ])
@@ -53,20 +60,24 @@ def db(request, tmp_path, scratch_db):
 
 def test_figures_for_a_subtree_and_period(db):
     with db.read() as session:
-        stats = ticket_statistics(session, "320508019", dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+        stats = ticket_statistics(session, "320508019", dt.date(2026, 11, 1), dt.date(2026, 11, 30),
+                                  now=T0 + dt.timedelta(days=4))
         outside = ticket_statistics(session, "320508019", dt.date(2026, 11, 3), dt.date(2026, 11, 30))
-    assert stats["total"] == 4 and outside["total"] == 0
-    assert stats["by_status"] == {"closed": 1, "handling": 1, "rated": 1, "resolved": 1}
-    assert stats["by_category"] == {"SF01": 1, "UM01": 3} and stats["by_source"]["hotline_12345"] == 1
-    assert stats["resolution_rate"] == 0.75
+    assert stats["total"] == 6 and outside["total"] == 0
+    assert stats["by_status"] == {"closed": 1, "handling": 2, "rated": 1, "resolved": 2}
+    assert stats["by_category"] == {"SF01": 1, "UM01": 5} and stats["by_source"]["hotline_12345"] == 1
+    assert stats["by_outcome"] == {"fixed": 3, "withdrawn": 1} and stats["withdrawn"] == 1
+    assert stats["resolution_rate"] == 0.6, "3 solved of 5: the withdrawn report is neither"
     assert stats["on_time_rate"] == round(2 / 3, 4)  # 100 h is past the 3-day deadline
-    assert stats["satisfaction_rate"] == 0.5
+    assert stats["open_overdue"] == 1, "t4 is past its resolve deadline; the reopened t7 has a new one"
+    assert stats["ratings"] == 3, "t1's 5, t2's 2 and the 1 that reopened t7"
+    assert stats["satisfaction_rate"] == round(1 / 3, 4)
     assert stats["resolved_at_level"] == {"community": 1, "department": 1, "grid": 1}
     assert stats["share_solved_below_department"] == round(2 / 3, 4)
-    assert stats["hours_to_accept"] == {"median": 2.5, "p90": 3.7}
-    assert stats["hours_to_resolve"] == {"median": 20.0, "p90": 84.0}
+    assert stats["hours_to_accept"] == {"median": 3.0, "p90": 4.6}
+    assert stats["hours_to_resolve"] == {"median": 20.0, "p90": 84.0}, "the withdrawal after 1 h is not counted"
     assert stats["sla_breaches"] == {
-        "total": 5, "tickets": 2, "rate": 0.5, "escalated": 1,
+        "total": 5, "tickets": 2, "rate": round(2 / 6, 4), "escalated": 1,
         "by_clock": {"accept": 1, "attend": 1, "resolve": 1, "sign": 2},
         "by_department": {"environment": {"attend": 1, "sign": 1}, "urban_management": {"sign": 1}}}
     assert outside["hours_to_accept"] == outside["hours_to_resolve"] == {"median": None, "p90": None}

@@ -14,6 +14,7 @@ from tickets.models import Ticket
 from tickets.service import TicketsService
 
 from common.pii import PiiCipher
+from common.shanghai import shanghai_date
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
 from tickets.loop import Settings
@@ -184,6 +185,57 @@ def test_lists_page_newest_first_with_a_cursor_and_filter_by_status_and_category
         with pytest.raises(InvalidInput) as refused:
             service(db).list_tickets(bad)
         assert field in str(refused.value.details), refused.value.details
+
+
+def test_lists_filter_by_grade_source_level_period_and_overdue_as_the_gauge_counts(db):
+    report = {"grid_code": "320508019044001", "description": "路灯不亮"}
+    daily = service(db).report_ticket(dict(report, category="UM07"))
+    urgent = service(db).report_ticket(dict(report, category="UM06", grade="urgent", reporter_role="resident"))
+    old = service(db).report_ticket(dict(report, category="UM07"))
+    actor = {"account_id": "a-admin", "username": "admin", "roles": ["admin"]}
+    accepted = service(db).act(daily["id"], {"action": "accept", "version": daily["version"]}, actor)["ticket"]
+    service(db).act(daily["id"], {"action": "handle", "version": accepted["version"]}, actor)
+    with db.transaction() as session:  # reported the day before yesterday (Shanghai), its accept clock long run out
+        late = session.get(Ticket, old["id"])
+        late.reported_at = late.reported_at - dt.timedelta(days=2)
+        late.accept_due = late.respond_due = late.reported_at + dt.timedelta(hours=4)
+        suspended = session.get(Ticket, urgent["id"])
+        suspended.accept_due = suspended.reported_at - dt.timedelta(hours=1)
+        suspended.suspended = True  # its clocks stand still: not overdue
+
+    def ids(**filters):
+        return [t["id"] for t in service(db).list_tickets(filters)["items"]]
+
+    assert ids(grade="urgent") == [urgent["id"]]
+    assert ids(source="resident_report") == [urgent["id"]]
+    assert ids(level="grid") == [daily["id"]]
+    assert ids(overdue=True) == [old["id"]]
+    with db.read() as session:
+        samples = {tuple(s.labels.items()): s.value for m in _TicketCollector(db).collect()
+                   if m.name == "gridgov_tickets_overdue" for s in m.samples}
+    assert samples[(("clock", "accept"),)] == 1, "the list and the gauge agree on what is overdue"
+    today = shanghai_date()
+    assert set(ids(start=today.isoformat())) == {daily["id"], urgent["id"]}
+    assert ids(end=(today - dt.timedelta(days=1)).isoformat()) == [old["id"]]
+    assert ids(start=(today - dt.timedelta(days=2)).isoformat(), end=(today - dt.timedelta(days=2)).isoformat()) == [old["id"]]
+    for bad, field in (({"grade": "huge"}, "grade"), ({"source": "pigeon"}, "source"), ({"level": "moon"}, "level"),
+                       ({"start": today.isoformat(), "end": (today - dt.timedelta(days=1)).isoformat()}, "start")):
+        with pytest.raises(InvalidInput) as refused:
+            service(db).list_tickets(bad)
+        assert field in str(refused.value.details), refused.value.details
+
+
+def test_a_ticket_is_found_by_its_readable_number_too(db):
+    ticket = service(db).report_ticket({"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮"})
+    admin = {"account_id": "a-admin", "username": "admin", "roles": ["admin"]}
+    assert service(db).get_ticket(ticket["number"], admin)["id"] == ticket["id"]
+    done = service(db).act(ticket["number"], {"action": "accept", "version": ticket["version"]}, admin)
+    assert done["ticket"]["status"] == "accepted"
+    assert [entry["action"] for entry in service(db).ticket_history(ticket["number"], admin)][-1] == "accept"
+    assert service(db).verify_ticket(ticket["number"], admin)["intact"] is True
+    with pytest.raises(NotFound) as missing:
+        service(db).get_ticket("20000101-00001", admin)
+    assert "number 20000101-00001" in missing.value.message
 
 
 def test_the_gauges_count_open_tickets_and_those_past_a_deadline(db):

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from common.shanghai import shanghai_date
+from common.validation import DAY_IN_RANGE, LAST_DAY
 from people.residents import TAGS
 from people.staff import DEPARTMENT_KINDS, POSTS_FROM, STAFF_ROLES
 
@@ -75,12 +76,12 @@ class AssignmentInputSchema(Schema):
     grid_code = fields.String(required=True, validate=GRID_CODE)
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
     start_date = fields.Date(load_default=None, validate=validate.Range(
-        min=POSTS_FROM, error="must be 2000-01-01 or later"))
-    end_date = fields.Date(load_default=None, allow_none=True)
+        min=POSTS_FROM, max=LAST_DAY, error="must be a day from 2000-01-01 to 2099-12-31"))
+    end_date = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
 
 
 class EndAssignmentSchema(Schema):
-    end_date = fields.Date(required=True)
+    end_date = fields.Date(required=True, validate=DAY_IN_RANGE)
 
 
 class DepartmentInputSchema(Schema):

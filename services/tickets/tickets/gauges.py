@@ -7,7 +7,7 @@ from sqlalchemy import func, literal, select, union_all
 
 from common.db import Database, find_dependency, utcnow
 from common.metrics import PREFIX, DatabaseCollector, metrics_for
-from tickets.loop import open_clocks
+from tickets.clocks import open_clocks
 from tickets.models import Ticket
 from tickets.workflow import OPEN_STATES
 

@@ -5,9 +5,10 @@ import json
 
 from sqlalchemy import and_, or_, select
 
-from common.db import add_to_counter
+from common.db import add_to_counter, utcnow
 from common.errors import InvalidInput
-from common.shanghai import SHANGHAI
+from common.shanghai import SHANGHAI, day_start
+from tickets import clocks
 from tickets.models import Dispatch, Ticket, TicketCounter
 
 
@@ -42,7 +43,7 @@ def reported_event(ticket):
     }
 
 
-def list_tickets(session, filters):
+def list_tickets(session, filters, now=None):
     """A page of tickets, newest first, and the cursor of the next page (None on the
     last). ``filters`` as :class:`tickets.schemas.TicketFilterSchema` loads them;
     ``reporter_account_id`` / ``department`` keep the tickets that account reported
@@ -54,8 +55,15 @@ def list_tickets(session, filters):
         query = query.where(Ticket.responsible_person_id == filters["responsible_person_id"])
     if filters.get("status"):
         query = query.where(Ticket.status.in_(filters["status"]))
-    if filters.get("category"):
-        query = query.where(Ticket.category == filters["category"])
+    for column in ("category", "grade", "source", "level"):
+        if filters.get(column):
+            query = query.where(getattr(Ticket, column) == filters[column])
+    if filters.get("overdue"):
+        query = query.where(clocks.overdue(now or utcnow()))
+    if filters.get("start"):
+        query = query.where(Ticket.reported_at >= day_start(filters["start"]))
+    if filters.get("end"):
+        query = query.where(Ticket.reported_at < day_start(filters["end"] + dt.timedelta(days=1)))
     reach = []
     if filters.get("reporter_account_id"):
         reach.append(Ticket.reporter_account_id == filters["reporter_account_id"])

@@ -2,6 +2,7 @@
 trail, SLA clocks and breaches, duplicates, verification."""
 import datetime as dt
 import math
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -13,12 +14,14 @@ from common.db import dialect_insert
 from common.errors import Conflict, InvalidInput
 from common.pii import mask_phone
 from tickets import staff, trail, views, workflow
+from tickets.clocks import open_clocks
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
 from tickets.exceptions import TicketNotFound
 from tickets.intake import next_number
 from tickets.models import Dispatch, SlaBreach, Ticket, TrailEntry
 
+READABLE_NUMBER = re.compile(r"^\d{8}-\d{5,}$")  # intake.next_number's 20261123-00001
 SYSTEM = workflow.Actor(account_id=None, username="system", roles=("system",))
 
 
@@ -116,10 +119,14 @@ def report(session, data, now, settings, cipher):
 
 
 def get_ticket(session, ticket_id, for_update=False):
-    query = select(Ticket).where(Ticket.id == ticket_id)
+    """The ticket with this id, or with this readable number (what a reporter quotes
+    on the phone)."""
+    by_number = READABLE_NUMBER.match(ticket_id or "")
+    query = select(Ticket).where((Ticket.number if by_number else Ticket.id) == ticket_id)
     ticket = session.scalar(query.with_for_update() if for_update else query)
     if ticket is None:
-        raise TicketNotFound(f"No ticket has the id {ticket_id}.", details={"ticket_id": ticket_id})
+        raise TicketNotFound(f"No ticket has the {'number' if by_number else 'id'} {ticket_id}.",
+                             details={"ticket_id": ticket_id})
     return ticket
 
 
@@ -301,15 +308,6 @@ def verify_all(session, batch=500):
 
 
 # --- SLA breaches ------------------------------------------------------------------------
-
-def open_clocks():
-    """(clock name, deadline column, condition) for each clock that can run late."""
-    return (
-        ("accept", Ticket.accept_due, Ticket.status == "reported"),
-        ("respond", Ticket.respond_due, Ticket.status.in_(("reported", "accepted"))),
-        ("resolve", Ticket.resolve_due, Ticket.status.in_(workflow.OPEN_STATES)),
-    )
-
 
 def _breach_name(clock):
     """SQL: the name a clock's breach is recorded under. The resolve clock restarts when

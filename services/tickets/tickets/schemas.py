@@ -3,8 +3,9 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from common.shanghai import shanghai_date
+from common.validation import DAY_IN_RANGE
 from tickets.catalogue import GRADES
-from tickets.workflow import ALLOWED_FROM, OPEN_STATES, OUTCOMES, STATES
+from tickets.workflow import ALLOWED_FROM, LEVELS, OPEN_STATES, OUTCOMES, STATES
 
 SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
 GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code")
@@ -58,7 +59,18 @@ class TicketFilterSchema(Schema):
     status = fields.List(fields.String(validate=validate.OneOf(STATES + ("open",))), load_default=None,
                          allow_none=True)
     category = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=10))
+    grade = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(GRADES))
+    source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))
+    level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
+    overdue = fields.Boolean(load_default=False)  # open, unsuspended, past a running deadline now
+    start = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)  # reported on this Shanghai day or later
+    end = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)  # ... on this day or earlier
     before = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _in_order(self, data, **_):
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise ValidationError("must not be after end", "start")
 
     @post_load
     def _expand_open(self, data, **_):
@@ -153,8 +165,8 @@ class TicketSchema(Schema):
 
 class PeriodSchema(Schema):
     """Days in Asia/Shanghai, both included; default: the last 30 days."""
-    start = fields.Date(load_default=None, allow_none=True)
-    end = fields.Date(load_default=None, allow_none=True)
+    start = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
+    end = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
 
     @post_load
     def _defaults(self, data, **_):

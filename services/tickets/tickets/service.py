@@ -201,7 +201,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         """{"items": a page of tickets, "next": the cursor of the next page or None}."""
         filters = load(ticket_filter_schema, filters or {}, "list")
         with self.db.read() as session:
-            page, after = intake.list_tickets(session, filters)
+            page, after = intake.list_tickets(session, filters, utcnow())
             return {"items": [ticket_seen_by(t, viewer_account_id) for t in page],
                     "next": after}
 
@@ -210,14 +210,14 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         viewer = self._viewer(viewer)
         with self.db.read() as session:
             ticket, _ = loop.reachable(session, ticket_id, viewer)
-            return trail_seen_by(loop.trail_of(session, ticket_id), ticket, viewer and viewer.account_id)
+            return trail_seen_by(loop.trail_of(session, ticket.id), ticket, viewer and viewer.account_id)
 
     @rpc
     def verify_ticket(self, ticket_id, viewer=None):
         viewer = self._viewer(viewer)
         with self.db.read() as session:
-            loop.reachable(session, ticket_id, viewer)
-            return loop.verify(session, ticket_id)
+            ticket, _ = loop.reachable(session, ticket_id, viewer)
+            return loop.verify(session, ticket.id)
 
     @rpc
     def ticket_statistics(self, root=None, start=None, end=None):

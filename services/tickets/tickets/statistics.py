@@ -1,81 +1,87 @@
 """Statistics for any subtree and period (days in Asia/Shanghai), free of nameko.
 
-Counts by status, category, grade and source; resolution rate (resolved or later,
-of all but merged duplicates); on-time rate (resolved before the resolve deadline);
-satisfaction rate (ratings of 4 or 5); where tickets were solved (grid, community,
-town, department) and the share solved below the department level (the "over 90%
-solved in the town, village or grid" figure); median and 90th percentile hours to
-accept and to resolve; SLA breaches by clock and by summoned department, how many
+Counts by status, category, grade, source and outcome; resolution rate (resolved or
+later, of all but merged duplicates and withdrawn reports); on-time rate (resolved
+before the resolve deadline); open tickets past a running deadline now; satisfaction
+rate (ratings of 4 or 5, of all ratings given, the unsatisfied ones that reopened a
+ticket included); where tickets were solved (grid, community, town, department) and
+the share solved below the department level (the "over 90% solved in the town,
+village or grid" figure); median and 90th percentile hours to accept and to resolve
+(withdrawals are not resolutions); SLA breaches by clock and by summoned department, how many
 tickets breached any clock and how many breaches escalated. PostgreSQL computes
 percentiles in SQL; SQLite in Python.
 """
-import datetime as dt
 import statistics as pystats
 
 from sqlalchemy import and_, case, func, literal, literal_column, null, select, union_all
 
-from common.shanghai import SHANGHAI
+from common.db import utcnow
+from common.shanghai import day_bounds
+from tickets import clocks
 from tickets.models import SlaBreach, Ticket
 
 DONE = ("resolved", "feedback_given", "rated", "closed")
-
-
-def period_bounds(start_day, end_day):
-    start = dt.datetime.combine(start_day, dt.time(), SHANGHAI).astimezone(dt.timezone.utc)
-    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), SHANGHAI).astimezone(dt.timezone.utc)
-    return start, end
 
 
 def _rate(part, whole):
     return round(part / whole, 4) if whole else None
 
 
-def ticket_statistics(session, root, start_day, end_day):
-    start, end = period_bounds(start_day, end_day)
+def ticket_statistics(session, root, start_day, end_day, now=None):
+    """Figures over the tickets reported in the subtree in the period. A withdrawn
+    ticket was never worked to an end, so it is counted (``withdrawn``) but left out of
+    the resolution figures (rate, on time, levels, hours to resolve); a merged one is
+    counted under its original. Each reopen stands for an unsatisfied rating (only a
+    rating of 1-2 reopens), so the satisfaction rate counts those ratings too."""
+    start, end = day_bounds(start_day, end_day)
     scope = and_(Ticket.reported_at >= start, Ticket.reported_at < end)
     if root:
         scope = and_(scope, Ticket.grid_code.startswith(root))
-    groups = _tally(session, scope)
+    groups = _tally(session, scope, now or utcnow())
     by_status = _sum_by(groups, "status")
-    total = sum(by_status.values())
-    merged = by_status.get("merged", 0)
-    done = sum(by_status.get(state, 0) for state in DONE)
-    on_time, rated, satisfied = (sum(getattr(group, name) for group in groups)
-                                 for name in ("on_time", "rated", "satisfied"))
-    resolved_at_level = _sum_by(groups, "resolved_level")
-    solved = sum(resolved_at_level.values())
-    below_department = solved - resolved_at_level.get("department", 0)
+    by_outcome = _sum_by(groups, "outcome")
+    total, merged, withdrawn = sum(by_status.values()), by_status.get("merged", 0), by_outcome.get("withdrawn", 0)
+    concluded = [group for group in groups if group.status in DONE and group.outcome != "withdrawn"]
+    solved = sum(group.count for group in concluded)
+    resolved_at_level = _sum_by(concluded, "resolved_level")
+    below_department = sum(resolved_at_level.values()) - resolved_at_level.get("department", 0)
+    ratings = sum(group.rated + group.reopens for group in groups)
     hours_to_accept, hours_to_resolve = _percentiles(session, scope)
     return {
         "root": root, "from": start_day.isoformat(), "to": end_day.isoformat(), "timezone": "Asia/Shanghai",
         "total": total,
         "by_status": by_status, "by_category": _sum_by(groups, "category"), "by_grade": _sum_by(groups, "grade"),
-        "by_source": _sum_by(groups, "source"),
-        "resolution_rate": _rate(done, total - merged),
-        "on_time_rate": _rate(on_time, done),
-        "satisfaction_rate": _rate(satisfied, rated),
+        "by_source": _sum_by(groups, "source"), "by_outcome": by_outcome, "withdrawn": withdrawn,
+        "resolution_rate": _rate(solved, total - merged - withdrawn),
+        "on_time_rate": _rate(sum(group.on_time for group in concluded), solved),
+        "open_overdue": sum(group.overdue for group in groups),
+        "satisfaction_rate": _rate(sum(group.satisfied for group in groups), ratings),
+        "ratings": ratings,
         "resolved_at_level": resolved_at_level,
-        "share_solved_below_department": _rate(below_department, solved),
+        "share_solved_below_department": _rate(below_department, sum(resolved_at_level.values())),
         "hours_to_accept": hours_to_accept,
         "hours_to_resolve": hours_to_resolve,
         "sla_breaches": _breaches(session, scope, total),
     }
 
 
-_DIMENSIONS = (Ticket.status, Ticket.category, Ticket.grade, Ticket.source, Ticket.resolved_level)
+_DIMENSIONS = (Ticket.status, Ticket.category, Ticket.grade, Ticket.source, Ticket.resolved_level, Ticket.outcome)
 
 
-def _tally(session, scope):
+def _tally(session, scope, now):
     """One pass over the tickets in scope: a row per combination of status, category,
-    grade, source and level solved at, with its count, on-time, rated and satisfied
-    counts. Every count in the answer sums these rows (a few thousand at most), which
-    is several times faster over a million tickets than a scan per dimension."""
+    grade, source, level solved at and outcome, with its count, on-time, rated,
+    satisfied, reopen and overdue counts. Every count in the answer sums these rows (a
+    few thousand at most), which is several times faster over a million tickets than a
+    scan per dimension."""
     return session.execute(select(
         *_DIMENSIONS, func.count().label("count"),
         func.count(case((and_(Ticket.resolved_at.is_not(None), Ticket.resolved_at <= Ticket.resolve_due), 1)))
         .label("on_time"),
         func.count(Ticket.satisfaction).label("rated"),
         func.count(case((Ticket.satisfaction >= 4, 1))).label("satisfied"),
+        func.coalesce(func.sum(Ticket.reopen_count), 0).label("reopens"),
+        func.count(case((clocks.overdue(now), 1))).label("overdue"),
     ).where(scope).group_by(*_DIMENSIONS)).all()
 
 
@@ -120,21 +126,23 @@ def _breaches(session, scope, total):
 def _percentiles(session, scope):
     """Median and 90th percentile hours to accept and to resolve. PostgreSQL: one
     scan, each percentile pair from one sort; SQLite: in Python."""
-    clocks = (Ticket.accepted_at, Ticket.resolved_at)
+    # (until, which tickets count): a withdrawal is not a resolution
+    spans = ((Ticket.accepted_at, Ticket.accepted_at.is_not(None)),
+             (Ticket.resolved_at, and_(Ticket.resolved_at.is_not(None), Ticket.outcome.is_distinct_from("withdrawn"))))
     if session.get_bind().dialect.name == "postgresql":
         pairs = session.execute(select(*(
             func.percentile_cont(_MEDIAN_AND_P90).within_group(func.extract("epoch", until - Ticket.reported_at))
-            .filter(until.is_not(None)) for until in clocks)).where(scope)).one()
+            .filter(counted) for until, counted in spans)).where(scope)).one()
         return [{"median": _hours(pair[0]), "p90": _hours(pair[1])} if pair else {"median": None, "p90": None}
                 for pair in pairs]
-    return [_percentiles_in_python(session, scope, until) for until in clocks]
+    return [_percentiles_in_python(session, and_(scope, counted), until) for until, counted in spans]
 
 
 _MEDIAN_AND_P90 = literal_column("'{0.5,0.9}'::float8[]")
 
 
 def _percentiles_in_python(session, scope, until):
-    rows = session.execute(select(Ticket.reported_at, until).where(scope, until.is_not(None))).all()
+    rows = session.execute(select(Ticket.reported_at, until).where(scope)).all()
     values = sorted((later - earlier).total_seconds() for earlier, later in rows)
     if not values:
         return {"median": None, "p90": None}

@@ -350,7 +350,8 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.level = _next_level(ticket.resolved_level or "grid")
         ticket.status, ticket.reopened_at = "handling", now
         ticket.reopen_count = (ticket.reopen_count or 0) + 1
-        ticket.outcome = ticket.resolved_at = ticket.feedback_at = ticket.rated_at = ticket.closed_at = None
+        ticket.outcome = ticket.resolved_at = ticket.resolved_level = None
+        ticket.feedback_at = ticket.rated_at = ticket.closed_at = None
         ticket.satisfaction = None
         event = "ticket_reopened"
     return Change(action, before[0], ticket.status, before[1], ticket.level, note, data, event)
