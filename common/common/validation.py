@@ -32,3 +32,7 @@ def load(schema, data, what="request body"):
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 DAY_IN_RANGE = validate.Range(min=FIRST_DAY, max=LAST_DAY,
                               error=f"must be a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")
+
+# One grid, one code: ASCII digits only (\d would admit full-width ３２０５０８, a second
+# code for the same grid).
+GRID_CODE = validate.Regexp(r"^[0-9]{6,24}$", error="must be a grid code (6-24 digits)")

@@ -67,3 +67,81 @@ def test_a_reopened_ticket_gets_a_new_resolve_deadline_and_can_breach_it_once_mo
     with db.read() as session:
         stats = statistics.ticket_statistics(session, None, (NOW - 30 * day).date(), (NOW + 30 * day).date())
     assert stats["sla_breaches"]["by_clock"] == {"resolve": 2}
+
+
+def _at_town(session, ticket_id, number, category="EP01"):
+    session.add(Ticket(id=ticket_id, number=number, grid_code="320508019044001", source="resident_report",
+                       description="河道异味", status="handling", level="town", category=category, grade="daily",
+                       reported_at=NOW, accept_due=NOW, respond_due=NOW, resolve_due=NOW + dt.timedelta(days=10),
+                       reporter_account_id="r1", reopen_count=0, suspended=False, suspended_seconds=0,
+                       meeting_disposal=False, anonymous=False, attachments=[]))
+
+
+TOWN = workflow.Actor(account_id="l1", username="leader", roles=("town_leader",), scope="320508019")
+ENVIRONMENT = workflow.Actor(account_id="d1", username="huanbao", roles=("department",), department="environment")
+
+
+def act(db, ticket_id, action, actor, at, **payload):
+    with db.transaction() as session:
+        ticket, _ = loop.act(session, ticket_id, action, actor, payload, None, at, SETTINGS)
+        return ticket.status
+
+
+def test_department_clocks_stand_still_while_the_ticket_is_suspended(db):
+    hour = dt.timedelta(hours=1)
+    with db.transaction() as session:
+        _at_town(session, "t3", "20261123-00003")
+    act(db, "t3", "whistle", TOWN, NOW, departments=["environment"], lead_department="environment")
+    act(db, "t3", "suspend", TOWN, NOW + 0.5 * hour, note="等待上游排查")
+    with db.transaction() as session:
+        assert loop.scan_breaches(session, NOW + 2 * hour, SETTINGS) == [], "suspended: no clock runs late"
+    act(db, "t3", "resume", TOWN, NOW + 48 * hour)
+    with db.read() as session:
+        dispatch = session.query(Dispatch).filter_by(ticket_id="t3").one()
+        assert dispatch.sign_due == NOW + 48.5 * hour, "the hour to sign: half used before the pause"
+        assert dispatch.contact_due == NOW + 71.5 * hour, "24 h, pushed back by the 47.5 h pause"
+
+
+def test_a_reopened_ticket_is_whistled_for_afresh_and_verified_on_the_new_round_only(db):
+    hour = dt.timedelta(hours=1)
+    with db.transaction() as session:
+        _at_town(session, "t4", "20261123-00004")
+    reporter = workflow.Actor(account_id="r1", username="zhang", roles=("resident",))
+    act(db, "t4", "whistle", TOWN, NOW, departments=["environment"], lead_department="environment")
+    for action, payload in (("sign", {}), ("report_back", {"note": "已清理"})):
+        act(db, "t4", action, ENVIRONMENT, NOW + hour, **payload)
+    act(db, "t4", "verify", TOWN, NOW + 2 * hour, outcome="fixed")
+    act(db, "t4", "feedback", TOWN, NOW + 3 * hour, note="已处理")
+    act(db, "t4", "rate", reporter, NOW + 4 * hour, satisfaction=1)
+    assert act(db, "t4", "reopen", reporter, NOW + 5 * hour, note="又臭了") == "handling"
+    act(db, "t4", "whistle", TOWN, NOW + 6 * hour, departments=["environment"], lead_department="environment")
+    with pytest.raises(workflow.ActionNotAllowed):  # the first round's report does not count now
+        act(db, "t4", "verify", TOWN, NOW + 7 * hour, outcome="fixed")
+    with db.transaction() as session:
+        late = sorted(clock for _, clock, _, _ in loop.scan_breaches(session, NOW + 8 * hour, SETTINGS))
+    assert late == ["sign:environment#1"], "the new round's dispatch runs late on its own clock"
+    with db.read() as session:
+        rounds = sorted((d.whistle_round, d.reported_at is not None)
+                        for d in session.query(Dispatch).filter_by(ticket_id="t4"))
+        stats = statistics.ticket_statistics(session, None, NOW.date(), NOW.date())
+    assert rounds == [(0, True), (1, False)]
+    assert stats["sla_breaches"]["by_department"] == {"environment": {"sign": 1}}
+
+
+def test_recategorising_a_reopened_ticket_keeps_its_round_and_its_pauses(db):
+    day = dt.timedelta(days=1)
+    with db.transaction() as session:
+        _at_town(session, "t5", "20261123-00005", category="UM07")
+        ticket = session.get(Ticket, "t5")
+        ticket.level, ticket.reopen_count, ticket.reopened_at = "community", 1, NOW + 10 * day
+        ticket.resolve_due = SETTINGS.calendar.add_working_days(ticket.reopened_at, 5)
+    community = workflow.Actor(account_id="c1", username="sq", roles=("community_officer",), scope="320508019044")
+    act(db, "t5", "suspend", community, NOW + 11 * day, note="等待业主")
+    act(db, "t5", "resume", community, NOW + 13 * day)
+    with db.read() as session:
+        paused_due = session.get(Ticket, "t5").resolve_due
+    act(db, "t5", "recategorise", community, NOW + 13 * day, category="UM07")
+    with db.read() as session:
+        assert session.get(Ticket, "t5").resolve_due == paused_due, \
+            "the same category again: the round's deadline with its pause, not one from the first report"
+    assert paused_due > SETTINGS.calendar.add_working_days(NOW + 10 * day, 5)

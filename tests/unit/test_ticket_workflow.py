@@ -143,3 +143,16 @@ def test_a_residents_report_waits_for_its_rating_until_the_window_passes():
     later = NOW + REOPEN_WINDOW_DEFAULT + dt.timedelta(minutes=1)
     apply(reported, "close", worker, {}, later, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
     assert (reported.status, reported.satisfaction) == ("closed", None)
+
+
+def test_grid_staff_accept_only_what_they_may_handle_grid_affairs():
+    worker, community = Actor("w1", "worker", ("grid_worker",)), Actor("c1", "sq", ("community_officer",))
+    illegal_building = Catalogue().get("UM03")  # 违法建设: not on the grid-affairs list
+    assert not illegal_building.grid_admission
+    reported = full_ticket(None, status="reported")
+    assert "accept" not in actions_for(reported, worker, illegal_building, [], NOW, REOPEN_WINDOW_DEFAULT)
+    with pytest.raises(NotYourTicket):
+        apply(reported, "accept", worker, {}, NOW, illegal_building, [], REOPEN_WINDOW_DEFAULT)
+    assert reported.status == "reported"
+    assert "accept" in actions_for(reported, community, illegal_building, [], NOW, REOPEN_WINDOW_DEFAULT)
+    assert "accept" in actions_for(reported, worker, Catalogue().get("UM07"), [], NOW, REOPEN_WINDOW_DEFAULT)

@@ -1,4 +1,5 @@
 """TicketsService with worker_factory: a real database, a fake grid service."""
+import base64
 import datetime as dt
 from types import SimpleNamespace
 
@@ -181,7 +182,9 @@ def test_lists_page_newest_first_with_a_cursor_and_filter_by_status_and_category
     only = service(db).list_tickets({"status": ["reported"], "category": "UM07"})["items"]
     assert [t["id"] for t in only] == [made[3]["id"], made[2]["id"]]
     assert {t["id"] for t in service(db).list_tickets({"status": ["open"]})["items"]} == {t["id"] for t in made}
-    for bad, field in (({"before": "not-a-cursor"}, "before"), ({"status": ["lost"]}, "status")):
+    naive = base64.urlsafe_b64encode(b'["2026-11-23T00:00:00","x"]').decode()  # forged: no offset
+    for bad, field in (({"before": "not-a-cursor"}, "before"), ({"before": naive}, "before"),
+                       ({"status": ["lost"]}, "status")):
         with pytest.raises(InvalidInput) as refused:
             service(db).list_tickets(bad)
         assert field in str(refused.value.details), refused.value.details

@@ -31,21 +31,55 @@ class WorkCalendar:
             return True
         return day.weekday() < 5 and day not in self.holidays
 
+    # Working time: every second of a working day counts (a day is 24 h of it), none of a
+    # day off. Deadlines in working days, and pauses of them, are measured in it.
+
     def add_working_days(self, start, days):
-        """``start`` plus ``days`` working days, at the same local time of day. A start
-        on a day off counts from the next working day."""
-        local = start.astimezone(SHANGHAI)
-        day, counted = local.date(), 0
-        while counted < days:
-            day += dt.timedelta(days=1)
-            if self.is_working_day(day):
-                counted += 1
-        due = dt.datetime.combine(day, local.timetz())
-        return due.astimezone(dt.timezone.utc)
+        """``start`` plus ``days`` working days (fractions allowed): from a working day,
+        the same local time that many working days later; from a day off, counting
+        from the start of the next working day."""
+        return self.add_working_time(start, days * DAY_SECONDS)
+
+    def add_working_time(self, start, seconds):
+        """The moment ``seconds`` of working time after ``start``."""
+        cursor, remaining = start.astimezone(SHANGHAI), seconds
+        while True:
+            midnight = _next_midnight(cursor)
+            if self.is_working_day(cursor.date()):
+                room = (midnight - cursor).total_seconds()
+                if remaining <= room:
+                    return (cursor + dt.timedelta(seconds=remaining)).astimezone(dt.timezone.utc)
+                remaining -= room
+            cursor = midnight
+
+    def working_seconds(self, start, end):
+        """Working time between ``start`` and ``end`` (0 if end is not later)."""
+        cursor, end, total = start.astimezone(SHANGHAI), end.astimezone(SHANGHAI), 0.0
+        while cursor < end:
+            upto = min(_next_midnight(cursor), end)
+            if self.is_working_day(cursor.date()):
+                total += (upto - cursor).total_seconds()
+            cursor = upto
+        return total
 
     def due(self, start, amount, unit):
         if unit == "h":
             return start + dt.timedelta(hours=amount)
         if unit == "d":
-            return self.add_working_days(start, int(amount))
+            return self.add_working_days(start, amount)
         raise ValueError(f"unknown deadline unit {unit!r}")
+
+    def extend(self, due, unit, paused_from, paused_to):
+        """``due`` pushed back by a pause (挂起): an hours clock by the pause's length, a
+        working-days clock by the working time the pause took."""
+        if unit == "h":
+            return due + (paused_to - paused_from)
+        return self.add_working_time(due, self.working_seconds(paused_from, paused_to))
+
+
+DAY_SECONDS = 86400
+
+
+def _next_midnight(moment):
+    """The next local midnight after ``moment`` (a Shanghai time; no daylight saving)."""
+    return dt.datetime.combine(moment.date() + dt.timedelta(days=1), dt.time(), SHANGHAI)

@@ -3,7 +3,7 @@ The breach scan, the overdue gauges and the overdue list all read them from here
 "overdue" means the same everywhere."""
 from sqlalchemy import or_
 
-from tickets.models import Ticket
+from tickets.models import Dispatch, Ticket
 from tickets.workflow import OPEN_STATES
 
 
@@ -19,3 +19,12 @@ def open_clocks():
 def overdue(now):
     """SQL: the ticket is open, not suspended, and past a running clock's deadline."""
     return Ticket.suspended.is_(False) & or_(*(runs & (due < now) for _, due, runs in open_clocks()))
+
+
+# A summoned department's clocks: (name, deadline, done when set, unit): 1 h to sign, 24 h
+# to contact the reporter, working days to attend (report back).
+DEPARTMENT_CLOCKS = (
+    ("sign", Dispatch.sign_due, Dispatch.signed_at, "h"),
+    ("contact", Dispatch.contact_due, Dispatch.contacted_at, "h"),
+    ("attend", Dispatch.attend_due, Dispatch.reported_at, "d"),
+)

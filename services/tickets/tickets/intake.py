@@ -87,7 +87,10 @@ def _cursor(ticket):
 def _read_cursor(cursor):
     try:
         at, ticket_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return dt.datetime.fromisoformat(at), str(ticket_id)
+        at = dt.datetime.fromisoformat(at)
+        if at.tzinfo is None:  # ours always carry their offset
+            raise ValueError("naive time")
+        return at, str(ticket_id)
     except (ValueError, TypeError):
         raise InvalidInput("before is not a cursor this list gave out (use its next value).",
                            details={"field": "before"}) from None

@@ -14,7 +14,7 @@ from common.db import dialect_insert
 from common.errors import Conflict, InvalidInput
 from common.pii import mask_phone
 from tickets import staff, trail, views, workflow
-from tickets.clocks import open_clocks
+from tickets.clocks import DEPARTMENT_CLOCKS, open_clocks
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
 from tickets.exceptions import TicketNotFound
@@ -194,12 +194,14 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
             raise InvalidInput(f"grade must be one of {', '.join(GRADES)}.", code="INVALID_GRADE",
                                details={"field": "grade"})
     if action == "merge":
-        original, _ = reachable(session, payload.get("into") or "-", actor)  # no folding into the unseen
+        # Locked before its state is read: nobody closes it between this check and the merge.
+        original, _ = reachable(session, payload.get("into") or "-", actor, for_update=True)  # none unseen
         if original.id == ticket.id or original.status not in workflow.OPEN_STATES:
             raise workflow.BadAction("Merge into another ticket that is still open.", details={"field": "into"})
     category = category_of(settings, ticket.category)
+    dispatches = workflow.this_round(ticket, dispatches)
     change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window)
-    _after(session, ticket, change, now, settings)
+    _after(session, ticket, change, now, settings, dispatches)
     append_trail(session, ticket, change, actor, now)
     if action == "merge":
         _record_merge_in_original(session, ticket, actor, now)
@@ -223,30 +225,52 @@ def original_of(session, ticket, limit=10):
     return ticket if limit else None
 
 
-def _after(session, ticket, change, now, settings):
-    """Consequences that need the database or the calendar."""
+def _after(session, ticket, change, now, settings, dispatches):
+    """Consequences that need the database or the calendar. ``dispatches``: this round's."""
     if change.action == "whistle":
         category = category_of(settings, ticket.category)
         attend_days = 5 if category.resolve_days >= COMPLEX else 3
         for item in change.data.pop("new_dispatches"):
             session.add(Dispatch(
-                ticket_id=ticket.id, department=item["department"], lead=item["lead"], dispatched_at=now,
+                ticket_id=ticket.id, whistle_round=ticket.reopen_count or 0, department=item["department"],
+                lead=item["lead"], dispatched_at=now,
                 sign_due=now + dt.timedelta(hours=1), contact_due=now + dt.timedelta(hours=24),
                 attend_due=settings.calendar.add_working_days(now, attend_days)))
-    elif change.action == "resume":
-        paused = dt.timedelta(seconds=change.data["paused_seconds"])
-        for clock in ("accept_due", "respond_due", "resolve_due"):
-            if getattr(ticket, clock) is not None:
-                setattr(ticket, clock, getattr(ticket, clock) + paused)
+    elif change.action == "resume":  # every clock still running stood still meanwhile
+        paused_from, calendar = dt.datetime.fromisoformat(change.data["paused_from"]), settings.calendar
+        for clock, (_, unit) in category_of(settings, ticket.category).deadlines(ticket.grade).items():
+            if getattr(ticket, f"{clock}_due") is not None:
+                setattr(ticket, f"{clock}_due", calendar.extend(getattr(ticket, f"{clock}_due"), unit, paused_from, now))
+        for dispatch in dispatches:
+            for _, due, done, unit in DEPARTMENT_CLOCKS:
+                if getattr(dispatch, done.key) is None:
+                    setattr(dispatch, due.key, calendar.extend(getattr(dispatch, due.key), unit, paused_from, now))
     elif change.action == "reopen":
         # A new round of handling gets a new resolve deadline: the old one may long have
         # passed (the ticket was resolved on time), and the scan must not count that.
         ticket.resolve_due = deadlines(ticket, category_of(settings, ticket.category), settings, now)["resolve"]
-    elif change.action == "recategorise":
+    elif change.action == "recategorise":  # deadlines as if it had had this category from the start
         category = category_of(settings, ticket.category)
-        set_deadlines(ticket, category, settings, ticket.reported_at + dt.timedelta(seconds=ticket.suspended_seconds))
+        set_deadlines(ticket, category, settings, ticket.reported_at)  # accept and respond: met before any pause
+        ticket.resolve_due = _round_resolve_due(session, ticket, category, settings)
         if ticket.level == "grid" and not category.grid_admission:
             ticket.level = change.to_level = "community"  # not grid affairs: the community takes it
+
+
+def _round_resolve_due(session, ticket, category, settings):
+    """The resolve deadline of the ticket's current round (from the report, or from its
+    latest reopen), pushed back by the pauses that round has had."""
+    start = ticket.reopened_at if ticket.reopen_count else ticket.reported_at
+    amount, unit = category.deadlines(ticket.grade)["resolve"]
+    due = settings.calendar.due(start, amount, unit)
+    resumes = session.execute(select(TrailEntry.at, TrailEntry.data).where(
+        TrailEntry.ticket_id == ticket.id, TrailEntry.action == "resume").order_by(TrailEntry.seq)).all()
+    for at, data in resumes:
+        resumed = dt.datetime.fromisoformat(at)
+        paused_from = resumed - dt.timedelta(seconds=(data or {}).get("paused_seconds", 0))
+        if paused_from >= start:
+            due = settings.calendar.extend(due, unit, paused_from, resumed)
+    return due
 
 
 _TRAIL_LAST = "trail_last"  # session.info: {ticket id: newest entry} written in this transaction
@@ -356,19 +380,20 @@ def _department_breaches(session, now, insert, limit):
     report back on it: one breach per department and clock ("sign:environment"); no
     escalation (the town is already in charge)."""
     found = []
-    for clock, due_column, done_column in (("sign", Dispatch.sign_due, Dispatch.signed_at),
-                                           ("contact", Dispatch.contact_due, Dispatch.contacted_at),
-                                           ("attend", Dispatch.attend_due, Dispatch.reported_at)):
-        name = literal(f"{clock}:").concat(Dispatch.department)
+    for clock, due_column, done_column, _ in DEPARTMENT_CLOCKS:
+        name = literal(f"{clock}:").concat(Dispatch.department).concat(case(
+            (Dispatch.whistle_round > 0, literal("#").concat(cast(Dispatch.whistle_round, String))), else_=literal("")))
         late = session.execute(
             select(Dispatch, Ticket).join(Ticket, Ticket.id == Dispatch.ticket_id)
             .where(done_column.is_(None), due_column < now, Ticket.status == "handling",
-                   Ticket.level == "department",
+                   Ticket.level == "department", Ticket.suspended.is_(False),
+                   Dispatch.whistle_round == func.coalesce(Ticket.reopen_count, 0),
                    ~select(SlaBreach.ticket_id).where(and_(SlaBreach.ticket_id == Dispatch.ticket_id,
                                                            SlaBreach.clock == name)).exists())
             .limit(limit)).all()
         for dispatch, ticket in late:
-            clock_name, due = f"{clock}:{dispatch.department}", getattr(dispatch, due_column.key)
+            clock_name = f"{clock}:{dispatch.department}" + (f"#{dispatch.whistle_round}" if dispatch.whistle_round else "")
+            due = getattr(dispatch, due_column.key)
             won = session.execute(insert(SlaBreach).values(
                 ticket_id=ticket.id, clock=clock_name, due=due, breached_at=now)
                 .on_conflict_do_nothing().returning(SlaBreach.ticket_id)).first()

@@ -77,13 +77,16 @@ class TicketCounter(Base):
 
 
 class Dispatch(Base):
-    """A department summoned by the whistle (吹哨), with its own clocks."""
+    """A department summoned by the whistle (吹哨), with its own clocks, in a round of
+    handling (``whistle_round``: the ticket's ``reopen_count`` then; only the current
+    round's dispatches act and run late)."""
 
     __tablename__ = "ticket_dispatches"
-    __table_args__ = (UniqueConstraint("ticket_id", "department", name="uq_dispatch_department"),)
+    __table_args__ = (UniqueConstraint("ticket_id", "whistle_round", "department", name="uq_dispatch_department"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    whistle_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     department: Mapped[str] = mapped_column(String(40), index=True)
     lead: Mapped[bool] = mapped_column(Boolean, default=False)
     dispatched_at = mapped_column(UtcDateTime, nullable=False)

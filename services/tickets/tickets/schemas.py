@@ -3,12 +3,11 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE
+from common.validation import DAY_IN_RANGE, GRID_CODE
 from tickets.catalogue import GRADES
 from tickets.workflow import ALLOWED_FROM, LEVELS, OPEN_STATES, OUTCOMES, STATES
 
 SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
-GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code")
 
 
 # An attachment is a reference, never the file: a web address or an object-store key
@@ -102,6 +101,7 @@ class ActorSchema(Schema):
 
 
 class DispatchSchema(Schema):
+    whistle_round = fields.Integer()  # 0, then 1 for a whistle after the first reopen, ...
     department = fields.String()
     lead = fields.Boolean()
     dispatched_at = fields.AwareDateTime()

@@ -189,7 +189,8 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             view["allowed_actions"] = workflow.allowed_actions(ticket)
             if viewer and with_actions:
                 view["your_actions"] = workflow.actions_for(
-                    ticket, viewer, loop.category_of(self.loop.settings, ticket.category), dispatches, utcnow(),
+                    ticket, viewer, loop.category_of(self.loop.settings, ticket.category),
+                    workflow.this_round(ticket, dispatches), utcnow(),
                     self.loop.settings.reopen_window)
             if ticket.duplicate_of:  # a merged report follows the ticket it was folded into
                 original = loop.original_of(session, ticket)

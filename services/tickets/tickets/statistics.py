@@ -112,10 +112,12 @@ def _breaches(session, scope, total):
     by_clock, by_department = {}, {}
     for name, count, _ in rows:
         clock, _, department = name.partition(":")
-        clock = clock.partition("#")[0]  # "resolve#1": the resolve clock of a reopened round
+        # "resolve#1", "sign:environment#1": a clock of a reopened ticket's later round
+        clock, department = clock.partition("#")[0], department.partition("#")[0]
         by_clock[clock] = by_clock.get(clock, 0) + count
         if department:
-            by_department.setdefault(department, {})[clock] = count
+            per_clock = by_department.setdefault(department, {})
+            per_clock[clock] = per_clock.get(clock, 0) + count
     return {
         "total": sum(count for _, count, _ in rows), "tickets": tickets, "rate": _rate(tickets, total),
         "escalated": sum(escalated for _, _, escalated in rows),

@@ -108,6 +108,12 @@ AT_LEVELS = {
 }
 
 
+def this_round(ticket, dispatches):
+    """The dispatches of the ticket's current round of handling (a reopened ticket the
+    town whistles for again gets new ones; the old ones only stay on record)."""
+    return [d for d in dispatches if (d.whistle_round or 0) == (ticket.reopen_count or 0)]
+
+
 def _possible(ticket, action):
     levels, _ = AT_LEVELS.get(action, (None, None))
     return ticket.status in ALLOWED_FROM[action] and (levels is None or ticket.level in levels)
@@ -239,6 +245,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
 
     if action == "accept":
         _need(actor.supervisor or actor.levels & {"grid", "community", "town"}, "Your role does not accept tickets.")
+        _entry_level(actor, category)  # grid staff accept only what they may handle: grid affairs
         ticket.status, ticket.accepted_at = "accepted", now
         event = "ticket_accepted"
     elif action == "handle":
@@ -292,8 +299,8 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         _acting_level(ticket, actor, dispatches)
         paused = now - ticket.suspended_at
         ticket.suspended_seconds = (ticket.suspended_seconds or 0) + int(paused.total_seconds())
+        data["paused_seconds"], data["paused_from"] = int(paused.total_seconds()), ticket.suspended_at.isoformat()
         ticket.suspended, ticket.suspended_at = False, None
-        data["paused_seconds"] = int(paused.total_seconds())
     elif action == "recategorise":
         _in_charge(ticket, actor)
         if payload.get("category") is None:
