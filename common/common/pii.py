@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import time
+import unicodedata
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -24,7 +25,7 @@ from common.errors import InvalidInput
 log = logging.getLogger(__name__)
 
 
-PHONE = re.compile(r"^1[3-9]\d{9}$")
+PHONE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 class InvalidPhone(InvalidInput):
@@ -33,7 +34,7 @@ class InvalidPhone(InvalidInput):
 
 def normalise_phone(value, field="phone"):
     """A mainland mobile number as 11 digits, or InvalidPhone naming ``field``."""
-    phone = re.sub(r"[\s-]", "", value or "")
+    phone = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", value or ""))  # full-width digits as ASCII
     if phone.startswith("+86"):
         phone = phone[3:]
     if not PHONE.fullmatch(phone):

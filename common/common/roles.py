@@ -31,10 +31,13 @@ def require_in_scope(scope, roles, grid_code):
     otherwise 403 OUT_OF_SCOPE naming the grid and the scope."""
     if DISTRICT_WIDE & set(roles) or in_scope(scope, grid_code):
         return
-    raise Forbidden(
-        f"Grid {grid_code} is outside your scope {scope}." if scope
-        else f"Your account has no grid scope, so grid {grid_code} is beyond it.",
-        code="OUT_OF_SCOPE", details={"grid_code": grid_code, "your_scope": scope})
+    if grid_code is None:
+        message = "This record lies in no grid; only district-wide accounts reach it."
+    elif scope:
+        message = f"Grid {grid_code} is outside your scope {scope}."
+    else:
+        message = f"Your account has no grid scope, so grid {grid_code} is beyond it."
+    raise Forbidden(message, code="OUT_OF_SCOPE", details={"grid_code": grid_code, "your_scope": scope})
 
 
 def require_in_reach(scope, grid_code):

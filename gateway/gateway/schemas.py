@@ -3,9 +3,8 @@ boundary; checking here gives the client every field error in one answer."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE
+from common.validation import DAY_IN_RANGE, GRID_CODE
 
-GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code (6-24 digits)")
 
 
 class LoginSchema(Schema):

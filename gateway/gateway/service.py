@@ -283,8 +283,7 @@ class GatewayService(OpsEndpoints):
         principal.require_role(RESIDENT_EDITORS + SUPERVISORS)
         reveal = query(RevealQuery, request)["reveal"]
         resident = self.people.get_resident(resident_id)
-        if resident["grid_code"]:
-            principal.require_scope(resident["grid_code"])
+        principal.require_scope(resident["grid_code"])  # one without a household: district-wide accounts only
         if not reveal:
             return resident
         viewer = {"account_id": principal.account_id, "username": principal.username, "roles": list(principal.roles)}

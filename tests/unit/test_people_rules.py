@@ -2,13 +2,15 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from marshmallow import ValidationError
 
 from common.errors import InvalidInput
 from common.pii import PiiCipher
+from common.validation import GRID_CODE
 from people import MIGRATIONS_DIR
 from people.idcard import InvalidIdNumber, InvalidPhone, check_char, mask_id, normalise_phone, parse_id_number
 from people.schemas import AssignmentInputSchema, PersonInputSchema
-from people.roster import check_rows
+from people.roster import check_rows, read_rows
 from people.staff import create_person
 from people.staffing import DEFAULT_RULES, Eligibility, parse_rule, staffing_gaps
 
@@ -105,5 +107,22 @@ def test_a_post_dated_before_grid_management_began_is_refused():
                                              "start_date": "2004-05-01"}) == {}
 
     _, errors = check_rows(["姓名", "身份证号码", "网格编码", "岗位", "任职开始日期"],
-                           [["张三", valid("32050819850612003"), "320508019044001", "网格长", "1900-01-01"]], TODAY)
+                           [(2, ["张三", valid("32050819850612003"), "320508019044001", "网格长", "1900-01-01"])], TODAY)
     assert [(e["column"], "typing slip" in e["reason"]) for e in errors] == [("任职开始日期", True)]
+
+
+def test_roster_errors_name_rows_as_the_sheet_numbers_them_blank_lines_included():
+    text = "姓名,身份证号码,网格编码,岗位,任职开始日期\n,,,,\n\n张三,110105199001011234,320508019044001,网格长,2026-01-01\n"
+    header, rows = read_rows(text.encode("utf-8"), "roster.csv")
+    _, errors = check_rows(header, rows, TODAY)
+    assert {e["row"] for e in errors} == {4}, errors
+
+
+def test_full_width_digits_are_the_same_number_as_ascii_ones():
+    number = valid("32050819850612003")
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number)
+    assert parse_id_number(wide, TODAY)[0] == number
+    assert normalise_phone("１３８１２３４５６７８") == "13812345678"
+    assert GRID_CODE("320508") == "320508"
+    with pytest.raises(ValidationError):
+        GRID_CODE("３２０５０８")

@@ -19,7 +19,7 @@ def allowed_segment(level, kind):
 
 def validate_code(levels, code, parent_code, kind="basic"):
     """The level a code denotes, or InvalidGridCode saying which rule it breaks."""
-    if not code.isdigit():
+    if not (code.isascii() and code.isdigit()):
         raise InvalidGridCode(f"Grid code {code!r} must contain digits only.", details={"field": "code"})
     level = level_by_code(levels, code)
     if level is None:

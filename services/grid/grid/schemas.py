@@ -1,9 +1,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from common.validation import GRID_CODE
 from grid.levels import KINDS, UNIT_TYPES, ZONE_TYPES
 from grid.places import PLACE_TYPES
-
-GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code of 6-24 digits")
 
 
 class GridInputSchema(Schema):

@@ -6,6 +6,7 @@ with ISO 7064 MOD 11-2 over the first 17 digits.
 """
 import datetime as dt
 import re
+import unicodedata
 
 from common.errors import InvalidInput
 from common.pii import InvalidPhone, mask_phone, normalise_phone  # noqa: F401 (re-exported)
@@ -23,13 +24,15 @@ def check_char(first17):
 
 
 def normalise_id(value):
-    return (value or "").strip().upper()
+    """Full-width characters (３２０５…, Ｘ), common in spreadsheets typed in Chinese, as
+    ASCII: one person, one number, one search hash."""
+    return unicodedata.normalize("NFKC", value or "").strip().upper()
 
 
 def parse_id_number(value, today=None, field="id_number"):
     """(normalised number, birth date, gender) or InvalidIdNumber saying what is wrong."""
     number = normalise_id(value)
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise InvalidIdNumber("An ID number has 17 digits and a final digit or X.", details={"field": field})
     if not 11 <= int(number[:2]) <= 91:
         raise InvalidIdNumber(f"{number[:2]} is not a province code.", details={"field": field})

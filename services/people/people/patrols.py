@@ -11,7 +11,7 @@ from common.roles import require_in_reach
 from common.shanghai import shanghai_date
 from people.models import Assignment, PatrolCheckin, Visit
 from people.residents import get_household
-from people.staff import assignments, get_person
+from people.staff import assignments, person_in_reach
 
 
 def previous(session, model, person_id, client_id):
@@ -37,9 +37,14 @@ def record_patrol(session, data, grids, located_code):
     return checkin
 
 
-def record_visit(session, data, scope=None):
-    get_person(session, data["person_id"])
+def may_record_visit(session, data, scope):
+    """403 unless the visitor holds or held a post in ``scope`` and the household lies in
+    it (None: the whole district); 404 for an unknown person or household."""
+    person_in_reach(session, data["person_id"], scope)
     require_in_reach(scope, get_household(session, data["household_id"]).grid_code)
+
+
+def record_visit(session, data):
     visit = Visit(person_id=data["person_id"], household_id=data["household_id"], client_id=data["client_id"],
                   notes=data["notes"], occurred_at=data["occurred_at"])
     session.add(visit)

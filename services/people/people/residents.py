@@ -4,8 +4,9 @@ ID and phone numbers are validated, stored encrypted with a search hash (common.
 shown masked, and shown in clear only to a role in ``clear_roles`` that asks for it
 (``reveal``); every clear read is written to the access log.
 """
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 
+from common.roles import in_scope, require_in_reach
 from people.exceptions import ClearDataForbidden, DuplicatePerson, HouseholdNotFound, ResidentNotFound
 from people.idcard import mask_id, mask_phone, normalise_id, normalise_phone, parse_id_number
 from people.models import Household, PiiAccess, Resident
@@ -47,15 +48,22 @@ def get_household(session, household_id):
     return household
 
 
-def register_resident(session, cipher, data, today=None):
+def register_resident(session, cipher, data, scope=None, today=None):
+    """A new resident of a household in ``scope`` (None: the whole district; only
+    district-wide accounts register one without a household). Scope comes before the
+    duplicate check, and a duplicate elsewhere is not named: whether and where a
+    number is registered is not for an account outside that grid to learn."""
     number, birth, gender = parse_id_number(data["id_number"], today)
-    search = cipher.search_hash(number)
-    existing = session.scalar(select(Resident.id).where(Resident.id_number_hash == search))
-    if existing:
-        raise DuplicatePerson("A resident with this ID number is already registered.",
-                              details={"field": "id_number", "resident_id": existing})
-    phone = normalise_phone(data["phone"]) if data.get("phone") else None
     household = get_household(session, data["household_id"]) if data.get("household_id") else None
+    require_in_reach(scope, household.grid_code if household else None)
+    search = cipher.search_hash(number)
+    existing = session.execute(select(Resident.id, Resident.grid_code).where(Resident.id_number_hash == search)).first()
+    if existing:
+        details = {"field": "id_number"}
+        if scope is None or in_scope(scope, existing.grid_code):
+            details["resident_id"] = existing.id
+        raise DuplicatePerson("A resident with this ID number is already registered.", details=details)
+    phone = normalise_phone(data["phone"]) if data.get("phone") else None
     resident = Resident(
         name=data["name"], gender=gender, birth_date=birth,
         id_number_enc=cipher.encrypt(number), id_number_hash=search, id_number_masked=mask_id(number),
@@ -79,8 +87,9 @@ def find_residents(session, cipher, id_number=None, phone=None, household_id=Non
         query = query.where(Resident.household_id == household_id)
     if grid_prefix:
         query = query.where(Resident.grid_code.startswith(grid_prefix))
-    rows = session.scalars(query).all()
-    return [r for r in rows if tag in r.tags] if tag else rows
+    if tag:  # in SQL, before the limit: tags are names from TAGS, so their quoted form is exact
+        query = query.where(cast(Resident.tags, String).contains(f'"{tag}"', autoescape=True))
+    return session.scalars(query).all()
 
 
 def get_resident(session, resident_id):

@@ -40,7 +40,8 @@ class RosterRejected(InvalidInput):
 
 
 def read_rows(content, filename):
-    """(header labels, rows as lists of strings) from CSV or XLSX bytes."""
+    """(header labels, [(row number in the sheet, row as a list of strings)]) from CSV or
+    XLSX bytes."""
     if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
         rows = [["" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime) else str(v)).strip()
@@ -55,10 +56,11 @@ def read_rows(content, filename):
         else:
             raise RosterRejected("The file is neither UTF-8 nor GBK text.", details={"errors": []})
         rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    rows = [row for row in rows if any(row)]
-    if not rows:
+    # Blank lines are skipped but keep their place: errors name rows as the sheet numbers them.
+    numbered = [(line, row) for line, row in enumerate(rows, start=1) if any(row)]
+    if not numbered:
         raise RosterRejected("The roster is empty.", details={"errors": []})
-    return rows[0], rows[1:]
+    return numbered[0][1], numbered[1:]
 
 
 def map_columns(header):
@@ -97,12 +99,11 @@ GENDER_BY_LABEL = {"男": "male", "女": "female", "male": "male", "female": "fe
 
 
 def check_rows(header, rows, today):
-    """Parsed rows and the list of errors (row numbers as in the sheet, header = 1)."""
+    """Parsed rows and the list of errors; ``rows`` as read_rows numbers them."""
     positions = map_columns(header)
     label_of = {column: header[i] for column, i in positions.items()}
     parsed, errors, seen = [], [], {}
-    for offset, row in enumerate(rows):
-        number = offset + 2
+    for number, row in rows:
         cell = {column: (row[i] if i < len(row) else "") for column, i in positions.items()}
         problems = []
 
@@ -136,7 +137,7 @@ def check_rows(header, rows, today):
             if record["role"] is None:
                 bad("role", f"unknown post {cell['role']!r}; known: {', '.join(l for l, _ in STAFF_ROLES.values())}")
         record["grid_code"] = cell.get("grid_code", "")
-        if record["grid_code"] and not record["grid_code"].isdigit():
+        if record["grid_code"] and not (record["grid_code"].isascii() and record["grid_code"].isdigit()):
             bad("grid_code", "a grid code has digits only")
         for column, key, convert in (("party", "party_member", lambda v: _flag(v, label_of.get("party"))),
                                      ("smartphone", "smartphone_user", lambda v: _flag(v, label_of.get("smartphone"))),

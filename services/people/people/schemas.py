@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE, LAST_DAY
+from common.validation import DAY_IN_RANGE, GRID_CODE, LAST_DAY
 from people.residents import TAGS
 from people.staff import DEPARTMENT_KINDS, POSTS_FROM, STAFF_ROLES
 
@@ -17,8 +17,7 @@ class AccountSchema(Schema):
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
     roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    grid_scope = fields.String(load_default=None, allow_none=True,
-                               validate=validate.Regexp(r"^\d{6,24}$", error="must be a grid code"))
+    grid_scope = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
     department_code = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(min=2, max=40))
     person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
@@ -53,7 +52,6 @@ class CredentialsSchema(Schema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
-GRID_CODE = validate.Regexp(r"^\d{6,24}$", error="must be a grid code")
 
 
 class PersonInputSchema(Schema):

@@ -245,9 +245,7 @@ class PeopleService(OpsEndpoints):
     def register_resident(self, data, scope=None):
         data = load(ResidentInputSchema, data, "resident")
         with self.db.transaction() as session:
-            resident = residents.register_resident(session, self.pii, data)
-            if resident.grid_code:
-                require_in_reach(scope, resident.grid_code)
+            resident = residents.register_resident(session, self.pii, data, scope)
             view = residents.resident_view(session, self.pii, resident)
             self.outbox.add(session, "resident_registered", {  # no personal data on the bus
                 "resident_id": resident.id, "household_id": resident.household_id,
@@ -356,12 +354,15 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def log_visit(self, data, scope=None):
-        """``scope`` as for ``log_patrol``: the household must lie in it."""
+        """``scope`` as for ``log_patrol``: the visitor must hold a post in it, and the
+        household must lie in it."""
         data = load(VisitInputSchema, data, "visit")
         data["occurred_at"] = original_time(data)
+        with self.db.read() as session:  # before the resubmission lookup: its answer holds the notes
+            patrols.may_record_visit(session, data, scope)
 
         def store(session):
-            visit = patrols.record_visit(session, data, scope)
+            visit = patrols.record_visit(session, data)
             self.outbox.add(session, "visit_logged", {
                 "id": visit.id, "person_id": visit.person_id, "household_id": visit.household_id,
                 "occurred_at": visit.occurred_at.isoformat()})
