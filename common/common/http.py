@@ -138,3 +138,6 @@ def read_json(request):
             f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.",
             code="INVALID_JSON", details={"line": exc.lineno, "column": exc.colno},
         ) from None
+    except (ValueError, RecursionError):  # a number of over 4,300 digits, nesting deeper than Python's stack
+        raise InvalidInput("The request body is JSON no request needs: a number too long or nesting too deep.",
+                           code="INVALID_JSON") from None

@@ -1,3 +1,4 @@
+import pytest
 from nameko.exceptions import deserialize, serialize
 
 from common.errors import (
@@ -35,3 +36,16 @@ def test_validation_error_names_every_field():
     assert error.code == "VALIDATION_FAILED"
     assert "grid_code: Missing data for required field." in error.message
     assert "items.0.name: Too long." in error.message
+
+
+@pytest.mark.parametrize("body", [b"1" * 5000, b"[" * 100000 + b"]" * 100000, b'{"a": ', "{\"名\": 1}".encode("gbk")])
+def test_any_body_json_cannot_read_is_a_400_naming_invalid_json(body):
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from common.http import read_json
+
+    request = Request(EnvironBuilder(method="POST", data=body).get_environ())
+    with pytest.raises(InvalidInput) as refused:
+        read_json(request)
+    assert refused.value.code == "INVALID_JSON"
