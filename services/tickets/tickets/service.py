@@ -200,7 +200,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     @rpc
     def list_tickets(self, filters=None, viewer_account_id=None):
         """{"items": a page of tickets, "next": the cursor of the next page or None}."""
-        filters = load(ticket_filter_schema, filters or {}, "list")
+        filters = load(ticket_filter_schema, filters or {}, "ticket list query")
         with self.db.read() as session:
             page, after = intake.list_tickets(session, filters, utcnow())
             return {"items": [ticket_seen_by(t, viewer_account_id) for t in page],
