@@ -262,8 +262,8 @@ class PeopleService(OpsEndpoints):
     @rpc
     def get_resident(self, resident_id, viewer=None, reveal=False):
         viewer = load(ViewerSchema, viewer or {"account_id": "-"}, "viewer")
-        clear_roles = tuple(cfg.env("PII_CLEAR_ROLES", ",".join(residents.DEFAULT_CLEAR_ROLES),
-                                    self.config).split(","))
+        clear_roles = tuple(filter(None, (role.strip() for role in cfg.env(  # "admin, community_officer" too
+            "PII_CLEAR_ROLES", ",".join(residents.DEFAULT_CLEAR_ROLES), self.config).split(","))))
         with self.db.transaction() as session:  # a clear read writes its log line
             resident = residents.get_resident(session, resident_id)
             return residents.resident_view(session, self.pii, resident, viewer, reveal, clear_roles)
