@@ -333,18 +333,27 @@ def verify_all(session, batch=500):
 
 # --- SLA breaches ------------------------------------------------------------------------
 
+# A breach is recorded once per clock and round of handling: a clock that restarts in a
+# later round (the resolve clock after a reopen, a department's after a new whistle) is
+# named with the round ("resolve#1", "sign:environment#1"); statistics count every
+# round under its clock.
+
+def _in_round(name, round_):
+    return f"{name}#{round_}" if round_ else name
+
+
+def _in_round_sql(name, round_column):
+    """SQL: ``_in_round`` over a round column."""
+    return name.concat(case((round_column > 0, literal("#").concat(cast(round_column, String))), else_=literal("")))
+
+
 def _breach_name(clock):
-    """SQL: the name a clock's breach is recorded under. The resolve clock restarts when
-    a ticket is reopened, so each round has its own ("resolve", then "resolve#1", ...)
-    and can breach once; statistics count them all under "resolve"."""
-    if clock != "resolve":
-        return literal(clock)
-    return case((func.coalesce(Ticket.reopen_count, 0) > 0,
-                 literal("resolve#").concat(cast(Ticket.reopen_count, String))), else_=literal("resolve"))
+    """SQL: the name a ticket clock's breach is recorded under."""
+    return _in_round_sql(literal(clock), func.coalesce(Ticket.reopen_count, 0)) if clock == "resolve" else literal(clock)
 
 
 def _breach_name_of(clock, ticket):
-    return f"resolve#{ticket.reopen_count}" if clock == "resolve" and ticket.reopen_count else clock
+    return _in_round(clock, ticket.reopen_count) if clock == "resolve" else clock
 
 
 def scan_breaches(session, now, settings, limit=200):
@@ -381,8 +390,7 @@ def _department_breaches(session, now, insert, limit):
     escalation (the town is already in charge)."""
     found = []
     for clock, due_column, done_column, _ in DEPARTMENT_CLOCKS:
-        name = literal(f"{clock}:").concat(Dispatch.department).concat(case(
-            (Dispatch.whistle_round > 0, literal("#").concat(cast(Dispatch.whistle_round, String))), else_=literal("")))
+        name = _in_round_sql(literal(f"{clock}:").concat(Dispatch.department), Dispatch.whistle_round)
         late = session.execute(
             select(Dispatch, Ticket).join(Ticket, Ticket.id == Dispatch.ticket_id)
             .where(done_column.is_(None), due_column < now, Ticket.status == "handling",
@@ -392,8 +400,8 @@ def _department_breaches(session, now, insert, limit):
                                                            SlaBreach.clock == name)).exists())
             .limit(limit)).all()
         for dispatch, ticket in late:
-            clock_name = f"{clock}:{dispatch.department}" + (f"#{dispatch.whistle_round}" if dispatch.whistle_round else "")
-            due = getattr(dispatch, due_column.key)
+            clock_name, due = _in_round(f"{clock}:{dispatch.department}", dispatch.whistle_round), getattr(
+                dispatch, due_column.key)
             won = session.execute(insert(SlaBreach).values(
                 ticket_id=ticket.id, clock=clock_name, due=due, breached_at=now)
                 .on_conflict_do_nothing().returning(SlaBreach.ticket_id)).first()
