@@ -2,7 +2,7 @@
 import datetime as dt
 import functools
 
-from marshmallow import ValidationError, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.errors import InvalidInput, validation_error
 
@@ -32,6 +32,22 @@ def load(schema, data, what="request body"):
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 DAY_IN_RANGE = validate.Range(min=FIRST_DAY, max=LAST_DAY,
                               error=f"must be a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")
+
+
+
+class DayRange(Schema):
+    """``start`` and ``end`` days (both optional), within DAY_IN_RANGE, start not after
+    end; a subclass may give them other names on the wire (``data_key``), and the error
+    names the field as the client wrote it."""
+    start = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
+    end = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
+
+    @validates_schema
+    def _in_order(self, data, **_):
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            start, end = (self.fields[name].data_key or name for name in ("start", "end"))
+            raise ValidationError(f"must not be after {end}", start)
+
 
 # One grid, one code: ASCII digits only (\d would admit full-width ３２０５０８, a second
 # code for the same grid).

@@ -3,8 +3,7 @@ boundary; checking here gives the client every field error in one answer."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE, GRID_CODE
-
+from common.validation import DAY_IN_RANGE, GRID_CODE, DayRange
 
 
 class LoginSchema(Schema):
@@ -66,15 +65,10 @@ class PatrolListQuery(Schema):
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
-class PeriodQuery(Schema):
+class PeriodQuery(DayRange):
     """``from`` and ``to``: days in Asia/Shanghai, both included."""
     start = fields.Date(load_default=None, data_key="from", validate=DAY_IN_RANGE)
     end = fields.Date(load_default=None, data_key="to", validate=DAY_IN_RANGE)
-
-    @validates_schema
-    def _in_order(self, data, **_):
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise ValidationError("must not be after to", "from")
 
 
 class TicketListQuery(PeriodQuery):

@@ -3,7 +3,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE, GRID_CODE
+from common.validation import GRID_CODE, DayRange
 from tickets.catalogue import GRADES
 from tickets.workflow import ALLOWED_FROM, LEVELS, OPEN_STATES, OUTCOMES, STATES
 
@@ -47,9 +47,10 @@ class NewTicketSchema(Schema):
             raise ValidationError("give the location (lon, lat, crs) or the grid_code", "location")
 
 
-class TicketFilterSchema(Schema):
+class TicketFilterSchema(DayRange):
     """Which tickets a list shows. ``status`` takes states and ``open`` (reported,
-    accepted, handling); ``before`` is the ``next`` cursor of the previous page."""
+    accepted, handling); ``start``/``end``: reported on those Shanghai days, both
+    included; ``before`` is the ``next`` cursor of the previous page."""
     root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     responsible_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
@@ -62,14 +63,7 @@ class TicketFilterSchema(Schema):
     source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))
     level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
     overdue = fields.Boolean(load_default=False)  # open, unsuspended, past a running deadline now
-    start = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)  # reported on this Shanghai day or later
-    end = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)  # ... on this day or earlier
     before = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-
-    @validates_schema
-    def _in_order(self, data, **_):
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise ValidationError("must not be after end", "start")
 
     @post_load
     def _expand_open(self, data, **_):
@@ -163,16 +157,14 @@ class TicketSchema(Schema):
                 "grid_code": ticket.responsible_grid_code}
 
 
-class PeriodSchema(Schema):
+class PeriodSchema(DayRange):
     """Days in Asia/Shanghai, both included; default: the last 30 days."""
-    start = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
-    end = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
 
     @post_load
     def _defaults(self, data, **_):
         today = shanghai_date()
         data["end"] = data["end"] or today
         data["start"] = data["start"] or data["end"] - dt.timedelta(days=29)
-        if data["start"] > data["end"]:
-            raise ValidationError("start is after end", "start")
+        if data["start"] > data["end"]:  # a start after today, when no end was given
+            raise ValidationError("must not be after end", "start")
         return data
