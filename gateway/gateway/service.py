@@ -437,9 +437,7 @@ class GatewayService(OpsEndpoints):
             responsible = principal.person_id
         filters = {"limit": params["limit"], "responsible_person_id": responsible,
                    "status": params["status"].split(",") if params["status"] else None,
-                   "start": params["start"] and params["start"].isoformat(),
-                   "end": params["end"] and params["end"].isoformat(),
-                   **{name: params[name] for name in ("category", "grade", "source", "level", "overdue", "before")}}
+                   **_iso_days(params), **{name: params[name] for name in ("category", "grade", "source", "level", "overdue", "before")}}
         if principal.reaches_grids or params["root"]:
             filters["root"] = principal.effective_root(params["root"])
         else:  # no grid scope: what the caller reported and what was dispatched to its department
@@ -452,8 +450,7 @@ class GatewayService(OpsEndpoints):
         principal.require_role(SUPERVISORS)
         params = query(StatisticsQuery, request)
         root = self._existing_root(principal, params["root"])
-        start, end = (params[k].isoformat() if params[k] else None for k in ("start", "end"))
-        return self.tickets.ticket_statistics(root, start, end)
+        return self.tickets.ticket_statistics(root, **_iso_days(params))
 
     # Tickets checks that the caller reaches the ticket (its grid scope, a dispatch to
     # its department, or its own report): one call, no second fetch here.
@@ -497,3 +494,8 @@ class GatewayService(OpsEndpoints):
         if requested:
             self.grid.get_grid(requested)
         return root
+
+
+def _iso_days(period):
+    """A loaded PeriodQuery's days as the services take them over the bus."""
+    return {name: period[name] and period[name].isoformat() for name in ("start", "end")}

@@ -4,9 +4,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE, GRID_CODE, LAST_DAY
+from common.validation import DAY_IN_RANGE, GRID_CODE
 from people.residents import TAGS
-from people.staff import DEPARTMENT_KINDS, POSTS_FROM, STAFF_ROLES
+from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
 
 
 class AccountSchema(Schema):
@@ -73,8 +73,7 @@ class PersonInputSchema(Schema):
 class AssignmentInputSchema(Schema):
     grid_code = fields.String(required=True, validate=GRID_CODE)
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
-    start_date = fields.Date(load_default=None, validate=validate.Range(
-        min=POSTS_FROM, max=LAST_DAY, error="must be a day from 2000-01-01 to 2099-12-31"))
+    start_date = fields.Date(load_default=None, validate=DAY_IN_RANGE)  # staff.POSTS_FROM onwards
     end_date = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
 
 

@@ -1,10 +1,9 @@
 """Staff, their grid assignments and departments, free of nameko."""
-import datetime as dt
-
 from sqlalchemy import or_, select
 
 from common.errors import Forbidden, InvalidInput
 from common.roles import in_scope
+from common.validation import FIRST_DAY
 from people.exceptions import DuplicatePerson, OverlappingAssignment, PersonNotFound
 from people.idcard import mask_id, mask_phone, normalise_phone, parse_id_number
 from people.models import Assignment, Department, Person
@@ -26,7 +25,7 @@ STAFF_ROLES = {
     "department_liaison": ("部门联络员", "department liaison"),
 }
 # Grid management began in 2004; a post dated before 2000 is a typing slip, not history.
-POSTS_FROM = dt.date(2000, 1, 1)
+POSTS_FROM = FIRST_DAY  # no post is older than grid management: DAY_IN_RANGE's first day
 DEPARTMENT_KINDS = {
     "functional_department": "职能部门", "town": "镇(街道)", "community": "村(社区)", "property_company": "物业公司",
 }
