@@ -145,3 +145,19 @@ def test_recategorising_a_reopened_ticket_keeps_its_round_and_its_pauses(db):
         assert session.get(Ticket, "t5").resolve_due == paused_due, \
             "the same category again: the round's deadline with its pause, not one from the first report"
     assert paused_due > SETTINGS.calendar.add_working_days(NOW + 10 * day, 5)
+
+
+def test_a_whistle_summons_only_departments_the_catalogue_knows(db):
+    with db.transaction() as session:
+        _at_town(session, "t6", "20261123-00006")
+    made_up = "d" * 40  # a code nobody's account carries; its breach name would not even fit a row
+    with pytest.raises(loop.UnknownDepartment) as refused:
+        act(db, "t6", "whistle", TOWN, NOW, departments=["environment", made_up], lead_department="environment")
+    assert refused.value.details == {"field": "departments", "unknown": [made_up]}
+    with db.read() as session:
+        assert session.get(Ticket, "t6").level == "town" and session.query(Dispatch).filter_by(ticket_id="t6").count() == 0
+    with db.transaction() as session:  # nothing half-stored that the scan would trip over
+        assert loop.scan_breaches(session, NOW + dt.timedelta(hours=2), SETTINGS) == []
+    act(db, "t6", "whistle", TOWN, NOW, departments=["environment", "water"], lead_department="water")
+    with db.read() as session:
+        assert sorted(d.department for d in session.query(Dispatch).filter_by(ticket_id="t6")) == ["environment", "water"]

@@ -147,6 +147,8 @@ DEFAULT_CATEGORIES = (
 class Catalogue:
     def __init__(self, categories=DEFAULT_CATEGORIES):
         self.by_code = {c.code: c for c in categories}
+        # Whom a whistle may summon: the known departments and each category's default.
+        self.departments = frozenset(DEPARTMENTS) | {c.department for c in categories}
 
     def get(self, code):
         return self.by_code.get(code)

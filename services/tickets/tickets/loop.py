@@ -208,6 +208,20 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
     return ticket, change
 
 
+class UnknownDepartment(InvalidInput):
+    code = "UNKNOWN_DEPARTMENT"
+
+
+def _require_departments(catalogue, departments):
+    """A whistle summons departments the catalogue knows: a made-up code would be a
+    dispatch nobody can sign for, and its clocks' breaches could not be recorded."""
+    unknown = sorted({d for d in departments or () if isinstance(d, str)} - catalogue.departments)
+    if unknown:
+        raise UnknownDepartment(f"Unknown department {', '.join(unknown)}; see the departments of "
+                                "GET /api/v1/tickets/categories.",
+                                details={"field": "departments", "unknown": unknown})
+
+
 def _record_merge_in_original(session, duplicate, actor, now):
     """The original's trail names each duplicate folded into it (and its version moves:
     whoever holds the original finds the merge on reloading)."""
@@ -227,7 +241,8 @@ def original_of(session, ticket, limit=10):
 
 def _after(session, ticket, change, now, settings, dispatches):
     """Consequences that need the database or the calendar. ``dispatches``: this round's."""
-    if change.action == "whistle":
+    if change.action == "whistle":  # after apply: the state, level and authority come first
+        _require_departments(settings.catalogue, change.data["departments"])
         category = category_of(settings, ticket.category)
         attend_days = 5 if category.resolve_days >= COMPLEX else 3
         for item in change.data.pop("new_dispatches"):
