@@ -161,3 +161,17 @@ def test_a_whistle_summons_only_departments_the_catalogue_knows(db):
     act(db, "t6", "whistle", TOWN, NOW, departments=["environment", "water"], lead_department="water")
     with db.read() as session:
         assert sorted(d.department for d in session.query(Dispatch).filter_by(ticket_id="t6")) == ["environment", "water"]
+
+
+def test_a_department_with_a_code_as_long_as_peoples_breaches_like_any_other(db):
+    from tickets.catalogue import Category
+    long_code = "property_management_company_of_gusu_2026"  # 40 characters, people's longest
+    settings = loop.Settings(Catalogue(list(Catalogue()) + [Category("PM01", "物业服务", long_code)]), WorkCalendar())
+    with db.transaction() as session:
+        _at_town(session, "t7", "20261123-00007")
+    with db.transaction() as session:
+        loop.act(session, "t7", "whistle", TOWN, {"departments": [long_code], "lead_department": long_code}, None,
+                 NOW, settings)
+    with db.transaction() as session:
+        late = sorted(clock for _, clock, _, _ in loop.scan_breaches(session, NOW + dt.timedelta(days=2), settings))
+    assert late == [f"contact:{long_code}", f"sign:{long_code}"]

@@ -140,7 +140,7 @@ class SlaBreach(Base):
     __tablename__ = "sla_breaches"
 
     ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
-    clock: Mapped[str] = mapped_column(String(30), primary_key=True)
+    clock: Mapped[str] = mapped_column(String(64), primary_key=True)  # "contact:" + a 40-character code + "#N"
     due = mapped_column(UtcDateTime, nullable=False)
     breached_at = mapped_column(UtcDateTime, nullable=False)
     escalated_to: Mapped[str | None] = mapped_column(String(12))
