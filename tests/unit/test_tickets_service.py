@@ -281,3 +281,17 @@ def test_a_retry_racing_the_first_submission_gets_its_result(db):
     accepted = service(db).act(first["id"], {"action": "accept", "version": first["version"]}, actor, "key-2")
     again = racing(service(db)).act(first["id"], {"action": "accept", "version": first["version"]}, actor, "key-2")
     assert again == accepted and accepted["ticket"]["version"] == first["version"] + 1
+
+
+def test_an_idempotency_key_too_long_to_keep_is_a_400_before_anything_is_done(db):
+    body = {"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮", "reporter_account_id": "r1"}
+    with pytest.raises(InvalidInput) as caught:
+        service(db).report_ticket(dict(body), "k" * 101)
+    assert caught.value.code == "INVALID_IDEMPOTENCY_KEY" and caught.value.details == {"field": "Idempotency-Key"}
+    assert count(db, Ticket.__table__) == 0
+    ticket = service(db).report_ticket(dict(body), "k" * 100)
+    actor = {"account_id": "r1", "username": "admin", "roles": ["admin"]}
+    with pytest.raises(InvalidInput) as caught:
+        service(db).act(ticket["id"], {"action": "accept", "version": ticket["version"]}, actor, "k" * 101)
+    assert caught.value.code == "INVALID_IDEMPOTENCY_KEY"
+    assert service(db).get_ticket(ticket["id"])["status"] == "reported"

@@ -60,6 +60,17 @@ class IdempotencyKeyReused(Conflict):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
+KEY_LENGTH = IdempotentRequest.key.type.length
+
+
+def _check_key(key):
+    """A key is up to KEY_LENGTH visible characters (a UUID is usual): a longer one failed
+    the request's insert after its work, as a 500."""
+    if key and not (isinstance(key, str) and len(key) <= KEY_LENGTH and key.isprintable() and key.isascii()):
+        raise InvalidInput(f"Idempotency-Key must be at most {KEY_LENGTH} visible ASCII characters (a UUID will do).",
+                           code="INVALID_IDEMPOTENCY_KEY", details={"field": "Idempotency-Key"})
+
+
 def fingerprint(*parts):
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -91,6 +102,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         """``work()`` once per Idempotency-Key. A retry gets the first result, even one
         racing the first: its insert of the key (or its version check) fails once the
         first commits, and it answers with what the first stored, not a 500 or a 409."""
+        _check_key(key)
         replay = self._replayed(key, account_id, print_)
         if replay is not None:
             return replay
