@@ -156,3 +156,25 @@ def test_grid_staff_accept_only_what_they_may_handle_grid_affairs():
     assert reported.status == "reported"
     assert "accept" in actions_for(reported, community, illegal_building, [], NOW, REOPEN_WINDOW_DEFAULT)
     assert "accept" in actions_for(reported, worker, Catalogue().get("UM07"), [], NOW, REOPEN_WINDOW_DEFAULT)
+
+
+def test_feedback_and_closing_are_for_the_handlers_not_a_department_that_only_referred_it():
+    referrer = Actor("d1", "chengguan", ("department",), "urban_management")
+    summoned = Actor("d2", "huanbao", ("department",), "environment")
+    category = Catalogue().get("EP01")
+    referred = full_ticket("grid", status="resolved", reporter="d1")
+    referred.source = "department_referral"
+    with pytest.raises(NotYourTicket):
+        apply(referred, "feedback", referrer, {"note": "已告知"}, NOW, category, [], REOPEN_WINDOW_DEFAULT)
+    assert referred.status == "resolved"
+    referred.status, referred.feedback_at = "feedback_given", NOW
+    with pytest.raises(NotYourTicket):
+        apply(referred, "close", referrer, {}, NOW, category, [], REOPEN_WINDOW_DEFAULT)
+    assert actions_for(referred, referrer, category, [], NOW, REOPEN_WINDOW_DEFAULT) == []
+    verified = full_ticket("department", status="resolved")
+    this_round = [dispatch("environment", lead=True, signed=True)]
+    assert actions_for(verified, summoned, category, this_round, NOW, REOPEN_WINDOW_DEFAULT) == ["feedback"]
+    assert actions_for(verified, referrer, category, this_round, NOW, REOPEN_WINDOW_DEFAULT) == []
+    apply(verified, "feedback", Actor("w1", "worker", ("grid_worker",)), {"note": "上门回访"}, NOW, category, [],
+          REOPEN_WINDOW_DEFAULT)
+    assert verified.status == "feedback_given"

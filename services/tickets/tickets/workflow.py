@@ -165,6 +165,18 @@ def _acting_level(ticket, actor, dispatches=()):
           f"{', '.join(sorted(actor.levels)) or 'no'} level.", level=ticket.level, your_roles=list(actor.roles))
 
 
+def _handler(actor, dispatches, doing):
+    """Feedback and closing are for the ticket's handlers: grid, community and town staff
+    (the reach check has kept them to their own grids), supervisors, and the departments
+    summoned in this round. A department that only referred the ticket, or was summoned
+    in an earlier round, does not speak for its result."""
+    summoned = {d.department for d in dispatches}
+    _need(actor.supervisor or actor.levels & set(LEVELS[:3])
+          or ("department" in actor.roles and actor.department in summoned),
+          f"Only the ticket's handlers {doing}: grid, community or town staff, or a department it was "
+          "dispatched to.", your_roles=list(actor.roles))
+
+
 def _in_charge(ticket, actor):
     """Routing a ticket (recategorise, merge) is for whoever has it now or is above:
     a grid worker no longer re-routes a ticket the town took, nor one it dispatched."""
@@ -322,7 +334,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         data["into"] = payload["into"]
         event = "ticket_closed"
     elif action == "feedback":
-        _need(actor.supervisor or actor.levels, "Your role does not give feedback.")
+        _handler(actor, dispatches, "give feedback on it")
         if not note:
             raise BadAction("Say how the reporter was told in note.", details={"field": "note"})
         ticket.status, ticket.feedback_at = "feedback_given", now
@@ -336,7 +348,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.status, ticket.rated_at, ticket.satisfaction = "rated", now, satisfaction
         event = "ticket_rated"
     elif action == "close":
-        _need(actor.supervisor or actor.levels, "Your role does not close tickets.")
+        _handler(actor, dispatches, "close it")
         if ticket.status == "feedback_given" and not _closes_unrated(ticket, now, reopen_window):
             raise ActionNotAllowed(
                 f"The reporter has {reopen_window.days} days from the feedback to rate the result; a ticket "
