@@ -178,3 +178,27 @@ def test_feedback_and_closing_are_for_the_handlers_not_a_department_that_only_re
     apply(verified, "feedback", Actor("w1", "worker", ("grid_worker",)), {"note": "上门回访"}, NOW, category, [],
           REOPEN_WINDOW_DEFAULT)
     assert verified.status == "feedback_given"
+
+
+def test_an_unsatisfied_reporter_reopens_within_the_window_one_level_up_and_not_after():
+    resident, category = Actor("r1", "zhang", ("resident",)), Catalogue().get("EP01")
+    window = dt.timedelta(days=3)
+
+    def rated(satisfaction, level="grid"):
+        done = full_ticket(level, status="rated", reporter="r1")
+        done.satisfaction, done.rated_at, done.resolved_level, done.outcome = satisfaction, NOW, level, "fixed"
+        return done
+
+    late = rated(1)
+    with pytest.raises(ActionNotAllowed) as refused:
+        apply(late, "reopen", resident, {}, NOW + window + dt.timedelta(minutes=1), category, [], window)
+    assert refused.value.code == "REOPEN_WINDOW_PASSED" and (late.status, late.satisfaction) == ("rated", 1)
+    with pytest.raises(ActionNotAllowed):  # a 3 is no complaint
+        apply(rated(3), "reopen", resident, {}, NOW, category, [], window)
+    with pytest.raises(NotYourTicket):
+        apply(rated(1), "reopen", Actor("w1", "worker", ("grid_worker",)), {}, NOW, category, [], window)
+    for level, up in (("grid", "community"), ("community", "town"), ("town", "town"), ("department", "town")):
+        again = rated(2, level)
+        change = apply(again, "reopen", resident, {}, NOW + window - dt.timedelta(minutes=1), category, [], window)
+        assert (again.status, again.level, again.reopen_count, change.event) == ("handling", up, 1, "ticket_reopened")
+        assert again.satisfaction is again.rated_at is again.resolved_at is None
