@@ -295,3 +295,80 @@ def test_an_idempotency_key_too_long_to_keep_is_a_400_before_anything_is_done(db
         service(db).act(ticket["id"], {"action": "accept", "version": ticket["version"]}, actor, "k" * 101)
     assert caught.value.code == "INVALID_IDEMPOTENCY_KEY"
     assert service(db).get_ticket(ticket["id"])["status"] == "reported"
+
+
+def test_two_people_acting_at_once_one_wins_and_the_others_get_a_409(db):
+    import threading
+    ticket = service(db).report_ticket({"grid_code": "320508019044001", "category": "UM07", "description": "路灯不亮"})
+    answers, start = [], threading.Barrier(4)
+
+    def act(n):
+        actor = {"account_id": f"a{n}", "username": f"admin{n}", "roles": ["admin"]}
+        start.wait()
+        try:
+            answers.append(service(db).act(ticket["id"], {"action": "accept", "version": ticket["version"],
+                                                          "note": f"第{n}位"}, actor)["ticket"]["version"])
+        except Conflict as conflict:
+            answers.append(conflict.code)
+
+    threads = [threading.Thread(target=act, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers, key=str) == [ticket["version"] + 1] + ["VERSION_CONFLICT"] * 3
+    history = service(db).ticket_history(ticket["id"])
+    assert [h["action"] for h in history] == ["report", "accept"] and service(db).verify_ticket(ticket["id"])["intact"]
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(outbox_events)
+                              .where(outbox_events.c.event_type == "ticket_accepted")) == 1
+
+
+def test_every_step_of_the_loop_announces_itself_through_the_outbox(db):
+    ticket = service(db).report_ticket({"grid_code": "320508019044001", "category": "EP01", "description": "油烟扰民",
+                                        "reporter_account_id": "r1", "reporter_role": "resident"})
+    admin = {"account_id": "a1", "username": "admin", "roles": ["admin"]}
+    town = {"account_id": "l1", "username": "leader", "roles": ["town_leader"], "scope": "320508019"}
+    environment = {"account_id": "d1", "username": "huanbao", "roles": ["department"], "department": "environment"}
+    resident = {"account_id": "r1", "username": "zhang", "roles": ["resident"]}
+    version = ticket["version"]
+    for actor, action, payload in [
+            (admin, "accept", {}), (admin, "handle", {}), (admin, "escalate", {}), (admin, "escalate", {}),
+            (town, "whistle", {"departments": ["environment", "urban_management"], "lead_department": "environment"}),
+            (environment, "sign", {}), (environment, "report_back", {"note": "已整改"}),
+            (town, "verify", {"outcome": "fixed"}), (town, "feedback", {"note": "电话告知"}),
+            (resident, "rate", {"satisfaction": 1}), (resident, "reopen", {"note": "仍有油烟"}),
+            (town, "resolve", {"outcome": "fixed"}), (town, "feedback", {"note": "上门回访"}),
+            (resident, "rate", {"satisfaction": 5}), (town, "close", {})]:
+        version = service(db).act(ticket["id"], dict(action=action, version=version, **payload), actor)["ticket"][
+            "version"]
+    late = service(db).report_ticket({"grid_code": "320508019044001", "category": "UM05", "grade": "urgent",
+                                      "description": "路面塌陷"})
+    version = late["version"]
+    for action in ("accept", "handle"):
+        version = service(db).act(late["id"], {"action": action, "version": version}, admin)["ticket"]["version"]
+    with db.transaction() as session:
+        session.get(Ticket, late["id"]).resolve_due = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    service(db).scan_sla_now()
+    with db.read() as session:
+        events = [(e.event_type, e.payload) for e in session.execute(
+            select(outbox_events).order_by(outbox_events.c.created_at))]
+    mine = [name for name, payload in events if payload["ticket_id"] == ticket["id"]]
+    assert mine == ["ticket_reported", "ticket_accepted", "ticket_escalated", "ticket_escalated", "ticket_dispatched",
+                    "ticket_resolved", "ticket_rated", "ticket_reopened", "ticket_resolved", "ticket_rated",
+                    "ticket_closed"]
+    reported = {"ticket_id", "number", "grid_code", "source", "status", "category", "grade", "reported_at",
+                "responsible_person_id"}
+    acted = reported | {"level", "action", "outcome", "satisfaction", "at"}
+    for name, payload in events:
+        expected = {"ticket_reported": reported, "ticket_dispatched": acted | {"departments", "lead_department"},
+                    "sla_breached": reported | {"clock", "due", "escalated_to", "at"}}.get(name, acted)
+        assert expected <= set(payload), (name, expected - set(payload))
+    dispatched = next(payload for name, payload in events if name == "ticket_dispatched")
+    assert (dispatched["departments"], dispatched["lead_department"]) == (["environment", "urban_management"],
+                                                                          "environment")
+    assert [payload["satisfaction"] for name, payload in events if name == "ticket_rated"] == [1, 5]
+    breached = sorted((name, payload["level"] if name == "ticket_escalated" else payload["clock"])
+                      for name, payload in events if payload["ticket_id"] == late["id"]
+                      and name in ("sla_breached", "ticket_escalated"))
+    assert breached == [("sla_breached", "resolve"), ("ticket_escalated", "community")]

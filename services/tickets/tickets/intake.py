@@ -43,6 +43,13 @@ def reported_event(ticket):
     }
 
 
+def acted_event(ticket, action, now, **extra):
+    """The payload of an event an action (by someone, or by the SLA scan) announces:
+    the reported one plus where the ticket is now and what was done."""
+    return dict(reported_event(ticket), level=ticket.level, action=action, outcome=ticket.outcome,
+                satisfaction=ticket.satisfaction, at=now.isoformat(), **extra)
+
+
 def list_tickets(session, filters, now=None):
     """A page of tickets, newest first, and the cursor of the next page (None on the
     last). ``filters`` as :class:`tickets.schemas.TicketFilterSchema` loads them;

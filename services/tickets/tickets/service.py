@@ -177,9 +177,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             result = {"ticket": ticket_seen_by(ticket, actor.account_id), "action": action,
                       "allowed_next": workflow.allowed_actions(ticket)}
             if change.event:
-                self.outbox.add(session, change.event, dict(
-                    intake.reported_event(ticket), level=ticket.level, action=action, outcome=ticket.outcome,
-                    satisfaction=ticket.satisfaction, at=now.isoformat(), **change.data))
+                self.outbox.add(session, change.event, intake.acted_event(ticket, action, now, **change.data))
             self._remember(session, idempotency_key, actor.account_id, print_, result)
         return result
 
@@ -257,8 +255,9 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                 payload = dict(intake.reported_event(ticket), clock=clock, due=due.isoformat(),
                                escalated_to=escalated, at=now.isoformat())
                 self.outbox.add(session, "sla_breached", payload)
-                if escalated:
-                    self.outbox.add(session, "ticket_escalated", dict(payload, level=escalated, action="escalate"))
+                if escalated:  # the same payload as an escalation by hand, and the breach behind it
+                    self.outbox.add(session, "ticket_escalated", intake.acted_event(
+                        ticket, "escalate", now, clock=clock, due=due.isoformat(), escalated_to=escalated))
         return [{"ticket_id": t.id, "clock": c, "escalated_to": e} for t, c, _, e in found]
 
     # --- grid changes ------------------------------------------------------------------------------
