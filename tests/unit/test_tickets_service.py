@@ -372,3 +372,28 @@ def test_every_step_of_the_loop_announces_itself_through_the_outbox(db):
                       for name, payload in events if payload["ticket_id"] == late["id"]
                       and name in ("sla_breached", "ticket_escalated"))
     assert breached == [("sla_breached", "resolve"), ("ticket_escalated", "community")]
+
+
+def test_two_merges_crossing_each_other_are_one_merge_and_a_409_not_a_deadlock(db):
+    import threading
+    admin = {"account_id": "a1", "username": "admin", "roles": ["admin"]}
+    for _ in range(4):  # the crossing is a race: a few rounds meet it
+        a, b = (service(db).report_ticket({"grid_code": "320508019044001", "category": "UM07",
+                                           "description": "路灯不亮"}) for _ in range(2))
+        answers, start = [], threading.Barrier(2)
+
+        def merge(duplicate, original):
+            start.wait()
+            try:
+                service(db).act(duplicate["id"], {"action": "merge", "version": duplicate["version"],
+                                                  "into": original["id"]}, admin)
+                answers.append("merged")
+            except Exception as refused:  # noqa: BLE001 (a deadlock surfaces as DATABASE_UNAVAILABLE)
+                answers.append(getattr(refused, "code", repr(refused)))
+
+        threads = [threading.Thread(target=merge, args=pair) for pair in ((a, b), (b, a))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(answers) == ["VERSION_CONFLICT", "merged"]

@@ -181,7 +181,18 @@ def reachable(session, ticket_id, viewer, for_update=False):
     return ticket, dispatches
 
 
+def _lock_in_order(session, ids_or_numbers):
+    """Lock the tickets so named in id order: two merges crossing each other (A into B,
+    B into A) would otherwise each hold one and wait for the other, a deadlock the
+    database breaks by failing one of them as if it were down."""
+    named = [i for i in ids_or_numbers if isinstance(i, str)]
+    session.execute(select(Ticket.id).where((Ticket.id.in_(named)) | (Ticket.number.in_(named)))
+                    .order_by(Ticket.id).with_for_update())
+
+
 def act(session, ticket_id, action, actor, payload, expected_version, now, settings):
+    if action == "merge" and payload.get("into"):
+        _lock_in_order(session, (ticket_id, payload["into"]))
     # Reach before the version: a ticket beyond reach is not theirs to know about.
     ticket, dispatches = reachable(session, ticket_id, actor, for_update=True)
     if expected_version is not None and expected_version != ticket.version:
