@@ -20,12 +20,24 @@ import unicodedata
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from common import config as cfg
-from common.errors import InvalidInput
+from common.errors import Forbidden, InvalidInput
 
 log = logging.getLogger(__name__)
 
 
 PHONE = re.compile(r"^1[3-9][0-9]{9}$")
+DEFAULT_CLEAR_ROLES = ("admin", "community_officer")
+
+
+class ClearDataForbidden(Forbidden):
+    code = "CLEAR_PERSONAL_DATA_FORBIDDEN"
+
+
+def clear_roles(config=None):
+    """The roles that may read personal data in clear (``PII_CLEAR_ROLES``; written
+    "admin, community_officer" with spaces too)."""
+    value = cfg.env("PII_CLEAR_ROLES", ",".join(DEFAULT_CLEAR_ROLES), config)
+    return tuple(filter(None, (role.strip() for role in value.split(","))))
 
 
 class InvalidPhone(InvalidInput):

@@ -457,7 +457,8 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/tickets/<string:ticket_id>")
     @signed_in
     def get_ticket(self, request, principal, ticket_id):
-        return self.tickets.get_ticket(ticket_id, self._actor(principal), True)
+        reveal = query(RevealQuery, request)["reveal"]
+        return self.tickets.get_ticket(ticket_id, self._actor(principal), True, reveal)
 
     @http("POST", f"{API}/tickets/<string:ticket_id>/actions")
     @signed_in

@@ -54,3 +54,37 @@ def test_an_anonymous_report_hides_its_reporter_from_the_handlers(stack):
     assert own["actor_account_id"] == resident_id
     # Only the view is redacted: the stored trail still verifies.
     assert stack.call("GET", f"{API}/tickets/{ticket['id']}/verify", admin).json()["intact"] is True
+
+
+def test_a_reporters_phone_is_read_in_clear_only_by_its_handlers_and_each_read_is_logged(stack):
+    admin = stack.login()
+    resident = stack.new_account(admin, ["resident"])
+    worker = stack.new_account(admin, ["grid_worker"], GRID)
+    elsewhere = stack.new_account(admin, ["grid_worker"], "320508014021001")
+    mine = report(stack, resident, reporter_name="王女士", reporter_phone="13912345678")
+    beyond_the_grid = report(stack, resident, category="UM03", description="楼顶违法搭建", reporter_phone="13912345678")
+
+    def read(token, ticket, reveal="true"):
+        return stack.call("GET", f"{API}/tickets/{ticket['id']}?reveal={reveal}", token)
+
+    def logged(ticket):
+        return [r["viewer_account_id"] for r in stack.db_rows(
+            "tickets", "SELECT viewer_account_id FROM reporter_contact_reads WHERE ticket_id = :id ORDER BY id",
+            id=ticket["id"])]
+
+    assert stack.call("GET", f"{API}/tickets/{mine['id']}", worker).json()["reporter_phone"] == "139****5678"
+    assert read(resident, mine).json()["reporter_phone"] == "13912345678"  # their own: not logged
+    assert logged(mine) == []
+    handler = read(worker, mine)  # she may accept it: she calls the reporter back
+    assert handler.status_code == 200 and handler.json()["reporter_phone"] == "13912345678"
+    assert read(admin, mine).json()["reporter_phone"] == "13912345678"  # admin is in PII_CLEAR_ROLES
+    ids = {token: stack.call("GET", f"{API}/me", token).json()["id"] for token in (worker, admin)}
+    assert logged(mine) == [ids[worker], ids[admin]]
+
+    # In her grid but not hers to handle (not admitted to grid affairs): masked only.
+    refused = read(worker, beyond_the_grid)
+    assert refused.status_code == 403 and refused.json()["error"] == "CLEAR_PERSONAL_DATA_FORBIDDEN", refused.text
+    assert read(elsewhere, mine).json()["error"] == "OUT_OF_SCOPE"
+    bad = read(worker, mine, reveal="maybe")
+    assert bad.status_code == 400 and "reveal" in bad.json()["details"]["fields"]
+    assert logged(beyond_the_grid) == [] and logged(mine) == [ids[worker], ids[admin]]

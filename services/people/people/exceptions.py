@@ -49,10 +49,6 @@ class OverlappingAssignment(Conflict):
     code = "OVERLAPPING_ASSIGNMENT"
 
 
-class ClearDataForbidden(Forbidden):
-    code = "CLEAR_PERSONAL_DATA_FORBIDDEN"
-
-
 class UnknownGrid(InvalidInput):
     code = "UNKNOWN_GRID"
 

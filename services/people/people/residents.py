@@ -7,7 +7,8 @@ shown masked, and shown in clear only to a role in ``clear_roles`` that asks for
 from sqlalchemy import String, cast, select
 
 from common.roles import in_scope, require_in_reach
-from people.exceptions import ClearDataForbidden, DuplicatePerson, HouseholdNotFound, ResidentNotFound
+from common.pii import DEFAULT_CLEAR_ROLES, ClearDataForbidden
+from people.exceptions import DuplicatePerson, HouseholdNotFound, ResidentNotFound
 from people.idcard import mask_id, mask_phone, normalise_id, normalise_phone, parse_id_number
 from people.models import Household, PiiAccess, Resident
 
@@ -16,7 +17,6 @@ TAGS = {
     "low_income": "低保户", "veteran": "退役军人", "left_behind_child": "留守儿童", "pregnant": "孕产妇",
     "mental_health": "精神障碍患者", "community_correction": "社区矫正对象",
 }
-DEFAULT_CLEAR_ROLES = ("admin", "community_officer")
 
 
 def register_household(session, data, place):

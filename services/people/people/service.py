@@ -20,7 +20,7 @@ from common.validation import load
 from people import MIGRATIONS_DIR, accounts, broadcasts, patrols, points, residents, roster, staff, staffing
 from people.exceptions import UnknownGrid
 from people.models import PatrolCheckin, Visit
-from common.pii import load_cipher
+from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
@@ -262,11 +262,9 @@ class PeopleService(OpsEndpoints):
     @rpc
     def get_resident(self, resident_id, viewer=None, reveal=False):
         viewer = load(ViewerSchema, viewer or {"account_id": "-"}, "viewer")
-        clear_roles = tuple(filter(None, (role.strip() for role in cfg.env(  # "admin, community_officer" too
-            "PII_CLEAR_ROLES", ",".join(residents.DEFAULT_CLEAR_ROLES), self.config).split(","))))
         with self.db.transaction() as session:  # a clear read writes its log line
             resident = residents.get_resident(session, resident_id)
-            return residents.resident_view(session, self.pii, resident, viewer, reveal, clear_roles)
+            return residents.resident_view(session, self.pii, resident, viewer, reveal, clear_roles(self.config))
 
     # --- volunteer points ------------------------------------------------------------------
     def _points_changed(self, session, entry):

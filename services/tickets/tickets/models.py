@@ -159,3 +159,16 @@ class GridStaff(Base):
     role_label: Mapped[str | None] = mapped_column(String(40))
     start_date = mapped_column(Date, nullable=False)
     end_date = mapped_column(Date, nullable=True)
+
+
+class ReporterContactRead(Base):
+    """Every clear read of a reporter's name and phone by someone other than the
+    reporter: who, when, which ticket (as people logs clear reads of residents)."""
+
+    __tablename__ = "reporter_contact_reads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    viewer_account_id: Mapped[str] = mapped_column(String(36), index=True)
+    viewer_username: Mapped[str] = mapped_column(String(64))
+    at = mapped_column(UtcDateTime, nullable=False, default=utcnow)

@@ -14,7 +14,7 @@ from common.events import grid_change
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
-from common.pii import load_cipher, normalise_phone
+from common.pii import clear_roles, load_cipher, normalise_phone
 from common.roles import require_in_reach
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
@@ -27,7 +27,7 @@ from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import (ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema,
                              TicketFilterSchema, TicketSchema)
-from tickets.views import ticket_seen_by, trail_seen_by
+from tickets.views import reveal_reporter, ticket_seen_by, trail_seen_by
 
 ticket_filter_schema = TicketFilterSchema()
 dispatch_schema = DispatchSchema()
@@ -187,21 +187,26 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         return workflow.Actor(**load(actor_schema, viewer, "viewer")) if viewer else None
 
     @rpc
-    def get_ticket(self, ticket_id, viewer=None, with_actions=True):
+    def get_ticket(self, ticket_id, viewer=None, with_actions=True, reveal=False):
         """The ticket as ``viewer`` (an actor: account_id, username, roles, department,
         scope) sees it, with the actions its state admits and (``with_actions``) those
-        the viewer may take; 403 if it is beyond the viewer's reach."""
+        the viewer may take; 403 if it is beyond the viewer's reach. ``reveal``: the
+        reporter's phone in clear, for those views.reveal_reporter lets (logged)."""
         viewer = self._viewer(viewer)
-        with self.db.read() as session:
+        reveal = bool(reveal and viewer)
+        with self.db.transaction() if reveal else self.db.read() as session:  # a clear read writes its log line
             ticket, dispatches = loop.reachable(session, ticket_id, viewer)
             view = ticket_seen_by(ticket, viewer and viewer.account_id)
             view["dispatches"] = dispatch_schema.dump(dispatches, many=True)
             view["allowed_actions"] = workflow.allowed_actions(ticket)
-            if viewer and with_actions:
+            if viewer and (with_actions or reveal):
                 view["your_actions"] = workflow.actions_for(
                     ticket, viewer, loop.category_of(self.loop.settings, ticket.category),
                     workflow.this_round(ticket, dispatches), utcnow(),
                     self.loop.settings.reopen_window)
+            if reveal:
+                reveal_reporter(session, view, ticket, viewer, view["your_actions"], self.loop.cipher,
+                                clear_roles(self.config))
             if ticket.duplicate_of:  # a merged report follows the ticket it was folded into
                 original = loop.original_of(session, ticket)
                 view["original"] = original and original_schema.dump(original)
