@@ -27,6 +27,22 @@ def load(schema, data, what="request body"):
         raise validation_error(exc.messages, what) from None
 
 
+class Text(fields.String):
+    """A string without the whitespace around it (full-width spaces too). A blank one
+    is no text: None where the field may be None (so a required note is still asked
+    for), else "must not be blank"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text and not self.allow_none:
+            raise ValidationError("must not be blank")
+        return text or None
+
+    def _validate(self, value):
+        if value is not None:
+            super()._validate(value)
+
+
 # Days a query or record may name: the era of grid management, with room to plan ahead.
 # Wider dates overflow when turned into Shanghai midnights or shifted by a month.
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)

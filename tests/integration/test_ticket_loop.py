@@ -147,6 +147,7 @@ def test_bad_reports_and_actions_are_refused(stack):
          "INVALID_PHONE"),
         ({"category": "UM01", "grid_code": GRID, "description": "脚本附件", "attachments": ["javascript:alert(1)"]},
          400, "VALIDATION_FAILED"),
+        ({"category": "UM01", "grid_code": GRID, "description": " \u3000 \n"}, 400, "VALIDATION_FAILED"),
     ]
     for body, status, code in cases:
         response = stack.call("POST", f"{API}/tickets", admin, body)
@@ -157,6 +158,10 @@ def test_bad_reports_and_actions_are_refused(stack):
     ticket = Ticket(stack, created)
     refused = ticket.act(worker, "accept", expect=403)  # 违法建设 is not on the grid-affairs list
     assert "grid-affairs" in refused["message"]
+    ticket.act(admin, "accept")
+    ticket.act(admin, "handle")
+    blank = ticket.act(admin, "suspend", expect=400, note="  \u3000 ")  # a blank reason is no reason
+    assert blank["details"] == {"field": "note"}
     unknown = stack.call("POST", f"{API}/tickets/{ticket.id}/actions", admin, {"action": "teleport", "version": 1})
     assert unknown.status_code == 400 and "action" in unknown.json()["details"]["fields"]
 

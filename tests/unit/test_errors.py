@@ -49,3 +49,23 @@ def test_any_body_json_cannot_read_is_a_400_naming_invalid_json(body):
     with pytest.raises(InvalidInput) as refused:
         read_json(request)
     assert refused.value.code == "INVALID_JSON"
+
+
+def test_text_is_trimmed_and_a_blank_one_is_no_text():
+    from marshmallow import Schema, validate
+
+    from common.validation import Text, load
+
+    class Report(Schema):
+        description = Text(required=True, validate=validate.Length(min=2))
+        note = Text(load_default=None, allow_none=True, validate=validate.Length(max=5))
+
+    assert load(Report, {"description": "\u3000 楼道堵塞 \n", "note": "  已办 "}) == {
+        "description": "楼道堵塞", "note": "已办"}
+    assert load(Report, {"description": "路灯", "note": " \u3000\t"})["note"] is None  # a required note is still asked for
+    with pytest.raises(InvalidInput) as blank:
+        load(Report, {"description": " \u3000 "})
+    assert blank.value.details["fields"] == {"description": ["must not be blank"]}
+    with pytest.raises(InvalidInput) as long_note:
+        load(Report, {"description": "路灯", "note": " 太长的一段说明 "})
+    assert "note" in long_note.value.details["fields"]

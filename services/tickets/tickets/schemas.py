@@ -3,7 +3,7 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from common.shanghai import shanghai_date
-from common.validation import GRID_CODE, DayRange
+from common.validation import GRID_CODE, DayRange, Text
 from tickets.catalogue import GRADES
 from tickets.workflow import ALLOWED_FROM, LEVELS, OPEN_STATES, OUTCOMES, STATES
 
@@ -28,7 +28,7 @@ class NewTicketSchema(Schema):
     category = fields.String(required=True, validate=validate.Length(min=1, max=10))
     grade = fields.String(load_default="daily", validate=validate.OneOf(GRADES))
     source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))  # intake.source_for
-    description = fields.String(required=True, validate=validate.Length(min=2, max=2000))
+    description = Text(required=True, validate=validate.Length(min=2, max=2000))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
     grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
     attachments = fields.List(fields.String(validate=[validate.Length(min=1, max=500), ATTACHMENT]),
@@ -76,7 +76,7 @@ class TicketFilterSchema(DayRange):
 class ActionSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(sorted(ALLOWED_FROM)))
     version = fields.Integer(required=True)
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(OUTCOMES))
     satisfaction = fields.Raw(load_default=None, allow_none=True)
     departments = fields.List(fields.String(validate=validate.Length(min=2, max=40)), load_default=None)
