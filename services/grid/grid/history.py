@@ -9,10 +9,12 @@ import shapely
 from sqlalchemy import or_, select
 
 from common.db import utcnow
+from common.errors import validation_error
 from grid import codes, geo, places, registry, topology
-from grid.exceptions import GridHasChildren, GridRetired, InvalidGridCode, TopologyViolation
+from grid.exceptions import GridHasChildren, GridRetired, InvalidGeometry, InvalidGridCode, TopologyViolation
 from grid.levels import level_by_code
 from grid.models import Grid, GridLineage
+from grid.schemas import MAX_COUNT
 
 
 def _active(session, code):
@@ -20,6 +22,11 @@ def _active(session, code):
     if grid.status != registry.ACTIVE:
         raise GridRetired(f"Grid {code} was retired on {grid.valid_to.date().isoformat()}.",
                           details={"code": code})
+    if grid.parent_code is None:
+        raise InvalidGridCode(f"Grid {code} is a top-level grid: its code is the official division code, which "
+                              "this registry does not hand out, so it is not split or merged. Import the new "
+                              "top-level grids with their own codes instead.",
+                              code="TOP_LEVEL_GRID", details={"field": "code", "code": code})
     children = session.scalar(select(Grid.code).where(Grid.parent_code == code, Grid.status == registry.ACTIVE))
     if children:
         raise GridHasChildren(f"Grid {code} still has active children (such as {children}); "
@@ -85,10 +92,19 @@ def merge_grids(session, levels, grid_codes, name, tolerance_m2=topology.DEFAULT
             raise InvalidGridCode(f"Only sibling grids of one level and kind can merge; their {attribute} "
                                   f"differs ({', '.join(sorted(map(str, values)))}).",
                                   code="NOT_SIBLINGS", details={"field": "codes"})
+    bare = [g.code for g in olds if g.geometry is None]
+    if bare and len(bare) < len(olds):  # the merged grid would have no boundary, and no area
+        raise InvalidGeometry(f"Grid {', '.join(bare)} has no geometry; give it its boundary before merging it "
+                              "with grids that have one.", code="NO_GEOMETRY",
+                              details={"field": "codes", "codes": bare})
     geometries = [geo.parse_polygon(g.geometry, f"grid {g.code}") for g in olds if g.geometry]
-    union = shapely.union_all(geometries) if len(geometries) == len(olds) else None
+    union = shapely.union_all(geometries) if geometries else None
     households = [g.households for g in olds]
     population = [g.population for g in olds]
+    for field, values in (("households", households), ("population", population)):
+        if None not in values and sum(values) > MAX_COUNT:
+            raise validation_error({field: [f"the merged grid would have {sum(values):,}, "
+                                            f"more than {MAX_COUNT:,}"]}, "merge")
     _retire(olds, now)
     session.flush()
     first = olds[0]
