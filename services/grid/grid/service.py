@@ -14,7 +14,7 @@ from common.rpc import rpc
 from common.validation import load
 from grid import MIGRATIONS_DIR, geo, history, places, registry
 from grid.levels import scheme, sizing_ranges
-from grid.locate import load_index, locate_at
+from grid.locate import LiveIndex, load_index, locate_at
 from grid.schemas import (
     GridInputSchema, GridSchema, GridWithGeometrySchema, MergeSchema, PlaceInputSchema, PlaceSchema, SplitSchema,
 )
@@ -33,30 +33,21 @@ class LocateQuery(Schema):
 
 
 class SpatialIndex(DependencyProvider):
-    """This instance's in-memory index; every instance rebuilds its own when a
-    ``grid_changed`` event arrives (a broadcast handler), so replicas agree."""
+    """This instance's in-memory index (a LiveIndex); every instance rebuilds its own
+    when a ``grid_changed`` event arrives (a broadcast handler), so replicas agree."""
 
     def start(self):
-        self.db = find_dependency(self.container, Database).handle
-        self._applied = set()
-        self.rebuild()
+        db = find_dependency(self.container, Database).handle
 
-    def rebuild(self, event_id=None):
-        """Reload the index; ``event_id``: the change's own event, which this replica
-        then need not apply again when the broadcast brings it back."""
-        with self.db.read() as session:
-            self.index = load_index(session)  # swapped in whole: readers never see half an index
-        if event_id:
-            self._applied.add(event_id)
+        def load():
+            with db.read() as session:
+                return load_index(session)
 
-    def refresh(self, event_id):
-        if event_id in self._applied:
-            self._applied.discard(event_id)
-            return
-        self.rebuild()
+        self.live = LiveIndex(load)
+        self.live.rebuild()
 
     def get_dependency(self, worker_ctx):
-        return self
+        return self.live
 
 
 class GridService(OpsEndpoints):
