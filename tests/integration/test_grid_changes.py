@@ -1,5 +1,6 @@
 """Grid changes at their edges: numbers too big for the database, merges with a grid
 that has no geometry, top-level grids that cannot be split or merged."""
+import eventlet
 from shapely.geometry import box, mapping
 
 from grid.geo import area_m2
@@ -86,3 +87,51 @@ def test_a_top_level_grid_is_not_split_or_merged_but_told_why(stack):
     assert merged.status_code == 400, merged.text
     assert merged.json()["error"] == "TOP_LEVEL_GRID"
     assert stack.call("GET", f"{API}/grids/320583", token).json()["status"] == "active"
+
+
+def test_concurrent_changes_under_one_parent_neither_overlap_nor_fail(stack):
+    token = stack.login()
+    x, y = 122.10, 32.10
+    whole = box(x, y, x + 0.06, y + 0.02)
+    community = "320586001001"
+    assert stack.call("POST", f"{API}/grids/import", token, {"type": "FeatureCollection", "features": [
+        feature(whole, code=code, name=name, parent_code=code[:-3] if len(code) > 6 else None)
+        for code, name in (("320586", "吴中区"), ("320586001", "长桥街道"), (community, "长桥社区"))]}).status_code == 201
+    strips = [box(x + 0.01 * i, y, x + 0.01 * (i + 1), y + 0.02) for i in range(6)]
+    pool = eventlet.GreenPool(8)
+
+    def create(i, strip):
+        return stack.call("POST", f"{API}/grids", token, {"name": f"网格{i}", "parent_code": community,
+                                                          "geometry": mapping(strip)})
+
+    # six creates of one area at once: one is stored, five are told it overlaps
+    same = list(pool.starmap(create, [(i, strips[0]) for i in range(6)]))
+    assert sorted(a.status_code for a in same) == [201, 400, 400, 400, 400, 400], [a.text for a in same]
+    assert {a.json()["error"] for a in same if a.status_code == 400} == {"OVERLAPS_SIBLING"}
+    # five creates of five areas at once: five grids, five codes
+    others = list(pool.starmap(create, [(i, strips[i]) for i in range(1, 6)]))
+    assert [a.status_code for a in others] == [201] * 5, [a.text for a in others]
+    made = {a.json()["code"]: strip for a, strip in zip([a for a in same if a.status_code == 201] + others, strips)}
+    assert len(made) == 6
+
+    def split(code, strip):
+        left, _, right, _ = strip.bounds
+        return stack.call("POST", f"{API}/grids/{code}/split", token, {"parts": [
+            {"name": "北", "geometry": mapping(box(left, y + 0.01, right, y + 0.02))},
+            {"name": "南", "geometry": mapping(box(left, y, right, y + 0.01))}]})
+
+    # six splits of six siblings at once: twelve new grids with twelve codes
+    splits = list(pool.starmap(split, made.items()))
+    assert [s.status_code for s in splits] == [201] * 6, [s.text for s in splits]
+    assert len({g["code"] for s in splits for g in s.json()["created"]}) == 12
+
+
+def test_concurrent_places_in_one_community_get_distinct_numbers(stack):
+    token = stack.login()
+    x, y = 122.20, 32.20
+    grid = stack.square_district(token, "320587", "吴江", x, y)
+    pool = eventlet.GreenPool(8)
+    answers = list(pool.imap(lambda i: stack.call("POST", f"{API}/places", token, {
+        "type": "building", "name": f"{i}号楼", "lon": x + 0.001 * (i + 1), "lat": y + 0.01}), range(8)))
+    assert [a.status_code for a in answers] == [201] * 8, [a.text for a in answers]
+    assert len({a.json()["code"] for a in answers}) == 8 and {a.json()["grid_code"] for a in answers} == {grid}

@@ -17,8 +17,18 @@ from grid.models import Grid, GridLineage
 from grid.schemas import MAX_COUNT
 
 
-def _active(session, code):
-    grid = registry.get_grid(session, code)
+def _locked_for_change(session, grid_codes):
+    """The grids, locked against concurrent changes (their parents' children first,
+    then the grids themselves, read again under the lock), each checked changeable:
+    active, not top-level, without active children."""
+    for code in grid_codes:
+        registry.get_grid(session, code)  # a 404 before any lock
+    registry.lock_for_change(session, {session.get(Grid, code).parent_code for code in grid_codes}, grid_codes)
+    return [_changeable(session, session.get(Grid, code)) for code in grid_codes]
+
+
+def _changeable(session, grid):
+    code = grid.code
     if grid.status != registry.ACTIVE:
         raise GridRetired(f"Grid {code} was retired on {grid.valid_to.date().isoformat()}.",
                           details={"code": code})
@@ -44,7 +54,7 @@ def split_grid(session, levels, code, parts, tolerance_m2=topology.DEFAULT_TOLER
     """Replace ``code`` by ``parts`` (dicts with name, geometry, households?, population?),
     which must tile it. Returns the new grids, numbered west to east."""
     now = now or utcnow()
-    old = _active(session, code)
+    old, = _locked_for_change(session, [code])
     if len(parts) < 2:
         raise InvalidGridCode("A split needs at least two parts.", code="SPLIT_NEEDS_PARTS", details={"field": "parts"})
     if old.geometry is None:
@@ -85,7 +95,7 @@ def merge_grids(session, levels, grid_codes, name, tolerance_m2=topology.DEFAULT
     if len(set(grid_codes)) < 2:
         raise InvalidGridCode("A merge needs at least two different grids.", code="MERGE_NEEDS_GRIDS",
                               details={"field": "codes"})
-    olds = [_active(session, code) for code in dict.fromkeys(grid_codes)]
+    olds = _locked_for_change(session, list(dict.fromkeys(grid_codes)))
     for attribute in ("parent_code", "level", "kind"):
         values = {getattr(grid, attribute) for grid in olds}
         if len(values) > 1:

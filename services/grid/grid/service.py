@@ -84,7 +84,7 @@ class GridService(OpsEndpoints):
     @rpc
     def create_grid(self, data):
         data = load(grid_input, data, "grid")
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             grid = registry.add_grid(session, self.levels, data, self.tolerance_m2)
             changed = self._changed(session, "created", [grid])
             result = grid_schema.dump(grid)
@@ -93,7 +93,7 @@ class GridService(OpsEndpoints):
 
     @rpc
     def import_grids(self, collection):
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             added = registry.import_features(session, self.levels, collection, self.tolerance_m2)
             changed = self._changed(session, "imported", added)
             result = {"imported": len(added), "codes": [grid.code for grid in added]}
@@ -103,7 +103,7 @@ class GridService(OpsEndpoints):
     @rpc
     def split_grid(self, code, parts):
         parts = load(SplitSchema, {"parts": parts}, "split")["parts"]
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             old, created = history.split_grid(session, self.levels, code, parts, self.tolerance_m2)
             new_codes = [grid.code for grid in created]
             self.outbox.add(session, "grid_split", {
@@ -117,7 +117,7 @@ class GridService(OpsEndpoints):
     @rpc
     def merge_grids(self, data):
         data = load(MergeSchema, data, "merge")
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             olds, merged = history.merge_grids(session, self.levels, data["codes"], data["name"],
                                                self.tolerance_m2, unit_type=data["unit_type"])
             self.outbox.add(session, "grid_merged", {
@@ -165,7 +165,7 @@ class GridService(OpsEndpoints):
         data = load(PlaceInputSchema, data, "place")
         data["lon"], data["lat"] = geo.to_wgs84(data["lon"], data["lat"], data["crs"])
         grid, _ = self.spatial.index.locate(data["lon"], data["lat"])
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             place = places.add_place(session, self.levels, data, grid["code"])
             result = place_schema.dump(place)
             self.outbox.add(session, "place_added", result)
