@@ -43,3 +43,7 @@ class GridRetired(Conflict):
 
 class PlaceNotFound(NotFound):
     code = "PLACE_NOT_FOUND"
+
+
+class ConcurrentChange(Conflict):
+    code = "CONCURRENT_CHANGE"

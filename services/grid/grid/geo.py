@@ -107,8 +107,12 @@ _A = 6378245.0
 _EE = 0.00669342162296594323
 
 
-def _outside_china(lon, lat):
-    return not (72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271)
+_WEST, _EAST, _SOUTH, _NORTH = 72.004, 137.8347, 0.8293, 55.8271
+_MAX_OFFSET_DEG = 0.02  # the offset is under 0.01 degree (about 700 m) everywhere
+
+
+def _outside_china(lon, lat, margin=0.0):
+    return not (_WEST - margin <= lon <= _EAST + margin and _SOUTH - margin <= lat <= _NORTH + margin)
 
 
 def _delta(lon, lat):
@@ -137,15 +141,23 @@ def wgs84_to_gcj02(lon, lat):
 
 
 def gcj02_to_wgs84(lon, lat):
-    if _outside_china(lon, lat):
+    """The WGS-84 point w that the forward transform moves to p = (lon, lat): the
+    fixed point of w = p - delta(w), iterated on the offset itself. Whether the offset
+    applies is judged on w, not on p or on the iterates: near the box's edge the offset
+    carries a point across it, and an inverse that judged p (or switched the offset
+    off for an iterate outside the box) left such points unconverted, 500-600 m off.
+    p outside the box and no w inside it: p itself (GCJ-02 equals WGS-84 there)."""
+    if _outside_china(lon, lat, _MAX_OFFSET_DEG):
         return lon, lat
     wlon, wlat = lon, lat
     for _ in range(30):
-        glon, glat = wgs84_to_gcj02(wlon, wlat)
-        dlon, dlat = glon - lon, glat - lat
-        wlon, wlat = wlon - dlon, wlat - dlat
-        if abs(dlon) < 1e-10 and abs(dlat) < 1e-10:
+        dlon, dlat = _delta(wlon, wlat)
+        elon, elat = wlon + dlon - lon, wlat + dlat - lat
+        wlon, wlat = wlon - elon, wlat - elat
+        if abs(elon) < 1e-11 and abs(elat) < 1e-11:
             break
+    if _outside_china(wlon, wlat) and _outside_china(lon, lat):
+        return lon, lat
     return wlon, wlat
 
 

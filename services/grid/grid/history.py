@@ -9,17 +9,34 @@ import shapely
 from sqlalchemy import or_, select
 
 from common.db import utcnow
+from common.errors import validation_error
 from grid import codes, geo, places, registry, topology
-from grid.exceptions import GridHasChildren, GridRetired, InvalidGridCode, TopologyViolation
+from grid.exceptions import GridHasChildren, GridRetired, InvalidGeometry, InvalidGridCode, TopologyViolation
 from grid.levels import level_by_code
 from grid.models import Grid, GridLineage
+from grid.schemas import MAX_COUNT
 
 
-def _active(session, code):
-    grid = registry.get_grid(session, code)
+def _locked_for_change(session, grid_codes):
+    """The grids, locked against concurrent changes (their parents' children first,
+    then the grids themselves, read again under the lock), each checked changeable:
+    active, not top-level, without active children."""
+    for code in grid_codes:
+        registry.get_grid(session, code)  # a 404 before any lock
+    registry.lock_for_change(session, {session.get(Grid, code).parent_code for code in grid_codes}, grid_codes)
+    return [_changeable(session, session.get(Grid, code)) for code in grid_codes]
+
+
+def _changeable(session, grid):
+    code = grid.code
     if grid.status != registry.ACTIVE:
         raise GridRetired(f"Grid {code} was retired on {grid.valid_to.date().isoformat()}.",
                           details={"code": code})
+    if grid.parent_code is None:
+        raise InvalidGridCode(f"Grid {code} is a top-level grid: its code is the official division code, which "
+                              "this registry does not hand out, so it is not split or merged. Import the new "
+                              "top-level grids with their own codes instead.",
+                              code="TOP_LEVEL_GRID", details={"field": "code", "code": code})
     children = session.scalar(select(Grid.code).where(Grid.parent_code == code, Grid.status == registry.ACTIVE))
     if children:
         raise GridHasChildren(f"Grid {code} still has active children (such as {children}); "
@@ -37,7 +54,7 @@ def split_grid(session, levels, code, parts, tolerance_m2=topology.DEFAULT_TOLER
     """Replace ``code`` by ``parts`` (dicts with name, geometry, households?, population?),
     which must tile it. Returns the new grids, numbered west to east."""
     now = now or utcnow()
-    old = _active(session, code)
+    old, = _locked_for_change(session, [code])
     if len(parts) < 2:
         raise InvalidGridCode("A split needs at least two parts.", code="SPLIT_NEEDS_PARTS", details={"field": "parts"})
     if old.geometry is None:
@@ -78,17 +95,26 @@ def merge_grids(session, levels, grid_codes, name, tolerance_m2=topology.DEFAULT
     if len(set(grid_codes)) < 2:
         raise InvalidGridCode("A merge needs at least two different grids.", code="MERGE_NEEDS_GRIDS",
                               details={"field": "codes"})
-    olds = [_active(session, code) for code in dict.fromkeys(grid_codes)]
+    olds = _locked_for_change(session, list(dict.fromkeys(grid_codes)))
     for attribute in ("parent_code", "level", "kind"):
         values = {getattr(grid, attribute) for grid in olds}
         if len(values) > 1:
             raise InvalidGridCode(f"Only sibling grids of one level and kind can merge; their {attribute} "
                                   f"differs ({', '.join(sorted(map(str, values)))}).",
                                   code="NOT_SIBLINGS", details={"field": "codes"})
+    bare = [g.code for g in olds if g.geometry is None]
+    if bare and len(bare) < len(olds):  # the merged grid would have no boundary, and no area
+        raise InvalidGeometry(f"Grid {', '.join(bare)} has no geometry; give it its boundary before merging it "
+                              "with grids that have one.", code="NO_GEOMETRY",
+                              details={"field": "codes", "codes": bare})
     geometries = [geo.parse_polygon(g.geometry, f"grid {g.code}") for g in olds if g.geometry]
-    union = shapely.union_all(geometries) if len(geometries) == len(olds) else None
+    union = shapely.union_all(geometries) if geometries else None
     households = [g.households for g in olds]
     population = [g.population for g in olds]
+    for field, values in (("households", households), ("population", population)):
+        if None not in values and sum(values) > MAX_COUNT:
+            raise validation_error({field: [f"the merged grid would have {sum(values):,}, "
+                                            f"more than {MAX_COUNT:,}"]}, "merge")
     _retire(olds, now)
     session.flush()
     first = olds[0]

@@ -9,7 +9,7 @@ import shapely
 from sqlalchemy import func, select
 
 from common.db import add_to_counter
-from grid.exceptions import InvalidGridCode, PlaceNotFound
+from grid.exceptions import GridRetired, InvalidGridCode, PlaceNotFound
 from grid.models import Grid, GridCounter, Place
 
 PLACE_TYPES = {
@@ -29,7 +29,15 @@ def community_of(levels, grid_code):
 
 
 def add_place(session, levels, data, grid_code):
+    """Number the place in its community, under a lock on the community's row (two
+    places added at once took the same number), in ``grid_code`` if that grid is still
+    active once the lock is held (a split or merge may have retired it meanwhile)."""
     community = community_of(levels, grid_code)
+    session.get(Grid, community, with_for_update=True, populate_existing=True)
+    grid = session.get(Grid, grid_code, with_for_update={"read": True}, populate_existing=True)
+    if grid is None or grid.status != "active":
+        raise GridRetired(f"Grid {grid_code} was just retired by a split or merge; please retry.",
+                          details={"grid_code": grid_code})
     last = session.scalar(select(func.max(Place.code)).where(Place.code.startswith(community),
                                                               func.length(Place.code) == len(community) + 5))
     number = int(last[-PLACE_NUMBER_DIGITS:]) + 1 if last else 1

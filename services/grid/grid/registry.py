@@ -1,12 +1,25 @@
 """The grid registry, free of nameko: adding grids with every rule checked,
-queries, import/export as GeoJSON, coverage and sizing reports."""
+queries, import/export as GeoJSON, coverage and sizing reports.
+
+Changes under one parent are serialised: whatever checks siblings or numbers them
+(adding, importing, splitting, merging grids; numbering places locks their community)
+first locks the parent's row (``lock_for_change``), so two replicas, or two workers of one, cannot both
+pass the overlap check or take the same next code. Locks are taken ancestors first (a
+parent's code is a prefix of its children's, so in code order), which keeps them free
+of deadlocks. A unique key that still collides is a 409 (``writing``), never a 500."""
+from contextlib import contextmanager
+
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from common.db import utcnow
 from common.errors import AppError
 from grid import codes, geo, topology
-from grid.exceptions import GridCodeTaken, GridNotFound, ImportRejected, InvalidGridCode, ParentGridNotFound
+from grid.exceptions import (
+    ConcurrentChange, GridCodeTaken, GridNotFound, ImportRejected, InvalidGridCode, ParentGridNotFound,
+)
 from grid.levels import level_by_code, level_by_key
 from grid.models import Grid, GridCounter
 from grid.schemas import GridInputSchema
@@ -27,6 +40,52 @@ def _active_siblings(session, parent_code, geometry):
     return [(g.code, _geometry_of(g)) for g in session.scalars(query)]
 
 
+# Top-level grids have no parent row to lock: a transaction-scoped advisory lock stands
+# in for it on PostgreSQL (the number is arbitrary, the same in every replica).
+TOP_LEVEL_LOCK = 0x67726964  # "grid"
+
+
+def _held(session):
+    """Codes this transaction holds locked (or created: nobody else sees those yet)."""
+    session.connection()  # begins the transaction the locks belong to
+    return session.info.setdefault("grid_locks", {}).setdefault(session.get_transaction(), set())
+
+
+def lock_for_change(session, parent_codes, grid_codes=()):
+    """Lock, until the transaction ends, the right to change the children of each of
+    ``parent_codes`` (None: the top-level grids) and the grids ``grid_codes`` themselves:
+    their rows, in code order (ancestors first), read again under the lock. SQLite
+    needs no lock: it lets one writer at a time in."""
+    held = _held(session)
+    wanted = (set(parent_codes) | set(grid_codes)) - held
+    if None in wanted and session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TOP_LEVEL_LOCK})
+    rows = sorted(code for code in wanted if code is not None)
+    if rows:
+        session.scalars(select(Grid).where(Grid.code.in_(rows)).order_by(Grid.code)
+                        .with_for_update().execution_options(populate_existing=True)).all()
+    held |= wanted
+
+
+def lock_children_of(session, parent_code):
+    """``lock_for_change`` for one parent; returns it (None if there is none)."""
+    lock_for_change(session, [parent_code])
+    return session.get(Grid, parent_code) if parent_code is not None else None
+
+
+@contextmanager
+def writing(db):
+    """``db.transaction()`` for grid changes: a unique key or row version that another
+    transaction took first (a race the locks above do not cover) is a 409 asking for a
+    retry, with nothing stored."""
+    try:
+        with db.transaction() as session:
+            yield session
+    except (IntegrityError, StaleDataError):
+        raise ConcurrentChange("Another change to the same grids was stored at the same moment; nothing was "
+                               "stored. Please retry.") from None
+
+
 def _level_for(levels, data, parent):
     if data.get("code"):
         return None  # the code decides
@@ -38,9 +97,8 @@ def _level_for(levels, data, parent):
 def add_grid(session, levels, data, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None):
     """Validate ``data`` (already loaded by GridInputSchema) against every rule and
     add the grid. Raises the first broken rule, naming the grid."""
-    parent = None
+    parent = lock_children_of(session, data.get("parent_code"))
     if data.get("parent_code"):
-        parent = session.get(Grid, data["parent_code"])
         if parent is None or parent.status != ACTIVE:
             raise ParentGridNotFound(f"Parent grid {data['parent_code']} does not exist or is retired.",
                                      details={"field": "parent_code"})
@@ -81,6 +139,7 @@ def add_grid(session, levels, data, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, 
     set_geometry(grid, geometry)
     session.add(grid)
     session.flush()
+    _held(session).add(code)  # a parent later in this transaction (an import) needs no lock
     return grid
 
 
@@ -148,6 +207,7 @@ def import_features(session, levels, collection, tolerance_m2=topology.DEFAULT_T
             loaded.append((index, _feature_input(levels, feature)))
         except AppError as exc:
             errors.append(_error(index, feature, exc.message))
+    lock_for_change(session, {data.get("parent_code") for _, data in loaded})  # all at once, in code order
     try:
         _number_codeless(session, levels, [data for _, data in loaded])
     except AppError as exc:

@@ -4,6 +4,12 @@ from common.validation import GRID_CODE
 from grid.levels import KINDS, UNIT_TYPES, ZONE_TYPES
 from grid.places import PLACE_TYPES
 
+# Households or people in one grid. The largest districts hold a few million people; the
+# bound keeps every number, and a merge's sum, far inside PostgreSQL's integer (a number
+# past 2^31 was a 500).
+MAX_COUNT = 100_000_000
+COUNT = validate.Range(min=0, max=MAX_COUNT)
+
 
 class GridInputSchema(Schema):
     """A grid as clients send it (one at a time or as GeoJSON feature properties)."""
@@ -14,8 +20,8 @@ class GridInputSchema(Schema):
     unit_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(UNIT_TYPES))
     zone_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ZONE_TYPES))
     parent_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
-    households = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    population = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    households = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
+    population = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
     geometry = fields.Dict(load_default=None, allow_none=True)
 
     @validates_schema
@@ -52,8 +58,8 @@ class GridWithGeometrySchema(GridSchema):
 class SplitPartSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     geometry = fields.Dict(required=True)
-    households = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
-    population = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    households = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
+    population = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
     zone_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ZONE_TYPES))
 
 

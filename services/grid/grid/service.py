@@ -14,7 +14,7 @@ from common.rpc import rpc
 from common.validation import load
 from grid import MIGRATIONS_DIR, geo, history, places, registry
 from grid.levels import scheme, sizing_ranges
-from grid.locate import load_index, locate_at
+from grid.locate import LiveIndex, load_index, locate_at
 from grid.schemas import (
     GridInputSchema, GridSchema, GridWithGeometrySchema, MergeSchema, PlaceInputSchema, PlaceSchema, SplitSchema,
 )
@@ -33,30 +33,21 @@ class LocateQuery(Schema):
 
 
 class SpatialIndex(DependencyProvider):
-    """This instance's in-memory index; every instance rebuilds its own when a
-    ``grid_changed`` event arrives (a broadcast handler), so replicas agree."""
+    """This instance's in-memory index (a LiveIndex); every instance rebuilds its own
+    when a ``grid_changed`` event arrives (a broadcast handler), so replicas agree."""
 
     def start(self):
-        self.db = find_dependency(self.container, Database).handle
-        self._applied = set()
-        self.rebuild()
+        db = find_dependency(self.container, Database).handle
 
-    def rebuild(self, event_id=None):
-        """Reload the index; ``event_id``: the change's own event, which this replica
-        then need not apply again when the broadcast brings it back."""
-        with self.db.read() as session:
-            self.index = load_index(session)  # swapped in whole: readers never see half an index
-        if event_id:
-            self._applied.add(event_id)
+        def load():
+            with db.read() as session:
+                return load_index(session)
 
-    def refresh(self, event_id):
-        if event_id in self._applied:
-            self._applied.discard(event_id)
-            return
-        self.rebuild()
+        self.live = LiveIndex(load)
+        self.live.rebuild()
 
     def get_dependency(self, worker_ctx):
-        return self
+        return self.live
 
 
 class GridService(OpsEndpoints):
@@ -93,7 +84,7 @@ class GridService(OpsEndpoints):
     @rpc
     def create_grid(self, data):
         data = load(grid_input, data, "grid")
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             grid = registry.add_grid(session, self.levels, data, self.tolerance_m2)
             changed = self._changed(session, "created", [grid])
             result = grid_schema.dump(grid)
@@ -102,7 +93,7 @@ class GridService(OpsEndpoints):
 
     @rpc
     def import_grids(self, collection):
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             added = registry.import_features(session, self.levels, collection, self.tolerance_m2)
             changed = self._changed(session, "imported", added)
             result = {"imported": len(added), "codes": [grid.code for grid in added]}
@@ -112,7 +103,7 @@ class GridService(OpsEndpoints):
     @rpc
     def split_grid(self, code, parts):
         parts = load(SplitSchema, {"parts": parts}, "split")["parts"]
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             old, created = history.split_grid(session, self.levels, code, parts, self.tolerance_m2)
             new_codes = [grid.code for grid in created]
             self.outbox.add(session, "grid_split", {
@@ -126,7 +117,7 @@ class GridService(OpsEndpoints):
     @rpc
     def merge_grids(self, data):
         data = load(MergeSchema, data, "merge")
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             olds, merged = history.merge_grids(session, self.levels, data["codes"], data["name"],
                                                self.tolerance_m2, unit_type=data["unit_type"])
             self.outbox.add(session, "grid_merged", {
@@ -174,7 +165,7 @@ class GridService(OpsEndpoints):
         data = load(PlaceInputSchema, data, "place")
         data["lon"], data["lat"] = geo.to_wgs84(data["lon"], data["lat"], data["crs"])
         grid, _ = self.spatial.index.locate(data["lon"], data["lat"])
-        with self.db.transaction() as session:
+        with registry.writing(self.db) as session:
             place = places.add_place(session, self.levels, data, grid["code"])
             result = place_schema.dump(place)
             self.outbox.add(session, "place_added", result)
