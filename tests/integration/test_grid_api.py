@@ -163,6 +163,7 @@ def test_creating_one_grid_checks_geometry_code_and_topology(stack):
         ({"code": f"{community}960", "name": "编码", "parent_code": community}, "INVALID_GRID_CODE"),
         ({"code": "320508014999", "name": "编码", "parent_code": "320508014"}, "INVALID_GRID_CODE"),
         ({"name": "无编码无上级"}, "VALIDATION_FAILED"),
+        ({"code": f"{community}006", "name": " \u3000 ", "parent_code": community}, "VALIDATION_FAILED"),
     ]
     for body, code in cases:
         response = stack.call("POST", f"{API}/grids", token, body)

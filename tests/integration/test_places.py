@@ -58,6 +58,8 @@ def test_bad_places_are_refused(stack):
     assert outside.status_code == 404 and outside.json()["error"] == "POINT_OUTSIDE_GRIDS"
     bad = stack.call("POST", f"{API}/places", token, {"type": "castle", "name": "", "lon": 120.6, "lat": 31.3})
     assert bad.status_code == 400 and set(bad.json()["details"]["fields"]) == {"type", "name"}
+    blank = stack.call("POST", f"{API}/places", token, {"type": "shop", "name": "\u3000", "lon": 120.6, "lat": 31.3})
+    assert blank.status_code == 400 and blank.json()["details"]["fields"] == {"name": ["must not be blank"]}
     no_point = stack.call("POST", f"{API}/places", token, {"type": "shop", "name": "x"})
     assert no_point.status_code == 400 and "lon" in no_point.json()["message"]
 

@@ -1,6 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from common.validation import GRID_CODE
+from common.validation import GRID_CODE, Text
 from grid.levels import KINDS, UNIT_TYPES, ZONE_TYPES
 from grid.places import PLACE_TYPES
 
@@ -14,7 +14,7 @@ COUNT = validate.Range(min=0, max=MAX_COUNT)
 class GridInputSchema(Schema):
     """A grid as clients send it (one at a time or as GeoJSON feature properties)."""
     code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     level = fields.String(load_default=None, allow_none=True)
     kind = fields.String(load_default="basic", validate=validate.OneOf(KINDS))
     unit_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(UNIT_TYPES))
@@ -56,7 +56,7 @@ class GridWithGeometrySchema(GridSchema):
 
 
 class SplitPartSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     geometry = fields.Dict(required=True)
     households = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
     population = fields.Integer(load_default=None, allow_none=True, validate=COUNT)
@@ -69,14 +69,14 @@ class SplitSchema(Schema):
 
 class MergeSchema(Schema):
     codes = fields.List(fields.String(validate=GRID_CODE), required=True, validate=validate.Length(min=2))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     unit_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(UNIT_TYPES))
 
 
 class PlaceInputSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(PLACE_TYPES))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     crs = fields.String(load_default="wgs84", validate=validate.OneOf(["wgs84", "gcj02"]))
