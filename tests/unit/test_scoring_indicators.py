@@ -5,7 +5,7 @@ import pytest
 from common.events import make_envelope
 from scoring import MIGRATIONS_DIR, indicators
 
-OLD, WEST, EAST = "320506001001001", "320506001001002", "320506001001003"
+OLD, WEST, EAST = "320581001001001", "320581001001002", "320581001001003"
 
 
 @pytest.fixture
