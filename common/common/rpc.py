@@ -21,7 +21,8 @@ from nameko.amqp.publish import Publisher
 from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, LOGIN_METHOD_CONFIG_KEY,
                               NON_PERSISTENT, SERIALIZER_CONFIG_KEY)
 from nameko.exceptions import UnknownService
-from nameko.rpc import MethodProxy, Responder, Rpc as NamekoRpc, RpcConsumer, RpcProxy, get_rpc_exchange
+from nameko.rpc import (MethodProxy, ReplyListener, Responder, Rpc as NamekoRpc, RpcConsumer, RpcProxy,
+                        get_rpc_exchange)
 
 from common import config as cfg
 from common.errors import AppError, Unavailable, to_wire
@@ -65,13 +66,46 @@ class _RpcConsumer(RpcConsumer):
         return result, exc_info
 
 
+class _ReplyListener(ReplyListener):
+    """nameko's, which forgets a call only when its reply arrives: a call that gave
+    up (timeout, broker error) would keep its entry for ever, and an outage of the
+    called service would grow the map by one entry per call. Here the caller
+    forgets it; a reply that comes later finds no entry and is dropped (nameko
+    logs it at debug level)."""
+
+    def forget(self, correlation_id):
+        self._reply_events.pop(correlation_id, None)
+
+
+class _CallReplies:
+    """The reply listener as one call sees it: remembers the correlation id the
+    call registered, so the call can forget it."""
+
+    def __init__(self, listener):
+        self._listener = listener
+        self._correlation_ids = []
+
+    @property
+    def routing_key(self):
+        return self._listener.routing_key
+
+    def get_reply_event(self, correlation_id):
+        self._correlation_ids.append(correlation_id)
+        return self._listener.get_reply_event(correlation_id)
+
+    def forget(self):
+        while self._correlation_ids:
+            self._listener.forget(self._correlation_ids.pop())
+
+
 class _BoundedMethodProxy(MethodProxy):
     """A transient request that tells the callee how long its caller waits."""
 
     publisher_cls = TransientPublisher
 
     def __init__(self, worker_ctx, service_name, method_name, reply_listener, timeout, **options):
-        super().__init__(worker_ctx, service_name, method_name, reply_listener, expiration=timeout, **options)
+        super().__init__(worker_ctx, service_name, method_name, _CallReplies(reply_listener), expiration=timeout,
+                         **options)
         self.timeout = timeout
 
     def get_message_headers(self, worker_ctx):
@@ -100,6 +134,8 @@ class ServiceRpc(RpcProxy):
     """``ServiceRpc("grid")`` gives ``self.grid.get_grid(code)`` bounded by
     ``RPC_TIMEOUT_SECONDS``; ``timeouts={"import_grids": 300}`` gives a slow method
     its own bound."""
+
+    rpc_reply_listener = _ReplyListener()
 
     def __init__(self, target_service, timeouts=None, **options):
         super().__init__(target_service, **options)
@@ -155,6 +191,8 @@ def call_with_timeout(method_proxy, service_name, timeout, *args, **kwargs):
             "The message broker cannot be reached.",
             code="BROKER_UNAVAILABLE", details={"service": service_name},
         )
+    finally:  # answered, timed out or failed: nothing is left waiting for this call's reply
+        method_proxy.reply_listener.forget()
 
 
 def _unavailable(service_name, reason):

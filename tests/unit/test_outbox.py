@@ -193,3 +193,60 @@ def test_the_relay_loop_recovers_what_a_broker_failure_left_behind(db):
     assert published == staged, "the poll pass sent it once it was older than the grace"
     assert outbox.metrics.outbox_publish_failures._value.get() == 1
     assert all(row.published_at is not None for row in rows(db))
+
+
+class Broker:
+    """Publishes like the Outbox does: an event type with no queue bound is returned."""
+
+    def __init__(self):
+        self.bound, self.delivered = set(), []
+
+    def publish(self, envelope):
+        from common.outbox import Unroutable
+        if envelope["event_type"] not in self.bound:
+            raise Unroutable(envelope["event_type"])
+        self.delivered.append(envelope["event_id"])
+
+
+def pending_figures(db):
+    from common.outbox import _PendingCollector
+    return {family.name: family.samples[0].value for family in _PendingCollector(db).collect()}
+
+
+def test_an_unroutable_event_waits_for_its_queue_and_holds_up_only_its_own_type(db):
+    broker = Broker()
+    broker.bound.add("ticket_accepted")
+    relay = Relay(db, broker.publish, retry_seconds=0.05)
+    db.on_commit(relay.committed)
+    early = stage(db, 2, "ticket_reported")
+    other = stage(db, 1, "ticket_accepted")
+    assert relay.relay_fresh() == 1 and broker.delivered == other, "the other type is not held up"
+    assert [row.event_id for row in rows(db) if row.published_at is None] == early, "returned: kept, not marked"
+    figures = pending_figures(db)
+    assert figures["gridgov_outbox_pending_events"] == 0, "waiting for a consumer is not a relay backlog"
+    assert figures["gridgov_outbox_oldest_pending_age_seconds"] == 0
+    assert figures["gridgov_outbox_unroutable_pending_events"] == 2
+    assert relay.relay_pending() == 0, "not tried again before its retry is due"
+    eventlet.sleep(0.06)
+    assert relay.relay_pending() == 0, "still no queue: still pending"
+    late = stage(db, 1, "ticket_reported")
+    assert relay.relay_fresh() == 0, "a held type's fresh event waits behind the older ones"
+    broker.bound.add("ticket_reported")  # the consumer came up and declared its queue
+    eventlet.sleep(0.11)  # the retry backs off: 0.05 s, then 0.1 s
+    assert relay.relay_pending() == 3
+    assert broker.delivered == other + early + late, "each once, in order"
+    assert all(row.published_at is not None and row.last_error is None for row in rows(db))
+    assert relay.relay_pending() == 0 and not relay.held
+
+
+def test_an_event_nobody_consumes_is_given_up_after_the_hold(db):
+    broker, given_up = Broker(), []
+    relay = Relay(db, broker.publish, retry_seconds=0.01, hold_seconds=0.2,
+                  on_given_up=lambda event_type, count: given_up.append((event_type, count)))
+    stage(db, 3, "place_added")
+    assert relay.relay_pending() == 0 and given_up == []
+    eventlet.sleep(0.25)
+    assert relay.relay_pending() == 0
+    assert given_up == [("place_added", 3)]
+    assert all(row.published_at is not None and "given up" in row.last_error for row in rows(db))
+    assert pending_figures(db)["gridgov_outbox_unroutable_pending_events"] == 0 and broker.delivered == []

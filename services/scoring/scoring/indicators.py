@@ -4,7 +4,7 @@ from sqlalchemy import func, insert, select
 
 from common.db import utcnow
 from common.validation import load
-from scoring.models import ReportedTicket
+from scoring.models import ReportedTicket, TicketMove
 
 
 _RECORD = insert(ReportedTicket.__table__)  # Core, built once: one row per reported ticket, no unit of work
@@ -26,10 +26,38 @@ def record_reported_ticket(session, envelope):
     session.execute(_RECORD, dict(payload, received_at=utcnow()))
 
 
+class RehomedPayload(Schema):
+    """What this consumer needs of a ``ticket_rehomed`` payload."""
+    class Meta:
+        unknown = EXCLUDE
+
+    ticket_id = fields.String(required=True, validate=validate.Length(min=1, max=36))
+    to_grid_code = fields.String(required=True, validate=validate.Length(min=6, max=24))
+    at = fields.AwareDateTime(required=True)
+
+
+def record_rehomed_ticket(session, envelope):
+    """The ticket now lives in ``to_grid_code``, unless a later move is known
+    already (moves of one ticket may arrive out of order after a redelivery)."""
+    payload = load(RehomedPayload, envelope["payload"], "ticket_rehomed payload")
+    move = session.get(TicketMove, payload["ticket_id"], with_for_update=True)
+    if move is None:
+        session.add(TicketMove(ticket_id=payload["ticket_id"], grid_code=payload["to_grid_code"],
+                               moved_at=payload["at"]))
+    elif move.moved_at <= payload["at"]:
+        move.grid_code, move.moved_at = payload["to_grid_code"], payload["at"]
+
+
 def tickets_reported(session, root=None):
-    """Count per grid for the subtree under ``root`` (every grid when None)."""
-    query = select(ReportedTicket.grid_code, func.count()).group_by(ReportedTicket.grid_code)
+    """Count per grid for the subtree under ``root`` (every grid when None): each
+    ticket under the grid it lives in now (re-homed by a split or merge, or where
+    it was reported)."""
+    grid_code = func.coalesce(TicketMove.grid_code, ReportedTicket.grid_code)
+    query = (select(grid_code, func.count())
+             .select_from(ReportedTicket)
+             .outerjoin(TicketMove, TicketMove.ticket_id == ReportedTicket.ticket_id)
+             .group_by(grid_code))
     if root:
-        query = query.where(ReportedTicket.grid_code.startswith(root))
-    by_grid = dict(session.execute(query.order_by(ReportedTicket.grid_code)).all())
+        query = query.where(grid_code.startswith(root))
+    by_grid = dict(session.execute(query.order_by(grid_code)).all())
     return {"root": root, "tickets_reported": sum(by_grid.values()), "by_grid": by_grid}

@@ -18,3 +18,15 @@ class ReportedTicket(Base):
     source: Mapped[str] = mapped_column(String(30))
     reported_at = mapped_column(UtcDateTime, nullable=False)
     received_at = mapped_column(UtcDateTime, nullable=False)
+
+
+class TicketMove(Base):
+    """Where a ticket lives now, if a grid split or merge re-homed it: the latest
+    ``ticket_rehomed`` by its time. The per-grid figures count the ticket here; it
+    may arrive before the ticket's ``ticket_reported`` (another queue)."""
+
+    __tablename__ = "ticket_moves"
+
+    ticket_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(24))
+    moved_at = mapped_column(UtcDateTime, nullable=False)

@@ -14,6 +14,10 @@ class ScoringService(OpsEndpoints):
     def handle_ticket_reported(self, session, envelope):
         indicators.record_reported_ticket(session, envelope)
 
+    @idempotent_handler("tickets", "ticket_rehomed")
+    def handle_ticket_rehomed(self, session, envelope):
+        indicators.record_rehomed_ticket(session, envelope)
+
     @rpc
     def tickets_reported(self, root=None):
         with self.db.read() as session:

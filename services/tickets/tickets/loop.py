@@ -153,8 +153,9 @@ def rehome(session, how, old_codes, new_codes, homes, now):
     grid now covering the ticket's location) or else the first new grid, and to that
     grid's responsible worker (people carries the retired grid's posts over, maybe
     after this runs: until then the retired grid's worker answers), each move in the
-    ticket's trail."""
+    ticket's trail. Returns the moves: (ticket, the grid it left)."""
     answering = {}  # (new grid, retired grid) -> the responsible worker: one lookup each
+    moves = []
     for ticket in open_tickets_in(session, old_codes):
         before, located = ticket.grid_code, homes.get(ticket.id)
         code = located if located in new_codes else new_codes[0]
@@ -165,6 +166,8 @@ def rehome(session, how, old_codes, new_codes, homes, now):
             f"grid {before} was {how}; the ticket moved to grid {code}",
             {"from_grid": before, "to_grid": code, "located": code == located,
              "responsible_person_id": ticket.responsible_person_id}), SYSTEM, now)
+        moves.append((ticket, before))
+    return moves
 
 
 def dispatches_of(session, ticket_id):

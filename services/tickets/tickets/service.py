@@ -289,7 +289,10 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def handle_grid_merged(self, session, envelope, homes):
         self._rehome(session, envelope, homes)
 
-    @staticmethod
-    def _rehome(session, envelope, homes):
+    def _rehome(self, session, envelope, homes):
         how, old_codes, new_codes, _ = grid_change(envelope)
-        loop.rehome(session, how, old_codes, new_codes, homes, utcnow())
+        now = utcnow()
+        for ticket, before in loop.rehome(session, how, old_codes, new_codes, homes, now):
+            self.outbox.add(session, "ticket_rehomed", {
+                "ticket_id": ticket.id, "number": ticket.number, "from_grid_code": before,
+                "to_grid_code": ticket.grid_code, "reason": how, "at": now.isoformat()})
