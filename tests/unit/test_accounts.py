@@ -1,6 +1,7 @@
 """Sign-in rules against a real database."""
 import datetime as dt
 
+import eventlet
 import pytest
 
 from common.errors import InvalidInput
@@ -53,6 +54,34 @@ def test_a_success_resets_the_failure_count(db):
     assert attempt(db, "Passw0rd-2026") is None
     assert isinstance(attempt(db, "bad"), InvalidCredentials)
     assert isinstance(attempt(db, "bad"), InvalidCredentials)  # not locked: the count restarted
+
+
+@pytest.mark.parametrize("password, failures", [("Passw0rd-2026", 0), ("bad", 2)])
+def test_two_sign_ins_at_once_both_count(db, password, failures):
+    """The second reads the account while the first's transaction is still open: it
+    waits for the first (it used to fail the account's version check, a 500)."""
+    outcome, first_read = {}, eventlet.event.Event()
+
+    def first():
+        with db.transaction() as session:
+            outcome["first"] = accounts.authenticate(session, "caixiang_wg01", password, NOW, POLICY)[1]
+            first_read.send()
+            eventlet.sleep(0.3)  # commits after the second has read the account
+
+    def second():
+        first_read.wait()
+        outcome["second"] = attempt(db, password)
+
+    threads = [eventlet.spawn(first), eventlet.spawn(second)]
+    for thread in threads:
+        thread.wait()
+    if failures:
+        assert [type(outcome[k]) for k in ("first", "second")] == [InvalidCredentials] * 2
+        assert [outcome[k].details["attempts_left"] for k in ("first", "second")] == [2, 1]
+    else:
+        assert outcome == {"first": None, "second": None}
+    with db.read() as session:
+        assert accounts.find_by_username(session, "caixiang_wg01").failed_logins == failures
 
 
 def test_disabled_account_is_refused_only_after_the_right_password(db):

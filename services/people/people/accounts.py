@@ -62,14 +62,18 @@ def _verify(password_hash, password):
         return False
 
 
-def find_by_username(session, username):
-    return session.scalars(select(Account).where(Account.username == username.strip().lower())).first()
+def find_by_username(session, username, for_update=False):
+    """``for_update``: lock the row until the transaction ends (PostgreSQL), so that
+    concurrent sign-ins to one account take turns instead of failing its version check."""
+    query = select(Account).where(Account.username == username.strip().lower())
+    return session.scalars(query.with_for_update() if for_update else query).first()
 
 
 def authenticate(session, username, password, now, policy):
     """Returns ``(account, error)``: the caller commits the bookkeeping (failure
-    count, lock) before raising ``error``, so a failed attempt is never lost."""
-    account = find_by_username(session, username)
+    count, lock) before raising ``error``, so a failed attempt is never lost. The
+    account stays locked until then: a concurrent sign-in waits and sees its count."""
+    account = find_by_username(session, username, for_update=True)
     if account is None:
         _verify(_DUMMY_HASH, password)
         return None, InvalidCredentials("Wrong username or password.")
