@@ -3,6 +3,7 @@ import datetime as dt
 
 import eventlet
 import pytest
+from argon2 import PasswordHasher
 
 from common.errors import InvalidInput
 from people import MIGRATIONS_DIR, accounts
@@ -34,10 +35,35 @@ def test_right_password_signs_in_and_usernames_ignore_case(db):
     assert attempt(db, "Passw0rd-2026", username=" CAIXIANG_wg01 ") is None
 
 
-def test_unknown_user_and_wrong_password_look_the_same(db):
-    assert isinstance(attempt(db, "x", username="nobody"), InvalidCredentials)
-    error = attempt(db, "x")
+def answer(error):
+    return type(error), error.code, error.message, error.details
+
+
+def test_unknown_user_and_wrong_password_look_the_same_up_to_the_lock_and_after(db):
+    """Every answer, lock included, is the same whether the username exists or not:
+    sign-in tells no one which usernames exist."""
+    for _ in range(POLICY.max_failures + 1):  # wrong, wrong, locked, still locked
+        unknown, known = attempt(db, "x", username="Nobody "), attempt(db, "x")
+        assert answer(unknown) == answer(known)
+    assert answer(known)[:2] == (AccountLocked, "ACCOUNT_LOCKED")
+    assert isinstance(attempt(db, "x", NOW + dt.timedelta(minutes=16), username="nobody"), InvalidCredentials)
+    error = attempt(db, "x", NOW + dt.timedelta(minutes=16))
     assert isinstance(error, InvalidCredentials) and error.message == "Wrong username or password."
+
+
+def test_an_unknown_username_costs_one_password_hash_like_a_known_one(db, monkeypatch):
+    hashed = []
+
+    class Counting(PasswordHasher):
+        def verify(self, password_hash, password):
+            hashed.append(1)
+            return super().verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Counting())
+    for username in ("nobody", "caixiang_wg01"):
+        hashed.clear()
+        attempt(db, "x", username=username)
+        assert hashed == [1], username
 
 
 def test_lock_after_repeated_failures_then_unlock_after_the_lock_time(db):
