@@ -71,8 +71,8 @@ def at_once(stack, calls):
 def test_concurrent_sign_ins_to_one_account_all_succeed_or_count(stack):
     admin = stack.login()
     username, password = new_account(stack, admin, ["grid_worker"], "320508019044001")
-    signed_in = at_once(stack, [(username, password)] * 5)
-    assert [status for status, _ in signed_in] == [200] * 5, signed_in
+    signed_in = at_once(stack, [(username, password)] * 3)  # few: hashing is serial, the stack waits 2 s
+    assert [status for status, _ in signed_in] == [200] * 3, signed_in
     for name in (username, f"u{uuid.uuid4().hex[:10]}"):  # a username without an account too
         wrong = at_once(stack, [(name, "nope")] * 3)  # the stack locks after 3
         assert sorted(status for status, _ in wrong) == [401, 401, 423], wrong
