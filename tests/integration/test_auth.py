@@ -1,4 +1,5 @@
 """One account: sign-in, lockout, bearer tokens, roles and scopes."""
+import threading
 import time
 import uuid
 
@@ -49,6 +50,49 @@ def test_wrong_password_then_lockout(stack):
     # even the right password is refused while locked
     right = stack.call("POST", f"{API}/auth/login", body={"username": username, "password": password})
     assert right.status_code == 423
+
+
+def at_once(stack, calls):
+    """Each (username, password) signs in from its own thread, all at once."""
+    results = []
+
+    def login(username, password):
+        response = stack.call("POST", f"{API}/auth/login", body={"username": username, "password": password})
+        results.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=login, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_concurrent_sign_ins_to_one_account_all_succeed_or_count(stack):
+    admin = stack.login()
+    username, password = new_account(stack, admin, ["grid_worker"], "320508019044001")
+    signed_in = at_once(stack, [(username, password)] * 3)  # few: hashing is serial, the stack waits 2 s
+    assert [status for status, _ in signed_in] == [200] * 3, signed_in
+    for name in (username, f"u{uuid.uuid4().hex[:10]}"):  # a username without an account too
+        wrong = at_once(stack, [(name, "nope")] * 3)  # the stack locks after 3
+        assert sorted(status for status, _ in wrong) == [401, 401, 423], wrong
+        assert sorted(body["details"]["attempts_left"] for status, body in wrong if status == 401) == [1, 2]
+    locked = stack.db_rows("people", f"SELECT locked_until FROM accounts WHERE username = '{username}'")
+    assert locked[0]["locked_until"] is not None
+
+
+def test_sign_in_does_not_tell_which_usernames_exist(stack):
+    admin = stack.login()
+    username, _ = new_account(stack, admin, ["grid_worker"], "320508019044001")
+    nobody = f"u{uuid.uuid4().hex[:10]}"
+    for _ in range(4):  # the stack locks after 3 wrong passwords
+        known = stack.call("POST", f"{API}/auth/login", body={"username": username, "password": "nope"})
+        unknown = stack.call("POST", f"{API}/auth/login", body={"username": nobody, "password": "nope"})
+        assert (unknown.status_code, unknown.json()["error"], unknown.json()["message"]) == (
+            known.status_code, known.json()["error"], known.json()["message"])
+        assert unknown.json()["details"].keys() == known.json()["details"].keys()
+        assert unknown.json()["details"].get("attempts_left") == known.json()["details"].get("attempts_left")
+    assert known.status_code == 423
 
 
 def test_disabled_account_cannot_sign_in(stack):

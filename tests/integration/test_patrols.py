@@ -96,7 +96,8 @@ def test_a_worker_logs_and_sees_only_rounds_in_reach(stack):
     seen_by_yi = stack.call("GET", f"{API}/patrols", yi_token).json()["items"]
     assert yi in {p["person_id"] for p in seen_by_yi}, "乙's own round shows although it was in 甲's grid"
     assert jia not in {p["person_id"] for p in seen_by_yi}
-    assert all(p["person_id"] == yi or p["located_grid_code"].startswith(yi_grid) for p in seen_by_yi)
+    assert all(p["person_id"] == yi or (p["located_grid_code"] or "").startswith(yi_grid)  # others posted there too
+               or any(code.startswith(yi_grid) for code in p["assigned_grid_codes"]) for p in seen_by_yi)
     assert stack.call("GET", f"{API}/patrols?person_id={jia}", yi_token).json()["items"] == []
     assert stack.call("GET", f"{API}/patrols?root=320508019", yi_token).status_code == 403
     assert jia in {p["person_id"] for p in stack.call("GET", f"{API}/patrols", jia_token).json()["items"]}

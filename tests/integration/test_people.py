@@ -207,3 +207,28 @@ def test_staff_records_and_points_are_read_and_changed_only_within_reach(stack):
     assert stack.call("POST", f"{API}/points/earn", local_chief, earn).status_code == 201
     assert stack.call("GET", f"{API}/points/{person['id']}", himself).json()["balance"] == 5
     assert stack.call("GET", f"{API}/staff/no-such-person", officer).status_code == 404
+
+
+def test_a_post_that_ended_gives_no_power_over_the_person(stack):
+    """李娜 left 彩香 two years ago and works in 虎丘 now: 彩香's officer no longer reads
+    her record, checks her eligibility, awards or reads her points, or logs her rounds."""
+    admin = stack.login()
+    person = stack.call("POST", f"{API}/staff", admin, {"name": "调走的网格员", "id_number": id_number()}).json()
+    for grid, start, end in (("320508019044001", "2020-01-01", "2024-06-30"), ("320508014021001", "2024-07-01", None)):
+        posted = stack.call("POST", f"{API}/staff/{person['id']}/assignments", admin, {
+            "grid_code": grid, "role": "full_time_worker", "start_date": start, "end_date": end})
+        assert posted.status_code == 201, posted.text
+    old = stack.new_account(admin, ["community_officer"], scope="320508019044")
+    new = stack.new_account(admin, ["community_officer"], scope="320508014021")
+    earn = {"person_id": person["id"], "points": 5, "activity": "环境整治志愿服务"}
+    patrol = {"person_id": person["id"], "client_id": f"left-{uuid.uuid4().hex[:6]}", "lon": 120.6, "lat": 31.3}
+    for method, path, body in (("GET", f"/staff/{person['id']}", None),
+                               ("GET", f"/staff/{person['id']}/eligibility", None),
+                               ("GET", f"/points/{person['id']}", None),
+                               ("POST", "/points/earn", earn),
+                               ("POST", "/patrols", patrol)):
+        refused = stack.call(method, f"{API}{path}", old, body)
+        assert refused.status_code == 403 and refused.json()["error"] == "OUT_OF_SCOPE", (path, refused.text)
+        assert refused.json()["details"]["grid_codes"] == ["320508014021001"], path
+        assert stack.call(method, f"{API}{path}", new, body).status_code in (200, 201), path
+    assert stack.call("GET", f"{API}/points/{person['id']}", admin).json()["balance"] == 5

@@ -51,3 +51,36 @@ def test_bad_points_requests_are_refused(stack):
     assert nobody.status_code == 404 and nobody.json()["error"] == "PERSON_NOT_FOUND"
     assert stack.call("GET", f"{API}/points/{person['id']}", token).json() == {
         "person_id": person["id"], "balance": 0, "entries": []}
+
+
+def test_a_reward_code_is_created_once_and_never_overwritten(stack):
+    token = stack.login()
+    code = f"oil-{uuid.uuid4().hex[:6]}"
+    first = stack.call("POST", f"{API}/points/rewards", token, {"code": code, "name": "食用油一桶", "cost": 50, "stock": 20})
+    assert first.status_code == 201, first.text
+    again = stack.call("POST", f"{API}/points/rewards", token, {"code": code, "name": "毛巾", "cost": 1, "stock": None})
+    assert again.status_code == 409, again.text
+    assert again.json()["error"] == "REWARD_CODE_TAKEN" and again.json()["details"] == {"field": "code"}
+    assert code in again.json()["message"]
+    assert stack.db_rows("people", f"SELECT name, cost, stock FROM rewards WHERE code = '{code}'") == [
+        {"name": "食用油一桶", "cost": 50, "stock": 20}]
+
+
+def test_concurrent_creations_of_one_reward_code_make_one_reward(stack):
+    token = stack.login()
+    code = f"soap-{uuid.uuid4().hex[:6]}"
+    results = []
+
+    def create(cost):
+        response = stack.call("POST", f"{API}/points/rewards", token, {"code": code, "name": "洗衣皂", "cost": cost})
+        results.append((response.status_code, response.json(), cost))
+
+    threads = [threading.Thread(target=create, args=(cost,)) for cost in range(1, 9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(status for status, _, _ in results) == [201] + [409] * 7, results
+    assert all(body["error"] == "REWARD_CODE_TAKEN" for status, body, _ in results if status == 409)
+    winner = next(cost for status, _, cost in results if status == 201)
+    assert stack.db_rows("people", f"SELECT cost FROM rewards WHERE code = '{code}'") == [{"cost": winner}]

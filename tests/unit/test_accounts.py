@@ -1,7 +1,9 @@
 """Sign-in rules against a real database."""
 import datetime as dt
 
+import eventlet
 import pytest
+from argon2 import PasswordHasher
 
 from common.errors import InvalidInput
 from people import MIGRATIONS_DIR, accounts
@@ -33,10 +35,35 @@ def test_right_password_signs_in_and_usernames_ignore_case(db):
     assert attempt(db, "Passw0rd-2026", username=" CAIXIANG_wg01 ") is None
 
 
-def test_unknown_user_and_wrong_password_look_the_same(db):
-    assert isinstance(attempt(db, "x", username="nobody"), InvalidCredentials)
-    error = attempt(db, "x")
+def answer(error):
+    return type(error), error.code, error.message, error.details
+
+
+def test_unknown_user_and_wrong_password_look_the_same_up_to_the_lock_and_after(db):
+    """Every answer, lock included, is the same whether the username exists or not:
+    sign-in tells no one which usernames exist."""
+    for _ in range(POLICY.max_failures + 1):  # wrong, wrong, locked, still locked
+        unknown, known = attempt(db, "x", username="Nobody "), attempt(db, "x")
+        assert answer(unknown) == answer(known)
+    assert answer(known)[:2] == (AccountLocked, "ACCOUNT_LOCKED")
+    assert isinstance(attempt(db, "x", NOW + dt.timedelta(minutes=16), username="nobody"), InvalidCredentials)
+    error = attempt(db, "x", NOW + dt.timedelta(minutes=16))
     assert isinstance(error, InvalidCredentials) and error.message == "Wrong username or password."
+
+
+def test_an_unknown_username_costs_one_password_hash_like_a_known_one(db, monkeypatch):
+    hashed = []
+
+    class Counting(PasswordHasher):
+        def verify(self, password_hash, password):
+            hashed.append(1)
+            return super().verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Counting())
+    for username in ("nobody", "caixiang_wg01"):
+        hashed.clear()
+        attempt(db, "x", username=username)
+        assert hashed == [1], username
 
 
 def test_lock_after_repeated_failures_then_unlock_after_the_lock_time(db):
@@ -53,6 +80,34 @@ def test_a_success_resets_the_failure_count(db):
     assert attempt(db, "Passw0rd-2026") is None
     assert isinstance(attempt(db, "bad"), InvalidCredentials)
     assert isinstance(attempt(db, "bad"), InvalidCredentials)  # not locked: the count restarted
+
+
+@pytest.mark.parametrize("password, failures", [("Passw0rd-2026", 0), ("bad", 2)])
+def test_two_sign_ins_at_once_both_count(db, password, failures):
+    """The second reads the account while the first's transaction is still open: it
+    waits for the first (it used to fail the account's version check, a 500)."""
+    outcome, first_read = {}, eventlet.event.Event()
+
+    def first():
+        with db.transaction() as session:
+            outcome["first"] = accounts.authenticate(session, "caixiang_wg01", password, NOW, POLICY)[1]
+            first_read.send()
+            eventlet.sleep(0.3)  # commits after the second has read the account
+
+    def second():
+        first_read.wait()
+        outcome["second"] = attempt(db, password)
+
+    threads = [eventlet.spawn(first), eventlet.spawn(second)]
+    for thread in threads:
+        thread.wait()
+    if failures:
+        assert [type(outcome[k]) for k in ("first", "second")] == [InvalidCredentials] * 2
+        assert [outcome[k].details["attempts_left"] for k in ("first", "second")] == [2, 1]
+    else:
+        assert outcome == {"first": None, "second": None}
+    with db.read() as session:
+        assert accounts.find_by_username(session, "caixiang_wg01").failed_logins == failures
 
 
 def test_disabled_account_is_refused_only_after_the_right_password(db):

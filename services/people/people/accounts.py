@@ -3,7 +3,8 @@
 Passwords are hashed with argon2id. After ``max_failures`` wrong passwords in a
 row an account is locked for ``lock_minutes``; a locked account is refused before
 its password is even checked, so guessing cannot continue during the lock. An
-unknown username costs the same hashing work as a known one.
+unknown username costs the same hashing work as a known one, and is counted and
+locked the same way: no answer tells whether a username exists.
 """
 import datetime as dt
 import logging
@@ -15,12 +16,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from common import config as cfg
+from common.db import dialect_insert
 from common.errors import InvalidInput
 from people.exceptions import (
     AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, PersonHasAccount, UsernameTaken,
     WeakPassword,
 )
-from people.models import Account, Person
+from people.models import Account, LoginFailure, Person
 
 log = logging.getLogger(__name__)
 
@@ -62,29 +64,37 @@ def _verify(password_hash, password):
         return False
 
 
-def find_by_username(session, username):
-    return session.scalars(select(Account).where(Account.username == username.strip().lower())).first()
+def find_by_username(session, username, for_update=False):
+    """``for_update``: lock the row until the transaction ends (PostgreSQL), so that
+    concurrent sign-ins to one account take turns instead of failing its version check."""
+    query = select(Account).where(Account.username == username.strip().lower())
+    return session.scalars(query.with_for_update() if for_update else query).first()
 
 
 def authenticate(session, username, password, now, policy):
     """Returns ``(account, error)``: the caller commits the bookkeeping (failure
-    count, lock) before raising ``error``, so a failed attempt is never lost."""
-    account = find_by_username(session, username)
-    if account is None:
-        _verify(_DUMMY_HASH, password)
-        return None, InvalidCredentials("Wrong username or password.")
-    if account.locked_until is not None and account.locked_until > now:
-        return account, _locked(account)
-    if not _verify(account.password_hash, password):
-        account.failed_logins += 1
-        if account.failed_logins >= policy.max_failures:
-            account.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
-            account.failed_logins = 0
-            log.warning("account %s locked after %d failed sign-ins", account.username, policy.max_failures)
-            return account, _locked(account)
+    count, lock) before raising ``error``, so a failed attempt is never lost. The
+    account stays locked until then: a concurrent sign-in waits and sees its count.
+
+    A username without an account is answered exactly as an account with a wrong
+    password: the same hashing work, and its own failure count and lock
+    (``LoginFailure``), so neither the answers nor their timing say which exist."""
+    name = username.strip().lower()
+    account = find_by_username(session, name, for_update=True)
+    counted = account if account is not None else _failures_of(session, name)
+    if counted.locked_until is not None and counted.locked_until > now:
+        return account, _locked(counted)
+    right = _verify(account.password_hash if account is not None else _DUMMY_HASH, password)
+    if account is None or not right:
+        counted.failed_logins += 1
+        if counted.failed_logins >= policy.max_failures:
+            counted.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
+            counted.failed_logins = 0
+            log.warning("sign-in name %s locked after %d failed sign-ins", name, policy.max_failures)
+            return account, _locked(counted)
         return account, InvalidCredentials(
             "Wrong username or password.",
-            details={"attempts_left": policy.max_failures - account.failed_logins})
+            details={"attempts_left": policy.max_failures - counted.failed_logins})
     if account.disabled:
         return account, AccountDisabled("This account is disabled; ask an administrator.")
     account.failed_logins = 0
@@ -95,10 +105,17 @@ def authenticate(session, username, password, now, policy):
     return account, None
 
 
-def _locked(account):
+def _failures_of(session, username):
+    """The failure count of a username that has no account, row locked as an account's is."""
+    session.execute(dialect_insert(session)(LoginFailure).values(username=username, failed_logins=0)
+                    .on_conflict_do_nothing(index_elements=["username"]))
+    return session.scalars(select(LoginFailure).where(LoginFailure.username == username).with_for_update()).one()
+
+
+def _locked(counted):
     return AccountLocked(
         "Too many wrong passwords; this account is locked for a while.",
-        details={"locked_until": account.locked_until.isoformat()})
+        details={"locked_until": counted.locked_until.isoformat()})
 
 
 def create_account(session, data, min_password_length=10):

@@ -63,3 +63,7 @@ class RewardNotFound(InvalidInput):
 
 class RewardOutOfStock(Conflict):
     code = "REWARD_OUT_OF_STOCK"
+
+
+class RewardCodeTaken(Conflict):
+    code = "REWARD_CODE_TAKEN"

@@ -31,6 +31,18 @@ class Account(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class LoginFailure(Base):
+    """Wrong sign-ins to a username that has no account, counted and locked as an
+    account's are (``failed_logins``, ``locked_until``), so that the answers do not
+    tell which usernames exist."""
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until = mapped_column(UtcDateTime, nullable=True)
+
+
 def _uuid():
     return str(uuid.uuid4())
 

@@ -4,14 +4,14 @@ A phone that was offline sends its records later with their original time and a
 client id; the pair (person, client id) is unique, so a resubmission returns the
 record stored the first time instead of storing it twice.
 """
-from sqlalchemy import or_, select
+from sqlalchemy import String, cast, or_, select
 
 from common.errors import InvalidInput
 from common.roles import require_in_reach
 from common.shanghai import shanghai_date
-from people.models import Assignment, PatrolCheckin, Visit
+from people.models import PatrolCheckin, Visit
 from people.residents import get_household
-from people.staff import assignments, person_in_reach
+from people.staff import person_in_reach, posted_grids
 
 
 def previous(session, model, person_id, client_id):
@@ -20,7 +20,7 @@ def previous(session, model, person_id, client_id):
 
 def assigned_grids(session, person_id, when):
     day = shanghai_date(when)
-    grids = sorted({a.grid_code for a in assignments(session, person_id=person_id, on=day)})
+    grids = sorted(posted_grids(session, person_id, day))
     if not grids:
         raise InvalidInput(f"The person has no grid assignment on {day.isoformat()}.", code="NOT_ASSIGNED",
                            details={"field": "person_id"})
@@ -38,7 +38,7 @@ def record_patrol(session, data, grids, located_code):
 
 
 def may_record_visit(session, data, scope):
-    """403 unless the visitor holds or held a post in ``scope`` and the household lies in
+    """403 unless the visitor holds a post in ``scope`` today and the household lies in
     it (None: the whole district); 404 for an unknown person or household."""
     person_in_reach(session, data["person_id"], scope)
     require_in_reach(scope, get_household(session, data["household_id"]).grid_code)
@@ -53,15 +53,17 @@ def record_visit(session, data):
 
 
 def patrols(session, person_id=None, since=None, limit=200, root=None):
-    """Newest first. ``root``: those made in the subtree or by someone holding a post in
-    it (a round that strayed outside still shows to the worker's own community)."""
+    """Newest first. ``root``: those made in the subtree or by someone posted in it on
+    the round's day (a round that strayed outside still shows to the worker's own
+    community; rounds made after the worker left it do not). The grids a worker was
+    posted in that day are stored with the round (``assigned_grid_codes``, digits
+    only), so a quote before ``root`` in their JSON text marks a code starting with it."""
     query = select(PatrolCheckin).order_by(PatrolCheckin.occurred_at.desc()).limit(limit)
     if person_id:
         query = query.where(PatrolCheckin.person_id == person_id)
     if root:
-        posted_there = select(Assignment.person_id).where(Assignment.grid_code.startswith(root))
-        query = query.where(or_(PatrolCheckin.located_grid_code.startswith(root),
-                                PatrolCheckin.person_id.in_(posted_there)))
+        posted_there = cast(PatrolCheckin.assigned_grid_codes, String).contains(f'"{root}', autoescape=True)
+        query = query.where(or_(PatrolCheckin.located_grid_code.startswith(root), posted_there))
     if since:
         query = query.where(PatrolCheckin.occurred_at >= since)
     return session.scalars(query).all()

@@ -4,9 +4,10 @@ that never goes negative. A redemption is one conditional UPDATE
 redemptions only those the balance covers succeed; the database also refuses a
 negative balance by a check constraint."""
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from common.db import add_to_counter
-from people.exceptions import InsufficientPoints, RewardNotFound, RewardOutOfStock
+from people.exceptions import InsufficientPoints, RewardCodeTaken, RewardNotFound, RewardOutOfStock
 from people.models import PointsBalance, PointsEntry, Reward
 from people.staff import get_person
 
@@ -47,9 +48,17 @@ def redeem(session, person_id, reward_code, approver):
 
 
 def add_reward(session, data):
+    """A new reward; a code that exists is a 409 and the stored reward stays as it was
+    (a new one racing for the same code meets the primary key, and is refused the same)."""
+    taken = RewardCodeTaken(f"The reward code {data['code']} is taken.", details={"field": "code"})
+    if session.get(Reward, data["code"]) is not None:
+        raise taken
     reward = Reward(code=data["code"], name=data["name"], cost=data["cost"], stock=data.get("stock"))
-    session.merge(reward)
-    session.flush()
+    session.add(reward)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise taken from None
     return reward
 
 

@@ -119,7 +119,7 @@ class PeopleService(OpsEndpoints):
     @rpc
     def get_person(self, person_id, scope=None):
         """``scope`` (here and for eligibility and points): the caller's grid scope, None
-        for the whole district; the person must hold or have held a post in it."""
+        for the whole district; the person must hold a post in it today."""
         with self.db.read() as session:
             person = staff.person_in_reach(session, person_id, scope)
             return staff.person_view(self.pii, person)
@@ -322,11 +322,11 @@ class PeopleService(OpsEndpoints):
     @rpc
     def log_patrol(self, data, scope=None):
         """``scope``: the caller's grid scope (None: the whole district); the person
-        must hold a post in it."""
+        must hold a post in it today, and have held one in it on the round's day."""
         data = load(PatrolInputSchema, data, "patrol")
         data["occurred_at"] = original_time(data)
         with self.db.read() as session:
-            staff.get_person(session, data["person_id"])
+            staff.person_in_reach(session, data["person_id"], scope)
             grids = patrols.assigned_grids(session, data["person_id"], data["occurred_at"])
         staff.require_works_in(scope, grids)
         try:

@@ -3,6 +3,7 @@ from sqlalchemy import or_, select
 
 from common.errors import Forbidden, InvalidInput
 from common.roles import in_scope
+from common.shanghai import shanghai_date
 from common.validation import FIRST_DAY
 from people.exceptions import DuplicatePerson, OverlappingAssignment, PersonNotFound
 from people.idcard import mask_id, mask_phone, normalise_phone, parse_id_number
@@ -74,11 +75,19 @@ def require_works_in(scope, grids):
                         details={"field": "person_id", "grid_codes": sorted(grids), "your_scope": scope})
 
 
+def posted_grids(session, person_id, day):
+    """The grids of the person's posts running on ``day``: the one rule for where a
+    person works (a post that ended, or one not begun yet, does not count)."""
+    return {post.grid_code for post in assignments(session, person_id=person_id, on=day)}
+
+
 def person_in_reach(session, person_id, scope):
-    """The person (404 if there is none), if they hold or held a post in ``scope``."""
+    """The person (404 if there is none), if they hold a post in ``scope`` running today
+    (Asia/Shanghai): a community keeps no power over someone who left its grids, nor
+    gains it before a post begins. For reading the record and for acting alike."""
     person = get_person(session, person_id)
     if scope is not None:
-        require_works_in(scope, {post.grid_code for post in assignments(session, person_id=person_id)})
+        require_works_in(scope, posted_grids(session, person_id, shanghai_date()))
     return person
 
 
