@@ -48,5 +48,5 @@ def test_a_notice_reaches_its_scope_and_counts_who_read_it(stack):
     outside = stack.call("POST", f"{API}/broadcasts", other_street, {"title": "越权", "body": "x",
                                                                    "scope_grid": "320508019"})
     assert outside.status_code == 403
-    bad = stack.call("POST", f"{API}/broadcasts", admin, {"title": "", "body": "x", "scope_role": "king"})
+    bad = stack.call("POST", f"{API}/broadcasts", admin, {"title": "  ", "body": "x", "scope_role": "king"})
     assert bad.status_code == 400 and set(bad.json()["details"]["fields"]) == {"title", "scope_role"}

@@ -92,7 +92,7 @@ def test_residents_are_protected_and_searchable(stack):
         assert number not in dump and number.lower() not in dump and "13912345678" not in dump
     duplicate = stack.call("POST", f"{API}/residents", token, {"name": "重复", "id_number": number})
     assert duplicate.status_code == 409 and duplicate.json()["error"] == "DUPLICATE_ID_NUMBER"
-    bad = stack.call("POST", f"{API}/residents", token, {"name": "", "id_number": "123", "tags": ["vip"]})
+    bad = stack.call("POST", f"{API}/residents", token, {"name": "\u3000 ", "id_number": "123", "tags": ["vip"]})
     assert bad.status_code == 400 and set(bad.json()["details"]["fields"]) == {"name", "tags"}
 
     username = f"w{uuid.uuid4().hex[:8]}"

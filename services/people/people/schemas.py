@@ -4,7 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE, GRID_CODE
+from common.validation import DAY_IN_RANGE, GRID_CODE, Text
 from people.residents import TAGS
 from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
 
@@ -14,7 +14,7 @@ class AccountSchema(Schema):
     username = fields.String(required=True, validate=validate.Regexp(
         r"^[a-z0-9][a-z0-9_.-]{2,63}$",
         error="3-64 characters: lower-case letters, digits, '_', '.', '-'"))
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    display_name = Text(required=True, validate=validate.Length(min=1, max=100))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
     roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     grid_scope = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
@@ -55,7 +55,7 @@ class CredentialsSchema(Schema):
 
 
 class PersonInputSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = Text(required=True, validate=validate.Length(min=1, max=50))
     gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["male", "female"]))
     birth_date = fields.Date(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True)
@@ -84,7 +84,7 @@ class EndAssignmentSchema(Schema):
 class DepartmentInputSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$",
                                                                   error="2-40 letters, digits, '_', '.', '-'"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     kind = fields.String(required=True, validate=validate.OneOf(DEPARTMENT_KINDS))
     grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
     liaison_ids = fields.List(fields.String(), load_default=list)
@@ -101,7 +101,7 @@ class DepartmentSchema(Schema):
 
 class HouseholdInputSchema(Schema):
     place_code = fields.String(required=True, validate=validate.Regexp(r"^\d{10,30}$", error="must be a place code"))
-    address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class HouseholdSchema(Schema):
@@ -112,7 +112,7 @@ class HouseholdSchema(Schema):
 
 
 class ResidentInputSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = Text(required=True, validate=validate.Length(min=1, max=50))
     id_number = fields.String(required=True)
     phone = fields.String(load_default=None, allow_none=True)
     household_id = fields.String(load_default=None, allow_none=True)
@@ -137,7 +137,7 @@ class ViewerSchema(Schema):
 class EarnSchema(Schema):
     person_id = fields.String(required=True)
     points = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
-    activity = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    activity = Text(required=True, validate=validate.Length(min=1, max=200))
     hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=24))
 
 
@@ -148,7 +148,7 @@ class RedeemSchema(Schema):
 
 class RewardSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     cost = fields.Integer(required=True, validate=validate.Range(min=1))
     stock = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
 
@@ -192,7 +192,7 @@ class VisitInputSchema(Schema):
     person_id = fields.String(required=True)
     household_id = fields.String(required=True)
     client_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    notes = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    notes = Text(required=True, validate=validate.Length(min=1, max=2000))
     occurred_at = fields.AwareDateTime(load_default=None)
 
 
@@ -207,8 +207,8 @@ class VisitSchema(Schema):
 
 
 class BroadcastInputSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    body = Text(required=True, validate=validate.Length(min=1, max=10000))
     scope_grid = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
     scope_role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ROLES))
 
