@@ -18,7 +18,7 @@ def by_grid(stack, token, root):
 def test_scoring_counts_a_rehomed_ticket_under_its_new_grid_once(stack):
     admin = stack.login()
     x, y = 121.70, 31.70
-    grid = stack.square_district(admin, "320581", "计分", x, y)
+    grid = stack.square_district(admin, "320584", "计分", x, y)
     community, west, east = grid[:12], grid[:12] + "002", grid[:12] + "003"
     for lon, description in ((x + 0.005, "西侧路灯不亮"), (x + 0.015, "东侧井盖缺失")):
         created = stack.call("POST", f"{API}/tickets", admin, {"category": "UM05", "description": description,
