@@ -164,3 +164,23 @@ def test_an_account_may_be_one_persons_own(db):
             accounts.create_account(session, {"username": "lina02", "display_name": "李娜",
                                               "password": "Passw0rd-2026", "roles": ["resident"],
                                               "person_id": person_id})
+
+
+def test_failures_lapse_after_the_lock_time_for_accounts_and_guessed_names_alike(db):
+    """Wrong sign-ins count "in a row" within the lock time of each other; a guessed
+    name whose failures have lapsed leaves no row behind."""
+    from sqlalchemy import select
+
+    from people.models import LoginFailure
+
+    later = NOW + dt.timedelta(minutes=POLICY.lock_minutes + 1)
+    for username in ("caixiang_wg01", "nobody"):
+        attempt(db, "x", username=username)
+        attempt(db, "x", username=username)  # one short of the lock
+        error = attempt(db, "x", later, username=username)
+        assert isinstance(error, InvalidCredentials), username
+        assert error.details["attempts_left"] == POLICY.max_failures - 1, username
+    attempt(db, "x", later, username="guess-1")
+    attempt(db, "x", later + dt.timedelta(minutes=POLICY.lock_minutes + 1), username="guess-2")
+    with db.read() as session:
+        assert session.scalars(select(LoginFailure.username)).all() == ["guess-2"]

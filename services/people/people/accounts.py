@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from common import config as cfg
 from common.db import dialect_insert
@@ -85,8 +85,14 @@ def authenticate(session, username, password, now, policy):
     if counted.locked_until is not None and counted.locked_until > now:
         return account, _locked(counted)
     right = _verify(account.password_hash if account is not None else _DUMMY_HASH, password)
+    window = dt.timedelta(minutes=policy.lock_minutes)
+    if counted.last_failed_at is not None and counted.last_failed_at <= now - window:
+        counted.failed_logins = 0  # "in a row" means within the lock time of each other
     if account is None or not right:
+        if account is None:
+            _forget_lapsed_failures(session, now - window, keep=name)
         counted.failed_logins += 1
+        counted.last_failed_at = now
         if counted.failed_logins >= policy.max_failures:
             counted.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
             counted.failed_logins = 0
@@ -110,6 +116,12 @@ def _failures_of(session, username):
     session.execute(dialect_insert(session)(LoginFailure).values(username=username, failed_logins=0)
                     .on_conflict_do_nothing(index_elements=["username"]))
     return session.scalars(select(LoginFailure).where(LoginFailure.username == username).with_for_update()).one()
+
+
+def _forget_lapsed_failures(session, before, keep):
+    """Unknown names last failed before ``before``: their count has lapsed, and so has
+    any lock (it ran from that failure for as long), so nothing is left to count."""
+    session.execute(delete(LoginFailure).where(LoginFailure.last_failed_at <= before, LoginFailure.username != keep))
 
 
 def _locked(counted):

@@ -23,6 +23,7 @@ class Account(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until = mapped_column(UtcDateTime, nullable=True)
+    last_failed_at = mapped_column(UtcDateTime, nullable=True)
     last_login_at = mapped_column(UtcDateTime, nullable=True)
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
@@ -34,13 +35,15 @@ class Account(Base):
 class LoginFailure(Base):
     """Wrong sign-ins to a username that has no account, counted and locked as an
     account's are (``failed_logins``, ``locked_until``), so that the answers do not
-    tell which usernames exist."""
+    tell which usernames exist. A row whose failures and lock have lapsed is deleted:
+    guessed names do not pile up."""
 
     __tablename__ = "login_failures"
 
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until = mapped_column(UtcDateTime, nullable=True)
+    last_failed_at = mapped_column(UtcDateTime, nullable=True, index=True)
 
 
 def _uuid():
