@@ -1,5 +1,5 @@
-"""Scoring follows a ticket that a grid split re-homed: its figures count the ticket
-under the new grid, not the retired one, and a redelivered move is applied once."""
+"""Scoring and the grid summary follow a ticket that a grid split re-homed: their figures
+count the ticket under the new grid, not the retired one, and a redelivered move is applied once."""
 import time
 
 from kombu import Connection, Exchange, Producer
@@ -29,6 +29,12 @@ def test_scoring_counts_a_rehomed_ticket_under_its_new_grid_once(stack):
     assert stack.split_in_halves(admin, grid, x, y).status_code == 201
     assert stack.wait_for(lambda: by_grid(stack, admin, community) == {west: 1, east: 1}), \
         f"the retired grid still counts the re-homed tickets: {by_grid(stack, admin, community)}"
+
+    def summarised(code):
+        return stack.call("GET", f"{API}/grids/{code}/summary", admin).json()["from_events"].get("tickets_reported")
+
+    assert stack.wait_for(lambda: (summarised(grid), summarised(west), summarised(east)) == (0, 1, 1)), \
+        "the grid summary still counts the re-homed tickets under the retired grid"
 
     moves = stack.db_rows("tickets", "SELECT event_id, occurred_at, payload FROM outbox_events "
                                      "WHERE event_type = 'ticket_rehomed' AND CAST(payload AS TEXT) LIKE :grid",

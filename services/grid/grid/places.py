@@ -84,6 +84,12 @@ def count_event(session, grid_code, name, by=1):
     add_to_counter(session, GridCounter.__table__, {"grid_code": grid_code, "name": name}, "value", by)
 
 
+def move_count(session, from_grid_code, to_grid_code, name, by=1):
+    """``by`` of a count moved from one grid to another (a household moved, a ticket re-homed)."""
+    count_event(session, from_grid_code, name, -by)
+    count_event(session, to_grid_code, name, by)
+
+
 def summary(session, root):
     places = dict(session.execute(select(Place.type, func.count())
                                   .where(Place.grid_code.startswith(root)).group_by(Place.type)).all())

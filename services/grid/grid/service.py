@@ -203,6 +203,11 @@ class GridService(OpsEndpoints):
     def handle_ticket_reported(self, session, envelope):
         places.count_event(session, envelope["payload"]["grid_code"], "tickets_reported")
 
+    @idempotent_handler("tickets", "ticket_rehomed")
+    def handle_ticket_rehomed(self, session, envelope):
+        payload = envelope["payload"]
+        places.move_count(session, payload["from_grid_code"], payload["to_grid_code"], "tickets_reported")
+
     @idempotent_handler("people", "household_registered")
     def handle_household_registered(self, session, envelope):
         places.count_event(session, envelope["payload"]["grid_code"], "households_registered")
@@ -210,9 +215,9 @@ class GridService(OpsEndpoints):
     @idempotent_handler("people", "household_moved")
     def handle_household_moved(self, session, envelope):
         payload = envelope["payload"]
-        for grid_code, sign in ((payload["from_grid_code"], -1), (payload["to_grid_code"], 1)):
-            places.count_event(session, grid_code, "households_registered", sign)
-            places.count_event(session, grid_code, "residents_registered", sign * payload.get("residents", 0))
+        places.move_count(session, payload["from_grid_code"], payload["to_grid_code"], "households_registered")
+        places.move_count(session, payload["from_grid_code"], payload["to_grid_code"], "residents_registered",
+                          payload.get("residents", 0))
 
     @idempotent_handler("people", "resident_registered")
     def handle_resident_registered(self, session, envelope):
