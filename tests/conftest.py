@@ -49,6 +49,33 @@ def scratch_db(infra, tmp_path):
 
 
 @pytest.fixture
+def amqp_uri(broker):
+    """A fresh RabbitMQ vhost for one test, and the URI for it."""
+    vhost, uri = infrastructure.create_vhost(broker)
+    yield uri
+    infrastructure.delete_vhost(broker, vhost)
+
+
+@pytest.fixture
+def containers():
+    """``containers(ServiceClass, config)``: a nameko container started for this test,
+    stopped (the last started first) when it ends."""
+    from nameko.containers import ServiceContainer
+
+    started = []
+
+    def start(cls, config):
+        container = ServiceContainer(cls, config)
+        container.start()
+        started.append(container)
+        return container
+
+    yield start
+    for container in reversed(started):
+        container.stop()
+
+
+@pytest.fixture
 def open_db(scratch_db):
     """``open_db("tickets", MIGRATIONS_DIR)``: that service's database, migrated, in this
     test's scratch database (or at ``url``); disposed of when the test ends."""

@@ -4,11 +4,9 @@ its own, and none is left unacknowledged."""
 import time
 
 import eventlet
-import pytest
 from kombu import Connection, Exchange, Producer, Queue
 from nameko.containers import ServiceContainer
 
-import infra as infrastructure
 from common.batching import FAILED, batch_event_handler
 
 QUEUE = "evt-probe_source-ping--batch_probe.take"
@@ -32,13 +30,6 @@ class BatchProbe:
             else:
                 outcomes.append("applied")
         return outcomes
-
-
-@pytest.fixture
-def amqp_uri(broker):
-    vhost, uri = infrastructure.create_vhost(broker)
-    yield uri
-    infrastructure.delete_vhost(broker, vhost)
 
 
 def waiting_in_queue(uri):

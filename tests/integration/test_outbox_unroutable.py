@@ -4,12 +4,9 @@ and delivered once when the queue appears, not marked published and lost."""
 import time
 
 import eventlet
-import pytest
-from nameko.containers import ServiceContainer
 from nameko.events import event_handler
 from sqlalchemy import select
 
-import infra as infrastructure
 from common.db import Database, find_dependency
 from common.metrics import metrics_for
 from common.outbox import Outbox, OutboxWriter, outbox_events
@@ -29,28 +26,6 @@ class LateConsumer:
     @event_handler("early_producer", "probe_happened")
     def take(self, envelope):
         LateConsumer.received.append(envelope["event_id"])
-
-
-@pytest.fixture
-def amqp_uri(broker):
-    vhost, uri = infrastructure.create_vhost(broker)
-    yield uri
-    infrastructure.delete_vhost(broker, vhost)
-
-
-@pytest.fixture
-def containers():
-    started = []
-
-    def start(cls, config):
-        container = ServiceContainer(cls, config)
-        container.start()
-        started.append(container)
-        return container
-
-    yield start
-    for container in reversed(started):
-        container.stop()
 
 
 def wait_until(predicate, seconds=10.0):

@@ -2,10 +2,8 @@
 behind in the reply listener, and a reply that comes after is dropped quietly."""
 import eventlet
 import pytest
-from nameko.containers import ServiceContainer
 from nameko.testing.services import entrypoint_hook
 
-import infra as infrastructure
 from common.errors import Unavailable
 from common.rpc import ServiceRpc, rpc
 
@@ -36,25 +34,8 @@ class Caller:
 
 
 @pytest.fixture
-def amqp_uri(broker):
-    vhost, uri = infrastructure.create_vhost(broker)
-    yield uri
-    infrastructure.delete_vhost(broker, vhost)
-
-
-@pytest.fixture
-def containers(amqp_uri):
-    started = []
-
-    def start(cls):
-        container = ServiceContainer(cls, {"AMQP_URI": amqp_uri, "RPC_TIMEOUT_SECONDS": 0.2})
-        container.start()
-        started.append(container)
-        return container
-
-    yield start
-    for container in started:
-        container.stop()
+def start(amqp_uri, containers):
+    return lambda cls: containers(cls, {"AMQP_URI": amqp_uri, "RPC_TIMEOUT_SECONDS": 0.2})
 
 
 def pending_replies(container):
@@ -69,17 +50,17 @@ def unavailable(hook, *args):
     return raised.value
 
 
-def test_calls_that_timed_out_leave_no_reply_entry_behind(containers):
-    caller = containers(Caller)
+def test_calls_that_timed_out_leave_no_reply_entry_behind(start):
+    caller = start(Caller)
     with entrypoint_hook(caller, "ask_absent") as ask:
         for _ in range(CALLS):
             assert unavailable(ask).code == "SERVICE_UNAVAILABLE"
     assert pending_replies(caller) == {}, "each abandoned call must forget its correlation id"
 
 
-def test_a_reply_after_the_timeout_is_dropped_quietly(containers):
-    containers(SlowCallee)
-    caller = containers(Caller)
+def test_a_reply_after_the_timeout_is_dropped_quietly(start):
+    start(SlowCallee)
+    caller = start(Caller)
     with entrypoint_hook(caller, "ask_slow") as ask:
         for _ in range(CALLS):
             assert "did not answer within 0.2 s" in unavailable(ask, 0.6).message
