@@ -46,11 +46,12 @@ class PlatformMetrics:
             f"{PREFIX}_outbox_relayed", "Outbox events published to the broker.",
             ["event_type"], registry=r)
         self.outbox_unroutable = Counter(
-            f"{PREFIX}_outbox_unroutable", "Outbox events the broker returned because no consumer "
-            "queue was bound (the event stays pending and is retried).", ["event_type"], registry=r)
-        self.outbox_unroutable_dropped = Counter(
-            f"{PREFIX}_outbox_unroutable_dropped", "Outbox events given up after "
-            "OUTBOX_UNROUTABLE_HOLD_SECONDS with no consumer queue bound.", ["event_type"], registry=r)
+            f"{PREFIX}_outbox_unroutable", "Outbox events of a type nobody subscribes to, published "
+            "while no queue was bound (the broker dropped them: announcements nobody listens to).",
+            ["event_type"], registry=r)
+        self.outbox_lost = Counter(
+            f"{PREFIX}_outbox_lost", "Outbox events of a type the bus contract has consumers for that "
+            "reached no queue (a consumer queue was deleted): the broker dropped them.", ["event_type"], registry=r)
         self.outbox_publish_failures = Counter(
             f"{PREFIX}_outbox_publish_failures", "Failed attempts to publish an outbox "
             "event (it stays pending and is retried).", registry=r)

@@ -17,16 +17,14 @@ change it announces, and a relay publishes committed rows to RabbitMQ.
 Events go to nameko's event exchange ``<service>.events`` with the event type as
 routing key, so ordinary ``@event_handler(service, event_type)`` queues receive them.
 
-- Not lost to a consumer that is not up yet: nameko declares a consumer's durable
-  queue when the consumer first starts, so an event published before that (a first
-  start, a new consumer rolled out after its producer) reaches no queue, and the
-  broker returns it (mandatory publish). Such an event stays pending: its type is
-  held (the relay skips it) and its oldest event is tried again after
-  ``OUTBOX_POLL_SECONDS``, doubling up to 30 s; once a queue is bound it goes out
-  with the rest of its type, in order. An event type nobody consumes is held the
-  same way, and after ``OUTBOX_UNROUTABLE_HOLD_SECONDS`` (default 3600) its events
-  are given up (marked, with ``last_error`` saying so, and counted). Held events
-  are not counted as backlog (they wait for a consumer, not for the broker).
+- Not lost to a consumer that has never started: nameko declares a consumer's
+  durable queue when the consumer first starts, and the broker drops an event no
+  queue is bound for. So the relay declares the queues of the bus contract's
+  subscriptions to its events (``common.contract``) itself, named and bound as
+  nameko declares them: an event published on a first start, or before a consumer
+  rolled out after its producer, waits in that consumer's queue. An event type
+  nobody subscribes to is an announcement: published, and dropped by the broker
+  if nobody has bound a queue (counted in ``gridgov_outbox_unroutable_total``).
 """
 import collections
 import datetime as dt
@@ -36,12 +34,14 @@ import time
 import eventlet
 from eventlet.queue import Empty, LightQueue
 from nameko.amqp.publish import Publisher, UndeliverableMessage
+from kombu import Queue
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import MetaData, bindparam, func, insert, select, update
 
 from common import config as cfg
+from common.contract import queue_name, subscriptions_of
 from common.db import Database, find_dependency, utcnow
 from common.events import make_envelope
 from common.metrics import PREFIX, DatabaseCollector, metrics_for
@@ -57,14 +57,6 @@ _MARK_PUBLISHED = update(outbox_events).where(
     outbox_events.c.event_id.in_(bindparam("event_ids", expanding=True)),
     outbox_events.c.published_at.is_(None),
 ).values(published_at=bindparam("now"), attempts=outbox_events.c.attempts + 1, last_error=None)
-
-# last_error of an event held because no queue was bound for its type (see the module's doc)
-UNROUTABLE = "unroutable: no consumer queue is bound for this event type yet"
-RETRY_MAX_SECONDS = 30.0
-
-
-class Unroutable(Exception):
-    """The broker returned the event: no queue is bound for its type."""
 
 
 def add_event(session, source, event_type, payload, schema_version=1):
@@ -87,64 +79,33 @@ def envelope_of(row):
     )
 
 
-def hold_unroutable(db, event_type, hold_seconds):
-    """Mark the pending events of a type that was returned as unroutable (so they
-    are not counted as backlog) and give up those older than ``hold_seconds``;
-    returns how many were given up. Autocommit: no locks are held meanwhile."""
-    now = utcnow()
-    pending = (outbox_events.c.event_type == event_type) & outbox_events.c.published_at.is_(None)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        given_up = connection.execute(
-            update(outbox_events)
-            .where(pending, outbox_events.c.created_at < now - dt.timedelta(seconds=hold_seconds))
-            .values(published_at=now, last_error=f"unroutable: no consumer queue was bound within {hold_seconds:g} s; "
-                                                  "given up")).rowcount
-        connection.execute(update(outbox_events).where(
-            pending, outbox_events.c.last_error.is_(None) | (outbox_events.c.last_error != UNROUTABLE),
-        ).values(last_error=UNROUTABLE))
-    return given_up
-
-
 def mark_published(db, event_ids):
     """Mark events published: one statement in autocommit mode (no BEGIN, no COMMIT)."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(_MARK_PUBLISHED, {"event_ids": list(event_ids), "now": utcnow()})
 
 
-def relay_batch(db, publish, limit=100, older_than=None, skip_types=(), returned=None):
+def relay_batch(db, publish, limit=100, older_than=None):
     """Publish up to ``limit`` pending events, oldest first, and mark them;
-    ``older_than`` (seconds): only events staged at least that long ago;
-    ``skip_types``: event types not to touch (held as unroutable).
+    ``older_than`` (seconds): only events staged at least that long ago.
 
     Returns how many were marked. ``publish(envelope)`` raising stops the batch:
     what was published so far is marked, the failing event keeps its place with
     the error recorded, and :class:`RelayError` tells the caller to back off.
-    ``publish`` raising :class:`Unroutable` does not stop it: that event stays
-    pending, marked as unroutable, the batch's later events of its type are left
-    alone (in order behind it), and its type is appended to ``returned``.
     """
-    published, failure, unroutable = [], None, set()
+    published, failure = [], None
     with db.transaction() as session:
         query = select(outbox_events).where(outbox_events.c.published_at.is_(None))
         if older_than:
             query = query.where(outbox_events.c.created_at < utcnow() - dt.timedelta(seconds=older_than))
-        if skip_types:
-            query = query.where(outbox_events.c.event_type.not_in(list(skip_types)))
         rows = session.execute(
             query.order_by(outbox_events.c.created_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
         for row in rows:
-            if row.event_type in unroutable:
-                continue
             try:
                 publish(envelope_of(row))
-            except Unroutable:
-                unroutable.add(row.event_type)
-                session.execute(update(outbox_events).where(outbox_events.c.event_id == row.event_id).values(
-                    attempts=row.attempts + 1, last_error=UNROUTABLE))
-                continue
             except Exception as exc:
                 failure = exc
                 session.execute(update(outbox_events).where(outbox_events.c.event_id == row.event_id).values(
@@ -154,8 +115,6 @@ def relay_batch(db, publish, limit=100, older_than=None, skip_types=(), returned
         if published:  # one statement marks the batch
             session.execute(_MARK_PUBLISHED, {"event_ids": published, "now": utcnow()})
     marked = len(published)
-    if returned is not None:
-        returned.extend(sorted(unroutable))
     if failure is not None:
         raise RelayError(f"publishing {marked + 1}th event failed: {failure}") from failure
     return marked
@@ -180,13 +139,9 @@ class Relay:
     listener) queues what a transaction staged; ``relay_fresh()`` publishes that
     from memory; ``relay_pending(older_than)`` is the poll pass over the table."""
 
-    def __init__(self, db, publish, batch_size=100, retry_seconds=1.0, hold_seconds=3600.0, on_given_up=None):
+    def __init__(self, db, publish, batch_size=100):
         self.db = db
         self.publish = publish
-        self.retry_seconds = retry_seconds  # the first wait before an unroutable type is tried again
-        self.hold_seconds = hold_seconds
-        self.on_given_up = on_given_up  # (event_type, count): events given up as unroutable
-        self.held = {}  # event type returned as unroutable -> (monotonic time of the next try, backoff)
         # On SQLite the service has one connection and a poll batch holds it while
         # publishing: small batches, and a yield after each, so requests waiting
         # for the connection get it between batches instead of starving.
@@ -203,21 +158,14 @@ class Relay:
     def relay_fresh(self):
         """Publish what this process committed, in commit order, a batch at a time,
         each batch marked with one statement. A publish failure drops the rest
-        from memory: the rows are still pending, and the poll pass sends them.
-        So does an unroutable event for the rest of its type."""
+        from memory: the rows are still pending, and the poll pass sends them."""
         total = 0
         while self.fresh:
             batch = [self.fresh.popleft() for _ in range(min(len(self.fresh), self.batch_size))]
             published = []
             try:
                 for envelope in batch:
-                    if envelope["event_type"] in self.held:
-                        continue  # pending in the table, behind the held type's oldest event
-                    try:
-                        self._publish(envelope)
-                    except Unroutable:
-                        self._hold(envelope["event_type"])
-                        continue
+                    self.publish(envelope)
                     published.append(envelope["event_id"])
             except Exception:
                 self.fresh.clear()
@@ -231,35 +179,11 @@ class Relay:
     def relay_pending(self, older_than=None):
         total = 0
         while True:
-            now = time.monotonic()
-            skip = [event_type for event_type, (retry_at, _) in self.held.items() if retry_at > now]
-            returned = []
-            try:
-                count = relay_batch(self.db, self._publish, self.batch_size, older_than, skip, returned)
-            finally:
-                for event_type in returned:
-                    self._hold(event_type)
+            count = relay_batch(self.db, self.publish, self.batch_size, older_than)
             total += count
             eventlet.sleep(0)
-            if count < self.batch_size and not returned:  # returned: its type is skipped from now on
+            if count < self.batch_size:
                 return total
-
-    def _publish(self, envelope):
-        self.publish(envelope)
-        self.held.pop(envelope["event_type"], None)  # a queue is bound for it now
-
-    def _hold(self, event_type):
-        """The type was returned again: try it later, backing off, and give up
-        its events older than the hold."""
-        backoff = self.held[event_type][1] * 2 if event_type in self.held else self.retry_seconds
-        backoff = min(backoff, max(RETRY_MAX_SECONDS, self.retry_seconds))
-        self.held[event_type] = (time.monotonic() + backoff, backoff)
-        given_up = hold_unroutable(self.db, event_type, self.hold_seconds)
-        if given_up:
-            log.warning("%d %s events given up: no consumer queue was bound within %gs",
-                        given_up, event_type, self.hold_seconds)
-            if self.on_given_up is not None:
-                self.on_given_up(event_type, given_up)
 
 
 class Outbox(DependencyProvider):
@@ -274,18 +198,29 @@ class Outbox(DependencyProvider):
 
     batch_size = 100
 
+    def __init__(self, subscriptions=None, **kwargs):
+        """``subscriptions``: {event_type: ("service.method", ...)}, the consumers whose
+        queues the relay declares; the bus contract's for this service by default."""
+        super().__init__(**kwargs)
+        self.subscriptions = subscriptions
+
     def setup(self):
         config = self.container.config
         self.source = self.container.service_name
         self.enabled = cfg.env_bool("OUTBOX_RELAY_ENABLED", True, config)
         self.poll_seconds = cfg.env_float("OUTBOX_POLL_SECONDS", 1.0, config)
         self.grace_seconds = cfg.env_float("OUTBOX_GRACE_SECONDS", 5.0, config)
-        self.hold_seconds = cfg.env_float("OUTBOX_UNROUTABLE_HOLD_SECONDS", 3600.0, config)
         self.metrics = metrics_for(self.container)
         self.exchange = get_event_exchange(self.source, config)
-        self.publisher = Publisher(
+        subscriptions = subscriptions_of(self.source) if self.subscriptions is None else self.subscriptions
+        self.subscribed = frozenset(subscriptions)
+        consumer_queues = [  # exactly as nameko's @event_handler declares them, or the broker refuses one
+            Queue(queue_name(self.source, event_type, consumer), exchange=self.exchange, routing_key=event_type,
+                  durable=True, auto_delete=False, exclusive=False)
+            for event_type, consumers in sorted(subscriptions.items()) for consumer in consumers]
+        self.publisher = Publisher(  # kombu declares these once per connection, not per publish
             cfg.amqp_uri(config), use_confirms=True, mandatory=True,
-            declare=[self.exchange], serializer="json",
+            declare=[self.exchange, *consumer_queues], serializer="json",
         )
         self._wakeup = LightQueue(maxsize=1)
         self._unroutable_types = set()
@@ -294,8 +229,7 @@ class Outbox(DependencyProvider):
 
     def start(self):
         db = find_dependency(self.container, Database).handle
-        self.relay = Relay(db, self.publish, self.batch_size, retry_seconds=self.poll_seconds,
-                           hold_seconds=self.hold_seconds, on_given_up=self._given_up)
+        self.relay = Relay(db, self.publish, self.batch_size)
         self.metrics.registry.register(_PendingCollector(db))
         if self.enabled:
             db.on_commit(self._after_commit)
@@ -337,20 +271,19 @@ class Outbox(DependencyProvider):
                 message_id=envelope["event_id"],
             )
         except UndeliverableMessage:
-            # No queue is bound for this event type: nobody listens yet. The relay
-            # keeps the event pending and tries again; count it, warn once per type.
+            # No queue is bound for this event type. For an announcement nobody subscribes
+            # to, that is normal; for a subscribed type its queue was deleted behind the
+            # relay's back (it declared it): lost, which operators must hear of.
             event_type = envelope["event_type"]
-            if event_type not in self._unroutable_types:
+            lost = event_type in self.subscribed
+            if lost or event_type not in self._unroutable_types:
                 self._unroutable_types.add(event_type)
-                log.warning("%s: no consumer queue is bound for %s events; they are kept and retried for %gs "
-                            "(counted in %s_outbox_unroutable_total)", self.source, event_type, self.hold_seconds,
-                            PREFIX)
-            self.metrics.outbox_unroutable.labels(event_type).inc()
-            raise Unroutable(event_type) from None
-        self.metrics.outbox_relayed.labels(envelope["event_type"]).inc()
-
-    def _given_up(self, event_type, count):
-        self.metrics.outbox_unroutable_dropped.labels(event_type).inc(count)
+                log.log(logging.ERROR if lost else logging.INFO,
+                        "%s: no queue is bound for %s events; the broker dropped one%s", self.source, event_type,
+                        " although the bus contract has consumers for them" if lost else " (nobody subscribes)")
+            (self.metrics.outbox_lost if lost else self.metrics.outbox_unroutable).labels(event_type).inc()
+        else:
+            self.metrics.outbox_relayed.labels(envelope["event_type"]).inc()
 
     def _run(self):
         backoff = None  # seconds to wait after a failure
@@ -379,22 +312,15 @@ class Outbox(DependencyProvider):
 
 
 class _PendingCollector(DatabaseCollector):
-    """Pending outbox events and the age of the oldest, read at scrape time; events
-    held because no queue is bound for their type apart (they wait for a consumer)."""
+    """Pending outbox events and the age of the oldest, read at scrape time."""
 
     def collect(self):
-        pending = outbox_events.c.published_at.is_(None)
-        held = outbox_events.c.last_error == UNROUTABLE
         with self.db.read() as session:
             count, oldest = session.execute(
                 select(func.count(), func.min(outbox_events.c.created_at))
-                .where(pending, outbox_events.c.last_error.is_(None) | ~held)
+                .where(outbox_events.c.published_at.is_(None))
             ).one()
-            unroutable = session.execute(select(func.count()).where(pending, held)).scalar_one()
         age = 0.0 if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
         yield GaugeMetricFamily(f"{PREFIX}_outbox_pending_events", "Committed events not yet relayed.", value=count)
         yield GaugeMetricFamily(f"{PREFIX}_outbox_oldest_pending_age_seconds",
                                 "Age of the oldest event not yet relayed.", value=age)
-        yield GaugeMetricFamily(f"{PREFIX}_outbox_unroutable_pending_events",
-                                "Committed events held because no consumer queue is bound for their type.",
-                                value=unroutable)

@@ -1,29 +1,31 @@
-"""The outbox on the real broker and database: an event published before any
-consumer queue is bound for it (a first start, the consumer not up yet) is kept
-and delivered once when the queue appears, not marked published and lost."""
+"""The outbox on the real broker and database: an event published before its
+consumer has ever started (a first start, a consumer rolled out after its producer)
+waits in the consumer's queue, which the relay declared from the bus contract, and
+is delivered once when the consumer starts. An announcement nobody subscribes to
+is published and counted, not kept."""
 import time
 
 import eventlet
 from nameko.events import event_handler
-from sqlalchemy import select
 
+from common.contract import SUBSCRIPTIONS
 from common.db import Database, find_dependency
 from common.metrics import metrics_for
-from common.outbox import Outbox, OutboxWriter, outbox_events
+from common.outbox import Outbox, OutboxWriter
 from scoring import MIGRATIONS_DIR
 
 
 class EarlyProducer:
     name = "early_producer"
     db = Database(MIGRATIONS_DIR)  # any service's migrations carry the outbox table
-    outbox = Outbox()
+    outbox = Outbox(subscriptions={"probe_happened": ("late_consumer.take",)})
 
 
 class LateConsumer:
     name = "late_consumer"
     received = []
 
-    @event_handler("early_producer", "probe_happened")
+    @event_handler("early_producer", "probe_happened")  # nameko's own declaration of the queue
     def take(self, envelope):
         LateConsumer.received.append(envelope["event_id"])
 
@@ -37,32 +39,46 @@ def wait_until(predicate, seconds=10.0):
     return predicate()
 
 
-def test_an_event_nobody_listened_for_yet_is_delivered_once_when_the_queue_appears(amqp_uri, scratch_db, containers):
+def test_an_event_published_before_its_consumer_ever_started_reaches_it_once(amqp_uri, scratch_db, containers):
     LateConsumer.received = []
-    config = {"AMQP_URI": amqp_uri, "DB_URL": scratch_db,
-              "OUTBOX_POLL_SECONDS": 0.1, "OUTBOX_GRACE_SECONDS": 0.2}
-    producer = containers(EarlyProducer, config)
-    db = find_dependency(producer, Database).handle
-    metrics = metrics_for(producer)
+    producer = containers(EarlyProducer, {"AMQP_URI": amqp_uri, "DB_URL": scratch_db})
+    db, metrics = find_dependency(producer, Database).handle, metrics_for(producer)
+
+    def sample(name, event_type):
+        return metrics.registry.get_sample_value(name, {"event_type": event_type}) or 0
 
     with db.transaction() as session:
-        event_id = OutboxWriter("early_producer").add(session, "probe_happened", {"n": 1})["event_id"]
+        writer = OutboxWriter("early_producer")
+        subscribed = writer.add(session, "probe_happened", {"n": 1})["event_id"]
+        writer.add(session, "probe_announced", {"n": 2})  # nobody subscribes to it
+    assert wait_until(lambda: sample("gridgov_outbox_relayed_total", "probe_happened") == 1)
+    assert wait_until(lambda: sample("gridgov_outbox_unroutable_total", "probe_announced") == 1)
+    assert sample("gridgov_outbox_lost_total", "probe_happened") == 0  # it went to the declared queue
 
-    def unroutable():
-        return metrics.registry.get_sample_value("gridgov_outbox_unroutable_total", {"event_type": "probe_happened"})
-
-    def row():
-        with db.read() as session:
-            return session.execute(select(outbox_events).where(outbox_events.c.event_id == event_id)).one()
-
-    assert wait_until(lambda: unroutable()), "the broker returned the event: no queue is bound for it"
-    eventlet.sleep(0.5)  # the relay had its chances meanwhile
-    assert row().published_at is None, "an unroutable event must stay pending, not be marked published"
-
-    containers(LateConsumer, {"AMQP_URI": amqp_uri})  # declares evt-early_producer-probe_happened--late_consumer.take
-    assert wait_until(lambda: LateConsumer.received), "the held event was never delivered to the queue that appeared"
-    assert wait_until(lambda: row().published_at is not None)
+    containers(LateConsumer, {"AMQP_URI": amqp_uri})  # declares the same queue again: no clash
+    assert wait_until(lambda: LateConsumer.received), "the event published before the consumer started was lost"
     eventlet.sleep(1.0)  # a second delivery would land by now
-    assert LateConsumer.received == [event_id], "delivered exactly once"
-    assert unroutable() >= 1
-    assert metrics.registry.get_sample_value("gridgov_outbox_relayed_total", {"event_type": "probe_happened"}) == 1
+    assert LateConsumer.received == [subscribed], "delivered exactly once"
+
+
+def test_the_contracts_own_producers_declare_their_consumers_queues(amqp_uri, scratch_db, containers):
+    """The default subscriptions come from the bus contract (tickets' ticket_reported
+    queues for scoring and grid exist before either has started)."""
+    from kombu import Connection
+
+    class Tickets:
+        name = "tickets"
+        db = Database(MIGRATIONS_DIR)
+        outbox = Outbox()
+
+    producer = containers(Tickets, {"AMQP_URI": amqp_uri, "DB_URL": scratch_db})
+    with find_dependency(producer, Database).handle.transaction() as session:
+        OutboxWriter("tickets").add(session, "ticket_reported", {"ticket_id": "t1"})
+    metrics = metrics_for(producer)
+    assert wait_until(lambda: metrics.registry.get_sample_value(
+        "gridgov_outbox_relayed_total", {"event_type": "ticket_reported"}) == 1)
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        for consumer in SUBSCRIPTIONS[("tickets", "ticket_reported")]:
+            queue = f"evt-tickets-ticket_reported--{consumer}"
+            assert channel.queue_declare(queue, passive=True).message_count == 1, queue

@@ -1,0 +1,36 @@
+"""The bus contract's subscriptions: which service method consumes which event.
+
+Every reliable consumer (``@idempotent_handler``) is listed here by its producer
+and event type; ``tests/unit/test_contract.py`` checks the list against the
+services' handlers, so it cannot drift from the code. Nothing here imports a
+service: these are names, as in the README's event table.
+
+The producer's outbox declares these durable queues (named and bound exactly as
+nameko's ``@event_handler`` declares them) when it starts. An event published
+before its consumer has ever started, as on a first start of the platform or when
+a consumer is rolled out after its producer, waits in the consumer's queue
+instead of reaching no queue and being dropped by the broker.
+"""
+
+SUBSCRIPTIONS = {
+    ("grid", "grid_split"): ("tickets.handle_grid_split", "people.handle_grid_split"),
+    ("grid", "grid_merged"): ("tickets.handle_grid_merged", "people.handle_grid_merged"),
+    ("people", "person_assigned"): ("tickets.handle_person_assigned",),
+    ("people", "person_left"): ("tickets.handle_person_left",),
+    ("people", "household_registered"): ("grid.handle_household_registered",),
+    ("people", "household_moved"): ("grid.handle_household_moved",),
+    ("people", "resident_registered"): ("grid.handle_resident_registered",),
+    ("tickets", "ticket_reported"): ("scoring.handle_ticket_reported", "grid.handle_ticket_reported"),
+    ("tickets", "ticket_rehomed"): ("scoring.handle_ticket_rehomed", "grid.handle_ticket_rehomed"),
+}
+
+
+def queue_name(source, event_type, consumer):
+    """nameko's name for a service-pool handler's queue (``consumer``: "service.method")."""
+    return f"evt-{source}-{event_type}--{consumer}"
+
+
+def subscriptions_of(source):
+    """{event_type: (consumer, ...)} of the events ``source`` publishes."""
+    return {event_type: consumers for (producer, event_type), consumers in SUBSCRIPTIONS.items()
+            if producer == source}
