@@ -71,17 +71,19 @@ def find_by_username(session, username, for_update=False):
     return session.scalars(query.with_for_update() if for_update else query).first()
 
 
-def authenticate(session, username, password, now, policy):
+def authenticate(session, username, password, now, policy, name_hash):
     """Returns ``(account, error)``: the caller commits the bookkeeping (failure
     count, lock) before raising ``error``, so a failed attempt is never lost. The
     account stays locked until then: a concurrent sign-in waits and sees its count.
 
     A username without an account is answered exactly as an account with a wrong
     password: the same hashing work, and its own failure count and lock
-    (``LoginFailure``), so neither the answers nor their timing say which exist."""
+    (``LoginFailure``), so neither the answers nor their timing say which exist. That
+    count is kept under ``name_hash(name)`` (a keyed hash): what people type into the
+    username box, passwords included, is not stored."""
     name = username.strip().lower()
     account = find_by_username(session, name, for_update=True)
-    counted = account if account is not None else _failures_of(session, name)
+    counted = account if account is not None else _failures_of(session, name_hash(name))
     if counted.locked_until is not None and counted.locked_until > now:
         return account, _locked(counted)
     right = _verify(account.password_hash if account is not None else _DUMMY_HASH, password)
@@ -89,8 +91,6 @@ def authenticate(session, username, password, now, policy):
     if counted.last_failed_at is not None and counted.last_failed_at <= now - window:
         counted.failed_logins = 0  # "in a row" means within the lock time of each other
     if account is None or not right:
-        if account is None:
-            _forget_lapsed_failures(session, now - window, keep=name)
         counted.failed_logins += 1
         counted.last_failed_at = now
         if counted.failed_logins >= policy.max_failures:
@@ -111,17 +111,19 @@ def authenticate(session, username, password, now, policy):
     return account, None
 
 
-def _failures_of(session, username):
+def _failures_of(session, name_hash):
     """The failure count of a username that has no account, row locked as an account's is."""
-    session.execute(dialect_insert(session)(LoginFailure).values(username=username, failed_logins=0)
-                    .on_conflict_do_nothing(index_elements=["username"]))
-    return session.scalars(select(LoginFailure).where(LoginFailure.username == username).with_for_update()).one()
+    session.execute(dialect_insert(session)(LoginFailure).values(name_hash=name_hash, failed_logins=0)
+                    .on_conflict_do_nothing(index_elements=["name_hash"]))
+    return session.scalars(select(LoginFailure).where(LoginFailure.name_hash == name_hash).with_for_update()).one()
 
 
-def _forget_lapsed_failures(session, before, keep):
-    """Unknown names last failed before ``before``: their count has lapsed, and so has
-    any lock (it ran from that failure for as long), so nothing is left to count."""
-    session.execute(delete(LoginFailure).where(LoginFailure.last_failed_at <= before, LoginFailure.username != keep))
+def forget_lapsed_failures(session, now, policy):
+    """Delete unknown names' counts whose last failure is a lock time old: that count
+    has lapsed, and so has any lock (it ran from that failure for as long). Run by a
+    timer, not by sign-ins, so no sign-in waits on another's row."""
+    before = now - dt.timedelta(minutes=policy.lock_minutes)
+    return session.execute(delete(LoginFailure).where(LoginFailure.last_failed_at <= before)).rowcount
 
 
 def _locked(counted):

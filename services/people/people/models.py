@@ -35,12 +35,12 @@ class Account(Base):
 class LoginFailure(Base):
     """Wrong sign-ins to a username that has no account, counted and locked as an
     account's are (``failed_logins``, ``locked_until``), so that the answers do not
-    tell which usernames exist. A row whose failures and lock have lapsed is deleted:
-    guessed names do not pile up."""
+    tell which usernames exist. Kept by a keyed hash of the name, and deleted once
+    its failures and lock have lapsed: guessed names do not pile up."""
 
     __tablename__ = "login_failures"
 
-    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed: typed names are not kept
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until = mapped_column(UtcDateTime, nullable=True)
     last_failed_at = mapped_column(UtcDateTime, nullable=True, index=True)

@@ -4,6 +4,7 @@ import datetime as dt
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
+from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg
@@ -76,11 +77,16 @@ class PeopleService(OpsEndpoints):
         policy = accounts.LoginPolicy.from_config()
         with self.db.transaction() as session:
             account, error = accounts.authenticate(
-                session, credentials["username"], credentials["password"], utcnow(), policy)
+                session, credentials["username"], credentials["password"], utcnow(), policy, self.pii.search_hash)
             result = account_schema.dump(account) if error is None else None
         if error is not None:
             raise error
         return result
+
+    @timer(interval=300)
+    def forget_lapsed_sign_in_failures(self):
+        with self.db.transaction() as session:
+            accounts.forget_lapsed_failures(session, utcnow(), accounts.LoginPolicy.from_config(self.config))
 
     @rpc
     def get_account(self, account_id):

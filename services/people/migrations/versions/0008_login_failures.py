@@ -15,7 +15,7 @@ down_revision = "0007"
 def upgrade():
     op.create_table(
         "login_failures",
-        sa.Column("username", sa.String(64), primary_key=True),
+        sa.Column("name_hash", sa.String(64), primary_key=True),
         sa.Column("failed_logins", sa.Integer, nullable=False),
         sa.Column("locked_until", UtcDateTime, nullable=True),
         sa.Column("last_failed_at", UtcDateTime, nullable=True),
