@@ -191,3 +191,7 @@ def test_failures_lapse_after_the_lock_time_for_accounts_and_guessed_names_alike
                                                POLICY) == 0
         assert accounts.forget_lapsed_failures(session, later + dt.timedelta(minutes=POLICY.lock_minutes),
                                                POLICY) == 2
+
+
+def test_a_name_that_lowercases_past_the_column_is_just_a_wrong_sign_in(db):
+    assert isinstance(attempt(db, "x", username="İ" * 64), InvalidCredentials)  # "i̇" * 64: 128 characters
