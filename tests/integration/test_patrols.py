@@ -4,6 +4,8 @@ import uuid
 
 from shapely.geometry import shape
 
+from common.shanghai import shanghai_date
+
 API = "/api/v1"
 
 
@@ -109,3 +111,26 @@ def test_a_worker_logs_and_sees_only_rounds_in_reach(stack):
     refused = stack.call("POST", f"{API}/visits", jia_token, visit)
     assert refused.status_code == 403 and refused.json()["error"] == "OUT_OF_SCOPE"
     assert stack.call("POST", f"{API}/visits", yi_token, visit).status_code == 201
+
+
+def test_rounds_made_before_a_post_ended_are_still_uploaded_and_resubmitted(stack):
+    """A phone that was offline uploads its rounds after the worker's post has ended;
+    the community she was posted in on those days still takes them, once."""
+    admin = stack.login()
+    community = stack.new_account(admin, ["community_officer"], "320508019044")
+    worker = stack.call("POST", f"{API}/staff", admin, {"name": "离岗网格员"}).json()
+    post = stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
+                      {"grid_code": "320508019044003", "role": "full_time_worker", "start_date": "2026-01-01"}).json()
+    yesterday = (shanghai_date() - dt.timedelta(days=1)).isoformat()
+    ended = stack.call("POST", f"{API}/assignments/{post['id']}/end", admin, {"end_date": yesterday})
+    assert ended.status_code == 200, ended.text
+    lon, lat = inside(stack, admin, "320508019044003")
+    round_ = {"person_id": worker["id"], "client_id": str(uuid.uuid4()), "lon": lon, "lat": lat,
+              "occurred_at": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2)).isoformat()}
+    first = stack.call("POST", f"{API}/patrols", community, round_)
+    assert first.status_code == 201, first.text
+    again = stack.call("POST", f"{API}/patrols", community, round_)
+    assert again.status_code == 200 and again.json()["duplicate"] is True, again.text
+    today = stack.call("POST", f"{API}/patrols", community, dict(round_, client_id=str(uuid.uuid4()),
+                                                                  occurred_at=dt.datetime.now(dt.timezone.utc).isoformat()))
+    assert today.status_code == 400 and today.json()["error"] == "NOT_ASSIGNED"  # no post today

@@ -1,6 +1,7 @@
-"""Power over a person comes from a post running today in the caller's scope: a post
-that ended (someone who left the grid years ago) or one not begun yet gives none. A
-round shows to the scope the worker was posted in on its day (a real database)."""
+"""Power over a person comes from a post running today in the caller's scope (for a
+round or a visit: on its day): a post that ended (someone who left the grid years
+ago) or one not begun yet gives none. A round shows to the scope the worker was
+posted in on its day (a real database)."""
 import datetime as dt
 
 import pytest
@@ -46,9 +47,14 @@ def test_only_a_post_running_today_puts_a_person_in_reach(db):
         assert person_in_reach(session, "p-left", None).id == "p-left"
 
 
-def test_a_visit_needs_the_visitor_posted_in_scope_today(db):
-    with db.read() as session, pytest.raises(Forbidden):
-        may_record_visit(session, {"person_id": "p-left", "household_id": "h-old"}, OLD)
+def test_a_visit_needs_the_visitor_posted_in_scope_on_its_day(db):
+    now = dt.datetime.now(dt.timezone.utc)
+    with db.read() as session:
+        with pytest.raises(Forbidden):
+            may_record_visit(session, {"person_id": "p-left", "household_id": "h-old", "occurred_at": now}, OLD)
+        # made while she was posted there, uploaded after she left: still hers to record
+        may_record_visit(session, {"person_id": "p-left", "household_id": "h-old", "occurred_at": now - 3 * YEAR},
+                         OLD)
 
 
 def test_a_round_shows_to_the_scope_the_worker_was_posted_in_that_day(db):

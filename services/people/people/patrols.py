@@ -38,9 +38,10 @@ def record_patrol(session, data, grids, located_code):
 
 
 def may_record_visit(session, data, scope):
-    """403 unless the visitor holds a post in ``scope`` today and the household lies in
-    it (None: the whole district); 404 for an unknown person or household."""
-    person_in_reach(session, data["person_id"], scope)
+    """403 unless the visitor held a post in ``scope`` on the visit's day and the
+    household lies in it (None: the whole district); 404 for an unknown person or
+    household. A phone uploading last week's visits after a post ended still may."""
+    person_in_reach(session, data["person_id"], scope, shanghai_date(data["occurred_at"]))
     require_in_reach(scope, get_household(session, data["household_id"]).grid_code)
 
 

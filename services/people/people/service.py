@@ -327,12 +327,13 @@ class PeopleService(OpsEndpoints):
 
     @rpc
     def log_patrol(self, data, scope=None):
-        """``scope``: the caller's grid scope (None: the whole district); the person
-        must hold a post in it today, and have held one in it on the round's day."""
+        """``scope``: the caller's grid scope (None: the whole district); the person must
+        have held a post in it on the round's day (a phone uploading rounds made offline
+        before a post ended, or a split moved it, still may)."""
         data = load(PatrolInputSchema, data, "patrol")
         data["occurred_at"] = original_time(data)
         with self.db.read() as session:
-            staff.person_in_reach(session, data["person_id"], scope)
+            staff.get_person(session, data["person_id"])
             grids = patrols.assigned_grids(session, data["person_id"], data["occurred_at"])
         staff.require_works_in(scope, grids)
         try:

@@ -81,13 +81,14 @@ def posted_grids(session, person_id, day):
     return {post.grid_code for post in assignments(session, person_id=person_id, on=day)}
 
 
-def person_in_reach(session, person_id, scope):
-    """The person (404 if there is none), if they hold a post in ``scope`` running today
-    (Asia/Shanghai): a community keeps no power over someone who left its grids, nor
-    gains it before a post begins. For reading the record and for acting alike."""
+def person_in_reach(session, person_id, scope, day=None):
+    """The person (404 if there is none), if they hold a post in ``scope`` running on
+    ``day`` (default today, Asia/Shanghai): a community keeps no power over someone who
+    left its grids, nor gains it before a post begins. For reading the record and for
+    acting alike; a record of work done (a round, a visit) names the day it was done."""
     person = get_person(session, person_id)
     if scope is not None:
-        require_works_in(scope, posted_grids(session, person_id, shanghai_date()))
+        require_works_in(scope, posted_grids(session, person_id, day or shanghai_date()))
     return person
 
 
