@@ -1,7 +1,6 @@
 """Scoring and the grid summary follow a ticket that a grid split re-homed: their figures
 count the ticket under the new grid, not the retired one, and a redelivered move is applied once."""
-import time
-
+import requests
 from kombu import Connection, Exchange, Producer
 
 from common.events import make_envelope
@@ -50,7 +49,11 @@ def test_scoring_counts_a_rehomed_ticket_under_its_new_grid_once(stack):
         producer = Producer(connection.channel(), exchange=Exchange("tickets.events", type="topic", durable=True),
                             serializer="json")
         producer.publish(envelope, routing_key="ticket_rehomed", message_id=envelope["event_id"], delivery_mode=2)
-    time.sleep(2)
+    def duplicates_seen():
+        text = requests.get(f"{stack.processes['scoring'].url}/metrics", timeout=5).text
+        return 'gridgov_events_consumed_total{event_type="ticket_rehomed",outcome="duplicate"} 1.0' in text
+
+    assert stack.wait_for(duplicates_seen), "the redelivered move never reached scoring"
     assert by_grid(stack, admin, community) == {west: 1, east: 1}
     applied = stack.db_rows("scoring", "SELECT consumer FROM processed_events WHERE event_id = :id",
                             id=moves[0]["event_id"])
