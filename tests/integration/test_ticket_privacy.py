@@ -88,3 +88,6 @@ def test_a_reporters_phone_is_read_in_clear_only_by_its_handlers_and_each_read_i
     bad = read(worker, mine, reveal="maybe")
     assert bad.status_code == 400 and "reveal" in bad.json()["details"]["fields"]
     assert logged(beyond_the_grid) == [] and logged(mine) == [ids[worker], ids[admin]]
+    no_phone = report(stack, resident, reporter_name=" \u3000")
+    assert no_phone["reporter_name"] is None  # a blank name is no name
+    assert read(worker, no_phone).json()["reporter_phone"] is None and logged(no_phone) == []

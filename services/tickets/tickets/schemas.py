@@ -34,7 +34,7 @@ class NewTicketSchema(Schema):
     attachments = fields.List(fields.String(validate=[validate.Length(min=1, max=500), ATTACHMENT]),
                               load_default=list, validate=validate.Length(max=20))
     anonymous = fields.Boolean(load_default=False)
-    reporter_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    reporter_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
     reporter_phone = fields.String(load_default=None, allow_none=True)
     reporter_account_id = fields.String(load_default=None, allow_none=True)
     reporter_username = fields.String(load_default=None, allow_none=True)

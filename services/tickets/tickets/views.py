@@ -58,6 +58,6 @@ def reveal_reporter(session, view, ticket, viewer, viewer_actions, cipher, clear
             "A reporter's contact details are for the ticket's handlers and the roles allowed to read them.",
             details={"allowed_roles": list(clear_roles)})
     view["reporter_phone"] = cipher.decrypt(ticket.reporter_phone_enc)
-    if not own:
+    if not own and ticket.reporter_phone_enc:  # nothing was read of a report without a phone
         session.add(ReporterContactRead(ticket_id=ticket.id, viewer_account_id=viewer.account_id,
                                         viewer_username=viewer.username))
