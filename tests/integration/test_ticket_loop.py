@@ -306,3 +306,21 @@ def test_retries_racing_with_one_idempotency_key_make_one_ticket(stack):
                                                      headers={"Idempotency-Key": key}), range(6)))
     assert [a.status_code for a in answers] == [201] * 6, [a.text for a in answers if a.status_code != 201]
     assert len({a.json()["number"] for a in answers}) == 1
+
+
+def test_a_whistle_summons_a_department_people_registered_beyond_the_catalogue(stack):
+    admin = stack.login()
+    code = f"sanitation_{uuid.uuid4().hex[:6]}"
+    registered = stack.call("POST", f"{API}/departments", admin,
+                            {"code": code, "name": "姑苏区环卫所", "kind": "functional_department"})
+    assert registered.status_code == 201, registered.text
+    leader = account(stack, admin, ["town_leader"], GRID[:9])
+    sanitation = account(stack, admin, ["department"], department=code)
+    ticket = Ticket(stack, stack.call("POST", f"{API}/tickets", admin, {
+        "category": "UM04", "grid_code": GRID, "description": "垃圾中转站异味"}).json())
+    ticket.act(leader, "accept")
+    assert ticket.act(leader, "handle")["level"] == "town"
+    made_up = ticket.act(leader, "whistle", expect=400, departments=[code, "no_such_office"], lead_department=code)
+    assert made_up["error"] == "UNKNOWN_DEPARTMENT" and made_up["details"]["unknown"] == ["no_such_office"]
+    ticket.act(leader, "whistle", departments=[code], lead_department=code, note="街道吹哨，环卫所报到")
+    assert ticket.act(sanitation, "sign")["lead_department"] == code

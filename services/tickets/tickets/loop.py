@@ -193,7 +193,9 @@ def _lock_in_order(session, ids_or_numbers):
                     .order_by(Ticket.id).with_for_update())
 
 
-def act(session, ticket_id, action, actor, payload, expected_version, now, settings):
+def act(session, ticket_id, action, actor, payload, expected_version, now, settings, registered_departments=()):
+    """``registered_departments``: codes of departments people has registered beyond the
+    catalogue's, which a whistle may also summon (the service asks people for them)."""
     if action == "merge" and payload.get("into"):
         _lock_in_order(session, (ticket_id, payload["into"]))
     # Reach before the version: a ticket beyond reach is not theirs to know about.
@@ -215,7 +217,7 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
     category = category_of(settings, ticket.category)
     dispatches = workflow.this_round(ticket, dispatches)
     change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window)
-    _after(session, ticket, change, now, settings, dispatches)
+    _after(session, ticket, change, now, settings, dispatches, registered_departments)
     append_trail(session, ticket, change, actor, now)
     if action == "merge":
         _record_merge_in_original(session, ticket, actor, now)
@@ -226,13 +228,18 @@ class UnknownDepartment(InvalidInput):
     code = "UNKNOWN_DEPARTMENT"
 
 
-def _require_departments(catalogue, departments):
-    """A whistle summons departments the catalogue knows: a made-up code would be a
-    dispatch nobody can sign for, and its clocks' breaches could not be recorded."""
-    unknown = sorted({d for d in departments or () if isinstance(d, str)} - catalogue.departments)
+def unknown_departments(catalogue, departments):
+    """Of a whistle's ``departments``, the codes the catalogue does not name."""
+    return sorted({d for d in departments or () if isinstance(d, str)} - catalogue.departments)
+
+
+def _require_departments(catalogue, departments, registered=()):
+    """A whistle summons departments the catalogue knows or people has registered: a
+    made-up code would be a dispatch nobody can sign for."""
+    unknown = sorted(set(unknown_departments(catalogue, departments)) - set(registered))
     if unknown:
-        raise UnknownDepartment(f"Unknown department {', '.join(unknown)}; see the departments of "
-                                "GET /api/v1/tickets/categories.",
+        raise UnknownDepartment(f"Unknown department {', '.join(unknown)}; summon those of "
+                                "GET /api/v1/tickets/categories or GET /api/v1/departments.",
                                 details={"field": "departments", "unknown": unknown})
 
 
@@ -253,10 +260,10 @@ def original_of(session, ticket, limit=10):
     return ticket if limit else None
 
 
-def _after(session, ticket, change, now, settings, dispatches):
+def _after(session, ticket, change, now, settings, dispatches, registered_departments=()):
     """Consequences that need the database or the calendar. ``dispatches``: this round's."""
     if change.action == "whistle":  # after apply: the state, level and authority come first
-        _require_departments(settings.catalogue, change.data["departments"])
+        _require_departments(settings.catalogue, change.data["departments"], registered_departments)
         category = category_of(settings, ticket.category)
         attend_days = 5 if category.resolve_days >= COMPLEX else 3
         for item in change.data.pop("new_dispatches"):

@@ -170,9 +170,11 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     def _act(self, ticket_id, body, actor, idempotency_key, print_):
         action, version = body.pop("action"), body.pop("version")
+        registered = self._registered_departments(body.get("departments")) if action == "whistle" else ()
         now = utcnow()
         with self.db.transaction() as session:
-            ticket, change = loop.act(session, ticket_id, action, actor, body, version, now, self.loop.settings)
+            ticket, change = loop.act(session, ticket_id, action, actor, body, version, now, self.loop.settings,
+                                      registered)
             session.flush()
             result = {"ticket": ticket_seen_by(ticket, actor.account_id), "action": action,
                       "allowed_next": workflow.allowed_actions(ticket)}
@@ -180,6 +182,14 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                 self.outbox.add(session, change.event, intake.acted_event(ticket, action, now, **change.data))
             self._remember(session, idempotency_key, actor.account_id, print_, result)
         return result
+
+    def _registered_departments(self, departments):
+        """Of a whistle's departments beyond the catalogue, those people has registered
+        (functional departments and property companies); asked only for such codes."""
+        if not loop.unknown_departments(self.loop.settings.catalogue, departments):
+            return ()
+        return {d["code"] for d in self.people.list_departments()
+                if d["kind"] in ("functional_department", "property_company")}
 
     # --- reading --------------------------------------------------------------------------------
     @staticmethod
