@@ -72,11 +72,12 @@ def test_a_tag_search_finds_residents_however_many_others_there_are(db):
 
 
 def test_a_visit_is_logged_by_staff_posted_in_scope_for_households_in_it(db):
-    visit = {"person_id": "p-other", "household_id": "h-mine"}
+    now = dt.datetime.now(dt.timezone.utc)  # the service has set the visit's time by now
+    visit = {"person_id": "p-other", "household_id": "h-mine", "occurred_at": now}
     with db.read() as session:
         with pytest.raises(Forbidden):
             may_record_visit(session, visit, MINE)  # a visitor posted elsewhere
         with pytest.raises(Forbidden):
-            may_record_visit(session, {"person_id": "p-mine", "household_id": "h-other"}, MINE)
-        may_record_visit(session, {"person_id": "p-mine", "household_id": "h-mine"}, MINE)
+            may_record_visit(session, {"person_id": "p-mine", "household_id": "h-other", "occurred_at": now}, MINE)
+        may_record_visit(session, {"person_id": "p-mine", "household_id": "h-mine", "occurred_at": now}, MINE)
         may_record_visit(session, visit, None)
