@@ -1,5 +1,7 @@
 """Scoring and the grid summary follow a ticket that a grid split re-homed: their figures
 count the ticket under the new grid, not the retired one, and a redelivered move is applied once."""
+import json
+
 import requests
 from kombu import Connection, Exchange, Producer
 
@@ -40,6 +42,7 @@ def test_scoring_counts_a_rehomed_ticket_under_its_new_grid_once(stack):
                           grid=f"%{grid}%")
     assert len(moves) == 2, moves
     payload = moves[0]["payload"]
+    payload = json.loads(payload) if isinstance(payload, str) else payload  # SQLite hands JSON back as text
     assert set(payload) >= {"ticket_id", "from_grid_code", "to_grid_code", "at"}
     assert payload["from_grid_code"] == grid and payload["to_grid_code"] in (west, east)
 
