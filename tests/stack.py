@@ -1,5 +1,6 @@
 """The whole platform as real processes for integration tests: five ``nameko run``
 processes on their own vhost, databases and ports, driven over HTTP."""
+import datetime as dt
 import json
 import os
 import socket
@@ -10,8 +11,9 @@ import uuid
 
 import requests
 from shapely.geometry import box, mapping
-from sqlalchemy import create_engine, text
+from sqlalchemy import bindparam, create_engine, text
 
+from common.db import UtcDateTime
 from common.launcher import BY_NAME, ROOT, ServiceProcess, start_all, stop_all
 
 ADMIN_PASSWORD = "TestAdmin2026"
@@ -120,7 +122,7 @@ class Stack:
         engine = create_engine(self.env[f"{service.upper()}_DB_URL"])
         try:
             with engine.begin() as conn:
-                return conn.execute(text(sql), params).rowcount
+                return conn.execute(_typed(sql, params), params).rowcount
         finally:
             engine.dispose()
 
@@ -128,9 +130,16 @@ class Stack:
         engine = create_engine(self.env[f"{service.upper()}_DB_URL"])
         try:
             with engine.connect() as conn:
-                return [dict(row._mapping) for row in conn.execute(text(sql), params)]
+                return [dict(row._mapping) for row in conn.execute(_typed(sql, params), params)]
         finally:
             engine.dispose()
+
+
+def _typed(sql, params):
+    """The statement with its datetime parameters bound as the services store them
+    (UTC; on SQLite in SQLAlchemy's text form, which an ISO string does not compare with)."""
+    return text(sql).bindparams(*(bindparam(name, type_=UtcDateTime()) for name, value in params.items()
+                                  if isinstance(value, dt.datetime)))
 
 
 def stack_env(amqp_uri, db_urls, data_dir):

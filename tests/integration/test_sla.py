@@ -21,7 +21,7 @@ def test_a_breach_escalates_once_with_two_replicas(stack):
                               {"action": action, "version": version})
         assert response.status_code == 200, response.text
         version = response.json()["ticket"]["version"]
-    past = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).isoformat()
+    past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
     stack.db_execute("tickets", "UPDATE tickets SET resolve_due = :past WHERE id = :id", past=past, id=created["id"])
 
     env = dict(stack.env, TICKETS_PORT=str(free_port()))
