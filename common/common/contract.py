@@ -6,10 +6,10 @@ services' handlers, so it cannot drift from the code. Nothing here imports a
 service: these are names, as in the README's event table.
 
 The producer's outbox declares these durable queues (named and bound exactly as
-nameko's ``@event_handler`` declares them) when it starts. An event published
-before its consumer has ever started, as on a first start of the platform or when
-a consumer is rolled out after its producer, waits in the consumer's queue
-instead of reaching no queue and being dropped by the broker.
+nameko's ``@event_handler`` declares them) before its first publish on a
+connection. An event published before its consumer has ever started, as on a
+first start of the platform or when a consumer is rolled out after its producer,
+waits in the consumer's queue instead of reaching no queue and being dropped.
 """
 
 SUBSCRIPTIONS = {
