@@ -93,6 +93,9 @@ def test_sign_in_does_not_tell_which_usernames_exist(stack):
         assert unknown.json()["details"].keys() == known.json()["details"].keys()
         assert unknown.json()["details"].get("attempts_left") == known.json()["details"].get("attempts_left")
     assert known.status_code == 423
+    for blank in ("   ", "\u3000"):  # a name that is nothing once trimmed is a wrong sign-in too
+        refused = stack.call("POST", f"{API}/auth/login", body={"username": blank, "password": "nope"})
+        assert refused.status_code == 401 and refused.json()["error"] == "INVALID_CREDENTIALS", refused.text
 
 
 def test_disabled_account_cannot_sign_in(stack):

@@ -195,3 +195,35 @@ def test_failures_lapse_after_the_lock_time_for_accounts_and_guessed_names_alike
 
 def test_a_name_that_lowercases_past_the_column_is_just_a_wrong_sign_in(db):
     assert isinstance(attempt(db, "x", username="İ" * 64), InvalidCredentials)  # "i̇" * 64: 128 characters
+
+
+def test_the_timer_cannot_delete_a_guessed_names_row_under_a_sign_in(db):
+    """The timer forgetting a lapsed name while a sign-in to it has just upserted its
+    row: the sign-in holds the row, so it counts, and the timer leaves the row (it was
+    a NoResultFound, a 500, when the upsert took no lock)."""
+    from sqlalchemy import event
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers: the timer cannot run between the two statements")
+    with db.transaction() as session:
+        accounts.authenticate(session, "ghost", "x", NOW - dt.timedelta(minutes=POLICY.lock_minutes + 5),
+                              POLICY, NAME_HASH)
+    purged = []
+
+    def run_the_timer_meanwhile(conn, cursor, statement, *args):
+        if statement.startswith("INSERT INTO login_failures"):
+            def timer():
+                with db.transaction() as session:
+                    purged.append(accounts.forget_lapsed_failures(session, NOW, POLICY))
+            done = eventlet.spawn(timer)
+            with eventlet.Timeout(1, False):  # it waits for the sign-in's row lock, or runs right through
+                done.wait()
+
+    event.listen(db.engine, "after_cursor_execute", run_the_timer_meanwhile)
+    try:
+        error = attempt(db, "x", username="ghost")
+    finally:
+        event.remove(db.engine, "after_cursor_execute", run_the_timer_meanwhile)
+    assert isinstance(error, InvalidCredentials) and error.details["attempts_left"] == POLICY.max_failures - 1
+    eventlet.sleep(0.2)  # the timer's DELETE goes on once the sign-in has committed
+    assert purged == [0]

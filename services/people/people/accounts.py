@@ -96,7 +96,8 @@ def authenticate(session, username, password, now, policy, name_hash):
         if counted.failed_logins >= policy.max_failures:
             counted.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
             counted.failed_logins = 0
-            log.warning("sign-in name %s locked after %d failed sign-ins", name, policy.max_failures)
+            log.warning("sign-in name %s locked after %d failed sign-ins",  # a typed name may be a password
+                        name if account is not None else f"(unknown, {counted.name_hash[:8]})", policy.max_failures)
             return account, _locked(counted)
         return account, InvalidCredentials(
             "Wrong username or password.",
@@ -112,9 +113,12 @@ def authenticate(session, username, password, now, policy, name_hash):
 
 
 def _failures_of(session, name_hash):
-    """The failure count of a username that has no account, row locked as an account's is."""
+    """The failure count of a username that has no account, row locked as an account's
+    is. The upsert takes the row lock itself (a do-nothing one would not): the timer
+    cannot delete the row between it and the read."""
     session.execute(dialect_insert(session)(LoginFailure).values(name_hash=name_hash, failed_logins=0)
-                    .on_conflict_do_nothing(index_elements=["name_hash"]))
+                    .on_conflict_do_update(index_elements=["name_hash"],
+                                           set_={"failed_logins": LoginFailure.failed_logins}))
     return session.scalars(select(LoginFailure).where(LoginFailure.name_hash == name_hash).with_for_update()).one()
 
 
