@@ -133,4 +133,18 @@ def test_rounds_made_before_a_post_ended_are_still_uploaded_and_resubmitted(stac
     assert again.status_code == 200 and again.json()["duplicate"] is True, again.text
     today = stack.call("POST", f"{API}/patrols", community, dict(round_, client_id=str(uuid.uuid4()),
                                                                   occurred_at=dt.datetime.now(dt.timezone.utc).isoformat()))
-    assert today.status_code == 400 and today.json()["error"] == "NOT_ASSIGNED"  # no post today
+    assert today.status_code == 403 and today.json()["error"] == "OUT_OF_SCOPE"  # no post in its scope today
+
+
+def test_a_round_logged_from_outside_the_scope_tells_nothing_of_the_persons_posts(stack):
+    admin = stack.login()
+    elsewhere = stack.new_account(admin, ["community_officer"], "320508019045")
+    worker = stack.call("POST", f"{API}/staff", admin, {"name": "别社区的网格员"}).json()
+    stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
+               {"grid_code": "320508019044003", "role": "full_time_worker", "start_date": "2026-06-01"})
+    for days_ago in (30, 400):  # posted then; not yet posted then
+        when = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days_ago)).isoformat()
+        refused = stack.call("POST", f"{API}/patrols", elsewhere, {
+            "person_id": worker["id"], "client_id": str(uuid.uuid4()), "lon": 120.6, "lat": 31.3, "occurred_at": when})
+        assert refused.status_code == 403 and refused.json()["error"] == "OUT_OF_SCOPE", refused.text
+        assert "320508019044" not in refused.text

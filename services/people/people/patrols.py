@@ -11,16 +11,20 @@ from common.roles import require_in_reach
 from common.shanghai import shanghai_date
 from people.models import PatrolCheckin, Visit
 from people.residents import get_household
-from people.staff import person_in_reach, posted_grids
+from people.staff import person_in_reach, posted_grids, require_works_in
 
 
 def previous(session, model, person_id, client_id):
     return session.scalar(select(model).where(model.person_id == person_id, model.client_id == client_id))
 
 
-def assigned_grids(session, person_id, when):
+def assigned_grids(session, person_id, when, scope=None):
+    """The grids the person was posted in on ``when``'s day: 403 first unless one lies
+    in ``scope`` (so a caller outside it learns nothing of the person's posts), then
+    NOT_ASSIGNED if there are none."""
     day = shanghai_date(when)
     grids = sorted(posted_grids(session, person_id, day))
+    require_works_in(scope, grids)
     if not grids:
         raise InvalidInput(f"The person has no grid assignment on {day.isoformat()}.", code="NOT_ASSIGNED",
                            details={"field": "person_id"})

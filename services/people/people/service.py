@@ -339,8 +339,7 @@ class PeopleService(OpsEndpoints):
         data["occurred_at"] = original_time(data)
         with self.db.read() as session:
             staff.get_person(session, data["person_id"])
-            grids = patrols.assigned_grids(session, data["person_id"], data["occurred_at"])
-        staff.require_works_in(scope, grids)
+            grids = patrols.assigned_grids(session, data["person_id"], data["occurred_at"], scope)
         try:
             located = self.grid.locate(data["lon"], data["lat"], data["crs"])
             data["lon"], data["lat"], located_code = located["lon"], located["lat"], located["grid"]["code"]

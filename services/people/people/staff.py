@@ -71,8 +71,9 @@ def require_works_in(scope, grids):
     """403 unless one of a person's ``grids`` lies in the caller's ``scope`` (None: the
     whole district): a community sees and logs for its own staff, no one else's."""
     if scope is not None and not any(in_scope(scope, code) for code in grids):
+        # Where they are posted instead is not for a caller outside it to learn.
         raise Forbidden(f"This person holds no post in your scope {scope}.", code="OUT_OF_SCOPE",
-                        details={"field": "person_id", "grid_codes": sorted(grids), "your_scope": scope})
+                        details={"field": "person_id", "your_scope": scope})
 
 
 def posted_grids(session, person_id, day):
