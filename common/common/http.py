@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from common import config as cfg
 from common.errors import AppError, InvalidInput, PayloadTooLarge, http_status, internal_error_body
+from common.validation import refuse_nul
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ def read_json(request):
     if not raw:
         raise InvalidInput("The request body is empty; a JSON object is required.", code="INVALID_JSON")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except UnicodeDecodeError:
         raise InvalidInput("The request body is not UTF-8 text.", code="INVALID_JSON") from None
     except json.JSONDecodeError as exc:
@@ -141,3 +142,6 @@ def read_json(request):
     except (ValueError, RecursionError):  # a number of over 4,300 digits, nesting deeper than Python's stack
         raise InvalidInput("The request body is JSON no request needs: a number too long or nesting too deep.",
                            code="INVALID_JSON") from None
+    if b"\\u0000" in raw:  # the only way JSON can spell a NUL (the walk is for those bodies alone)
+        refuse_nul(body)
+    return body

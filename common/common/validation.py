@@ -27,6 +27,30 @@ def load(schema, data, what="request body"):
         raise validation_error(exc.messages, what) from None
 
 
+def refuse_nul(data, what="request body"):
+    """A 400 naming the first string (or key) in ``data`` that holds a NUL character:
+    no database text column takes one, so it would fail as a 500 far from here."""
+    path = _nul_path(data)
+    if path is not None:
+        field = path or "_schema"
+        raise InvalidInput(f"Invalid {what}: {field} contains a NUL character.", code="VALIDATION_FAILED",
+                           details={"fields": {field: ["must not contain NUL characters"]}})
+
+
+def _nul_path(value, path=""):
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        here = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and "\x00" in key:
+            return here
+        found = _nul_path(item, here)
+        if found is not None:
+            return found
+    return None
+
+
 class Text(fields.String):
     """A string without the whitespace around it (full-width spaces too). A blank one
     is no text: None where the field may be None (so a required note is still asked

@@ -11,7 +11,7 @@ from common.http import http, read_json
 from common.ops import OpsEndpoints
 from common.roles import ROLES
 from common.rpc import ServiceRpc
-from common.validation import load
+from common.validation import load, refuse_nul
 from gateway.auth import TokenIssuer
 from gateway.schemas import (
     AssignmentQuery, GridDetailQuery, GridQuery, LocateQuery, LoginSchema, NewTicketRequest, PatrolListQuery,
@@ -52,7 +52,9 @@ def signed_in(fn):
 
 
 def query(schema, request):
-    return load(schema, request.args.to_dict(), "query parameters")
+    params = request.args.to_dict()
+    refuse_nul(params, "query parameters")
+    return load(schema, params, "query parameters")
 
 
 class GatewayService(OpsEndpoints):

@@ -143,6 +143,17 @@ def test_d_bad_json_and_schema_violations_are_400_naming_the_field(stack):
         "location": ["give the location (lon, lat, crs) or the grid_code"]}
     login = stack.call("POST", f"{API}/auth/login", data='{"username": "admin"}')
     assert login.status_code == 400 and "password" in login.json()["message"]
+    # A NUL, which JSON spells \u0000 and no database text column takes: a 400 naming where it is
+    nul = stack.call("POST", f"{API}/auth/login", data='{"username": "a\\u0000b", "password": "x"}')
+    assert nul.status_code == 400
+    assert nul.json()["details"]["fields"] == {"username": ["must not contain NUL characters"]}
+    nested = stack.call("POST", f"{API}/tickets", token, {"category": "UM01", "grid_code": "320508019044001",
+                                                          "description": "附件", "attachments": ["a.jpg", "b\x00.jpg"]})
+    assert nested.status_code == 400 and "attachments.1" in nested.json()["details"]["fields"], nested.text
+    listed = stack.call("GET", f"{API}/tickets?category=UM%00", token)
+    assert listed.status_code == 400 and "category" in listed.json()["details"]["fields"], listed.text
+    escaped = stack.call("POST", f"{API}/auth/login", data='{"username": "a\\\\u0000b", "password": "x"}')
+    assert escaped.status_code == 401  # a backslash and "u0000" as text: no NUL, a plain wrong sign-in
     unknown = stack.call("GET", f"{API}/no-such-thing", token)
     assert unknown.status_code == 404 and unknown.json()["error"] == "ROUTE_NOT_FOUND"
     wrong_method = stack.call("DELETE", f"{API}/me", token)
