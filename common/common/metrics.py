@@ -49,9 +49,6 @@ class PlatformMetrics:
             f"{PREFIX}_outbox_unroutable", "Outbox events of a type nobody subscribes to, published "
             "while no queue was bound (the broker dropped them: announcements nobody listens to).",
             ["event_type"], registry=r)
-        self.outbox_lost = Counter(
-            f"{PREFIX}_outbox_lost", "Outbox events of a type the bus contract has consumers for that "
-            "reached no queue (a consumer queue was deleted): the broker dropped them.", ["event_type"], registry=r)
         self.outbox_publish_failures = Counter(
             f"{PREFIX}_outbox_publish_failures", "Failed attempts to publish an outbox "
             "event (it stays pending and is retried).", registry=r)

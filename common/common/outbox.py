@@ -22,9 +22,11 @@ routing key, so ordinary ``@event_handler(service, event_type)`` queues receive 
   queue is bound for. So the relay declares the queues of the bus contract's
   subscriptions to its events (``common.contract``) itself, named and bound as
   nameko declares them: an event published on a first start, or before a consumer
-  rolled out after its producer, waits in that consumer's queue. An event type
-  nobody subscribes to is an announcement: published, and dropped by the broker
-  if nobody has bound a queue (counted in ``gridgov_outbox_unroutable_total``).
+  rolled out after its producer, waits in that consumer's queue. It declares them
+  again every minute (a queue deleted meanwhile comes back), and a subscribed event
+  that still reaches no queue stays pending and is retried. An event type nobody
+  subscribes to is an announcement: published, and dropped by the broker if nobody
+  has bound a queue (counted in ``gridgov_outbox_unroutable_total``).
 """
 import collections
 import datetime as dt
@@ -34,7 +36,7 @@ import time
 import eventlet
 from eventlet.queue import Empty, LightQueue
 from nameko.amqp.publish import Publisher, UndeliverableMessage
-from kombu import Queue
+from kombu import Connection, Queue
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from prometheus_client.core import GaugeMetricFamily
@@ -186,6 +188,17 @@ class Relay:
                 return total
 
 
+REDECLARE_SECONDS = 60.0
+
+
+def consumer_queues(source, exchange, subscriptions):
+    """The durable queues of ``subscriptions`` ({event_type: ("service.method", ...)}),
+    exactly as nameko's ``@event_handler`` declares them, or the broker refuses one."""
+    return [Queue(queue_name(source, event_type, consumer), exchange=exchange, routing_key=event_type,
+                  durable=True, auto_delete=False, exclusive=False)
+            for event_type, consumers in sorted(subscriptions.items()) for consumer in consumers]
+
+
 class Outbox(DependencyProvider):
     """Writer for workers plus a relay greenthread per container.
 
@@ -214,13 +227,11 @@ class Outbox(DependencyProvider):
         self.exchange = get_event_exchange(self.source, config)
         subscriptions = subscriptions_of(self.source) if self.subscriptions is None else self.subscriptions
         self.subscribed = frozenset(subscriptions)
-        consumer_queues = [  # exactly as nameko's @event_handler declares them, or the broker refuses one
-            Queue(queue_name(self.source, event_type, consumer), exchange=self.exchange, routing_key=event_type,
-                  durable=True, auto_delete=False, exclusive=False)
-            for event_type, consumers in sorted(subscriptions.items()) for consumer in consumers]
+        self.amqp_uri = cfg.amqp_uri(config)
+        self.consumer_queues = consumer_queues(self.source, self.exchange, subscriptions)
         self.publisher = Publisher(  # kombu declares these once per connection, not per publish
-            cfg.amqp_uri(config), use_confirms=True, mandatory=True,
-            declare=[self.exchange, *consumer_queues], serializer="json",
+            self.amqp_uri, use_confirms=True, mandatory=True,
+            declare=[self.exchange, *self.consumer_queues], serializer="json",
         )
         self._wakeup = LightQueue(maxsize=1)
         self._unroutable_types = set()
@@ -272,24 +283,40 @@ class Outbox(DependencyProvider):
             )
         except UndeliverableMessage:
             # No queue is bound for this event type. For an announcement nobody subscribes
-            # to, that is normal; for a subscribed type its queue was deleted behind the
-            # relay's back (it declared it): lost, which operators must hear of.
+            # to, that is normal. A subscribed type's queues were deleted behind the relay's
+            # back: the event stays pending (a publish failure) until they are declared again.
             event_type = envelope["event_type"]
-            lost = event_type in self.subscribed
-            if lost or event_type not in self._unroutable_types:
+            if event_type in self.subscribed:
+                raise RuntimeError(f"no queue is bound for {event_type} events, which the bus contract has "
+                                   "consumers for; kept to publish again once their queues are declared") from None
+            if event_type not in self._unroutable_types:
                 self._unroutable_types.add(event_type)
-                log.log(logging.ERROR if lost else logging.INFO,
-                        "%s: no queue is bound for %s events; the broker dropped one%s", self.source, event_type,
-                        " although the bus contract has consumers for them" if lost else " (nobody subscribes)")
-            (self.metrics.outbox_lost if lost else self.metrics.outbox_unroutable).labels(event_type).inc()
+                log.info("%s: no queue is bound for %s events (nobody subscribes); the broker drops them",
+                         self.source, event_type)
+            self.metrics.outbox_unroutable.labels(event_type).inc()
         else:
             self.metrics.outbox_relayed.labels(envelope["event_type"]).inc()
+
+    def declare_consumer_queues(self):
+        """Declare the subscriptions' queues anew, past kombu's per-connection cache: a
+        queue deleted while the relay's connection lived is back within a minute."""
+        with Connection(self.amqp_uri) as connection:
+            channel = connection.channel()
+            for queue in self.consumer_queues:
+                queue(channel).declare()
 
     def _run(self):
         backoff = None  # seconds to wait after a failure
         grace = None  # the first poll pass takes every pending event: none is in flight yet
-        poll_at = time.monotonic()
+        poll_at = declare_at = time.monotonic()
         while self._running:
+            if self.consumer_queues and time.monotonic() >= declare_at:
+                declare_at = time.monotonic() + REDECLARE_SECONDS
+                try:
+                    self.declare_consumer_queues()
+                except Exception as exc:
+                    log.warning("%s: declaring its consumers' queues failed (the next publish tries): %s",
+                                self.source, exc)
             try:
                 self.relay.relay_fresh()
                 if time.monotonic() >= poll_at:

@@ -173,7 +173,7 @@ def test_the_relay_loop_recovers_what_a_broker_failure_left_behind(db):
         published.append(envelope["event_id"])
 
     outbox = Outbox()
-    outbox.source, outbox.poll_seconds, outbox.grace_seconds = "tickets", 0.1, 0.3
+    outbox.source, outbox.poll_seconds, outbox.grace_seconds, outbox.consumer_queues = "tickets", 0.1, 0.3, []
     outbox.metrics = SimpleNamespace(outbox_publish_failures=Counter("f", "f", registry=CollectorRegistry()))
     outbox._wakeup, outbox._running = eventlet.queue.LightQueue(maxsize=1), True
     outbox.relay = Relay(db, publish)
