@@ -120,11 +120,11 @@ def test_rounds_made_before_a_post_ended_are_still_uploaded_and_resubmitted(stac
     community = stack.new_account(admin, ["community_officer"], "320508019044")
     worker = stack.call("POST", f"{API}/staff", admin, {"name": "离岗网格员"}).json()
     post = stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
-                      {"grid_code": "320508019044003", "role": "full_time_worker", "start_date": "2026-01-01"}).json()
+                      {"grid_code": "320508019044901", "role": "full_time_worker", "start_date": "2026-01-01"}).json()
     yesterday = (shanghai_date() - dt.timedelta(days=1)).isoformat()
     ended = stack.call("POST", f"{API}/assignments/{post['id']}/end", admin, {"end_date": yesterday})
     assert ended.status_code == 200, ended.text
-    lon, lat = inside(stack, admin, "320508019044003")
+    lon, lat = inside(stack, admin, "320508019044901")
     round_ = {"person_id": worker["id"], "client_id": str(uuid.uuid4()), "lon": lon, "lat": lat,
               "occurred_at": (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2)).isoformat()}
     first = stack.call("POST", f"{API}/patrols", community, round_)
@@ -141,7 +141,7 @@ def test_a_round_logged_from_outside_the_scope_tells_nothing_of_the_persons_post
     elsewhere = stack.new_account(admin, ["community_officer"], "320508019045")
     worker = stack.call("POST", f"{API}/staff", admin, {"name": "别社区的网格员"}).json()
     stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
-               {"grid_code": "320508019044003", "role": "full_time_worker", "start_date": "2026-06-01"})
+               {"grid_code": "320508019044901", "role": "full_time_worker", "start_date": "2026-06-01"})
     for days_ago in (30, 400):  # posted then; not yet posted then
         when = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days_ago)).isoformat()
         refused = stack.call("POST", f"{API}/patrols", elsewhere, {
