@@ -1,5 +1,10 @@
-"""The roles an account can hold: part of the bus contract between people (which
-stores them) and the gateway (which enforces them). Labels in zh-CN and English."""
+"""The roles an account can hold, and the named sets of them that every rule uses.
+
+Part of the bus contract between people (which stores roles), the gateway (whose
+route table names a set per route) and the services (which check an actor's reach).
+A set means the same wherever it is used; nothing else spells a list of roles.
+Labels in zh-CN and English.
+"""
 from common.errors import Forbidden
 
 ROLES = {
@@ -13,10 +18,62 @@ ROLES = {
     "resident": ("居民", "resident"),
 }
 
+
+class RoleSet(frozenset):
+    """A named set of roles: the name is what the route table, the docs and the
+    role-matrix test show."""
+
+    def __new__(cls, name, roles, label=""):
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles in {name}: {sorted(unknown)}")
+        self = super().__new__(cls, roles)
+        self.name, self.label = name, label
+        return self
+
+    def __repr__(self):
+        return f"RoleSet({self.name})"
+
+    def ordered(self):
+        """Its roles in the order of ROLES (the docs' order)."""
+        return [role for role in ROLES if role in self]
+
+
 # Roles that act for the whole district whatever their grid scope.
-DISTRICT_WIDE = frozenset({"admin", "district_officer"})
+DISTRICT_WIDE = RoleSet("DISTRICT_WIDE", {"admin", "district_officer"}, "district-wide roles")
 # Roles that work in a part of the district: their accounts must name it (grid_scope).
-GRID_SCOPED = frozenset({"town_leader", "community_officer", "grid_chief", "grid_worker"})
+GRID_SCOPED = RoleSet("GRID_SCOPED", {"town_leader", "community_officer", "grid_chief", "grid_worker"},
+                      "grid staff")
+# Roles a grid scope never applies to: they reach what they reported, or what was
+# dispatched to their department, never a subtree (an account of only these roles
+# may not be given a grid_scope).
+UNSCOPED = RoleSet("UNSCOPED", {"department", "resident"}, "residents and departments")
+
+EVERYONE = RoleSet("SIGNED_IN", set(ROLES), "any signed-in account")
+ADMINS = RoleSet("ADMINS", {"admin"}, "administrators")
+STAFF = RoleSet("STAFF", DISTRICT_WIDE | GRID_SCOPED, "district-wide roles and grid staff")
+STAFF_AND_DEPARTMENTS = RoleSet("STAFF_AND_DEPARTMENTS", STAFF | {"department"},
+                                "staff and department accounts")
+STAFF_MANAGERS = RoleSet("STAFF_MANAGERS", {"admin", "district_officer", "town_leader", "community_officer"},
+                         "staff managers")
+SUPERVISORS = RoleSet("SUPERVISORS", STAFF_MANAGERS | {"grid_chief"}, "supervisors")
+FIELD_STAFF = RoleSet("FIELD_STAFF", {"admin", "community_officer", "grid_chief", "grid_worker"},
+                      "field staff (residents, households, patrols, visits)")
+POINTS_APPROVERS = RoleSet("POINTS_APPROVERS", {"admin", "community_officer", "grid_chief"}, "points approvers")
+REWARD_EDITORS = RoleSet("REWARD_EDITORS", {"admin", "district_officer", "community_officer"}, "reward editors")
+
+NAMED_SETS = {s.name: s for s in (DISTRICT_WIDE, GRID_SCOPED, UNSCOPED, EVERYONE, ADMINS, STAFF,
+                                  STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS, FIELD_STAFF,
+                                  POINTS_APPROVERS, REWARD_EDITORS)}
+
+
+def effective_scope(roles, scope):
+    """The grid scope that applies to an account: none for one with a district-wide
+    role (it reaches everything) or with only unscoped roles (it reaches no subtree)."""
+    roles = set(roles)
+    if roles & DISTRICT_WIDE or not roles & GRID_SCOPED:
+        return None
+    return scope or None
 
 
 def in_scope(scope, grid_code):
@@ -29,7 +86,14 @@ def in_scope(scope, grid_code):
 def require_in_scope(scope, roles, grid_code):
     """Nothing if an account with this scope and these roles reaches ``grid_code``;
     otherwise 403 OUT_OF_SCOPE naming the grid and the scope."""
-    if DISTRICT_WIDE & set(roles) or in_scope(scope, grid_code):
+    if not DISTRICT_WIDE & set(roles):
+        require_in_reach(effective_scope(roles, scope) or "", grid_code)
+
+
+def require_in_reach(scope, grid_code):
+    """For a service given the caller's reach: None stands for the whole district (a
+    district-wide caller, or an internal one), "" for no subtree at all."""
+    if scope is None or in_scope(scope, grid_code):
         return
     if grid_code is None:
         message = "This record lies in no grid; only district-wide accounts reach it."
@@ -37,11 +101,4 @@ def require_in_scope(scope, roles, grid_code):
         message = f"Grid {grid_code} is outside your scope {scope}."
     else:
         message = f"Your account has no grid scope, so grid {grid_code} is beyond it."
-    raise Forbidden(message, code="OUT_OF_SCOPE", details={"grid_code": grid_code, "your_scope": scope})
-
-
-def require_in_reach(scope, grid_code):
-    """``require_in_scope`` for a service given the caller's scope by the gateway, where
-    None stands for the whole district (a district-wide caller, or an internal one)."""
-    if scope is not None:
-        require_in_scope(scope, (), grid_code)
+    raise Forbidden(message, code="OUT_OF_SCOPE", details={"grid_code": grid_code, "your_scope": scope or None})

@@ -75,6 +75,38 @@ DAY_IN_RANGE = validate.Range(min=FIRST_DAY, max=LAST_DAY,
 
 
 
+# Moments (date-times with an offset) within the same era. Year 1 or 9999 with an
+# offset overflows when turned to UTC; a naive time is refused (whose clock?).
+FIRST_MOMENT = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+LAST_MOMENT = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+
+
+class Moment(fields.AwareDateTime):
+    """An ISO-8601 date-time with an offset, from 2000 to 2099 (UTC), given back in UTC."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            moment = super()._deserialize(value, attr, data, **kwargs)
+            utc = moment.astimezone(dt.timezone.utc)
+        except OverflowError:
+            utc = None
+        if utc is None or not FIRST_MOMENT <= utc < LAST_MOMENT:
+            raise ValidationError("must be a date-time from 2000-01-01 to 2099-12-31 (UTC)")
+        return utc
+
+
+# Every integer a client sends has bounds inside PostgreSQL's integer (2^31 - 1): a
+# larger one fails the insert as a 500 far from the field that carried it.
+INT32_MAX = 2_147_483_647
+
+
+def bounded(low=0, high=INT32_MAX):
+    """A Range validator for an integer field; ``high`` at most INT32_MAX."""
+    if high > INT32_MAX:
+        raise ValueError("an integer bound past PostgreSQL's integer")
+    return validate.Range(min=low, max=high)
+
+
 class DayRange(Schema):
     """``start`` and ``end`` days (both optional), within DAY_IN_RANGE, start not after
     end; a subclass may give them other names on the wire (``data_key``), and the error
