@@ -8,7 +8,7 @@ export PYTHONWARNINGS ?= ignore
 run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
-.PHONY: run test bench venv clean
+.PHONY: run test fuzz bench venv clean
 
 venv: $(VENV)/.installed
 
@@ -23,6 +23,10 @@ run: venv
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fuzz run of `make test`, with many more examples per operation (tens of minutes).
+fuzz: venv
+	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-150} $(PY) -m pytest tests/integration/test_fuzz.py $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) -m bench.run

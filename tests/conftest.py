@@ -8,6 +8,7 @@ import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # noqa: E402
 
+import contextlib  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
@@ -92,15 +93,14 @@ def open_db(scratch_db):
         handle.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def stack(broker, tmp_path_factory):
+@contextlib.contextmanager
+def platform(infra, tmp_path_factory, reuse_environment_databases=True):
     """All five components as real processes on a fresh vhost and databases."""
-    infra = broker
     vhost, amqp_uri = infrastructure.create_vhost(infra)
     created = []
     db_urls = {}
     for service in infrastructure.SERVICES:
-        if service in infra.service_db_urls:
+        if reuse_environment_databases and service in infra.service_db_urls:
             infrastructure.reset_schema(infra.service_db_urls[service])
             db_urls[service] = infra.service_db_urls[service]
         elif infra.postgres:
@@ -111,13 +111,28 @@ def stack(broker, tmp_path_factory):
     for service in infrastructure.SERVICES:  # SQLite fallback: files the tests can read too
         db_urls.setdefault(service, f"sqlite:///{data_dir / (service + '.db')}")
     log_dir = tmp_path_factory.mktemp("logs")
-    platform = Stack(stack_env(amqp_uri, db_urls, data_dir), log_dir)
+    running = Stack(stack_env(amqp_uri, db_urls, data_dir), log_dir)
     try:
-        platform.start()
-        yield platform
+        running.start()
+        yield running
     finally:
-        platform.stop()
+        running.stop()
         print(f"\nservice logs: {log_dir}")
         infrastructure.delete_vhost(infra, vhost)
         for name in created:
             infrastructure.drop_database(infra, name)
+
+
+@pytest.fixture(scope="session")
+def stack(broker, tmp_path_factory):
+    """The platform most integration tests share (each makes its own data)."""
+    with platform(broker, tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def own_stack(broker, tmp_path_factory):
+    """A platform of the module's own, for tests that must not share one (the fuzz run
+    creates whatever the schema allows)."""
+    with platform(broker, tmp_path_factory, reuse_environment_databases=False) as running:
+        yield running

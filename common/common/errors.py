@@ -66,6 +66,11 @@ class PayloadTooLarge(AppError):
 
 
 @deserialize_to_instance
+class UnsupportedMediaType(AppError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+@deserialize_to_instance
 class Unavailable(AppError):
     code = "SERVICE_UNAVAILABLE"
 
@@ -78,6 +83,7 @@ HTTP_STATUS = {
     NotFound: 404,
     Conflict: 409,
     PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
     Locked: 423,
     Unavailable: 503,
 }

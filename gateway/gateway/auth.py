@@ -5,60 +5,18 @@ checking one needs no call to the people service. They are short-lived
 (``TOKEN_TTL_SECONDS``, default one hour) because a disabled account keeps a
 token it already holds until it expires.
 """
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+import ipaddress
 
 import jwt
 
-from common.errors import Forbidden, Unauthenticated
-from common.roles import DISTRICT_WIDE, ROLES, require_in_scope
+from common.actor import Actor
+from common.errors import Unauthenticated
+from common.roles import ROLES
 
 ISSUER = "gridgov"
 ALGORITHM = "HS256"
-
-
-@dataclass(frozen=True)
-class Principal:
-    account_id: str
-    username: str
-    roles: tuple
-    scope: str | None
-    department: str | None = None
-    person_id: str | None = None  # the staff member this account is, if any
-
-    @property
-    def district_wide(self):
-        return bool(DISTRICT_WIDE & set(self.roles))
-
-    def require_role(self, allowed):
-        if not set(self.roles) & set(allowed):
-            raise Forbidden(
-                "Your role may not do this.",
-                code="ROLE_FORBIDDEN",
-                details={"required_any_of": sorted(set(allowed)), "your_roles": list(self.roles)},
-            )
-
-    def require_scope(self, grid_code):
-        require_in_scope(self.scope, self.roles, grid_code)
-
-    @property
-    def reaches_grids(self):
-        """False for an account without a grid scope and no district-wide role (a
-        resident, most department accounts): it reaches tickets, not subtrees."""
-        return self.district_wide or bool(self.scope)
-
-    def effective_root(self, requested_root):
-        """The subtree a query covers: what was asked, checked against the scope;
-        the caller's own scope when nothing was asked."""
-        if requested_root:
-            self.require_scope(requested_root)
-            return requested_root
-        if self.district_wide:
-            return None
-        if not self.scope:
-            raise Forbidden("Your account has no grid scope, so it covers no part of the district.",
-                            code="OUT_OF_SCOPE", details={"your_scope": None})
-        return self.scope
 
 
 class TokenIssuer:
@@ -92,13 +50,13 @@ class TokenIssuer:
             raise Unauthenticated("Your sign-in has expired; please sign in again.", code="TOKEN_EXPIRED") from None
         except jwt.InvalidTokenError:
             raise Unauthenticated("The bearer token is not valid.", code="INVALID_TOKEN") from None
-        return Principal(
+        return Actor(
             account_id=claims["sub"], username=claims.get("username", ""),
-            roles=tuple(claims.get("roles") or ()), scope=claims.get("scope"), department=claims.get("department"),
-            person_id=claims.get("person"),
+            roles=tuple(r for r in claims.get("roles") or () if r in ROLES), scope=claims.get("scope"),
+            department=claims.get("department"), person_id=claims.get("person"),
         )
 
-    def principal_from_header(self, header):
+    def actor_from_header(self, header):
         if not header:
             raise Unauthenticated(
                 "Sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/auth/login.",
@@ -107,3 +65,52 @@ class TokenIssuer:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("The Authorization header must be 'Bearer <token>'.", code="INVALID_TOKEN")
         return self.verify(token.strip())
+
+
+def trusted_networks(setting):
+    """``TRUSTED_PROXIES``: comma-separated addresses or networks of the reverse proxies
+    in front of the gateway, whose X-Forwarded-For is believed."""
+    networks = []
+    for item in (setting or "").split(","):
+        if item.strip():
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+    return tuple(networks)
+
+
+def client_address(remote_addr, forwarded_for, trusted):
+    """The address a request came from: the peer, or, when the peer is a trusted proxy,
+    the nearest address in X-Forwarded-For that is not one (a client can prepend any
+    address it likes, so the list is read from the right)."""
+    def is_trusted(address):
+        try:
+            return any(ipaddress.ip_address(address) in network for network in trusted)
+        except ValueError:
+            return False
+
+    address = remote_addr or ""
+    if not trusted or not is_trusted(address) or not forwarded_for:
+        return address[:64] or None
+    for hop in reversed([part.strip() for part in forwarded_for.split(",") if part.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return address[:64]  # a mangled list: believe the proxy, not the text
+        if not is_trusted(hop):
+            return hop
+    return address[:64]
+
+
+class Callers:
+    """Who is calling: the bearer token's account, and the client's address (through
+    the trusted reverse proxies of TRUSTED_PROXIES)."""
+
+    def __init__(self, issuer, trusted=()):
+        self.issuer = issuer
+        self.trusted = trusted
+
+    def client_address(self, request):
+        return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), self.trusted)
+
+    def actor_from(self, request):
+        actor = self.issuer.actor_from_header(request.headers.get("Authorization"))
+        return dataclasses.replace(actor, client_address=self.client_address(request))

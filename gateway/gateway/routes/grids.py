@@ -1,0 +1,71 @@
+"""The territory: grids, their history and reports, places."""
+from common.roles import DISTRICT_WIDE, EVERYONE, STAFF
+from gateway.routing import BODY, ROOT, BodyField, Call, Path, Query, Route, by_record, in_path, in_root
+from gateway.schemas import grids as s
+from gateway.schemas.base import GridCodePath
+
+TAG = "grids"
+CODE = Path("code")
+
+
+def add_place(ctx):
+    """The place goes to the grid covering its point, which must be in the caller's scope:
+    located first, so nothing is stored outside it."""
+    located = ctx.rpc("grid").locate(lon=ctx.body["lon"], lat=ctx.body["lat"], crs=ctx.body.get("crs", "wgs84"))
+    ctx.actor.require_reach(located["grid"]["code"])
+    return ctx.rpc("grid").add_place(data=ctx.body)
+
+
+ROUTES = [
+    Route("GET", "/grids", "list_grids", "Active grids, filtered by parent, level and kind", EVERYONE,
+          Call("grid.list_grids", parent=Query("parent"), level=Query("level"), kind=Query("kind")),
+          TAG, query=s.GridListQuery, response=s.GridList, wrap="items",
+          description="The grid registry is the district's shared map: every signed-in account reads it."),
+    Route("GET", "/grids/locate", "locate", "The deepest grid containing a point, with its ancestors", EVERYONE,
+          Call("grid.locate", lon=Query("lon"), lat=Query("lat"), crs=Query("crs"), at=Query("at")),
+          TAG, query=s.LocateQuery, response=s.Located,
+          description="GCJ-02 points (AMap, Tencent maps) are converted to WGS-84 first. `at` asks which grid "
+                      "covered the point then. A point outside every grid is a 404 `POINT_OUTSIDE_GRIDS`."),
+    Route("GET", "/grids/export", "export_grids", "A subtree as GeoJSON that imports back unchanged", STAFF,
+          Call("grid.export_grids", root=Query("root")), TAG, scope=in_root(), query=s.RootQuery,
+          response=s.Exported, errors=(404,)),
+    Route("POST", "/grids", "create_grid", "Add one grid (code optional: the next free one is assigned)",
+          DISTRICT_WIDE, Call("grid.create_grid", data=BODY), TAG, body=s.NewGrid, response=s.Grid, status=201,
+          errors=(404, 409),
+          description="Geometry must be valid, lie within the parent and not overlap a sibling beyond "
+                      "`GRID_TOLERANCE_M2`; a race on the same parent is a 409 `CONCURRENT_CHANGE`."),
+    Route("POST", "/grids/import", "import_grids", "A GeoJSON FeatureCollection, all or nothing", DISTRICT_WIDE,
+          Call("grid.import_grids", collection=BODY), TAG, body=s.FeatureCollection, response=s.Imported,
+          status=201, errors=(409,),
+          description="A rejection lists every failing feature; nothing is stored then."),
+    Route("POST", "/grids/merge", "merge_grids", "Merge sibling grids into one (their union)", DISTRICT_WIDE,
+          Call("grid.merge_grids", data=BODY), TAG, body=s.Merge, response=s.MergeResult, status=201,
+          errors=(404, 409),
+          description="The old grids are retired and keep their codes; tickets and staff posts follow."),
+    Route("GET", "/grids/{code}", "get_grid", "One grid, with its GeoJSON geometry when asked", EVERYONE,
+          Call("grid.get_grid", code=CODE, with_geometry=Query("geometry")), TAG,
+          path_schema=GridCodePath, query=s.GridDetailQuery, response=s.GridWithGeometry),
+    Route("POST", "/grids/{code}/split", "split_grid", "Split a grid into parts that tile it", DISTRICT_WIDE,
+          Call("grid.split_grid", code=CODE, parts=BodyField("parts")), TAG, path_schema=GridCodePath,
+          body=s.Split, response=s.SplitResult, status=201, errors=(409,),
+          description="The old grid is retired, the parts get new codes; places, open tickets and staff posts "
+                      "move to the part covering them."),
+    Route("GET", "/grids/{code}/history", "grid_history", "Validity dates, predecessors and successors", EVERYONE,
+          Call("grid.grid_history", code=CODE), TAG, path_schema=GridCodePath, response=s.History),
+    Route("GET", "/grids/{code}/summary", "grid_summary", "Grids, places, households and counts in a subtree",
+          STAFF, Call("grid.grid_summary", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
+          response=s.Summary),
+    Route("GET", "/grids/{code}/coverage", "grid_coverage", "Gaps and overlaps in a subtree, with area and GeoJSON",
+          STAFF, Call("grid.coverage", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
+          response=s.Coverage),
+    Route("GET", "/grids/{code}/sizing", "grid_sizing", "Grids whose households fall outside their level's range",
+          STAFF, Call("grid.sizing", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
+          response=s.Sizing),
+    Route("POST", "/places", "add_place", "A place, in the grid covering its point", STAFF, add_place, "places",
+          scope=by_record(note="the grid covering the point lies in the caller's scope"), body=s.NewPlace,
+          response=s.Place, status=201, errors=(404,),
+          description="Buildings, shops, units, schools, hospitals, markets; numbered within their community."),
+    Route("GET", "/places", "list_places", "Places in a subtree", STAFF,
+          Call("grid.list_places", root=ROOT, type=Query("type"), limit=Query("limit")), "places",
+          scope=in_root(), query=s.PlaceListQuery, response=s.PlaceList, wrap="items"),
+]

@@ -1,0 +1,82 @@
+"""The closed loop: reports, the queue, actions, the trail, statistics; and scoring's
+figures."""
+from common.roles import EVERYONE, SUPERVISORS
+from gateway.routing import ACTOR, BODY, ROOT, Call, Const, Header, Path, Query, Route, by_record, in_root, wire
+from gateway.schemas import tickets as s
+from gateway.schemas.base import SubtreeQuery, TicketPath
+
+TAG = "tickets"
+TICKET = Path("ticket_id")
+HIDDEN = by_record(hidden=True, note="in the caller's grid scope, dispatched to its department, or its own "
+                                     "report; otherwise 404, exactly as for a free number")
+IDEMPOTENCY_KEY = Header("Idempotency-Key")
+
+
+def list_tickets(ctx):
+    query = ctx.query
+    filters = {name: wire(query[name]) for name in ("root", "start", "end", "category", "grade", "source", "level",
+                                                    "overdue", "before", "limit")}
+    filters["status"] = query["status"].split(",") if query["status"] else None
+    filters["responsible"] = query["responsible"]
+    return ctx.rpc("tickets").list_tickets(filters=filters, actor=ctx.actor.to_wire())
+
+
+ROUTES = [
+    Route("GET", "/tickets/categories", "ticket_categories", "The responsibility catalogue (责任清单)", EVERYONE,
+          Call("tickets.categories"), TAG, response=s.Categories, wrap="items",
+          description="Codes, names, default department, grid admission, duplicate radius, SLA per grade."),
+    Route("POST", "/tickets", "report_ticket", "Report a problem: a ticket with its deadlines", EVERYONE,
+          Call("tickets.report_ticket", data=BODY, actor=ACTOR, idempotency_key=IDEMPOTENCY_KEY), TAG,
+          scope=by_record(note="grid staff inside their scope; residents and departments anywhere",
+                          unscoped_anywhere=True),
+          body=s.NewTicket, response=s.Ticket, status=201, errors=(409,),
+          description="By `location` (lon, lat, crs) or `grid_code`. `attachments`: up to 20 references "
+                      "(http(s) or s3/oss/cos/obs addresses, or storage keys); `javascript:`, `data:` and the "
+                      "like are refused. An `Idempotency-Key` header (up to 100 visible ASCII characters) replays "
+                      "the first result, also to a retry racing the first; a key reused for another request is a "
+                      "409 `IDEMPOTENCY_KEY_REUSED`. `source` follows the reporter: a resident's report is "
+                      "`resident_report`, a department's `department_referral` (another value: 400 "
+                      "`SOURCE_NOT_YOURS`); a district officer's defaults to `hotline_12345`, grid staff's to "
+                      "`grid_patrol`. An anonymous report stores no name or phone and hides the reporter's "
+                      "account from everyone but the reporter."),
+    Route("GET", "/tickets", "list_tickets", "Tickets newest first, a page at a time", EVERYONE, list_tickets, TAG,
+          scope=by_record(note="tickets in the caller's scope (`root` in it); an account without a scope: its own "
+                               "reports and its department's dispatches"),
+          query=s.TicketListQuery, response=s.TicketPage,
+          description="`status`: states, comma-separated, or `open` (reported, accepted, handling); "
+                      "`overdue=true`: open, not suspended and past a running deadline now; `from`/`to`: reported "
+                      "on those days (Asia/Shanghai, both included); `responsible`: a person id, or `me` for the "
+                      "caller's own to-do list. Pass `next` as `before` for the following page."),
+    Route("GET", "/tickets/statistics", "ticket_statistics", "Counts, rates and times over a subtree and period",
+          SUPERVISORS, Call("tickets.ticket_statistics", root=ROOT, start=Query("start"), end=Query("end")), TAG,
+          scope=in_root(must_exist=True), query=s.StatisticsQuery, response=s.Statistics,
+          description="Tickets reported on those days (Asia/Shanghai; default the last 30 days): counts by status, "
+                      "category, grade, source and outcome; resolution, on-time and satisfaction rates; where "
+                      "tickets were resolved; median and p90 hours to accept and resolve; SLA breaches by clock "
+                      "and department. A `root` that names no grid is a 404, not a page of zeros."),
+    Route("GET", "/tickets/{ticket_id}", "get_ticket", "One ticket, with the actions the caller may take", EVERYONE,
+          Call("tickets.get_ticket", ticket_id=TICKET, viewer=ACTOR, with_actions=Const(True),
+               reveal=Query("reveal")), TAG, path_schema=TicketPath, scope=HIDDEN, query=s.RevealQuery,
+          response=s.TicketDetail,
+          description="`allowed_actions`: what the ticket's state and level admit; `your_actions`: those the "
+                      "caller may take. The reporter's phone is masked; `reveal=true` shows it to the reporter, "
+                      "to `PII_CLEAR_ROLES` and to the ticket's handlers (403 `CLEAR_PERSONAL_DATA_FORBIDDEN` "
+                      "otherwise); every clear read but the reporter's own is logged."),
+    Route("POST", "/tickets/{ticket_id}/actions", "act_on_ticket", "Take a step of the loop", EVERYONE,
+          Call("tickets.act", ticket_id=TICKET, body=BODY, actor=ACTOR, idempotency_key=IDEMPOTENCY_KEY), TAG,
+          path_schema=TicketPath, scope=HIDDEN, body=s.Action, response=s.Acted, errors=(409,),
+          description="`{\"action\", \"version\", ...}`: 409 `ACTION_NOT_ALLOWED` says why and lists what the "
+                      "ticket admits, 409 `VERSION_CONFLICT` when someone acted first; who may take each action "
+                      "is in the README's closed-loop table. `Idempotency-Key` honoured."),
+    Route("GET", "/tickets/{ticket_id}/history", "ticket_history", "The ticket's trail", EVERYONE,
+          Call("tickets.ticket_history", ticket_id=TICKET, viewer=ACTOR), TAG, path_schema=TicketPath,
+          scope=HIDDEN, response=s.Trail, wrap="items"),
+    Route("GET", "/tickets/{ticket_id}/verify", "verify_ticket", "Whether the trail and the ticket are untouched",
+          EVERYONE, Call("tickets.verify_ticket", ticket_id=TICKET, viewer=ACTOR), TAG, path_schema=TicketPath,
+          scope=HIDDEN, response=s.Verification),
+    Route("GET", "/scoring/tickets-reported", "tickets_reported", "Tickets reported per grid in a subtree",
+          SUPERVISORS, Call("scoring.tickets_reported", root=ROOT), "scoring", scope=in_root(must_exist=True),
+          query=SubtreeQuery,
+          response=s.TicketsReported,
+          description="Each ticket counts under the grid it lives in now (a split or merge moves it)."),
+]

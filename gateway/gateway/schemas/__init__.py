@@ -1,0 +1,1 @@
+"""What the API takes and gives, per resource: the schemas the route table names."""

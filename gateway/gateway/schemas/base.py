@@ -1,0 +1,78 @@
+"""Shapes every route shares: the error body, path parameters, and the strictness the
+gateway applies to what clients send (an unknown field is a 400 naming it, so a
+client cannot slip in what the gateway decides, such as who the reporter is)."""
+from marshmallow import RAISE, Schema, fields, validate
+
+from common.validation import GRID_CODE
+
+ID = validate.Length(min=1, max=64)
+
+
+class Strict(Schema):
+    """A request schema: unknown fields are refused."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+class Loose(Schema):
+    """A response schema: services may add fields; clients must ignore what they do not know."""
+
+    class Meta:
+        ordered = True
+
+
+class ErrorSchema(Loose):
+    error = fields.String(required=True, metadata={"description": "stable machine-readable code", "example": "VALIDATION_FAILED"})
+    message = fields.String(required=True, metadata={"description": "for people"})
+    details = fields.Dict(required=True, metadata={"description": "fields, limits, allowed values, request_id of a 500"})
+
+
+class SubtreeQuery(Strict):
+    root = fields.String(load_default=None, validate=GRID_CODE,
+                         metadata={"description": "a grid code; default: the caller's own subtree"})
+
+
+# --- path parameters ------------------------------------------------------------------
+
+class GridCodePath(Strict):
+    code = fields.String(required=True, validate=GRID_CODE, metadata={"example": "320508019044001"})
+
+
+class TicketPath(Strict):
+    ticket_id = fields.String(required=True, validate=ID, metadata={
+        "description": "the ticket's id or its readable number (20261123-00001)", "example": "20261123-00001"})
+
+
+class PersonPath(Strict):
+    person_id = fields.String(required=True, validate=ID)
+
+
+class ResidentPath(Strict):
+    resident_id = fields.String(required=True, validate=ID)
+
+
+class HouseholdPath(Strict):
+    household_id = fields.String(required=True, validate=ID)
+
+
+class AssignmentPath(Strict):
+    assignment_id = fields.String(required=True, validate=ID)
+
+
+class BroadcastPath(Strict):
+    broadcast_id = fields.String(required=True, validate=ID)
+
+
+def items_of(schema, name=None):
+    """``{"items": [schema]}`` as a response schema class."""
+    return type(name or f"{schema.__name__.removesuffix('Schema')}List", (Loose,), {
+        "items": fields.List(fields.Nested(schema), required=True)})
+
+
+class Counts(fields.Dict):
+    """``{key: count}``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(keys=fields.String(), values=fields.Integer(), **kwargs)

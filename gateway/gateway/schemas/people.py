@@ -1,0 +1,415 @@
+"""Accounts, staff and their posts, departments, residents and households, patrols and
+visits, broadcasts, volunteer points, as the API shows them. Vocabularies (posts,
+tags, kinds) are the people service's; tests/unit/test_api_schemas.py keeps these equal."""
+from marshmallow import fields, validate
+
+from common.roles import ROLES
+from common.validation import DAY_IN_RANGE, GRID_CODE, Moment, Text, bounded
+from gateway.schemas.base import Counts, ID, Loose, Strict, SubtreeQuery  # noqa: F401 (routes use it here)
+
+STAFF_ROLES = ("general_grid_chief", "grid_chief", "full_time_worker", "part_time_worker", "grid_police",
+               "instructor", "sentiment_officer", "coordinator", "patrol_officer", "building_head", "unit_head",
+               "volunteer", "party_member_in_service", "department_liaison")
+DEPARTMENT_KINDS = ("functional_department", "town", "community", "property_company")
+TAGS = ("elderly_alone", "elderly", "disabled", "key_person", "low_income", "veteran", "left_behind_child",
+        "pregnant", "mental_health", "community_correction")
+CRS = ("wgs84", "gcj02")
+DATE = {"format": "date"}
+MOMENT = {"format": "date-time"}
+
+
+# --- sign-in and accounts ----------------------------------------------------------------
+
+class Login(Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={"example": "admin"})
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class Token(Loose):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "seconds"})
+
+
+class NewAccount(Strict):
+    username = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9_.-]{2,63}$", error="3-64 characters: lower-case letters, digits, '_', '.', '-'"))
+    display_name = Text(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1, max=len(ROLES)))
+    grid_scope = fields.String(load_default=None, allow_none=True, validate=GRID_CODE,
+                               metadata={"description": "the subtree a grid staff account works in; only for "
+                                                        "town_leader, community_officer, grid_chief, grid_worker"})
+    department_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=40),
+                                    metadata={"description": "a registered department (POST /departments)"})
+    person_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    disabled = fields.Boolean(load_default=False)
+
+
+class Account(Loose):
+    id = fields.String(required=True)
+    username = fields.String(required=True)
+    display_name = fields.String(required=True)
+    roles = fields.List(fields.String(), required=True)
+    grid_scope = fields.String(allow_none=True)
+    department_code = fields.String(allow_none=True)
+    person_id = fields.String(allow_none=True)
+    disabled = fields.Boolean(required=True)
+    locked_until = fields.String(allow_none=True, metadata=MOMENT)
+    last_login_at = fields.String(allow_none=True, metadata=MOMENT)
+    created_at = fields.String(required=True, metadata=MOMENT)
+
+
+class Me(Account):
+    role_labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class AccountList(Loose):
+    items = fields.List(fields.Nested(Account), required=True)
+
+
+# --- staff, posts, departments -----------------------------------------------------------
+
+class NewPerson(Strict):
+    name = Text(required=True, validate=validate.Length(min=1, max=50))
+    gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["male", "female"]))
+    birth_date = fields.Date(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    party_member = fields.Boolean(load_default=False)
+    smartphone_user = fields.Boolean(load_default=True)
+    violation_recorded = fields.Boolean(load_default=False)
+
+
+class Person(Loose):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    gender = fields.String(allow_none=True)
+    birth_date = fields.String(allow_none=True, metadata=DATE)
+    phone = fields.String(allow_none=True, metadata={"description": "masked: 139****5678"})
+    id_number = fields.String(allow_none=True, metadata={"description": "masked: 110105********0021"})
+    party_member = fields.Boolean(required=True)
+    smartphone_user = fields.Boolean(required=True)
+    violation_recorded = fields.Boolean(required=True)
+    status = fields.String(required=True)
+
+
+class Reason(Loose):
+    rule = fields.String(required=True)
+    passed = fields.Boolean(required=True)
+    message = fields.String(required=True)
+
+
+class Eligibility(Loose):
+    eligible = fields.Boolean(required=True)
+    reasons = fields.List(fields.Nested(Reason), required=True)
+
+
+class RosterResult(Loose):
+    imported = fields.Integer(required=True)
+    assignments = fields.Integer(required=True)
+
+
+class NewAssignment(Strict):
+    grid_code = fields.String(required=True, validate=GRID_CODE)
+    role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
+    start_date = fields.Date(load_default=None, validate=DAY_IN_RANGE)
+    end_date = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
+
+
+class EndAssignment(Strict):
+    end_date = fields.Date(required=True, validate=DAY_IN_RANGE)
+
+
+class Assignment(Loose):
+    id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    role = fields.String(required=True)
+    role_label = fields.String(required=True)
+    start_date = fields.String(required=True, metadata=DATE)
+    end_date = fields.String(allow_none=True, metadata=DATE)
+
+
+class AssignmentList(Loose):
+    items = fields.List(fields.Nested(Assignment), required=True)
+
+
+class AssignmentQuery(Strict):
+    root = fields.String(load_default=None, validate=GRID_CODE)
+    person_id = fields.String(load_default=None, validate=ID)
+    on = fields.Date(load_default=None, validate=DAY_IN_RANGE, metadata={"description": "posts running that day"})
+
+
+class GapTotals(Loose):
+    grids = fields.Integer(required=True)
+    grids_with_gaps = fields.Integer(required=True)
+    missing = Counts(required=True)
+
+
+class Gap(Loose):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    have = Counts(required=True)
+    missing = Counts(required=True)
+
+
+class StaffingGaps(Loose):
+    root = fields.String(required=True)
+    rules = fields.Dict(keys=fields.String(), values=Counts(), required=True)
+    grids_checked = fields.Integer(required=True)
+    grids_with_gaps = fields.Integer(required=True)
+    gaps = fields.List(fields.Nested(Gap), required=True)
+    by_town = fields.Dict(keys=fields.String(), values=fields.Nested(GapTotals), required=True)
+    by_community = fields.Dict(keys=fields.String(), values=fields.Nested(GapTotals), required=True)
+
+
+class NewDepartment(Strict):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$",
+                                                                  error="2-40 letters, digits, '_', '.', '-'"))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(required=True, validate=validate.OneOf(DEPARTMENT_KINDS))
+    grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    liaison_ids = fields.List(fields.String(validate=ID), load_default=list, validate=validate.Length(max=50))
+
+
+class Department(Loose):
+    id = fields.String(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    grid_code = fields.String(allow_none=True)
+    liaison_ids = fields.List(fields.String(), required=True)
+
+
+class DepartmentList(Loose):
+    items = fields.List(fields.Nested(Department), required=True)
+
+
+class DepartmentQuery(Strict):
+    kind = fields.String(load_default=None, validate=validate.OneOf(DEPARTMENT_KINDS))
+
+
+# --- households and residents -----------------------------------------------------------------
+
+class NewHousehold(Strict):
+    place_code = fields.String(required=True, validate=validate.Regexp(r"^\d{10,30}$", error="must be a place code"))
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class Household(Loose):
+    id = fields.String(required=True)
+    place_code = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    address = fields.String(allow_none=True)
+
+
+class HouseholdList(Loose):
+    items = fields.List(fields.Nested(Household), required=True)
+
+
+class NewResident(Strict):
+    name = Text(required=True, validate=validate.Length(min=1, max=50))
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    household_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    tags = fields.List(fields.String(validate=validate.OneOf(TAGS)), load_default=list,
+                       validate=validate.Length(max=len(TAGS)))
+
+
+class ResidentSearch(Strict):
+    """Filters; ID and phone numbers are personal data, so search by them in a POST body
+    (POST /residents/search) rather than in a URL that proxies and logs keep."""
+    id_number = fields.String(load_default=None, validate=validate.Length(min=1, max=30))
+    phone = fields.String(load_default=None, validate=validate.Length(min=1, max=30))
+    household_id = fields.String(load_default=None, validate=ID)
+    tag = fields.String(load_default=None, validate=validate.OneOf(TAGS))
+    root = fields.String(load_default=None, validate=GRID_CODE)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class RevealQuery(Strict):
+    reveal = fields.Boolean(load_default=False, metadata={
+        "description": "ID and phone numbers in clear (PII_CLEAR_ROLES only; every clear read is logged)"})
+
+
+class Resident(Loose):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    gender = fields.String(allow_none=True)
+    birth_date = fields.String(allow_none=True, metadata=DATE)
+    household_id = fields.String(allow_none=True)
+    grid_code = fields.String(allow_none=True)
+    tags = fields.List(fields.String(), required=True)
+    tag_labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    id_number = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    masked = fields.Boolean(required=True)
+
+
+class ResidentList(Loose):
+    items = fields.List(fields.Nested(Resident), required=True)
+
+
+# --- patrols and visits -------------------------------------------------------------------------
+
+class NewPatrol(Strict):
+    person_id = fields.String(load_default=None, validate=ID,
+                              metadata={"description": "default: the staff member the account is"})
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                              metadata={"description": "the phone's own id of the record: a resubmission answers 200"})
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    crs = fields.String(load_default="wgs84", validate=validate.OneOf(CRS))
+    occurred_at = Moment(load_default=None)
+
+
+class Patrol(Loose):
+    id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    lon = fields.Float(required=True)
+    lat = fields.Float(required=True)
+    occurred_at = fields.String(required=True, metadata=MOMENT)
+    received_at = fields.String(required=True, metadata=MOMENT)
+    assigned_grid_codes = fields.List(fields.String(), required=True)
+    located_grid_code = fields.String(allow_none=True)
+    inside = fields.Boolean(required=True)
+
+
+class PatrolLogged(Loose):
+    patrol = fields.Nested(Patrol, required=True)
+    duplicate = fields.Boolean(required=True)
+
+
+class PatrolList(Loose):
+    items = fields.List(fields.Nested(Patrol), required=True)
+
+
+class PatrolListQuery(Strict):
+    root = fields.String(load_default=None, validate=GRID_CODE)
+    person_id = fields.String(load_default=None, validate=ID)
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class NewVisit(Strict):
+    person_id = fields.String(load_default=None, validate=ID)
+    household_id = fields.String(required=True, validate=ID)
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    notes = Text(required=True, validate=validate.Length(min=1, max=2000))
+    occurred_at = Moment(load_default=None)
+
+
+class Visit(Loose):
+    id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    household_id = fields.String(required=True)
+    client_id = fields.String(required=True)
+    notes = fields.String(required=True)
+    occurred_at = fields.String(required=True, metadata=MOMENT)
+    received_at = fields.String(required=True, metadata=MOMENT)
+
+
+class VisitLogged(Loose):
+    visit = fields.Nested(Visit, required=True)
+    duplicate = fields.Boolean(required=True)
+
+
+# --- broadcasts and the inbox -----------------------------------------------------------------
+
+class NewBroadcast(Strict):
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    body = Text(required=True, validate=validate.Length(min=1, max=10000))
+    scope_grid = fields.String(load_default=None, allow_none=True, validate=GRID_CODE,
+                               metadata={"description": "default: the sender's own subtree"})
+    scope_role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ROLES))
+
+
+class Broadcast(Loose):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    scope_grid = fields.String(allow_none=True)
+    scope_role = fields.String(allow_none=True)
+    sender = fields.String(required=True)
+    recipient_count = fields.Integer(required=True)
+    created_at = fields.String(required=True, metadata=MOMENT)
+
+
+class ReadFigures(Loose):
+    recipients = fields.Integer(required=True)
+    read = fields.Integer(required=True)
+    read_rate = fields.Float(allow_none=True)
+
+
+class ReadRate(Broadcast):
+    recipients = fields.Integer(required=True)
+    read = fields.Integer(required=True)
+    read_rate = fields.Float(allow_none=True)
+    by_scope = fields.Dict(keys=fields.String(), values=fields.Nested(ReadFigures), required=True)
+
+
+class InboxItem(Broadcast):
+    read_at = fields.String(allow_none=True, metadata=MOMENT)
+
+
+class Inbox(Loose):
+    items = fields.List(fields.Nested(InboxItem), required=True)
+
+
+class InboxQuery(Strict):
+    unread = fields.Boolean(load_default=False)
+
+
+class ReadReceipt(Loose):
+    broadcast_id = fields.String(required=True)
+    read_at = fields.String(required=True, metadata=MOMENT)
+
+
+# --- volunteer points ---------------------------------------------------------------------------
+
+class Earn(Strict):
+    person_id = fields.String(required=True, validate=ID)
+    points = fields.Integer(required=True, validate=validate.Range(min=1, max=1000))
+    activity = Text(required=True, validate=validate.Length(min=1, max=200))
+    hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=24))
+
+
+class Redeem(Strict):
+    person_id = fields.String(required=True, validate=ID)
+    reward_code = fields.String(required=True, validate=validate.Length(min=2, max=40))
+
+
+class NewReward(Strict):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$"))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    cost = fields.Integer(required=True, validate=bounded(1, 1_000_000))
+    stock = fields.Integer(load_default=None, allow_none=True, validate=bounded(0, 1_000_000))
+
+
+class Reward(Loose):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    cost = fields.Integer(required=True)
+    stock = fields.Integer(allow_none=True)
+
+
+class PointsEntry(Loose):
+    id = fields.Integer(required=True)
+    person_id = fields.String(required=True)
+    delta = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    activity = fields.String(allow_none=True)
+    hours = fields.Float(allow_none=True)
+    reward_code = fields.String(allow_none=True)
+    approver = fields.String(required=True)
+    balance_after = fields.Integer(required=True)
+    created_at = fields.String(required=True, metadata=MOMENT)
+
+
+class PointsStatement(Loose):
+    person_id = fields.String(required=True)
+    balance = fields.Integer(required=True)
+    entries = fields.List(fields.Nested(PointsEntry), required=True)

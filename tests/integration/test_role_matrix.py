@@ -1,0 +1,308 @@
+"""Every declared route x every role (and no token), inside and outside scope, against
+the real services: each gets the answer the route table documents, and every 2xx
+answer matches the route's documented schema.
+
+The matrix is read from the route table: a route declared without an example below
+fails ``test_every_route_has_an_example``, so a new route is covered the day it is
+declared. Its own district (320598) has two streets, A and B; every target lies in
+grid A1, and each grid-scoped role has an account in A and one in B."""
+import uuid
+
+import pytest
+import requests
+from openapi_schema_validator import OAS30Validator
+from shapely.geometry import box, mapping
+
+from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES, UNSCOPED
+from gateway.openapi import build
+from gateway.routes import ROUTES
+from idnumbers import fresh_id_number
+from stack import JWT_SECRET  # noqa: F401 (the stack signs with it)
+
+API = "/api/v1"
+COUNTY = "320598"
+X, Y = 123.00, 33.00
+TOWN_A, TOWN_B = f"{COUNTY}001", f"{COUNTY}002"
+COMMUNITY_A, COMMUNITY_B = f"{TOWN_A}001", f"{TOWN_B}001"
+A1, A2, A3, A4 = (f"{COMMUNITY_A}00{n}" for n in range(1, 5))
+B1 = f"{COMMUNITY_B}001"
+PASSWORD = "Passw0rd-2026"
+ROSTER_HEADER = "姓名,性别,身份证号码,手机号码,政治面貌,是否会用智能手机,网格编码,岗位,任职开始日期"
+# The scope each grid-scoped role works in, in street A and in street B.
+SCOPES = {"town_leader": (TOWN_A, TOWN_B), "community_officer": (COMMUNITY_A, COMMUNITY_B),
+          "grid_chief": (A1, B1), "grid_worker": (A1, B1)}
+
+
+def _feature(code, name, geometry, parent=None):
+    return {"type": "Feature", "geometry": mapping(geometry),
+            "properties": {"code": code, "name": name, "parent_code": parent, "households": 40}}
+
+
+def _district():
+    """The county split into streets A (west) and B (east); community A into 2 x 2 grids."""
+    size = 0.02
+    west, east = box(X, Y, X + size, Y + size), box(X + size, Y, X + 2 * size, Y + size)
+    half = size / 2
+    quarters = [box(X, Y + half, X + half, Y + size), box(X + half, Y + half, X + size, Y + size),
+                box(X, Y, X + half, Y + half), box(X + half, Y, X + size, Y + half)]
+    features = [_feature(COUNTY, "矩阵区", box(X, Y, X + 2 * size, Y + size)),
+                _feature(TOWN_A, "甲街道", west, COUNTY), _feature(TOWN_B, "乙街道", east, COUNTY),
+                _feature(COMMUNITY_A, "甲社区", west, TOWN_A), _feature(COMMUNITY_B, "乙社区", east, TOWN_B),
+                _feature(B1, "乙一网格", east, COMMUNITY_B)]
+    features += [_feature(code, f"甲{n}网格", quarter, COMMUNITY_A)
+                 for n, (code, quarter) in enumerate(zip((A1, A2, A3, A4), quarters), start=1)]
+    return {"type": "FeatureCollection", "features": features}, quarters
+
+
+class Caller:
+    def __init__(self, label, role, position, token=None, person_id=None):
+        self.label, self.role, self.position, self.token, self.person_id = label, role, position, token, person_id
+
+
+def _ok(response, context):
+    assert response.status_code < 300, f"{context}: {response.status_code} {response.text[:300]}"
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def world(stack):
+    """The district, an account per role and position, and a record of each kind in A1."""
+    admin = stack.login()
+    collection, quarters = _district()
+    _ok(stack.call("POST", f"{API}/grids/import", admin, collection), "import")
+    call = lambda method, path, body=None, token=admin: _ok(stack.call(method, path, token, body), path)  # noqa: E731
+    department = f"mx{uuid.uuid4().hex[:6]}"
+    call("POST", f"{API}/departments", {"code": department, "name": "矩阵测试局", "kind": "functional_department"})
+
+    def person(name, grid=A1, role="full_time_worker"):
+        created = call("POST", f"{API}/staff", {"name": name, "id_number": fresh_id_number()})
+        post = call("POST", f"{API}/staff/{created['id']}/assignments",
+                    {"grid_code": grid, "role": role, "start_date": "2026-01-01"}) if grid else None
+        return created["id"], post and post["id"]
+
+    worker, _ = person("甲一专职")
+    colleague, colleague_post = person("甲一兼职", role="part_time_worker")
+    unposted, _ = person("待岗人员", grid=None)
+
+    def account(role, scope=None, person_id=None, department_code=None):
+        username = f"mx{uuid.uuid4().hex[:10]}"
+        call("POST", f"{API}/accounts", {"username": username, "display_name": f"矩阵 {role}", "password": PASSWORD,
+                                         "roles": [role], "grid_scope": scope, "person_id": person_id,
+                                         "department_code": department_code})
+        return stack.login(username, PASSWORD)
+
+    callers = [Caller("admin", "admin", "district", admin),
+               Caller("district_officer", "district_officer", "district", account("district_officer"))]
+    for role, (inside, outside) in SCOPES.items():
+        linked = worker if role == "grid_worker" else None  # the worker's own account: self routes
+        callers.append(Caller(f"{role}@A", role, "inside", account(role, inside, linked), linked))
+        callers.append(Caller(f"{role}@B", role, "outside", account(role, outside)))
+    callers.append(Caller("resident", "resident", "unscoped", account("resident")))
+    callers.append(Caller("department", "department", "unscoped", account("department", department_code=department)))
+    callers.append(Caller("no token", None, "anonymous"))
+
+    a1_point = quarters[0].centroid
+    place = call("POST", f"{API}/places", {"type": "building", "name": "甲一1号楼", "lon": a1_point.x,
+                                          "lat": a1_point.y})
+    other_place = call("POST", f"{API}/places", {"type": "building", "name": "甲一2号楼", "lon": a1_point.x + 0.001,
+                                                "lat": a1_point.y + 0.001})
+    household = call("POST", f"{API}/households", {"place_code": place["code"], "address": "101室"})
+    moving = call("POST", f"{API}/households", {"place_code": place["code"], "address": "102室"})
+    resident = call("POST", f"{API}/residents", {"name": "甲一居民", "id_number": fresh_id_number(),
+                                                 "household_id": household["id"]})
+    ticket = call("POST", f"{API}/tickets", {"category": "UM02", "grid_code": A1, "description": "矩阵测试：楼道堆物"})
+    acted = call("POST", f"{API}/tickets", {"category": "UM02", "grid_code": A1, "description": "矩阵测试：待处理"})
+    broadcast = call("POST", f"{API}/broadcasts", {"title": "矩阵通知", "body": "测试", "scope_grid": A1})
+    reward = f"R{uuid.uuid4().hex[:6]}"
+    call("POST", f"{API}/points/rewards", {"code": reward, "name": "矩阵奖品", "cost": 1})
+    call("POST", f"{API}/points/earn", {"person_id": worker, "points": 5, "activity": "矩阵志愿服务"})
+    return {
+        "callers": callers, "worker": worker, "colleague_post": colleague_post, "unposted": unposted,
+        "place": place, "other_place": other_place, "household": household, "moving": moving,
+        "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
+        "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
+    }
+
+
+def _roster(w):
+    row = f"矩阵导入,,{fresh_id_number()},,,是,{A1},志愿者,2026-02-01"
+    return {"data": f"{ROSTER_HEADER}\n{row}\n".encode("utf-8"), "content_type": "text/csv"}
+
+
+# route name -> (world) -> request parts: path (values), query, body, or data + content_type
+EXAMPLES = {
+    "login": lambda w: {"body": {"username": "nobody-matrix", "password": "wrong"}},
+    "me": lambda w: {},
+    "list_accounts": lambda w: {},
+    "create_account": lambda w: {"body": {"username": f"mx{uuid.uuid4().hex[:10]}", "display_name": "矩阵新账号",
+                                          "password": PASSWORD, "roles": ["resident"]}},
+    "list_grids": lambda w: {"query": {"parent": COMMUNITY_A}},
+    "locate": lambda w: {"query": {"lon": w["a1_point"][0], "lat": w["a1_point"][1]}},
+    "export_grids": lambda w: {"query": {"root": A1}},
+    "create_grid": lambda w: {"body": {"name": "矩阵新网格", "parent_code": COMMUNITY_B}},
+    "import_grids": lambda w: {"body": {"type": "FeatureCollection", "features": [
+        _feature(f"{COUNTY}00{n}", "矩阵", box(X + 0.05 + n * 0.01, Y, X + 0.055 + n * 0.01, Y + 0.005), COUNTY)
+        for n in (3,)]}},
+    "merge_grids": lambda w: {"body": {"codes": [A2, A3], "name": "甲合并网格"}},
+    "get_grid": lambda w: {"path": {"code": A1}},
+    "split_grid": lambda w: {"path": {"code": A4}, "body": {"parts": [
+        {"name": "西", "geometry": mapping(box(*_halves(w["quarters"][3])[0]))},
+        {"name": "东", "geometry": mapping(box(*_halves(w["quarters"][3])[1]))}]}},
+    "grid_history": lambda w: {"path": {"code": A1}},
+    "grid_summary": lambda w: {"path": {"code": A1}},
+    "grid_coverage": lambda w: {"path": {"code": A1}},
+    "grid_sizing": lambda w: {"path": {"code": A1}},
+    "add_place": lambda w: {"body": {"type": "shop", "name": "甲一商铺", "lon": w["a1_point"][0] - 0.001,
+                                     "lat": w["a1_point"][1]}},
+    "list_places": lambda w: {"query": {"root": A1}},
+    "create_person": lambda w: {"body": {"name": "矩阵新人", "id_number": fresh_id_number()}},
+    "import_roster": _roster,
+    "get_person": lambda w: {"path": {"person_id": w["worker"]}},
+    "person_eligibility": lambda w: {"path": {"person_id": w["worker"]}},
+    "assign_person": lambda w: {"path": {"person_id": w["unposted"]},
+                                "body": {"grid_code": A1, "role": "volunteer", "start_date": "2026-03-01"}},
+    "end_assignment": lambda w: {"path": {"assignment_id": w["colleague_post"]}, "body": {"end_date": "2026-12-31"}},
+    "list_assignments": lambda w: {"query": {"root": A1}},
+    "staffing_gaps": lambda w: {"query": {"root": A1}},
+    "create_department": lambda w: {"body": {"code": f"mx{uuid.uuid4().hex[:6]}", "name": "矩阵部门",
+                                             "kind": "functional_department"}},
+    "list_departments": lambda w: {},
+    "register_household": lambda w: {"body": {"place_code": w["place"]["code"], "address": "201室"}},
+    "move_household": lambda w: {"path": {"household_id": w["moving"]["id"]},
+                                 "body": {"place_code": w["other_place"]["code"]}},
+    "list_households": lambda w: {"query": {"root": A1}},
+    "register_resident": lambda w: {"body": {"name": "矩阵居民", "id_number": fresh_id_number(),
+                                             "household_id": w["household"]["id"]}},
+    "list_residents": lambda w: {"query": {"root": A1}},
+    "search_residents": lambda w: {"body": {"root": A1, "household_id": w["household"]["id"]}},
+    "get_resident": lambda w: {"path": {"resident_id": w["resident"]["id"]}},
+    "log_patrol": lambda w: {"body": {"person_id": w["worker"], "client_id": f"mx-{uuid.uuid4().hex[:8]}",
+                                      "lon": w["a1_point"][0], "lat": w["a1_point"][1]}},
+    "list_patrols": lambda w: {"query": {"root": A1}},
+    "log_visit": lambda w: {"body": {"person_id": w["worker"], "household_id": w["household"]["id"],
+                                     "client_id": f"mx-{uuid.uuid4().hex[:8]}", "notes": "入户走访"}},
+    "send_broadcast": lambda w: {"body": {"title": "矩阵", "body": "通知", "scope_grid": A1}},
+    "broadcast_read_rate": lambda w: {"path": {"broadcast_id": w["broadcast"]["id"]}},
+    "inbox": lambda w: {},
+    "mark_read": lambda w: {"path": {"broadcast_id": w["broadcast"]["id"]}},
+    "earn_points": lambda w: {"body": {"person_id": w["worker"], "points": 1, "activity": "清扫楼道"}},
+    "redeem_points": lambda w: {"body": {"person_id": w["worker"], "reward_code": w["reward"]}},
+    "add_reward": lambda w: {"body": {"code": f"R{uuid.uuid4().hex[:6]}", "name": "矩阵奖品", "cost": 2}},
+    "points_statement": lambda w: {"path": {"person_id": w["worker"]}},
+    "ticket_categories": lambda w: {},
+    "report_ticket": lambda w: {"body": {"category": "UM02", "grid_code": A1, "description": "矩阵：路灯不亮"}},
+    "list_tickets": lambda w: {"query": {"root": A1}},
+    "ticket_statistics": lambda w: {"query": {"root": A1}},
+    "get_ticket": lambda w: {"path": {"ticket_id": w["ticket"]["id"]}},
+    "act_on_ticket": lambda w: {"path": {"ticket_id": w["acted"]["id"]}, "body": {"action": "accept", "version": 1}},
+    "ticket_history": lambda w: {"path": {"ticket_id": w["ticket"]["id"]}},
+    "verify_ticket": lambda w: {"path": {"ticket_id": w["ticket"]["number"]}},
+    "tickets_reported": lambda w: {"query": {"root": A1}},
+    "openapi_document": lambda w: {},
+    "docs_page": lambda w: {},
+    "docs_asset": lambda w: {"path": {"name": "swagger-ui.css"}},
+    "healthz": lambda w: {},
+    "prometheus_metrics": lambda w: {},
+}
+
+
+def _halves(quarter):
+    x0, y0, x1, y1 = quarter.bounds
+    middle = (x0 + x1) / 2
+    return (x0, y0, middle, y1), (middle, y0, x1, y1)
+
+
+def test_every_route_has_an_example():
+    assert sorted(set(route.name for route in ROUTES) - set(EXAMPLES)) == []
+    assert sorted(set(EXAMPLES) - set(route.name for route in ROUTES)) == []
+
+
+def expected(route, caller, example):
+    """'allowed', or (status, code) as the route table documents it for this caller."""
+    if route.public:
+        return "allowed"
+    if caller.role is None:
+        return (401, "AUTH_REQUIRED")
+    is_self = route.self_param and caller.person_id and example.get("path", {}).get(route.self_param) == \
+        caller.person_id
+    if caller.role not in route.roles and not is_self:
+        return (403, "ROLE_FORBIDDEN")
+    if caller.position in ("district", "inside") or route.scope.kind == "none" or is_self:
+        return "allowed"
+    if caller.position == "unscoped" and route.scope.unscoped_anywhere:
+        return "allowed"
+    return route.scope.outside_answer
+
+
+def _send(stack, route, caller, example):
+    path = route.full_path
+    for name, value in example.get("path", {}).items():
+        path = path.replace("{" + name + "}", str(value))
+    headers = {"Authorization": f"Bearer {caller.token}"} if caller.token else {}
+    if "data" in example:
+        headers["Content-Type"] = example["content_type"]
+        return requests.request(route.method, stack.gateway + path, params=example.get("query"),
+                                data=example["data"], headers=headers, timeout=30)
+    return requests.request(route.method, stack.gateway + path, params=example.get("query"),
+                            json=example.get("body"), headers=headers, timeout=30)
+
+
+class SchemaCheck:
+    """A 2xx answer against the route's documented schema (refs inlined)."""
+
+    def __init__(self):
+        self.document = build(ROUTES)
+
+    def _inline(self, schema):
+        if isinstance(schema, dict):
+            if "$ref" in schema:
+                return self._inline(self.document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]])
+            return {key: self._inline(value) for key, value in schema.items()}
+        if isinstance(schema, list):
+            return [self._inline(item) for item in schema]
+        return schema
+
+    def errors(self, route, response):
+        answer = self.document["paths"][route.full_path][route.method.lower()]["responses"].get(
+            str(response.status_code))
+        if answer is None:
+            return [f"status {response.status_code} is not documented"]
+        content = answer.get("content", {}).get("application/json")
+        if content is None or not response.headers.get("Content-Type", "").startswith("application/json"):
+            return []
+        validator = OAS30Validator(self._inline(content["schema"]))
+        return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(response.json())]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_each_route_answers_each_role_as_documented(stack, world, route):
+    checker = SchemaCheck()
+    wrong = []
+    for caller in world["callers"]:
+        example = EXAMPLES[route.name](world)
+        want = expected(route, caller, example)
+        response = _send(stack, route, caller, example)
+        body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
+        code = body.get("error") if isinstance(body, dict) else None
+        got = f"{response.status_code} {code or ''}".strip()
+        if response.status_code >= 500:
+            wrong.append(f"{caller.label}: {got} {response.text[:200]}")
+        elif want == "allowed":
+            refused = response.status_code == 401 or code in ("ROLE_FORBIDDEN", "OUT_OF_SCOPE") or (
+                route.scope.hidden and response.status_code == 404)
+            if refused:
+                wrong.append(f"{caller.label}: expected to be let in, got {got}: {body.get('message')}")
+        elif (response.status_code, code if want[1] else None) != want:
+            wrong.append(f"{caller.label}: expected {want}, got {got}: {body.get('message') if body else ''}")
+        if response.status_code < 300:
+            wrong += [f"{caller.label}: schema: {e}" for e in checker.errors(route, response)]
+    assert not wrong, f"{route.method} {route.full_path}:\n" + "\n".join(wrong)
+
+
+def test_the_callers_hold_every_role_and_both_positions(world):
+    callers = world["callers"]
+    assert {caller.role for caller in callers} == set(ROLES) | {None}
+    for role in GRID_SCOPED:
+        assert {c.position for c in callers if c.role == role} == {"inside", "outside"}
+    assert {c.position for c in callers if c.role in DISTRICT_WIDE} == {"district"}
+    assert {c.position for c in callers if c.role in UNSCOPED} == {"unscoped"}

@@ -1,0 +1,127 @@
+"""The route table holds together: every route well declared, the OpenAPI document
+valid and complete, the README's table and docs/api.md generated from it, and each
+route's role set enforced before anything is called (every route x every role, and
+no token). The same matrix against the real services, inside and outside scope, is
+tests/integration/test_role_matrix.py."""
+import json
+
+import pytest
+from openapi_spec_validator import validate
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from common.errors import AppError
+from common.roles import NAMED_SETS, ROLES
+from gateway import door, openapi, reference
+from gateway.auth import Callers, TokenIssuer
+from gateway.routes import ROUTES
+from gateway.routing import Call
+
+SECRET = "unit-test-secret-0123456789abcdef0123"
+PUBLIC = {"login", "openapi_document", "docs_page", "docs_asset", "healthz", "prometheus_metrics"}
+SERVICES = {"grid", "people", "tickets", "scoring"}
+
+
+def test_every_route_is_declared_with_a_named_role_set_and_its_shapes():
+    assert {route.name for route in ROUTES if route.public} == PUBLIC
+    for route in ROUTES:
+        assert route.summary and route.tag in dict(openapi.TAGS), route.name
+        if not route.public:
+            assert NAMED_SETS.get(route.roles.name) is route.roles, route.name
+        if route.path_params:
+            assert route.path_schema is not None and set(route.path_schema._declared_fields) == set(route.path_params)
+        if isinstance(route.call, Call):
+            assert route.call.service in SERVICES, route.name
+        assert route.response is not None, f"{route.name} documents no answer"
+        if route.self_param:
+            assert route.self_param in route.path_params
+
+
+def test_the_openapi_document_validates_and_covers_every_route():
+    document = openapi.build(ROUTES)
+    validate(document)
+    operations = {(path, method) for path, methods in document["paths"].items() for method in methods}
+    assert operations == {(route.full_path, route.method.lower()) for route in ROUTES}
+    for route in ROUTES:
+        operation = document["paths"][route.full_path][route.method.lower()]
+        assert operation["operationId"] == route.name
+        documented = {int(status) for status in operation["responses"]}
+        assert set(route.documented_errors) <= documented and route.status in documented
+        assert (operation["security"] == []) == route.public
+    json.dumps(document)  # served as JSON
+
+
+def test_the_readme_table_and_docs_api_md_are_generated_from_the_table():
+    assert reference.main(["--check"]) == 0, "run: python -m gateway.reference --write"
+
+
+class FakeRpc:
+    """Records calls and answers nothing useful: the role check must come first."""
+
+    def __init__(self, calls, name):
+        self.calls, self.name = calls, name
+
+    def __getattr__(self, method):
+        def call(**kwargs):
+            self.calls.append(f"{self.name}.{method}")
+            raise AppError("fake", code="FAKE")
+        return call
+
+
+class FakeOps:
+    def health(self):
+        return 200, {"service": "gateway", "status": "ok", "checks": {"broker": "ok"}}
+
+    def metrics_text(self):
+        return b""
+
+
+class FakeGateway:
+    def __init__(self):
+        self.calls = []
+        self.ops = FakeOps()
+        self.tokens = Callers(TokenIssuer(SECRET))
+        for name in SERVICES:
+            setattr(self, name, FakeRpc(self.calls, name))
+
+
+def _request(route, token=None):
+    path = route.full_path
+    values = {name: "320508019044001" if name == "code" else "x1" for name in route.path_params}
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    builder = EnvironBuilder(method=route.method, path=path, headers=headers, json={} if route.body else None)
+    return Request(builder.get_environ()), values
+
+
+def _answer(gateway, route, token=None):
+    request, values = _request(route, token)
+    try:
+        door.handle(gateway, route, request, values)
+        return None
+    except AppError as exc:
+        return exc.code
+
+
+def _token(role):
+    account = {"id": f"acc-{role}", "username": role, "roles": [role],
+               "grid_scope": "320508019044" if role not in ("admin", "district_officer", "resident", "department")
+               else None, "department_code": "environment" if role == "department" else None}
+    return TokenIssuer(SECRET).issue(account)["access_token"]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
+def test_each_role_outside_a_routes_set_is_refused_before_any_call(route):
+    gateway = FakeGateway()
+    if route.public:
+        assert _answer(gateway, route) != "AUTH_REQUIRED"
+        return
+    assert _answer(gateway, route) == "AUTH_REQUIRED" and not gateway.calls
+    for role in ROLES:
+        gateway.calls.clear()
+        code = _answer(gateway, route, _token(role))
+        if role in route.roles:
+            assert code != "ROLE_FORBIDDEN", (route.name, role)
+        else:
+            assert code == "ROLE_FORBIDDEN" and not gateway.calls, (route.name, role, code)
