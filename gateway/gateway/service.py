@@ -415,36 +415,17 @@ class GatewayService(OpsEndpoints):
         body = read_json(request)
         if not isinstance(body, dict):
             body = load(NewTicketRequest, body)  # answers the 400 for a non-object
-        if principal.scope and not principal.district_wide and "resident" not in principal.roles:
-            # Grid staff report inside their own grids (residents and departments
-            # anywhere). A grid code is checked here; a location only tickets resolves
-            # to a grid, so it checks the scope it is given, before anything is stored
-            # (one locate call, not two).
-            if isinstance(body.get("grid_code"), str) and not body.get("location"):
-                principal.require_scope(body["grid_code"])
-            body["reporter_scope"] = principal.scope
-        body.update(reporter_account_id=principal.account_id, reporter_username=principal.username,
-                    reporter_role=principal.roles[0] if principal.roles else None)
-        return 201, self.tickets.report_ticket(body, request.headers.get("Idempotency-Key"))
+        # Tickets takes the reporter from the actor and keeps grid staff to their reach.
+        return 201, self.tickets.report_ticket(body, self._actor(principal), request.headers.get("Idempotency-Key"))
 
     @http("GET", f"{API}/tickets")
     @signed_in
     def list_tickets(self, request, principal):
         params = query(TicketListQuery, request)
-        responsible = params["responsible"]
-        if responsible == "me":  # a grid worker's own to-do list
-            if not principal.person_id:
-                raise InvalidInput("responsible=me needs an account linked to a staff member (person_id).",
-                                   code="NO_PERSON", details={"field": "responsible"})
-            responsible = principal.person_id
-        filters = {"limit": params["limit"], "responsible_person_id": responsible,
+        filters = {"root": params["root"], "limit": params["limit"], "responsible": params["responsible"],
                    "status": params["status"].split(",") if params["status"] else None,
                    **_iso_days(params), **{name: params[name] for name in ("category", "grade", "source", "level", "overdue", "before")}}
-        if principal.reaches_grids or params["root"]:
-            filters["root"] = principal.effective_root(params["root"])
-        else:  # no grid scope: what the caller reported and what was dispatched to its department
-            filters.update(reporter_account_id=principal.account_id, department=principal.department)
-        return self.tickets.list_tickets(filters, principal.account_id)
+        return self.tickets.list_tickets(filters, self._actor(principal))  # tickets applies the caller's reach
 
     @http("GET", f"{API}/tickets/statistics")
     @signed_in
@@ -481,7 +462,8 @@ class GatewayService(OpsEndpoints):
     @staticmethod
     def _actor(principal):
         return {"account_id": principal.account_id, "username": principal.username,
-                "roles": list(principal.roles), "department": principal.department, "scope": principal.scope}
+                "roles": list(principal.roles), "department": principal.department, "scope": principal.scope,
+                "person_id": principal.person_id}
 
     @http("GET", f"{API}/scoring/tickets-reported")
     @signed_in
