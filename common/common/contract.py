@@ -22,6 +22,15 @@ SUBSCRIPTIONS = {
     ("people", "resident_registered"): ("grid.handle_resident_registered",),
     ("tickets", "ticket_reported"): ("scoring.handle_ticket_reported", "grid.handle_ticket_reported"),
     ("tickets", "ticket_rehomed"): ("scoring.handle_ticket_rehomed", "grid.handle_ticket_rehomed"),
+    # Scoring witnesses each ticket's trail head (trail_seq, trail_head in the payload).
+    ("tickets", "ticket_accepted"): ("scoring.handle_ticket_accepted",),
+    ("tickets", "ticket_escalated"): ("scoring.handle_ticket_escalated",),
+    ("tickets", "ticket_dispatched"): ("scoring.handle_ticket_dispatched",),
+    ("tickets", "ticket_resolved"): ("scoring.handle_ticket_resolved",),
+    ("tickets", "ticket_rated"): ("scoring.handle_ticket_rated",),
+    ("tickets", "ticket_reopened"): ("scoring.handle_ticket_reopened",),
+    ("tickets", "ticket_closed"): ("scoring.handle_ticket_closed",),
+    ("tickets", "ticket_trail_extended"): ("scoring.handle_ticket_trail_extended",),
 }
 
 

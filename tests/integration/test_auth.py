@@ -149,8 +149,8 @@ def test_role_and_scope_are_enforced(stack):
 
     leader_name, leader_password = new_account(stack, admin, ["town_leader"], "320508014")
     leader = stack.login(leader_name, leader_password)
-    # a ticket of another street is outside the leader's scope
-    assert stack.call("GET", f"{API}/tickets/{inside.json()['id']}", leader).status_code == 403
+    # a ticket of another street is outside the leader's scope: as if there were none
+    assert stack.call("GET", f"{API}/tickets/{inside.json()['id']}", leader).status_code == 404
     assert stack.call("GET", f"{API}/scoring/tickets-reported?root=320508019", leader).status_code == 403
     own = stack.call("GET", f"{API}/scoring/tickets-reported", leader)
     assert own.status_code == 200 and own.json()["root"] == "320508014"

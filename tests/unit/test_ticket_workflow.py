@@ -62,9 +62,9 @@ def dispatch(department, lead=False, signed=False):
      ["escalate", "merge", "recategorise", "resolve", "suspend"]),
     ("grid", Actor("r1", "reporter", ("resident",)), [], ["withdraw"]),
     ("town", LEADER, [], ["merge", "recategorise", "meeting", "resolve", "suspend", "whistle"]),
-    ("department", Actor("d1", "huanbao", ("department",), "environment"),
+    ("department", Actor("d1", "huanbao", ("department",), department="environment"),
      [dispatch("environment", lead=True), dispatch("urban_management", signed=True)], ["sign", "suspend"]),
-    ("department", Actor("d2", "chengguan", ("department",), "urban_management"),
+    ("department", Actor("d2", "chengguan", ("department",), department="urban_management"),
      [dispatch("environment", lead=True), dispatch("urban_management", signed=True)],
      ["contact", "report_back", "suspend"]),
 ])
@@ -95,8 +95,8 @@ def test_a_dispatched_ticket_is_suspended_by_its_departments_and_the_town_only()
     summoned = [dispatch("environment", lead=True)]
     may = {name: "suspend" in actions_for(full_ticket("department"), actor, Catalogue().get("EP01"), summoned, NOW,
                                           REOPEN_WINDOW_DEFAULT)
-           for name, actor in (("summoned", Actor("d1", "huanbao", ("department",), "environment")),
-                               ("other", Actor("d2", "shichang", ("department",), "market")),
+           for name, actor in (("summoned", Actor("d1", "huanbao", ("department",), department="environment")),
+                               ("other", Actor("d2", "shichang", ("department",), department="market")),
                                ("town", LEADER), ("worker", Actor("w1", "worker", ("grid_worker",))))}
     assert may == {"summoned": True, "other": False, "town": True, "worker": False}
 
@@ -159,8 +159,8 @@ def test_grid_staff_accept_only_what_they_may_handle_grid_affairs():
 
 
 def test_feedback_and_closing_are_for_the_handlers_not_a_department_that_only_referred_it():
-    referrer = Actor("d1", "chengguan", ("department",), "urban_management")
-    summoned = Actor("d2", "huanbao", ("department",), "environment")
+    referrer = Actor("d1", "chengguan", ("department",), department="urban_management")
+    summoned = Actor("d2", "huanbao", ("department",), department="environment")
     category = Catalogue().get("EP01")
     referred = full_ticket("grid", status="resolved", reporter="d1")
     referred.source = "department_referral"

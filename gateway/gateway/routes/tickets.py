@@ -30,7 +30,8 @@ ROUTES = [
           scope=by_record(note="grid staff inside their scope; residents and departments anywhere",
                           unscoped_anywhere=True),
           body=s.NewTicket, response=s.Ticket, status=201, errors=(409,),
-          description="By `location` (lon, lat, crs) or `grid_code`. `attachments`: up to 20 references "
+          description="By `location` (lon, lat, crs) or `grid_code`. The reporter is the signed-in caller: "
+                      "any other field (`reporter_account_id` and the like) is a 400 naming it. `attachments`: up to 20 references "
                       "(http(s) or s3/oss/cos/obs addresses, or storage keys); `javascript:`, `data:` and the "
                       "like are refused. An `Idempotency-Key` header (up to 100 visible ASCII characters) replays "
                       "the first result, also to a retry racing the first; a key reused for another request is a "
@@ -65,15 +66,22 @@ ROUTES = [
     Route("POST", "/tickets/{ticket_id}/actions", "act_on_ticket", "Take a step of the loop", EVERYONE,
           Call("tickets.act", ticket_id=TICKET, body=BODY, actor=ACTOR, idempotency_key=IDEMPOTENCY_KEY), TAG,
           path_schema=TicketPath, scope=HIDDEN, body=s.Action, response=s.Acted, errors=(409,),
-          description="`{\"action\", \"version\", ...}`: 409 `ACTION_NOT_ALLOWED` says why and lists what the "
+          description="`{\"action\", \"version\", ...}` (`version` a whole number from 1, `satisfaction` "
+                      "one from 1 to 5): 409 `ACTION_NOT_ALLOWED` says why and lists what the "
                       "ticket admits, 409 `VERSION_CONFLICT` when someone acted first; who may take each action "
                       "is in the README's closed-loop table. `Idempotency-Key` honoured."),
     Route("GET", "/tickets/{ticket_id}/history", "ticket_history", "The ticket's trail", EVERYONE,
           Call("tickets.ticket_history", ticket_id=TICKET, viewer=ACTOR), TAG, path_schema=TicketPath,
-          scope=HIDDEN, response=s.Trail, wrap="items"),
+          scope=HIDDEN, response=s.Trail, wrap="items",
+          description="Every step with actor, role, time, states and levels, and its hash chained to the one "
+                      "before. Wherever a ticket's id goes, its readable number (`20261123-00001`) does too."),
     Route("GET", "/tickets/{ticket_id}/verify", "verify_ticket", "Whether the trail and the ticket are untouched",
           EVERYONE, Call("tickets.verify_ticket", ticket_id=TICKET, viewer=ACTOR), TAG, path_schema=TicketPath,
-          scope=HIDDEN, response=s.Verification),
+          scope=HIDDEN, response=s.Verification,
+          description="The trail's hash chain, the ticket row against the seal of its newest entry (a problem "
+                      "names the edited `fields`), and the trail against the head the scoring service witnessed "
+                      "(`witness`: `{\"checked\": true, \"witnessed\", \"trail_seq\"}`; if scoring does not "
+                      "answer, `{\"checked\": false, \"reason\"}` and `intact` reflects the local checks only)."),
     Route("GET", "/scoring/tickets-reported", "tickets_reported", "Tickets reported per grid in a subtree",
           SUPERVISORS, Call("scoring.tickets_reported", root=ROOT), "scoring", scope=in_root(must_exist=True),
           query=SubtreeQuery,

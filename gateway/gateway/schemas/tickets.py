@@ -223,8 +223,8 @@ class TrailEntry(Loose):
     to_level = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     data = fields.Dict(allow_none=True)
-    prev_hash = fields.String(required=True)
-    hash = fields.String(required=True)
+    prev_hash = fields.String(metadata={"description": "left out where the reporter is hidden from the viewer"})
+    hash = fields.String()
 
 
 class Trail(Loose):
@@ -234,6 +234,14 @@ class Trail(Loose):
 class Problem(Loose):
     seq = fields.Integer(allow_none=True)
     problem = fields.String(required=True)
+    fields_ = fields.List(fields.String(), data_key="fields", metadata={"description": "the row's edited fields"})
+
+
+class Witness(Loose):
+    checked = fields.Boolean(required=True)
+    witnessed = fields.Boolean()
+    trail_seq = fields.Integer(allow_none=True)
+    reason = fields.String()
 
 
 class Verification(Loose):
@@ -241,6 +249,7 @@ class Verification(Loose):
     number = fields.String(required=True)
     intact = fields.Boolean(required=True)
     problems = fields.List(fields.Nested(Problem), required=True)
+    witness = fields.Nested(Witness, required=True)
 
 
 class Category(Loose):

@@ -1,4 +1,4 @@
-from sqlalchemy import String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime
@@ -30,3 +30,16 @@ class TicketMove(Base):
     ticket_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     grid_code: Mapped[str] = mapped_column(String(24))
     moved_at = mapped_column(UtcDateTime, nullable=False)
+
+
+class TrailWitness(Base):
+    """The newest entry of each ticket's trail that its events announced (``trail_seq``,
+    ``trail_head``): kept here, outside the tickets database, so deleting a trail's last
+    entries together with its head there is caught by ``tickets.verify``."""
+
+    __tablename__ = "trail_witnesses"
+
+    ticket_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    trail_seq: Mapped[int] = mapped_column(Integer)
+    trail_head: Mapped[str] = mapped_column(String(64))
+    witnessed_at = mapped_column(UtcDateTime, nullable=False)

@@ -35,7 +35,7 @@ class _TicketCollector(DatabaseCollector):
         with self.db.read() as session:
             by_state, overdue = open_tickets(session), overdue_tickets(session, utcnow())
         open_gauge = GaugeMetricFamily(f"{PREFIX}_tickets_open", "Open tickets by state and level "
-                                       "(level empty before handling starts).", labels=["status", "level"])
+                                       "(level empty before acceptance).", labels=["status", "level"])
         for state in OPEN_STATES:  # every state has a series: a dashboard shows 0, not "no data"
             levels = {level for status, level in by_state if status == state} or {""}
             for level in sorted(levels):

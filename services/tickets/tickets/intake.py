@@ -50,6 +50,28 @@ def acted_event(ticket, action, now, **extra):
                 satisfaction=ticket.satisfaction, at=now.isoformat(), **extra)
 
 
+def within_reach(filters, actor):
+    """The filters a list runs with for ``actor`` (a workflow.Actor; None: an internal
+    caller, which reaches everything): one that reaches grids, or asks for a root, gets
+    that subtree checked against its reach (403 OUT_OF_SCOPE beyond it) or its own; one
+    that reaches no subtree (a resident, a department) gets what it reported and what
+    was dispatched to its department. ``responsible=me`` is the caller's own person."""
+    filters = dict(filters)
+    responsible = filters.pop("responsible", None)
+    if responsible == "me":
+        if actor is None or not actor.person_id:
+            raise InvalidInput("responsible=me needs an account linked to a staff member (person_id).",
+                               code="NO_PERSON", details={"field": "responsible"})
+        responsible = actor.person_id
+    filters["responsible_person_id"] = responsible
+    if actor is not None:
+        if actor.reaches_grids or filters.get("root"):
+            filters["root"] = actor.effective_root(filters.get("root"))
+        else:
+            filters.update(reporter_account_id=actor.account_id, department=actor.department)
+    return filters
+
+
 def list_tickets(session, filters, now=None):
     """A page of tickets, newest first, and the cursor of the next page (None on the
     last). ``filters`` as :class:`tickets.schemas.TicketFilterSchema` loads them;

@@ -87,14 +87,16 @@ def likely_duplicate(session, category, lon, lat, now, window):
                  if _metres(lon, lat, row.lon, row.lat) <= category.duplicate_radius_m), None)
 
 
-def report(session, data, now, settings, cipher):
+def report(session, data, now, settings, cipher, reporter=None):
+    """A new ticket from ``data`` (as NewTicketSchema loads it, with its grid found)
+    by ``reporter`` (a workflow.Actor; None: an internal caller, no reporter)."""
     category = category_of(settings, data["category"])
     phone = data.get("reporter_phone")
     ticket = Ticket(
         id=str(uuid.uuid4()), grid_code=data["grid_code"], source=data["source"],
         description=data["description"], status="reported", category=category.code, grade=data["grade"],
         lon=data.get("lon"), lat=data.get("lat"), attachments=data.get("attachments") or [],
-        anonymous=data.get("anonymous", False), reporter_account_id=data.get("reporter_account_id"),
+        anonymous=data.get("anonymous", False), reporter_account_id=reporter and reporter.account_id,
         reporter_name=None if data.get("anonymous") else data.get("reporter_name"),
         reporter_phone_enc=None if data.get("anonymous") else cipher.encrypt(phone),
         reporter_phone_masked=None if data.get("anonymous") else mask_phone(phone),
@@ -107,12 +109,10 @@ def report(session, data, now, settings, cipher):
     # The day's counter row is locked from here to commit: take the number last, so
     # concurrent intakes wait for each other as briefly as possible.
     ticket.number = next_number(session, now)
-    actor = workflow.Actor(data.get("reporter_account_id"), data.get("reporter_username") or "anonymous",
-                           (data.get("reporter_role") or "resident",))
     first = _trail_entry(ticket, workflow.Change("report", None, "reported", None, None, None, {
         "category": category.code, "grade": ticket.grade, "source": ticket.source,
         "likely_duplicate_of": ticket.likely_duplicate_of,
-        "responsible_person_id": ticket.responsible_person_id}), actor, now, last=None)
+        "responsible_person_id": ticket.responsible_person_id}), reporter or SYSTEM, now, last=None)
     session.add_all([ticket, first])  # one flush inserts both, the ticket first
     session.info.setdefault(_TRAIL_LAST, {})[ticket.id] = first
     return ticket
@@ -125,9 +125,16 @@ def get_ticket(session, ticket_id, for_update=False):
     query = select(Ticket).where((Ticket.number if by_number else Ticket.id) == ticket_id)
     ticket = session.scalar(query.with_for_update() if for_update else query)
     if ticket is None:
-        raise TicketNotFound(f"No ticket has the {'number' if by_number else 'id'} {ticket_id}.",
-                             details={"ticket_id": ticket_id})
+        raise not_found(ticket_id)
     return ticket
+
+
+def not_found(ticket_id):
+    """The answer for a ticket that does not exist, and for one beyond the caller's
+    reach: numbers are sequential, so a different answer would tell which exist."""
+    by_number = READABLE_NUMBER.match(ticket_id or "")
+    return TicketNotFound(f"No ticket has the {'number' if by_number else 'id'} {ticket_id}.",
+                          details={"ticket_id": ticket_id})
 
 
 def open_tickets_in(session, grid_codes):
@@ -175,12 +182,13 @@ def dispatches_of(session, ticket_id):
 
 
 def reachable(session, ticket_id, viewer, for_update=False):
-    """(ticket, its dispatches), or 403 OUT_OF_SCOPE if ``viewer`` (a workflow.Actor;
-    None: an internal caller, which reaches everything) does not reach it."""
+    """(ticket, its dispatches), or 404 TICKET_NOT_FOUND, the very answer a free id or
+    number gets, if ``viewer`` (a workflow.Actor; None: an internal caller, which
+    reaches everything) does not reach it."""
     ticket = get_ticket(session, ticket_id, for_update=for_update)
     dispatches = dispatches_of(session, ticket.id)
-    if viewer is not None:
-        views.require_sight(ticket, dispatches, viewer)
+    if viewer is not None and not views.in_sight(ticket, dispatches, viewer):
+        raise not_found(ticket_id)
     return ticket, dispatches
 
 
@@ -193,13 +201,11 @@ def _lock_in_order(session, ids_or_numbers):
                     .order_by(Ticket.id).with_for_update())
 
 
-def act(session, ticket_id, action, actor, payload, expected_version, now, settings, registered_departments=()):
-    """``registered_departments``: codes of departments people has registered beyond the
-    catalogue's, which a whistle may also summon (the service asks people for them)."""
-    if action == "merge" and payload.get("into"):
-        _lock_in_order(session, (ticket_id, payload["into"]))
-    # Reach before the version: a ticket beyond reach is not theirs to know about.
-    ticket, dispatches = reachable(session, ticket_id, actor, for_update=True)
+def _checked(session, ticket_id, action, actor, payload, expected_version, settings, for_update):
+    """The ticket, this round's dispatches and its category, once the checks that come
+    before the rules pass: reach (before the version: a ticket beyond reach is not
+    theirs to know about), version, a recategorisation's new category and grade."""
+    ticket, dispatches = reachable(session, ticket_id, actor, for_update=for_update)
     if expected_version is not None and expected_version != ticket.version:
         raise VersionConflict(
             f"Ticket {ticket.number} changed since you loaded it (version {expected_version}, now "
@@ -209,18 +215,36 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
         if payload.get("grade") and payload["grade"] not in GRADES:
             raise InvalidInput(f"grade must be one of {', '.join(GRADES)}.", code="INVALID_GRADE",
                                details={"field": "grade"})
+    return ticket, workflow.this_round(ticket, dispatches), category_of(settings, ticket.category)
+
+
+def try_action(session, ticket_id, action, actor, payload, expected_version, now, settings):
+    """Raise what ``act`` would for reach, version, state, level and authority, trying
+    the action on copies (nothing is locked or changed): run before asking another
+    service for what only a permitted action needs."""
+    ticket, dispatches, category = _checked(session, ticket_id, action, actor, payload, expected_version, settings,
+                                            for_update=False)
+    workflow.apply(workflow.copy_of(ticket), action, actor, dict(payload), now, category,
+                   [workflow.copy_of(d) for d in dispatches], settings.reopen_window)
+
+
+def act(session, ticket_id, action, actor, payload, expected_version, now, settings, registered_departments=()):
+    """``registered_departments``: codes of departments people has registered beyond the
+    catalogue's, which a whistle may also summon (the service asks people for them)."""
+    if action == "merge" and payload.get("into"):
+        _lock_in_order(session, (ticket_id, payload["into"]))
+    ticket, dispatches, category = _checked(session, ticket_id, action, actor, payload, expected_version, settings,
+                                            for_update=True)
     if action == "merge":
         # Locked before its state is read: nobody closes it between this check and the merge.
         original, _ = reachable(session, payload.get("into") or "-", actor, for_update=True)  # none unseen
         if original.id == ticket.id or original.status not in workflow.OPEN_STATES:
             raise workflow.BadAction("Merge into another ticket that is still open.", details={"field": "into"})
-    category = category_of(settings, ticket.category)
-    dispatches = workflow.this_round(ticket, dispatches)
     change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window)
     _after(session, ticket, change, now, settings, dispatches, registered_departments)
     append_trail(session, ticket, change, actor, now)
     if action == "merge":
-        _record_merge_in_original(session, ticket, actor, now)
+        change.also_extended.append(_record_merge_in_original(session, ticket, actor, now))
     return ticket, change
 
 
@@ -251,6 +275,7 @@ def _record_merge_in_original(session, duplicate, actor, now):
         "merged_in", original.status, original.status, original.level, original.level,
         f"ticket {duplicate.number} was merged into this one",
         {"ticket_id": duplicate.id, "number": duplicate.number}), actor, now)
+    return original
 
 
 def original_of(session, ticket, limit=10):
@@ -327,14 +352,15 @@ def append_trail(session, ticket, change, actor, now):
 
 
 def _trail_entry(ticket, change, actor, now, last):
-    """The entry after ``last`` (None: the first), chained to it; the ticket keeps the
-    newest hash."""
+    """The entry after ``last`` (None: the first), chained to it and sealing the row as
+    this step leaves it (so every change of the row comes before this call); the
+    ticket keeps the newest hash."""
     entry = {
         "ticket_id": ticket.id, "seq": (last.seq + 1) if last else 1, "action": change.action,
         "actor_account_id": actor.account_id, "actor_username": actor.username, "actor_role": actor.role,
         "at": now.isoformat(), "from_state": change.from_state, "to_state": change.to_state,
         "from_level": change.from_level, "to_level": change.to_level, "note": change.note,
-        "data": change.data,
+        "data": change.data, "row_digest": trail.row_digest(ticket),
     }
     entry["prev_hash"] = last.hash if last else trail.GENESIS
     entry["hash"] = trail.entry_hash(entry["prev_hash"], entry)
@@ -342,29 +368,116 @@ def _trail_entry(ticket, change, actor, now, last):
     return TrailEntry(**entry)
 
 
+def trail_mark(session, ticket):
+    """``{"trail_seq", "trail_head"}`` of the entry appended to ``ticket`` in this
+    transaction: what its event carries to the witness."""
+    entry = session.info[_TRAIL_LAST][ticket.id]
+    return {"trail_seq": entry.seq, "trail_head": entry.hash}
+
+
 def trail_of(session, ticket_id):
+    """The trail as the history shows it (the row seals stay inside: see views)."""
+    return [{name: entry[name] for name in trail.HASHED_FIELDS + ("prev_hash", "hash")}
+            for entry in _entries(session, ticket_id)]
+
+
+def _entries(session, ticket_id):
     rows = session.scalars(select(TrailEntry).where(TrailEntry.ticket_id == ticket_id).order_by(TrailEntry.seq))
-    return [{name: getattr(row, name) for name in trail.HASHED_FIELDS + ("prev_hash", "hash")} for row in rows]
+    return [{name: getattr(row, name) for name in trail.HASHED_FIELDS + ("row_digest", "prev_hash", "hash")}
+            for row in rows]
 
 
-def verify(session, ticket_id):
+UNCHECKED = {"checked": False, "reason": "not asked"}
+
+
+def verify(session, ticket_id, witness=UNCHECKED):
+    """Whether the ticket's trail and row are intact. ``witness``: the mark the witness
+    holds (read before this, so a step taken meanwhile cannot put it ahead of the
+    trail), None if it has none, or a ``{"checked": False, ...}`` saying why it was
+    not asked: then ``intact`` reflects the local checks only."""
     ticket = get_ticket(session, ticket_id)
-    problems = trail.verify(trail_of(session, ticket_id), ticket.trail_head)
-    return {"ticket_id": ticket_id, "number": ticket.number, "intact": not problems, "problems": problems}
+    entries = _entries(session, ticket.id)
+    problems = trail.verify(entries, ticket.trail_head, trail.row_digest(ticket))
+    if witness is not None and witness.get("checked") is False:
+        summary = witness
+    else:
+        found, summary = trail.check_witness(entries, witness)
+        problems += found
+    return {"ticket_id": ticket.id, "number": ticket.number, "intact": not problems, "problems": problems,
+            "witness": summary}
 
 
-def verify_all(session, batch=500):
-    broken, checked, offset = [], 0, 0
+def verify_all(session, witnesses=None, batch=500):
+    """Every ticket verified, in id order. ``witnesses``: the witness's marks in ticket
+    id order (an iterator; None: not checked); a mark whose ticket is not in the
+    database is a ticket deleted. Ticket ids are UUIDs, whose order is the same in
+    every collation (the hyphens stand at the same places), so the database's order
+    and Python's agree."""
+    marks = _Marks(witnesses)
+    results, checked, after = [], 0, None
     while True:
-        ids = session.scalars(select(Ticket.id).order_by(Ticket.id).offset(offset).limit(batch)).all()
+        query = select(Ticket.id).order_by(Ticket.id).limit(batch)
+        ids = session.scalars(query.where(Ticket.id > after) if after else query).all()
         if not ids:
-            return {"checked": checked, "broken": broken}
+            break
         for ticket_id in ids:
-            result = verify(session, ticket_id)
+            results += [_unlisted(session, mark) for mark in marks.before(ticket_id)]
+            results.append(verify(session, ticket_id, marks.of(ticket_id)))
             checked += 1
-            if not result["intact"]:
-                broken.append(result)
-        offset += batch
+        after = ids[-1]
+    results += [_unlisted(session, mark) for mark in marks.before(None)]
+    broken = [result for result in results if not result["intact"]]
+    return {"checked": checked, "broken": broken, "witness": marks.state()}
+
+
+def _unlisted(session, mark):
+    """A mark between the tickets listed: of a ticket reported after the list passed its
+    place (verified now), or of one no longer in the database (deleted)."""
+    if session.scalar(select(Ticket.id).where(Ticket.id == mark["ticket_id"])) is not None:
+        return verify(session, mark["ticket_id"], mark)
+    return {"ticket_id": mark["ticket_id"], "number": None, "intact": False, "problems": [
+        {"seq": mark["trail_seq"], "problem": "the witness saw this ticket; the database has none (deleted)"}]}
+
+
+class _Marks:
+    """A walk along the witness's marks in ticket id order, beside the tickets. If
+    reading them fails part way, the rest is not checked (and the state says so)."""
+
+    def __init__(self, marks):
+        self._asked = marks is not None
+        self._marks, self._next, self._error = (iter(marks) if self._asked else None), None, None
+
+    def _peek(self):
+        if self._next is None and self._marks is not None:
+            try:
+                self._next = next(self._marks, None)
+            except Exception as exc:  # noqa: BLE001 (the witness stopped answering: check no further)
+                self._error = f"the witness stopped answering: {getattr(exc, 'message', None) or exc!r}"
+            if self._next is None:
+                self._marks = None
+        return self._next
+
+    def before(self, ticket_id):
+        """The marks of tickets before ``ticket_id`` (None: all the rest)."""
+        found = []
+        while self._peek() is not None and (ticket_id is None or self._next["ticket_id"] < ticket_id):
+            found.append(self._next)
+            self._next = None
+        return found
+
+    def of(self, ticket_id):
+        """The mark of this ticket, None if the witness has none, or why it was not checked."""
+        if self._peek() is not None and self._next["ticket_id"] == ticket_id:
+            mark, self._next = self._next, None
+            return mark
+        if not self._asked or self._error:
+            return {"checked": False, "reason": self._error or "not asked"}
+        return None
+
+    def state(self):
+        if not self._asked or self._error:
+            return {"checked": False, "reason": self._error or "not asked"}
+        return {"checked": True}
 
 
 # --- SLA breaches ------------------------------------------------------------------------

@@ -117,6 +117,7 @@ class TrailEntry(Base):
     to_level: Mapped[str | None] = mapped_column(String(12))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    row_digest: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # trail.row_digest after this step
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

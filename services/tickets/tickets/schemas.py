@@ -1,9 +1,9 @@
 import datetime as dt
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from common.shanghai import shanghai_date
-from common.validation import GRID_CODE, DayRange, Text
+from common.validation import GRID_CODE, DayRange, Text, bounded
 from tickets.catalogue import GRADES
 from tickets.workflow import ALLOWED_FROM, LEVELS, OPEN_STATES, OUTCOMES, STATES
 
@@ -25,6 +25,11 @@ class LocationSchema(Schema):
 
 
 class NewTicketSchema(Schema):
+    """A report as the client sends it. Who reports comes from the caller (the actor),
+    never from the body: a body naming a reporter is refused, not trusted."""
+    class Meta:
+        unknown = RAISE
+
     category = fields.String(required=True, validate=validate.Length(min=1, max=10))
     grade = fields.String(load_default="daily", validate=validate.OneOf(GRADES))
     source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))  # intake.source_for
@@ -35,11 +40,7 @@ class NewTicketSchema(Schema):
                               load_default=list, validate=validate.Length(max=20))
     anonymous = fields.Boolean(load_default=False)
     reporter_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    reporter_phone = fields.String(load_default=None, allow_none=True)
-    reporter_account_id = fields.String(load_default=None, allow_none=True)
-    reporter_username = fields.String(load_default=None, allow_none=True)
-    reporter_role = fields.String(load_default=None, allow_none=True)
-    reporter_scope = fields.String(load_default=None, allow_none=True)  # grid staff: the grid they may report in
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
 
     @validates_schema(skip_on_field_errors=False)
     def _where(self, data, **_):
@@ -50,12 +51,15 @@ class NewTicketSchema(Schema):
 class TicketFilterSchema(DayRange):
     """Which tickets a list shows. ``status`` takes states and ``open`` (reported,
     accepted, handling); ``start``/``end``: reported on those Shanghai days, both
-    included; ``before`` is the ``next`` cursor of the previous page."""
+    included; ``before`` is the ``next`` cursor of the previous page; ``responsible``:
+    a person id, or ``me`` for the caller's own. Which tickets the caller reaches is
+    not a filter it sets: tickets applies its reach (intake.within_reach)."""
+    class Meta:
+        unknown = RAISE
+
     root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    responsible_person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    reporter_account_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
-    department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    limit = fields.Integer(load_default=50, validate=bounded(1, 500))
+    responsible = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
     status = fields.List(fields.String(validate=validate.OneOf(STATES + ("open",))), load_default=None,
                          allow_none=True)
     category = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=10))
@@ -73,25 +77,25 @@ class TicketFilterSchema(DayRange):
         return data
 
 
+SATISFACTION = "must be a whole number from 1 (very unsatisfied) to 5 (very satisfied)"
+
+
 class ActionSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
     action = fields.String(required=True, validate=validate.OneOf(sorted(ALLOWED_FROM)))
-    version = fields.Integer(required=True)
+    version = fields.Integer(required=True, strict=True, validate=bounded(1))
     note = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(OUTCOMES))
-    satisfaction = fields.Raw(load_default=None, allow_none=True)
-    departments = fields.List(fields.String(validate=validate.Length(min=2, max=40)), load_default=None)
-    lead_department = fields.String(load_default=None, allow_none=True)
-    category = fields.String(load_default=None, allow_none=True)
-    grade = fields.String(load_default=None, allow_none=True)
-    into = fields.String(load_default=None, allow_none=True)
-
-
-class ActorSchema(Schema):
-    account_id = fields.String(required=True)
-    username = fields.String(required=True)
-    roles = fields.List(fields.String(), required=True)
-    department = fields.String(load_default=None, allow_none=True)
-    scope = fields.String(load_default=None, allow_none=True)
+    satisfaction = fields.Integer(load_default=None, allow_none=True, strict=True, validate=bounded(1, 5),
+                                  error_messages={"invalid": SATISFACTION})
+    departments = fields.List(fields.String(validate=validate.Length(min=2, max=40)), load_default=None,
+                              validate=validate.Length(max=20))
+    lead_department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10))
+    grade = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10))
+    into = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
 
 
 class DispatchSchema(Schema):

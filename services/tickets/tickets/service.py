@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg
 from common.db import Database, utcnow
-from common.errors import Conflict, InvalidInput, NotFound
+from common.errors import Conflict, InvalidInput, NotFound, Unavailable
 from common.events import grid_change
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.pii import clear_roles, load_cipher, normalise_phone
-from common.roles import require_in_reach
+from common.roles import GRID_SCOPED
 from common.rpc import ServiceRpc, rpc
 from common.validation import load
 from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
@@ -25,13 +25,13 @@ from tickets.exceptions import UnknownGrid
 from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
-from tickets.schemas import (ActionSchema, ActorSchema, DispatchSchema, NewTicketSchema, PeriodSchema,
-                             TicketFilterSchema, TicketSchema)
+from tickets.schemas import (ActionSchema, DispatchSchema, NewTicketSchema, PeriodSchema, TicketFilterSchema,
+                             TicketSchema)
 from tickets.views import reveal_reporter, ticket_seen_by, trail_seen_by
 
 ticket_filter_schema = TicketFilterSchema()
 dispatch_schema = DispatchSchema()
-new_ticket_schema, action_schema, actor_schema = NewTicketSchema(), ActionSchema(), ActorSchema()
+new_ticket_schema, action_schema = NewTicketSchema(), ActionSchema()
 # What the reporter of a merged duplicate sees of the original: progress, not its reporter.
 original_schema = TicketSchema(
     only=("id", "number", "status", "level", "outcome", "resolved_at", "feedback_at", "closed_at"))
@@ -84,6 +84,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     loop = LoopSettings()
     config = Config()
     grid = ServiceRpc("grid")
+    scoring = ServiceRpc("scoring")  # the witness of every ticket's trail head
 
     # --- idempotency (the IETF Idempotency-Key convention) -----------------------------
     def _replayed(self, key, account_id, print_):
@@ -137,72 +138,97 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         return data["grid_code"], None, None
 
     @rpc
-    def report_ticket(self, data, idempotency_key=None):
+    def report_ticket(self, data, actor, idempotency_key=None):
+        """A new ticket reported by ``actor`` (the caller, as common.actor sends it; None:
+        an internal caller, no reporter). Grid staff report inside their reach only;
+        residents and departments anywhere."""
         data = load(new_ticket_schema, data, "ticket")
+        reporter = workflow.Actor.from_wire(actor)
+        account_id = reporter and reporter.account_id
         print_ = idempotency_key and fingerprint("report", data)
-        return self._once(idempotency_key, data.get("reporter_account_id"), print_,
-                          lambda: self._report(data, idempotency_key, print_))
+        return self._once(idempotency_key, account_id, print_,
+                          lambda: self._report(data, reporter, idempotency_key, print_))
 
-    def _report(self, data, idempotency_key, print_):
+    def _report(self, data, reporter, idempotency_key, print_):
         loop.category_of(self.loop.settings, data["category"])  # before any remote call
-        data["source"] = intake.source_for(data["source"], data.get("reporter_role"))
+        role = reporter.roles[0] if reporter and reporter.roles else None
+        data["source"] = intake.source_for(data["source"], role)
         if data.get("reporter_phone"):
             data["reporter_phone"] = normalise_phone(data["reporter_phone"], "reporter_phone")
+        confined = reporter is not None and reporter.has_role(GRID_SCOPED) and not reporter.district_wide
+        if confined and data.get("grid_code") and not data.get("location"):
+            reporter.require_reach(data["grid_code"])  # before asking grid about it
         data["grid_code"], data["lon"], data["lat"] = self._where(data)
-        require_in_reach(data.get("reporter_scope"), data["grid_code"])
+        if confined:
+            reporter.require_reach(data["grid_code"])  # a location: where grid found it; nothing is stored yet
         now = utcnow()
+        account_id = reporter and reporter.account_id
         with self.db.transaction() as session:
-            ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher)
+            ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher, reporter)
             session.flush()  # the version the client must send with its first action
-            result = ticket_seen_by(ticket, data.get("reporter_account_id"))
-            self.outbox.add(session, "ticket_reported", intake.reported_event(ticket))
-            self._remember(session, idempotency_key, data.get("reporter_account_id"), print_, result)
+            result = ticket_seen_by(ticket, account_id)
+            self.outbox.add(session, "ticket_reported",
+                            dict(intake.reported_event(ticket), **loop.trail_mark(session, ticket)))
+            self._remember(session, idempotency_key, account_id, print_, result)
         return result
 
     # --- actions ------------------------------------------------------------------------------
     @rpc
     def act(self, ticket_id, body, actor, idempotency_key=None):
         body = load(action_schema, body, "action")
-        actor = workflow.Actor(**load(actor_schema, actor, "actor"))
+        actor = workflow.Actor.from_wire(actor)
+        if actor is None:  # every step of the loop is someone's, in the trail
+            raise InvalidInput("An action needs the actor taking it.", code="VALIDATION_FAILED",
+                               details={"fields": {"actor": ["required"]}})
         print_ = idempotency_key and fingerprint("act", ticket_id, body)
         return self._once(idempotency_key, actor.account_id, print_,
                           lambda: self._act(ticket_id, body, actor, idempotency_key, print_))
 
     def _act(self, ticket_id, body, actor, idempotency_key, print_):
         action, version = body.pop("action"), body.pop("version")
-        registered = self._registered_departments(body.get("departments")) if action == "whistle" else ()
+        registered = ()
+        if action == "whistle" and loop.unknown_departments(self.loop.settings.catalogue, body.get("departments")):
+            # Only a whistle this actor may blow on this ticket now is worth asking people
+            # about: reach, version, state and authority answer first, people down or not.
+            with self.db.read() as session:
+                loop.try_action(session, ticket_id, action, actor, body, version, utcnow(), self.loop.settings)
+            registered = self._registered_departments()
         now = utcnow()
         with self.db.transaction() as session:
-            ticket, change = loop.act(session, ticket_id, action, actor, body, version, now, self.loop.settings,
-                                      registered)
+            ticket, change = loop.act(session, ticket_id, action, actor, body, version, now,
+                                                self.loop.settings, registered)
             session.flush()
             result = {"ticket": ticket_seen_by(ticket, actor.account_id), "action": action,
                       "allowed_next": workflow.allowed_actions(ticket)}
+            mark = loop.trail_mark(session, ticket)
             if change.event:
-                self.outbox.add(session, change.event, intake.acted_event(ticket, action, now, **change.data))
+                self.outbox.add(session, change.event, intake.acted_event(ticket, action, now, **change.data, **mark))
+            else:
+                self._trail_extended(session, ticket, now)
+            for other in change.also_extended:  # a merge's original: its merged_in entry
+                self._trail_extended(session, other, now)
             self._remember(session, idempotency_key, actor.account_id, print_, result)
         return result
 
-    def _registered_departments(self, departments):
-        """Of a whistle's departments beyond the catalogue, those people has registered
-        (functional departments and property companies); asked only for such codes."""
-        if not loop.unknown_departments(self.loop.settings.catalogue, departments):
-            return ()
+    def _trail_extended(self, session, ticket, now):
+        """Carry a new trail head that no other event announces to the witness."""
+        self.outbox.add(session, "ticket_trail_extended", dict(
+            ticket_id=ticket.id, number=ticket.number, at=now.isoformat(), **loop.trail_mark(session, ticket)))
+
+    def _registered_departments(self):
+        """The departments people has registered (functional departments and property
+        companies), which a whistle may summon beyond the catalogue's."""
         return {d["code"] for d in self.people.list_departments()
                 if d["kind"] in ("functional_department", "property_company")}
 
     # --- reading --------------------------------------------------------------------------------
-    @staticmethod
-    def _viewer(viewer):
-        return workflow.Actor(**load(actor_schema, viewer, "viewer")) if viewer else None
-
     @rpc
     def get_ticket(self, ticket_id, viewer=None, with_actions=True, reveal=False):
-        """The ticket as ``viewer`` (an actor: account_id, username, roles, department,
-        scope) sees it, with the actions its state admits and (``with_actions``) those
-        the viewer may take; 403 if it is beyond the viewer's reach. ``reveal``: the
-        reporter's phone in clear, for those views.reveal_reporter lets (logged)."""
-        viewer = self._viewer(viewer)
+        """The ticket as ``viewer`` (an actor, as common.actor sends it) sees it, with the
+        actions its state admits and (``with_actions``) those the viewer may take; 404
+        TICKET_NOT_FOUND if it is beyond the viewer's reach, as for a free id. ``reveal``:
+        the reporter's phone in clear, for those views.reveal_reporter lets (logged)."""
+        viewer = workflow.Actor.from_wire(viewer, "viewer")
         reveal = bool(reveal and viewer)
         with self.db.transaction() if reveal else self.db.read() as session:  # a clear read writes its log line
             ticket, dispatches = loop.reachable(session, ticket_id, viewer)
@@ -223,27 +249,41 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             return view
 
     @rpc
-    def list_tickets(self, filters=None, viewer_account_id=None):
-        """{"items": a page of tickets, "next": the cursor of the next page or None}."""
-        filters = load(ticket_filter_schema, filters or {}, "ticket list query")
+    def list_tickets(self, filters, actor):
+        """{"items": a page of tickets, "next": the cursor of the next page or None}, of
+        those ``actor`` reaches (None: an internal caller, all); filters as
+        TicketFilterSchema loads them."""
+        actor = workflow.Actor.from_wire(actor)
+        filters = intake.within_reach(load(ticket_filter_schema, filters or {}, "ticket list query"), actor)
         with self.db.read() as session:
             page, after = intake.list_tickets(session, filters, utcnow())
-            return {"items": [ticket_seen_by(t, viewer_account_id) for t in page],
-                    "next": after}
+            return {"items": [ticket_seen_by(t, actor and actor.account_id) for t in page], "next": after}
 
     @rpc
     def ticket_history(self, ticket_id, viewer=None):
-        viewer = self._viewer(viewer)
+        viewer = workflow.Actor.from_wire(viewer, "viewer")
         with self.db.read() as session:
             ticket, _ = loop.reachable(session, ticket_id, viewer)
             return trail_seen_by(loop.trail_of(session, ticket.id), ticket, viewer and viewer.account_id)
 
     @rpc
     def verify_ticket(self, ticket_id, viewer=None):
-        viewer = self._viewer(viewer)
+        """Whether the ticket's trail and row are intact, checked against the witness
+        scoring keeps of its trail head; if scoring does not answer, ``witness`` says so
+        (``checked: false``) and ``intact`` reflects the local checks only."""
+        viewer = workflow.Actor.from_wire(viewer, "viewer")
         with self.db.read() as session:
             ticket, _ = loop.reachable(session, ticket_id, viewer)
-            return loop.verify(session, ticket.id)
+            ticket_id = ticket.id
+        witness = self._witness(ticket_id)  # before the trail is read: a step meanwhile only lengthens it
+        with self.db.read() as session:
+            return loop.verify(session, ticket_id, witness)
+
+    def _witness(self, ticket_id):
+        try:
+            return self.scoring.trail_witness(ticket_id)
+        except Unavailable as exc:
+            return {"checked": False, "reason": exc.message}
 
     @rpc
     def ticket_statistics(self, root=None, start=None, end=None):
@@ -267,12 +307,13 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         with self.db.transaction() as session:
             found = loop.scan_breaches(session, now, self.loop.settings)
             for ticket, clock, due, escalated in found:
+                mark = loop.trail_mark(session, ticket) if escalated else {}  # the escalation's trail entry
                 payload = dict(intake.reported_event(ticket), clock=clock, due=due.isoformat(),
-                               escalated_to=escalated, at=now.isoformat())
+                               escalated_to=escalated, at=now.isoformat(), **mark)
                 self.outbox.add(session, "sla_breached", payload)
                 if escalated:  # the same payload as an escalation by hand, and the breach behind it
                     self.outbox.add(session, "ticket_escalated", intake.acted_event(
-                        ticket, "escalate", now, clock=clock, due=due.isoformat(), escalated_to=escalated))
+                        ticket, "escalate", now, clock=clock, due=due.isoformat(), escalated_to=escalated, **mark))
         return [{"ticket_id": t.id, "clock": c, "escalated_to": e} for t, c, _, e in found]
 
     # --- grid changes ------------------------------------------------------------------------------
@@ -305,4 +346,5 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         for ticket, before in loop.rehome(session, how, old_codes, new_codes, homes, now):
             self.outbox.add(session, "ticket_rehomed", {
                 "ticket_id": ticket.id, "number": ticket.number, "from_grid_code": before,
-                "to_grid_code": ticket.grid_code, "reason": how, "at": now.isoformat()})
+                "to_grid_code": ticket.grid_code, "reason": how, "at": now.isoformat(),
+                **loop.trail_mark(session, ticket)})

@@ -11,7 +11,6 @@ the reporter back. Every such read by someone other than
 the reporter is logged."""
 
 from common.pii import ClearDataForbidden
-from common.roles import require_in_scope
 from tickets.models import ReporterContactRead
 from tickets.schemas import TicketSchema
 
@@ -20,13 +19,14 @@ NOT_HANDLING = frozenset({"merge", "recategorise", "withdraw"})  # actions that 
 _ticket_schema = TicketSchema()
 
 
-def require_sight(ticket, dispatches, viewer):
-    """Nothing if ``viewer`` (a workflow.Actor) reaches the ticket, else 403 OUT_OF_SCOPE."""
+def in_sight(ticket, dispatches, viewer):
+    """Whether ``viewer`` (a workflow.Actor) reaches the ticket: its grid within the
+    viewer's reach, a dispatch to its department, or its own report."""
     if viewer.department and viewer.department in {d.department for d in dispatches}:
-        return
+        return True
     if ticket.reporter_account_id and ticket.reporter_account_id == viewer.account_id:
-        return
-    require_in_scope(viewer.scope, viewer.roles, ticket.grid_code)
+        return True
+    return viewer.reaches(ticket.grid_code)
 
 
 def hides_reporter(ticket, viewer_account_id):
@@ -42,10 +42,13 @@ def ticket_seen_by(ticket, viewer_account_id):
 
 
 def trail_seen_by(entries, ticket, viewer_account_id):
+    """The hashes go too where the reporter is hidden: each covers the reporter's
+    account, so trying candidate accounts against one would name the reporter."""
     if hides_reporter(ticket, viewer_account_id):
         for entry in entries:
             if entry["actor_account_id"] == ticket.reporter_account_id:
                 entry.update(actor_account_id=None, actor_username=ANONYMOUS)
+            entry.update(prev_hash=None, hash=None)
     return entries
 
 

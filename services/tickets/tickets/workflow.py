@@ -8,13 +8,16 @@ leader blows the whistle, 吹哨). A suspended ticket (挂起) only accepts resu
 Who may act is enforced: an actor's level comes from their role; a grid worker
 acts at grid level and only on categories admitted to grid affairs; only a town
 leader blows the whistle; a department acts only on tickets dispatched to it;
-district officers and administrators may act at any level.
+district-wide roles (``common.roles.DISTRICT_WIDE``: administrators and district
+officers) may act at any level.
 """
 import datetime as dt
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from common.actor import Actor as CallerActor
 from common.errors import Conflict, Forbidden, InvalidInput
+from common.roles import DISTRICT_WIDE
 
 LEVELS = ("grid", "community", "town", "department")
 OPEN_STATES = ("reported", "accepted", "handling")
@@ -22,7 +25,6 @@ STATES = OPEN_STATES + ("resolved", "feedback_given", "rated", "closed", "merged
 OUTCOMES = ("fixed", "not_our_responsibility", "cannot_fix", "duplicate", "withdrawn")
 LEVEL_OF_ROLE = {"grid_worker": "grid", "grid_chief": "grid", "community_officer": "community",
                  "town_leader": "town", "department": "department"}
-SUPERVISORS = frozenset({"admin", "district_officer"})
 
 
 class ActionNotAllowed(Conflict):
@@ -37,17 +39,14 @@ class BadAction(InvalidInput):
     code = "INVALID_ACTION"
 
 
-@dataclass
-class Actor:
-    account_id: str
-    username: str
-    roles: tuple
-    department: str | None = None
-    scope: str | None = None  # the account's grid scope: the part of the district it reaches
+@dataclass(frozen=True)
+class Actor(CallerActor):
+    """The caller (``common.actor.Actor``) with the levels of the loop it acts at."""
 
-    @property
-    def supervisor(self):
-        return bool(SUPERVISORS & set(self.roles))
+    @classmethod
+    def from_wire(cls, data, what="actor"):
+        actor = super().from_wire(data, what)
+        return actor if actor is None or isinstance(actor, cls) else cls(**vars(actor))
 
     @property
     def levels(self):
@@ -55,7 +54,9 @@ class Actor:
 
     @property
     def role(self):
-        return next((r for r in self.roles if r in LEVEL_OF_ROLE or r in SUPERVISORS), self.roles[0])
+        """The role the trail records for this actor's steps."""
+        return next((r for r in self.roles if r in LEVEL_OF_ROLE or r in DISTRICT_WIDE),
+                    self.roles[0] if self.roles else None)
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Change:
     note: str | None
     data: dict = field(default_factory=dict)
     event: str | None = None
+    also_extended: list = field(default_factory=list)  # other tickets whose trail this step extended
 
 
 # action -> states it may be taken from
@@ -134,7 +136,7 @@ def actions_for(ticket, actor, category, dispatches, now, reopen_window):
     mine = []
     for action in allowed_actions(ticket):
         try:
-            apply(_copy(ticket), action, actor, {}, now, category, [_copy(d) for d in dispatches], reopen_window)
+            apply(copy_of(ticket), action, actor, {}, now, category, [copy_of(d) for d in dispatches], reopen_window)
         except BadAction:
             pass
         except (NotYourTicket, ActionNotAllowed):
@@ -143,7 +145,8 @@ def actions_for(ticket, actor, category, dispatches, now, reopen_window):
     return mine
 
 
-def _copy(thing):
+def copy_of(thing):
+    """A detached copy of a ticket or dispatch row to try an action on."""
     return SimpleNamespace(**{name: value for name, value in vars(thing).items() if not name.startswith("_")})
 
 
@@ -155,23 +158,23 @@ def _need(condition, message, **details):
 def _acting_level(ticket, actor, dispatches=()):
     """The actor may act at the ticket's level. A dispatched ticket is acted on by the
     departments it went to and by the town that blew the whistle."""
-    if ticket.level == "department" and not actor.supervisor:
+    if ticket.level == "department" and not actor.district_wide:
         summoned = {d.department for d in dispatches}
         _need("town" in actor.levels or (actor.department in summoned and "department" in actor.roles),
               "A dispatched ticket is acted on by its departments and the town.", level=ticket.level)
         return
-    _need(actor.supervisor or ticket.level in actor.levels,
+    _need(actor.district_wide or ticket.level in actor.levels,
           f"The ticket is handled at {ticket.level} level; your role acts at "
           f"{', '.join(sorted(actor.levels)) or 'no'} level.", level=ticket.level, your_roles=list(actor.roles))
 
 
 def _handler(actor, dispatches, doing):
     """Feedback and closing are for the ticket's handlers: grid, community and town staff
-    (the reach check has kept them to their own grids), supervisors, and the departments
+    (the reach check has kept them to their own grids), district-wide roles, and the departments
     summoned in this round. A department that only referred the ticket, or was summoned
     in an earlier round, does not speak for its result."""
     summoned = {d.department for d in dispatches}
-    _need(actor.supervisor or actor.levels & set(LEVELS[:3])
+    _need(actor.district_wide or actor.levels & set(LEVELS[:3])
           or ("department" in actor.roles and actor.department in summoned),
           f"Only the ticket's handlers {doing}: grid, community or town staff, or a department it was "
           "dispatched to.", your_roles=list(actor.roles))
@@ -180,7 +183,7 @@ def _handler(actor, dispatches, doing):
 def _in_charge(ticket, actor):
     """Routing a ticket (recategorise, merge) is for whoever has it now or is above:
     a grid worker no longer re-routes a ticket the town took, nor one it dispatched."""
-    if actor.supervisor:
+    if actor.district_wide:
         return
     handlers = LEVELS[:3]
     held = [handlers.index(level) for level in actor.levels if level in handlers]
@@ -191,7 +194,7 @@ def _in_charge(ticket, actor):
 
 
 def _entry_level(actor, category):
-    if actor.supervisor:
+    if actor.district_wide:
         return "grid" if category.grid_admission else "community"
     for level in LEVELS[:3]:
         if level in actor.levels:
@@ -200,6 +203,20 @@ def _entry_level(actor, category):
                                     details={"category": category.code})
             return level
     raise NotYourTicket("Your role does not handle tickets.", details={"your_roles": list(actor.roles)})
+
+
+def _handling_level(ticket, actor, category):
+    """Where an accepted ticket is handled: at the level that accepted it, or higher
+    if a higher level takes it on; a lower one may not pull it down (a grid worker
+    does not handle what the community accepted)."""
+    level = _entry_level(actor, category)
+    accepted = ticket.level
+    if accepted in LEVELS[:3] and LEVELS.index(accepted) > LEVELS.index(level):
+        _need(actor.district_wide or accepted in actor.levels,
+              f"The ticket was accepted at {accepted} level; that level handles it.",
+              level=accepted, your_roles=list(actor.roles))
+        level = accepted
+    return level
 
 
 def _next_level(level):
@@ -256,12 +273,14 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
     data = {}
 
     if action == "accept":
-        _need(actor.supervisor or actor.levels & {"grid", "community", "town"}, "Your role does not accept tickets.")
-        _entry_level(actor, category)  # grid staff accept only what they may handle: grid affairs
+        _need(actor.district_wide or actor.levels & {"grid", "community", "town"}, "Your role does not accept tickets.")
+        # Grid staff accept only what they may handle (grid affairs); the ticket is then
+        # with the level that accepted it, which handle keeps.
+        ticket.level = _entry_level(actor, category)
         ticket.status, ticket.accepted_at = "accepted", now
         event = "ticket_accepted"
     elif action == "handle":
-        ticket.level = _entry_level(actor, category)
+        ticket.level = _handling_level(ticket, actor, category)
         ticket.status = "handling"
         ticket.handling_at = ticket.handling_at or now
     elif action == "escalate":
@@ -287,7 +306,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         _department_step(dispatch, action, note, now, allowed)
         data["department"] = dispatch.department
     elif action == "verify":
-        _need("town_leader" in actor.roles or actor.supervisor, "The town verifies departments' work.")
+        _need("town_leader" in actor.roles or actor.district_wide, "The town verifies departments' work.")
         lead = next((d for d in dispatches if d.lead), None)
         if lead is None or not lead.reported_at:
             raise ActionNotAllowed("The lead department has not reported back yet.", details={"allowed": allowed})
@@ -322,7 +341,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         if payload.get("grade"):
             data["grade"] = ticket.grade = payload["grade"]
     elif action == "withdraw":
-        _need(actor.account_id == ticket.reporter_account_id or actor.supervisor,
+        _need(actor.account_id == ticket.reporter_account_id or actor.district_wide,
               "Only the reporter may withdraw a report.")
         _resolve(ticket, "withdrawn", now, ticket.level)
         event = "ticket_resolved"
@@ -339,7 +358,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
             raise BadAction("Say how the reporter was told in note.", details={"field": "note"})
         ticket.status, ticket.feedback_at = "feedback_given", now
     elif action == "rate":
-        _need(actor.supervisor or (actor.account_id == ticket.reporter_account_id and not actor.levels),
+        _need(actor.district_wide or (actor.account_id == ticket.reporter_account_id and not actor.levels),
               "Only the reporter (or the hotline on their behalf) rates the result; staff do not rate "
               "their own reports.")
         satisfaction = payload.get("satisfaction")
@@ -358,7 +377,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.status, ticket.closed_at = "closed", now
         event = "ticket_closed"
     elif action == "reopen":
-        _need(actor.account_id == ticket.reporter_account_id or actor.supervisor,
+        _need(actor.account_id == ticket.reporter_account_id or actor.district_wide,
               "Only the reporter (or the hotline on their behalf) may reopen.")
         if ticket.satisfaction is None or ticket.satisfaction > 2:
             raise ActionNotAllowed("Only an unsatisfied rating (1 or 2) can reopen a ticket.",
