@@ -6,7 +6,8 @@ import logging
 from nameko.extensions import DependencyProvider
 
 from common import config as cfg
-from common.errors import Forbidden, InvalidInput
+from common.actor import Actor
+from common.errors import InvalidInput
 from common.http import http, read_json
 from common.ops import OpsEndpoints
 from common.roles import ROLES
@@ -70,7 +71,7 @@ class GatewayService(OpsEndpoints):
     @http("POST", f"{API}/auth/login")
     def login(self, request):
         credentials = load(LoginSchema, read_json(request))
-        account = self.people.authenticate(credentials["username"], credentials["password"])
+        account = self.people.authenticate(credentials["username"], credentials["password"], request.remote_addr)
         return self.tokens.issue(account)
 
     @http("GET", f"{API}/me")
@@ -180,42 +181,39 @@ class GatewayService(OpsEndpoints):
     @http("POST", f"{API}/staff/roster")
     @signed_in
     def import_roster(self, request, principal):
-        """Body: the CSV or XLSX file itself (Content-Type text/csv or the XLSX type)."""
+        """Body: the roster file itself; a spreadsheet Content-Type names its kind,
+        anything else lets people tell CSV, XLSX, XLS and ODS by their first bytes."""
         principal.require_role(STAFF_MANAGERS)
         content = request.get_data()
         if not content:
             raise InvalidInput("Send the roster file as the request body.", code="VALIDATION_FAILED",
                                details={"fields": {"body": ["empty"]}})
-        xlsx = "spreadsheetml" in (request.content_type or "") or content[:2] == b"PK"
-        return 201, self.people.import_roster(base64.b64encode(content).decode(),
-                                              "roster.xlsx" if xlsx else "roster.csv",
-                                              None if principal.district_wide else principal.scope)
+        filename = ROSTER_TYPES.get((request.mimetype or "").lower())
+        return 201, self.people.import_roster(base64.b64encode(content).decode(), filename,
+                                              _people_actor(principal))
 
     @http("GET", f"{API}/staff/<string:person_id>")
     @signed_in
     def get_person(self, request, principal, person_id):
-        return self.people.get_person(person_id, self._staff_scope(principal, person_id))
+        return self.people.get_person(person_id, _people_actor(principal))
 
     @http("GET", f"{API}/staff/<string:person_id>/eligibility")
     @signed_in
     def person_eligibility(self, request, principal, person_id):
         principal.require_role(STAFF_MANAGERS)
-        return self.people.person_eligibility(person_id, self._scope(principal))
+        return self.people.person_eligibility(person_id, _people_actor(principal))
 
     @http("POST", f"{API}/staff/<string:person_id>/assignments")
     @signed_in
     def assign_person(self, request, principal, person_id):
         principal.require_role(STAFF_MANAGERS)
-        body = read_json(request)
-        if isinstance(body, dict) and isinstance(body.get("grid_code"), str):
-            principal.require_scope(body["grid_code"])
-        return 201, self.people.assign_person(person_id, body)
+        return 201, self.people.assign_person(person_id, read_json(request), _people_actor(principal))
 
     @http("POST", f"{API}/assignments/<string:assignment_id>/end")
     @signed_in
     def end_assignment(self, request, principal, assignment_id):
         principal.require_role(STAFF_MANAGERS)
-        return self.people.end_assignment(assignment_id, read_json(request), self._scope(principal))
+        return self.people.end_assignment(assignment_id, read_json(request), _people_actor(principal))
 
     @http("GET", f"{API}/assignments")
     @signed_in
@@ -251,13 +249,13 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def register_household(self, request, principal):
         principal.require_role(RESIDENT_EDITORS)
-        return 201, self.people.register_household(read_json(request), self._scope(principal))
+        return 201, self.people.register_household(read_json(request), _people_actor(principal))
 
     @http("POST", f"{API}/households/<string:household_id>/move")
     @signed_in
     def move_household(self, request, principal, household_id):
         principal.require_role(RESIDENT_EDITORS)
-        return self.people.move_household(household_id, read_json(request), self._scope(principal))
+        return self.people.move_household(household_id, read_json(request), _people_actor(principal))
 
     @http("GET", f"{API}/households")
     @signed_in
@@ -269,7 +267,7 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def register_resident(self, request, principal):
         principal.require_role(RESIDENT_EDITORS)
-        return 201, self.people.register_resident(read_json(request), self._scope(principal))
+        return 201, self.people.register_resident(read_json(request), _people_actor(principal))
 
     @http("GET", f"{API}/residents")
     @signed_in
@@ -277,26 +275,21 @@ class GatewayService(OpsEndpoints):
         principal.require_role(RESIDENT_EDITORS + SUPERVISORS)
         filters = request.args.to_dict()
         filters["grid_prefix"] = principal.effective_root(filters.pop("root", None))
-        return {"items": self.people.find_residents(filters)}
+        return {"items": self.people.find_residents(filters, _people_actor(principal))}
 
     @http("GET", f"{API}/residents/<string:resident_id>")
     @signed_in
     def get_resident(self, request, principal, resident_id):
         principal.require_role(RESIDENT_EDITORS + SUPERVISORS)
         reveal = query(RevealQuery, request)["reveal"]
-        resident = self.people.get_resident(resident_id)
-        principal.require_scope(resident["grid_code"])  # one without a household: district-wide accounts only
-        if not reveal:
-            return resident
-        viewer = {"account_id": principal.account_id, "username": principal.username, "roles": list(principal.roles)}
-        return self.people.get_resident(resident_id, viewer, True)
+        return self.people.get_resident(resident_id, _people_actor(principal), reveal)
 
     # --- people: patrols and visits --------------------------------------------------------
     @http("POST", f"{API}/patrols")
     @signed_in
     def log_patrol(self, request, principal):
         principal.require_role(RESIDENT_EDITORS)
-        result = self.people.log_patrol(self._own_round(principal, read_json(request)), self._scope(principal))
+        result = self.people.log_patrol(read_json(request), _people_actor(principal))
         return (200 if result["duplicate"] else 201), result
 
     @http("GET", f"{API}/patrols")
@@ -311,51 +304,21 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def log_visit(self, request, principal):
         principal.require_role(RESIDENT_EDITORS)
-        result = self.people.log_visit(self._own_round(principal, read_json(request)), self._scope(principal))
+        result = self.people.log_visit(read_json(request), _people_actor(principal))
         return (200 if result["duplicate"] else 201), result
-
-    @staticmethod
-    def _scope(principal):
-        return None if principal.district_wide else principal.scope
-
-    def _staff_scope(self, principal, person_id):
-        """Whose staff record a caller reads: their own, or, with a grid scope, those of
-        people posted in it (people checks); a resident or department account, no one's."""
-        if principal.person_id == person_id:
-            return None
-        principal.effective_root(None)  # 403 for an account without a grid scope
-        return self._scope(principal)
-
-    @staticmethod
-    def _own_round(principal, body):
-        """A grid worker's patrols and visits are their own: ``person_id`` defaults to
-        the staff member the account is, and naming someone else is a 403. Chiefs and
-        officers may log for the workers in their scope (people checks the scope)."""
-        if not isinstance(body, dict) or not principal.person_id or set(principal.roles) & set(SUPERVISORS):
-            return body
-        body.setdefault("person_id", principal.person_id)
-        if body["person_id"] != principal.person_id:
-            raise Forbidden("A grid worker logs their own patrols and visits.", code="NOT_YOUR_ROUND",
-                            details={"field": "person_id", "your_person_id": principal.person_id})
-        return body
 
     # --- people: broadcasts -----------------------------------------------------------------
     @http("POST", f"{API}/broadcasts")
     @signed_in
     def send_broadcast(self, request, principal):
         principal.require_role(STAFF_MANAGERS)
-        body = read_json(request)
-        if isinstance(body, dict):
-            scope = body.get("scope_grid")
-            if isinstance(scope, str) or not principal.district_wide:
-                body["scope_grid"] = principal.effective_root(scope if isinstance(scope, str) else None)
-        return 201, self.people.send_broadcast(body, principal.username)
+        return 201, self.people.send_broadcast(read_json(request), _people_actor(principal))
 
     @http("GET", f"{API}/broadcasts/<string:broadcast_id>")
     @signed_in
     def broadcast_read_rate(self, request, principal, broadcast_id):
         principal.require_role(STAFF_MANAGERS)
-        return self.people.broadcast_read_rate(broadcast_id, self._scope(principal), principal.username)
+        return self.people.broadcast_read_rate(broadcast_id, _people_actor(principal))
 
     @http("GET", f"{API}/inbox")
     @signed_in
@@ -373,13 +336,13 @@ class GatewayService(OpsEndpoints):
     @signed_in
     def earn_points(self, request, principal):
         principal.require_role(POINTS_APPROVERS)
-        return 201, self.people.earn_points(read_json(request), principal.username, self._scope(principal))
+        return 201, self.people.earn_points(read_json(request), _people_actor(principal))
 
     @http("POST", f"{API}/points/redeem")
     @signed_in
     def redeem_points(self, request, principal):
         principal.require_role(POINTS_APPROVERS)
-        return 201, self.people.redeem_points(read_json(request), principal.username, self._scope(principal))
+        return 201, self.people.redeem_points(read_json(request), _people_actor(principal))
 
     @http("POST", f"{API}/points/rewards")
     @signed_in
@@ -390,7 +353,7 @@ class GatewayService(OpsEndpoints):
     @http("GET", f"{API}/points/<string:person_id>")
     @signed_in
     def points_statement(self, request, principal, person_id):
-        return self.people.points_statement(person_id, self._staff_scope(principal, person_id))
+        return self.people.points_statement(person_id, _people_actor(principal))
 
     @http("GET", f"{API}/grids/<string:code>/coverage")
     @signed_in
@@ -497,6 +460,21 @@ class GatewayService(OpsEndpoints):
         if requested:
             self.grid.get_grid(requested)
         return root
+
+
+# A roster's Content-Type, where it names a spreadsheet kind, as the filename people
+# reads it by; anything else (text/csv, octet-stream) lets people tell by its bytes.
+ROSTER_TYPES = {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "roster.xlsx",
+    "application/vnd.ms-excel": "roster.xls",
+    "application/vnd.oasis.opendocument.spreadsheet": "roster.ods",
+}
+
+
+def _people_actor(principal):
+    """The caller for people's RPCs (common.actor): people decides reach and ownership."""
+    return Actor(account_id=principal.account_id, username=principal.username, roles=tuple(principal.roles),
+                 scope=principal.scope, department=principal.department, person_id=principal.person_id).to_wire()
 
 
 def _iso_days(period):
