@@ -70,9 +70,9 @@ def test_xls_and_ods_rosters_import(stack):
         response = upload(stack, token, make(rows), content_type)
         assert response.status_code == 201, (make.__name__, content_type, response.text)
         assert response.json() == {"imported": 1, "assignments": 1}
-        found = stack.db_rows("people", "SELECT p.name, a.grid_code, a.role, a.start_date FROM persons p "
-                                        "JOIN assignments a ON a.person_id = p.id WHERE p.id = a.person_id "
-                                        "AND p.name = '钱晓' ORDER BY a.created_at DESC")
+        found = stack.db_rows("people", "SELECT a.grid_code, a.role, a.start_date FROM persons p "
+                                        "JOIN assignments a ON a.person_id = p.id WHERE p.name = '钱晓' "
+                                        "ORDER BY a.created_at DESC")
         assert (found[0]["grid_code"], found[0]["role"], str(found[0]["start_date"])) == (
             GRID, "building_head", "2026-05-01")
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from contextlib import contextmanager
 
 from people.exceptions import RosterRejected
 
@@ -80,20 +81,15 @@ def check_package(content, kind):
                        "or send the roster as CSV.")
 
 
-class _open_zip:
-    def __init__(self, content, label):
-        self.content, self.label = content, label
-
-    def __enter__(self):
-        try:
-            self.archive = zipfile.ZipFile(io.BytesIO(self.content))
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
-            reject(f"The file is not a valid {self.label} file: it is not a readable ZIP package "
-                   "(a damaged or unfinished download?). Save it again, or send the roster as CSV.")
-        return self.archive
-
-    def __exit__(self, *exc):
-        self.archive.close()
+@contextmanager
+def _open_zip(content, label):
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+        reject(f"The file is not a valid {label} file: it is not a readable ZIP package "
+               "(a damaged or unfinished download?). Save it again, or send the roster as CSV.")
+    with archive:
+        yield archive
 
 
 def read_sheet(content, kind, max_rows, max_columns, max_field):
