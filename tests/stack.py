@@ -83,9 +83,17 @@ class Stack:
                 "grid_scope": scope, "person_id": person_id}
         if department:
             body["department_code"] = department
+            self.register_department(admin, department)
         created = self.call("POST", "/api/v1/accounts", admin, body)
         assert created.status_code == 201, created.text
         return self.login(username, "Passw0rd-2026")
+
+    def register_department(self, admin, code, name=None):
+        """Register a department in people (its accounts must name a registered one),
+        unless it is registered already."""
+        response = self.call("POST", "/api/v1/departments", admin,
+                             {"code": code, "name": name or code, "kind": "functional_department"})
+        assert response.status_code in (201, 409), response.text
 
     # --- grids for tests that change them -------------------------------------------------
     def square_district(self, token, county, name, x, y, size=0.02, households=None):

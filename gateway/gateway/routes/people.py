@@ -76,14 +76,23 @@ STAFF_ROUTES = [
     Route("POST", "/staff/roster", "import_roster", "Import a roster file (CSV, XLSX, XLS, ODS), all or nothing",
           STAFF_MANAGERS, import_roster, "staff", scope=by_record(note="every row's grid in the caller's scope"),
           upload=True, response=s.RosterResult, status=201, errors=(409,),
-          description="The file itself as the body (`text/csv`, the spreadsheet types), or a browser's "
-                      "`multipart/form-data` upload with the file in a field named `file`. Chinese headers "
-                      "姓名 身份证号码 手机号码 政治面貌 是否会用智能手机 网格编码 岗位 任职开始日期; every failing "
-                      "row and column is named and nothing is imported."),
+          description="The file itself as the body (`text/csv`, or the XLSX, XLS or ODS type), or a browser's "
+                      "`multipart/form-data` upload with the file in a field named `file`; the type, else the "
+                      "file's first bytes, tell how to read it. CSV in UTF-8 (with or without BOM) or GBK; of a "
+                      "spreadsheet, the first sheet. Chinese headers 姓名 身份证号码 手机号码 政治面貌 "
+                      "是否会用智能手机 网格编码 岗位 任职开始日期 (a filled 性别 must agree with the ID number). "
+                      "All or nothing: every failing row and column is named. A file that cannot be read is a "
+                      "400 `ROSTER_REJECTED` saying why (a header with no rows, a damaged ZIP package, an XLSX "
+                      "without `[Content_Types].xml`, any DTD, a sheet too large unpacked, another type), and so "
+                      "are more than 20,000 rows, 100 columns, or a cell over 1,000 characters or holding a NUL; "
+                      "nothing of the file is logged."),
     Route("GET", "/staff/{person_id}", "get_person", "A staff member (numbers masked)", SUPERVISORS,
           Call("people.get_person", person_id=PERSON, actor=ACTOR), "staff", path_schema=PersonPath,
           scope=by_record(note="the person holds a post running today in the caller's scope"),
-          self_param="person_id", response=s.Person),
+          self_param="person_id", response=s.Person,
+          description="Name, gender, birth date, numbers masked, party membership, smartphone use. \"Posted in "
+                      "scope\" means a post running today (Asia/Shanghai): one that ended, or has not begun, "
+                      "gives no power over the person."),
     Route("GET", "/staff/{person_id}/eligibility", "person_eligibility",
           "Recruitment rules (55 or under, smartphone, no violation) with every reason", STAFF_MANAGERS,
           Call("people.person_eligibility", person_id=PERSON, actor=ACTOR), "staff", path_schema=PersonPath,
@@ -93,7 +102,11 @@ STAFF_ROUTES = [
           Call("people.assign_person", person_id=PERSON, data=BODY, actor=ACTOR), "staff", path_schema=PersonPath,
           scope=by_record(note="the grid in the caller's scope, and the person already posted there or posted "
                                "nowhere (district-wide roles: anyone)"),
-          body=s.NewAssignment, response=s.Assignment, status=201, errors=(409,)),
+          body=s.NewAssignment, response=s.Assignment, status=201, errors=(409,),
+          description="A post in a grid of the caller's scope, from 2000-01-01 on, to a person the caller reaches "
+                      "already (posted in its scope today) or who holds no post running today: someone posted "
+                      "only elsewhere is 403 `OUT_OF_SCOPE` (not naming where), so posting is no way into another "
+                      "subtree's staff. District-wide roles post anyone anywhere."),
     Route("POST", "/assignments/{assignment_id}/end", "end_assignment", "End a post", STAFF_MANAGERS,
           Call("people.end_assignment", assignment_id=Path("assignment_id"), data=BODY, actor=ACTOR), "staff",
           path_schema=AssignmentPath, scope=by_record(note="the post's grid in the caller's scope"),
@@ -106,7 +119,8 @@ STAFF_ROUTES = [
           errors=(404,), description="一格一长一警一专多兼: totals per town and community."),
     Route("POST", "/departments", "create_department", "Register a department, town, community or property company",
           DISTRICT_WIDE, Call("people.create_department", data=BODY), "staff", body=s.NewDepartment,
-          response=s.Department, status=201, errors=(404, 409)),
+          response=s.Department, status=201, errors=(404, 409),
+          description="A code registered already is a 409 `DEPARTMENT_CODE_TAKEN`."),
     Route("GET", "/departments", "list_departments", "Registered departments", STAFF_AND_DEPARTMENTS,
           Call("people.list_departments", kind=Query("kind")), "staff", query=s.DepartmentQuery,
           response=s.DepartmentList, wrap="items"),
@@ -139,7 +153,10 @@ RESIDENTS = [
     Route("GET", "/residents/{resident_id}", "get_resident", "One resident; clear numbers only for PII_CLEAR_ROLES",
           STAFF, Call("people.get_resident", resident_id=Path("resident_id"), actor=ACTOR, reveal=Query("reveal")),
           "residents", path_schema=ResidentPath, scope=by_record(hidden=True), query=s.RevealQuery,
-          response=s.Resident, description="A clear read (`reveal=true`) is logged: who, when, whose record."),
+          response=s.Resident,
+          description="A clear read (`reveal=true`) is logged: who, when, whose record. A resident outside the "
+                      "caller's scope (or without a household, for all but district-wide roles) is a 404 "
+                      "`RESIDENT_NOT_FOUND` exactly as an id nobody has."),
 ]
 
 ROUNDS = [
@@ -148,16 +165,19 @@ ROUNDS = [
           scope=by_record(note="the person posted in the caller's scope on the round's day"), body=s.NewPatrol,
           response=s.PatrolLogged, status=201, status_of=new_if_not_duplicate,
           alternatives=RESUBMITTED,
-          description="A grid worker logs their own rounds (`person_id` defaults to theirs; another is 403 "
-                      "`NOT_YOUR_ROUND`); chiefs and officers log for people posted in their scope."),
+          description="Checked against the worker's grid. A grid worker logs their own rounds (`person_id` "
+                      "defaults to theirs; another is 403 `NOT_YOUR_ROUND`); chiefs and officers log for people "
+                      "posted in their scope on the round's day, so a phone uploads rounds it made offline before "
+                      "a post ended. `occurred_at`: an ISO date-time with offset from 2000 to 2099."),
     Route("GET", "/patrols", "list_patrols", "Patrols in a subtree or of a person, newest first", STAFF,
           Call("people.list_patrols", person_id=Query("person_id"), limit=Query("limit"), root=ROOT), "rounds",
-          scope=in_root(), query=s.PatrolListQuery, response=s.PatrolList, wrap="items"),
+          scope=in_root(), query=s.PatrolListQuery, response=s.PatrolList, wrap="items",
+          description="Rounds made in the caller's scope, or by people posted in it on the round's day."),
     Route("POST", "/visits", "log_visit", "A household visit with notes (200 for a resubmission)", FIELD_STAFF,
           Call("people.log_visit", data=BODY, actor=ACTOR), "rounds",
           scope=by_record(note="the visitor posted, and the household lying, in the caller's scope"),
           body=s.NewVisit, response=s.VisitLogged, status=201, status_of=new_if_not_duplicate,
-          alternatives=RESUBMITTED),
+          alternatives=RESUBMITTED, description="The same offline and own-round rules as a patrol."),
 ]
 
 MESSAGES = [
@@ -178,7 +198,7 @@ MESSAGES = [
 ]
 
 POINTS = [
-    Route("POST", "/points/earn", "earn_points", "Credit volunteer points", POINTS_APPROVERS,
+    Route("POST", "/points/earn", "earn_points", "Credit volunteer points (1-1,000 an entry)", POINTS_APPROVERS,
           Call("people.earn_points", data=BODY, actor=ACTOR), "points",
           scope=by_record(note="the person posted in the caller's scope"), body=s.Earn, response=s.PointsEntry,
           status=201, errors=(404,)),
@@ -188,7 +208,9 @@ POINTS = [
           status=201, errors=(404, 409)),
     Route("POST", "/points/rewards", "add_reward", "A reward (its code once: 409 REWARD_CODE_TAKEN)",
           REWARD_EDITORS, Call("people.add_reward", data=BODY), "points", body=s.NewReward, response=s.Reward,
-          status=201, errors=(409,)),
+          status=201, errors=(409,),
+          description="`cost` 1-1,000,000, `stock` 0-1,000,000; a code that exists is a 409 `REWARD_CODE_TAKEN` and "
+                      "the stored reward stays as it was."),
     Route("GET", "/points/{person_id}", "points_statement", "A person's points ledger", SUPERVISORS,
           Call("people.points_statement", person_id=PERSON, actor=ACTOR), "points", path_schema=PersonPath,
           scope=by_record(note="the person posted in the caller's scope"), self_param="person_id",

@@ -1,13 +1,18 @@
 """Accounts and sign-in rules, free of nameko.
 
-Passwords are hashed with argon2id. After ``max_failures`` wrong passwords in a
-row an account is locked for ``lock_minutes``; a locked account is refused before
-its password is even checked, so guessing cannot continue during the lock. An
+Passwords are hashed with argon2id. Wrong passwords are counted per sign-in name and
+client address: after ``max_failures`` in a row from one address the name is locked
+there for ``lock_minutes`` (a stranger locks out no one but themself at their own
+address); after ``account_max_failures`` in a row from any addresses together the name
+is locked everywhere (distributed guessing is bounded too). A locked name is refused
+before its password is even checked, so guessing cannot continue during the lock. An
 unknown username costs the same hashing work as a known one, and is counted and
 locked the same way: no answer tells whether a username exists.
 """
 import datetime as dt
+import json
 import logging
+import os
 import secrets
 from dataclasses import dataclass
 
@@ -22,7 +27,7 @@ from people.exceptions import (
     AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, PersonHasAccount, UsernameTaken,
     WeakPassword,
 )
-from people.models import Account, LoginFailure, Person
+from people.models import Account, AddressLoginFailure, Department, LoginFailure, Person
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +37,16 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    max_failures: int = 5
+    max_failures: int = 5            # in a row from one address: the name is locked there
     lock_minutes: int = 15
+    account_max_failures: int = 100  # in a row from all addresses together: locked everywhere
 
     @classmethod
     def from_config(cls, config=None):
         return cls(
             max_failures=cfg.env_int("LOGIN_MAX_FAILURES", 5, config),
             lock_minutes=cfg.env_int("LOGIN_LOCK_MINUTES", 15, config),
+            account_max_failures=cfg.env_int("LOGIN_ACCOUNT_MAX_FAILURES", 100, config),
         )
 
 
@@ -71,78 +78,108 @@ def find_by_username(session, username, for_update=False):
     return session.scalars(query.with_for_update() if for_update else query).first()
 
 
-def authenticate(session, username, password, now, policy, name_hash):
+def authenticate(session, username, password, now, policy, name_hash, client_address=None):
     """Returns ``(account, error)``: the caller commits the bookkeeping (failure
-    count, lock) before raising ``error``, so a failed attempt is never lost. The
-    account stays locked until then: a concurrent sign-in waits and sees its count.
+    counts, locks) before raising ``error``, so a failed attempt is never lost. The
+    counts' rows stay locked until then: a concurrent sign-in waits and sees them.
 
-    A username without an account is answered exactly as an account with a wrong
-    password: the same hashing work, and its own failure count and lock
-    (``LoginFailure``), so neither the answers nor their timing say which exist. That
-    count is kept under ``name_hash(name)`` (a keyed hash): what people type into the
-    username box, passwords included, is not stored."""
+    Two counts per attempt: the name's from this ``client_address`` (an
+    ``AddressLoginFailure``; None counts as one unknown address), and the name's from
+    everywhere (an account's own columns, or a ``LoginFailure`` for a username without
+    an account). A username without an account is answered exactly as an account
+    with a wrong password: the same hashing work, the same counts and locks, so
+    neither the answers nor their timing say which exist. Counts are kept under
+    keyed hashes (``name_hash``): what people type into the username box, passwords
+    included, is not stored, nor where they typed it from."""
     name = username.strip().lower()
     account = find_by_username(session, name, for_update=True)
-    counted = account if account is not None else _failures_of(session, name_hash(name))
-    if counted.locked_until is not None and counted.locked_until > now:
-        return account, _locked(counted)
+    everywhere = account if account is not None else _failures_of(session, LoginFailure, name_hash(name))
+    here = _failures_of(session, AddressLoginFailure, name_hash(json.dumps([client_address or "", name])))
+    for counted, everywhere_ in ((everywhere, True), (here, False)):
+        if counted.locked_until is not None and counted.locked_until > now:
+            return account, _locked(counted, everywhere_)
     right = _verify(account.password_hash if account is not None else _DUMMY_HASH, password)
     window = dt.timedelta(minutes=policy.lock_minutes)
-    if counted.last_failed_at is not None and counted.last_failed_at <= now - window:
-        counted.failed_logins = 0  # "in a row" means within the lock time of each other
+    for counted in (everywhere, here):
+        if counted.last_failed_at is not None and counted.last_failed_at <= now - window:
+            counted.failed_logins = 0  # "in a row" means within the lock time of each other
     if account is None or not right:
-        counted.failed_logins += 1
-        counted.last_failed_at = now
-        if counted.failed_logins >= policy.max_failures:
-            counted.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
-            counted.failed_logins = 0
-            log.warning("sign-in name %s locked after %d failed sign-ins",  # a typed name may be a password
-                        name if account is not None else f"(unknown, {counted.name_hash[:8]})", policy.max_failures)
-            return account, _locked(counted)
+        for counted in (everywhere, here):
+            counted.failed_logins += 1
+            counted.last_failed_at = now
+        locked = None
+        for counted, limit, everywhere_ in ((here, policy.max_failures, False),
+                                            (everywhere, policy.account_max_failures, True)):
+            if counted.failed_logins >= limit:
+                counted.locked_until = now + window
+                counted.failed_logins = 0
+                log.warning("sign-in name %s locked %s after %d failed sign-ins",  # a typed name may be a password
+                            name if account is not None else f"(unknown, {name_hash(name)[:8]})",
+                            "from every address" if everywhere_ else f"from {client_address or 'an unknown address'}",
+                            limit)
+                locked = _locked(counted, everywhere_)  # the lock everywhere, if both, says the most
+        if locked is not None:
+            return account, locked
         return account, InvalidCredentials(
             "Wrong username or password.",
-            details={"attempts_left": policy.max_failures - counted.failed_logins})
+            details={"attempts_left": policy.max_failures - here.failed_logins})
     if account.disabled:
         return account, AccountDisabled("This account is disabled; ask an administrator.")
-    account.failed_logins = 0
-    account.locked_until = None
+    # A success clears this address's count only: a guesser elsewhere keeps theirs.
+    session.delete(here)
     account.last_login_at = now
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     return account, None
 
 
-def _failures_of(session, name_hash):
-    """The failure count of a username that has no account, row locked as an account's
-    is. The upsert takes the row lock itself (a do-nothing one would not): the timer
-    cannot delete the row between it and the read."""
-    session.execute(dialect_insert(session)(LoginFailure).values(name_hash=name_hash, failed_logins=0)
+def _failures_of(session, model, name_hash):
+    """The failure count kept under ``name_hash``, row locked as an account's is. The
+    upsert takes the row lock itself (a do-nothing one would not): the timer cannot
+    delete the row between it and the read."""
+    session.execute(dialect_insert(session)(model).values(name_hash=name_hash, failed_logins=0)
                     .on_conflict_do_update(index_elements=["name_hash"],
-                                           set_={"failed_logins": LoginFailure.failed_logins}))
-    return session.scalars(select(LoginFailure).where(LoginFailure.name_hash == name_hash).with_for_update()).one()
+                                           set_={"failed_logins": model.failed_logins}))
+    return session.scalars(select(model).where(model.name_hash == name_hash).with_for_update()).one()
 
 
 def forget_lapsed_failures(session, now, policy):
-    """Delete unknown names' counts whose last failure is a lock time old: that count
-    has lapsed, and so has any lock (it ran from that failure for as long). Run by a
-    timer, not by sign-ins, so no sign-in waits on another's row."""
+    """Delete counts kept under hashes whose last failure is a lock time old: that
+    count has lapsed, and so has any lock (it ran from that failure for as long). Run
+    by a timer, not by sign-ins, so no sign-in waits on another's row; rows a sign-in
+    holds are skipped (PostgreSQL), so the timer never waits on one either (a sign-in
+    holds two rows, and a timer waiting on one while holding the other would
+    deadlock with it)."""
     before = now - dt.timedelta(minutes=policy.lock_minutes)
-    return session.execute(delete(LoginFailure).where(LoginFailure.last_failed_at <= before)).rowcount
+    deleted = 0
+    for model in (LoginFailure, AddressLoginFailure):
+        lapsed = select(model.name_hash).where(model.last_failed_at <= before).with_for_update(skip_locked=True)
+        deleted += session.execute(delete(model).where(model.name_hash.in_(lapsed))).rowcount
+    return deleted
 
 
-def _locked(counted):
+def _locked(counted, everywhere):
+    where = "" if everywhere else " from your address"
     return AccountLocked(
-        "Too many wrong passwords; this account is locked for a while.",
-        details={"locked_until": counted.locked_until.isoformat()})
+        f"Too many wrong passwords{where}; this account is locked{' there' if where else ''} for a while.",
+        details={"locked_until": counted.locked_until.isoformat(),
+                 "from": "every_address" if everywhere else "this_address"})
 
 
 def create_account(session, data, min_password_length=10):
+    """A new account. Its ``grid_scope`` names a grid the caller has checked with the
+    grid service (this module cannot ask it); its ``department_code`` a department of
+    people's own registry (400 UNKNOWN_DEPARTMENT otherwise)."""
     username = data["username"].strip().lower()
     check_password_strength(data["password"], min_password_length)
     if find_by_username(session, username) is not None:
         raise UsernameTaken(f"The username {username} is taken.", details={"field": "username"})
     if data.get("person_id"):
         _check_person_free(session, data["person_id"])
+    code = data.get("department_code")
+    if code and session.scalar(select(Department.id).where(Department.code == code)) is None:
+        raise InvalidInput(f"No department has the code {code}; register it first (POST /api/v1/departments).",
+                           code="UNKNOWN_DEPARTMENT", details={"field": "department_code"})
     account = Account(
         username=username, display_name=data["display_name"],
         password_hash=hash_password(data["password"]), roles=sorted(set(data["roles"])),
@@ -179,23 +216,49 @@ def ensure_admin(db, config=None):
     """Create the first administrator on start if there is none with that name.
 
     In production ``ADMIN_PASSWORD`` must be given and strong; in development a
-    random one is generated and logged when it is missing.
+    random one is generated when it is missing and written to
+    ``DATA_DIR/initial-admin-password`` (owner-only): a log line is read by whoever
+    reads the logs, so it says only where the file is.
     """
     username = cfg.env("ADMIN_USERNAME", "admin", config)
-    with db.transaction() as session:
-        if find_by_username(session, username) is not None:
-            return None
-        if session.scalar(select(func.count()).select_from(Account)) and not cfg.env("ADMIN_PASSWORD", None, config):
-            return None  # accounts exist and no bootstrap was asked for
-        password = cfg.env("ADMIN_PASSWORD", None, config)
-        if password is None:
-            if cfg.is_production(config):
-                raise RuntimeError("ADMIN_PASSWORD must be set to create the first admin when APP_ENV=production")
-            password = secrets.token_urlsafe(12) + "7a"
-            log.warning("no ADMIN_PASSWORD set: created %s with password %s", username, password)
-        create_account(session, {
-            "username": username, "display_name": "系统管理员", "password": password,
-            "roles": ["admin"], "grid_scope": None,
-        }, min_password_length=12 if cfg.is_production(config) else 8)
-        log.info("created first admin account %s", username)
-        return username
+    pending = None  # the generated password's file, renamed into place once the account is committed
+    try:
+        with db.transaction() as session:
+            if find_by_username(session, username) is not None:
+                return None
+            if session.scalar(select(func.count()).select_from(Account)) and not cfg.env("ADMIN_PASSWORD", None,
+                                                                                         config):
+                return None  # accounts exist and no bootstrap was asked for
+            password = cfg.env("ADMIN_PASSWORD", None, config)
+            if password is None:
+                if cfg.is_production(config):
+                    raise RuntimeError("ADMIN_PASSWORD must be set to create the first admin when APP_ENV=production")
+                password = secrets.token_urlsafe(12) + "7a"
+                pending = _write_owner_only(cfg.data_dir(config) / f".{INITIAL_PASSWORD_FILE}.{os.getpid()}",
+                                            password)
+            create_account(session, {
+                "username": username, "display_name": "系统管理员", "password": password,
+                "roles": ["admin"], "grid_scope": None,
+            }, min_password_length=12 if cfg.is_production(config) else 8)
+    except BaseException:
+        if pending is not None:  # another replica created it first, or the commit failed
+            pending.unlink(missing_ok=True)
+        raise
+    if pending is not None:
+        path = pending.replace(pending.with_name(INITIAL_PASSWORD_FILE))
+        log.warning("no ADMIN_PASSWORD set: created %s with a random password, written to %s "
+                    "(read it, then delete the file)", username, path)
+    log.info("created first admin account %s", username)
+    return username
+
+
+INITIAL_PASSWORD_FILE = "initial-admin-password"
+
+
+def _write_owner_only(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text + "\n")
+    return path

@@ -67,3 +67,11 @@ class RewardOutOfStock(Conflict):
 
 class RewardCodeTaken(Conflict):
     code = "REWARD_CODE_TAKEN"
+
+
+class DepartmentCodeTaken(Conflict):
+    code = "DEPARTMENT_CODE_TAKEN"
+
+
+class RosterRejected(InvalidInput):
+    code = "ROSTER_REJECTED"

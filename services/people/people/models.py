@@ -33,14 +33,28 @@ class Account(Base):
 
 
 class LoginFailure(Base):
-    """Wrong sign-ins to a username that has no account, counted and locked as an
-    account's are (``failed_logins``, ``locked_until``), so that the answers do not
-    tell which usernames exist. Kept by a keyed hash of the name, and deleted once
-    its failures and lock have lapsed: guessed names do not pile up."""
+    """Wrong sign-ins to a username that has no account, from every address,
+    counted and locked as an account's are (``failed_logins``, ``locked_until``), so
+    that the answers do not tell which usernames exist. Kept by a keyed hash of the
+    name, and deleted once its failures and lock have lapsed: guessed names do not
+    pile up."""
 
     __tablename__ = "login_failures"
 
     name_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed: typed names are not kept
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until = mapped_column(UtcDateTime, nullable=True)
+    last_failed_at = mapped_column(UtcDateTime, nullable=True, index=True)
+
+
+class AddressLoginFailure(Base):
+    """Wrong sign-ins to one name (an account's or not) from one client address: the
+    count that locks the name for that address only. Kept by a keyed hash of the
+    address and the name together; deleted once lapsed, like ``LoginFailure``."""
+
+    __tablename__ = "login_address_failures"
+
+    name_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed: (address, name)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until = mapped_column(UtcDateTime, nullable=True)
     last_failed_at = mapped_column(UtcDateTime, nullable=True, index=True)

@@ -6,8 +6,8 @@ record stored the first time instead of storing it twice.
 """
 from sqlalchemy import String, cast, or_, select
 
-from common.errors import InvalidInput
-from common.roles import require_in_reach
+from common.errors import Forbidden, InvalidInput
+from common.roles import SUPERVISORS, require_in_reach
 from common.shanghai import shanghai_date
 from people.models import PatrolCheckin, Visit
 from people.residents import get_household
@@ -16,6 +16,21 @@ from people.staff import person_in_reach, posted_grids, require_works_in
 
 def previous(session, model, person_id, client_id):
     return session.scalar(select(model).where(model.person_id == person_id, model.client_id == client_id))
+
+
+def own_round(data, actor):
+    """A grid worker's patrols and visits are their own: ``person_id`` defaults to the
+    staff member the actor is, and naming someone else is 403 NOT_YOUR_ROUND. A
+    supervisor may log for the workers in reach (checked with the round's day)."""
+    if not isinstance(data, dict) or actor is None or not actor.person_id:
+        return data
+    data = dict(data)
+    if data.get("person_id") is None:
+        data["person_id"] = actor.person_id
+    if data["person_id"] != actor.person_id and not actor.has_role(SUPERVISORS):
+        raise Forbidden("A grid worker logs their own patrols and visits.", code="NOT_YOUR_ROUND",
+                        details={"field": "person_id", "your_person_id": actor.person_id})
+    return data
 
 
 def assigned_grids(session, person_id, when, scope=None):

@@ -92,9 +92,12 @@ def find_residents(session, cipher, id_number=None, phone=None, household_id=Non
     return session.scalars(query).all()
 
 
-def get_resident(session, resident_id):
+def get_resident(session, resident_id, reach=None):
+    """The resident, if ``reach`` (None: the whole district, "" no subtree) holds their
+    grid. One out of reach is answered exactly as an id nobody has: whether and
+    where someone is registered is not for a caller outside that grid to learn."""
     resident = session.get(Resident, resident_id)
-    if resident is None:
+    if resident is None or not (reach is None or in_scope(reach, resident.grid_code)):
         raise ResidentNotFound(f"No resident has the id {resident_id}.", details={"resident_id": resident_id})
     return resident
 

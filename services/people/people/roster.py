@@ -1,21 +1,26 @@
-"""Staff rosters as district offices keep them: CSV (UTF-8 or GBK, as Excel saves it)
-or XLSX, Chinese column headers, one person and one grid post per row. The import is
-all or nothing: every row is checked first, and a rejected roster comes back with
-each failing row, its column and the reason.
+"""Staff rosters as district offices keep them: CSV (UTF-8 with or without BOM, or
+GBK, as Excel saves it), XLSX, XLS or ODS (read by python-calamine, see people.sheets),
+Chinese column headers, one person and one grid post per row. The import is all or
+nothing: every row is checked first, and a rejected roster comes back with each
+failing row, its column and the reason. A file that cannot be read is refused with
+what is wrong with it; nothing of its content reaches a log line.
 """
 import csv
 import datetime as dt
 import io
+import os
 import uuid
 
-from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from common.db import utcnow
-from common.errors import InvalidInput
+from people import sheets
+from people.exceptions import RosterRejected
 from people.idcard import InvalidIdNumber, InvalidPhone, normalise_phone, parse_id_number
 from people.models import Assignment, Person
 from people.staff import POSTS_FROM, STAFF_ROLES
+
+__all__ = ["RosterRejected", "read_rows", "check_rows", "map_columns", "known_persons", "store"]
 
 # column -> the headers offices use for it
 COLUMNS = {
@@ -34,33 +39,115 @@ ROLE_BY_LABEL = {label: key for key, (label, _) in STAFF_ROLES.items()} | {key: 
 YES = {"是", "y", "yes", "true", "1", "中共党员", "党员", "预备党员"}
 NO = {"否", "n", "no", "false", "0", "群众", "共青团员", ""}
 
+# What one file may hold: a district's whole staff fits; a larger file is a mistake
+# (or an attack), refused before any row is checked.
+MAX_ROWS = 20_000
+MAX_COLUMNS = 100
+MAX_FIELD = 1_000
+READERS = {".csv": "csv", ".xlsx": "xlsx", ".xls": "xls", ".ods": "ods"}
+ALLOWED = ", ".join(READERS)
+_ZIP, _OLE2 = b"PK\x03\x04", bytes.fromhex("d0cf11e0a1b11ae1")
 
-class RosterRejected(InvalidInput):
-    code = "ROSTER_REJECTED"
+
+def file_kind(content, filename=None):
+    """"csv", "xlsx", "xls" or "ods": by the filename's extension when it has one,
+    else by the content's first bytes. 400 naming the allowed types otherwise."""
+    extension = os.path.splitext((filename or "").strip().lower())[1]
+    if extension:
+        if extension not in READERS:
+            raise RosterRejected(f"A roster is a {ALLOWED} file, not {extension[:20]}.",
+                                 details={"errors": [], "field": "filename", "allowed": list(READERS)})
+        return READERS[extension]
+    if content.startswith(_ZIP):
+        kind = sheets.zip_kind(content)
+        if kind is None:
+            raise RosterRejected(f"The file is a ZIP archive but no XLSX or ODS workbook; a roster is a {ALLOWED} "
+                                 "file.", details={"errors": [], "allowed": list(READERS)})
+        return kind
+    if content.startswith(_OLE2):
+        return "xls"
+    if b"\x00" in content[:4096]:  # text in UTF-8 or GBK holds no NUL byte
+        raise RosterRejected(f"The file is neither CSV text nor a workbook; a roster is a {ALLOWED} file.",
+                             details={"errors": [], "allowed": list(READERS)})
+    return "csv"
 
 
-def read_rows(content, filename):
-    """(header labels, [(row number in the sheet, row as a list of strings)]) from CSV or
-    XLSX bytes."""
-    if filename.lower().endswith(".xlsx") or content[:2] == b"PK":
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        rows = [["" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime) else str(v)).strip()
-                 for v in row] for row in sheet.iter_rows(values_only=True)]
+def read_rows(content, filename=None):
+    """(header labels, [(row number in the sheet, row as a list of strings)]) from the
+    file's bytes; 400 for a file that cannot be read, has no rows under its header,
+    too many rows or columns, or a cell too long or holding a NUL character."""
+    kind = file_kind(content, filename)
+    if kind == "csv":
+        first, rows = 1, _csv_rows(content)
     else:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise RosterRejected("The file is neither UTF-8 nor GBK text.", details={"errors": []})
-        rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        first, rows = sheets.read_sheet(content, kind, MAX_ROWS, MAX_COLUMNS, MAX_FIELD)
     # Blank lines are skipped but keep their place: errors name rows as the sheet numbers them.
-    numbered = [(line, row) for line, row in enumerate(rows, start=1) if any(row)]
+    numbered = [(line, row) for line, row in enumerate(rows, start=first) if any(row)]
     if not numbered:
         raise RosterRejected("The roster is empty.", details={"errors": []})
-    return numbered[0][1], numbered[1:]
+    header, body = numbered[0][1], numbered[1:]
+    if not body:
+        raise RosterRejected("The roster has its header row but no person under it; nothing was imported.",
+                             details={"errors": []})
+    if len(body) > MAX_ROWS:
+        raise RosterRejected(f"The roster has {len(body):,} rows; at most {MAX_ROWS:,} per file. "
+                             "Split it into several files.", details={"errors": []})
+    if len(header) > MAX_COLUMNS:
+        raise RosterRejected(f"The roster has {len(header):,} columns; at most {MAX_COLUMNS}.",
+                             details={"errors": []})
+    _refuse_bad_cells(numbered)
+    return header, body
+
+
+def _csv_rows(content):
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RosterRejected("The file is neither UTF-8 nor GBK text.", details={"errors": []})
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        for row in reader:
+            rows.append([cell.strip() for cell in row])
+            if len(rows) > MAX_ROWS + 1 + 1000:  # blank lines aside, too many: stop reading
+                raise RosterRejected(f"The roster has more than {MAX_ROWS:,} rows; at most {MAX_ROWS:,} per file. "
+                                     "Split it into several files.", details={"errors": []})
+    except csv.Error as exc:
+        # csv's own messages say what is wrong and quote nothing of the file
+        reason = (f"a cell is far longer than {MAX_FIELD:,} characters" if "field limit" in str(exc)
+                  else str(exc).split(" - ")[0])
+        raise RosterRejected(f"The CSV file cannot be read at line {reader.line_num}: {reason}.",
+                             details={"errors": [{"row": reader.line_num, "column": None, "reason": reason}]}) from None
+    return rows
+
+
+def _refuse_bad_cells(numbered):
+    header = numbered[0][1]
+    errors = []
+    for number, row in numbered:
+        for position, cell in enumerate(row):
+            reason = (f"longer than {MAX_FIELD:,} characters" if len(cell) > MAX_FIELD
+                      else "contains a NUL character" if "\x00" in cell else None)
+            if reason:
+                column = header[position] if number != numbered[0][0] and position < len(header) else None
+                errors.append({"row": number, "column": (column or _column_letter(position))[:MAX_FIELD],
+                               "reason": reason})
+    if errors:
+        raise RosterRejected(f"Roster rejected: {len(errors)} cells are too long or hold a NUL character; "
+                             "nothing was imported.", details={"errors": errors[:1000], "error_count": len(errors)})
+
+
+def _column_letter(position):
+    letters = ""
+    position += 1
+    while position:
+        position, remainder = divmod(position - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
 
 
 def map_columns(header):

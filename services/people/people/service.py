@@ -8,8 +8,9 @@ from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg
+from common.actor import Actor
 from common.db import Database, utcnow
-from common.errors import InvalidInput, NotFound
+from common.errors import Forbidden, InvalidInput, NotFound
 from common.events import grid_change
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
@@ -25,8 +26,8 @@ from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
-    PointsEntrySchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema, ViewerSchema,
-    VisitInputSchema, VisitSchema,
+    PointsEntrySchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema, VisitInputSchema,
+    VisitSchema,
 )
 
 account_schema = AccountSchema()
@@ -39,6 +40,12 @@ patrol_schema = PatrolSchema()
 broadcast_schema = BroadcastSchema()
 visit_schema = VisitSchema()
 CLOCK_SKEW = dt.timedelta(minutes=5)
+SYSTEM = "system"  # who an internal call (no actor) acts as, where a name is recorded
+
+
+def _reach(actor):
+    """The subtree ``actor`` reaches (see common.actor): None for an internal call."""
+    return None if actor is None else actor.reach
 
 
 def original_time(data):
@@ -72,12 +79,16 @@ class PeopleService(OpsEndpoints):
 
     # --- accounts ------------------------------------------------------------------
     @rpc
-    def authenticate(self, username, password):
-        credentials = load(credentials_schema, {"username": username, "password": password}, "credentials")
+    def authenticate(self, username, password, client_address=None):
+        """``client_address``: where the sign-in comes from (the gateway's view of the
+        client); wrong passwords lock a name for that address only (see accounts)."""
+        credentials = load(credentials_schema, {"username": username, "password": password,
+                                                "client_address": client_address}, "credentials")
         policy = accounts.LoginPolicy.from_config(self.config)
         with self.db.transaction() as session:
             account, error = accounts.authenticate(
-                session, credentials["username"], credentials["password"], utcnow(), policy, self._login_name_hash)
+                session, credentials["username"], credentials["password"], utcnow(), policy, self._login_name_hash,
+                credentials["client_address"])
             result = account_schema.dump(account) if error is None else None
         if error is not None:
             raise error
@@ -106,6 +117,8 @@ class PeopleService(OpsEndpoints):
     @rpc
     def create_account(self, data):
         data = load(account_schema, data, "account")
+        if data.get("grid_scope"):  # a scope naming no grid would reach nothing, or a grid made later
+            self._require_active_grid(data["grid_scope"], "grid_scope")
         min_length = 12 if cfg.is_production() else 10
         with self.db.transaction() as session:
             account = accounts.create_account(session, data, min_length)
@@ -121,34 +134,49 @@ class PeopleService(OpsEndpoints):
         except NotFound:
             raise UnknownGrid(f"Grid {code} does not exist.", details={"field": field}) from None
 
+    def _require_active_grid(self, code, field="grid_code"):
+        grid = self._require_grid(code, field)
+        if grid["status"] != "active":
+            raise UnknownGrid(f"Grid {grid['code']} is retired.", details={"field": field})
+        return grid
+
     @rpc
     def create_person(self, data):
         data = load(PersonInputSchema, data, "person")
         with self.db.transaction() as session:
             return staff.person_view(self.pii, staff.create_person(session, self.pii, data))
 
-    @rpc
-    def get_person(self, person_id, scope=None):
-        """``scope`` (here and for eligibility and points): the caller's grid scope, None
-        for the whole district; the person must hold a post in it today."""
-        with self.db.read() as session:
-            person = staff.person_in_reach(session, person_id, scope)
-            return staff.person_view(self.pii, person)
+    # ``actor`` (here and below): the caller as the gateway knows it (common.actor), a
+    # dict off the wire; None for an internal call, which reaches the whole district.
+    def _readable_person(self, session, person_id, actor):
+        """The person themself, or an actor whose reach holds a post of theirs running today."""
+        return staff.may_read_person(session, person_id, _reach(actor), actor and actor.person_id)
 
     @rpc
-    def person_eligibility(self, person_id, scope=None):
+    def get_person(self, person_id, actor=None):
+        actor = Actor.from_wire(actor)
+        with self.db.read() as session:
+            return staff.person_view(self.pii, self._readable_person(session, person_id, actor))
+
+    @rpc
+    def person_eligibility(self, person_id, actor=None):
+        actor = Actor.from_wire(actor)
         rules = staffing.Eligibility(max_age=cfg.env_int("RECRUIT_MAX_AGE", 55, self.config))
         with self.db.read() as session:
-            person = staff.person_in_reach(session, person_id, scope)
-            return rules.check(person, shanghai_date())
+            return rules.check(self._readable_person(session, person_id, actor), shanghai_date())
 
     @rpc
-    def assign_person(self, person_id, data):
+    def assign_person(self, person_id, data, actor=None):
+        """A post in a grid of the actor's reach, for a person they reach already or
+        who holds no post running today (staff.may_post); district-wide actors post
+        anyone anywhere."""
+        actor = Actor.from_wire(actor)
         data = load(AssignmentInputSchema, data, "assignment")
-        grid = self._require_grid(data["grid_code"])
-        if grid["status"] != "active":
-            raise UnknownGrid(f"Grid {grid['code']} is retired.", details={"field": "grid_code"})
+        if actor is not None:
+            actor.require_reach(data["grid_code"])
+        self._require_active_grid(data["grid_code"])
         with self.db.transaction() as session:
+            staff.may_post(session, person_id, _reach(actor))
             assignment = staff.assign(session, person_id, data["grid_code"], data["role"],
                                       data["start_date"] or shanghai_date(), data["end_date"])
             view = staff.assignment_view(assignment)
@@ -156,13 +184,14 @@ class PeopleService(OpsEndpoints):
         return view
 
     @rpc
-    def end_assignment(self, assignment_id, data, scope=None):
-        """``scope`` (here and below): the caller's grid scope, None for the whole
-        district; a change outside it is 403 and rolls back."""
+    def end_assignment(self, assignment_id, data, actor=None):
+        """The post must lie in the actor's reach; a change outside it is 403 and
+        rolls back (so do the household and resident changes below)."""
+        actor = Actor.from_wire(actor)
         data = load(EndAssignmentSchema, data, "assignment end")
         with self.db.transaction() as session:
             ended = staff.end_assignment(session, assignment_id, data["end_date"])
-            require_in_reach(scope, ended.grid_code)
+            require_in_reach(_reach(actor), ended.grid_code)
             view = staff.assignment_view(ended)
             self.outbox.add(session, "person_left", view)
         return view
@@ -221,10 +250,11 @@ class PeopleService(OpsEndpoints):
                               details={"field": "place_code"}) from None
 
     @rpc
-    def register_household(self, data, scope=None):
+    def register_household(self, data, actor=None):
+        actor = Actor.from_wire(actor)
         data = load(HouseholdInputSchema, data, "household")
         place = self._require_place(data["place_code"])
-        require_in_reach(scope, place["grid_code"])
+        require_in_reach(_reach(actor), place["grid_code"])
         with self.db.transaction() as session:
             household = residents.register_household(session, data, place)
             view = household_schema.dump(household)
@@ -233,14 +263,15 @@ class PeopleService(OpsEndpoints):
         return view
 
     @rpc
-    def move_household(self, household_id, data, scope=None):
-        """The grid a household leaves must be in ``scope`` (the move-out is registered
-        where it lived; the new grid hears of it through ``household_moved``)."""
+    def move_household(self, household_id, data, actor=None):
+        """The grid a household leaves must be in the actor's reach (the move-out is
+        registered where it lived; the new grid hears of it through ``household_moved``)."""
+        actor = Actor.from_wire(actor)
         data = load(HouseholdInputSchema, data, "move")
         place = self._require_place(data["place_code"])
         with self.db.transaction() as session:
             household, left = residents.move_household(session, household_id, place)
-            require_in_reach(scope, left)
+            require_in_reach(_reach(actor), left)
             members = len(residents.find_residents(session, self.pii, household_id=household.id, limit=10000))
             self.outbox.add(session, "household_moved", {
                 "household_id": household.id, "from_grid_code": left, "to_grid_code": household.grid_code,
@@ -253,10 +284,11 @@ class PeopleService(OpsEndpoints):
             return household_schema.dump(residents.list_households(session, grid_prefix, limit), many=True)
 
     @rpc
-    def register_resident(self, data, scope=None):
+    def register_resident(self, data, actor=None):
+        actor = Actor.from_wire(actor)
         data = load(ResidentInputSchema, data, "resident")
         with self.db.transaction() as session:
-            resident = residents.register_resident(session, self.pii, data, scope)
+            resident = residents.register_resident(session, self.pii, data, _reach(actor))
             view = residents.resident_view(session, self.pii, resident)
             self.outbox.add(session, "resident_registered", {  # no personal data on the bus
                 "resident_id": resident.id, "household_id": resident.household_id,
@@ -264,18 +296,29 @@ class PeopleService(OpsEndpoints):
         return view
 
     @rpc
-    def find_residents(self, filters):
+    def find_residents(self, filters, actor=None):
+        """``filters["grid_prefix"]``: the subtree searched, within the actor's reach
+        (403 beyond it); the actor's own subtree when none is given."""
+        actor = Actor.from_wire(actor)
         filters = load(ResidentQuerySchema, filters, "query parameters")
+        if actor is not None:
+            filters["grid_prefix"] = actor.effective_root(filters["grid_prefix"])
         with self.db.read() as session:
             found = residents.find_residents(session, self.pii, **filters)
             return [residents.resident_view(session, self.pii, r) for r in found]
 
     @rpc
-    def get_resident(self, resident_id, viewer=None, reveal=False):
-        viewer = load(ViewerSchema, viewer or {"account_id": "-"}, "viewer")
+    def get_resident(self, resident_id, actor=None, reveal=False):
+        """404 RESIDENT_NOT_FOUND for a resident out of the actor's reach, as for an id
+        nobody has. ``reveal``: ID and phone numbers in clear, for an actor of a
+        PII_CLEAR_ROLES role (logged); an internal call gets them masked only."""
+        actor = Actor.from_wire(actor)
+        viewer = ({"account_id": actor.account_id, "username": actor.username, "roles": list(actor.roles)}
+                  if actor is not None else {"account_id": "-", "username": SYSTEM, "roles": []})
         with self.db.transaction() as session:  # a clear read writes its log line
-            resident = residents.get_resident(session, resident_id)
-            return residents.resident_view(session, self.pii, resident, viewer, reveal, clear_roles(self.config))
+            resident = residents.get_resident(session, resident_id, _reach(actor))
+            return residents.resident_view(session, self.pii, resident, viewer, bool(reveal),
+                                           clear_roles(self.config))
 
     # --- volunteer points ------------------------------------------------------------------
     def _points_changed(self, session, entry):
@@ -284,19 +327,23 @@ class PeopleService(OpsEndpoints):
         return view
 
     @rpc
-    def earn_points(self, data, approver, scope=None):
+    def earn_points(self, data, actor=None):
+        """For a person posted in the actor's reach today; the actor is the approver."""
+        actor = Actor.from_wire(actor)
         data = load(EarnSchema, data, "points")
         with self.db.transaction() as session:
-            staff.person_in_reach(session, data["person_id"], scope)
-            entry = points.earn(session, data["person_id"], data["points"], data["activity"], data["hours"], approver)
+            staff.person_in_reach(session, data["person_id"], _reach(actor))
+            entry = points.earn(session, data["person_id"], data["points"], data["activity"], data["hours"],
+                                actor.username if actor else SYSTEM)
             return self._points_changed(session, entry)
 
     @rpc
-    def redeem_points(self, data, approver, scope=None):
+    def redeem_points(self, data, actor=None):
+        actor = Actor.from_wire(actor)
         data = load(RedeemSchema, data, "redemption")
         with self.db.transaction() as session:
-            staff.person_in_reach(session, data["person_id"], scope)
-            entry = points.redeem(session, data["person_id"], data["reward_code"], approver)
+            staff.person_in_reach(session, data["person_id"], _reach(actor))
+            entry = points.redeem(session, data["person_id"], data["reward_code"], actor.username if actor else SYSTEM)
             return self._points_changed(session, entry)
 
     @rpc
@@ -306,9 +353,10 @@ class PeopleService(OpsEndpoints):
             return reward_schema.dump(points.add_reward(session, data))
 
     @rpc
-    def points_statement(self, person_id, scope=None):
+    def points_statement(self, person_id, actor=None):
+        actor = Actor.from_wire(actor)
         with self.db.read() as session:
-            staff.person_in_reach(session, person_id, scope)
+            self._readable_person(session, person_id, actor)
             balance, entries = points.statement(session, person_id)
             return {"person_id": person_id, "balance": balance, "entries": entry_schema.dump(entries, many=True)}
 
@@ -331,15 +379,16 @@ class PeopleService(OpsEndpoints):
                 return schema.dump(seen), True
 
     @rpc
-    def log_patrol(self, data, scope=None):
-        """``scope``: the caller's grid scope (None: the whole district); the person must
-        have held a post in it on the round's day (a phone uploading rounds made offline
-        before a post ended, or a split moved it, still may)."""
-        data = load(PatrolInputSchema, data, "patrol")
+    def log_patrol(self, data, actor=None):
+        """The person must have held a post in the actor's reach on the round's day (a
+        phone uploading rounds made offline before a post ended, or a split moved it,
+        still may). A round is the actor's own (patrols.own_round)."""
+        actor = Actor.from_wire(actor)
+        data = load(PatrolInputSchema, patrols.own_round(data, actor), "patrol")
         data["occurred_at"] = original_time(data)
         with self.db.read() as session:
             staff.get_person(session, data["person_id"])
-            grids = patrols.assigned_grids(session, data["person_id"], data["occurred_at"], scope)
+            grids = patrols.assigned_grids(session, data["person_id"], data["occurred_at"], _reach(actor))
         try:
             located = self.grid.locate(data["lon"], data["lat"], data["crs"])
             data["lon"], data["lat"], located_code = located["lon"], located["lat"], located["grid"]["code"]
@@ -362,13 +411,14 @@ class PeopleService(OpsEndpoints):
             return patrol_schema.dump(patrols.patrols(session, person_id, limit=limit, root=root), many=True)
 
     @rpc
-    def log_visit(self, data, scope=None):
-        """``scope`` as for ``log_patrol``: the visitor must hold a post in it, and the
-        household must lie in it."""
-        data = load(VisitInputSchema, data, "visit")
+    def log_visit(self, data, actor=None):
+        """As ``log_patrol``: the visitor held a post in the actor's reach that day, and
+        the household lies in it."""
+        actor = Actor.from_wire(actor)
+        data = load(VisitInputSchema, patrols.own_round(data, actor), "visit")
         data["occurred_at"] = original_time(data)
         with self.db.read() as session:  # before the resubmission lookup: its answer holds the notes
-            patrols.may_record_visit(session, data, scope)
+            patrols.may_record_visit(session, data, _reach(actor))
 
         def store(session):
             visit = patrols.record_visit(session, data)
@@ -382,10 +432,15 @@ class PeopleService(OpsEndpoints):
 
     # --- broadcasts -------------------------------------------------------------------------------
     @rpc
-    def send_broadcast(self, data, sender):
+    def send_broadcast(self, data, actor=None):
+        """To ``scope_grid`` (default: the actor's whole reach), which must lie within
+        the actor's reach; the actor is the sender."""
+        actor = Actor.from_wire(actor)
         data = load(BroadcastInputSchema, data, "broadcast")
+        if actor is not None:
+            data["scope_grid"] = actor.effective_root(data["scope_grid"])
         with self.db.transaction() as session:
-            broadcast = broadcasts.send(session, data, sender)
+            broadcast = broadcasts.send(session, data, actor.username if actor else SYSTEM)
             view = broadcast_schema.dump(broadcast)
             self.outbox.add(session, "broadcast_sent", {
                 key: view[key] for key in ("id", "title", "scope_grid", "scope_role", "recipient_count")})
@@ -404,17 +459,31 @@ class PeopleService(OpsEndpoints):
             return {"broadcast_id": broadcast_id, "read_at": item.read_at.isoformat()}
 
     @rpc
-    def broadcast_read_rate(self, broadcast_id, scope=None, viewer=None):
+    def broadcast_read_rate(self, broadcast_id, actor=None):
+        """For the notice's sender, or an actor whose reach holds the notice's scope."""
+        actor = Actor.from_wire(actor)
         with self.db.read() as session:
-            broadcast, rates = broadcasts.read_rate(session, broadcast_id, scope=scope, viewer=viewer)
+            broadcast, rates = broadcasts.read_rate(session, broadcast_id, scope=_reach(actor),
+                                                    viewer=actor.username if actor else None)
             return dict(broadcast_schema.dump(broadcast), **rates)
 
     # --- roster import ------------------------------------------------------------------------------
     @rpc
-    def import_roster(self, content_base64, filename="roster.csv", scope=None):
+    def import_roster(self, content_base64, filename=None, actor=None):
+        """``filename``: its extension (.csv, .xlsx, .xls, .ods) picks the reader; None
+        lets the content's first bytes decide. Every row's grid must lie in the actor's
+        reach."""
+        actor = Actor.from_wire(actor)
+        scope = _reach(actor)
+        if scope == "":
+            raise Forbidden("Your account has no grid scope, so it posts no one.", code="OUT_OF_SCOPE",
+                            details={"your_scope": None})
+        if filename is not None and not isinstance(filename, str):
+            raise InvalidInput("filename must be text.", code="VALIDATION_FAILED",
+                               details={"fields": {"filename": ["must be a string"]}})
         try:
             content = base64.b64decode(content_base64, validate=True)
-        except (binascii.Error, TypeError):
+        except (binascii.Error, TypeError, ValueError):
             raise roster.RosterRejected("The roster upload is not valid base64.", details={"errors": []}) from None
         today = shanghai_date()
         header, rows = roster.read_rows(content, filename)

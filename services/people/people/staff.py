@@ -1,11 +1,13 @@
 """Staff, their grid assignments and departments, free of nameko."""
 from sqlalchemy import or_, select
 
+from sqlalchemy.exc import IntegrityError
+
 from common.errors import Forbidden, InvalidInput
 from common.roles import in_scope
 from common.shanghai import shanghai_date
 from common.validation import FIRST_DAY
-from people.exceptions import DuplicatePerson, OverlappingAssignment, PersonNotFound
+from people.exceptions import DepartmentCodeTaken, DuplicatePerson, OverlappingAssignment, PersonNotFound
 from people.idcard import mask_id, mask_phone, normalise_phone, parse_id_number
 from people.models import Assignment, Department, Person
 
@@ -72,8 +74,9 @@ def require_works_in(scope, grids):
     whole district): a community sees and logs for its own staff, no one else's."""
     if scope is not None and not any(in_scope(scope, code) for code in grids):
         # Where they are posted instead is not for a caller outside it to learn.
-        raise Forbidden(f"This person holds no post in your scope {scope}.", code="OUT_OF_SCOPE",
-                        details={"field": "person_id", "your_scope": scope})
+        message = (f"This person holds no post in your scope {scope}." if scope else
+                   "Your account has no grid scope, so no one's staff record is within it.")
+        raise Forbidden(message, code="OUT_OF_SCOPE", details={"field": "person_id", "your_scope": scope or None})
 
 
 def posted_grids(session, person_id, day):
@@ -90,6 +93,28 @@ def person_in_reach(session, person_id, scope, day=None):
     person = get_person(session, person_id)
     if scope is not None:
         require_works_in(scope, posted_grids(session, person_id, day or shanghai_date()))
+    return person
+
+
+def may_read_person(session, person_id, reach, own_person_id=None, day=None):
+    """The person, for a reader who is that person (``own_person_id``) or whose
+    ``reach`` holds one of their posts running on ``day`` (see person_in_reach)."""
+    if own_person_id is not None and own_person_id == person_id:
+        return get_person(session, person_id)
+    return person_in_reach(session, person_id, reach, day)
+
+
+def may_post(session, person_id, reach, day=None):
+    """The person, if a caller of this ``reach`` may give them a post: one who reaches
+    the whole district, or already reaches the person (a post of theirs running on
+    ``day``, default today), or anyone for a person with no post running at all.
+    Otherwise 403 OUT_OF_SCOPE not naming where they are posted: posting someone
+    would be a way into their record, points and history from another subtree."""
+    person = get_person(session, person_id)
+    if reach is not None:
+        grids = posted_grids(session, person_id, day or shanghai_date())
+        if grids:
+            require_works_in(reach, grids)
     return person
 
 
@@ -204,8 +229,14 @@ def create_department(session, data):
                             grid_code=data.get("grid_code"), liaison_ids=data.get("liaison_ids") or [])
     for person_id in department.liaison_ids:
         get_person(session, person_id)
+    taken = DepartmentCodeTaken(f"The department code {data['code']} is taken.", details={"field": "code"})
+    if session.scalar(select(Department.id).where(Department.code == data["code"])) is not None:
+        raise taken
     session.add(department)
-    session.flush()
+    try:
+        session.flush()  # a racing registration of the same code meets the unique key
+    except IntegrityError:
+        raise taken from None
     return department
 
 
