@@ -100,6 +100,9 @@ def world(stack):
     callers.append(Caller("resident", "resident", "unscoped", account("resident")))
     callers.append(Caller("department", "department", "unscoped", account("department", department_code=department)))
     callers.append(Caller("no token", None, "anonymous"))
+    login = f"mx{uuid.uuid4().hex[:10]}"
+    call("POST", f"{API}/accounts", {"username": login, "display_name": "矩阵登录", "password": PASSWORD,
+                                     "roles": ["resident"]})
 
     a1_point = quarters[0].centroid
     place = call("POST", f"{API}/places", {"type": "building", "name": "甲一1号楼", "lon": a1_point.x,
@@ -117,7 +120,7 @@ def world(stack):
     call("POST", f"{API}/points/rewards", {"code": reward, "name": "矩阵奖品", "cost": 1})
     call("POST", f"{API}/points/earn", {"person_id": worker, "points": 5, "activity": "矩阵志愿服务"})
     return {
-        "callers": callers, "worker": worker, "colleague_post": colleague_post, "unposted": unposted,
+        "callers": callers, "login": login, "worker": worker, "colleague_post": colleague_post, "unposted": unposted,
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
@@ -131,7 +134,7 @@ def _roster(w):
 
 # route name -> (world) -> request parts: path (values), query, body, or data + content_type
 EXAMPLES = {
-    "login": lambda w: {"body": {"username": "nobody-matrix", "password": "wrong"}},
+    "login": lambda w: {"body": {"username": w["login"], "password": PASSWORD}},
     "me": lambda w: {},
     "list_accounts": lambda w: {},
     "create_account": lambda w: {"body": {"username": f"mx{uuid.uuid4().hex[:10]}", "display_name": "矩阵新账号",
@@ -247,6 +250,9 @@ def _send(stack, route, caller, example):
                             json=example.get("body"), headers=headers, timeout=30)
 
 
+REFUSALS = ("AUTH_REQUIRED", "INVALID_TOKEN", "TOKEN_EXPIRED", "ROLE_FORBIDDEN", "OUT_OF_SCOPE")
+
+
 class SchemaCheck:
     """A 2xx answer against the route's documented schema (refs inlined)."""
 
@@ -277,7 +283,7 @@ class SchemaCheck:
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
 def test_each_route_answers_each_role_as_documented(stack, world, route):
     checker = SchemaCheck()
-    wrong = []
+    wrong = Findings()
     for caller in world["callers"]:
         example = EXAMPLES[route.name](world)
         want = expected(route, caller, example)
@@ -288,15 +294,28 @@ def test_each_route_answers_each_role_as_documented(stack, world, route):
         if response.status_code >= 500:
             wrong.append(f"{caller.label}: {got} {response.text[:200]}")
         elif want == "allowed":
-            refused = response.status_code == 401 or code in ("ROLE_FORBIDDEN", "OUT_OF_SCOPE") or (
-                route.scope.hidden and response.status_code == 404)
+            refused = code in REFUSALS or (route.scope.hidden and response.status_code == 404)
             if refused:
                 wrong.append(f"{caller.label}: expected to be let in, got {got}: {body.get('message')}")
         elif (response.status_code, code if want[1] else None) != want:
-            wrong.append(f"{caller.label}: expected {want}, got {got}: {body.get('message') if body else ''}")
+            wrong.add(caller, f"expected {want}, got {got}: {body.get('message') if body else ''}")
         if response.status_code < 300:
-            wrong += [f"{caller.label}: schema: {e}" for e in checker.errors(route, response)]
-    assert not wrong, f"{route.method} {route.full_path}:\n" + "\n".join(wrong)
+            for error in checker.errors(route, response):
+                wrong.add(caller, f"schema: {error}")
+    assert not wrong.found, f"{route.method} {route.full_path}:\n{wrong}"
+
+
+class Findings:
+    """What went wrong, each once, with the callers it went wrong for."""
+
+    def __init__(self):
+        self.found = {}
+
+    def add(self, caller, text):
+        self.found.setdefault(text, []).append(caller.label)
+
+    def __str__(self):
+        return "\n".join(f"  {text}  [{', '.join(callers)}]" for text, callers in self.found.items())
 
 
 def test_the_callers_hold_every_role_and_both_positions(world):
