@@ -3,7 +3,7 @@ boundary; checking here gives the client every field error in one answer."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE, GRID_CODE, DayRange
+from common.validation import DAY_IN_RANGE, GRID_CODE, DayRange, Moment
 
 
 class LoginSchema(Schema):
@@ -21,7 +21,7 @@ class LocateQuery(Schema):
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     crs = fields.String(load_default="wgs84", validate=validate.OneOf(["wgs84", "gcj02"]))
-    at = fields.AwareDateTime(load_default=None)
+    at = Moment(load_default=None)
 
 
 class PlaceLocation(Schema):
