@@ -307,7 +307,8 @@ def routing_error(exc):
 class JsonHttp(HttpRequestHandler):
     server = JsonWebServer()
 
-    def __init__(self, method, url, expected_exceptions=AppError, **kwargs):
+    # A chunked body past the limit is the client's error too: logged as expected.
+    def __init__(self, method, url, expected_exceptions=(AppError, RequestEntityTooLarge), **kwargs):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def response_from_result(self, result):

@@ -42,7 +42,8 @@ class Probe:
 @pytest.fixture
 def probe(containers, caplog):
     port = free_port()
-    containers(Probe, {"WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "AMQP_URI": "memory://"})
+    containers(Probe, {"WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "AMQP_URI": "memory://",
+                       "MAX_REQUEST_BYTES": 4 * 1024 * 1024})
     caplog.set_level(logging.INFO)
     caplog.handler.addFilter(RequestIdFilter())
     workers = logging.getLogger("nameko.containers")
@@ -109,6 +110,14 @@ def test_an_expected_error_is_one_line_with_its_code(probe, caplog):
     [line] = [r for r in records(caplog, "[probe.refuse] at") if " answered " in r.getMessage()]
     assert line.getMessage().endswith("answered INVALID_INPUT") and line.levelname == "INFO"
     assert line.request_id == "expected-1" and line.exc_info is None
+
+
+def test_a_chunked_body_past_the_limit_is_the_clients_error_not_ours(probe, caplog):
+    chunks = iter([b'{"a": "' + b"x" * (1024 * 1024)] * 5 + [b'"}'])
+    answer = requests.post(f"{probe}/echo", data=chunks, headers={"Content-Type": "application/json"}, timeout=20)
+    assert answer.status_code == 413 and answer.json()["error"] == "PAYLOAD_TOO_LARGE"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r for r in records(caplog, "[probe.echo] at") if r.getMessage().endswith("answered 413")]
 
 
 # --- the access line ---------------------------------------------------------------------
