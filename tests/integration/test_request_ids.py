@@ -63,6 +63,7 @@ def test_no_id_or_phone_number_reaches_any_log(stack):
         "name": "日志测试", "id_number": number, "phone": phone, "household_id": household.json()["id"]})
     assert created.status_code == 201, created.text
     resident = created.json()
+    assert number not in resident["id_number"] and phone not in resident["phone"]  # answered masked
     spellings = {number, number.lower(), phone, full_width, *_percent_encoded(full_width),
                  resident["id_number"], resident["phone"]}
 
