@@ -62,7 +62,7 @@ class Stack:
         return self.processes["gateway"].url
 
     def call(self, method, path, token=None, body=None, data=None, timeout=10, **kwargs):
-        headers = kwargs.pop("headers", {})
+        headers = dict(kwargs.pop("headers", None) or {})  # the caller's dict stays as it was
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if body is not None:

@@ -82,8 +82,10 @@ def _counter_statement(table, key_columns, column):
 
 
 def make_engine(url):
+    """An engine whose errors never show the statement's parameters: a failed insert
+    of a resident would log their name and numbers."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=30)
+        engine = create_engine(url, pool_size=1, max_overflow=0, pool_timeout=30, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -94,7 +96,7 @@ def make_engine(url):
             cursor.close()
 
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=10, pool_timeout=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10, pool_timeout=10, hide_parameters=True)
     _ping_after_idle(engine, IDLE_PING_SECONDS)
     return engine
 

@@ -25,10 +25,38 @@ class AppError(Exception):
         self.details = details or {}
 
     def __str__(self):
-        return f"{self.code}: {self.message}"
+        return f"{self.code}: {cut(str(self.message), MAX_MESSAGE_CHARS)}"
 
     def to_dict(self):
-        return {"error": self.code, "message": self.message, "details": self.details}
+        """The error body. What it echoes is capped (``MAX_MESSAGE_CHARS``, and
+        ``MAX_DETAIL_CHARS`` for each string in details, keys included), so no error
+        body grows with the input that caused it."""
+        return {"error": self.code, "message": cut(str(self.message), MAX_MESSAGE_CHARS),
+                "details": capped(self.details)}
+
+
+MAX_MESSAGE_CHARS = 500
+MAX_DETAIL_CHARS = 200
+ELLIPSIS = "…"
+
+
+def cut(text, limit):
+    """``text``, or its first ``limit - 1`` characters and an ellipsis."""
+    return text if len(text) <= limit else text[:limit - 1] + ELLIPSIS
+
+
+def capped(value, depth=0):
+    """``value`` (details of an error) with every string cut to MAX_DETAIL_CHARS."""
+    if isinstance(value, str):
+        return cut(value, MAX_DETAIL_CHARS)
+    if depth > 20:  # details are the program's own structures: deeper means an echo
+        return ELLIPSIS
+    if isinstance(value, dict):
+        return {(cut(key, MAX_DETAIL_CHARS) if isinstance(key, str) else key): capped(item, depth + 1)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [capped(item, depth + 1) for item in value]
+    return value
 
 
 @deserialize_to_instance
@@ -61,6 +89,7 @@ class Locked(AppError):
     code = "LOCKED"
 
 
+@deserialize_to_instance
 class PayloadTooLarge(AppError):
     code = "PAYLOAD_TOO_LARGE"
 
@@ -112,8 +141,11 @@ def to_wire(exc):
     return exc
 
 
-def internal_error_body():
-    return {"error": "INTERNAL_ERROR", "message": "An unexpected error occurred.", "details": {}}
+def internal_error_body(request_id=None):
+    """A 500's body: nothing of the error itself, only the request id (when there is
+    one) that finds its log lines."""
+    details = {"request_id": request_id} if request_id else {}
+    return {"error": "INTERNAL_ERROR", "message": "An unexpected error occurred.", "details": details}
 
 
 def validation_error(messages, what="request body"):

@@ -2,7 +2,10 @@
 
 ``{"event_id", "event_type", "source", "occurred_at", "schema_version", "payload"}``:
 the id makes consumers idempotent, the version lets a payload evolve, and
-``occurred_at`` is when the change committed (ISO-8601 with offset, UTC).
+``occurred_at`` is when the change committed (ISO-8601 with offset, UTC). An optional
+``request_id`` names the request that caused the change (common.logs), when the
+event is published by the process that committed it; a consumer's log lines for the
+event carry it.
 """
 import datetime as dt
 import uuid
@@ -21,13 +24,15 @@ class EnvelopeSchema(Schema):
     occurred_at = fields.AwareDateTime(required=True)
     schema_version = fields.Integer(required=True, validate=validate.Range(min=1))
     payload = fields.Dict(required=True)
+    request_id = fields.String(allow_none=True)  # optional; absent when no request caused it
 
 
 _schema = EnvelopeSchema()
 
 
-def make_envelope(source, event_type, payload, schema_version=1, occurred_at=None, event_id=None):
-    return {
+def make_envelope(source, event_type, payload, schema_version=1, occurred_at=None, event_id=None,
+                  request_id=None):
+    envelope = {
         "event_id": event_id or str(uuid.uuid4()),
         "event_type": event_type,
         "source": source,
@@ -35,6 +40,9 @@ def make_envelope(source, event_type, payload, schema_version=1, occurred_at=Non
         "schema_version": schema_version,
         "payload": payload,
     }
+    if request_id:
+        envelope["request_id"] = request_id
+    return envelope
 
 
 def parse_envelope(body):

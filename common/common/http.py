@@ -1,28 +1,45 @@
 """JSON over nameko's ``@http``: payloads in and out as JSON, and every error as
 ``{"error": CODE, "message": text, "details": {...}}`` with the status from the one
-table in :mod:`common.errors`. Unknown errors become a 500 with no internals."""
+table in :mod:`common.errors`. Unknown errors become a 500 with no internals.
+
+Every answer carries ``X-Request-ID`` (the client's when sane, else a new one; see
+:mod:`common.logs`), and every request leaves one access line, its query's values
+masked but for non-personal parameters (``LOGGED_PARAMETERS``). Answers the HTTP
+server itself gives (414, 431, a malformed request) take the same JSON shape.
+"""
 import json
 import logging
+import re
+import socket
+import time
+from urllib.parse import quote, unquote_plus
 
+from eventlet.wsgi import HeadersTooLarge, HeaderLineTooLong
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer
+from nameko.web.server import HttpOnlyProtocol, WebServer
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from common import config as cfg
-from common.errors import AppError, InvalidInput, PayloadTooLarge, http_status, internal_error_body
-from common.validation import refuse_nul
+from common.errors import (AppError, InvalidInput, PayloadTooLarge, UnsupportedMediaType, http_status,
+                           internal_error_body)
+from common.logs import (REQUEST_ID_HEADER, REQUEST_ID_KEY, current_request_id, exception_summary,
+                         new_request_id, request_id_from, set_request_id)
+from common.validation import refuse_bad_characters
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("gridgov.access")
 
 JSON_MIMETYPE = "application/json"
+REQUEST_ID_ENVIRON = "gridgov.request_id"
+LOGGED_TARGET_ENVIRON = "gridgov.logged_target"  # (path, query) masked once, by the protocol
 
 
 def json_response(payload, status=200, headers=None):
-    return Response(
-        json.dumps(payload, ensure_ascii=False, default=str),
-        status=status, headers=headers, mimetype=JSON_MIMETYPE,
-    )
+    # backslashreplace: a lone surrogate nobody caught becomes its JSON escape, so the
+    # body is still JSON (strict UTF-8 would fail while the answer is being written).
+    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8", "backslashreplace")
+    return Response(body, status=status, headers=headers, mimetype=JSON_MIMETYPE)
 
 
 MAX_REQUEST_BYTES = 32 * 1024 * 1024  # a whole district's GeoJSON fits; a runaway upload does not
@@ -31,7 +48,19 @@ MAX_REQUEST_BYTES = 32 * 1024 * 1024  # a whole district's GeoJSON fits; a runaw
 class JsonWebServer(WebServer):
     """nameko's web server, answering unknown paths and methods in the same JSON
     error shape as everything else instead of werkzeug's HTML pages, and refusing
-    bodies over ``MAX_REQUEST_BYTES`` with a 413 before reading them."""
+    bodies over ``MAX_REQUEST_BYTES`` with a 413 before reading them. Each request
+    gets its id (``X-Request-ID`` on the answer, ``request_id`` in its worker's
+    context data) and one access line; eventlet's own access line, which writes
+    the query in clear, is off."""
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=None, debug=False):
+        server = super().get_wsgi_server(sock, wsgi_app, protocol or JsonHttpProtocol, debug)
+        server.log_output = False  # its errors still go to server.log; its access line is ours
+        return server
+
+    def context_data_from_headers(self, request):
+        request_id = request.environ.get(REQUEST_ID_ENVIRON) or request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        return {REQUEST_ID_KEY: request_id}
 
     def get_wsgi_app(self):
         app = super().get_wsgi_app()
@@ -52,7 +81,188 @@ class JsonWebServer(WebServer):
                 environ["wsgi.input_terminated"] = True
             return app(environ, start_response)
 
-        return json_errors
+        def with_request_id(environ, start_response):
+            started = time.perf_counter()
+            request_id = environ[REQUEST_ID_ENVIRON] = request_id_from(environ.get("HTTP_X_REQUEST_ID"))
+            set_request_id(request_id)  # this greenthread's log lines (its worker sets its own)
+            status = [500]
+
+            def start(status_line, headers, exc_info=None):
+                status[0] = int(status_line[:3])
+                headers = [h for h in headers if h[0].lower() != "x-request-id"] + [(REQUEST_ID_HEADER, request_id)]
+                return start_response(status_line, headers, exc_info)
+
+            try:
+                return json_errors(environ, start)
+            except Exception as exc:  # nothing below should let one through; if it does, still JSON
+                log.error("unexpected error in %s %s: %s", environ.get("REQUEST_METHOD"),
+                          environ.get("PATH_INFO"), exception_summary(exc))
+                return json_response(internal_error_body(request_id), 500)(environ, start)
+            finally:
+                path, query = environ.get(LOGGED_TARGET_ENVIRON) or loggable_target(
+                    environ.get("RAW_PATH_INFO", environ.get("PATH_INFO", "")), environ.get("QUERY_STRING", ""))
+                log_access(environ.get("REQUEST_METHOD", ""), path, query, status[0], time.perf_counter() - started)
+                set_request_id(None)
+
+        return with_request_id
+
+
+# Query parameters whose values an access line shows: none of them carries personal
+# data. Every other value is written as ***.
+LOGGED_PARAMETERS = frozenset((
+    "root", "status", "limit", "before", "from", "to", "category", "grade", "source", "level", "kind", "type",
+    "parent", "geometry", "overdue", "reveal", "responsible", "on", "lon", "lat", "crs", "at", "unread",
+))
+_PARAMETER_NAME = re.compile(r"[A-Za-z_]{1,40}\Z")  # a name with digits in it might be a number itself
+_LOGGED_VALUE_CHARS = 64
+_SAFE_IN_LOG = "%+,:._~-"  # kept as sent; anything else (spaces, controls, quotes) percent-encoded
+
+
+def loggable_query(query):
+    """The query string with every value masked but those of LOGGED_PARAMETERS
+    (cut to 64 characters), and names that are not plain words masked too."""
+    if not query:
+        return ""
+    parts = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        raw_name, equals, value = pair.partition("=")
+        name = unquote_plus(raw_name)
+        shown_name = name if _PARAMETER_NAME.match(name) else "*"
+        if not equals:
+            parts.append(shown_name)
+        elif name in LOGGED_PARAMETERS:
+            cut = value[:_LOGGED_VALUE_CHARS]
+            parts.append(f"{shown_name}={quote(cut, safe=_SAFE_IN_LOG)}{'…' if len(value) > len(cut) else ''}")
+        else:
+            parts.append(f"{shown_name}={'***' if value else ''}")
+    return "&".join(parts)
+
+
+def loggable_path(path):
+    """The path as sent (its segments are ids, not personal data), cut to 300
+    characters, with anything but visible ASCII percent-encoded."""
+    cut = path[:300]
+    return quote(cut, safe="/%:@!$&'()*+,;=._~-") + ("…" if len(path) > len(cut) else "")
+
+
+def loggable_target(path, query):
+    """(path, query) of a request as a log line may show them."""
+    return loggable_path(path), loggable_query(query)
+
+
+def log_access(method, path, query, status, seconds):
+    """One line per request: method, path and query (both as ``loggable_target``
+    gives them), status, duration; the request id comes from the current
+    greenthread (common.logs)."""
+    method = method if re.fullmatch(r"[A-Z]{1,16}", method or "") else "?"
+    duration_ms = round(seconds * 1000, 1)
+    access_log.info("%s %s%s %d %.1fms", method, path, f"?{query}" if query else "", status, duration_ms,
+                    extra={"method": method, "path": path, "query": query, "status": status,
+                           "duration_ms": duration_ms})
+
+
+class JsonHttpProtocol(HttpOnlyProtocol):
+    """eventlet's HTTP protocol, answering what it refuses before any application runs
+    (a request line too long, headers too large, a malformed request) in the JSON
+    error shape with a request id, instead of an empty body or http.server's HTML."""
+
+    def _read_request_line(self):
+        line = super()._read_request_line()
+        limit = self.server.url_length_limit
+        if line and len(line) >= limit:  # eventlet would answer 414 with an empty body
+            method, _, rest = line.decode("latin-1").partition(" ")
+            target = rest.split(" ", 1)[0]
+            self._refuse(414, "URI_TOO_LONG", f"The request line is longer than {limit} bytes.",
+                         {"max_bytes": limit}, method, target)
+            return b""  # nothing read: eventlet closes the connection
+        return line
+
+    def parse_request(self):
+        try:
+            parsed = super().parse_request()
+        except (HeaderLineTooLong, HeadersTooLarge):
+            self._refuse(431, "HEADERS_TOO_LARGE", "The request headers are too large (8 KiB per line, "
+                         "64 KiB in all).", {"max_line_bytes": 8192, "max_total_bytes": 65536})
+            return False
+        if not parsed:
+            return False
+        # eventlet writes the request line into some error lines (a body it failed to
+        # discard): from here on it holds the query as the access line shows it.
+        path, _, query = self.path.partition("?")
+        self.logged_target = loggable_target(path, query)
+        shown_path, shown_query = self.logged_target
+        self.requestline = f"{self.command} {shown_path}{'?' if shown_query else ''}{shown_query} {self.request_version}"
+        length = self.headers.get("content-length")
+        if length is not None:  # eventlet refuses these with an empty or a text body
+            try:
+                valid = int(length) >= 0
+            except ValueError:
+                valid = False
+            if not valid:
+                self._refuse(400, "INVALID_CONTENT_LENGTH", "Content-Length must be a number of bytes.", {})
+                return False
+            if self.headers.get("transfer-encoding") is not None:
+                self._refuse(400, "BAD_REQUEST", "Content-Length and Transfer-Encoding are not allowed together.",
+                             {})
+                return False
+        return True
+
+    def get_environ(self):
+        environ = super().get_environ()
+        environ[LOGGED_TARGET_ENVIRON] = self.logged_target
+        return environ
+
+    def send_error(self, code, message=None, explain=None):
+        """http.server's refusals (a malformed request line, too many headers)."""
+        codes = {400: "BAD_REQUEST", 431: "HEADERS_TOO_LARGE", 505: "HTTP_VERSION_NOT_SUPPORTED"}
+        text = message or self.responses.get(code, ("Bad request",))[0]
+        self._refuse(code, codes.get(code, "HTTP_ERROR"), f"{text[:200]}.", {})
+
+    def _refuse(self, status, code, message, details, method=None, target=None):
+        started = time.perf_counter()
+        request_id = new_request_id()
+        body = json.dumps({"error": code, "message": message, "details": details}).encode()
+        reason = self.responses.get(status, ("Error",))[0]
+        head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: {JSON_MIMETYPE}\r\nContent-Length: {len(body)}\r\n"
+                f"{REQUEST_ID_HEADER}: {request_id}\r\nConnection: close\r\n\r\n").encode("latin-1")
+        self.close_connection = 1
+        try:
+            self.wfile.write(head + body)
+            self.wfile.flush()
+        except OSError:
+            return
+        method = method if method is not None else getattr(self, "command", None) or ""
+        target = target if target is not None else getattr(self, "path", None) or ""
+        path, _, query = target.partition("?")
+        set_request_id(request_id)
+        try:
+            log_access(method, *loggable_target(path, query), status, time.perf_counter() - started)
+        finally:
+            set_request_id(None)
+        self._drain()
+
+    def _drain(self, seconds=2.0, limit=4 * 1024 * 1024):
+        """Read (and drop) what the client is still sending, for a while: closing a
+        socket with unread data resets the connection, and the client may lose the
+        answer before reading it."""
+        sock = self.connection
+        deadline = time.monotonic() + seconds
+        received = 0
+        try:
+            sock.shutdown(socket.SHUT_WR)  # the answer is complete: the client sees it end
+            while received < limit:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                sock.settimeout(left)
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                received += len(chunk)
+        except OSError:  # a timeout or a reset: nothing more to wait for
+            pass
 
 
 class CappedInput:
@@ -97,7 +307,8 @@ def routing_error(exc):
 class JsonHttp(HttpRequestHandler):
     server = JsonWebServer()
 
-    def __init__(self, method, url, expected_exceptions=AppError, **kwargs):
+    # A chunked body past the limit is the client's error too: logged as expected.
+    def __init__(self, method, url, expected_exceptions=(AppError, RequestEntityTooLarge), **kwargs):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def response_from_result(self, result):
@@ -118,20 +329,47 @@ class JsonHttp(HttpRequestHandler):
             status = http_status(exc)
             headers = {"WWW-Authenticate": 'Bearer realm="gridgov"'} if status == 401 else None
             return json_response(exc.to_dict(), status, headers)
-        log.error("unexpected error in %s %s: %r", self.method, self.url, exc)
-        return json_response(internal_error_body(), 500)
+        # The type and the traceback only: an exception's text may hold personal data.
+        log.error("unexpected error in %s %s: %s", self.method, self.url, exception_summary(exc))
+        return json_response(internal_error_body(current_request_id()), 500)
 
 
 http = JsonHttp.decorator
 
+# JSON bodies in JSON's media type only: a browser sends text/plain, a form or no type
+# across origins without asking (no CORS preflight), application/json never.
+_JSON_SUFFIX = "+json"
+# How JSON spells a NUL or half a surrogate pair: only a body holding one is walked.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def require_json(request):
+    """415 UNSUPPORTED_MEDIA_TYPE unless the request says its body is JSON
+    (``application/json``, parameters such as charset allowed, or ``application/*+json``)."""
+    mimetype = request.mimetype  # lower case, without parameters
+    if mimetype == JSON_MIMETYPE or (mimetype.startswith("application/") and mimetype.endswith(_JSON_SUFFIX)):
+        return
+    sent = request.environ.get("headers_raw")  # eventlet says text/plain when no type was sent
+    if sent is not None and not any(name.lower() == "content-type" for name, _ in sent):
+        mimetype = ""
+    raise UnsupportedMediaType(
+        f"Send the body as JSON with Content-Type: {JSON_MIMETYPE} (got {mimetype or 'no Content-Type'}).",
+        details={"content_type": mimetype or None, "required": JSON_MIMETYPE})
+
 
 def read_json(request):
-    """The request body as JSON, or a 400 saying what is wrong with it."""
+    """The request body as JSON: 415 unless it is sent as JSON (``require_json``), 400
+    saying what is wrong with it otherwise, including a string or key that holds a
+    NUL or a lone UTF-16 surrogate (no database text takes either, and a surrogate
+    cannot even be written back as UTF-8)."""
+    require_json(request)
     raw = request.get_data(cache=True)
     if not raw:
         raise InvalidInput("The request body is empty; a JSON object is required.", code="INVALID_JSON")
     try:
-        body = json.loads(raw)
+        # Strict UTF-8 here: json.loads of bytes would let an encoded surrogate through.
+        text = raw.decode("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8")
+        body = json.loads(text)
     except UnicodeDecodeError:
         raise InvalidInput("The request body is not UTF-8 text.", code="INVALID_JSON") from None
     except json.JSONDecodeError as exc:
@@ -142,6 +380,6 @@ def read_json(request):
     except (ValueError, RecursionError):  # a number of over 4,300 digits, nesting deeper than Python's stack
         raise InvalidInput("The request body is JSON no request needs: a number too long or nesting too deep.",
                            code="INVALID_JSON") from None
-    if b"\\u0000" in raw:  # the only way JSON can spell a NUL (the walk is for those bodies alone)
-        refuse_nul(body)
+    if _SUSPECT_ESCAPE.search(text):  # ordinary bodies pay one scan, not a walk
+        refuse_bad_characters(body)
     return body

@@ -17,6 +17,7 @@ from common.batching import FAILED, batch_event_handler
 from common.db import UtcDateTime, utcnow
 from common.errors import InvalidInput
 from common.events import parse_envelope
+from common.logs import current_request_id, request_context, sane_request_id
 from common.tables import add_plumbing_tables
 
 log = logging.getLogger(__name__)
@@ -99,16 +100,24 @@ def _parsed(body, consumer):
 
 
 def _apply_together(db, envelopes, consumer, apply, prepare):
-    extras = [() if prepare is None else (prepare(envelope),) for envelope in envelopes]
+    extras = []
+    for envelope in envelopes:
+        with _on_behalf_of(envelope):
+            extras.append(() if prepare is None else (prepare(envelope),))
     outcomes = []
     with db.transaction() as session:
         for envelope, extra in zip(envelopes, extras):
-            if claim_event(session, envelope, consumer):  # a repeat within the batch finds the claim too
-                apply(session, envelope, *extra)
-                outcomes.append(APPLIED)
-            else:
-                outcomes.append(DUPLICATE)
+            with _on_behalf_of(envelope):  # its log lines name the request that caused the event
+                if claim_event(session, envelope, consumer):  # a repeat within the batch finds the claim too
+                    apply(session, envelope, *extra)
+                    outcomes.append(APPLIED)
+                else:
+                    outcomes.append(DUPLICATE)
     return outcomes
+
+
+def _on_behalf_of(envelope):
+    return request_context(sane_request_id(envelope.get("request_id")) or current_request_id())
 
 
 def idempotent_handler(source_service, event_type, retry_delay=1.0, prepare=None):

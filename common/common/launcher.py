@@ -189,15 +189,17 @@ def print_banner(processes):
     print("\n网格化社会治理平台 / grid governance platform is running:\n")
     for name, process in processes.items():
         print(f"  {name:<8} {process.url}   ({process.url}/healthz, {process.url}/metrics)")
-    print(f"\n  Sign in: {admin} / {cfg.env('ADMIN_PASSWORD')}")
+    # Never the password itself: this banner ends up in terminals' scrollback and logs.
+    print(f"\n  Sign in: {admin}, with the password in ADMIN_PASSWORD (`make run` sets the README's demo one)")
     from people.demo import DEMO_ACCOUNTS  # the launcher runs the demo; its accounts are named there
-    print("  Demo accounts (same password):")
+    print("  Demo accounts (the same password):")
     for username, display_name, role, *_ in DEMO_ACCOUNTS:
         print(f"    {username:<16} {display_name} ({role})")
     print(f"""
   Try:
+    read -rs -p 'Password: ' PASSWORD; echo
     TOKEN=$(curl -s -X POST {gateway}/api/v1/auth/login -H 'Content-Type: application/json' \\
-      -d '{{"username":"{admin}","password":"{cfg.env('ADMIN_PASSWORD')}"}}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
+      -d "{{\\"username\\":\\"{admin}\\",\\"password\\":\\"$PASSWORD\\"}}" | python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
     curl -s {gateway}/api/v1/me -H "Authorization: Bearer $TOKEN"
 
   Data in {cfg.data_dir()}. Press Ctrl-C to stop everything.

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from common import config as cfg
 from common.db import Database
 from common.http import http
+from common.logs import RequestIds
 from common.metrics import Metrics, metrics_for
 
 log = logging.getLogger(__name__)
@@ -70,10 +71,12 @@ class Ops(DependencyProvider):
 
 
 class OpsEndpoints:
-    """Mixin for service classes: health, metrics, and per-entrypoint measurement."""
+    """Mixin for service classes: health, metrics, per-entrypoint measurement, and
+    each worker's request id on its log lines."""
 
     ops = Ops()
     metrics = Metrics()
+    request_ids = RequestIds()
 
     @http("GET", "/healthz")
     def healthz(self, request):

@@ -46,6 +46,7 @@ from common import config as cfg
 from common.contract import queue_name, subscriptions_of
 from common.db import Database, find_dependency, utcnow
 from common.events import make_envelope
+from common.logs import current_request_id
 from common.metrics import PREFIX, DatabaseCollector, metrics_for
 from common.tables import add_plumbing_tables
 
@@ -62,9 +63,12 @@ _MARK_PUBLISHED = update(outbox_events).where(
 
 
 def add_event(session, source, event_type, payload, schema_version=1):
-    """Stage an event in the caller's transaction; returns its envelope."""
+    """Stage an event in the caller's transaction; returns its envelope. Published from
+    memory, it names the request being handled (the row keeps no request id: an event
+    the poll pass sends has none)."""
     now = utcnow()  # the same instant in the row and in the envelope published from memory
-    envelope = make_envelope(source, event_type, payload, schema_version, occurred_at=now)
+    envelope = make_envelope(source, event_type, payload, schema_version, occurred_at=now,
+                             request_id=current_request_id())
     session.execute(_INSERT_EVENT, dict(
         event_id=envelope["event_id"], event_type=event_type, source=source,
         schema_version=schema_version, occurred_at=now, payload=payload,

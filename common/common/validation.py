@@ -1,6 +1,7 @@
 """Schemas at every boundary: marshmallow loads that fail as a 400 naming fields."""
 import datetime as dt
 import functools
+import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -27,25 +28,47 @@ def load(schema, data, what="request body"):
         raise validation_error(exc.messages, what) from None
 
 
-def refuse_nul(data, what="request body"):
-    """A 400 naming the first string (or key) in ``data`` that holds a NUL character:
-    no database text column takes one, so it would fail as a 500 far from here."""
-    path = _nul_path(data)
-    if path is not None:
+# Characters no stored text may hold: NUL (PostgreSQL text takes none) and half of a
+# UTF-16 surrogate pair (JSON can spell one, "\ud800"; it is no character, and
+# neither the database nor a UTF-8 answer can encode it).
+_BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+_WHY = {"nul": ("a NUL character", "must not contain NUL characters"),
+        "surrogate": ("a lone UTF-16 surrogate", "must not contain lone UTF-16 surrogates")}
+
+
+def refuse_bad_characters(data, what="request body"):
+    """A 400 naming the first string (or key) in ``data`` that holds a NUL or a lone
+    surrogate: either would fail as a 500 far from here."""
+    found = _bad_path(data, "")
+    if found is not None:
+        path, kind = found
         field = path or "_schema"
-        raise InvalidInput(f"Invalid {what}: {field} contains a NUL character.", code="VALIDATION_FAILED",
-                           details={"fields": {field: ["must not contain NUL characters"]}})
+        text, rule = _WHY[kind]
+        raise InvalidInput(f"Invalid {what}: {field} contains {text}.", code="VALIDATION_FAILED",
+                           details={"fields": {field: [rule]}})
 
 
-def _nul_path(value, path=""):
+
+
+def _kind(text):
+    match = _BAD_CHARACTER.search(text)
+    if match is None:
+        return None
+    return "nul" if match.group() == "\x00" else "surrogate"
+
+
+def _bad_path(value, path):
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        kind = _kind(value)
+        return None if kind is None else (path, kind)
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
         here = f"{path}.{key}" if path else str(key)
-        if isinstance(key, str) and "\x00" in key:
-            return here
-        found = _nul_path(item, here)
+        if isinstance(key, str):
+            kind = _kind(key)
+            if kind is not None:
+                return here, kind
+        found = _bad_path(item, here)
         if found is not None:
             return found
     return None

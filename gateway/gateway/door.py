@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from common.actor import Actor
 from common.http import read_json
-from common.validation import load, refuse_nul
+from common.validation import load, refuse_bad_characters
 from gateway.routing import check_role, settle_scope
 
 
@@ -36,7 +36,7 @@ def handle(service, route, request, path_values):
     ctx.path = load(route.path_schema, path_values, "path parameters") if route.path_schema else dict(path_values)
     if route.query is not None:
         params = request.args.to_dict()
-        refuse_nul(params, "query parameters")
+        refuse_bad_characters(params, "query parameters")
         ctx.query = load(route.query, params, "query parameters")
     if route.body is not None:
         ctx.body = read_json(request)

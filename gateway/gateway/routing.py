@@ -36,6 +36,7 @@ class Scope:
     must_exist: bool = False
     hidden: bool = False
     unscoped_anywhere: bool = False  # residents and departments act anywhere (a report), not nowhere
+    outside: tuple | None = None  # the answer beyond reach, when it is not the usual one
     note: str = ""
 
     @property
@@ -43,6 +44,8 @@ class Scope:
         """The documented answer to a caller whose reach does not hold the target."""
         if self.kind == "none":
             return None
+        if self.outside:
+            return self.outside
         return (404, None) if self.hidden else (403, "OUT_OF_SCOPE")
 
     def describe(self):
@@ -70,8 +73,8 @@ def in_root(required=False, must_exist=False, note=""):
     return Scope("root", required=required, must_exist=must_exist, note=note)
 
 
-def by_record(hidden=False, note="", unscoped_anywhere=False):
-    return Scope("record", hidden=hidden, note=note, unscoped_anywhere=unscoped_anywhere)
+def by_record(hidden=False, note="", unscoped_anywhere=False, outside=None):
+    return Scope("record", hidden=hidden, note=note, unscoped_anywhere=unscoped_anywhere, outside=outside)
 
 
 def own(note="the caller's own records"):

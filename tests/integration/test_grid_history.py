@@ -56,7 +56,7 @@ def test_split_then_merge_with_history_and_past_lookups(stack):
     then = locate(stack, token, *point, at=before)
     assert then.status_code == 200 and then.json()["grid"]["code"] == "320507001001001"
     assert [a["code"] for a in then.json()["ancestors"]] == ["320507001001", "320507001", "320507"]
-    assert locate(stack, token, *point, at="2000-01-01T00:00:00+08:00").status_code == 404
+    assert locate(stack, token, *point, at="2000-01-01T08:00:00+08:00").status_code == 404  # Moment: from 2000 UTC
 
     history = stack.call("GET", f"{API}/grids/320507001001001/history", token).json()
     assert history["status"] == "retired" and history["valid_to"]

@@ -137,14 +137,15 @@ def test_d_bad_json_and_schema_violations_are_400_naming_the_field(stack):
         body = response.json()
         assert body["error"] == code, (raw, body)
         assert named in body["message"], (raw, body)
-    missing = stack.call("POST", f"{API}/tickets", token, data='{"description": "no grid"}')
+    as_json = {"Content-Type": "application/json"}
+    missing = stack.call("POST", f"{API}/tickets", token, data='{"description": "no grid"}', headers=as_json)
     assert missing.json()["details"]["fields"] == {
         "category": ["Missing data for required field."],
         "location": ["give the location (lon, lat, crs) or the grid_code"]}
-    login = stack.call("POST", f"{API}/auth/login", data='{"username": "admin"}')
+    login = stack.call("POST", f"{API}/auth/login", data='{"username": "admin"}', headers=as_json)
     assert login.status_code == 400 and "password" in login.json()["message"]
     # A NUL, which JSON spells \u0000 and no database text column takes: a 400 naming where it is
-    nul = stack.call("POST", f"{API}/auth/login", data='{"username": "a\\u0000b", "password": "x"}')
+    nul = stack.call("POST", f"{API}/auth/login", data='{"username": "a\\u0000b", "password": "x"}', headers=as_json)
     assert nul.status_code == 400
     assert nul.json()["details"]["fields"] == {"username": ["must not contain NUL characters"]}
     nested = stack.call("POST", f"{API}/tickets", token, {"category": "UM01", "grid_code": "320508019044001",
@@ -152,7 +153,8 @@ def test_d_bad_json_and_schema_violations_are_400_naming_the_field(stack):
     assert nested.status_code == 400 and "attachments.1" in nested.json()["details"]["fields"], nested.text
     listed = stack.call("GET", f"{API}/tickets?category=UM%00", token)
     assert listed.status_code == 400 and "category" in listed.json()["details"]["fields"], listed.text
-    escaped = stack.call("POST", f"{API}/auth/login", data='{"username": "a\\\\u0000b", "password": "x"}')
+    escaped = stack.call("POST", f"{API}/auth/login", data='{"username": "a\\\\u0000b", "password": "x"}',
+                         headers=as_json)
     assert escaped.status_code == 401  # a backslash and "u0000" as text: no NUL, a plain wrong sign-in
     unknown = stack.call("GET", f"{API}/no-such-thing", token)
     assert unknown.status_code == 404 and unknown.json()["error"] == "ROUTE_NOT_FOUND"

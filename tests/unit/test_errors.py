@@ -45,7 +45,7 @@ def test_any_body_json_cannot_read_is_a_400_naming_invalid_json(body):
 
     from common.http import read_json
 
-    request = Request(EnvironBuilder(method="POST", data=body).get_environ())
+    request = Request(EnvironBuilder(method="POST", data=body, content_type="application/json").get_environ())
     with pytest.raises(InvalidInput) as refused:
         read_json(request)
     assert refused.value.code == "INVALID_JSON"

@@ -74,7 +74,9 @@ STAFF_ROUTES = [
           errors=(409,),
           description="ID and phone numbers are validated, stored encrypted and shown masked."),
     Route("POST", "/staff/roster", "import_roster", "Import a roster file (CSV, XLSX, XLS, ODS), all or nothing",
-          STAFF_MANAGERS, import_roster, "staff", scope=by_record(note="every row's grid in the caller's scope"),
+          STAFF_MANAGERS, import_roster, "staff",
+          scope=by_record(note="every row's grid in the caller's scope: a row beyond it is named in the 400",
+                          outside=(400, "ROSTER_REJECTED")),
           upload=True, response=s.RosterResult, status=201, errors=(409,),
           description="The file itself as the body (`text/csv`, or the XLSX, XLS or ODS type), or a browser's "
                       "`multipart/form-data` upload with the file in a field named `file`; the type, else the "

@@ -1,7 +1,7 @@
 """Shapes every route shares: the error body, path parameters, and the strictness the
 gateway applies to what clients send (an unknown field is a 400 naming it, so a
 client cannot slip in what the gateway decides, such as who the reporter is)."""
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 from common.validation import GRID_CODE
 
@@ -20,6 +20,7 @@ class Loose(Schema):
     """A response schema: services may add fields; clients must ignore what they do not know."""
 
     class Meta:
+        unknown = INCLUDE
         ordered = True
 
 

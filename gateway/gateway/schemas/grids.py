@@ -41,7 +41,7 @@ class LocateQuery(Strict):
     lon = fields.Float(required=True, validate=LON, metadata={"example": 120.5938})
     lat = fields.Float(required=True, validate=LAT, metadata={"example": 31.3165})
     crs = fields.String(load_default="wgs84", validate=validate.OneOf(CRS))
-    at = Moment(load_default=None, metadata={"description": "which grid covered the point then (ISO date-time with offset)"})
+    at = Moment(load_default=None, metadata={"description": "which grid covered the point then (ISO date-time with offset, 2000-2099)"})
 
 
 class RootQuery(Strict):
@@ -140,12 +140,22 @@ class GridList(Loose):
     items = fields.List(fields.Nested(Grid), required=True)
 
 
+class GridRef(Loose):
+    """A grid as a point lookup names it."""
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    depth = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    parent_code = fields.String(allow_none=True)
+
+
 class Located(Loose):
     lon = fields.Float(required=True)
     lat = fields.Float(required=True)
     crs = fields.String(required=True)
-    grid = fields.Nested(Grid, required=True)
-    ancestors = fields.List(fields.Nested(Grid), required=True)
+    grid = fields.Nested(GridRef, required=True)
+    ancestors = fields.List(fields.Nested(GridRef), required=True, metadata={"description": "nearest first"})
 
 
 class Imported(Loose):

@@ -11,7 +11,7 @@ from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import rpc
-from common.validation import load
+from common.validation import Moment, load
 from grid import MIGRATIONS_DIR, geo, history, places, registry
 from grid.levels import scheme, sizing_ranges
 from grid.locate import LiveIndex, load_index, locate_at
@@ -29,7 +29,7 @@ class LocateQuery(Schema):
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     crs = fields.String(load_default="wgs84")
-    at = fields.AwareDateTime(load_default=None, allow_none=True)
+    at = Moment(load_default=None, allow_none=True)
 
 
 class SpatialIndex(DependencyProvider):
