@@ -26,7 +26,7 @@ test: venv
 
 # The fuzz run of `make test`, with many more examples per operation (tens of minutes).
 fuzz: venv
-	FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-150} $(PY) -m pytest tests/integration/test_fuzz.py $(PYTEST_ARGS)
+	FUZZ_RANDOM=1 FUZZ_MAX_EXAMPLES=$${FUZZ_MAX_EXAMPLES:-150} $(PY) -m pytest tests/integration/test_fuzz.py $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) -m bench.run

@@ -162,6 +162,7 @@ def stack_env(amqp_uri, db_urls, data_dir):
         "RPC_TIMEOUT_SECONDS": "2",
         "OUTBOX_POLL_SECONDS": "0.5",
         "LOGIN_MAX_FAILURES": "3",
+        "TRUSTED_PROXIES": "127.0.0.1",  # tests name a client's address with X-Forwarded-For
         "LOGIN_LOCK_MINUTES": "15",
         "MAX_REQUEST_BYTES": str(4 * 1024 * 1024),  # the 413 test sends a little more
         "PYTHONWARNINGS": "ignore",

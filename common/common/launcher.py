@@ -190,7 +190,8 @@ def print_banner(processes):
     for name, process in processes.items():
         print(f"  {name:<8} {process.url}   ({process.url}/healthz, {process.url}/metrics)")
     # Never the password itself: this banner ends up in terminals' scrollback and logs.
-    print(f"\n  Sign in: {admin}, with the password in ADMIN_PASSWORD (`make run` sets the README's demo one)")
+    print(f"\n  API reference: {gateway}/api/v1/docs  (OpenAPI: {gateway}/api/v1/openapi.json)")
+    print(f"  Sign in: {admin}, with the password in ADMIN_PASSWORD (`make run` sets the README's demo one)")
     from people.demo import DEMO_ACCOUNTS  # the launcher runs the demo; its accounts are named there
     print("  Demo accounts (the same password):")
     for username, display_name, role, *_ in DEMO_ACCOUNTS:

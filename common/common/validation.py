@@ -144,6 +144,26 @@ class DayRange(Schema):
             raise ValidationError(f"must not be after {end}", start)
 
 
+# Record ids (UUIDs, ticket numbers) as clients send them: bounded, never empty.
+ID = validate.Length(min=1, max=64)
+# Phone numbers as typed (spaces, dashes, +86): normalised by common.pii.
+PHONE_TEXT = validate.Length(max=40)
+# ID numbers as typed (full-width digits, spaces): checked by people.idcard.
+ID_NUMBER_TEXT = validate.Length(min=1, max=30)
+
+# Names the API takes, shared by the gateway (which documents and gates them) and the
+# service that stores them.
+USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{2,63}$",
+                           error="3-64 characters: lower-case letters, digits, '_', '.', '-'")
+CODE = validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$", error="2-40 letters, digits, '_', '.', '-'")  # departments, rewards
+PLACE_CODE = validate.Regexp(r"^\d{10,30}$", error="must be a place code")
+# An attachment is a reference, never the file: a web address or an object-store key
+# ("tickets/2026/11/a1.jpg", "oss://bucket/a1.jpg"). Other schemes (javascript:, data:,
+# file:) would become live links in the portal, so they are refused.
+ATTACHMENT = validate.Regexp(
+    r"^(?:(?:https?|s3|oss|cos|obs)://[^\s/?#]+[^\s]*|(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!.*\.\.)\w[\w\-./]*)$",
+    error="must be an http(s) address, an object-store address (s3, oss, cos, obs) or a storage key")
+
 # One grid, one code: ASCII digits only (\d would admit full-width ３２０５０８, a second
 # code for the same grid).
 GRID_CODE = validate.Regexp(r"^[0-9]{6,24}$", error="must be a grid code (6-24 digits)")

@@ -40,7 +40,8 @@ def handle(service, route, request, path_values):
         ctx.query = load(route.query, params, "query parameters")
     if route.body is not None:
         ctx.body = read_json(request)
-        load(route.body, ctx.body)  # the gate: every field error in one answer, before any call
+        if route.gate:
+            load(route.body, ctx.body)  # every field error in one answer, before any call
     if not route.public:
         ctx.root = settle_scope(route, ctx)
     result = route.call(ctx)

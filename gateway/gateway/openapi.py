@@ -7,7 +7,7 @@ import importlib.metadata
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from gateway.schemas.base import ErrorSchema
+from gateway.schemas.base import ErrorSchema, items_of
 
 TITLE = "gridgov 网格化社会治理平台 API"
 ERROR_MEANINGS = {
@@ -147,7 +147,8 @@ def _answer(route, description="Done"):
         return {"description": description}
     if isinstance(route.response, dict):  # a content map of its own (text, HTML, scripts)
         return {"description": description, "content": route.response}
-    return {"description": description, "content": {route.content_type: {"schema": route.response}}}
+    schema = items_of(route.response) if route.wrap else route.response
+    return {"description": description, "content": {route.content_type: {"schema": schema}}}
 
 
 def _sources(route):

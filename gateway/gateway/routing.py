@@ -200,6 +200,8 @@ class Route:
     path_schema: type | None = None
     query: type | None = None
     body: type | None = None    # JSON body schema (the gate; services validate again)
+    gate: bool = True           # False: the body schema documents, the service alone judges (its
+                                # answer is the richer one, as an import's list of every failing feature)
     upload: bool = False        # a file body (raw bytes or multipart), not JSON
     response: object = None     # schema class, or (schema class, many) ... see openapi
     status: int = 200

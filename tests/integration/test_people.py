@@ -195,10 +195,10 @@ def test_staff_records_and_points_are_read_and_changed_only_within_reach(stack):
     officer = stack.new_account(admin, ["community_officer"], scope="320508019044")
     resident = stack.new_account(admin, ["resident"])
     himself = stack.new_account(admin, ["grid_worker"], scope="320508014021001", person_id=person["id"])
-    for token in (officer, resident):
+    for token, code in ((officer, "OUT_OF_SCOPE"), (resident, "ROLE_FORBIDDEN")):
         for path in (f"/staff/{person['id']}", f"/points/{person['id']}"):
             refused = stack.call("GET", f"{API}{path}", token)
-            assert refused.status_code == 403 and refused.json()["error"] == "OUT_OF_SCOPE", (path, refused.text)
+            assert refused.status_code == 403 and refused.json()["error"] == code, (path, refused.text)
     assert stack.call("GET", f"{API}/staff/{person['id']}", himself).json()["name"] == "远处网格员"
     assert stack.call("GET", f"{API}/points/{person['id']}", himself).json()["balance"] == 0
     earn = {"person_id": person["id"], "points": 5, "activity": "环境整治志愿服务"}

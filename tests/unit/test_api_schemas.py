@@ -45,8 +45,13 @@ PAIRS = [
 ]
 # Fields a service knows that the client never sends (the caller's, set from the actor).
 NOT_FROM_CLIENTS = {"id", "created_at", "locked_until", "last_login_at"}
+# Differences the route table means: (gateway schema, field) -> why.
+DOCUMENTED = {
+    ("NewPatrol", "person_id"): "optional for a client: the service fills in the actor's own before it loads",
+    ("NewVisit", "person_id"): "optional for a client: the service fills in the actor's own before it loads",
+}
 # What may differ in documentation only.
-COSMETIC = {"description", "example", "title"}
+COSMETIC = {"description", "example", "title", "writeOnly"}
 
 
 def _properties(schema_class):
@@ -68,7 +73,8 @@ def _properties(schema_class):
 def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     ours, theirs = _properties(gateway_schema), _properties(service_schema)
     assert sorted(ours) == sorted(theirs), "fields differ"
-    different = {name: (ours[name], theirs[name]) for name in ours if ours[name] != theirs[name]}
+    different = {name: (ours[name], theirs[name]) for name in ours
+                 if ours[name] != theirs[name] and (gateway_schema.__name__, name) not in DOCUMENTED}
     assert not different, different
 
 
@@ -89,3 +95,39 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
 ])
 def test_a_documented_vocabulary_is_the_services_own(documented, owned):
     assert list(documented) == list(owned)
+
+
+def _strict_schemas():
+    from gateway.schemas.base import Strict
+    seen, todo = set(), list(Strict.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        if cls not in seen:
+            seen.add(cls)
+            todo += cls.__subclasses__()
+    return sorted(seen, key=lambda cls: cls.__name__)
+
+
+def _numbers(schema_class):
+    """(path, field) of every number a client sends through the schema, nested ones too."""
+    from marshmallow import fields as f
+    for name, field in schema_class._declared_fields.items():
+        inner = field.inner if isinstance(field, f.List) else field
+        if isinstance(inner, f.Nested):
+            nested = inner.nested if isinstance(inner.nested, type) else type(inner.nested)
+            yield from ((f"{name}.{path}", number) for path, number in _numbers(nested))
+        elif isinstance(inner, (f.Integer, f.Float)):
+            yield name, inner
+
+
+def test_every_number_a_client_sends_has_bounds_a_database_holds():
+    from marshmallow import validate
+    from common.validation import INT32_MAX
+    unbounded = []
+    for schema_class in _strict_schemas():
+        for path, field in _numbers(schema_class):
+            ranges = [v for v in field.validators if isinstance(v, validate.Range)]
+            if not any(r.min is not None and r.max is not None and -INT32_MAX <= r.min and r.max <= INT32_MAX
+                       for r in ranges):
+                unbounded.append(f"{schema_class.__name__}.{path}")
+    assert not unbounded, unbounded

@@ -229,7 +229,7 @@ def test_a_whistle_asks_people_only_once_reach_state_and_authority_allow_it(db):
     ({"action": "rate", "version": 1, "satisfaction": "5"}, "satisfaction"),
     ({"action": "rate", "version": 1, "satisfaction": 4.5}, "satisfaction"),
     ({"action": "rate", "version": 1, "satisfaction": True}, "satisfaction"),
-    ({"action": "merge", "version": 1, "into": "x" * 37}, "into"),
+    ({"action": "merge", "version": 1, "into": "x" * 65}, "into"),
     ({"action": "accept", "version": 1, "hacked": True}, "hacked"),
 ])
 def test_every_number_a_client_sends_has_bounds(db, body, field):

@@ -19,11 +19,11 @@ def add_place(ctx):
 ROUTES = [
     Route("GET", "/grids", "list_grids", "Active grids, filtered by parent, level and kind", EVERYONE,
           Call("grid.list_grids", parent=Query("parent"), level=Query("level"), kind=Query("kind")),
-          TAG, query=s.GridListQuery, response=s.GridList, wrap="items",
+          TAG, query=s.GridListQuery, response=s.Grid, wrap="items",
           description="The grid registry is the district's shared map: every signed-in account reads it."),
     Route("GET", "/grids/locate", "locate", "The deepest grid containing a point, with its ancestors", EVERYONE,
           Call("grid.locate", lon=Query("lon"), lat=Query("lat"), crs=Query("crs"), at=Query("at")),
-          TAG, query=s.LocateQuery, response=s.Located,
+          TAG, query=s.LocateQuery, response=s.Located, errors=(404,),
           description="GCJ-02 points (AMap, Tencent maps) are converted to WGS-84 first. `at` asks which grid "
                       "covered the point then. A point outside every grid is a 404 `POINT_OUTSIDE_GRIDS`."),
     Route("GET", "/grids/export", "export_grids", "A subtree as GeoJSON that imports back unchanged", STAFF,
@@ -35,9 +35,10 @@ ROUTES = [
           description="Geometry must be valid, lie within the parent and not overlap a sibling beyond "
                       "`GRID_TOLERANCE_M2`; a race on the same parent is a 409 `CONCURRENT_CHANGE`."),
     Route("POST", "/grids/import", "import_grids", "A GeoJSON FeatureCollection, all or nothing", DISTRICT_WIDE,
-          Call("grid.import_grids", collection=BODY), TAG, body=s.FeatureCollection, response=s.Imported,
-          status=201, errors=(409,),
-          description="A rejection lists every failing feature; nothing is stored then."),
+          Call("grid.import_grids", collection=BODY), TAG, body=s.FeatureCollection, gate=False,
+          response=s.Imported, status=201, errors=(409,),
+          description="A rejection (400 `IMPORT_REJECTED`) lists every failing feature with its code and every "
+                      "reason; nothing is stored then."),
     Route("POST", "/grids/merge", "merge_grids", "Merge sibling grids into one (their union)", DISTRICT_WIDE,
           Call("grid.merge_grids", data=BODY), TAG, body=s.Merge, response=s.MergeResult, status=201,
           errors=(404, 409),
@@ -67,5 +68,5 @@ ROUTES = [
           description="Buildings, shops, units, schools, hospitals, markets; numbered within their community."),
     Route("GET", "/places", "list_places", "Places in a subtree", STAFF,
           Call("grid.list_places", root=ROOT, type=Query("type"), limit=Query("limit")), "places",
-          scope=in_root(), query=s.PlaceListQuery, response=s.PlaceList, wrap="items"),
+          scope=in_root(), query=s.PlaceListQuery, response=s.Place, wrap="items"),
 ]

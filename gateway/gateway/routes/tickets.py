@@ -23,7 +23,7 @@ def list_tickets(ctx):
 
 ROUTES = [
     Route("GET", "/tickets/categories", "ticket_categories", "The responsibility catalogue (责任清单)", EVERYONE,
-          Call("tickets.categories"), TAG, response=s.Categories, wrap="items",
+          Call("tickets.categories"), TAG, response=s.Category, wrap="items",
           description="Codes, names, default department, grid admission, duplicate radius, SLA per grade."),
     Route("POST", "/tickets", "report_ticket", "Report a problem: a ticket with its deadlines", EVERYONE,
           Call("tickets.report_ticket", data=BODY, actor=ACTOR, idempotency_key=IDEMPOTENCY_KEY), TAG,
@@ -72,7 +72,7 @@ ROUTES = [
                       "is in the README's closed-loop table. `Idempotency-Key` honoured."),
     Route("GET", "/tickets/{ticket_id}/history", "ticket_history", "The ticket's trail", EVERYONE,
           Call("tickets.ticket_history", ticket_id=TICKET, viewer=ACTOR), TAG, path_schema=TicketPath,
-          scope=HIDDEN, response=s.Trail, wrap="items",
+          scope=HIDDEN, response=s.TrailEntry, wrap="items",
           description="Every step with actor, role, time, states and levels, and its hash chained to the one "
                       "before. Wherever a ticket's id goes, its readable number (`20261123-00001`) does too."),
     Route("GET", "/tickets/{ticket_id}/verify", "verify_ticket", "Whether the trail and the ticket are untouched",

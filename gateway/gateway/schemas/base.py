@@ -1,11 +1,11 @@
 """Shapes every route shares: the error body, path parameters, and the strictness the
 gateway applies to what clients send (an unknown field is a 400 naming it, so a
 client cannot slip in what the gateway decides, such as who the reporter is)."""
-from marshmallow import INCLUDE, RAISE, Schema, fields, validate
+import functools
 
-from common.validation import GRID_CODE
+from marshmallow import INCLUDE, RAISE, Schema, fields
 
-ID = validate.Length(min=1, max=64)
+from common.validation import GRID_CODE, ID  # noqa: F401 (ID: the schemas of each resource use it)
 
 
 class Strict(Schema):
@@ -66,10 +66,11 @@ class BroadcastPath(Strict):
     broadcast_id = fields.String(required=True, validate=ID)
 
 
-def items_of(schema, name=None):
-    """``{"items": [schema]}`` as a response schema class."""
-    return type(name or f"{schema.__name__.removesuffix('Schema')}List", (Loose,), {
-        "items": fields.List(fields.Nested(schema), required=True)})
+@functools.cache
+def items_of(schema):
+    """``{"items": [schema]}``: the answer of a route that wraps a list (one class per
+    item schema, so the document names it once)."""
+    return type(f"{schema.__name__}List", (Loose,), {"items": fields.List(fields.Nested(schema), required=True)})
 
 
 class Counts(fields.Dict):

@@ -136,9 +136,6 @@ class GridWithGeometry(Grid):
     geometry = fields.Dict(allow_none=True)
 
 
-class GridList(Loose):
-    items = fields.List(fields.Nested(Grid), required=True)
-
 
 class GridRef(Loose):
     """A grid as a point lookup names it."""
@@ -256,6 +253,3 @@ class Place(Loose):
     lat = fields.Float(required=True)
     grid_code = fields.String(required=True)
 
-
-class PlaceList(Loose):
-    items = fields.List(fields.Nested(Place), required=True)

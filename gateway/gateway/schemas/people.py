@@ -4,7 +4,8 @@ tags, kinds) are the people service's; tests/unit/test_api_schemas.py keeps thes
 from marshmallow import fields, validate
 
 from common.roles import ROLES
-from common.validation import DAY_IN_RANGE, GRID_CODE, Moment, Text, bounded
+from common.validation import (CODE, DAY_IN_RANGE, GRID_CODE, ID_NUMBER_TEXT, PHONE_TEXT, PLACE_CODE, USERNAME, Moment,
+                               Text, bounded)
 from gateway.schemas.base import Counts, ID, Loose, Strict, SubtreeQuery  # noqa: F401 (routes use it here)
 
 STAFF_ROLES = ("general_grid_chief", "grid_chief", "full_time_worker", "part_time_worker", "grid_police",
@@ -32,8 +33,7 @@ class Token(Loose):
 
 
 class NewAccount(Strict):
-    username = fields.String(required=True, validate=validate.Regexp(
-        r"^[a-z0-9][a-z0-9_.-]{2,63}$", error="3-64 characters: lower-case letters, digits, '_', '.', '-'"))
+    username = fields.String(required=True, validate=USERNAME)
     display_name = Text(required=True, validate=validate.Length(min=1, max=100))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
@@ -65,9 +65,6 @@ class Me(Account):
     role_labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
-class AccountList(Loose):
-    items = fields.List(fields.Nested(Account), required=True)
-
 
 # --- staff, posts, departments -----------------------------------------------------------
 
@@ -75,8 +72,8 @@ class NewPerson(Strict):
     name = Text(required=True, validate=validate.Length(min=1, max=50))
     gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["male", "female"]))
     birth_date = fields.Date(load_default=None, allow_none=True)
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
-    id_number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE_TEXT)
+    id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER_TEXT)
     party_member = fields.Boolean(load_default=False)
     smartphone_user = fields.Boolean(load_default=True)
     violation_recorded = fields.Boolean(load_default=False)
@@ -132,9 +129,6 @@ class Assignment(Loose):
     end_date = fields.String(allow_none=True, metadata=DATE)
 
 
-class AssignmentList(Loose):
-    items = fields.List(fields.Nested(Assignment), required=True)
-
 
 class AssignmentQuery(Strict):
     root = fields.String(load_default=None, validate=GRID_CODE)
@@ -167,8 +161,7 @@ class StaffingGaps(Loose):
 
 
 class NewDepartment(Strict):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$",
-                                                                  error="2-40 letters, digits, '_', '.', '-'"))
+    code = fields.String(required=True, validate=CODE)
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     kind = fields.String(required=True, validate=validate.OneOf(DEPARTMENT_KINDS))
     grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
@@ -184,9 +177,6 @@ class Department(Loose):
     liaison_ids = fields.List(fields.String(), required=True)
 
 
-class DepartmentList(Loose):
-    items = fields.List(fields.Nested(Department), required=True)
-
 
 class DepartmentQuery(Strict):
     kind = fields.String(load_default=None, validate=validate.OneOf(DEPARTMENT_KINDS))
@@ -195,7 +185,7 @@ class DepartmentQuery(Strict):
 # --- households and residents -----------------------------------------------------------------
 
 class NewHousehold(Strict):
-    place_code = fields.String(required=True, validate=validate.Regexp(r"^\d{10,30}$", error="must be a place code"))
+    place_code = fields.String(required=True, validate=PLACE_CODE)
     address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
@@ -206,14 +196,11 @@ class Household(Loose):
     address = fields.String(allow_none=True)
 
 
-class HouseholdList(Loose):
-    items = fields.List(fields.Nested(Household), required=True)
-
 
 class NewResident(Strict):
     name = Text(required=True, validate=validate.Length(min=1, max=50))
-    id_number = fields.String(required=True, validate=validate.Length(min=1, max=30))
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    id_number = fields.String(required=True, validate=ID_NUMBER_TEXT)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE_TEXT)
     household_id = fields.String(load_default=None, allow_none=True, validate=ID)
     tags = fields.List(fields.String(validate=validate.OneOf(TAGS)), load_default=list,
                        validate=validate.Length(max=len(TAGS)))
@@ -222,8 +209,8 @@ class NewResident(Strict):
 class ResidentSearch(Strict):
     """Filters; ID and phone numbers are personal data, so search by them in a POST body
     (POST /residents/search) rather than in a URL that proxies and logs keep."""
-    id_number = fields.String(load_default=None, validate=validate.Length(min=1, max=30))
-    phone = fields.String(load_default=None, validate=validate.Length(min=1, max=30))
+    id_number = fields.String(load_default=None, validate=ID_NUMBER_TEXT)
+    phone = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     household_id = fields.String(load_default=None, validate=ID)
     tag = fields.String(load_default=None, validate=validate.OneOf(TAGS))
     root = fields.String(load_default=None, validate=GRID_CODE)
@@ -248,9 +235,6 @@ class Resident(Loose):
     phone = fields.String(allow_none=True)
     masked = fields.Boolean(required=True)
 
-
-class ResidentList(Loose):
-    items = fields.List(fields.Nested(Resident), required=True)
 
 
 # --- patrols and visits -------------------------------------------------------------------------
@@ -283,9 +267,6 @@ class PatrolLogged(Loose):
     patrol = fields.Nested(Patrol, required=True)
     duplicate = fields.Boolean(required=True)
 
-
-class PatrolList(Loose):
-    items = fields.List(fields.Nested(Patrol), required=True)
 
 
 class PatrolListQuery(Strict):
@@ -355,9 +336,6 @@ class InboxItem(Broadcast):
     read_at = fields.String(allow_none=True, metadata=MOMENT)
 
 
-class Inbox(Loose):
-    items = fields.List(fields.Nested(InboxItem), required=True)
-
 
 class InboxQuery(Strict):
     unread = fields.Boolean(load_default=False)
@@ -383,7 +361,7 @@ class Redeem(Strict):
 
 
 class NewReward(Strict):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$"))
+    code = fields.String(required=True, validate=CODE)
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     cost = fields.Integer(required=True, validate=bounded(1, 1_000_000))
     stock = fields.Integer(load_default=None, allow_none=True, validate=bounded(0, 1_000_000))

@@ -4,7 +4,7 @@ keeps these equal."""
 from marshmallow import fields, validate, validates_schema, ValidationError
 
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE, GRID_CODE, Text, bounded
+from common.validation import ATTACHMENT, DAY_IN_RANGE, GRID_CODE, PHONE_TEXT, Text, bounded
 from gateway.schemas.base import Counts, ID, Loose, Strict
 
 GRADES = ("daily", "urgent", "major")
@@ -16,9 +16,6 @@ ACTIONS = ("accept", "close", "contact", "escalate", "feedback", "handle", "meet
            "recategorise", "reopen", "report_back", "resolve", "resume", "sign", "suspend", "verify", "whistle",
            "withdraw")
 MOMENT = {"format": "date-time"}
-ATTACHMENT = validate.Regexp(
-    r"^(?:(?:https?|s3|oss|cos|obs)://[^\s/?#]+[^\s]*|(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!.*\.\.)\w[\w\-./]*)$",
-    error="must be an http(s) address, an object-store address (s3, oss, cos, obs) or a storage key")
 
 
 # --- bodies -------------------------------------------------------------------------------
@@ -43,7 +40,7 @@ class NewTicket(Strict):
                               load_default=list, validate=validate.Length(max=20))
     anonymous = fields.Boolean(load_default=False)
     reporter_name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
-    reporter_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
+    reporter_phone = fields.String(load_default=None, allow_none=True, validate=PHONE_TEXT)
 
     @validates_schema(skip_on_field_errors=False)
     def _where(self, data, **_):
@@ -227,9 +224,6 @@ class TrailEntry(Loose):
     hash = fields.String()
 
 
-class Trail(Loose):
-    items = fields.List(fields.Nested(TrailEntry), required=True)
-
 
 class Problem(Loose):
     seq = fields.Integer(allow_none=True)
@@ -262,9 +256,6 @@ class Category(Loose):
     sla = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String()),
                       required=True, metadata={"description": "per grade: accept, respond, resolve (4h, 3d, ...)"})
 
-
-class Categories(Loose):
-    items = fields.List(fields.Nested(Category), required=True)
 
 
 class Percentiles(Loose):

@@ -15,7 +15,7 @@ class GridInputSchema(Schema):
     """A grid as clients send it (one at a time or as GeoJSON feature properties)."""
     code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
     name = Text(required=True, validate=validate.Length(min=1, max=100))
-    level = fields.String(load_default=None, allow_none=True)
+    level = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=30))
     kind = fields.String(load_default="basic", validate=validate.OneOf(KINDS))
     unit_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(UNIT_TYPES))
     zone_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ZONE_TYPES))
@@ -68,7 +68,7 @@ class SplitSchema(Schema):
 
 
 class MergeSchema(Schema):
-    codes = fields.List(fields.String(validate=GRID_CODE), required=True, validate=validate.Length(min=2))
+    codes = fields.List(fields.String(validate=GRID_CODE), required=True, validate=validate.Length(min=2, max=100))
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     unit_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(UNIT_TYPES))
 

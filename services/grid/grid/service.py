@@ -28,7 +28,7 @@ place_schema = PlaceSchema()
 class LocateQuery(Schema):
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
-    crs = fields.String(load_default="wgs84")
+    crs = fields.String(load_default="wgs84", validate=validate.OneOf(geo.CRS))
     at = Moment(load_default=None, allow_none=True)
 
 

@@ -4,23 +4,23 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from common.shanghai import shanghai_date
-from common.validation import DAY_IN_RANGE, GRID_CODE, Moment, Text, bounded
+from common.validation import (CODE, DAY_IN_RANGE, GRID_CODE, ID, ID_NUMBER_TEXT, PHONE_TEXT, PLACE_CODE, USERNAME,
+                               Moment, Text, bounded)
 from people.residents import TAGS
 from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
 
 
 class AccountSchema(Schema):
     id = fields.String(dump_only=True)
-    username = fields.String(required=True, validate=validate.Regexp(
-        r"^[a-z0-9][a-z0-9_.-]{2,63}$",
-        error="3-64 characters: lower-case letters, digits, '_', '.', '-'"))
+    username = fields.String(required=True, validate=USERNAME)
     display_name = Text(required=True, validate=validate.Length(min=1, max=100))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
-    roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
+                        validate=validate.Length(min=1, max=len(ROLES)))
     grid_scope = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
     department_code = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(min=2, max=40))
-    person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    person_id = fields.String(load_default=None, allow_none=True, validate=ID)
     disabled = fields.Boolean(load_default=False)
     locked_until = fields.AwareDateTime(dump_only=True, allow_none=True)
     last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True)
@@ -50,12 +50,6 @@ class AccountSchema(Schema):
                 f"only an account of a grid-scoped role ({', '.join(GRID_SCOPED.ordered())}) has a grid_scope; "
                 "leave it out", "grid_scope")
 
-    @validates("roles")
-    def _known_roles(self, roles, **_):
-        unknown = sorted(set(roles) - set(ROLES))
-        if unknown:
-            raise validate.ValidationError(
-                f"unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}")
 
 
 class CredentialsSchema(Schema):
@@ -70,8 +64,8 @@ class PersonInputSchema(Schema):
     name = Text(required=True, validate=validate.Length(min=1, max=50))
     gender = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["male", "female"]))
     birth_date = fields.Date(load_default=None, allow_none=True)
-    phone = fields.String(load_default=None, allow_none=True)
-    id_number = fields.String(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE_TEXT)
+    id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER_TEXT)
     party_member = fields.Boolean(load_default=False)
     smartphone_user = fields.Boolean(load_default=True)
     violation_recorded = fields.Boolean(load_default=False)
@@ -94,12 +88,11 @@ class EndAssignmentSchema(Schema):
 
 
 class DepartmentInputSchema(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$",
-                                                                  error="2-40 letters, digits, '_', '.', '-'"))
+    code = fields.String(required=True, validate=CODE)
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     kind = fields.String(required=True, validate=validate.OneOf(DEPARTMENT_KINDS))
     grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
-    liaison_ids = fields.List(fields.String(), load_default=list)
+    liaison_ids = fields.List(fields.String(validate=ID), load_default=list, validate=validate.Length(max=50))
 
 
 class DepartmentSchema(Schema):
@@ -112,7 +105,7 @@ class DepartmentSchema(Schema):
 
 
 class HouseholdInputSchema(Schema):
-    place_code = fields.String(required=True, validate=validate.Regexp(r"^\d{10,30}$", error="must be a place code"))
+    place_code = fields.String(required=True, validate=PLACE_CODE)
     address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
@@ -125,10 +118,11 @@ class HouseholdSchema(Schema):
 
 class ResidentInputSchema(Schema):
     name = Text(required=True, validate=validate.Length(min=1, max=50))
-    id_number = fields.String(required=True)
-    phone = fields.String(load_default=None, allow_none=True)
-    household_id = fields.String(load_default=None, allow_none=True)
-    tags = fields.List(fields.String(validate=validate.OneOf(TAGS)), load_default=list)
+    id_number = fields.String(required=True, validate=ID_NUMBER_TEXT)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE_TEXT)
+    household_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    tags = fields.List(fields.String(validate=validate.OneOf(TAGS)), load_default=list,
+                       validate=validate.Length(max=len(TAGS)))
 
 
 class ResidentQuerySchema(Schema):
@@ -141,19 +135,19 @@ class ResidentQuerySchema(Schema):
 
 
 class EarnSchema(Schema):
-    person_id = fields.String(required=True)
+    person_id = fields.String(required=True, validate=ID)
     points = fields.Integer(required=True, validate=bounded(1, 1000))
     activity = Text(required=True, validate=validate.Length(min=1, max=200))
     hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=24))
 
 
 class RedeemSchema(Schema):
-    person_id = fields.String(required=True)
-    reward_code = fields.String(required=True)
+    person_id = fields.String(required=True, validate=ID)
+    reward_code = fields.String(required=True, validate=validate.Length(min=2, max=40))
 
 
 class RewardSchema(Schema):
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,40}$"))
+    code = fields.String(required=True, validate=CODE)
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     cost = fields.Integer(required=True, validate=bounded(1, 1_000_000))
     stock = fields.Integer(load_default=None, allow_none=True, validate=bounded(0, 1_000_000))
@@ -173,7 +167,7 @@ class PointsEntrySchema(Schema):
 
 
 class PatrolInputSchema(Schema):
-    person_id = fields.String(required=True)
+    person_id = fields.String(required=True, validate=ID)  # the actor's own when not given (patrols.own_round)
     client_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
     lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
@@ -195,8 +189,8 @@ class PatrolSchema(Schema):
 
 
 class VisitInputSchema(Schema):
-    person_id = fields.String(required=True)
-    household_id = fields.String(required=True)
+    person_id = fields.String(required=True, validate=ID)  # the actor's own when not given (patrols.own_round)
+    household_id = fields.String(required=True, validate=ID)
     client_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     notes = Text(required=True, validate=validate.Length(min=1, max=2000))
     occurred_at = Moment(load_default=None)

@@ -3,19 +3,11 @@ import datetime as dt
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from common.shanghai import shanghai_date
-from common.validation import GRID_CODE, DayRange, Text, bounded
+from common.validation import ATTACHMENT, GRID_CODE, ID, DayRange, Text, bounded
 from tickets.catalogue import GRADES
 from tickets.workflow import ALLOWED_FROM, LEVELS, OPEN_STATES, OUTCOMES, STATES
 
 SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
-
-
-# An attachment is a reference, never the file: a web address or an object-store key
-# ("tickets/2026/11/a1.jpg", "oss://bucket/a1.jpg"). Other schemes (javascript:, data:,
-# file:) would become live links in the portal, so they are refused.
-ATTACHMENT = validate.Regexp(
-    r"^(?:(?:https?|s3|oss|cos|obs)://[^\s/?#]+[^\s]*|(?![a-zA-Z][a-zA-Z0-9+.-]*:)(?!.*\.\.)\w[\w\-./]*)$",
-    error="must be an http(s) address, an object-store address (s3, oss, cos, obs) or a storage key")
 
 
 class LocationSchema(Schema):
@@ -92,10 +84,10 @@ class ActionSchema(Schema):
                                   error_messages={"invalid": SATISFACTION})
     departments = fields.List(fields.String(validate=validate.Length(min=2, max=40)), load_default=None,
                               validate=validate.Length(max=20))
-    lead_department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10))
-    grade = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10))
-    into = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=36))
+    lead_department = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=40))
+    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=10))
+    grade = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(GRADES))
+    into = fields.String(load_default=None, allow_none=True, validate=ID)
 
 
 class DispatchSchema(Schema):
