@@ -6,7 +6,7 @@ inside a client's JSON body, so no client can name itself someone else. A servic
 method called with no actor is an internal call (another service, a timer), which
 reaches the whole district.
 """
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from marshmallow import Schema, fields, validate
 
@@ -46,7 +46,9 @@ class Actor:
         return cls(**dict(loaded, roles=tuple(loaded["roles"])))
 
     def to_wire(self):
-        return dict(asdict(self), roles=list(self.roles))
+        return {"account_id": self.account_id, "username": self.username, "roles": list(self.roles),
+                "scope": self.scope, "department": self.department, "person_id": self.person_id,
+                "client_address": self.client_address}
 
     @property
     def district_wide(self):

@@ -80,7 +80,12 @@ class Text(fields.String):
     for), else "must not be blank"."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        limit = min((v.max for v in self.validators if isinstance(v, validate.Length) and v.max is not None),
+                    default=None)
+        if limit is not None and len(raw) > limit:  # as sent, not only once trimmed: what the API documents
+            raise ValidationError(f"Longer than maximum length {limit}.")
+        text = raw.strip()
         if not text and not self.allow_none:
             raise ValidationError("must not be blank")
         return text or None

@@ -70,8 +70,15 @@ def api_markdown(routes=ROUTES):
                 out += _fields(schemas[name], "  ")
             elif body:
                 out.append(f"- body: a file ({', '.join(body)})")
+            success = operation["responses"][str(route.status)].get("content", {})
+            if "application/json" in success:
+                name = success["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+                out.append(f"- answer {route.status} (application/json): `{name}`")
+                out += _fields(schemas[name], "  ")
+            elif success:
+                out.append(f"- answer {route.status}: {', '.join(success)}")
             answers = [f"{status}" for status in operation["responses"]]
-            out.append(f"- answers: {', '.join(answers)}")
+            out.append(f"- all answers: {', '.join(answers)}")
     return "\n".join(out) + "\n"
 
 

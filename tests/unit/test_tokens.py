@@ -1,5 +1,8 @@
+import dataclasses
 import datetime as dt
+import time
 
+import jwt
 import pytest
 
 from common.errors import Forbidden, Unauthenticated
@@ -83,3 +86,25 @@ def test_the_client_address_is_the_peer_unless_a_trusted_proxy_forwards_it():
     assert client_address("127.0.0.1", "6.6.6.6, 198.51.100.1, 10.0.0.5", trusted) == "198.51.100.1"
     assert client_address("127.0.0.1", "not-an-address", trusted) == "127.0.0.1"
     assert client_address("127.0.0.1", "198.51.100.1", ()) == "127.0.0.1"  # no proxies configured
+
+
+def test_a_verified_token_is_remembered_until_it_expires(monkeypatch):
+    issuer = TokenIssuer(SECRET, ttl_seconds=60)
+    token = issuer.issue(ACCOUNT)["access_token"]
+    decoded = []
+    real_decode = jwt.decode
+    monkeypatch.setattr("gateway.auth.jwt.decode", lambda *a, **k: decoded.append(1) or real_decode(*a, **k))
+    first = issuer.verify(token)
+    assert issuer.verify(token) == first and len(decoded) == 1  # the second from memory
+    real_time = time.time()
+    monkeypatch.setattr("gateway.auth.time.time", lambda: real_time + 120)  # past the token's exp
+    issuer.verify(token)  # (jwt's own clock still says valid: the cache no longer answers)
+    assert len(decoded) == 2
+    with pytest.raises(Unauthenticated):
+        issuer.verify(token[:-2] + "xx")  # a forged one is never taken from the cache
+
+
+def test_an_actor_goes_on_the_wire_whole():
+    actor = Principal("a", "u", ("grid_worker",), "320508019044001", "env", "p1", "203.0.113.9")
+    assert set(actor.to_wire()) == {field.name for field in dataclasses.fields(Principal)}
+    assert Principal.from_wire(actor.to_wire()) == actor
