@@ -4,6 +4,7 @@ URLs, and a stranger behind a trusted proxy locks nobody out but themself."""
 import re
 import uuid
 
+import pytest
 import requests
 from openapi_spec_validator import validate
 from shapely.geometry import shape
@@ -99,3 +100,25 @@ def test_behind_a_trusted_proxy_a_stranger_locks_only_their_own_address(stack):
     assert sign_in("Passw0rd-2026", "203.0.113.66").status_code == 423
     owner = sign_in("Passw0rd-2026", "198.51.100.10")
     assert owner.status_code == 200, owner.text
+
+
+def test_the_reference_page_draws_every_route_in_a_browser_that_reaches_nothing_else(stack, tmp_path):
+    """Debian's Chromium, headless, its resolver refusing every host but this one: the
+    page still draws one block per declared route (the government-network case)."""
+    import shutil
+    import subprocess
+
+    from gateway.routes import ROUTES
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no chromium here (.ci/run installs Debian's)")
+    page = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", f"--user-data-dir={tmp_path}",
+         "--virtual-time-budget=15000", "--dump-dom", f"{stack.gateway}{API}/docs"],
+        capture_output=True, text=True, timeout=120).stdout
+    drawn = re.findall(r'class="opblock opblock-(get|post|put|delete|patch)', page)
+    assert len(drawn) == len(ROUTES), page[-2000:]
+    assert "/api/v1/tickets/{ticket_id}/actions" in page

@@ -1,9 +1,8 @@
-"""The closed loop: reports, the queue, actions, the trail, statistics; and scoring's
-figures."""
+"""The closed loop (事件闭环): reports, the queue, actions, the trail, statistics."""
 from common.roles import EVERYONE, SUPERVISORS
 from gateway.routing import ACTOR, BODY, ROOT, Call, Const, Header, Path, Query, Route, by_record, in_root, wire
 from gateway.schemas import tickets as s
-from gateway.schemas.base import SubtreeQuery, TicketPath
+from gateway.schemas.base import TicketPath
 
 TAG = "tickets"
 TICKET = Path("ticket_id")
@@ -82,9 +81,5 @@ ROUTES = [
                       "names the edited `fields`), and the trail against the head the scoring service witnessed "
                       "(`witness`: `{\"checked\": true, \"witnessed\", \"trail_seq\"}`; if scoring does not "
                       "answer, `{\"checked\": false, \"reason\"}` and `intact` reflects the local checks only)."),
-    Route("GET", "/scoring/tickets-reported", "tickets_reported", "Tickets reported per grid in a subtree",
-          SUPERVISORS, Call("scoring.tickets_reported", root=ROOT), "scoring", scope=in_root(must_exist=True),
-          query=SubtreeQuery,
-          response=s.TicketsReported,
-          description="Each ticket counts under the grid it lives in now (a split or merge moves it)."),
+
 ]

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from common.roles import ROLES
 from common.validation import (CODE, DAY_IN_RANGE, GRID_CODE, ID_NUMBER_TEXT, PHONE_TEXT, PLACE_CODE, USERNAME, Moment,
                                Text, bounded)
-from gateway.schemas.base import Counts, ID, Loose, Strict, SubtreeQuery  # noqa: F401 (routes use it here)
+from gateway.schemas.base import Counts, ID, Loose, Strict
 
 STAFF_ROLES = ("general_grid_chief", "grid_chief", "full_time_worker", "part_time_worker", "grid_police",
                "instructor", "sentiment_officer", "coordinator", "patrol_officer", "building_head", "unit_head",

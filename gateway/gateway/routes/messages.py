@@ -1,0 +1,22 @@
+"""Broadcasts and the inbox."""
+from common.roles import EVERYONE, STAFF_MANAGERS
+from gateway.routing import ACTOR, BODY, Call, Caller, Path, Query, Route, by_record, own
+from gateway.schemas import people as s
+from gateway.schemas.base import BroadcastPath
+
+ROUTES = [
+    Route("POST", "/broadcasts", "send_broadcast", "A notice to a subtree and/or a role", STAFF_MANAGERS,
+          Call("people.send_broadcast", data=BODY, actor=ACTOR), "messages",
+          scope=by_record(note="scope_grid (default: the sender's subtree) in the caller's scope"),
+          body=s.NewBroadcast, response=s.Broadcast, status=201),
+    Route("GET", "/broadcasts/{broadcast_id}", "broadcast_read_rate", "A notice's read rate per scope",
+          STAFF_MANAGERS, Call("people.broadcast_read_rate", broadcast_id=Path("broadcast_id"), actor=ACTOR),
+          "messages", path_schema=BroadcastPath,
+          scope=by_record(note="its sender, or a manager whose scope holds the notice's"), response=s.ReadRate),
+    Route("GET", "/inbox", "inbox", "The caller's notices", EVERYONE,
+          Call("people.inbox", account_id=Caller("account_id"), unread_only=Query("unread")), "messages",
+          scope=own(), query=s.InboxQuery, response=s.InboxItem, wrap="items"),
+    Route("POST", "/inbox/{broadcast_id}/read", "mark_read", "A read receipt", EVERYONE,
+          Call("people.mark_read", broadcast_id=Path("broadcast_id"), account_id=Caller("account_id")), "messages",
+          path_schema=BroadcastPath, scope=own(), response=s.ReadReceipt),
+]

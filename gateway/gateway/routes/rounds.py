@@ -1,0 +1,34 @@
+"""Patrols and household visits (巡查走访), as phones upload them, offline ones too."""
+from common.roles import FIELD_STAFF, STAFF
+from gateway.routing import ACTOR, BODY, ROOT, Call, Query, Route, by_record, in_root
+from gateway.schemas import people as s
+
+RESUBMITTED = ((200, "A resubmission (the same client_id): what was stored the first time"),)
+
+
+def new_if_not_duplicate(result):
+    """A resubmission (the same client_id) answers 200 with what was stored first."""
+    return 200 if result["duplicate"] else 201
+
+
+ROUTES = [
+    Route("POST", "/patrols", "log_patrol", "A GPS patrol check-in (200 for a resubmission)", FIELD_STAFF,
+          Call("people.log_patrol", data=BODY, actor=ACTOR), "rounds",
+          scope=by_record(note="the person posted in the caller's scope on the round's day"), body=s.NewPatrol,
+          errors=(404,),
+          response=s.PatrolLogged, status=201, status_of=new_if_not_duplicate,
+          alternatives=RESUBMITTED,
+          description="Checked against the worker's grid. A grid worker logs their own rounds (`person_id` "
+                      "defaults to theirs; another is 403 `NOT_YOUR_ROUND`); chiefs and officers log for people "
+                      "posted in their scope on the round's day, so a phone uploads rounds it made offline before "
+                      "a post ended. `occurred_at`: an ISO date-time with offset from 2000 to 2099."),
+    Route("GET", "/patrols", "list_patrols", "Patrols in a subtree or of a person, newest first", STAFF,
+          Call("people.list_patrols", person_id=Query("person_id"), limit=Query("limit"), root=ROOT), "rounds",
+          scope=in_root(), query=s.PatrolListQuery, response=s.Patrol, wrap="items",
+          description="Rounds made in the caller's scope, or by people posted in it on the round's day."),
+    Route("POST", "/visits", "log_visit", "A household visit with notes (200 for a resubmission)", FIELD_STAFF,
+          Call("people.log_visit", data=BODY, actor=ACTOR), "rounds",
+          scope=by_record(note="the visitor posted, and the household lying, in the caller's scope"),
+          body=s.NewVisit, response=s.VisitLogged, errors=(404,), status=201, status_of=new_if_not_duplicate,
+          alternatives=RESUBMITTED, description="The same offline and own-round rules as a patrol."),
+]
