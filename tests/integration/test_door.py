@@ -122,3 +122,20 @@ def test_the_reference_page_draws_every_route_in_a_browser_that_reaches_nothing_
     drawn = re.findall(r'class="opblock opblock-(get|post|put|delete|patch)', page)
     assert len(drawn) == len(ROUTES), page[-2000:]
     assert "/api/v1/tickets/{ticket_id}/actions" in page
+
+
+def test_a_lone_surrogate_in_any_body_is_a_400_naming_it(stack):
+    """Every route that takes a JSON body, from the table: the half of a UTF-16 pair
+    cannot be stored or written back as UTF-8, so it is refused where it arrives."""
+    from gateway.routes import ROUTES
+
+    admin = stack.login()
+    for route in (r for r in ROUTES if r.body is not None):
+        path = route.full_path
+        for name in route.path_params:
+            path = path.replace("{" + name + "}", "320508019044001" if name == "code" else "x1")
+        answer = requests.request(route.method, f"{stack.gateway}{path}", timeout=10,
+                                  data='{"note": "\\ud800"}'.encode(),
+                                  headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/json"})
+        assert answer.status_code == 400, (route.name, answer.status_code, answer.text)
+        assert answer.json()["details"]["fields"] == {"note": ["must not contain lone UTF-16 surrogates"]}, route.name
