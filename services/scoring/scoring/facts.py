@@ -1,0 +1,180 @@
+"""Facts: scoring's rows of the owners' records, built from a payload, free of nameko.
+
+The same function turns an event's payload and a paged RPC's item into a row (the
+owners build both with one function too), so a rebuild gives the live feed's facts.
+A ticket's row is its latest snapshot: one that arrives late, with a version older than
+the stored one, changes nothing. Days are Shanghai days (periods are counted by them).
+
+These run for every consumed event, so they parse by hand rather than through
+marshmallow; a payload missing what a row needs is refused with InvalidInput naming the
+field (the consumer counts it as rejected)."""
+import datetime as dt
+
+from sqlalchemy import delete, func, select
+
+from common.db import dialect_insert
+from common.errors import InvalidInput
+from common.shanghai import shanghai_date
+from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, VisitFact
+
+TICKET_TEXT = ("number", "grid_code", "source", "category", "grade", "status")
+TICKET_OPTIONAL_TEXT = ("level", "outcome", "duplicate_of", "resolved_level", "reporter_person_id",
+                        "responsible_person_id", "responsible_grid_code")
+TICKET_MOMENTS = ("accepted_at", "resolved_at", "feedback_at", "rated_at", "closed_at", "resolve_due")
+
+
+def _refuse(what, field, problem="missing or malformed"):
+    raise InvalidInput(f"A {what} payload's {field} is {problem}.", code="INVALID_PAYLOAD",
+                       details={"fields": {field: [problem]}})
+
+
+def _text(payload, field, what, optional=False, limit=64):
+    value = payload.get(field)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit:
+        _refuse(what, field)
+    return value
+
+
+def _moment(payload, field, what, optional=False):
+    value = payload.get(field)
+    if value is None and optional:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        _refuse(what, field)
+    if moment.tzinfo is None:
+        _refuse(what, field, "without an offset")
+    return moment.astimezone(dt.timezone.utc)
+
+
+def _day(value, field, what, optional=False):
+    if value is None and optional:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        _refuse(what, field)
+
+
+def _int(payload, field, what, optional=False):
+    value = payload.get(field)
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        _refuse(what, field)
+    return value
+
+
+def ticket_row(payload):
+    """A ticket's snapshot (tickets.intake.snapshot) as its fact row."""
+    what = "ticket"
+    row = {"ticket_id": _text(payload, "ticket_id", what, limit=36), "version": _int(payload, "version", what)}
+    row.update({field: _text(payload, field, what) for field in TICKET_TEXT})
+    row["reported_category"] = _text(payload, "reported_category", what, optional=True) or row["category"]
+    row.update({field: _text(payload, field, what, optional=True) for field in TICKET_OPTIONAL_TEXT})
+    row["satisfaction"] = _int(payload, "satisfaction", what, optional=True)
+    row["reopen_count"] = _int(payload, "reopen_count", what, optional=True) or 0
+    row["reported_at"] = _moment(payload, "reported_at", what)
+    row.update({field: _moment(payload, field, what, optional=True) for field in TICKET_MOMENTS})
+    on_time = payload.get("on_time")
+    row["on_time"] = on_time if isinstance(on_time, bool) else None
+    row["reported_day"] = shanghai_date(row["reported_at"])
+    row["resolved_day"] = row["resolved_at"] and shanghai_date(row["resolved_at"])
+    row["rated_day"] = row["rated_at"] and shanghai_date(row["rated_at"])
+    return row
+
+
+def patrol_row(payload):
+    what = "patrol"
+    codes = payload.get("grid_codes") or []
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        _refuse(what, "grid_codes")
+    occurred = _moment(payload, "occurred_at", what)
+    return {"id": _text(payload, "id", what, limit=36), "person_id": _text(payload, "person_id", what),
+            "grid_codes": codes, "located_grid_code": _text(payload, "located_grid_code", what, optional=True),
+            "inside": bool(payload.get("inside")), "occurred_at": occurred,
+            "received_at": _moment(payload, "received_at", what, optional=True), "day": shanghai_date(occurred)}
+
+
+def visit_row(payload):
+    what = "visit"
+    occurred = _moment(payload, "occurred_at", what)
+    return {"id": _text(payload, "id", what, limit=36), "person_id": _text(payload, "person_id", what),
+            "household_id": _text(payload, "household_id", what),
+            "grid_code": _text(payload, "grid_code", what, optional=True), "occurred_at": occurred,
+            "received_at": _moment(payload, "received_at", what, optional=True), "day": shanghai_date(occurred)}
+
+
+def post_row(payload):
+    what = "post"
+    return {"id": _text(payload, "id", what), "person_id": _text(payload, "person_id", what),
+            "grid_code": _text(payload, "grid_code", what, limit=24), "role": _text(payload, "role", what, limit=40),
+            "start_date": _day(payload.get("start_date"), "start_date", what),
+            "end_date": _day(payload.get("end_date"), "end_date", what, optional=True)}
+
+
+def household_row(payload):
+    what = "household"
+    grid_code = payload.get("grid_code") or payload.get("to_grid_code")  # registered, or moved
+    if not isinstance(grid_code, str) or not grid_code:
+        _refuse(what, "grid_code")
+    return {"household_id": _text(payload, "household_id", what), "grid_code": grid_code}
+
+
+# --- storing rows -----------------------------------------------------------------------
+
+def _upsert(session, model, rows, key, newer_only=False):
+    """Insert ``rows`` or replace the stored ones with the same key; with
+    ``newer_only``, a stored row of a later or equal version is kept."""
+    if not rows:
+        return
+    insert = dialect_insert(session)(model)
+    columns = {name: insert.excluded[name] for name in rows[0] if name != key}
+    where = (model.version < insert.excluded.version) if newer_only else None
+    session.execute(insert.on_conflict_do_update(index_elements=[key], set_=columns, where=where), rows)
+
+
+def store_tickets(session, rows):
+    # Several snapshots of one ticket in one batch: keep its newest (one row per key
+    # in one statement, or PostgreSQL refuses the upsert).
+    newest = {}
+    for row in rows:
+        if row["ticket_id"] not in newest or newest[row["ticket_id"]]["version"] < row["version"]:
+            newest[row["ticket_id"]] = row
+    _upsert(session, TicketFact, list(newest.values()), "ticket_id", newer_only=True)
+
+
+def store_patrols(session, rows):
+    _upsert(session, PatrolFact, _last_by(rows, "id"), "id")
+
+
+def store_visits(session, rows):
+    _upsert(session, VisitFact, _last_by(rows, "id"), "id")
+
+
+def store_posts(session, rows):
+    _upsert(session, PostFact, _last_by(rows, "id"), "id")
+
+
+def store_households(session, rows):
+    _upsert(session, HouseholdFact, _last_by(rows, "household_id"), "household_id")
+
+
+def _last_by(rows, key):
+    return list({row[key]: row for row in rows}.values())
+
+
+FACT_TABLES = (TicketFact, PatrolFact, VisitFact, PostFact, HouseholdFact)
+
+
+def clear_facts(session):
+    """Empty every fact table (a rebuild's first step)."""
+    for model in FACT_TABLES:
+        session.execute(delete(model))
+
+
+def count_facts(session):
+    return {model.__tablename__: session.scalar(select(func.count()).select_from(model)) for model in FACT_TABLES}

@@ -1,0 +1,132 @@
+"""Scoring's facts on a real database: rows from payloads (a late, older snapshot of a
+ticket changes nothing), and what each measure counts over a scope and a quarter,
+checked against figures worked out by hand."""
+import datetime as dt
+
+import pytest
+
+from common.errors import InvalidInput
+from scoring import MIGRATIONS_DIR, facts, measures
+
+SCOPE = "320599001001"
+A, B = f"{SCOPE}001", f"{SCOPE}002"
+Q3 = (dt.date(2026, 7, 1), dt.date(2026, 9, 30))
+
+
+def at(day, hour=10):
+    """A moment on a Shanghai day (UTC+8), as payloads carry it."""
+    return f"2026-{day}T{hour:02d}:00:00+08:00"
+
+
+def ticket(ticket_id, version=1, **fields):
+    payload = {"ticket_id": ticket_id, "version": version, "number": f"20260701-{ticket_id[-5:]}",
+               "grid_code": A, "source": "grid_patrol", "category": "UM02", "reported_category": "UM02",
+               "grade": "daily", "status": "reported", "reopen_count": 0, "reported_at": at("07-02"),
+               "reporter_person_id": None, "responsible_person_id": None}
+    payload.update(fields)
+    return payload
+
+
+@pytest.fixture
+def db(open_db):
+    return open_db("scoring", MIGRATIONS_DIR)
+
+
+def test_a_late_older_snapshot_of_a_ticket_changes_nothing(db):
+    with db.transaction() as session:
+        facts.store_tickets(session, [facts.ticket_row(ticket("t-0001", 3, status="resolved",
+                                                              resolved_at=at("07-03"), on_time=True))])
+    with db.transaction() as session:  # version 2 arrives after 3 (another queue)
+        facts.store_tickets(session, [facts.ticket_row(ticket("t-0001", 2, status="accepted")),
+                                      facts.ticket_row(ticket("t-0002", 1)), facts.ticket_row(ticket("t-0002", 2,
+                                                                                                    status="accepted"))])
+    with db.read() as session:
+        rows = {row.ticket_id: (row.status, row.version, row.resolved_day, row.on_time)
+                for row in session.query(facts.TicketFact)}
+    assert rows["t-0001"] == ("resolved", 3, dt.date(2026, 7, 3), True)
+    assert rows["t-0002"][:2] == ("accepted", 2)
+
+
+def test_a_payload_without_what_its_row_needs_is_refused_naming_the_field(db):
+    with pytest.raises(InvalidInput) as caught:
+        facts.ticket_row(dict(ticket("t-1"), reported_at="yesterday"))
+    assert caught.value.details["fields"] == {"reported_at": ["missing or malformed"]}
+    with pytest.raises(InvalidInput):
+        facts.patrol_row({"id": "p1", "person_id": "w", "occurred_at": "2026-07-01T10:00:00"})  # no offset
+
+
+def test_each_measure_counts_what_the_registry_says(db):
+    """Two workers posted in grids A and B; worked out by hand:
+    w1 reported 3 tickets on patrol in Q3 (one recategorised, one withdrawn) and one in
+    June; answered for 4 resolved in Q3 (3 on time, 1 by a department), 2 rated 5 and 3;
+    patrolled 4 times (3 inside) on 3 days, visited 2 of grid A's 4 households."""
+    with db.transaction() as session:
+        facts.store_posts(session, [facts.post_row(p) for p in (
+            {"id": "a1", "person_id": "w1", "grid_code": A, "role": "full_time_worker", "start_date": "2026-01-01"},
+            {"id": "a2", "person_id": "w2", "grid_code": B, "role": "full_time_worker", "start_date": "2026-08-01",
+             "end_date": None},
+            {"id": "a3", "person_id": "gone", "grid_code": B, "role": "volunteer", "start_date": "2025-01-01",
+             "end_date": "2026-06-30"})])
+        facts.store_households(session, [facts.household_row({"household_id": f"h{n}", "grid_code": f"{A}00{n}"})
+                                         for n in range(1, 5)])
+        facts.store_tickets(session, [facts.ticket_row(t) for t in (
+            ticket("t-0001", reporter_person_id="w1"),
+            ticket("t-0002", reporter_person_id="w1", category="UM05"),             # recategorised
+            ticket("t-0003", reporter_person_id="w1", outcome="withdrawn", status="resolved"),
+            ticket("t-0004", reporter_person_id="w1", reported_at=at("06-30")),      # June: not Q3
+            ticket("t-0005", reporter_person_id="w1", source="resident_report"),     # not on patrol
+            ticket("t-0011", responsible_person_id="w1", status="closed", resolved_at=at("07-10"), on_time=True,
+                   resolved_level="grid", satisfaction=5, rated_at=at("07-12")),
+            ticket("t-0012", responsible_person_id="w1", status="resolved", resolved_at=at("08-10"), on_time=True,
+                   resolved_level="community", satisfaction=3, rated_at=at("08-11")),
+            ticket("t-0013", responsible_person_id="w1", status="resolved", resolved_at=at("09-10"), on_time=False,
+                   resolved_level="department"),
+            ticket("t-0014", responsible_person_id="w1", status="resolved", resolved_at=at("09-30", 23),
+                   on_time=True, resolved_level="grid"),
+            ticket("t-0015", responsible_person_id="w1", status="resolved", resolved_at=at("10-01", 1),
+                   on_time=True, resolved_level="grid"),                              # October in Shanghai
+        )])
+        facts.store_patrols(session, [facts.patrol_row({
+            "id": f"p{n}", "person_id": "w1", "grid_codes": [A], "located_grid_code": A, "inside": n != 4,
+            "occurred_at": at(day)}) for n, day in ((1, "07-05"), (2, "07-05"), (3, "08-05"), (4, "09-05"))])
+        facts.store_visits(session, [facts.visit_row({
+            "id": f"v{n}", "person_id": "w1", "household_id": household, "grid_code": A, "occurred_at": at(day)})
+            for n, household, day in ((1, "h1", "07-06"), (2, "h1", "07-07"), (3, "h2", "09-01"))])
+    with db.read() as session:
+        subjects = measures.subjects_of(session, SCOPE, *Q3)
+        assert sorted(subjects) == ["w1", "w2"]
+        measured = measures.measure_all(session, subjects, SCOPE, *Q3, list(measures_keys()))
+    w1 = measured["w1"]
+    assert (w1["events_reported"].value, w1["events_reported"].volume) == (3.0, 3)
+    assert w1["accuracy"].value == pytest.approx(2 / 4)  # of 4 own reports in Q3: t-0002, t-0003 fail
+    assert (w1["patrols"].value, w1["patrols_inside"].value) == (4.0, 0.75)
+    assert w1["households_visited"].value == pytest.approx(2 / 4) and w1["households_visited"].volume == 2
+    assert w1["on_time_rate"].value == pytest.approx(3 / 4) and w1["on_time_rate"].volume == 4
+    assert w1["below_department"].value == pytest.approx(3 / 4)
+    assert w1["satisfaction"].value == pytest.approx(((5 - 1) / 4 + (3 - 1) / 4) / 2)
+    # days: reports 07-02 (four of them), patrols 07-05, 08-05, 09-05, visits 07-06, 07-07, 09-01
+    assert w1["active_days"].value == 7.0
+    assert sorted(w1["patrols"].refs) == ["p1", "p2", "p3", "p4"]
+    w2 = measured["w2"]
+    assert w2["events_reported"].value == 0.0 and w2["on_time_rate"].value is None
+    assert w2["households_visited"].value is None  # no household registered in B
+
+
+def measures_keys():
+    return ("events_reported", "active_days", "patrols", "patrols_inside", "households_visited", "on_time_rate",
+            "below_department", "satisfaction", "accuracy", "sentiment")
+
+
+def test_grids_as_subjects_count_what_their_people_did(db):
+    with db.transaction() as session:
+        facts.store_posts(session, [facts.post_row(p) for p in (
+            {"id": "a1", "person_id": "w1", "grid_code": A, "role": "full_time_worker", "start_date": "2026-01-01"},
+            {"id": "a2", "person_id": "c1", "grid_code": A, "role": "grid_chief", "start_date": "2026-01-01"})])
+        facts.store_patrols(session, [facts.patrol_row({
+            "id": f"p{n}", "person_id": person, "grid_codes": [A], "inside": True, "occurred_at": at("07-05")})
+            for n, person in ((1, "w1"), (2, "c1"), (3, "c1"))])
+    with db.read() as session:
+        subjects = measures.subjects_of(session, SCOPE, *Q3, kind="grid")
+        measured = measures.measure_all(session, subjects, SCOPE, *Q3, ["patrols"])
+    assert list(subjects) == [A] and subjects[A].roles == ["full_time_worker", "grid_chief"]
+    assert measured[A]["patrols"].value == 3.0
