@@ -214,7 +214,7 @@ def refs_of(session, subject_ids, start, end):
             TicketFact.responsible_person_id.in_(people), TicketFact.rated_day.between(start, end),
             TicketFact.satisfaction.is_not(None)))).all(),
         "patrols": session.scalars(select(PatrolFact.id).where(
-            PatrolFact.person_id.in_(posted), PatrolFact.day.between(start, end))).all(),
+            PatrolFact.person_id.in_(people), PatrolFact.day.between(start, end))).all(),
         "visits": session.scalars(select(VisitFact.id).where(
             VisitFact.person_id.in_(people), VisitFact.day.between(start, end))).all(),
     }
