@@ -36,6 +36,11 @@ def move_household(session, household_id, place):
     return household, left
 
 
+def household_payload(household):
+    """A household as ``household_registered`` and the paged read carry it."""
+    return {"household_id": household.id, "grid_code": household.grid_code, "place_code": household.place_code}
+
+
 def list_households(session, grid_prefix=None, limit=100):
     query = select(Household).order_by(Household.created_at).limit(limit)
     return session.scalars(query.where(Household.grid_code.startswith(grid_prefix)) if grid_prefix else query).all()

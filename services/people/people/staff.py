@@ -216,12 +216,23 @@ def assignments(session, person_id=None, grid_prefix=None, on=None):
 
 
 def assignment_view(assignment):
+    """A post as the API shows it and as ``person_assigned``, ``person_left`` and the
+    paged read carry it (one function: they cannot differ)."""
     return {
         "id": assignment.id, "person_id": assignment.person_id, "grid_code": assignment.grid_code,
         "role": assignment.role, "role_label": STAFF_ROLES.get(assignment.role, (assignment.role,))[0],
         "start_date": assignment.start_date.isoformat(),
         "end_date": assignment.end_date.isoformat() if assignment.end_date else None,
     }
+
+
+def staff_names(session, person_ids):
+    """{person id: name} of the staff persons among ``person_ids``; unknown ids are
+    left out. Residents live in their own table: no id of theirs is ever named here."""
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted))).all())
 
 
 def create_department(session, data):
