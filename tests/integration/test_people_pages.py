@@ -57,13 +57,15 @@ def events(stack, *types):
 
 
 def latest(stack, key, *types):
-    """Each record's state as a consumer of its events has it: the latest snapshot."""
+    """Each record's state as a consumer of its events keeps it: the snapshot of the
+    highest version (patrols and visits never change: they have none)."""
     state = {}
     for event_type, payload in events(stack, *types):
-        if event_type == "household_moved":  # no snapshot of its own: the move applied to the last one
-            state[payload["household_id"]] = dict(state[payload["household_id"]], grid_code=payload["to_grid_code"],
-                                                  place_code=payload["place_code"])
-        else:
+        if event_type == "household_moved":  # the move, applied to the household's snapshot
+            payload = dict(state[payload["household_id"]], grid_code=payload["to_grid_code"],
+                           place_code=payload["place_code"], version=payload["version"])
+        held = state.get(payload[key])
+        if held is None or payload.get("version", 0) >= held.get("version", 0):
             state[payload[key]] = payload
     return state
 
@@ -127,7 +129,7 @@ def test_a_page_walk_gives_every_record_once_as_its_events_carried_it(stack, dis
     posts = {item["id"]: item for item in walked["assignments"]}
     assert posts[post["id"]]["end_date"] is None and posts[extra["id"]]["end_date"] == "2026-06-30"
     assert {item["household_id"]: item for item in walked["households"]}[home["id"]] == {
-        "household_id": home["id"], "grid_code": east, "place_code": places[1]["code"]}
+        "household_id": home["id"], "grid_code": east, "place_code": places[1]["code"], "version": 2}
     everything = repr(events(stack, "patrol_logged", "visit_logged", "person_assigned", "person_left"))
     assert "分页网格员" not in everything and "老人独居" not in everything, "no names, no notes in events"
 

@@ -132,9 +132,27 @@ def test_assignment_and_household_pages_carry_what_their_events_carry(db):
     assert [p["id"] for p in posts] == sorted(p["id"] for p in posts) and len(posts) == 3
     ended = next(p for p in posts if p["person_id"] == people[0].id)
     assert ended["end_date"] == "2026-06-30" and ended["role"] == "full_time_worker" and ended["grid_code"] == HERE
+    assert ended["version"] == 2 and {p["version"] for p in posts if p is not ended} == {1}
     assert sorted(h["household_id"] for h in houses) == sorted(h.id for h in homes)
     assert houses[0] == {"household_id": houses[0]["household_id"], "grid_code": HERE,
-                         "place_code": houses[0]["place_code"]}
+                         "place_code": houses[0]["place_code"], "version": 1}
+
+
+def test_a_change_to_a_post_or_a_household_is_a_new_version(db):
+    """Their events travel through separate queues: the version tells a consumer
+    which snapshot is the newest, whatever order they arrive in."""
+    with db.transaction() as session:
+        person = worker(session)
+        post = staff.assignments(session, person_id=person.id)[0]
+        home = household(session)
+        assert (staff.assignment_view(post)["version"], residents.household_payload(home)["version"]) == (1, 1)
+        assert staff.assignment_view(staff.end_assignment(session, post.id, dt.date(2026, 12, 31)))["version"] == 2
+        assert staff.assignment_view(staff.end_assignment(session, post.id, dt.date(2026, 11, 30)))["version"] == 3
+        moved, _ = residents.move_household(session, home.id, {"code": f"{THERE}00001", "grid_code": THERE})
+        assert residents.household_payload(moved)["version"] == 2
+        ended, created = staff.carry_posts(session, [HERE], [THERE], dt.date(2026, 11, 1))
+        assert [staff.assignment_view(a)["version"] for a in ended] == [4]
+        assert [staff.assignment_view(a)["version"] for a in created] == [1]
 
 
 # --- staff names ------------------------------------------------------------------------------

@@ -98,6 +98,9 @@ class Assignment(Base):
     start_date = mapped_column(Date, nullable=False)
     end_date = mapped_column(Date, nullable=True)
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # in its events: the newest snapshot wins
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Department(Base):
@@ -123,6 +126,9 @@ class Household(Base):
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # in its events: the newest snapshot wins
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Resident(Base):

@@ -288,7 +288,7 @@ class PeopleService(OpsEndpoints):
             members = len(residents.find_residents(session, self.pii, household_id=household.id, limit=10000))
             self.outbox.add(session, "household_moved", {
                 "household_id": household.id, "from_grid_code": left, "to_grid_code": household.grid_code,
-                "place_code": household.place_code, "residents": members})
+                "place_code": household.place_code, "residents": members, "version": household.version})
             return household_schema.dump(household)
 
     @rpc
