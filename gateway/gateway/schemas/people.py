@@ -43,7 +43,13 @@ class NewAccount(Strict):
                                                         "town_leader, community_officer, grid_chief, grid_worker"})
     department_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=40),
                                     metadata={"description": "a registered department (POST /departments)"})
-    person_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    person_id = fields.String(load_default=None, allow_none=True, validate=ID,
+                              metadata={"description": "the staff member who signs in with it (one account each)"})
+    resident_id = fields.String(load_default=None, allow_none=True, validate=ID,
+                                metadata={"description": "the registered resident who signs in with it (one "
+                                                         "account each; 400 UNKNOWN_RESIDENT, 409 "
+                                                         "RESIDENT_HAS_ACCOUNT): only on an account whose one "
+                                                         "role is resident, and never with person_id"})
     disabled = fields.Boolean(load_default=False)
 
 
@@ -55,6 +61,7 @@ class Account(Loose):
     grid_scope = fields.String(allow_none=True)
     department_code = fields.String(allow_none=True)
     person_id = fields.String(allow_none=True)
+    resident_id = fields.String(allow_none=True)
     disabled = fields.Boolean(required=True)
     locked_until = fields.String(allow_none=True, metadata=MOMENT)
     last_login_at = fields.String(allow_none=True, metadata=MOMENT)

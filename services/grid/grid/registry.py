@@ -182,6 +182,17 @@ def active_codes(session, codes):
     return sorted(found)
 
 
+def grid_labels(session, codes):
+    """{code: {"name", "level", "depth", "kind"}} of the grids among ``codes``, retired
+    ones too (a published result names the grid it was made for), in one query."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Grid.code, Grid.name, Grid.level, Grid.depth, Grid.kind)
+                           .where(Grid.code.in_(wanted)))
+    return {row.code: {"name": row.name, "level": row.level, "depth": row.depth, "kind": row.kind} for row in rows}
+
+
 def subtree(session, root, at=None):
     """Grids whose code starts with ``root`` (active now, or valid at ``at``)."""
     query = select(Grid).where(Grid.code.startswith(root)).order_by(Grid.depth, Grid.code)

@@ -91,3 +91,10 @@ class PlaceSchema(Schema):
     lon = fields.Float()
     lat = fields.Float()
     grid_code = fields.String()
+
+
+class GridLabelsQuery(Schema):
+    """Codes to label: any text (a code no grid has is left out of the answer), at
+    most 20,000 of them."""
+    codes = fields.List(fields.String(validate=validate.Length(min=1, max=64)), required=True,
+                        validate=validate.Length(max=20000))

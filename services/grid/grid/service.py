@@ -16,7 +16,8 @@ from grid import MIGRATIONS_DIR, geo, history, places, registry
 from grid.levels import scheme, sizing_ranges
 from grid.locate import LiveIndex, load_index, locate_at
 from grid.schemas import (
-    GridInputSchema, GridSchema, GridWithGeometrySchema, MergeSchema, PlaceInputSchema, PlaceSchema, SplitSchema,
+    GridInputSchema, GridLabelsQuery, GridSchema, GridWithGeometrySchema, MergeSchema, PlaceInputSchema, PlaceSchema,
+    SplitSchema,
 )
 
 grid_input = GridInputSchema()
@@ -186,6 +187,14 @@ class GridService(OpsEndpoints):
         """Which of ``codes`` are active grids (for batch checks such as roster imports)."""
         with self.db.read() as session:
             return registry.active_codes(session, codes)
+
+    @rpc
+    def grid_labels(self, codes):
+        """{code: {"name", "level", "depth", "kind"}} for those of ``codes`` (at most
+        20,000) that name a grid, retired ones too: how exports and rankings label grids."""
+        codes = load(GridLabelsQuery, {"codes": codes}, "grid labels query")["codes"]
+        with self.db.read() as session:
+            return registry.grid_labels(session, codes)
 
     @rpc
     def staffed_grids(self, root):

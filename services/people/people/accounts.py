@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg
 from common.db import dialect_insert
 from common.errors import InvalidInput
 from people.exceptions import (
-    AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, PersonHasAccount, UsernameTaken,
-    WeakPassword,
+    AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, PersonHasAccount, ResidentHasAccount,
+    ResidentNotFound, UsernameTaken, WeakPassword,
 )
-from people.models import Account, AddressLoginFailure, Department, LoginFailure, Person
+from people.models import Account, AddressLoginFailure, Department, Household, LoginFailure, Person, Resident
 
 log = logging.getLogger(__name__)
 
@@ -169,13 +170,17 @@ def _locked(counted, everywhere):
 def create_account(session, data, min_password_length=10):
     """A new account. Its ``grid_scope`` names a grid the caller has checked with the
     grid service (this module cannot ask it); its ``department_code`` a department of
-    people's own registry (400 UNKNOWN_DEPARTMENT otherwise)."""
+    people's own registry (400 UNKNOWN_DEPARTMENT otherwise); its ``person_id`` a staff
+    member and its ``resident_id`` a resident, each with no account yet (400 UNKNOWN_*
+    for one that does not exist, 409 for one that has an account)."""
     username = data["username"].strip().lower()
     check_password_strength(data["password"], min_password_length)
     if find_by_username(session, username) is not None:
-        raise UsernameTaken(f"The username {username} is taken.", details={"field": "username"})
+        raise _taken("username", username)
     if data.get("person_id"):
         _check_person_free(session, data["person_id"])
+    if data.get("resident_id"):
+        _check_resident_free(session, data["resident_id"])
     code = data.get("department_code")
     if code and session.scalar(select(Department.id).where(Department.code == code)) is None:
         raise InvalidInput(f"No department has the code {code}; register it first (POST /api/v1/departments).",
@@ -184,10 +189,45 @@ def create_account(session, data, min_password_length=10):
         username=username, display_name=data["display_name"],
         password_hash=hash_password(data["password"]), roles=sorted(set(data["roles"])),
         grid_scope=data.get("grid_scope"), department_code=data.get("department_code"),
-        person_id=data.get("person_id"), disabled=data.get("disabled", False),
+        person_id=data.get("person_id"), resident_id=data.get("resident_id"), disabled=data.get("disabled", False),
     )
     session.add(account)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # another account took the name, person or resident at the same moment
+        clash = _clashing_column(exc)
+        if clash is None:
+            raise
+        raise _taken(clash, username) from None
+    return account
+
+
+def _clashing_column(exc):
+    """Which unique column an insert met: PostgreSQL names the constraint, SQLite the
+    column (neither text holds a value here, so a username cannot fake it)."""
+    name = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or str(exc.orig)
+    return next((key for key in ("resident_id", "person_id", "username") if key in name), None)
+
+
+def _taken(field, username=None):
+    if field == "username":
+        return UsernameTaken(f"The username {username} is taken.", details={"field": "username"})
+    if field == "person_id":
+        return PersonHasAccount("This person already has an account.", details={"field": "person_id"})
+    return ResidentHasAccount("This resident already has an account.", details={"field": "resident_id"})
+
+
+def account_payload(account):
+    """An account as ``account_created`` carries it: who it is for, not what they are
+    called (no username, no display name: a username may be a phone number)."""
+    return {"id": account.id, "roles": list(account.roles), "grid_scope": account.grid_scope,
+            "person_id": account.person_id, "resident_id": account.resident_id}
+
+
+def get_account(session, account_id):
+    account = session.get(Account, account_id)
+    if account is None:
+        raise AccountNotFound(f"No account has the id {account_id}.", details={"account_id": account_id})
     return account
 
 
@@ -201,11 +241,29 @@ def _check_person_free(session, person_id):
         raise PersonHasAccount(f"This person already signs in as {holder}.", details={"field": "person_id"})
 
 
-def get_account(session, account_id):
-    account = session.get(Account, account_id)
-    if account is None:
-        raise AccountNotFound(f"No account has the id {account_id}.", details={"account_id": account_id})
-    return account
+def _check_resident_free(session, resident_id):
+    """The resident exists and has no account yet (one account per resident). The
+    holder's username is not told: it may be their phone number."""
+    if session.get(Resident, resident_id) is None:
+        raise InvalidInput(f"No resident has the id {resident_id}.", code="UNKNOWN_RESIDENT",
+                           details={"field": "resident_id"})
+    if session.scalar(select(Account.id).where(Account.resident_id == resident_id)) is not None:
+        raise _taken("resident_id")
+
+
+def resident_home(session, account_id):
+    """``{"household_id", "grid_code"}`` of the resident the account belongs to: 404
+    ACCOUNT_NOT_FOUND for no such account, RESIDENT_NOT_FOUND when it is no resident's
+    or the resident has no household (so lives in no grid)."""
+    account = get_account(session, account_id)
+    home = None
+    if account.resident_id is not None:
+        home = session.execute(select(Household.id, Household.grid_code).join(
+            Resident, Resident.household_id == Household.id).where(Resident.id == account.resident_id)).first()
+    if home is None:
+        raise ResidentNotFound("This account belongs to no resident with a household.",
+                               details={"account_id": account_id})
+    return {"household_id": home.id, "grid_code": home.grid_code}
 
 
 def list_accounts(session):

@@ -25,6 +25,10 @@ class PersonHasAccount(Conflict):
     code = "PERSON_HAS_ACCOUNT"
 
 
+class ResidentHasAccount(Conflict):
+    code = "RESIDENT_HAS_ACCOUNT"
+
+
 class WeakPassword(InvalidInput):
     code = "WEAK_PASSWORD"
 

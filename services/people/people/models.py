@@ -20,6 +20,7 @@ class Account(Base):
     grid_scope: Mapped[str | None] = mapped_column(String(24), nullable=True)
     department_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     person_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True, index=True)
+    resident_id: Mapped[str | None] = mapped_column(String(36), nullable=True, unique=True, index=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until = mapped_column(UtcDateTime, nullable=True)
@@ -97,6 +98,9 @@ class Assignment(Base):
     start_date = mapped_column(Date, nullable=False)
     end_date = mapped_column(Date, nullable=True)
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # in its events: the newest snapshot wins
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Department(Base):
@@ -122,6 +126,9 @@ class Household(Base):
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # in its events: the newest snapshot wins
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Resident(Base):
@@ -217,6 +224,7 @@ class Visit(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
     household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), index=True)
+    grid_code: Mapped[str] = mapped_column(String(24))  # the household's grid when visited
     client_id: Mapped[str] = mapped_column(String(64))
     notes: Mapped[str] = mapped_column(Text)
     occurred_at = mapped_column(UtcDateTime, nullable=False, index=True)

@@ -65,11 +65,28 @@ def may_record_visit(session, data, scope):
 
 
 def record_visit(session, data):
-    visit = Visit(person_id=data["person_id"], household_id=data["household_id"], client_id=data["client_id"],
-                  notes=data["notes"], occurred_at=data["occurred_at"])
+    """The visit keeps the grid its household lies in now: a later move does not
+    carry past visits along (they were made in the old grid, by its workers)."""
+    household = get_household(session, data["household_id"])
+    visit = Visit(person_id=data["person_id"], household_id=household.id, grid_code=household.grid_code,
+                  client_id=data["client_id"], notes=data["notes"], occurred_at=data["occurred_at"])
     session.add(visit)
     session.flush()
     return visit
+
+
+# The records as their events (``patrol_logged``, ``visit_logged``) and paged reads
+# carry them: one function each, so the two cannot differ. No notes, no place, no name.
+def patrol_payload(checkin):
+    return {"id": checkin.id, "person_id": checkin.person_id, "grid_codes": list(checkin.assigned_grid_codes),
+            "located_grid_code": checkin.located_grid_code, "inside": checkin.inside,
+            "occurred_at": checkin.occurred_at.isoformat(), "received_at": checkin.received_at.isoformat()}
+
+
+def visit_payload(visit):
+    return {"id": visit.id, "person_id": visit.person_id, "household_id": visit.household_id,
+            "grid_code": visit.grid_code, "occurred_at": visit.occurred_at.isoformat(),
+            "received_at": visit.received_at.isoformat()}
 
 
 def patrols(session, person_id=None, since=None, limit=200, root=None):

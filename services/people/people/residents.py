@@ -28,12 +28,19 @@ def register_household(session, data, place):
 
 def move_household(session, household_id, place):
     """Move a household (and its residents) to another place; returns the grid it left."""
-    household = get_household(session, household_id)
+    household = get_household(session, household_id, for_update=True)  # moves of one household take turns
     left = household.grid_code
     household.place_code, household.grid_code = place["code"], place["grid_code"]
     for resident in session.scalars(select(Resident).where(Resident.household_id == household.id)):
         resident.grid_code = place["grid_code"]
+    session.flush()  # the new version, for the event
     return household, left
+
+
+def household_payload(household):
+    """A household as ``household_registered`` and the paged read carry it."""
+    return {"household_id": household.id, "grid_code": household.grid_code, "place_code": household.place_code,
+            "version": household.version}
 
 
 def list_households(session, grid_prefix=None, limit=100):
@@ -41,8 +48,8 @@ def list_households(session, grid_prefix=None, limit=100):
     return session.scalars(query.where(Household.grid_code.startswith(grid_prefix)) if grid_prefix else query).all()
 
 
-def get_household(session, household_id):
-    household = session.get(Household, household_id)
+def get_household(session, household_id, for_update=False):
+    household = session.get(Household, household_id, with_for_update=for_update)
     if household is None:
         raise HouseholdNotFound(f"No household has the id {household_id}.", details={"field": "household_id"})
     return household

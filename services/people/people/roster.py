@@ -259,7 +259,7 @@ def store(session, cipher, records, today):
             "violation_recorded": False, "status": "active", "created_at": now, "updated_at": now})
         posts.append({"id": str(uuid.uuid4()), "person_id": person_id, "grid_code": r["grid_code"],
                       "role": r["role"], "start_date": r.get("start_date") or today, "end_date": None,
-                      "created_at": now})
+                      "created_at": now, "version": 1})
     session.execute(insert(Person), persons)
     session.execute(insert(Assignment), posts)
     return persons, posts

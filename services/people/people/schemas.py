@@ -21,6 +21,7 @@ class AccountSchema(Schema):
     department_code = fields.String(load_default=None, allow_none=True,
                                     validate=validate.Length(min=2, max=40))
     person_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    resident_id = fields.String(load_default=None, allow_none=True, validate=ID)
     disabled = fields.Boolean(load_default=False)
     locked_until = fields.AwareDateTime(dump_only=True, allow_none=True)
     last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True)
@@ -40,6 +41,19 @@ class AccountSchema(Schema):
                                   "grid_scope")
 
     @validates_schema
+    def _a_residents_account_is_theirs_alone(self, data, **_):
+        """A resident's own account rates the workers of their grid as a resident: it
+        holds no other role, and is no staff member's (their judgement of colleagues
+        is not a resident's survey; a staff member who lives there has two accounts)."""
+        if not data.get("resident_id"):
+            return
+        if set(data.get("roles") or ()) != {"resident"}:
+            raise ValidationError("only an account whose one role is resident has a resident_id", "resident_id")
+        if data.get("person_id"):
+            raise ValidationError("an account is a staff member's (person_id) or a resident's (resident_id), "
+                                  "not both", "resident_id")
+
+    @validates_schema
     def _only_grid_staff_accounts_have_a_scope(self, data, **_):
         """A scope on an account of no grid-scoped role would never apply (a resident
         or a department reaches what it reported or was sent; an admin, everything),
@@ -50,6 +64,10 @@ class AccountSchema(Schema):
                 f"only an account of a grid-scoped role ({', '.join(GRID_SCOPED.ordered())}) has a grid_scope; "
                 "leave it out", "grid_scope")
 
+
+
+class StaffNamesSchema(Schema):
+    person_ids = fields.List(fields.String(validate=ID), required=True, validate=validate.Length(max=20000))
 
 
 class CredentialsSchema(Schema):

@@ -19,15 +19,16 @@ from common.roles import require_in_reach
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from people import MIGRATIONS_DIR, accounts, broadcasts, patrols, points, residents, roster, staff, staffing
+from people import (MIGRATIONS_DIR, accounts, broadcasts, pages, patrols, points, residents, roster, staff,
+                    staffing)
 from people.exceptions import UnknownGrid
-from people.models import PatrolCheckin, Visit
+from people.models import Assignment, Household, PatrolCheckin, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
-    PointsEntrySchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema, VisitInputSchema,
-    VisitSchema,
+    PointsEntrySchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema, StaffNamesSchema,
+    VisitInputSchema, VisitSchema,
 )
 
 account_schema = AccountSchema()
@@ -122,10 +123,15 @@ class PeopleService(OpsEndpoints):
         min_length = 12 if cfg.is_production() else 10
         with self.db.transaction() as session:
             account = accounts.create_account(session, data, min_length)
-            payload = account_schema.dump(account)
-            self.outbox.add(session, "account_created", {
-                key: payload[key] for key in ("id", "username", "roles", "grid_scope")})
-        return payload
+            self.outbox.add(session, "account_created", accounts.account_payload(account))
+            return account_schema.dump(account)
+
+    @rpc
+    def resident_home(self, account_id):
+        """{"household_id", "grid_code"} of the resident whose account this is; 404
+        RESIDENT_NOT_FOUND if it is no resident's or they have no household."""
+        with self.db.read() as session:
+            return accounts.resident_home(session, account_id)
 
     # --- staff and assignments ---------------------------------------------------------
     def _require_grid(self, code, field="grid_code"):
@@ -213,6 +219,14 @@ class PeopleService(OpsEndpoints):
             self.outbox.add(session, "person_assigned", staff.assignment_view(assignment))
 
     @rpc
+    def staff_names(self, person_ids):
+        """{person_id: name} for the staff among ``person_ids`` (at most 20,000), never a
+        resident's; unknown ids are left out. For exports and rankings shown to people."""
+        person_ids = load(StaffNamesSchema, {"person_ids": person_ids}, "staff names query")["person_ids"]
+        with self.db.read() as session:
+            return staff.staff_names(session, person_ids)
+
+    @rpc
     def list_assignments(self, person_id=None, grid_prefix=None, on=None):
         with self.db.read() as session:
             return [staff.assignment_view(a) for a in staff.assignments(session, person_id, grid_prefix, on)]
@@ -258,8 +272,7 @@ class PeopleService(OpsEndpoints):
         with self.db.transaction() as session:
             household = residents.register_household(session, data, place)
             view = household_schema.dump(household)
-            self.outbox.add(session, "household_registered", {
-                "household_id": household.id, "grid_code": household.grid_code, "place_code": household.place_code})
+            self.outbox.add(session, "household_registered", residents.household_payload(household))
         return view
 
     @rpc
@@ -275,7 +288,7 @@ class PeopleService(OpsEndpoints):
             members = len(residents.find_residents(session, self.pii, household_id=household.id, limit=10000))
             self.outbox.add(session, "household_moved", {
                 "household_id": household.id, "from_grid_code": left, "to_grid_code": household.grid_code,
-                "place_code": household.place_code, "residents": members})
+                "place_code": household.place_code, "residents": members, "version": household.version})
             return household_schema.dump(household)
 
     @rpc
@@ -397,9 +410,7 @@ class PeopleService(OpsEndpoints):
 
         def store(session):
             checkin = patrols.record_patrol(session, data, grids, located_code)
-            self.outbox.add(session, "patrol_logged", {
-                "id": checkin.id, "person_id": checkin.person_id, "grid_codes": grids, "inside": checkin.inside,
-                "located_grid_code": located_code, "occurred_at": checkin.occurred_at.isoformat()})
+            self.outbox.add(session, "patrol_logged", patrols.patrol_payload(checkin))
             return checkin
 
         view, duplicate = self._once(PatrolCheckin, patrol_schema, data, store)
@@ -422,9 +433,7 @@ class PeopleService(OpsEndpoints):
 
         def store(session):
             visit = patrols.record_visit(session, data)
-            self.outbox.add(session, "visit_logged", {
-                "id": visit.id, "person_id": visit.person_id, "household_id": visit.household_id,
-                "occurred_at": visit.occurred_at.isoformat()})
+            self.outbox.add(session, "visit_logged", patrols.visit_payload(visit))
             return visit
 
         view, duplicate = self._once(Visit, visit_schema, data, store)
@@ -506,8 +515,30 @@ class PeopleService(OpsEndpoints):
                 "nothing was imported.", details={"errors": errors[:1000], "error_count": len(errors)})
         with self.db.transaction() as session:
             persons, posts = roster.store(session, self.pii, records, today)
-            for post in posts:
-                self.outbox.add(session, "person_assigned", {
-                    "id": post["id"], "person_id": post["person_id"], "grid_code": post["grid_code"],
-                    "role": post["role"], "start_date": post["start_date"].isoformat(), "end_date": None})
+            for post in posts:  # the same view as one posted by hand (its role label too)
+                self.outbox.add(session, "person_assigned", staff.assignment_view(Assignment(**post)))
         return {"imported": len(persons), "assignments": len(posts)}
+
+    # --- paged reads: scoring rebuilds its read model from these ---------------------------------------
+    # Each ``(after=None, limit=1000)`` -> {"items": [event payload, ...], "next": the last id of the
+    # page, or None on the last}, in id order; ``limit`` 1-5000 (400 VALIDATION_FAILED naming it).
+    def _page(self, model, payload, after, limit):
+        after, limit = pages.page_args(after, limit)
+        with self.db.read() as session:
+            return pages.page(session, model, payload, after, limit)
+
+    @rpc
+    def patrols_page(self, after=None, limit=pages.DEFAULT_LIMIT):
+        return self._page(PatrolCheckin, patrols.patrol_payload, after, limit)
+
+    @rpc
+    def visits_page(self, after=None, limit=pages.DEFAULT_LIMIT):
+        return self._page(Visit, patrols.visit_payload, after, limit)
+
+    @rpc
+    def assignments_page(self, after=None, limit=pages.DEFAULT_LIMIT):
+        return self._page(Assignment, staff.assignment_view, after, limit)
+
+    @rpc
+    def households_page(self, after=None, limit=pages.DEFAULT_LIMIT):
+        return self._page(Household, residents.household_payload, after, limit)

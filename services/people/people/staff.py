@@ -161,7 +161,9 @@ def assign(session, person_id, grid_code, role, start, end=None):
 
 
 def end_assignment(session, assignment_id, end):
-    assignment = session.get(Assignment, assignment_id)
+    """Locked until the transaction ends, so two ends of one post take turns and each
+    announces its own version."""
+    assignment = session.get(Assignment, assignment_id, with_for_update=True)
     if assignment is None:
         raise PersonNotFound(f"No assignment has the id {assignment_id}.", code="ASSIGNMENT_NOT_FOUND",
                              details={"assignment_id": assignment_id})
@@ -169,6 +171,7 @@ def end_assignment(session, assignment_id, end):
         raise InvalidInput("end_date is before the assignment's start.", code="INVALID_DATES",
                            details={"field": "end_date"})
     assignment.end_date = end
+    session.flush()  # the new version, for the event
     return assignment
 
 
@@ -181,7 +184,7 @@ def carry_posts(session, old_codes, new_codes, day):
     merged grids gets one post, ending at the latest end; a post the person already
     holds in a new grid is not made twice. Returns (ended, created) assignments."""
     running = session.scalars(select(Assignment).where(
-        Assignment.grid_code.in_(old_codes), *_overlaps(day, None)).order_by(Assignment.id)).all()
+        Assignment.grid_code.in_(old_codes), *_overlaps(day, None)).order_by(Assignment.id).with_for_update()).all()
     carried = {}  # (person, role, new grid) -> the new assignment
     for post in running:
         for code in new_codes:
@@ -216,12 +219,24 @@ def assignments(session, person_id=None, grid_prefix=None, on=None):
 
 
 def assignment_view(assignment):
+    """A post as the API shows it and as ``person_assigned``, ``person_left`` and the
+    paged read carry it (one function: they cannot differ)."""
     return {
         "id": assignment.id, "person_id": assignment.person_id, "grid_code": assignment.grid_code,
         "role": assignment.role, "role_label": STAFF_ROLES.get(assignment.role, (assignment.role,))[0],
         "start_date": assignment.start_date.isoformat(),
         "end_date": assignment.end_date.isoformat() if assignment.end_date else None,
+        "version": assignment.version,
     }
+
+
+def staff_names(session, person_ids):
+    """{person id: name} of the staff persons among ``person_ids``; unknown ids are
+    left out. Residents live in their own table: no id of theirs is ever named here."""
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted))).all())
 
 
 def create_department(session, data):
