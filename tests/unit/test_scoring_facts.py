@@ -130,3 +130,13 @@ def test_grids_as_subjects_count_what_their_people_did(db):
         measured = measures.measure_all(session, subjects, SCOPE, *Q3, ["patrols"])
     assert list(subjects) == [A] and subjects[A].roles == ["full_time_worker", "grid_chief"]
     assert measured[A]["patrols"].value == 3.0
+
+
+def test_a_posts_newest_version_stays_whatever_the_order_of_its_events(db):
+    post = {"id": "a9", "person_id": "w9", "grid_code": A, "role": "full_time_worker", "start_date": "2026-01-01"}
+    with db.transaction() as session:
+        facts.store_posts(session, [facts.post_row(dict(post, end_date="2026-08-31", version=3))])
+    with db.transaction() as session:  # the first person_assigned, late
+        facts.store_posts(session, [facts.post_row(dict(post, end_date=None, version=1))])
+    with db.read() as session:
+        assert [(row.end_date, row.version) for row in session.query(facts.PostFact)] == [(dt.date(2026, 8, 31), 3)]

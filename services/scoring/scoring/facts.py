@@ -113,7 +113,8 @@ def post_row(payload):
     return {"id": _text(payload, "id", what), "person_id": _text(payload, "person_id", what),
             "grid_code": _text(payload, "grid_code", what, limit=24), "role": _text(payload, "role", what, limit=40),
             "start_date": _day(payload.get("start_date"), "start_date", what),
-            "end_date": _day(payload.get("end_date"), "end_date", what, optional=True)}
+            "end_date": _day(payload.get("end_date"), "end_date", what, optional=True),
+            "version": _int(payload, "version", what, optional=True) or 0}
 
 
 def household_row(payload):
@@ -121,7 +122,8 @@ def household_row(payload):
     grid_code = payload.get("grid_code") or payload.get("to_grid_code")  # registered, or moved
     if not isinstance(grid_code, str) or not grid_code:
         _refuse(what, "grid_code")
-    return {"household_id": _text(payload, "household_id", what), "grid_code": grid_code}
+    return {"household_id": _text(payload, "household_id", what), "grid_code": grid_code,
+            "version": _int(payload, "version", what, optional=True) or 0}
 
 
 # --- storing rows -----------------------------------------------------------------------
@@ -133,18 +135,22 @@ def _upsert(session, model, rows, key, newer_only=False):
         return
     insert = dialect_insert(session)(model)
     columns = {name: insert.excluded[name] for name in rows[0] if name != key}
-    where = (model.version < insert.excluded.version) if newer_only else None
+    where = (model.version <= insert.excluded.version) if newer_only else None
     session.execute(insert.on_conflict_do_update(index_elements=[key], set_=columns, where=where), rows)
 
 
-def store_tickets(session, rows):
-    # Several snapshots of one ticket in one batch: keep its newest (one row per key
-    # in one statement, or PostgreSQL refuses the upsert).
+def _newest_by(rows, key):
+    """Several snapshots of one record in one batch: its newest (one row per key in one
+    statement, or PostgreSQL refuses the upsert)."""
     newest = {}
     for row in rows:
-        if row["ticket_id"] not in newest or newest[row["ticket_id"]]["version"] < row["version"]:
-            newest[row["ticket_id"]] = row
-    _upsert(session, TicketFact, list(newest.values()), "ticket_id", newer_only=True)
+        if row[key] not in newest or newest[row[key]]["version"] < row["version"]:
+            newest[row[key]] = row
+    return list(newest.values())
+
+
+def store_tickets(session, rows):
+    _upsert(session, TicketFact, _newest_by(rows, "ticket_id"), "ticket_id", newer_only=True)
 
 
 def store_patrols(session, rows):
@@ -156,11 +162,12 @@ def store_visits(session, rows):
 
 
 def store_posts(session, rows):
-    _upsert(session, PostFact, _last_by(rows, "id"), "id")
+    """A post's end can change more than once, on queues of their own: the highest version stays."""
+    _upsert(session, PostFact, _newest_by(rows, "id"), "id", newer_only=True)
 
 
 def store_households(session, rows):
-    _upsert(session, HouseholdFact, _last_by(rows, "household_id"), "household_id")
+    _upsert(session, HouseholdFact, _newest_by(rows, "household_id"), "household_id", newer_only=True)
 
 
 def _last_by(rows, key):

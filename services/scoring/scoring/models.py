@@ -1,4 +1,4 @@
-from sqlalchemy import JSON, Boolean, Date, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime
@@ -130,6 +130,7 @@ class PostFact(Base):
     role: Mapped[str] = mapped_column(String(40))
     start_date = mapped_column(Date, nullable=False)
     end_date = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class HouseholdFact(Base):
@@ -137,3 +138,113 @@ class HouseholdFact(Base):
 
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- judgement: plans, entries, ratings, assessments ----------------------------------------
+
+class PlanVersion(Base):
+    """A plan document as it was stored: a new version never changes an old one, and an
+    assessment names the version it ran."""
+
+    __tablename__ = "plan_versions"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict] = mapped_column(JSON)
+    created_at = mapped_column(UtcDateTime, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class SelfAssessment(Base):
+    """A village's monthly self-assessment of one grid (月度自考): items with points."""
+
+    __tablename__ = "self_assessments"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    items: Mapped[list] = mapped_column(JSON)
+    points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at = mapped_column(UtcDateTime, nullable=False)
+
+
+class StreetItems(Base):
+    """The street's own items for one subject in one period (街道考核的自有项目)."""
+
+    __tablename__ = "street_items"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    items: Mapped[list] = mapped_column(JSON)
+    points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    entered_by: Mapped[str] = mapped_column(String(64))
+    entered_at = mapped_column(UtcDateTime, nullable=False)
+
+
+class Rating(Base):
+    """One rater's rating of one worker in one period: residents, departments, the
+    village, the worker themself, or an outside rater whose sheet a town entered."""
+
+    __tablename__ = "ratings"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(20))
+    rater_key: Mapped[str] = mapped_column(String(200))  # the account, and an outside rater's name
+    rater_account_id: Mapped[str] = mapped_column(String(64))
+    subject_person_id: Mapped[str] = mapped_column(String(64))
+    score: Mapped[int] = mapped_column(Integer)
+    scale_max: Mapped[int] = mapped_column(Integer)
+    created_at = mapped_column(UtcDateTime, nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("period", "kind", "rater_key", "subject_person_id", name="uq_ratings_once"),
+        Index("ix_ratings_period_subject", "period", "subject_person_id"),
+    )
+
+
+class Assessment(Base):
+    """A plan run for a period and scope. A draft may be run again; publishing makes it
+    immutable; a correction is the next version, with its reason."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    plan_code: Mapped[str] = mapped_column(String(60))
+    plan_version: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(7))
+    scope: Mapped[str] = mapped_column(String(24))
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # draft, published, superseded
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    summary: Mapped[dict] = mapped_column(JSON)
+    created_at = mapped_column(UtcDateTime, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+    published_at = mapped_column(UtcDateTime, nullable=True)
+    published_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("plan_code", "period", "scope", "version", name="uq_assessments_version"),
+    )
+
+
+class AssessmentResult(Base):
+    __tablename__ = "assessment_results"
+
+    assessment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(10))
+    grid_code: Mapped[str] = mapped_column(String(24))
+    score: Mapped[float] = mapped_column(Float)
+    ranked_score: Mapped[float] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(Integer)
+    band: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    pay_tier: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    volume: Mapped[int] = mapped_column(Integer)
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    commended: Mapped[bool] = mapped_column(Boolean)
+    reminded: Mapped[bool] = mapped_column(Boolean)
+    breakdown: Mapped[dict] = mapped_column(JSON)

@@ -79,6 +79,7 @@ def upgrade():
         sa.Column("role", sa.String(40), nullable=False),
         sa.Column("start_date", sa.Date(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
     )
     op.create_index("ix_post_facts_person_id", "post_facts", ["person_id"])
     op.create_index("ix_post_facts_grid_code", "post_facts", ["grid_code"])
@@ -86,6 +87,7 @@ def upgrade():
         "household_facts",
         sa.Column("household_id", sa.String(64), primary_key=True),
         sa.Column("grid_code", sa.String(24), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
     )
     op.create_index("ix_household_facts_grid_code", "household_facts", ["grid_code"])
 
