@@ -98,13 +98,14 @@ def generate_million(tickets_url, grid_codes):
     categories = "ARRAY[" + ",".join(f"'{c}'" for c in CATEGORIES) + "]"
     with engine.begin() as connection:
         connection.execute(text(f"""
-            INSERT INTO tickets (id, number, grid_code, source, description, status, category, grade, level,
-                                 reported_at, accepted_at, resolved_at, resolved_level, resolve_due, satisfaction,
-                                 created_at, updated_at, version, attachments, anonymous, reopen_count, suspended,
-                                 suspended_seconds, meeting_disposal)
+            INSERT INTO tickets (id, number, grid_code, source, description, status, category, reported_category,
+                                 grade, level, reported_at, accepted_at, resolved_at, resolved_level, resolve_due,
+                                 satisfaction, created_at, updated_at, version, attachments, anonymous, reopen_count,
+                                 suspended, suspended_seconds, meeting_disposal)
             SELECT 'bench-' || g, 'B' || lpad(g::text, 10, '0'), ({codes})[1 + g % {len(grid_codes)}],
                    (ARRAY['grid_patrol','resident_report','hotline_12345','department_referral','media'])[1 + g % 5],
                    '基准测试工单', x.status, ({categories})[1 + g % {len(CATEGORIES)}],
+                   ({categories})[1 + g % {len(CATEGORIES)}],
                    (ARRAY['daily','daily','daily','daily','urgent','major'])[1 + g % 6], x.level,
                    x.t, x.t + x.accept, CASE WHEN x.done THEN x.t + x.resolve END,
                    CASE WHEN x.done THEN x.level END, x.t + interval '5 days',

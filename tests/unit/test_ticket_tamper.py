@@ -181,7 +181,8 @@ def test_every_trail_append_is_announced_with_its_mark(db):
     for name, payload in events:
         assert payload["trail_head"] == trail_heads[payload["trail_seq"]], name
     extended = [payload for name, payload in events if name == "ticket_trail_extended"]
-    assert set(extended[0]) == {"ticket_id", "number", "trail_seq", "trail_head", "at"}
+    assert {"ticket_id", "number", "trail_seq", "trail_head", "at"} <= set(extended[0])  # and the snapshot
+    assert [payload["action"] for payload in extended] == ["handle", "merged_in"]
     merged = [payload for name, payload in outbox(db) if payload.get("ticket_id") == other["id"]]
     assert merged[-1]["trail_seq"] == 2 and merged[-1]["trail_head"] == heads(db, other["id"])[2]
     assert service(db).verify_ticket(ticket_id, ADMIN)["intact"] is True

@@ -18,7 +18,7 @@ from tickets.clocks import DEPARTMENT_CLOCKS, open_clocks
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
 from tickets.exceptions import TicketNotFound
-from tickets.intake import next_number
+from tickets.intake import next_number, staff_person
 from tickets.models import Dispatch, SlaBreach, Ticket, TrailEntry
 
 READABLE_NUMBER = re.compile(r"^\d{8}-\d{5,}$")  # intake.next_number's 20261123-00001
@@ -97,6 +97,7 @@ def report(session, data, now, settings, cipher, reporter=None):
         description=data["description"], status="reported", category=category.code, grade=data["grade"],
         lon=data.get("lon"), lat=data.get("lat"), attachments=data.get("attachments") or [],
         anonymous=data.get("anonymous", False), reporter_account_id=reporter and reporter.account_id,
+        reporter_person_id=staff_person(reporter), reported_category=category.code,
         reporter_name=None if data.get("anonymous") else data.get("reporter_name"),
         reporter_phone_enc=None if data.get("anonymous") else cipher.encrypt(phone),
         reporter_phone_masked=None if data.get("anonymous") else mask_phone(phone),
@@ -324,8 +325,9 @@ def _round_resolve_due(session, ticket, category, settings):
     start = ticket.reopened_at if ticket.reopen_count else ticket.reported_at
     amount, unit = category.deadlines(ticket.grade)["resolve"]
     due = settings.calendar.due(start, amount, unit)
-    resumes = session.execute(select(TrailEntry.at, TrailEntry.data).where(
-        TrailEntry.ticket_id == ticket.id, TrailEntry.action == "resume").order_by(TrailEntry.seq)).all()
+    with session.no_autoflush:  # the recategorised row is written once, with its trail head: one version
+        resumes = session.execute(select(TrailEntry.at, TrailEntry.data).where(
+            TrailEntry.ticket_id == ticket.id, TrailEntry.action == "resume").order_by(TrailEntry.seq)).all()
     for at, data in resumes:
         resumed = dt.datetime.fromisoformat(at)
         paused_from = resumed - dt.timedelta(seconds=(data or {}).get("paused_seconds", 0))

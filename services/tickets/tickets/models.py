@@ -9,6 +9,11 @@ from common.tables import service_base
 Base = service_base()
 
 
+def _category_given(context):
+    """A row inserted without its first category (fixtures, scripts) takes its category."""
+    return context.get_current_parameters().get("category") or "OT99"
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
 
@@ -19,8 +24,13 @@ class Ticket(Base):
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="reported", index=True)
     reporter_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # The staff member who reported it (the actor's person_id; None for residents,
+    # departments and accounts linked to nobody): whose own report it is, for scoring.
+    reporter_person_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reported_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, index=True)
     category: Mapped[str] = mapped_column(String(10), default="OT99", index=True)
+    # The category as first reported: recategorising keeps it (scoring's accuracy index).
+    reported_category: Mapped[str] = mapped_column(String(10), default=_category_given)
     grade: Mapped[str] = mapped_column(String(10), default="daily")
     level: Mapped[str | None] = mapped_column(String(12), index=True)
     lon: Mapped[float | None] = mapped_column(Float)

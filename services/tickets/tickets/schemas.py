@@ -40,6 +40,15 @@ class NewTicketSchema(Schema):
             raise ValidationError("give the location (lon, lat, crs) or the grid_code", "location")
 
 
+class SnapshotPageSchema(Schema):
+    """A page of ticket snapshots (``ticket_snapshots``): after the ticket id ``after``."""
+    class Meta:
+        unknown = RAISE
+
+    after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=1000, strict=True, validate=bounded(1, 5000))
+
+
 class TicketFilterSchema(DayRange):
     """Which tickets a list shows. ``status`` takes states and ``open`` (reported,
     accepted, handling); ``start``/``end``: reported on those Shanghai days, both

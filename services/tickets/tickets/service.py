@@ -25,8 +25,8 @@ from tickets.exceptions import UnknownGrid
 from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
-from tickets.schemas import (ActionSchema, DispatchSchema, NewTicketSchema, PeriodSchema, TicketFilterSchema,
-                             TicketSchema)
+from tickets.schemas import (ActionSchema, DispatchSchema, NewTicketSchema, PeriodSchema, SnapshotPageSchema,
+                             TicketFilterSchema, TicketSchema)
 from tickets.views import reveal_reporter, ticket_seen_by, trail_seen_by
 
 ticket_filter_schema = TicketFilterSchema()
@@ -167,8 +167,8 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher, reporter)
             session.flush()  # the version the client must send with its first action
             result = ticket_seen_by(ticket, account_id)
-            self.outbox.add(session, "ticket_reported",
-                            dict(intake.reported_event(ticket), **loop.trail_mark(session, ticket)))
+            self.outbox.add(session, "ticket_reported", intake.step_event(
+                ticket, "report", ticket.reported_at, reporter, **loop.trail_mark(session, ticket)))
             self._remember(session, idempotency_key, account_id, print_, result)
         return result
 
@@ -202,18 +202,20 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                       "allowed_next": workflow.allowed_actions(ticket)}
             mark = loop.trail_mark(session, ticket)
             if change.event:
-                self.outbox.add(session, change.event, intake.acted_event(ticket, action, now, **change.data, **mark))
+                self.outbox.add(session, change.event,
+                                intake.step_event(ticket, action, now, actor, **change.data, **mark))
             else:
-                self._trail_extended(session, ticket, now)
+                self._trail_extended(session, ticket, action, actor, now)
             for other in change.also_extended:  # a merge's original: its merged_in entry
-                self._trail_extended(session, other, now)
+                self._trail_extended(session, other, "merged_in", actor, now)
             self._remember(session, idempotency_key, actor.account_id, print_, result)
         return result
 
-    def _trail_extended(self, session, ticket, now):
-        """Carry a new trail head that no other event announces to the witness."""
-        self.outbox.add(session, "ticket_trail_extended", dict(
-            ticket_id=ticket.id, number=ticket.number, at=now.isoformat(), **loop.trail_mark(session, ticket)))
+    def _trail_extended(self, session, ticket, action, actor, now):
+        """Carry a new trail head that no other event announces to the witness (and the
+        ticket's snapshot after the step, as every ticket event does)."""
+        self.outbox.add(session, "ticket_trail_extended",
+                        intake.step_event(ticket, action, now, actor, **loop.trail_mark(session, ticket)))
 
     def _registered_departments(self):
         """The departments people has registered (functional departments and property
@@ -286,6 +288,15 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             return {"checked": False, "reason": exc.message}
 
     @rpc
+    def ticket_snapshots(self, after=None, limit=1000):
+        """``{"items": [intake.snapshot of each ticket], "next": the last ticket id of the
+        page, or None on the last}``, in ticket id order, after the ticket id ``after``;
+        ``limit`` 1-5000. The snapshots every ticket event carries, for scoring's rebuild."""
+        page = load(SnapshotPageSchema, {"after": after, "limit": limit}, "snapshot page")
+        with self.db.read() as session:
+            return intake.snapshot_page(session, page["after"], page["limit"])
+
+    @rpc
     def ticket_statistics(self, root=None, start=None, end=None):
         dates = load(PeriodSchema, {"start": start, "end": end}, "period")
         with self.db.read() as session:
@@ -306,14 +317,13 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         now = utcnow()
         with self.db.transaction() as session:
             found = loop.scan_breaches(session, now, self.loop.settings)
+            session.flush()  # the versions the escalations left, for the snapshots
             for ticket, clock, due, escalated in found:
                 mark = loop.trail_mark(session, ticket) if escalated else {}  # the escalation's trail entry
-                payload = dict(intake.reported_event(ticket), clock=clock, due=due.isoformat(),
-                               escalated_to=escalated, at=now.isoformat(), **mark)
-                self.outbox.add(session, "sla_breached", payload)
-                if escalated:  # the same payload as an escalation by hand, and the breach behind it
-                    self.outbox.add(session, "ticket_escalated", intake.acted_event(
-                        ticket, "escalate", now, clock=clock, due=due.isoformat(), escalated_to=escalated, **mark))
+                breach = dict(clock=clock, due=due.isoformat(), escalated_to=escalated, **mark)
+                self.outbox.add(session, "sla_breached", intake.step_event(ticket, "sla_breach", now, **breach))
+                if escalated:  # as an escalation by hand, with the breach behind it; nobody's step
+                    self.outbox.add(session, "ticket_escalated", intake.step_event(ticket, "escalate", now, **breach))
         return [{"ticket_id": t.id, "clock": c, "escalated_to": e} for t, c, _, e in found]
 
     # --- grid changes ------------------------------------------------------------------------------
@@ -343,8 +353,9 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def _rehome(self, session, envelope, homes):
         how, old_codes, new_codes, _ = grid_change(envelope)
         now = utcnow()
-        for ticket, before in loop.rehome(session, how, old_codes, new_codes, homes, now):
-            self.outbox.add(session, "ticket_rehomed", {
-                "ticket_id": ticket.id, "number": ticket.number, "from_grid_code": before,
-                "to_grid_code": ticket.grid_code, "reason": how, "at": now.isoformat(),
-                **loop.trail_mark(session, ticket)})
+        moves = loop.rehome(session, how, old_codes, new_codes, homes, now)
+        session.flush()  # the versions the moves left, for the snapshots
+        for ticket, before in moves:
+            self.outbox.add(session, "ticket_rehomed", intake.step_event(
+                ticket, "rehome", now, from_grid_code=before, to_grid_code=ticket.grid_code, reason=how,
+                **loop.trail_mark(session, ticket)))

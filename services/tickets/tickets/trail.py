@@ -30,6 +30,15 @@ HASHED_FIELDS = ("ticket_id", "seq", "action", "actor_account_id", "actor_userna
 ROW_FIELDS = ("status", "level", "grid_code", "outcome", "category", "grade", "satisfaction", "duplicate_of",
               "reopen_count", "suspended", "lead_department", "description", "reporter_account_id", "anonymous",
               "reported_at", "lon", "lat", "accept_due", "respond_due", "resolve_due")
+# Guarded fields added after tickets were sealed, each with the value every older ticket
+# holds (the migration gave them that): one enters the digest only when it holds
+# something else, so older seals, which know nothing of it, still verify, and an edit
+# of it is caught on older tickets and new ones alike (a recategorisation erased, a
+# staff report passed off as nobody's, a resident's claimed as a worker's own).
+LATER_FIELDS = (
+    ("reporter_person_id", lambda ticket: None),
+    ("reported_category", lambda ticket: ticket.category),
+)
 FINGERPRINT_LENGTH = 8  # hex digits per field: enough to name an edited field, not to prove anything
 
 
@@ -51,6 +60,9 @@ def row_digest(ticket):
     """The seal of the ticket row as it is now: ``{"sha256": over all guarded fields,
     "fields": {field: its fingerprint}}``."""
     values = {name: _row_value(getattr(ticket, name)) for name in ROW_FIELDS}
+    for name, usual in LATER_FIELDS:
+        if getattr(ticket, name) != usual(ticket):
+            values[name] = getattr(ticket, name)
     return {"sha256": _sha256(_dumps(values)),
             "fields": {name: _sha256(_dumps([name, value]))[:FINGERPRINT_LENGTH] for name, value in values.items()}}
 
@@ -84,7 +96,8 @@ def verify(entries, head, row=None):
         problems.append({"seq": len(entries), "problem": "the last entries are missing (head does not match)"})
     sealed = entries[-1].get("row_digest") if entries else None
     if sealed and row is not None and row["sha256"] != sealed.get("sha256"):
-        fields = [name for name, print_ in (sealed.get("fields") or {}).items() if row["fields"].get(name) != print_]
+        prints = sealed.get("fields") or {}
+        fields = [name for name in prints.keys() | row["fields"].keys() if row["fields"].get(name) != prints.get(name)]
         problems.append({"seq": entries[-1]["seq"], "fields": sorted(fields) or ["unknown"],
                          "problem": "the ticket row differs from what its last step left (edited outside the loop)"})
     return problems
