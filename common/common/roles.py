@@ -61,10 +61,14 @@ FIELD_STAFF = RoleSet("FIELD_STAFF", {"admin", "community_officer", "grid_chief"
                       "field staff (residents, households, patrols, visits)")
 POINTS_APPROVERS = RoleSet("POINTS_APPROVERS", {"admin", "community_officer", "grid_chief"}, "points approvers")
 REWARD_EDITORS = RoleSet("REWARD_EDITORS", {"admin", "district_officer", "community_officer"}, "reward editors")
+# Assessment (考核): the street runs, publishes and corrects it and enters its own items
+# and outside raters' sheets; the village enters its monthly self-assessments.
+ASSESSORS = RoleSet("ASSESSORS", {"admin", "district_officer", "town_leader"}, "assessors")
+SELF_ASSESSORS = RoleSet("SELF_ASSESSORS", {"admin", "community_officer"}, "village self-assessors")
 
 NAMED_SETS = {s.name: s for s in (DISTRICT_WIDE, GRID_SCOPED, UNSCOPED, EVERYONE, ADMINS, STAFF,
                                   STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS, FIELD_STAFF,
-                                  POINTS_APPROVERS, REWARD_EDITORS)}
+                                  POINTS_APPROVERS, REWARD_EDITORS, ASSESSORS, SELF_ASSESSORS)}
 
 
 def effective_scope(roles, scope):

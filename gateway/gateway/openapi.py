@@ -37,6 +37,7 @@ TAGS = [
     ("points", "Volunteer points (志愿积分)"),
     ("tickets", "The closed loop (事件闭环)"),
     ("scoring", "Figures built from other services' events"),
+    ("assessment", "Assessment (考核): plans, entries, results, rankings, consequences"),
     ("reference", "This document and its page"),
     ("operations", "Health and metrics"),
 ]

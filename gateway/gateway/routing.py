@@ -119,6 +119,13 @@ class _Body(Source):
         return ctx.body
 
 
+class _WholeQuery(Source):
+    """Every query parameter given, as the bus takes them (the filters of a list)."""
+
+    def resolve(self, ctx):
+        return {name: wire(value) for name, value in ctx.query.items() if value is not None}
+
+
 class _Actor(Source):
     def resolve(self, ctx):
         return ctx.actor.to_wire()
@@ -155,7 +162,7 @@ class Const(Source):
         return self.value
 
 
-BODY, ACTOR, ROOT = _Body(), _Actor(), _Root()
+BODY, ACTOR, ROOT, QUERY = _Body(), _Actor(), _Root(), _WholeQuery()
 
 
 @dataclass(frozen=True)

@@ -119,12 +119,27 @@ def world(stack):
     reward = f"R{uuid.uuid4().hex[:6]}"
     call("POST", f"{API}/points/rewards", {"code": reward, "name": "矩阵奖品", "cost": 1})
     call("POST", f"{API}/points/earn", {"person_id": worker, "points": 5, "activity": "矩阵志愿服务"})
+    plan_document = call("GET", f"{API}/scoring/plans/dianbai-indicators")["items"][-1]["document"]
+    plan_document = dict(plan_document, code=f"mx-{uuid.uuid4().hex[:8]}")
+    assessment = _assessment_when_scoring_has_the_posts(stack, admin)
     return {
-        "callers": callers, "login": login, "worker": worker, "colleague_post": colleague_post, "unposted": unposted,
+        "callers": callers, "login": login, "worker": worker, "plan_document": plan_document,
+        "assessment": assessment, "colleague_post": colleague_post, "unposted": unposted,
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
     }
+
+
+def _assessment_when_scoring_has_the_posts(stack, admin):
+    """A draft assessment of A1 for 2026-Q3, once scoring's facts hold the posts made above."""
+    def ran():
+        response = stack.call("POST", f"{API}/assessments", admin,
+                              {"plan": "dianbai-indicators", "period": "2026-Q3", "scope": A1})
+        return response.json() if response.status_code == 201 else None
+    assessment = stack.wait_for(ran, timeout=30, interval=0.5)
+    assert assessment, "scoring never saw A1's posts"
+    return assessment
 
 
 def _roster(w):
@@ -201,6 +216,26 @@ EXAMPLES = {
     "ticket_history": lambda w: {"path": {"ticket_id": w["ticket"]["id"]}},
     "verify_ticket": lambda w: {"path": {"ticket_id": w["ticket"]["number"]}},
     "tickets_reported": lambda w: {"query": {"root": A1}},
+    "list_plans": lambda w: {},
+    "plan_versions": lambda w: {"path": {"code": "dianbai-indicators"}},
+    "save_plan": lambda w: {"body": w["plan_document"]},
+    "enter_self_assessment": lambda w: {"body": {"month": "2026-07", "grid_code": A1, "items": [
+        {"name": "民情日志", "points": 9, "max_points": 10}]}},
+    "enter_street_items": lambda w: {"body": {"period": "2026-Q3", "subject_id": w["worker"], "items": [
+        {"name": "街道检查", "points": 8, "max_points": 10}]}},
+    "rate": lambda w: {"body": {"period": "2026-Q3", "kind": "village", "subject_person_id": w["worker"],
+                                "score": 4}},
+    "run_assessment": lambda w: {"body": {"plan": "dianbai-indicators", "period": "2026-Q3", "scope": A1}},
+    "list_assessments": lambda w: {"query": {"scope": A1}},
+    "get_assessment": lambda w: {"path": {"assessment_id": w["assessment"]["id"]}},
+    "publish_assessment": lambda w: {"path": {"assessment_id": w["assessment"]["id"]}},
+    "correct_assessment": lambda w: {"path": {"assessment_id": w["assessment"]["id"]},
+                                     "body": {"reason": "矩阵更正"}},
+    "assessment_results": lambda w: {"path": {"assessment_id": w["assessment"]["id"]}},
+    "result_refs": lambda w: {"path": {"assessment_id": w["assessment"]["id"]}, "query": {"subject": w["worker"]}},
+    "export_assessment": lambda w: {"path": {"assessment_id": w["assessment"]["id"]}, "query": {"format": "csv"}},
+    "ranking": lambda w: {"query": {"plan": "dianbai-indicators", "period": "2026-Q3", "scope": A1}},
+    "consequences": lambda w: {"query": {"plan": "dianbai-indicators", "year": 2026, "scope": A1}},
     "openapi_document": lambda w: {},
     "docs_page": lambda w: {},
     "docs_asset": lambda w: {"path": {"name": "swagger-ui.css"}},

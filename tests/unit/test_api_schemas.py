@@ -14,9 +14,12 @@ import grid.service
 import people.residents
 import people.schemas
 import people.staff
+import scoring.entries
+import scoring.plans
 import tickets.catalogue
 import tickets.schemas
 import tickets.workflow
+from gateway.schemas import assessment as a
 from gateway.schemas import grids as g
 from gateway.schemas import people as p
 from gateway.schemas import tickets as t
@@ -41,6 +44,9 @@ PAIRS = [
     (p.Redeem, people.schemas.RedeemSchema),
     (p.NewReward, people.schemas.RewardSchema),
     (t.NewTicket, tickets.schemas.NewTicketSchema),
+    (a.SelfAssessmentInput, scoring.entries.SelfAssessmentInput),
+    (a.StreetItemsInput, scoring.entries.StreetItemsInput),
+    (a.RatingInput, scoring.entries.RatingInput),
     (t.Action, tickets.schemas.ActionSchema),
 ]
 # Fields a service knows that the client never sends (the caller's, set from the actor).
@@ -92,6 +98,8 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (t.STATES, tickets.workflow.STATES),
     (t.OUTCOMES, tickets.workflow.OUTCOMES),
     (t.ACTIONS, tuple(sorted(tickets.workflow.ALLOWED_FROM))),
+    (a.RATER_KINDS, tuple(scoring.plans.RATER_KINDS)),
+    (a.RATER_KINDS, tuple(scoring.entries.RATER_KINDS)),
 ])
 def test_a_documented_vocabulary_is_the_services_own(documented, owned):
     assert list(documented) == list(owned)

@@ -103,7 +103,7 @@ def test_each_measure_counts_what_the_registry_says(db):
     assert w1["households_visited"].value == pytest.approx(2 / 4) and w1["households_visited"].volume == 2
     assert w1["on_time_rate"].value == pytest.approx(3 / 4) and w1["on_time_rate"].volume == 4
     assert w1["below_department"].value == pytest.approx(3 / 4)
-    assert w1["satisfaction"].value == pytest.approx(((5 - 1) / 4 + (3 - 1) / 4) / 2)
+    assert w1["satisfaction"].value == pytest.approx((5 / 5 * 100 + 3 / 5 * 100) / 2)  # 80 of 100
     # days: reports 07-02 (four of them), patrols 07-05, 08-05, 09-05, visits 07-06, 07-07, 09-01
     assert w1["active_days"].value == 7.0
     assert sorted(w1["patrols"].refs) == ["p1", "p2", "p3", "p4"]

@@ -28,9 +28,8 @@ RATER_KINDS = {
     "self": (None, 5),
     "party_rep": ("town_leader", 100),
     "retired_cadre": ("town_leader", 100),
-    "outside_department": ("town_leader", 100),
 }
-OUTSIDE_KINDS = ("party_rep", "retired_cadre", "outside_department")
+OUTSIDE_KINDS = ("party_rep", "retired_cadre")
 
 
 class Item(Schema):

@@ -179,7 +179,7 @@ def measure_all(session, subjects, scope, start, end, keys):
                 TicketFact.responsible_person_id.in_(posted), TicketFact.rated_day.between(start, end),
                 TicketFact.satisfaction.is_not(None))).all():
             for subject in people.get(person, ()):
-                rated.add(subject, ticket_id, amount=(satisfaction - 1) / 4)  # 1..5 as 0..1
+                rated.add(subject, ticket_id, amount=satisfaction / 5 * 100)  # 1..5 as 20..100 (plans.MEASURES)
         fill("satisfaction", rated, lambda t, s, n: t.sums[s] / n if n else None)
 
     if "sentiment" in wanted:  # a slot until sentiment records exist

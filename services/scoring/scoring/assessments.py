@@ -1,0 +1,333 @@
+"""Assessments as stored records, free of nameko: plans by version, a plan run over a
+period and a scope as a draft, publishing (immutable after), corrections as new
+versions with their reason, and the readings of results, rankings and consequences.
+
+The judgement itself is scoring.engine's; what it is fed comes from the fact tables
+(scoring.measures) and the entries people made (scoring.entries)."""
+import uuid
+
+from sqlalchemy import delete, func, insert, select
+
+from common.db import utcnow
+from common.errors import Conflict, InvalidInput, NotFound
+from scoring import engine, measures
+from scoring.models import Assessment, AssessmentResult, PlanVersion, Rating, SelfAssessment, StreetItems
+from scoring.periods import parse_period
+from scoring.plans import ITEM_KIND, default_plans, load_plan, require_period
+
+STORED_REFS = 20  # refs kept in a stored breakdown per node; refs_of gives them all
+DIGITS = 4
+
+
+class PlanNotFound(NotFound):
+    code = "PLAN_NOT_FOUND"
+
+
+class AssessmentNotFound(NotFound):
+    code = "ASSESSMENT_NOT_FOUND"
+
+
+class AssessmentPublished(Conflict):
+    code = "ASSESSMENT_PUBLISHED"
+
+
+class NothingToAssess(InvalidInput):
+    code = "NOTHING_TO_ASSESS"
+
+
+# --- plans ------------------------------------------------------------------------------
+
+def ensure_default_plans(session, now=None):
+    """Store each default plan whose code has no version yet (its version 1)."""
+    stored = set(session.scalars(select(PlanVersion.code).distinct()))
+    for code, plan in default_plans().items():
+        if code not in stored:
+            session.add(PlanVersion(code=code, version=1, document=plan.document, created_at=now or utcnow(),
+                                    created_by="system"))
+
+
+def save_plan(session, document, author):
+    """A new version of the plan ``document["code"]`` (1 for a new code)."""
+    plan = load_plan(document)
+    latest = session.scalar(select(func.max(PlanVersion.version)).where(PlanVersion.code == plan.code)) or 0
+    row = PlanVersion(code=plan.code, version=latest + 1, document=plan.document, created_at=utcnow(),
+                      created_by=author)
+    session.add(row)
+    session.flush()
+    return plan_view(row)
+
+
+def plan_view(row, with_document=True):
+    view = {"code": row.code, "version": row.version, "name": row.document["name"],
+            "subject": row.document["subject"], "period": row.document["period"],
+            "created_at": row.created_at.isoformat(), "created_by": row.created_by}
+    if with_document:
+        view["document"] = row.document
+    return view
+
+
+def plan_row(session, code, version=None):
+    query = select(PlanVersion).where(PlanVersion.code == code)
+    query = query.where(PlanVersion.version == version) if version else query.order_by(PlanVersion.version.desc())
+    row = session.scalars(query.limit(1)).first()
+    if row is None:
+        raise PlanNotFound(f"No plan {code}" + (f" version {version}" if version else "") + ".",
+                           details={"field": "plan"})
+    return row
+
+
+def list_plans(session):
+    latest = select(PlanVersion.code, func.max(PlanVersion.version).label("version")).group_by(
+        PlanVersion.code).subquery()
+    rows = session.scalars(select(PlanVersion).join(
+        latest, (PlanVersion.code == latest.c.code) & (PlanVersion.version == latest.c.version)).order_by(
+        PlanVersion.code)).all()
+    return [plan_view(row, with_document=False) for row in rows]
+
+
+def plan_versions(session, code):
+    rows = session.scalars(select(PlanVersion).where(PlanVersion.code == code).order_by(PlanVersion.version)).all()
+    if not rows:
+        raise PlanNotFound(f"No plan {code}.", details={"field": "code"})
+    return [plan_view(row) for row in rows]
+
+
+# --- running ------------------------------------------------------------------------------
+
+def compute(session, plan, period, scope):
+    """engine.Result list of ``plan`` over ``scope`` for ``period`` (a Period), from the
+    facts and the entries as they are now."""
+    if period.kind == "year" and plan.period == "quarter":
+        return _annual(session, plan, period, scope)
+    # Workers always: a grid plan's engine makes each grid's result from its people's.
+    subjects = measures.subjects_of(session, scope, period.start_day, period.end_day)
+    if not subjects:
+        raise NothingToAssess(f"Nobody held a post in {scope} during {period}.", details={"field": "scope"})
+    keys = _measure_keys(plan.parts)
+    measured = measures.measure_all(session, subjects, scope, period.start_day, period.end_day, keys)
+    facts = [engine.SubjectFacts(
+        subject.subject_id, subject.kind, subject.grid_code,
+        "grid_chief" if "grid_chief" in subject.roles else (subject.roles[0] if subject.roles else None),
+        {key: engine.MeasureValue(m.value, m.volume, tuple(m.refs)) for key, m in measured[subject.subject_id].items()})
+        for subject in subjects.values()]
+    return engine.assess(plan, facts, entries=_entries(session, period, scope),
+                         ratings=_ratings(session, period, subjects), period=period,
+                         quarterly=_quarterly(session, plan, period, scope))
+
+
+def _measure_keys(parts):
+    keys = set()
+    for part in parts:
+        keys |= {indicator.measure for indicator in part.indicators}
+        keys |= set(_measure_keys(part.parts))
+        if part.source == "ticket_satisfaction":
+            keys.add("satisfaction")
+    return sorted(keys)
+
+
+def _entries(session, period, scope):
+    months = [str(month) for month in period.months()] if period.kind != "month" else [str(period)]
+    rows = session.execute(select(SelfAssessment.grid_code, SelfAssessment.month, SelfAssessment.points,
+                                  SelfAssessment.max_points).where(
+        SelfAssessment.month.in_(months), SelfAssessment.grid_code.startswith(scope))).all()
+    return [engine.SelfEntry(grid, month, points, max_points, ref=f"{month}:{grid}")
+            for grid, month, points, max_points in rows]
+
+
+def _ratings(session, period, subjects):
+    ids = list(subjects)
+    rated = [engine.Rating(kind, subject, score, scale, ref=rating_id) for rating_id, kind, subject, score, scale in
+             session.execute(select(Rating.id, Rating.kind, Rating.subject_person_id, Rating.score, Rating.scale_max)
+                             .where(Rating.period == str(period), Rating.subject_person_id.in_(ids))).all()]
+    items = [engine.Rating(ITEM_KIND, subject, points, max_points, ref=f"{period}:{subject}")
+             for subject, points, max_points in session.execute(
+                 select(StreetItems.subject_id, StreetItems.points, StreetItems.max_points).where(
+                     StreetItems.period == str(period), StreetItems.subject_id.in_(ids))).all()]
+    return rated + items
+
+
+def _published_results(session, plan_code, period_text, scope):
+    assessment = session.scalars(select(Assessment).where(
+        Assessment.plan_code == plan_code, Assessment.period == period_text, Assessment.scope == scope,
+        Assessment.status == "published")).first()
+    if assessment is None:
+        return None
+    return [engine.Result.from_dict(row.breakdown["result"]) for row in session.scalars(
+        select(AssessmentResult).where(AssessmentResult.assessment_id == assessment.id))]
+
+
+def _quarterly(session, plan, period, scope):
+    """For a year plan: the published quarterly results of the plans it names."""
+    if plan.period != "year":
+        return None
+    codes = {part.plan for part in _all_parts(plan.parts) if part.source == "quarterly_results"}
+    return {code: {str(q): results for q in period.quarters()
+                   if (results := _published_results(session, code, str(q), scope)) is not None}
+            for code in codes}
+
+
+def _all_parts(parts):
+    for part in parts:
+        yield part
+        yield from _all_parts(part.parts)
+
+
+def _annual(session, plan, period, scope):
+    """A quarterly plan run for a year: the mean of its published quarters."""
+    quarters = {str(q): results for q in period.quarters()
+                if (results := _published_results(session, plan.code, str(q), scope)) is not None}
+    if not quarters:
+        raise NothingToAssess(f"No quarter of {period} has a published {plan.code} assessment of {scope}.",
+                              details={"field": "period"})
+    return engine.annual(plan, quarters, year=period.year)
+
+
+def run(session, *, plan_code, plan_version, period, scope, author, reason=None):
+    """Run as a draft: the next version if the latest is published (a correction, which
+    needs its reason), else the draft again (a re-run replaces a draft's results)."""
+    row = plan_row(session, plan_code, plan_version)
+    plan = load_plan(row.document)
+    period = require_period(plan, period)
+    latest = session.scalars(select(Assessment).where(
+        Assessment.plan_code == plan.code, Assessment.period == str(period), Assessment.scope == scope)
+        .order_by(Assessment.version.desc()).limit(1).with_for_update()).first()
+    if latest is not None and latest.status != "draft" and reason is None:
+        raise AssessmentPublished(
+            f"The {plan.code} assessment of {scope} for {period} is published; correct it (a new version with "
+            "a reason) instead of running it again.", details={"assessment_id": latest.id})
+    results = compute(session, plan, period, scope)
+    if latest is not None and latest.status == "draft":
+        assessment = latest
+        assessment.plan_version, assessment.created_at, assessment.created_by = row.version, utcnow(), author
+        assessment.reason = reason if reason is not None else assessment.reason
+        session.execute(delete(AssessmentResult).where(AssessmentResult.assessment_id == assessment.id))
+    else:
+        assessment = Assessment(id=str(uuid.uuid4()), plan_code=plan.code, plan_version=row.version,
+                                period=str(period), scope=scope, version=(latest.version + 1) if latest else 1,
+                                status="draft", reason=reason, summary={}, created_at=utcnow(), created_by=author)
+        session.add(assessment)
+    assessment.summary = _summary(results)
+    session.flush()
+    _store_results(session, assessment.id, results)
+    return assessment
+
+
+def _summary(results):
+    scores = [r.score for r in results]
+    return {"subjects": len(results), "mean": round(sum(scores) / len(scores), 2) if scores else None,
+            "commended": sum(r.commended for r in results), "reminded": sum(r.reminded for r in results)}
+
+
+def _store_results(session, assessment_id, results):
+    rows = []
+    for result in results:
+        stored = result.to_dict(max_refs=STORED_REFS, digits=DIGITS)
+        rows.append({
+            "assessment_id": assessment_id, "subject_id": result.subject_id, "subject_kind": result.subject_kind,
+            "grid_code": result.grid_code or "", "score": round(result.score, DIGITS),
+            "ranked_score": round(result.ranked_score, DIGITS), "rank": result.rank, "band": result.band,
+            "pay_tier": result.pay_tier, "volume": result.volume, "eligible": result.eligible,
+            "commended": result.commended, "reminded": result.reminded, "breakdown": {"result": stored}})
+    for start in range(0, len(rows), 1000):
+        session.execute(insert(AssessmentResult), rows[start:start + 1000])
+
+
+def get(session, assessment_id, for_update=False):
+    query = select(Assessment).where(Assessment.id == assessment_id)
+    assessment = session.scalars(query.with_for_update() if for_update else query).first()
+    if assessment is None:
+        raise AssessmentNotFound(f"No assessment {assessment_id}.", details={"assessment_id": assessment_id})
+    return assessment
+
+
+def publish(session, assessment_id, author):
+    """Immutable from here; a published earlier version is superseded (and stays readable)."""
+    assessment = get(session, assessment_id, for_update=True)
+    if assessment.status != "draft":
+        raise AssessmentPublished(f"This assessment is {assessment.status} already.",
+                                  details={"assessment_id": assessment.id, "status": assessment.status})
+    for earlier in session.scalars(select(Assessment).where(
+            Assessment.plan_code == assessment.plan_code, Assessment.period == assessment.period,
+            Assessment.scope == assessment.scope, Assessment.status == "published")):
+        earlier.status = "superseded"
+    assessment.status, assessment.published_at, assessment.published_by = "published", utcnow(), author
+    return assessment
+
+
+def correct(session, assessment_id, reason, author):
+    """The next version of a published assessment, run on the data as it is now, as a
+    draft carrying ``reason``."""
+    earlier = get(session, assessment_id)
+    if earlier.status == "draft":
+        raise InvalidInput("A draft is run again, not corrected.", code="VALIDATION_FAILED",
+                           details={"fields": {"assessment_id": ["is a draft"]}})
+    return run(session, plan_code=earlier.plan_code, plan_version=earlier.plan_version,
+               period=earlier.period, scope=earlier.scope, author=author, reason=reason)
+
+
+def view(assessment):
+    return {"id": assessment.id, "plan": assessment.plan_code, "plan_version": assessment.plan_version,
+            "period": assessment.period, "scope": assessment.scope, "version": assessment.version,
+            "status": assessment.status, "reason": assessment.reason, "summary": assessment.summary,
+            "created_at": assessment.created_at.isoformat(), "created_by": assessment.created_by,
+            "published_at": assessment.published_at and assessment.published_at.isoformat(),
+            "published_by": assessment.published_by}
+
+
+def find(session, *, plan=None, period=None, scope=None, within=None, limit=100):
+    """Assessments newest first; ``within``: only scopes under this subtree."""
+    query = select(Assessment).order_by(Assessment.created_at.desc()).limit(limit)
+    for column, value in ((Assessment.plan_code, plan), (Assessment.period, period), (Assessment.scope, scope)):
+        if value:
+            query = query.where(column == value)
+    if within:
+        query = query.where(Assessment.scope.startswith(within))
+    return session.scalars(query).all()
+
+
+def results(session, assessment_id, subject=None):
+    """The stored results in rank order, as plain rows (readable after the session)."""
+    table = AssessmentResult.__table__
+    query = select(table).where(table.c.assessment_id == assessment_id).order_by(table.c.rank, table.c.subject_id)
+    if subject:
+        query = query.where(table.c.subject_id == subject)
+    return session.execute(query).all()
+
+
+def result_view(row, with_breakdown=True):
+    stored = row.breakdown["result"]
+    view = {key: stored[key] for key in ("subject_kind", "subject_id", "grid_code", "role", "own_score", "score",
+                                          "ranked_score", "rank", "band", "pay_tier", "volume", "eligible",
+                                          "commended", "reminded", "bound", "members")}
+    if with_breakdown:
+        view["breakdown"] = stored["breakdown"]
+    return view
+
+
+def latest_published(session, plan, period, scope):
+    assessment = session.scalars(select(Assessment).where(
+        Assessment.plan_code == plan, Assessment.period == str(parse_period(period)), Assessment.scope == scope,
+        Assessment.status == "published")).first()
+    if assessment is None:
+        raise AssessmentNotFound(f"No published {plan} assessment of {scope} for {period}.",
+                                 details={"plan": plan, "period": period, "scope": scope})
+    return assessment
+
+
+def annual_results_by_year(session, plan_code, scope, years):
+    """{year: [engine.Result]} of the plan's published year assessments, else of the
+    annual results made from its published quarters."""
+    plan = load_plan(plan_row(session, plan_code).document)
+    by_year = {}
+    for year in years:
+        published = _published_results(session, plan_code, str(year), scope)
+        if published is None:
+            try:
+                published = compute(session, plan, parse_period(str(year)), scope) if plan.period == "quarter" \
+                    else None
+            except NothingToAssess:
+                published = None
+        if published:
+            by_year[year] = published
+    return plan, by_year
+
