@@ -15,14 +15,18 @@ waits in the consumer's queue instead of reaching no queue and being dropped.
 SUBSCRIPTIONS = {
     ("grid", "grid_split"): ("tickets.handle_grid_split", "people.handle_grid_split"),
     ("grid", "grid_merged"): ("tickets.handle_grid_merged", "people.handle_grid_merged"),
-    ("people", "person_assigned"): ("tickets.handle_person_assigned",),
-    ("people", "person_left"): ("tickets.handle_person_left",),
-    ("people", "household_registered"): ("grid.handle_household_registered",),
-    ("people", "household_moved"): ("grid.handle_household_moved",),
+    # Scoring keeps facts of posts, households, patrols and visits (scoring.feed).
+    ("people", "person_assigned"): ("tickets.handle_person_assigned", "scoring.handle_person_assigned"),
+    ("people", "person_left"): ("tickets.handle_person_left", "scoring.handle_person_left"),
+    ("people", "household_registered"): ("grid.handle_household_registered", "scoring.handle_household_registered"),
+    ("people", "household_moved"): ("grid.handle_household_moved", "scoring.handle_household_moved"),
     ("people", "resident_registered"): ("grid.handle_resident_registered",),
+    ("people", "patrol_logged"): ("scoring.handle_patrol_logged",),
+    ("people", "visit_logged"): ("scoring.handle_visit_logged",),
     ("tickets", "ticket_reported"): ("scoring.handle_ticket_reported", "grid.handle_ticket_reported"),
     ("tickets", "ticket_rehomed"): ("scoring.handle_ticket_rehomed", "grid.handle_ticket_rehomed"),
-    # Scoring witnesses each ticket's trail head (trail_seq, trail_head in the payload).
+    # Scoring keeps each ticket's snapshot (its fact) from every ticket event, and witnesses
+    # its trail head (trail_seq, trail_head) from all of them but sla_breached.
     ("tickets", "ticket_accepted"): ("scoring.handle_ticket_accepted",),
     ("tickets", "ticket_escalated"): ("scoring.handle_ticket_escalated",),
     ("tickets", "ticket_dispatched"): ("scoring.handle_ticket_dispatched",),
@@ -31,6 +35,7 @@ SUBSCRIPTIONS = {
     ("tickets", "ticket_reopened"): ("scoring.handle_ticket_reopened",),
     ("tickets", "ticket_closed"): ("scoring.handle_ticket_closed",),
     ("tickets", "ticket_trail_extended"): ("scoring.handle_ticket_trail_extended",),
+    ("tickets", "sla_breached"): ("scoring.handle_sla_breached",),
 }
 
 

@@ -31,7 +31,8 @@ def test_the_contract_lists_every_reliable_handler_and_nothing_else():
 def test_queue_names_are_nameko_s():
     assert queue_name("tickets", "ticket_reported", "scoring.handle_ticket_reported") == \
         "evt-tickets-ticket_reported--scoring.handle_ticket_reported"
-    assert subscriptions_of("people")["person_assigned"] == ("tickets.handle_person_assigned",)
+    assert subscriptions_of("people")["person_assigned"] == ("tickets.handle_person_assigned",
+                                                           "scoring.handle_person_assigned")
     assert "grid_changed" not in subscriptions_of("grid")  # a broadcast: each replica's own passing queue
 
 

@@ -12,9 +12,10 @@ import datetime as dt
 
 from sqlalchemy import delete, func, select
 
-from common.db import dialect_insert
+from common.bulk import insert_rows, upsert_suffix
 from common.errors import InvalidInput
 from common.shanghai import shanghai_date
+from common.validation import INT32_MAX
 from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, VisitFact
 
 TICKET_TEXT = ("number", "grid_code", "source", "category", "grade", "status")
@@ -28,11 +29,22 @@ def _refuse(what, field, problem="missing or malformed"):
                        details={"fields": {field: [problem]}})
 
 
-def _text(payload, field, what, optional=False, limit=64):
+def _lengths(model):
+    return {column.name: column.type.length for column in model.__table__.columns
+            if getattr(column.type, "length", None)}
+
+
+# A text longer than its column is refused here (rejected), not left to fail the insert
+# (which would requeue the event for ever).
+_TICKET, _PATROL, _VISIT, _POST, _HOUSEHOLD = (_lengths(model) for model in (
+    TicketFact, PatrolFact, VisitFact, PostFact, HouseholdFact))
+
+
+def _text(payload, field, what, limits, optional=False):
     value = payload.get(field)
     if value is None and optional:
         return None
-    if not isinstance(value, str) or not value or len(value) > limit:
+    if not isinstance(value, str) or not value or len(value) > limits[field]:
         _refuse(what, field)
     return value
 
@@ -63,7 +75,7 @@ def _int(payload, field, what, optional=False):
     value = payload.get(field)
     if value is None and optional:
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= INT32_MAX:
         _refuse(what, field)
     return value
 
@@ -71,10 +83,10 @@ def _int(payload, field, what, optional=False):
 def ticket_row(payload):
     """A ticket's snapshot (tickets.intake.snapshot) as its fact row."""
     what = "ticket"
-    row = {"ticket_id": _text(payload, "ticket_id", what, limit=36), "version": _int(payload, "version", what)}
-    row.update({field: _text(payload, field, what) for field in TICKET_TEXT})
-    row["reported_category"] = _text(payload, "reported_category", what, optional=True) or row["category"]
-    row.update({field: _text(payload, field, what, optional=True) for field in TICKET_OPTIONAL_TEXT})
+    row = {"ticket_id": _text(payload, "ticket_id", what, _TICKET), "version": _int(payload, "version", what)}
+    row.update({field: _text(payload, field, what, _TICKET) for field in TICKET_TEXT})
+    row["reported_category"] = _text(payload, "reported_category", what, _TICKET, optional=True) or row["category"]
+    row.update({field: _text(payload, field, what, _TICKET, optional=True) for field in TICKET_OPTIONAL_TEXT})
     row["satisfaction"] = _int(payload, "satisfaction", what, optional=True)
     row["reopen_count"] = _int(payload, "reopen_count", what, optional=True) or 0
     row["reported_at"] = _moment(payload, "reported_at", what)
@@ -93,8 +105,9 @@ def patrol_row(payload):
     if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
         _refuse(what, "grid_codes")
     occurred = _moment(payload, "occurred_at", what)
-    return {"id": _text(payload, "id", what, limit=36), "person_id": _text(payload, "person_id", what),
-            "grid_codes": codes, "located_grid_code": _text(payload, "located_grid_code", what, optional=True),
+    return {"id": _text(payload, "id", what, _PATROL), "person_id": _text(payload, "person_id", what, _PATROL),
+            "grid_codes": codes,
+            "located_grid_code": _text(payload, "located_grid_code", what, _PATROL, optional=True),
             "inside": bool(payload.get("inside")), "occurred_at": occurred,
             "received_at": _moment(payload, "received_at", what, optional=True), "day": shanghai_date(occurred)}
 
@@ -102,16 +115,16 @@ def patrol_row(payload):
 def visit_row(payload):
     what = "visit"
     occurred = _moment(payload, "occurred_at", what)
-    return {"id": _text(payload, "id", what, limit=36), "person_id": _text(payload, "person_id", what),
-            "household_id": _text(payload, "household_id", what),
-            "grid_code": _text(payload, "grid_code", what, optional=True), "occurred_at": occurred,
+    return {"id": _text(payload, "id", what, _VISIT), "person_id": _text(payload, "person_id", what, _VISIT),
+            "household_id": _text(payload, "household_id", what, _VISIT),
+            "grid_code": _text(payload, "grid_code", what, _VISIT, optional=True), "occurred_at": occurred,
             "received_at": _moment(payload, "received_at", what, optional=True), "day": shanghai_date(occurred)}
 
 
 def post_row(payload):
     what = "post"
-    return {"id": _text(payload, "id", what), "person_id": _text(payload, "person_id", what),
-            "grid_code": _text(payload, "grid_code", what, limit=24), "role": _text(payload, "role", what, limit=40),
+    return {"id": _text(payload, "id", what, _POST), "person_id": _text(payload, "person_id", what, _POST),
+            "grid_code": _text(payload, "grid_code", what, _POST), "role": _text(payload, "role", what, _POST),
             "start_date": _day(payload.get("start_date"), "start_date", what),
             "end_date": _day(payload.get("end_date"), "end_date", what, optional=True),
             "version": _int(payload, "version", what, optional=True) or 0}
@@ -120,23 +133,28 @@ def post_row(payload):
 def household_row(payload):
     what = "household"
     grid_code = payload.get("grid_code") or payload.get("to_grid_code")  # registered, or moved
-    if not isinstance(grid_code, str) or not grid_code:
+    if not isinstance(grid_code, str) or not grid_code or len(grid_code) > _HOUSEHOLD["grid_code"]:
         _refuse(what, "grid_code")
-    return {"household_id": _text(payload, "household_id", what), "grid_code": grid_code,
+    return {"household_id": _text(payload, "household_id", what, _HOUSEHOLD), "grid_code": grid_code,
             "version": _int(payload, "version", what, optional=True) or 0}
 
 
 # --- storing rows -----------------------------------------------------------------------
+# One multi-row statement per table and batch (common.bulk): a consumer that fell behind
+# and a rebuild write hundreds or thousands of rows at a time. Every write stamps
+# ``written_at`` with the database's time of the transaction.
+
+WRITTEN_NOW = {"written_at": "CURRENT_TIMESTAMP"}
+
 
 def _upsert(session, model, rows, key, newer_only=False):
     """Insert ``rows`` or replace the stored ones with the same key; with
-    ``newer_only``, a stored row of a later or equal version is kept."""
+    ``newer_only``, a stored row of a later version is kept."""
     if not rows:
         return
-    insert = dialect_insert(session)(model)
-    columns = {name: insert.excluded[name] for name in rows[0] if name != key}
-    where = (model.version <= insert.excluded.version) if newer_only else None
-    session.execute(insert.on_conflict_do_update(index_elements=[key], set_=columns, where=where), rows)
+    table = model.__table__
+    insert_rows(session, table, rows, upsert_suffix(table, key, list(rows[0]) + ["written_at"], newer_only),
+                WRITTEN_NOW)
 
 
 def _newest_by(rows, key):

@@ -1,7 +1,11 @@
 """Indicators from events, free of nameko."""
+import datetime as dt
+import re
+
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import func, insert, select
 
+from common.bulk import insert_rows
 from common.db import utcnow
 from common.validation import load
 from scoring.models import ReportedTicket, TicketMove
@@ -24,6 +28,34 @@ class ReportedPayload(Schema):
 def record_reported_ticket(session, envelope):
     payload = load(ReportedPayload, envelope["payload"], "ticket_reported payload")
     session.execute(_RECORD, dict(payload, received_at=utcnow()))
+
+
+def record_reported_tickets(session, envelopes):
+    """``record_reported_ticket`` for a batch of events, in one statement."""
+    received_at = utcnow()
+    rows = [dict(_quick_reported(envelope["payload"]) or load(ReportedPayload, envelope["payload"],
+                                                                "ticket_reported payload"), received_at=received_at)
+            for envelope in envelopes]
+    insert_rows(session, ReportedTicket.__table__, rows)
+
+
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d:\d\d")
+
+
+def _quick_reported(payload):
+    """What ReportedPayload loads from a well-formed payload, without marshmallow; None
+    for anything else (ReportedPayload then loads or refuses it)."""
+    ticket_id, grid_code, source, moment = (payload.get(name) for name in ("ticket_id", "grid_code", "source",
+                                                                            "reported_at"))
+    if not (type(ticket_id) is str and 0 < len(ticket_id) <= 36 and type(grid_code) is str
+            and 6 <= len(grid_code) <= 24 and type(source) is str and 0 < len(source) <= 30
+            and type(moment) is str and _MOMENT.fullmatch(moment)):
+        return None
+    try:
+        reported_at = dt.datetime.fromisoformat(moment)
+    except ValueError:  # a day or an hour out of range
+        return None
+    return {"ticket_id": ticket_id, "grid_code": grid_code, "source": source, "reported_at": reported_at}
 
 
 class RehomedPayload(Schema):

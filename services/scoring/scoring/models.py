@@ -48,7 +48,13 @@ class TrailWitness(Base):
 # --- facts: scoring's read model of the owners' records ----------------------------------
 # One row per record, the latest snapshot its owner announced (scoring.facts builds each
 # row from an event payload or from the owner's paged RPC alike). Each row carries the
-# Shanghai days that periods are counted by, so a period is a range on an index.
+# Shanghai days that periods are counted by, so a period is a range on an index, and
+# ``written_at``: the database's time of the transaction that last wrote it, by the feed
+# or a rebuild (a rebuild removes the rows it did not write that were older than itself).
+
+def _written_at():
+    return mapped_column(UtcDateTime, nullable=True)
+
 
 class TicketFact(Base):
     __tablename__ = "ticket_facts"
@@ -82,6 +88,7 @@ class TicketFact(Base):
     reported_day = mapped_column(Date, nullable=False)
     resolved_day = mapped_column(Date, nullable=True)
     rated_day = mapped_column(Date, nullable=True)
+    written_at = _written_at()
 
     __table_args__ = (
         Index("ix_ticket_facts_reporter_day", "reporter_person_id", "reported_day"),
@@ -101,6 +108,7 @@ class PatrolFact(Base):
     occurred_at = mapped_column(UtcDateTime, nullable=False)
     received_at = mapped_column(UtcDateTime, nullable=True)
     day = mapped_column(Date, nullable=False)
+    written_at = _written_at()
 
     __table_args__ = (Index("ix_patrol_facts_person_day", "person_id", "day"),)
 
@@ -115,6 +123,7 @@ class VisitFact(Base):
     occurred_at = mapped_column(UtcDateTime, nullable=False)
     received_at = mapped_column(UtcDateTime, nullable=True)
     day = mapped_column(Date, nullable=False)
+    written_at = _written_at()
 
     __table_args__ = (Index("ix_visit_facts_person_day", "person_id", "day"),)
 
@@ -131,6 +140,7 @@ class PostFact(Base):
     start_date = mapped_column(Date, nullable=False)
     end_date = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    written_at = _written_at()
 
 
 class HouseholdFact(Base):
@@ -139,6 +149,7 @@ class HouseholdFact(Base):
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    written_at = _written_at()
 
 
 # --- judgement: plans, entries, ratings, assessments ----------------------------------------

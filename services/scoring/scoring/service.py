@@ -3,12 +3,12 @@ import base64
 from common.actor import Actor
 from common.db import Database
 from common.errors import Forbidden, InvalidInput, NotFound
-from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.roles import SUPERVISORS
 from common.rpc import ServiceRpc, rpc
 from scoring import MIGRATIONS_DIR, assessments, engine, entries, exports, indicators, measures, witness
+from scoring.feed import FactsFeed
 from scoring.periods import parse_period
 
 
@@ -17,15 +17,7 @@ def _bootstrap(handle, config=None):
         assessments.ensure_default_plans(session)
 
 
-def _witnessing(event_type):
-    """A consumer of a ticket event that only witnesses its trail mark."""
-    def handle(self, session, envelope):
-        witness.record_mark(session, envelope)
-    handle.__name__ = f"handle_{event_type}"  # the consumer's name in processed_events
-    return idempotent_handler("tickets", event_type)(handle)
-
-
-class ScoringService(OpsEndpoints):
+class ScoringService(FactsFeed, OpsEndpoints):
     name = "scoring"
 
     db = Database(MIGRATIONS_DIR, bootstrap=_bootstrap)
@@ -33,26 +25,6 @@ class ScoringService(OpsEndpoints):
     people = ServiceRpc("people", timeouts={"staff_names": 30})
     tickets = ServiceRpc("tickets")
     grid = ServiceRpc("grid", timeouts={"grid_labels": 30})
-
-    @idempotent_handler("tickets", "ticket_reported")
-    def handle_ticket_reported(self, session, envelope):
-        indicators.record_reported_ticket(session, envelope)
-        witness.record_mark(session, envelope)
-
-    @idempotent_handler("tickets", "ticket_rehomed")
-    def handle_ticket_rehomed(self, session, envelope):
-        indicators.record_rehomed_ticket(session, envelope)
-        witness.record_mark(session, envelope)
-
-    # The other ticket events that announce a trail entry (witness.WITNESSED_EVENTS).
-    handle_ticket_accepted = _witnessing("ticket_accepted")
-    handle_ticket_escalated = _witnessing("ticket_escalated")
-    handle_ticket_dispatched = _witnessing("ticket_dispatched")
-    handle_ticket_resolved = _witnessing("ticket_resolved")
-    handle_ticket_rated = _witnessing("ticket_rated")
-    handle_ticket_reopened = _witnessing("ticket_reopened")
-    handle_ticket_closed = _witnessing("ticket_closed")
-    handle_ticket_trail_extended = _witnessing("ticket_trail_extended")
 
     @rpc
     def tickets_reported(self, root=None):
