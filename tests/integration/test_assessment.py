@@ -26,6 +26,10 @@ COMMUNITY2 = f"{STREET}002"
 PINGGU_GRID = f"{COMMUNITY2}001"
 X, Y, SIZE = 124.00, 34.00, 0.01
 PASSWORD = "Passw0rd-2026"
+BANDS = [{"key": "excellent", "min": 90, "zh": "优秀", "en": "excellent"},
+         {"key": "good", "min": 75, "zh": "良好", "en": "good"},
+         {"key": "pass", "min": 60, "zh": "合格", "en": "pass"},
+         {"key": "fail", "min": 0, "zh": "不合格", "en": "fail"}]
 
 
 def quarter():
@@ -118,7 +122,7 @@ def test_twenty_eighty_with_bound_chief_and_worker_results_as_worked_out_by_hand
         "parts": [{"key": "village_self", "weight": 20, "source": "self_assessments"},
                   {"key": "street", "weight": 80, "source": "items"}],
         "bound": {"chief_takes_workers": 0.3, "worker_takes_grid": 0.2},
-        "ranking": {"min_volume": 0, "prior_weight": 0, "commend_top": 1, "remind_bottom": 1}}), 201)
+        "ranking": {"min_volume": 0, "prior_weight": 0, "commend_top": 1, "remind_bottom": 1}, "bands": BANDS}), 201)
     assert saved["version"] == 1
     for month, (points, top) in zip(months[:2], ((18, 20), (9, 10))):
         ok(stack.call("POST", f"{API}/scoring/self-assessments", officer, {"month": month, "grid_code": GRIDS[0],
@@ -223,7 +227,7 @@ def test_a_small_volume_grid_does_not_top_the_ranking(stack, district):
         "parts": [{"key": "satisfaction", "weight": 100, "source": "indicators", "indicators": [
             {"key": "satisfaction", "measure": "satisfaction", "direction": "higher", "normalise": "rate",
              "weight": 100}]}],
-        "ranking": {"min_volume": 3, "prior_weight": 5, "commend_top": 1, "remind_bottom": 1}}), 201)
+        "ranking": {"min_volume": 3, "prior_weight": 5, "commend_top": 1, "remind_bottom": 1}, "bands": BANDS}), 201)
 
     def settled():  # every rating has reached scoring's facts
         draft = wait_until_scoring_has(stack, admin, code, period)

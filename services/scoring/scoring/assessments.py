@@ -99,8 +99,10 @@ def compute(session, plan, period, scope):
     facts and the entries as they are now."""
     if period.kind == "year" and plan.period == "quarter":
         return _annual(session, plan, period, scope)
-    # Workers always: a grid plan's engine makes each grid's result from its people's.
-    subjects = measures.subjects_of(session, scope, period.start_day, period.end_day)
+    # A grid plan counts each grid's facts together (a chief with no tickets of their own
+    # does not halve the grid's satisfaction), a worker plan each person's.
+    subjects = measures.subjects_of(session, scope, period.start_day, period.end_day,
+                                    kind="grid" if plan.subject == "grid" else "worker")
     if not subjects:
         raise NothingToAssess(f"Nobody held a post in {scope} during {period}.", details={"field": "scope"})
     keys = _measure_keys(plan.parts)

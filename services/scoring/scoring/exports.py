@@ -14,7 +14,10 @@ BAND_ZH = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "�
 def sheet(assessment, plan, rows, names, grids):
     """(title, header, lines): ``assessment`` its view (assessments.view), ``rows`` the
     stored results (rank order), ``names`` {person id: name}, ``grids`` {code: {"name", ...}}."""
-    parts = [(part["key"], part.get("name", {}).get("zh") or part["key"]) for part in plan["parts"]]
+    named = {child["key"]: child.get("name") or {} for row in rows[:1]
+             for child in row.breakdown["result"]["breakdown"].get("children", ())}
+    parts = [(part["key"], (part.get("name") or named.get(part["key"]) or {}).get("zh") or part["key"])
+             for part in plan["parts"]]
     bands = {band["key"]: band.get("zh") or BAND_ZH.get(band["key"], band["key"]) for band in plan.get("bands", ())}
     worker = plan["subject"] == "worker"
     header = ["排名", "网格编码", "网格名称"] + (["姓名"] if worker else []) + \
@@ -31,7 +34,7 @@ def sheet(assessment, plan, rows, names, grids):
                  row.pay_tier or "", mark, row.volume]
         line += [round(by_part[key]["to_total"], 2) if key in by_part else "" for key, _ in parts]
         lines.append(line)
-    name = plan["name"].get("zh") or plan["code"]
+    name = (plan.get("name") or {}).get("zh") or plan["code"]
     title = f"{name} {assessment['period']} {assessment['scope']} 第{assessment['version']}版" + \
         ("" if assessment["status"] == "published" else "（草稿，未公示）")
     return title, header, lines
