@@ -127,12 +127,14 @@ def test_a_plan_is_versioned_and_an_assessment_names_the_version_it_ran(db):
 def test_the_posted_sheet_opens_with_chinese_headers(db):
     ran = run(db)
     with db.read() as session:
-        assessment = assessments.view(assessments.get(session, ran["id"]))
+        stored = assessments.get(session, ran["id"])
+        assessment, node_names = assessments.view(stored), stored.summary["names"]
         plan = assessments.plan_row(session, "dianbai-indicators").document
         rows = assessments.results(session, ran["id"])
     names = {"w1": "张一", "w2": "李二", "w3": "王三"}
     grids = {code: {"name": f"第{n}网格"} for n, code in enumerate(GRIDS, start=1)}
-    title, header, lines = exports.sheet(assessment, plan, rows, names, grids)
+    title, header, lines = exports.sheet(assessment, plan, rows, names, grids, node_names)
+    assert header[-1].endswith("（得分）") and header[-1] != "indicators（得分）"
     book = load_workbook(io.BytesIO(exports.as_xlsx(title, header, lines)))
     page = book.active
     assert page.title == "考核结果" and "草稿" in page["A1"].value

@@ -227,6 +227,14 @@ class PeopleService(OpsEndpoints):
             return staff.staff_names(session, person_ids)
 
     @rpc
+    def party_members(self, person_ids):
+        """Which of ``person_ids`` (at most 20,000) are party members: assessment's three
+        priorities list the others for party candidacy."""
+        person_ids = load(StaffNamesSchema, {"person_ids": person_ids}, "party members query")["person_ids"]
+        with self.db.read() as session:
+            return staff.party_members(session, person_ids)
+
+    @rpc
     def list_assignments(self, person_id=None, grid_prefix=None, on=None):
         with self.db.read() as session:
             return [staff.assignment_view(a) for a in staff.assignments(session, person_id, grid_prefix, on)]

@@ -239,6 +239,14 @@ def staff_names(session, person_ids):
     return dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted))).all())
 
 
+def party_members(session, person_ids):
+    """Of ``person_ids``, the staff persons who are party members (sorted)."""
+    wanted = sorted(set(person_ids))
+    if not wanted:
+        return []
+    return sorted(session.scalars(select(Person.id).where(Person.id.in_(wanted), Person.party_member.is_(True))))
+
+
 def create_department(session, data):
     department = Department(code=data["code"], name=data["name"], kind=data["kind"],
                             grid_code=data.get("grid_code"), liaison_ids=data.get("liaison_ids") or [])

@@ -16,7 +16,7 @@ from scoring.periods import parse_period
 from scoring.plans import ITEM_KIND, default_plans, load_plan, require_period
 
 STORED_REFS = 20  # refs kept in a stored breakdown per node; refs_of gives them all
-DIGITS = 4
+DIGITS = 2  # what people see
 
 
 class PlanNotFound(NotFound):
@@ -154,8 +154,8 @@ def _published_results(session, plan_code, period_text, scope):
         Assessment.status == "published")).first()
     if assessment is None:
         return None
-    return [engine.Result.from_dict(row.breakdown["result"]) for row in session.scalars(
-        select(AssessmentResult).where(AssessmentResult.assessment_id == assessment.id))]
+    names = assessment.summary.get("names") or {}
+    return [engine_result(row, names) for row in results(session, assessment.id)]
 
 
 def _quarterly(session, plan, period, scope):
@@ -208,9 +208,9 @@ def run(session, *, plan_code, plan_version, period, scope, author, reason=None)
                                 period=str(period), scope=scope, version=(latest.version + 1) if latest else 1,
                                 status="draft", reason=reason, summary={}, created_at=utcnow(), created_by=author)
         session.add(assessment)
-    assessment.summary = _summary(results)
     session.flush()
-    _store_results(session, assessment.id, results)
+    names = _store_results(session, assessment.id, results)
+    assessment.summary = dict(_summary(results), names=names)
     return assessment
 
 
@@ -220,18 +220,74 @@ def _summary(results):
             "commended": sum(r.commended for r in results), "reminded": sum(r.reminded for r in results)}
 
 
+# A stored breakdown is packed as nested lists, in this order; its names are the plan's,
+# the same in every result, so they are kept once, in the assessment's summary.
+PACKED = ("key", "kind", "source", "weight", "points", "contribution", "to_total", "value", "volume", "refs",
+          "no_data", "note", "detail", "children")
+
+
+def _round(value):
+    return round(value, DIGITS) if isinstance(value, float) else value
+
+
+def _pack(node, path, names):
+    """A Breakdown as nested lists (a third of its dict's size and time: ten thousand
+    results a district)."""
+    here = f"{path}/{node.key}" if path else node.key
+    if here not in names:
+        names[here] = node.name
+    value = node.value
+    return [node.key, node.kind, node.source, node.weight, round(node.points, DIGITS),
+            round(node.contribution, DIGITS), round(node.to_total, DIGITS),
+            round(value, DIGITS) if isinstance(value, float) else value, node.volume,
+            list(node.refs[:STORED_REFS]), node.no_data, node.note, node.detail or None,
+            [_pack(child, here, names) for child in node.children]]
+
+
+def _unpack(packed, path, names):
+    """A packed node as Breakdown.to_dict gives it (what the API shows), names put back."""
+    node = dict(zip(PACKED, packed))
+    here = f"{path}/{node['key']}" if path else node["key"]
+    node["name"] = names.get(here)
+    node["children"] = [_unpack(child, here, names) for child in node["children"]]
+    for name, empty in (("value", None), ("volume", 0), ("refs", []), ("no_data", False), ("note", None),
+                        ("detail", None), ("children", [])):
+        if node[name] == empty:
+            del node[name]
+    return node
+
+
+def part_shares(row):
+    """{top-level part key: its share of the total} of a stored result (the sheet's columns)."""
+    children = row.breakdown["breakdown"][PACKED.index("children")]
+    key, to_total = PACKED.index("key"), PACKED.index("to_total")
+    return {child[key]: child[to_total] for child in children}
+
+
+def _bound(share):
+    if share is None:
+        return None
+    return {"rule": share.rule, "share": share.share, "own": _round(share.own), "others": _round(share.others),
+            "of": list(share.of)}
+
+
 def _store_results(session, assessment_id, results):
-    rows = []
+    rows, names = [], {}
     for result in results:
-        stored = result.to_dict(max_refs=STORED_REFS, digits=DIGITS)
+        stored = {"role": result.role, "own_score": _round(result.own_score),
+                  "bound": _bound(result.bound),
+                  "members": [dict(subject_id=m.subject_id, role=m.role, own_score=_round(m.own_score),
+                                   volume=m.volume) for m in result.members],
+                  "breakdown": _pack(result.breakdown, "", names)}
         rows.append({
             "assessment_id": assessment_id, "subject_id": result.subject_id, "subject_kind": result.subject_kind,
-            "grid_code": result.grid_code or "", "score": round(result.score, DIGITS),
-            "ranked_score": round(result.ranked_score, DIGITS), "rank": result.rank, "band": result.band,
+            "grid_code": result.grid_code or "", "score": _round(result.score),
+            "ranked_score": _round(result.ranked_score), "rank": result.rank, "band": result.band,
             "pay_tier": result.pay_tier, "volume": result.volume, "eligible": result.eligible,
-            "commended": result.commended, "reminded": result.reminded, "breakdown": {"result": stored}})
+            "commended": result.commended, "reminded": result.reminded, "breakdown": stored})
     for start in range(0, len(rows), 1000):
         session.execute(insert(AssessmentResult), rows[start:start + 1000])
+    return names
 
 
 def get(session, assessment_id, for_update=False):
@@ -268,9 +324,10 @@ def correct(session, assessment_id, reason, author):
 
 
 def view(assessment):
+    summary = {key: value for key, value in assessment.summary.items() if key != "names"}
     return {"id": assessment.id, "plan": assessment.plan_code, "plan_version": assessment.plan_version,
             "period": assessment.period, "scope": assessment.scope, "version": assessment.version,
-            "status": assessment.status, "reason": assessment.reason, "summary": assessment.summary,
+            "status": assessment.status, "reason": assessment.reason, "summary": summary,
             "created_at": assessment.created_at.isoformat(), "created_by": assessment.created_by,
             "published_at": assessment.published_at and assessment.published_at.isoformat(),
             "published_by": assessment.published_by}
@@ -296,14 +353,23 @@ def results(session, assessment_id, subject=None):
     return session.execute(query).all()
 
 
-def result_view(row, with_breakdown=True):
-    stored = row.breakdown["result"]
-    view = {key: stored[key] for key in ("subject_kind", "subject_id", "grid_code", "role", "own_score", "score",
-                                          "ranked_score", "rank", "band", "pay_tier", "volume", "eligible",
-                                          "commended", "reminded", "bound", "members")}
+def result_view(row, names=None, with_breakdown=True):
+    """A stored result as the API shows it; ``names``: the assessment's names of the
+    breakdown's nodes (its summary), put back in."""
+    stored = row.breakdown
+    view = {"subject_kind": row.subject_kind, "subject_id": row.subject_id, "grid_code": row.grid_code or None,
+            "role": stored["role"], "own_score": stored["own_score"], "score": row.score,
+            "ranked_score": row.ranked_score, "rank": row.rank, "band": row.band, "pay_tier": row.pay_tier,
+            "volume": row.volume, "eligible": row.eligible, "commended": row.commended, "reminded": row.reminded,
+            "bound": stored["bound"], "members": stored["members"]}
     if with_breakdown:
-        view["breakdown"] = stored["breakdown"]
+        view["breakdown"] = _unpack(stored["breakdown"], "", names or {})
     return view
+
+
+def engine_result(row, names):
+    """A stored result back as an engine.Result (annual results are made of these)."""
+    return engine.Result.from_dict(result_view(row, names))
 
 
 def latest_published(session, plan, period, scope):

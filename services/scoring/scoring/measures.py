@@ -9,11 +9,14 @@ a subject's whole list comes from ``refs_of``)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union
 
 from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, VisitFact
 
-REF_LIMIT = 100
+REF_LIMIT = 5  # ids kept with each figure; refs_of gives them all
+# Above this many subjects the first ids are not looked up with the figures (a window
+# over every fact of a district costs seconds); refs_of gives any subject's on request.
+INLINE_REFS_MAX_SUBJECTS = 2000
 # Outcomes that are no resolution: a withdrawal, a merged duplicate.
 NOT_RESOLVED = ("withdrawn", "duplicate")
 
@@ -52,40 +55,6 @@ def subjects_of(session, scope, start, end, kind="worker"):
     return subjects
 
 
-def _people_by_subject(session, subjects, scope, start, end):
-    """{person id: [subject ids]}: for worker subjects the person itself; for grids the
-    people posted in each during the period."""
-    if subjects and next(iter(subjects.values())).kind == "worker":
-        return {person: [person] for person in subjects}
-    people = defaultdict(list)
-    for person_id, grid_code in session.execute(select(PostFact.person_id, PostFact.grid_code).where(
-            PostFact.grid_code.startswith(scope), PostFact.start_date <= end,
-            or_(PostFact.end_date.is_(None), PostFact.end_date >= start))).all():
-        if grid_code in subjects and grid_code not in people[person_id]:
-            people[person_id].append(grid_code)
-    return people
-
-
-class _Tally:
-    """Per subject: counts, sums and refs, added person by person."""
-
-    def __init__(self):
-        self.counts = defaultdict(int)
-        self.hits = defaultdict(int)
-        self.sums = defaultdict(float)
-        self.refs = defaultdict(list)
-        self.sets = defaultdict(set)
-
-    def add(self, subject, ref=None, hit=False, amount=0.0, member=None):
-        self.counts[subject] += 1
-        self.hits[subject] += bool(hit)
-        self.sums[subject] += amount
-        if member is not None:
-            self.sets[subject].add(member)
-        if ref is not None and len(self.refs[subject]) < REF_LIMIT:
-            self.refs[subject].append(ref)
-
-
 def _posted(scope, start, end):
     """The people posted in ``scope`` on some day of [start, end], as a subquery."""
     return select(PostFact.person_id).where(
@@ -93,99 +62,152 @@ def _posted(scope, start, end):
         or_(PostFact.end_date.is_(None), PostFact.end_date >= start)).scalar_subquery()
 
 
+def _by_subject(kind, person_column, scope, start, end):
+    """(the subject key of a fact, the join that gives it): a worker is the fact's own
+    person (one of those posted in the scope); a grid is the grid of a post of that
+    person in the scope during the period."""
+    if kind == "worker":
+        return person_column, None
+    posts = select(PostFact.person_id, PostFact.grid_code).where(
+        PostFact.grid_code.startswith(scope), PostFact.start_date <= end,
+        or_(PostFact.end_date.is_(None), PostFact.end_date >= start)).subquery()
+    return posts.c.grid_code, (posts, posts.c.person_id == person_column)
+
+
+def _keyed(kind, person_column, scope, start, end, *columns):
+    """(key, a select of the key and ``columns(key)`` over the facts of the scope's
+    subjects, joined to their posts for grids): one subquery for both, or the key
+    would name a second, unjoined copy of it."""
+    key, join = _by_subject(kind, person_column, scope, start, end)
+    query = select(key.label("key"), *(column(key) if callable(column) else column for column in columns))
+    if join is None:
+        return key, query.where(person_column.in_(_posted(scope, start, end)))
+    return key, query.select_from(person_column.table).join(*join)
+
+
+def _grouped(session, kind, person_column, scope, start, end, columns, conditions):
+    """{subject key: row of ``columns``} over the facts meeting ``conditions``."""
+    key, query = _keyed(kind, person_column, scope, start, end, *columns)
+    return {row.key: row for row in session.execute(query.where(*conditions).group_by(key)).all()}
+
+
+def _first_refs(session, kind, person_column, id_column, scope, start, end, conditions):
+    """{subject key: the first REF_LIMIT ids} (by id) of the facts meeting ``conditions``."""
+    _, ranked = _keyed(kind, person_column, scope, start, end, id_column.label("ref"),
+                       lambda key: func.row_number().over(partition_by=key, order_by=id_column).label("n"))
+    ranked = ranked.where(*conditions).subquery()
+    refs = defaultdict(list)
+    for subject, ref in session.execute(select(ranked.c.key, ranked.c.ref).where(ranked.c.n <= REF_LIMIT)
+                                        .order_by(ranked.c.key, ranked.c.n)).all():
+        refs[subject].append(ref)
+    return refs
+
+
+def _count(expression):
+    return func.coalesce(func.sum(case((expression, 1), else_=0)), 0)
+
+
 def measure_all(session, subjects, scope, start, end, keys):
-    """{subject id: {measure key: Measured}} for the measures named in ``keys``."""
-    people = _people_by_subject(session, subjects, scope, start, end)
-    posted = _posted(scope, start, end)
+    """{subject id: {measure key: Measured}} for the measures named in ``keys``: each
+    a grouped query (the counting happens in the database), and the first ids behind
+    each figure."""
+    kind = next(iter(subjects.values())).kind if subjects else "worker"
     out = {subject: {} for subject in subjects}
     wanted = set(keys)
+    empty = {}
 
-    def fill(key, tally, value_of):
+    def grouped(person_column, columns, conditions):
+        return _grouped(session, kind, person_column, scope, start, end, columns, conditions)
+
+    def refs(person_column, id_column, conditions):
+        if len(subjects) > INLINE_REFS_MAX_SUBJECTS:
+            return empty
+        return _first_refs(session, kind, person_column, id_column, scope, start, end, conditions)
+
+    def put(key, rows, value_of, volume_of, refs_of=empty):
         for subject in subjects:
-            count = tally.counts.get(subject, 0)
-            out[subject][key] = Measured(value_of(tally, subject, count), count, tally.refs.get(subject, []))
+            row = rows.get(subject)
+            volume = int(volume_of(row)) if row is not None else 0
+            out[subject][key] = Measured(value_of(row, volume), volume, refs_of.get(subject, []))
 
-    if wanted & {"events_reported", "accuracy", "active_days"}:
-        reports = _Tally()
-        accurate = _Tally()
-        for ticket_id, person, source, outcome, status, duplicate_of, category, reported_category, day in \
-                session.execute(select(
-                    TicketFact.ticket_id, TicketFact.reporter_person_id, TicketFact.source, TicketFact.outcome,
-                    TicketFact.status, TicketFact.duplicate_of, TicketFact.category, TicketFact.reported_category,
-                    TicketFact.reported_day).where(TicketFact.reporter_person_id.in_(posted),
-                                                   TicketFact.reported_day.between(start, end))).all():
-            for subject in people.get(person, ()):
-                if source == "grid_patrol":
-                    reports.add(subject, ticket_id, member=day)
-                kept = outcome != "withdrawn" and status != "merged" and duplicate_of is None \
-                    and category == reported_category
-                accurate.add(subject, ticket_id, hit=kept, member=day)
-        fill("events_reported", reports, lambda t, s, n: float(n))
-        fill("accuracy", accurate, lambda t, s, n: t.hits[s] / n if n else None)
-    else:
-        reports = accurate = _Tally()
+    reported = [TicketFact.reported_day.between(start, end)]
+    if wanted & {"events_reported", "accuracy"}:
+        kept = and_(or_(TicketFact.outcome.is_(None), TicketFact.outcome != "withdrawn"),
+                    TicketFact.status != "merged", TicketFact.duplicate_of.is_(None),
+                    TicketFact.category == TicketFact.reported_category)
+        rows = grouped(TicketFact.reporter_person_id, [
+            _count(TicketFact.source == "grid_patrol").label("own"), func.count().label("all"),
+            _count(kept).label("kept")], reported)
+        own_refs = refs(TicketFact.reporter_person_id, TicketFact.ticket_id,
+                        reported + [TicketFact.source == "grid_patrol"])
+        put("events_reported", rows, lambda row, n: float(n), lambda row: row.own, own_refs)
+        put("accuracy", rows, lambda row, n: row.kept / n if n else None, lambda row: row.all, own_refs)
 
-    if wanted & {"patrols", "patrols_inside", "active_days"}:
-        patrols = _Tally()
-        for patrol_id, person, inside, day in session.execute(select(
-                PatrolFact.id, PatrolFact.person_id, PatrolFact.inside, PatrolFact.day).where(
-                PatrolFact.person_id.in_(posted), PatrolFact.day.between(start, end))).all():
-            for subject in people.get(person, ()):
-                patrols.add(subject, patrol_id, hit=inside, member=day)
-        fill("patrols", patrols, lambda t, s, n: float(n))
-        fill("patrols_inside", patrols, lambda t, s, n: t.hits[s] / n if n else None)
-    else:
-        patrols = _Tally()
+    in_period = [PatrolFact.day.between(start, end)]
+    if wanted & {"patrols", "patrols_inside"}:
+        rows = grouped(PatrolFact.person_id, [func.count().label("all"), _count(PatrolFact.inside).label("inside")],
+                       in_period)
+        patrol_refs = refs(PatrolFact.person_id, PatrolFact.id, in_period)
+        put("patrols", rows, lambda row, n: float(n), lambda row: row.all, patrol_refs)
+        put("patrols_inside", rows, lambda row, n: row.inside / n if n else None, lambda row: row.all, patrol_refs)
 
-    visits = _Tally()
-    if wanted & {"households_visited", "active_days"}:
-        for visit_id, person, household_id, day in session.execute(select(
-                VisitFact.id, VisitFact.person_id, VisitFact.household_id, VisitFact.day).where(
-                VisitFact.person_id.in_(posted), VisitFact.day.between(start, end))).all():
-            for subject in people.get(person, ()):
-                visits.add(subject, visit_id, member=household_id)
-                visits.sets[("days", subject)].add(day)
+    visited = [VisitFact.day.between(start, end)]
+    if "households_visited" in wanted:
+        # distinct (subject, household) pairs first, then counted: PostgreSQL hashes the
+        # pairs where count(DISTINCT ...) per group would sort
+        key, pairs = _keyed(kind, VisitFact.person_id, scope, start, end, VisitFact.household_id.label("household"))
+        pairs = pairs.where(*visited).distinct().subquery()
+        rows = {row.key: row for row in session.execute(
+            select(pairs.c.key, func.count().label("households")).group_by(pairs.c.key)).all()}
         households = _households_in(session, subjects, scope)
+        visit_refs = refs(VisitFact.person_id, VisitFact.id, visited)
         for subject in subjects:
-            visited = len(visits.sets.get(subject, ()))
+            count = int(rows[subject].households) if subject in rows else 0
             registered = households.get(subject, 0)
-            value = min(visited / registered, 1.0) if registered else None
-            out[subject]["households_visited"] = Measured(value, visited, visits.refs.get(subject, []))
+            out[subject]["households_visited"] = Measured(min(count / registered, 1.0) if registered else None,
+                                                          count, visit_refs.get(subject, []))
 
     if "active_days" in wanted:
+        days = _active_days(session, kind, scope, start, end)
         for subject in subjects:
-            days = reports.sets.get(subject, set()) | accurate.sets.get(subject, set()) \
-                | patrols.sets.get(subject, set()) | visits.sets.get(("days", subject), set())
-            out[subject]["active_days"] = Measured(float(len(days)), len(days), [])
+            count = days.get(subject, 0)
+            out[subject]["active_days"] = Measured(float(count), count, [])
 
+    resolved = [TicketFact.resolved_day.between(start, end),
+                or_(TicketFact.outcome.is_(None), TicketFact.outcome.not_in(NOT_RESOLVED))]
     if wanted & {"on_time_rate", "below_department"}:
-        resolved = _Tally()
-        below = _Tally()
-        for ticket_id, person, on_time, level in session.execute(select(
-                TicketFact.ticket_id, TicketFact.responsible_person_id, TicketFact.on_time,
-                TicketFact.resolved_level).where(
-                TicketFact.responsible_person_id.in_(posted), TicketFact.resolved_day.between(start, end),
-                or_(TicketFact.outcome.is_(None), TicketFact.outcome.not_in(NOT_RESOLVED)))).all():
-            for subject in people.get(person, ()):
-                resolved.add(subject, ticket_id, hit=bool(on_time))
-                below.add(subject, ticket_id, hit=level not in (None, "department"))
-        fill("on_time_rate", resolved, lambda t, s, n: t.hits[s] / n if n else None)
-        fill("below_department", below, lambda t, s, n: t.hits[s] / n if n else None)
+        below = and_(TicketFact.resolved_level.is_not(None), TicketFact.resolved_level != "department")
+        rows = grouped(TicketFact.responsible_person_id, [
+            func.count().label("all"), _count(TicketFact.on_time.is_(True)).label("on_time"),
+            _count(below).label("below")], resolved)
+        resolved_refs = refs(TicketFact.responsible_person_id, TicketFact.ticket_id, resolved)
+        put("on_time_rate", rows, lambda row, n: row.on_time / n if n else None, lambda row: row.all, resolved_refs)
+        put("below_department", rows, lambda row, n: row.below / n if n else None, lambda row: row.all,
+            resolved_refs)
 
+    rated = [TicketFact.rated_day.between(start, end), TicketFact.satisfaction.is_not(None)]
     if "satisfaction" in wanted:
-        rated = _Tally()
-        for ticket_id, person, satisfaction in session.execute(select(
-                TicketFact.ticket_id, TicketFact.responsible_person_id, TicketFact.satisfaction).where(
-                TicketFact.responsible_person_id.in_(posted), TicketFact.rated_day.between(start, end),
-                TicketFact.satisfaction.is_not(None))).all():
-            for subject in people.get(person, ()):
-                rated.add(subject, ticket_id, amount=satisfaction / 5 * 100)  # 1..5 as 20..100 (plans.MEASURES)
-        fill("satisfaction", rated, lambda t, s, n: t.sums[s] / n if n else None)
+        rows = grouped(TicketFact.responsible_person_id, [
+            func.count().label("all"), func.sum(TicketFact.satisfaction).label("points")], rated)
+        rated_refs = refs(TicketFact.responsible_person_id, TicketFact.ticket_id, rated)
+        put("satisfaction", rows, lambda row, n: float(row.points) / n / 5 * 100 if n else None,  # 1..5 as 20..100
+            lambda row: row.all, rated_refs)
 
     if "sentiment" in wanted:  # a slot until sentiment records exist
         for subject in subjects:
             out[subject]["sentiment"] = Measured(None, 0, [])
     return out
+
+
+def _active_days(session, kind, scope, start, end):
+    """{subject: days with an own report, a patrol or a visit}, counted in the database."""
+    branches = []
+    for person, day in ((TicketFact.reporter_person_id, TicketFact.reported_day),
+                        (PatrolFact.person_id, PatrolFact.day), (VisitFact.person_id, VisitFact.day)):
+        _, branch = _keyed(kind, person, scope, start, end, day.label("day"))
+        branches.append(branch.where(day.between(start, end)).distinct())  # a few dozen days a person, not rows
+    days = union(*branches).subquery()
+    return dict(session.execute(select(days.c.key, func.count()).group_by(days.c.key)).all())
 
 
 def _households_in(session, subjects, scope):

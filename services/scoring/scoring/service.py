@@ -22,7 +22,7 @@ class ScoringService(FactsFeed, OpsEndpoints):
 
     db = Database(MIGRATIONS_DIR, bootstrap=_bootstrap)
     outbox = Outbox()
-    people = ServiceRpc("people", timeouts={"staff_names": 30})
+    people = ServiceRpc("people", timeouts={"staff_names": 30, "party_members": 30})
     tickets = ServiceRpc("tickets")
     grid = ServiceRpc("grid", timeouts={"grid_labels": 30})
 
@@ -160,8 +160,9 @@ class ScoringService(FactsFeed, OpsEndpoints):
             assessment = assessments.get(session, assessment_id)
             subject = _readable_subject(actor, assessment, subject)
             rows = assessments.results(session, assessment_id, subject)
+            names = assessment.summary.get("names")
             return {"assessment": assessments.view(assessment),
-                    "items": [assessments.result_view(row) for row in rows]}
+                    "items": [assessments.result_view(row, names) for row in rows]}
 
     @rpc
     def result_refs(self, assessment_id, subject, actor=None):
@@ -198,12 +199,13 @@ class ScoringService(FactsFeed, OpsEndpoints):
             else:
                 _may_see_ranking(actor, assessment.scope)
             view = assessments.view(assessment)
+            node_names = assessment.summary.get("names")
             plan = assessments.plan_row(session, assessment.plan_code, assessment.plan_version).document
             rows = assessments.results(session, assessment.id)
         people = [row.subject_id for row in rows if row.subject_kind == "worker"]
         names = self.people.staff_names(people) if people else {}
         grids = self.grid.grid_labels(sorted({row.grid_code for row in rows if row.grid_code})) if rows else {}
-        title, header, lines = exports.sheet(view, plan, rows, names, grids)
+        title, header, lines = exports.sheet(view, plan, rows, names, grids, node_names)
         content = exports.as_xlsx(title, header, lines) if format == "xlsx" else exports.as_csv(title, header, lines)
         filename = f"{view['plan']}-{view['period']}-{view['scope']}-v{view['version']}.{format}"
         return {"filename": filename, "media_type": exports.FORMATS[format],
@@ -226,7 +228,11 @@ class ScoringService(FactsFeed, OpsEndpoints):
         if period.year not in by_year:
             raise assessments.AssessmentNotFound(f"No {plan} results of {scope} for {period.year}.",
                                                  details={"plan": plan, "year": period.year, "scope": scope})
-        return engine.consequences(by_year, plan_rules, depths, year=period.year).to_dict()
+        members = ()
+        if plan_rules.consequences.three_priorities:
+            workers = sorted({r.subject_id for r in by_year[period.year] if r.subject_kind == "worker"})
+            members = self.people.party_members(workers) if workers else []
+        return engine.consequences(by_year, plan_rules, depths, year=period.year, party_members=members).to_dict()
 
 
 def _plain(row):
