@@ -2,13 +2,14 @@
 taken through the loop, a resident's report rated, a patrol, a visit, a post, a
 household) reaches scoring's facts through the owners' events; then ``rebuild_facts``
 over RPC rebuilds every fact table from the owners' pages, and the tables read the same
-as before, row for row."""
+as before, row for row, and an assessment run on them gives the same results."""
 import time
 
 from kombu import Connection, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 from shapely.geometry import box
 
+from common.shanghai import shanghai_date
 from common.contract import SUBSCRIPTIONS, queue_name
 
 API = "/api/v1"
@@ -61,6 +62,20 @@ def settled(stack, expected_versions):
                 return first
         time.sleep(0.3)
     raise AssertionError("scoring's facts never settled")
+
+
+def assessed(stack, admin):
+    """A draft of Dianbai's indicators over the county this quarter: {subject: result}
+    without what names the draft (its id, when it ran)."""
+    today = shanghai_date()
+    period = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    draft = stack.call("POST", f"{API}/assessments", admin, {"plan": "dianbai-indicators", "period": period,
+                                                            "scope": COUNTY})
+    assert draft.status_code == 201, draft.text
+    results = stack.call("GET", f"{API}/assessments/{draft.json()['id']}/results", admin)
+    assert results.status_code == 200, results.text
+    return {item["subject_id"]: {k: v for k, v in item.items() if k not in ("assessment_id", "created_at")}
+            for item in results.json()["items"]}
 
 
 class Ticket:
@@ -125,6 +140,9 @@ def test_a_rebuild_from_the_owners_gives_the_facts_the_live_feed_gave(stack):
     assert (worked[tickets[0].id]["status"], worked[tickets[0].id]["on_time"]) == ("resolved", True)
     assert live["visit_facts"][visit.json()["visit"]["id"]]["grid_code"] == grid
 
+    before = assessed(stack, admin)
+    assert before[person["id"]]["score"] > 0, before
+
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=120) as rpc:
         result = rpc.scoring.rebuild_facts()
     assert set(result) == {"counts", "removed", "refused", "seconds"}
@@ -141,6 +159,7 @@ def test_a_rebuild_from_the_owners_gives_the_facts_the_live_feed_gave(stack):
                 assert table in VERSIONED and rebuilt[table][key]["version"] > row["version"], (table, key, row,
                                                                                                 rebuilt[table][key])
     assert result["counts"] == {table: len(rows) for table, rows in rebuilt.items()}
+    assert assessed(stack, admin) == before, "the rebuilt facts assess differently"
 
 
 def test_waiting_counts_scoring_queues_only():

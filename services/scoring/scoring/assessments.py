@@ -4,9 +4,10 @@ versions with their reason, and the readings of results, rankings and consequenc
 
 The judgement itself is scoring.engine's; what it is fed comes from the fact tables
 (scoring.measures) and the entries people made (scoring.entries)."""
+import json
 import uuid
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from common.db import utcnow
 from common.errors import Conflict, InvalidInput, NotFound
@@ -285,9 +286,21 @@ def _store_results(session, assessment_id, results):
             "ranked_score": _round(result.ranked_score), "rank": result.rank, "band": result.band,
             "pay_tier": result.pay_tier, "volume": result.volume, "eligible": result.eligible,
             "commended": result.commended, "reminded": result.reminded, "breakdown": stored})
-    for start in range(0, len(rows), 1000):
-        session.execute(insert(AssessmentResult), rows[start:start + 1000])
+    if session.get_bind().dialect.name == "postgresql":
+        _insert_all(session, rows)
+    else:
+        for start in range(0, len(rows), 1000):
+            session.execute(insert(AssessmentResult), rows[start:start + 1000])
     return names
+
+
+def _insert_all(session, rows):
+    """Ten thousand results in one statement: PostgreSQL unpacks them from one JSON
+    document (a third of the time of batched INSERTs; COPY is refused under the green
+    driver)."""
+    session.execute(text("INSERT INTO assessment_results SELECT * FROM "
+                         "json_populate_recordset(NULL::assessment_results, CAST(:rows AS json))"),
+                    {"rows": json.dumps(rows, ensure_ascii=False, separators=(",", ":"))})
 
 
 def get(session, assessment_id, for_update=False):
