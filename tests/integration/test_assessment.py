@@ -146,6 +146,7 @@ def test_twenty_eighty_with_bound_chief_and_worker_results_as_worked_out_by_hand
     # the worker reads their own breakdown, and no one else's
     own = ok(stack.call("GET", f"{API}/assessments/{assessment['id']}/results", worker["token"]))["items"]
     assert [r["subject_id"] for r in own] == [worker["id"]]
+    assert (own[0]["name"], own[0]["grid_name"]) == (worker["name"], "考核1网格")
     assert own[0]["breakdown"]["children"][1]["key"] == "street"
     other = stack.call("GET", f"{API}/assessments/{assessment['id']}/results?subject={chief['id']}", worker["token"])
     assert other.status_code == 403 and other.json()["error"] == "NOT_YOUR_RESULT"
@@ -171,6 +172,7 @@ def test_twenty_eighty_with_bound_chief_and_worker_results_as_worked_out_by_hand
     assert ranking["assessment"]["id"] == corrected["id"]
     # worker own 0.2 x 90 + 0.8 x 80 = 82; bound 0.8 x 82 + 0.2 x (90 + 82) / 2 = 82.8
     assert {r["subject_id"]: r["score"] for r in ranking["items"]}[worker["id"]] == pytest.approx(82.8)
+    assert {r["subject_id"]: r["name"] for r in ranking["items"]}[chief["id"]] == chief["name"]
 
     # the posted sheet
     sheet = stack.call("GET", f"{API}/assessments/{corrected['id']}/export?format=xlsx", worker["token"])

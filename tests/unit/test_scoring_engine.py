@@ -203,6 +203,23 @@ def test_bound_assessment_for_a_chief_and_two_workers():
     assert [r.subject_id for r in assess(plan, [worker("x", on_time_rate=(0.1, 1))])] == ["x"]
 
 
+def test_a_village_chief_is_bound_to_the_workers_of_the_grids_below():
+    """The village's 网格长 is posted at the village (320508019044), its workers at grids
+    001 and 002 and a household group of 002: chief 90 own, workers 70, 50 and 30 ->
+    0.7 x 90 + 0.3 x mean(70, 50, 30) = 63 + 15 = 78. A worker of another village is not
+    the chief's; each worker still shares only with their own grid."""
+    plan = plan_of(one_indicator(), bound={"chief_takes_workers": 0.3, "worker_takes_grid": 0.2})
+    village = G1[:12]
+    results = by_id(assess(plan, [
+        worker("chief", village, "grid_chief", on_time_rate=(0.9, 10)),
+        worker("w70", G1, on_time_rate=(0.7, 10)), worker("w50", G2, on_time_rate=(0.5, 10)),
+        worker("w30", G2 + "001", on_time_rate=(0.3, 10)),
+        worker("elsewhere", "320508019045001", on_time_rate=(0.1, 10))]))
+    chief = results["chief"]
+    assert chief.score == approx(78) and chief.bound.of == ("w30", "w50", "w70")
+    assert results["w70"].score == approx(70) and results["w70"].bound.of == ("w70",)
+
+
 def test_a_grid_plan_gives_each_grid_the_mean_of_its_people():
     """G1: 80 and 60 -> 70, volume 10 + 30 = 40; G2: 90 alone, volume 5."""
     plan = plan_of(one_indicator(), subject="grid")
@@ -221,7 +238,7 @@ def test_a_grid_plan_gives_each_grid_the_mean_of_its_people():
 
 # --- Normalisation ------------------------------------------------------------------------
 
-def test_minmax_spreads_the_scope_and_all_equal_values_give_100_either_way():
+def test_minmax_spreads_the_scope_and_all_equal_values_give_100_unless_all_did_nothing():
     """Events 2, 5, 8 -> (v - 2) / 6 x 100 = 0, 50, 100. Patrols all 7: 100 for all, also
     with direction lower (nobody is behind anybody). A subject with no value counts 0, says
     no data, and is left out of the scope's min and max."""
@@ -239,6 +256,10 @@ def test_minmax_spreads_the_scope_and_all_equal_values_give_100_either_way():
         results, 100)
     # Totals: 0.5 x events + 0.5 x 100.
     assert {sid: r.score for sid, r in results.items()} == {"a": 50, "b": 75, "c": 100, "none": 50}
+    # Nobody reported anything: nobody earns the events' points; no patrols with lower better: 100.
+    idle = by_id(assess(plan, [worker("a", events_reported=(0, 0), patrols=(0, 0)),
+                               worker("b", events_reported=(0, 0), patrols=(0, 0))]))
+    assert {sid: r.score for sid, r in idle.items()} == {"a": 50, "b": 50}
 
 
 def test_direction_lower():

@@ -187,7 +187,9 @@ class AssessmentView(Loose):
 class ResultView(Loose):
     subject_kind = fields.String(required=True, validate=validate.OneOf(("worker", "grid")))
     subject_id = fields.String(required=True)
+    name = fields.String(allow_none=True, metadata={"description": "the worker's or the grid's name"})
     grid_code = fields.String(allow_none=True)
+    grid_name = fields.String(allow_none=True)
     role = fields.String(allow_none=True)
     own_score = fields.Float(required=True, metadata={"description": "what the plan's parts give"})
     score = fields.Float(required=True, metadata={"description": "after bound assessment (捆绑考核)"})

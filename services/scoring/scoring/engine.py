@@ -49,10 +49,11 @@ Outputs:
 
 The rules, as the README tells them: a rate counts value / full x 100; minmax (v - min)
 / (max - min) x 100 over the subjects of the scope that have a value (all equal: 100,
-whichever the direction, since nobody is behind anybody); target min(v / target, 1) x
-100; direction lower gives 100 minus that. A part is the weighted mean of its
-children; a part with nothing in it scores 0 and says so. Bound assessment, one pass on
-own scores: a chief's final = (1 - a) x own + a x mean own of the grid's other people;
+whichever the direction, since nobody is behind anybody; but all 0 with higher better
+gives 0, since nobody did anything); target min(v / target, 1) x 100; direction lower
+gives 100 minus that. A part is the weighted mean of its children; a part with nothing
+in it scores 0 and says so. Bound assessment, one pass on own scores: a chief's final =
+(1 - a) x own + a x mean own of the workers at the chief's grid and the grids below it;
 a worker's final = (1 - b) x own + b x mean own of everyone at the grid. Ranking:
 ``ranked = (volume x score + k x mean) / (volume + k)`` with k the plan's
 ``prior_weight`` and mean the scope's mean score; ranks compare ranked scores at 2
@@ -290,8 +291,8 @@ def normalise(indicator, value, *, low=None, high=None):
     if indicator.normalise == "rate":
         points = value / MEASURES[indicator.measure].full * 100
     elif indicator.normalise == "minmax":
-        if high == low:
-            return 100.0
+        if high == low:  # nobody is behind anybody; but nobody earns points for nothing done
+            return 0.0 if high == 0 and indicator.direction == "higher" else 100.0
         points = (value - low) / (high - low) * 100
     else:
         points = min(value / indicator.target, 1) * 100
@@ -584,17 +585,26 @@ def _mean(values):
 
 
 def _bind(rows, bound):
-    """Bound assessment, one pass over own scores (no iteration)."""
+    """Bound assessment, one pass over own scores (no iteration). A chief answers for the
+    workers of their grid and of the grids below it (a village's 网格长 over its grids);
+    a worker shares with the people of their own grid."""
     by_grid = defaultdict(list)
     for row in rows:
         if row.grid_code and row.kind == "worker":
             by_grid[row.grid_code].append(row)
+    chiefs_grids = {row.grid_code for row in rows if row.kind == "worker" and row.role in CHIEF_ROLES and row.grid_code}
+    lengths = sorted({len(code) for code in chiefs_grids})
+    under = defaultdict(list)  # chief's grid code -> the non-chief workers at it or below it
+    for code, people in by_grid.items():
+        for length in lengths:
+            if length <= len(code) and code[:length] in chiefs_grids:
+                under[code[:length]].extend(p for p in people if p.role not in CHIEF_ROLES)
     for row in rows:
         people = by_grid.get(row.grid_code) if row.kind == "worker" else None
         if not people:
             continue
         if row.role in CHIEF_ROLES:
-            others = [p for p in people if p is not row and p.role not in CHIEF_ROLES]
+            others = under.get(row.grid_code)
             if not others:
                 continue
             share, rule = bound.chief_takes_workers, "chief_takes_workers"

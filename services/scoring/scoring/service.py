@@ -161,8 +161,9 @@ class ScoringService(FactsFeed, OpsEndpoints):
             subject = _readable_subject(actor, assessment, subject)
             rows = assessments.results(session, assessment_id, subject)
             names = assessment.summary.get("names")
-            return {"assessment": assessments.view(assessment),
-                    "items": [assessments.result_view(row, names) for row in rows]}
+            view = assessments.view(assessment)
+            items = [assessments.result_view(row, names) for row in rows]
+        return {"assessment": view, "items": self._named(items)}
 
     @rpc
     def result_refs(self, assessment_id, subject, actor=None):
@@ -181,9 +182,22 @@ class ScoringService(FactsFeed, OpsEndpoints):
         _may_see_ranking(actor, scope)
         with self.db.read() as session:
             assessment = assessments.latest_published(session, plan, period, scope)
-            rows = assessments.results(session, assessment.id)
-            return {"assessment": assessments.view(assessment),
-                    "items": [assessments.result_view(row, with_breakdown=False) for row in rows]}
+            view = assessments.view(assessment)
+            items = [assessments.result_view(row, with_breakdown=False) for row in assessments.results(session, assessment.id)]
+        return {"assessment": view, "items": self._named(items)}
+
+    def _named(self, items):
+        """Results with the names people read them by: the worker's (people's staff
+        register) or the grid's, and the grid's (the registry's)."""
+        workers = sorted({item["subject_id"] for item in items if item["subject_kind"] == "worker"})
+        people = self.people.staff_names(workers) if workers else {}
+        codes = sorted({item["grid_code"] for item in items if item["grid_code"]})
+        grids = self.grid.grid_labels(codes) if codes else {}
+        for item in items:
+            grid = grids.get(item["grid_code"] or "", {}).get("name")
+            item["name"] = people.get(item["subject_id"]) if item["subject_kind"] == "worker" else grid
+            item["grid_name"] = grid
+        return items
 
     @rpc
     def export_assessment(self, assessment_id, format="xlsx", actor=None):
