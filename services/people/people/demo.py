@@ -1,6 +1,7 @@
 """Demo people for ``make run``, in the demo district (see grid.demo): accounts for
-each kind of user, and the staff of 彩香一村 with their posts, so a report there goes to
-its grid worker and a whistle reaches departments that can sign in.
+each kind of user, the staff of 彩香一村 with their posts, so a report there goes to
+its grid worker and a whistle reaches departments that can sign in, and the demo
+resident's household in grid.demo's building, so he can rate his grid's workers.
 
 Idempotent: what exists is left alone, so a second ``make run`` adds nothing."""
 import datetime as dt
@@ -12,8 +13,9 @@ from common import config as cfg
 from common.cli import configure_logging, open_database
 from common.outbox import add_event
 from common.pii import load_cipher
-from people import MIGRATIONS_DIR, staff
+from people import MIGRATIONS_DIR, residents, staff
 from people.accounts import create_account, find_by_username
+from people.idcard import check_char
 from people.models import Department
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,11 @@ DEMO_ACCOUNTS = [
     ("huanbao", "区生态环境局 值班员", "department", None, "environment", None),
     ("jumin_zhang", "居民 张先生", "resident", None, None, None),
 ]
+
+# grid.demo's building in 彩香一村第一网格 (the first place numbered in the community)
+DEMO_HOME = {"code": f"{VILLAGE}00001", "grid_code": f"{VILLAGE}001"}
+DEMO_RESIDENT = {"name": "张明", "id_number": "32050819800512013" + check_char("32050819800512013"),
+                 "account": "jumin_zhang"}
 
 # name, grid, post: the village's grid chief and a full-time worker in each of its first grids
 DEMO_STAFF = [
@@ -59,6 +66,22 @@ def _staff(session, cipher):
     return people
 
 
+def _resident(session, cipher):
+    """The demo resident's id, with his household registered at DEMO_HOME if he was not yet."""
+    existing = residents.find_residents(session, cipher, id_number=DEMO_RESIDENT["id_number"], limit=1)
+    if existing:
+        return existing[0].id
+    household = residents.register_household(session, {"address": "彩香一村3幢"}, DEMO_HOME)
+    add_event(session, "people", "household_registered", residents.household_payload(household))
+    resident = residents.register_resident(session, cipher, {"name": DEMO_RESIDENT["name"],
+                                                             "id_number": DEMO_RESIDENT["id_number"],
+                                                             "household_id": household.id})
+    add_event(session, "people", "resident_registered", {  # as the service announces one: no personal data
+        "resident_id": resident.id, "household_id": household.id, "grid_code": resident.grid_code,
+        "tags": resident.tags})
+    return resident.id
+
+
 def load_demo(db, password, cipher):
     """Create what is missing; returns (username, name, role) of the demo accounts."""
     with db.transaction() as session:
@@ -66,12 +89,14 @@ def load_demo(db, password, cipher):
             if session.scalar(select(Department.code).where(Department.code == code)) is None:
                 staff.create_department(session, {"code": code, "name": name, "kind": "functional_department"})
         people = _staff(session, cipher)
+        resident = _resident(session, cipher)
         for username, display_name, role, scope, department, person in DEMO_ACCOUNTS:
             if find_by_username(session, username) is None:
                 create_account(session, {
                     "username": username, "display_name": display_name, "password": password,
                     "roles": [role], "grid_scope": scope, "department_code": department,
                     "person_id": people.get(person),
+                    "resident_id": resident if username == DEMO_RESIDENT["account"] else None,
                 }, min_password_length=8)
     return [(username, display_name, role) for username, display_name, role, *_ in DEMO_ACCOUNTS]
 
