@@ -207,7 +207,7 @@ def _on_behalf_of(envelope):
     return request_context(sane_request_id(envelope.get("request_id")) or current_request_id())
 
 
-def idempotent_handler(source_service, event_type, retry_delay=1.0, prepare=None):
+def idempotent_handler(source_service, event_type, retry_delay=1.0, prepare=None, linger=0.0):
     """``@idempotent_handler("tickets", "ticket_reported")`` on a method
     ``(self, session, envelope)`` of a service that has ``db`` and ``metrics``.
     With ``prepare=f``, ``f(self, envelope)`` runs before the transaction and the
@@ -215,20 +215,21 @@ def idempotent_handler(source_service, event_type, retry_delay=1.0, prepare=None
 
     Delivery is reliable (a durable queue per handler). Deliveries that wait while
     a worker is busy are taken together (``common.batching``): one worker and one
-    transaction for all of them. A failed event is requeued after ``retry_delay``
-    seconds instead of dropped; the rest of its batch is acknowledged.
+    transaction for all of them; with ``linger`` seconds, a batch that is not full
+    waits that long for more. A failed event is requeued after
+    ``retry_delay`` seconds instead of dropped; the rest of its batch is acknowledged.
     """
 
     def decorator(apply):
         def consume(self, bodies, consumer):
             return consume_batch(self.db, bodies, consumer, functools.partial(apply, self),
                                  prepare and functools.partial(prepare, self))
-        return _batch_entrypoint(source_service, event_type, retry_delay, apply, consume)
+        return _batch_entrypoint(source_service, event_type, retry_delay, apply, consume, linger)
 
     return decorator
 
 
-def idempotent_batch_handler(source_service, event_type, retry_delay=1.0):
+def idempotent_batch_handler(source_service, event_type, retry_delay=1.0, linger=0.0):
     """``@idempotent_batch_handler("tickets", "ticket_reported")`` on a method
     ``(self, session, envelopes)``: as ``idempotent_handler``, but the method gets
     every envelope of the batch that this consumer had not applied yet, together
@@ -241,12 +242,12 @@ def idempotent_batch_handler(source_service, event_type, retry_delay=1.0):
     def decorator(apply_all):
         def consume(self, bodies, consumer):
             return consume_all_at_once(self.db, bodies, consumer, functools.partial(apply_all, self))
-        return _batch_entrypoint(source_service, event_type, retry_delay, apply_all, consume)
+        return _batch_entrypoint(source_service, event_type, retry_delay, apply_all, consume, linger)
 
     return decorator
 
 
-def _batch_entrypoint(source_service, event_type, retry_delay, method, consume):
+def _batch_entrypoint(source_service, event_type, retry_delay, method, consume, linger=0.0):
     """The batching event handler around ``consume(self, bodies, consumer)``: its
     consumer name is ``<service>.<method name>`` (the key of its claims), and it
     counts its batches and outcomes."""
@@ -260,4 +261,4 @@ def _batch_entrypoint(source_service, event_type, retry_delay, method, consume):
             eventlet.sleep(retry_delay)  # no hot loop on a persistent failure
         return outcomes
 
-    return batch_event_handler(source_service, event_type)(handler)
+    return batch_event_handler(source_service, event_type, linger=linger)(handler)
