@@ -14,10 +14,18 @@ tickets behind ``scoring.tickets_reported`` (``ticket_reported``, and ``ticket_r
 for the grid a ticket lives in now). An event published before tickets carried its
 snapshot (no ``version``) still feeds those; its fact row comes with the next event of
 the ticket, or a rebuild.
+
+The handlers linger (``LINGER_SECONDS``, common.batching): facts are read by
+assessments of months and quarters, so a quarter of a second more before an event
+is applied costs nothing, and taking the events of that quarter second in one
+transaction instead of a transaction each cut scoring's CPU per ``ticket_reported``
+at an intake's pace (80/s) from 1.6-1.8 ms to 0.5 ms (``python -m bench.scoring``).
 """
 from common.inbox import idempotent_batch_handler
 from common.rpc import ServiceRpc, rpc
 from scoring import facts, indicators, rebuild, witness
+
+LINGER_SECONDS = 0.25  # how long a batch that is not full waits for more (BATCH_LINGER_SECONDS overrides it)
 
 
 def _ticket_rows(envelopes):
@@ -44,7 +52,7 @@ def _ticket_handler(event_type, witnessed=True, indicator=None):
             witness.record_marks(session, envelopes)
         facts.store_tickets(session, rows)
     handle.__name__ = handle.__qualname__ = f"handle_{event_type}"  # the consumer's name in processed_events
-    return idempotent_batch_handler("tickets", event_type)(handle)
+    return idempotent_batch_handler("tickets", event_type, linger=LINGER_SECONDS)(handle)
 
 
 def _people_handler(event_type, row, store):
@@ -52,7 +60,7 @@ def _people_handler(event_type, row, store):
     def handle(self, session, envelopes):
         store(session, [row(envelope["payload"]) for envelope in envelopes])
     handle.__name__ = handle.__qualname__ = f"handle_{event_type}"
-    return idempotent_batch_handler("people", event_type)(handle)
+    return idempotent_batch_handler("people", event_type, linger=LINGER_SECONDS)(handle)
 
 
 class FactsFeed:
