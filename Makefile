@@ -33,6 +33,8 @@ bench: venv
 	$(PY) -m bench.grid
 	$(PY) -m bench.people
 	$(PY) -m bench.tickets
+	$(PY) -m bench.assessment
+	$(PY) -m bench.scoring
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

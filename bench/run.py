@@ -240,9 +240,10 @@ def percentile_ms(ordered, p):
     return round(1000 * ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))], 2)
 
 
-def _process_label(pid, own_pid):
+def _process_label(pid, own_pid, ours=None):
     """Which part of the run a process is: a component (``nameko run`` of
-    ``<package>.service``), the echo service, RabbitMQ, PostgreSQL, this client."""
+    ``<package>.service``), the echo service, RabbitMQ, PostgreSQL, this client.
+    With ``ours`` (pids), a ``nameko run`` not among them (another run's) is "other"."""
     if pid == own_pid:
         return "client"
     try:
@@ -250,7 +251,7 @@ def _process_label(pid, own_pid):
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return None
-    if b"nameko" in argv and len(argv) > 1:
+    if b"nameko" in argv and len(argv) > 1 and (ours is None or pid in ours):
         module = argv[-2] if argv[-1] == b"" else argv[-1]
         package = module.decode(errors="replace").split(":")[0].split(".")
         return "echo" if package[-1] == "echo_service" else package[0]
@@ -261,9 +262,10 @@ def _process_label(pid, own_pid):
     return "other"
 
 
-def cpu_seconds_by_part():
+def cpu_seconds_by_part(ours=None):
     """{part: CPU seconds (user + system) its processes have used so far}, machine-wide
-    from /proc ({} where there is no /proc)."""
+    from /proc ({} where there is no /proc). ``ours``: the pids of this run's components,
+    when other runs' components may be on the machine too (counted as "other")."""
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     parts, own_pid = {}, os.getpid()
     for entry in Path("/proc").glob("[0-9]*"):
@@ -271,7 +273,7 @@ def cpu_seconds_by_part():
             fields = entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        label = _process_label(int(entry.name), own_pid)
+        label = _process_label(int(entry.name), own_pid, ours)
         if label is not None:
             parts[label] = parts.get(label, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return parts

@@ -90,9 +90,9 @@ def paced(client, rate, seconds):
     return sorted(latencies)
 
 
-def generate_million(tickets_url, grid_codes):
-    """1,000,000 tickets over the last year, in SQL (generate_series), in states and
-    levels spread the way a district's are."""
+def generate_tickets(tickets_url, grid_codes, count=MILLION):
+    """``count`` tickets over the last year, in SQL (generate_series), in states and
+    levels spread the way a district's are (bench.scoring seeds its rebuild with them)."""
     engine = create_engine(tickets_url)
     codes = "ARRAY[" + ",".join(f"'{c}'" for c in grid_codes) + "]"
     categories = "ARRAY[" + ",".join(f"'{c}'" for c in CATEGORIES) + "]"
@@ -111,7 +111,7 @@ def generate_million(tickets_url, grid_codes):
                    CASE WHEN x.done THEN x.level END, x.t + interval '5 days',
                    CASE WHEN x.status IN ('rated', 'closed') THEN 1 + (g % 5) END,
                    x.t, x.t, 1, '[]', false, 0, false, 0, false
-            FROM generate_series(1, {MILLION}) AS g,
+            FROM generate_series(1, {int(count)}) AS g,
             LATERAL (SELECT now() - random() * interval '365 days' AS t,
                             random() * interval '6 hours' AS accept,
                             random() * interval '8 days' AS resolve,
@@ -157,7 +157,7 @@ def main():
         codes = [g["code"] for g in requests.get(f"{gateway}/api/v1/grids?level=villager_group", headers=headers,
                                                  timeout=30).json()["items"]]
         started = time.perf_counter()
-        generate_million(db_urls["tickets"], codes)
+        generate_tickets(db_urls["tickets"], codes)
         emit(benchmark="ticket_generate_1m", seconds=round(time.perf_counter() - started, 1))
         for name, root in (("district", "320508"), ("town", "320508019")):
             started = time.perf_counter()
