@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, make_url, text
 
 from bench.run import HOST, PG_URL
+from bench.sql import run_steps
 from common.cli import open_database
 
 COUNTY = "320599"
@@ -57,7 +58,6 @@ GRID_CODE = ("'320599' || lpad((1 + g / 85)::text, 3, '0') || lpad((1 + g / 5 % 
 
 
 def generate(url):
-    engine = create_engine(url)
     steps = [
         ("posts", f"""
             INSERT INTO post_facts (id, person_id, grid_code, role, start_date, end_date, version)
@@ -102,15 +102,7 @@ def generate(url):
             FROM generate_series(0, 799999) AS v,
                  LATERAL (SELECT TIMESTAMPTZ '2026-01-01 03:00+00' + (v % 360) * interval '1 day') AS day(d)"""),
     ]
-    with engine.begin() as connection:
-        for name, statement in steps:
-            started = time.perf_counter()
-            connection.execute(text(statement))
-            log(f"generated {name} in {time.perf_counter() - started:.1f} s")
-    with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
-        connection.commit()
-    engine.dispose()
+    run_steps(url, steps, "generated")
 
 
 def grouped_scan(url):

@@ -52,6 +52,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from bench.run import (PG_URL, START_TIMEOUT, bench_environment, cpu_ms_per_call, cpu_seconds_by_part, log)
+from bench.sql import run_steps
 from bench.tickets import emit, generate_tickets
 from common.config import database_url
 from common.contract import subscriptions_of
@@ -466,16 +467,7 @@ def seed_people(url, grid_codes, mix):
                  LATERAL (SELECT TIMESTAMPTZ '2026-01-01 02:00+00' + (v % 360) * interval '1 day'
                                  + (v % 600) * interval '1 minute') AS day(d)"""),
     ]
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        for name, statement in steps:
-            started = time.perf_counter()
-            connection.execute(text(statement))
-            log(f"seeded people.{name} in {time.perf_counter() - started:.1f} s")
-    with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
-        connection.commit()
-    engine.dispose()
+    run_steps(url, steps, "seeded people")
 
 
 def empty_facts(url):
