@@ -11,6 +11,7 @@ from sqlalchemy import event, text
 from common.db import make_engine
 from common.errors import Conflict, InvalidInput, NotFound
 from common.migrations import upgrade
+from common import textsig
 from common.pii import PiiCipher
 from common.validation import load
 from idnumbers import fresh_id_number
@@ -72,8 +73,9 @@ def test_a_page_walk_returns_every_patrol_once_in_id_order_with_the_event_payloa
             assert items == expected, limit
             assert count == -(-7 // limit), "a full last page already says next None"
     first = expected[0]
-    assert set(first) == {"id", "person_id", "grid_codes", "located_grid_code", "inside", "occurred_at",
-                          "received_at"}
+    assert set(first) == {"id", "person_id", "grid_codes", "located_grid_code", "inside", "lon", "lat",
+                          "occurred_at", "received_at"}
+    assert (first["lon"], first["lat"]) == (120.6, 31.3)
     assert first["grid_codes"] == [HERE] and dt.datetime.fromisoformat(first["received_at"]).tzinfo is not None
 
 
@@ -109,7 +111,7 @@ def test_a_visit_keeps_the_grid_its_household_was_in_when_visited(db):
         person = worker(session)
         home = household(session)
         visit = patrols.record_visit(session, {"person_id": person.id, "household_id": home.id, "client_id": "v1",
-                                               "notes": "走访", "occurred_at": WHEN})
+                                               "notes": "走访独居老人，身体状况良好", "occurred_at": WHEN})
         residents.move_household(session, home.id, {"code": f"{THERE}00001", "grid_code": THERE})
         later = patrols.record_visit(session, {"person_id": person.id, "household_id": home.id, "client_id": "v2",
                                                "notes": "再访", "occurred_at": WHEN + dt.timedelta(days=1)})
@@ -117,8 +119,26 @@ def test_a_visit_keeps_the_grid_its_household_was_in_when_visited(db):
         items, _ = walk(session, Visit, patrols.visit_payload, 1)
     by_id = {item["id"]: item for item in items}
     assert by_id[visit.id]["grid_code"] == HERE and by_id[later.id]["grid_code"] == THERE
-    assert set(by_id[visit.id]) == {"id", "person_id", "household_id", "grid_code", "occurred_at", "received_at"}
-    assert "notes" not in repr(items) and "走访" not in repr(items)
+    assert set(by_id[visit.id]) == {"id", "person_id", "household_id", "grid_code", "notes_sig", "occurred_at",
+                                    "received_at"}
+    assert "notes'" not in repr(items) and "走访" not in repr(items)
+
+
+def test_a_visit_carries_the_signature_of_its_notes_never_the_notes(db):
+    notes = "入户走访独居老人张大爷，家中水电正常，提醒冬季注意用火安全。"
+    with db.transaction() as session:
+        person, home = worker(session), household(session)
+        made = [patrols.record_visit(session, {"person_id": person.id, "household_id": home.id, "client_id": f"v{n}",
+                                               "notes": text, "occurred_at": WHEN})
+                for n, text in enumerate((notes, notes.replace("张大爷", "李大妈"), "正常"))]
+        assert made[0].notes_sig == textsig.signature(notes)  # stored once, with the visit
+    with db.read() as session:
+        items, _ = walk(session, Visit, patrols.visit_payload, 2)
+    signed = {item["id"]: item["notes_sig"] for item in items}
+    assert signed[made[0].id] == textsig.signature(notes) and textsig.is_signature(signed[made[1].id])
+    assert textsig.similarity(signed[made[0].id], signed[made[1].id]) > 0.7
+    assert signed[made[2].id] is None, "too short to sign"
+    assert "大爷" not in repr(items) and "正常" not in repr(items)
 
 
 def test_assignment_and_household_pages_carry_what_their_events_carry(db):
@@ -135,7 +155,29 @@ def test_assignment_and_household_pages_carry_what_their_events_carry(db):
     assert ended["version"] == 2 and {p["version"] for p in posts if p is not ended} == {1}
     assert sorted(h["household_id"] for h in houses) == sorted(h.id for h in homes)
     assert houses[0] == {"household_id": houses[0]["household_id"], "grid_code": HERE,
-                         "place_code": houses[0]["place_code"], "version": 1}
+                         "place_code": houses[0]["place_code"], "residents": 0, "version": 1}
+
+
+def test_a_household_counts_its_residents_each_registration_a_new_version(db):
+    """``resident_registered`` carries the household as the page does: a consumer keeps
+    the count of the newest version, so a late or repeated event cannot count twice."""
+    with db.transaction() as session:
+        home, other = household(session), household(session, place=f"{HERE}00002")
+        first = residents.resident_payload(session, resident(session, home))
+        second = residents.resident_payload(session, resident(session, home, name="居民乙"))
+        homeless = residents.resident_payload(session, resident(session, name="居民丙"))
+    assert (first["household"]["residents"], first["household"]["version"]) == (1, 2)
+    assert (second["household"]["residents"], second["household"]["version"]) == (2, 3)
+    assert homeless["household"] is None and homeless["household_id"] is None
+    assert set(first) == {"resident_id", "household_id", "grid_code", "tags", "household"}
+    assert "居民" not in repr([first, second, homeless])
+    with db.read() as session:
+        houses, _ = walk(session, Household, residents.household_payload, 1)
+    by_id = {house["household_id"]: house for house in houses}
+    assert by_id[home.id] == second["household"] and by_id[other.id]["residents"] == 0
+    with db.transaction() as session:
+        moved, _ = residents.move_household(session, home.id, {"code": f"{THERE}00001", "grid_code": THERE})
+        assert residents.household_payload(moved)["residents"] == 2 and moved.version == 4
 
 
 def test_a_change_to_a_post_or_a_household_is_a_new_version(db):
@@ -277,6 +319,40 @@ def test_old_visits_take_their_households_grid(scratch_db):
             assert connection.execute(text("SELECT grid_code FROM household_visits")).scalars().all() == [THERE]
     finally:
         engine.dispose()
+
+
+def test_old_households_count_their_residents_and_old_visits_are_signed(scratch_db):
+    notes = "入户走访，老人独自居住，生活基本能够自理，子女每周探望。"
+    engine = make_engine(scratch_db)
+    try:
+        upgrade(engine, MIGRATIONS_DIR, "people", revision="0011")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO persons (id, name, party_member, smartphone_user, "
+                                    "violation_recorded, status, created_at, updated_at) VALUES ('p1', '甲', false, "
+                                    "true, false, 'active', :now, :now)"), {"now": WHEN})
+            for home in ("h1", "h2"):
+                connection.execute(text("INSERT INTO households (id, place_code, grid_code, created_at, version) "
+                                        "VALUES (:id, :place, :grid, :now, 1)"),
+                                   {"id": home, "place": f"{HERE}00001", "grid": HERE, "now": WHEN})
+            for n in range(3):
+                connection.execute(text(
+                    "INSERT INTO residents (id, name, gender, birth_date, id_number_enc, id_number_hash, "
+                    "id_number_masked, household_id, grid_code, tags, created_at, updated_at) VALUES (:id, '乙', "
+                    "'男', '1950-01-01', 'x', :hash, 'x', 'h1', :grid, '[]', :now, :now)"),
+                    {"id": f"r{n}", "hash": f"hash{n}", "grid": HERE, "now": WHEN})
+            for visit, text_ in (("v1", notes), ("v2", "正常")):
+                connection.execute(text("INSERT INTO household_visits (id, person_id, household_id, grid_code, "
+                                        "client_id, notes, occurred_at, received_at) VALUES (:id, 'p1', 'h1', :grid, "
+                                        ":id, :notes, :now, :now)"),
+                                   {"id": visit, "grid": HERE, "notes": text_, "now": WHEN})
+        upgrade(engine, MIGRATIONS_DIR, "people")
+        with engine.connect() as connection:
+            counts = dict(connection.execute(text("SELECT id, residents FROM households")).all())
+            signed = dict(connection.execute(text("SELECT id, notes_sig FROM household_visits")).all())
+    finally:
+        engine.dispose()
+    assert counts == {"h1": 3, "h2": 0}
+    assert signed == {"v1": textsig.signature(notes), "v2": None}
 
 
 # --- grid labels ------------------------------------------------------------------------------

@@ -76,9 +76,7 @@ def _resident(session, cipher):
     resident = residents.register_resident(session, cipher, {"name": DEMO_RESIDENT["name"],
                                                              "id_number": DEMO_RESIDENT["id_number"],
                                                              "household_id": household.id})
-    add_event(session, "people", "resident_registered", {  # as the service announces one: no personal data
-        "resident_id": resident.id, "household_id": household.id, "grid_code": resident.grid_code,
-        "tags": resident.tags})
+    add_event(session, "people", "resident_registered", residents.resident_payload(session, resident))
     return resident.id
 
 

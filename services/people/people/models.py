@@ -125,6 +125,9 @@ class Household(Base):
     place_code: Mapped[str] = mapped_column(String(24), index=True)
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     address: Mapped[str | None] = mapped_column(String(200))
+    # Registered residents (kept with each registration, under the household's lock): the
+    # count is part of the household's snapshot, so a registration is a new version.
+    residents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)  # in its events: the newest snapshot wins
 
@@ -227,6 +230,9 @@ class Visit(Base):
     grid_code: Mapped[str] = mapped_column(String(24))  # the household's grid when visited
     client_id: Mapped[str] = mapped_column(String(64))
     notes: Mapped[str] = mapped_column(Text)
+    # common.textsig of the notes, computed once when stored: the notes never leave people,
+    # their signature goes to scoring (copied notes). None: notes too short to sign.
+    notes_sig: Mapped[str | None] = mapped_column(String(256), nullable=True)
     occurred_at = mapped_column(UtcDateTime, nullable=False, index=True)
     received_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 

@@ -6,6 +6,7 @@ record stored the first time instead of storing it twice.
 """
 from sqlalchemy import String, cast, or_, select
 
+from common import textsig
 from common.errors import Forbidden, InvalidInput
 from common.roles import SUPERVISORS, require_in_reach
 from common.shanghai import shanghai_date
@@ -66,26 +67,31 @@ def may_record_visit(session, data, scope):
 
 def record_visit(session, data):
     """The visit keeps the grid its household lies in now: a later move does not
-    carry past visits along (they were made in the old grid, by its workers)."""
+    carry past visits along (they were made in the old grid, by its workers); and the
+    signature of its notes (common.textsig), which is what leaves people of them."""
     household = get_household(session, data["household_id"])
     visit = Visit(person_id=data["person_id"], household_id=household.id, grid_code=household.grid_code,
-                  client_id=data["client_id"], notes=data["notes"], occurred_at=data["occurred_at"])
+                  client_id=data["client_id"], notes=data["notes"], notes_sig=textsig.signature(data["notes"]),
+                  occurred_at=data["occurred_at"])
     session.add(visit)
     session.flush()
     return visit
 
 
 # The records as their events (``patrol_logged``, ``visit_logged``) and paged reads
-# carry them: one function each, so the two cannot differ. No notes, no place, no name.
+# carry them: one function each, so the two cannot differ. No notes (their signature
+# only), no place, no name. A patrol's point is the worker's own track (WGS-84, as
+# stored): scoring checks it for impossible movement.
 def patrol_payload(checkin):
     return {"id": checkin.id, "person_id": checkin.person_id, "grid_codes": list(checkin.assigned_grid_codes),
             "located_grid_code": checkin.located_grid_code, "inside": checkin.inside,
+            "lon": checkin.lon, "lat": checkin.lat,
             "occurred_at": checkin.occurred_at.isoformat(), "received_at": checkin.received_at.isoformat()}
 
 
 def visit_payload(visit):
     return {"id": visit.id, "person_id": visit.person_id, "household_id": visit.household_id,
-            "grid_code": visit.grid_code, "occurred_at": visit.occurred_at.isoformat(),
+            "grid_code": visit.grid_code, "notes_sig": visit.notes_sig, "occurred_at": visit.occurred_at.isoformat(),
             "received_at": visit.received_at.isoformat()}
 
 

@@ -38,9 +38,20 @@ def move_household(session, household_id, place):
 
 
 def household_payload(household):
-    """A household as ``household_registered`` and the paged read carry it."""
+    """A household as ``household_registered``, ``resident_registered`` (its
+    ``household``) and the paged read carry it; ``residents``: how many are registered
+    in it."""
     return {"household_id": household.id, "grid_code": household.grid_code, "place_code": household.place_code,
-            "version": household.version}
+            "residents": household.residents, "version": household.version}
+
+
+def resident_payload(session, resident):
+    """``resident_registered``: no personal data, and the household (None: registered
+    without one) as it is after the registration, its new version counting the resident
+    (``household_payload``)."""
+    household = session.get(Household, resident.household_id) if resident.household_id else None
+    return {"resident_id": resident.id, "household_id": resident.household_id, "grid_code": resident.grid_code,
+            "tags": resident.tags, "household": household_payload(household) if household is not None else None}
 
 
 def list_households(session, grid_prefix=None, limit=100):
@@ -59,9 +70,11 @@ def register_resident(session, cipher, data, scope=None, today=None):
     """A new resident of a household in ``scope`` (None: the whole district; only
     district-wide accounts register one without a household). Scope comes before the
     duplicate check, and a duplicate elsewhere is not named: whether and where a
-    number is registered is not for an account outside that grid to learn."""
+    number is registered is not for an account outside that grid to learn. The
+    household counts the resident (a new version of it): registrations in one
+    household take turns on its row, so none is lost from the count."""
     number, birth, gender = parse_id_number(data["id_number"], today)
-    household = get_household(session, data["household_id"]) if data.get("household_id") else None
+    household = get_household(session, data["household_id"], for_update=True) if data.get("household_id") else None
     require_in_reach(scope, household.grid_code if household else None)
     search = cipher.search_hash(number)
     existing = session.execute(select(Resident.id, Resident.grid_code).where(Resident.id_number_hash == search)).first()
@@ -79,7 +92,9 @@ def register_resident(session, cipher, data, scope=None, today=None):
         tags=sorted(set(data.get("tags") or [])),
     )
     session.add(resident)
-    session.flush()
+    if household is not None:
+        household.residents = (household.residents or 0) + 1
+    session.flush()  # the household's new version, for the event
     return resident
 
 

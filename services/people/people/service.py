@@ -293,10 +293,9 @@ class PeopleService(OpsEndpoints):
         with self.db.transaction() as session:
             household, left = residents.move_household(session, household_id, place)
             require_in_reach(_reach(actor), left)
-            members = len(residents.find_residents(session, self.pii, household_id=household.id, limit=10000))
             self.outbox.add(session, "household_moved", {
                 "household_id": household.id, "from_grid_code": left, "to_grid_code": household.grid_code,
-                "place_code": household.place_code, "residents": members, "version": household.version})
+                "place_code": household.place_code, "residents": household.residents, "version": household.version})
             return household_schema.dump(household)
 
     @rpc
@@ -311,9 +310,8 @@ class PeopleService(OpsEndpoints):
         with self.db.transaction() as session:
             resident = residents.register_resident(session, self.pii, data, _reach(actor))
             view = residents.resident_view(session, self.pii, resident)
-            self.outbox.add(session, "resident_registered", {  # no personal data on the bus
-                "resident_id": resident.id, "household_id": resident.household_id,
-                "grid_code": resident.grid_code, "tags": resident.tags})
+            self.outbox.add(session, "resident_registered",  # no personal data on the bus
+                            residents.resident_payload(session, resident))
         return view
 
     @rpc
