@@ -11,6 +11,7 @@ import pytest
 from nameko.testing.services import worker_factory
 from sqlalchemy import select
 
+from common import textsig
 from common.errors import InvalidInput
 from common.events import make_envelope
 from common.outbox import OutboxWriter
@@ -27,8 +28,9 @@ GRID, COMMUNITY, TOWN = "320508019044001", "320508019044", "320508019"
 SNAPSHOT_FIELDS = {
     "ticket_id", "number", "version", "grid_code", "source", "category", "reported_category", "grade", "status",
     "level", "outcome", "satisfaction", "reopen_count", "duplicate_of", "resolved_level", "reporter_person_id",
-    "responsible_person_id", "responsible_grid_code", "reported_at", "accepted_at", "resolved_at", "feedback_at",
-    "rated_at", "closed_at", "resolve_due", "on_time"}
+    "responsible_person_id", "responsible_grid_code", "resolved_by_person_id", "description_sig", "reported_at",
+    "accepted_at", "resolved_at", "feedback_at", "rated_at", "closed_at", "resolve_due", "on_time"}
+DESCRIPTION = "小区北门路灯不亮，夜间出行不便，请尽快维修"
 STEP_FIELDS = {"action", "at", "actor_person_id"}
 TICKET_EVENTS = {"ticket_reported", "ticket_accepted", "ticket_escalated", "ticket_dispatched", "ticket_resolved",
                  "ticket_rated", "ticket_reopened", "ticket_closed", "ticket_rehomed", "ticket_trail_extended",
@@ -109,10 +111,11 @@ class Loop:
             assert SNAPSHOT_FIELDS | STEP_FIELDS <= set(payload), event_type
             assert {name: payload[name] for name in SNAPSHOT_FIELDS} == self.stored(payload["ticket_id"]), event_type
             assert not {"description", "reporter_name", "reporter_phone", "reporter_phone_masked"} & set(payload)
+            assert "路灯" not in json.dumps(payload, ensure_ascii=False), "the description's signature, not its text"
         return result, added
 
     def report(self, reporter, category="UM07", grid_code=GRID):
-        body = {"grid_code": grid_code, "category": category, "description": "路灯不亮", "reporter_name": "张三",
+        body = {"grid_code": grid_code, "category": category, "description": DESCRIPTION, "reporter_name": "张三",
                 "reporter_phone": "13812345678"}
         ticket, [(event_type, payload)] = self.step(lambda s: s.report_ticket(body, reporter))
         assert event_type == "ticket_reported" and payload["version"] == ticket["version"] == 1
@@ -150,6 +153,7 @@ def test_every_ticket_event_carries_the_snapshot_the_step_left_through_a_whole_l
     assert (reported["category"], reported["reported_category"], reported["source"]) == ("UM07", "UM07", "grid_patrol")
     assert (reported["responsible_person_id"], reported["responsible_grid_code"]) == ("p-worker", GRID)
     assert reported["status"] == "reported" and reported["on_time"] is None and reported["resolve_due"]
+    assert reported["description_sig"] == textsig.signature(DESCRIPTION) and reported["resolved_by_person_id"] is None
     b, by_resident = run.report(RESIDENT)
     assert by_resident["reporter_person_id"] is None and by_resident["actor_person_id"] is None
 
@@ -183,6 +187,7 @@ def test_every_ticket_event_carries_the_snapshot_the_step_left_through_a_whole_l
     assert name == "ticket_resolved"
     assert (resolved["status"], resolved["outcome"], resolved["resolved_level"]) == ("resolved", "fixed", "department")
     assert resolved["resolved_at"] == clock.now.isoformat() and resolved["on_time"] is True
+    assert resolved["resolved_by_person_id"] == "p-leader", "the town's verification resolved it"
     name, payload, _ = run.act(a, LEADER, "feedback", note="电话回访")
     assert name == "ticket_trail_extended" and payload["feedback_at"] == clock.now.isoformat()
     name, rated, _ = run.act(a, HOTLINE, "rate", satisfaction=2)
@@ -193,6 +198,7 @@ def test_every_ticket_event_carries_the_snapshot_the_step_left_through_a_whole_l
     assert name == "ticket_reopened"
     assert (reopened["status"], reopened["level"], reopened["reopen_count"]) == ("handling", "town", 1)
     assert reopened["resolved_at"] is reopened["on_time"] is reopened["satisfaction"] is None
+    assert reopened["resolved_by_person_id"] is None
 
     clock.now += dt.timedelta(days=60)  # the new round's deadline passes
     name, late, _ = run.act(a, LEADER, "resolve", outcome="fixed", note="已修复")
@@ -201,6 +207,7 @@ def test_every_ticket_event_carries_the_snapshot_the_step_left_through_a_whole_l
     name, done, _ = run.act(a, LEADER, "close")
     assert name == "ticket_closed" and done["status"] == "closed" and done["closed_at"] == clock.now.isoformat()
     assert (done["category"], done["reported_category"], done["reporter_person_id"]) == ("UM06", "UM07", "p-worker")
+    assert done["resolved_by_person_id"] == "p-leader" and done["description_sig"] == reported["description_sig"]
 
     c, _ = run.report(WORKER)
     run.act(c, WORKER, "accept")
@@ -272,3 +279,22 @@ def test_a_ticket_loaded_from_the_database_gives_the_snapshot_its_event_gave(db,
         assert intake.snapshot(row) == {name: payload[name] for name in SNAPSHOT_FIELDS}
     assert payload["reporter_person_id"] == "p-hotline" and payload["source"] == "hotline_12345"
     assert all(payload[name].endswith("+00:00") for name in ("reported_at", "resolve_due", "at"))
+
+
+def test_who_resolved_a_ticket_is_the_staff_member_whose_step_did(db, clock):
+    """A grid worker resolving their own report shows as such (reporting for reporting's
+    sake); a resident's withdrawal credits no staff member."""
+    run = Loop(db, clock)
+    own, _ = run.report(WORKER)
+    run.act(own, WORKER, "accept")
+    run.act(own, WORKER, "handle")
+    _, resolved, _ = run.act(own, WORKER, "resolve", outcome="fixed")
+    assert (resolved["reporter_person_id"], resolved["resolved_by_person_id"]) == ("p-worker", "p-worker")
+    withdrawn_ticket, _ = run.report(RESIDENT)
+    _, withdrawn, _ = run.act(withdrawn_ticket, RESIDENT, "withdraw")
+    assert (withdrawn["outcome"], withdrawn["resolved_by_person_id"]) == ("withdrawn", None)
+    by_hotline, _ = run.report(RESIDENT)
+    _, withdrawn, _ = run.act(by_hotline, HOTLINE, "withdraw", note="居民来电撤回")
+    assert withdrawn["resolved_by_person_id"] == "p-hotline"
+    assert {item["ticket_id"]: item["resolved_by_person_id"] for item in run.service.ticket_snapshots()["items"]} == {
+        own["id"]: "p-worker", withdrawn_ticket["id"]: None, by_hotline["id"]: "p-hotline"}

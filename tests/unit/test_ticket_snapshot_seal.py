@@ -28,6 +28,7 @@ ADMIN = {"account_id": "a-admin", "username": "admin", "roles": ["admin"]}
 WORKER = {"account_id": "a-w", "username": "w", "roles": ["grid_worker"], "scope": GRID, "person_id": "p-w"}
 RESIDENT = {"account_id": "a-r", "username": "r", "roles": ["resident"]}
 NEW_FIELDS = ("reporter_person_id", "reported_category")
+LATER_COLUMNS = NEW_FIELDS + ("resolved_by_person_id", "description_sig")  # after release 0012 too
 
 
 class FakeGrid:
@@ -88,7 +89,7 @@ def test_an_older_ticket_gets_its_category_as_first_reported_and_still_verifies(
                  row_digest=sealed_as_release_0012(row), prev_hash=trail.GENESIS)
     entry["hash"] = row["trail_head"] = trail.entry_hash(trail.GENESIS, entry)
     then = sa.Table("tickets", sa.MetaData(), *(column._copy() for column in Ticket.__table__.columns
-                                                if column.name not in NEW_FIELDS))
+                                                if column.name not in LATER_COLUMNS))
     with engine.begin() as connection:
         connection.execute(then.insert().values(**row))
         connection.execute(TrailEntry.__table__.insert().values(**entry))
@@ -137,3 +138,45 @@ def test_erasing_a_recategorisation_is_reported(db):
     assert service(db).verify_ticket(ticket["id"])["intact"] is True
     edit(db, ticket["id"], reported_category="UM06")  # as if it had been reported right
     assert problems(db, ticket["id"]) == [["reported_category"]]
+
+
+def test_editing_who_resolved_a_ticket_is_reported(db):
+    svc = service(db)
+    ticket = svc.report_ticket({"grid_code": GRID, "category": "UM07", "description": "路灯不亮"}, WORKER)
+    version = ticket["version"]
+    for step in ({"action": "accept"}, {"action": "handle"}, {"action": "resolve", "outcome": "fixed"}):
+        version = svc.act(ticket["id"], dict(step, version=version), WORKER)["ticket"]["version"]
+    assert svc.verify_ticket(ticket["id"])["intact"] is True
+    edit(db, ticket["id"], resolved_by_person_id="p-other")  # one's own resolution passed off as another's
+    assert problems(db, ticket["id"]) == [["resolved_by_person_id"]]
+    edit(db, ticket["id"], resolved_by_person_id=None)
+    assert problems(db, ticket["id"]) == [["resolved_by_person_id"]]
+    edit(db, ticket["id"], resolved_by_person_id="p-w")
+    assert svc.verify_ticket(ticket["id"])["intact"] is True
+
+
+def test_older_tickets_get_their_descriptions_signed_and_nobody_as_resolver(scratch_db):
+    from common import textsig
+
+    description = "小区北门路灯不亮，夜间出行不便，请尽快维修"
+    engine = make_engine(scratch_db)
+    upgrade(engine, MIGRATIONS_DIR, lock_name="tickets", revision="0013")
+    reported = dt.datetime(2026, 10, 8, 2, 30, tzinfo=dt.timezone.utc)
+    then = sa.Table("tickets", sa.MetaData(), *(column._copy() for column in Ticket.__table__.columns
+                                                if column.name not in ("resolved_by_person_id", "description_sig")))
+    with engine.begin() as connection:
+        for n, text in enumerate((description, "井盖缺失")):
+            connection.execute(then.insert().values(
+                id=f"00000000-0000-4000-8000-00000000000{n}", number=f"20261008-0000{n}", grid_code=GRID,
+                source="resident_report", description=text, status="resolved", reporter_account_id="a-r",
+                reported_at=reported, resolved_at=reported, category="UM06", reported_category="UM06",
+                grade="daily", attachments=[], anonymous=False, reopen_count=0, suspended=False,
+                suspended_seconds=0, meeting_disposal=False, created_at=reported, updated_at=reported, version=3))
+    engine.dispose()
+    db = open_database("tickets", MIGRATIONS_DIR, {"DB_URL": scratch_db})
+    try:
+        items = service(db).ticket_snapshots()["items"]
+    finally:
+        db.engine.dispose()
+    assert [(item["description_sig"], item["resolved_by_person_id"], item["version"]) for item in items] == [
+        (textsig.signature(description), None, 3), (None, None, 3)]

@@ -7,9 +7,9 @@ from sqlalchemy import and_, or_, select
 
 from common.db import add_to_counter, utcnow
 from common.errors import InvalidInput
-from common.roles import STAFF
 from common.shanghai import SHANGHAI, day_start
 from tickets import clocks
+from tickets.workflow import staff_person
 from tickets.models import Dispatch, Ticket, TicketCounter
 
 
@@ -36,12 +36,6 @@ def source_for(given, reporter_role):
     return given or fixed or DEFAULT_SOURCE.get(reporter_role, "grid_patrol")
 
 
-def staff_person(actor):
-    """The staff member an actor is (their person id), or None: a resident's, a
-    department's or a system step (the SLA scan, a re-home) credits no staff member."""
-    return actor.person_id if actor is not None and actor.has_role(STAFF) else None
-
-
 def _moment(value):
     # UTC whatever the calendar computed it in: the snapshot read back is the one sent
     return value.astimezone(dt.timezone.utc).isoformat() if value is not None else None
@@ -51,8 +45,8 @@ def _moment(value):
 SNAPSHOT_COLUMNS = (
     "id", "number", "version", "grid_code", "source", "category", "reported_category", "grade", "status", "level",
     "outcome", "satisfaction", "reopen_count", "duplicate_of", "resolved_level", "reporter_person_id",
-    "responsible_person_id", "responsible_grid_code", "reported_at", "accepted_at", "resolved_at", "feedback_at",
-    "rated_at", "closed_at", "resolve_due")
+    "responsible_person_id", "responsible_grid_code", "resolved_by_person_id", "description_sig", "reported_at",
+    "accepted_at", "resolved_at", "feedback_at", "rated_at", "closed_at", "resolve_due")
 _MOMENTS = ("reported_at", "accepted_at", "resolved_at", "feedback_at", "rated_at", "closed_at", "resolve_due")
 
 

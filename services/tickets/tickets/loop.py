@@ -10,6 +10,7 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep as prepared
 from sqlalchemy import String, and_, bindparam, case, cast, func, literal, select
 
+from common import textsig
 from common.db import dialect_insert
 from common.errors import Conflict, InvalidInput
 from common.pii import mask_phone
@@ -18,7 +19,7 @@ from tickets.clocks import DEPARTMENT_CLOCKS, open_clocks
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
 from tickets.exceptions import TicketNotFound
-from tickets.intake import next_number, staff_person
+from tickets.intake import next_number
 from tickets.models import Dispatch, SlaBreach, Ticket, TrailEntry
 
 READABLE_NUMBER = re.compile(r"^\d{8}-\d{5,}$")  # intake.next_number's 20261123-00001
@@ -94,10 +95,11 @@ def report(session, data, now, settings, cipher, reporter=None):
     phone = data.get("reporter_phone")
     ticket = Ticket(
         id=str(uuid.uuid4()), grid_code=data["grid_code"], source=data["source"],
-        description=data["description"], status="reported", category=category.code, grade=data["grade"],
+        description=data["description"], description_sig=textsig.signature(data["description"]),
+        status="reported", category=category.code, grade=data["grade"],
         lon=data.get("lon"), lat=data.get("lat"), attachments=data.get("attachments") or [],
         anonymous=data.get("anonymous", False), reporter_account_id=reporter and reporter.account_id,
-        reporter_person_id=staff_person(reporter), reported_category=category.code,
+        reporter_person_id=workflow.staff_person(reporter), reported_category=category.code,
         reporter_name=None if data.get("anonymous") else data.get("reporter_name"),
         reporter_phone_enc=None if data.get("anonymous") else cipher.encrypt(phone),
         reporter_phone_masked=None if data.get("anonymous") else mask_phone(phone),

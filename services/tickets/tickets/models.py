@@ -22,6 +22,9 @@ class Ticket(Base):
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
     source: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text)
+    # common.textsig of the description, computed when the ticket is reported (the only
+    # time its description is written): the snapshot carries it, never the text.
+    description_sig: Mapped[str | None] = mapped_column(String(256), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="reported", index=True)
     reporter_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     # The staff member who reported it (the actor's person_id; None for residents,
@@ -44,6 +47,9 @@ class Ticket(Base):
     handling_at = mapped_column(UtcDateTime, nullable=True)
     resolved_at = mapped_column(UtcDateTime, nullable=True)
     resolved_level: Mapped[str | None] = mapped_column(String(12))
+    # The staff member whose step resolved it (resolve, a town's verify, the reporter's
+    # withdrawal), None for anyone else; cleared on reopening, as resolved_at is.
+    resolved_by_person_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     feedback_at = mapped_column(UtcDateTime, nullable=True)
     rated_at = mapped_column(UtcDateTime, nullable=True)
     closed_at = mapped_column(UtcDateTime, nullable=True)

@@ -25,8 +25,9 @@ HASHED_FIELDS = ("ticket_id", "seq", "action", "actor_account_id", "actor_userna
 # The ticket's fields an entry seals: each changes only through a step that appends an
 # entry (an action, the SLA scan's escalation, the re-home after a grid split or merge),
 # so between two entries none of them moves. Not sealed: the version, the trail head,
-# timestamps of steps, the responsible worker, the likely duplicate and the reporter's
-# contact (set once, read-only to the loop).
+# timestamps of steps, the responsible worker, the likely duplicate, the reporter's
+# contact (set once, read-only to the loop) and the description's signature (computed
+# from the sealed description: an edit shows against it).
 ROW_FIELDS = ("status", "level", "grid_code", "outcome", "category", "grade", "satisfaction", "duplicate_of",
               "reopen_count", "suspended", "lead_department", "description", "reporter_account_id", "anonymous",
               "reported_at", "lon", "lat", "accept_due", "respond_due", "resolve_due")
@@ -34,10 +35,12 @@ ROW_FIELDS = ("status", "level", "grid_code", "outcome", "category", "grade", "s
 # holds (the migration gave them that): one enters the digest only when it holds
 # something else, so older seals, which know nothing of it, still verify, and an edit
 # of it is caught on older tickets and new ones alike (a recategorisation erased, a
-# staff report passed off as nobody's, a resident's claimed as a worker's own).
+# staff report passed off as nobody's, a resident's claimed as a worker's own, a
+# resolution by one's own hand passed off as another's).
 LATER_FIELDS = (
     ("reporter_person_id", lambda ticket: None),
     ("reported_category", lambda ticket: ticket.category),
+    ("resolved_by_person_id", lambda ticket: None),
 )
 FINGERPRINT_LENGTH = 8  # hex digits per field: enough to name an edited field, not to prove anything
 

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 from common.actor import Actor as CallerActor
 from common.errors import Conflict, Forbidden, InvalidInput
-from common.roles import DISTRICT_WIDE
+from common.roles import DISTRICT_WIDE, STAFF
 
 LEVELS = ("grid", "community", "town", "department")
 OPEN_STATES = ("reported", "accepted", "handling")
@@ -37,6 +37,12 @@ class NotYourTicket(Forbidden):
 
 class BadAction(InvalidInput):
     code = "INVALID_ACTION"
+
+
+def staff_person(actor):
+    """The staff member an actor is (their person id), or None: a resident's, a
+    department's or a system step (the SLA scan, a re-home) credits no staff member."""
+    return actor.person_id if actor is not None and actor.has_role(STAFF) else None
 
 
 @dataclass(frozen=True)
@@ -310,7 +316,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         lead = next((d for d in dispatches if d.lead), None)
         if lead is None or not lead.reported_at:
             raise ActionNotAllowed("The lead department has not reported back yet.", details={"allowed": allowed})
-        _resolve(ticket, _outcome(payload, note), now, "department")
+        _resolve(ticket, _outcome(payload, note), now, "department", actor)
         event = "ticket_resolved"
     elif action == "meeting":
         _acting_level(ticket, actor)
@@ -319,7 +325,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.meeting_disposal = True
     elif action == "resolve":
         _acting_level(ticket, actor)
-        _resolve(ticket, _outcome(payload, note), now, ticket.level)
+        _resolve(ticket, _outcome(payload, note), now, ticket.level, actor)
         event = "ticket_resolved"
     elif action == "suspend":
         _acting_level(ticket, actor, dispatches)
@@ -343,7 +349,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
     elif action == "withdraw":
         _need(actor.account_id == ticket.reporter_account_id or actor.district_wide,
               "Only the reporter may withdraw a report.")
-        _resolve(ticket, "withdrawn", now, ticket.level)
+        _resolve(ticket, "withdrawn", now, ticket.level, actor)
         event = "ticket_resolved"
     elif action == "merge":
         _in_charge(ticket, actor)
@@ -388,7 +394,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.level = _next_level(ticket.resolved_level or "grid")
         ticket.status, ticket.reopened_at = "handling", now
         ticket.reopen_count = (ticket.reopen_count or 0) + 1
-        ticket.outcome = ticket.resolved_at = ticket.resolved_level = None
+        ticket.outcome = ticket.resolved_at = ticket.resolved_level = ticket.resolved_by_person_id = None
         ticket.feedback_at = ticket.rated_at = ticket.closed_at = None
         ticket.satisfaction = None
         event = "ticket_reopened"
@@ -432,8 +438,9 @@ def _closes_unrated(ticket, now, window):
     return ticket.source in UNRATED_SOURCES or now > ticket.feedback_at + window
 
 
-def _resolve(ticket, outcome, now, level):
+def _resolve(ticket, outcome, now, level, actor):
     ticket.status, ticket.outcome, ticket.resolved_at, ticket.resolved_level = "resolved", outcome, now, level
+    ticket.resolved_by_person_id = staff_person(actor)
 
 
 REOPEN_WINDOW_DEFAULT = dt.timedelta(days=7)
