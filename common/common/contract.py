@@ -20,7 +20,8 @@ SUBSCRIPTIONS = {
     ("people", "person_left"): ("tickets.handle_person_left", "scoring.handle_person_left"),
     ("people", "household_registered"): ("grid.handle_household_registered", "scoring.handle_household_registered"),
     ("people", "household_moved"): ("grid.handle_household_moved", "scoring.handle_household_moved"),
-    ("people", "resident_registered"): ("grid.handle_resident_registered",),
+    # Scoring counts a household's residents from the household it carries (its new version).
+    ("people", "resident_registered"): ("grid.handle_resident_registered", "scoring.handle_resident_registered"),
     ("people", "patrol_logged"): ("scoring.handle_patrol_logged",),
     ("people", "visit_logged"): ("scoring.handle_visit_logged",),
     ("tickets", "ticket_reported"): ("scoring.handle_ticket_reported", "grid.handle_ticket_reported"),

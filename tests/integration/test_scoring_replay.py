@@ -1,16 +1,21 @@
 """Replay equals live, on the real stack: a small loop of work (a grid worker's reports
 taken through the loop, a resident's report rated, a patrol, a visit, a post, a
-household) reaches scoring's facts through the owners' events; then ``rebuild_facts``
-over RPC rebuilds every fact table from the owners' pages, and the tables read the same
-as before, row for row, and an assessment run on them gives the same results."""
+household and its residents) reaches scoring's facts through the owners' events, with
+what integrity reads of them (points, text signatures, resolvers, resident counts);
+then ``rebuild_facts`` over RPC rebuilds every fact table from the owners' pages, and
+the tables read the same as before, row for row, and an assessment run on them gives
+the same results."""
 import time
 
+import pytest
 from kombu import Connection, Queue
 from nameko.standalone.rpc import ClusterRpcProxy
 from shapely.geometry import box
 
-from common.shanghai import shanghai_date
+from common import textsig
 from common.contract import SUBSCRIPTIONS, queue_name
+from common.shanghai import shanghai_date
+from idnumbers import fresh_id_number
 
 API = "/api/v1"
 COUNTY = "320592"  # a county and a spot no other test uses
@@ -18,6 +23,7 @@ X, Y = 123.20, 33.20
 FACT_TABLES = {"ticket_facts": "ticket_id", "patrol_facts": "id", "visit_facts": "id", "post_facts": "id",
                "household_facts": "household_id"}
 VERSIONED = {"ticket_facts", "post_facts", "household_facts"}
+NOTES = "走访独居老人，身体状况良好，家中水电正常"
 
 
 def scoring_queues():
@@ -124,8 +130,12 @@ def test_a_rebuild_from_the_owners_gives_the_facts_the_live_feed_gave(stack):
     assert place.status_code == 201, place.text
     home = stack.call("POST", f"{API}/households", admin, {"place_code": place.json()["code"]})
     assert home.status_code == 201, home.text
+    for name in ("重放居民甲", "重放居民乙"):  # each a new version of the household, counting one more
+        registered = stack.call("POST", f"{API}/residents", admin, {"name": name, "id_number": fresh_id_number(),
+                                                                   "household_id": home.json()["id"]})
+        assert registered.status_code == 201, registered.text
     visit = stack.call("POST", f"{API}/visits", worker, {"household_id": home.json()["id"], "client_id": "replay-v1",
-                                                        "notes": "走访独居老人"})
+                                                        "notes": NOTES})
     assert visit.status_code == 201, visit.text
 
     live = settled(stack, {ticket.id: ticket.version for ticket in tickets})
@@ -139,6 +149,16 @@ def test_a_rebuild_from_the_owners_gives_the_facts_the_live_feed_gave(stack):
     assert worked[rated.id]["reporter_person_id"] is None and worked[rated.id]["satisfaction"] == 4
     assert (worked[tickets[0].id]["status"], worked[tickets[0].id]["on_time"]) == ("resolved", True)
     assert live["visit_facts"][visit.json()["visit"]["id"]]["grid_code"] == grid
+    # what integrity reads, through the events: the point, the signatures, the resolver, the count
+    assert live["visit_facts"][visit.json()["visit"]["id"]]["notes_sig"] == textsig.signature(NOTES)
+    patrolled = live["patrol_facts"][patrol.json()["patrol"]["id"]]
+    assert (patrolled["lon"], patrolled["lat"]) == pytest.approx((lon, lat))
+    assert worked[tickets[0].id]["description_sig"] == textsig.signature("井盖缺失，存在安全隐患")
+    assert (worked[tickets[0].id]["resolved_by_person_id"], worked[rated.id]["resolved_by_person_id"]) == (
+        person["id"], person["id"])
+    assert worked[tickets[1].id]["resolved_by_person_id"] is None
+    assert (live["household_facts"][home.json()["id"]]["residents"],
+            live["household_facts"][home.json()["id"]]["version"]) == (2, 3)
 
     before = assessed(stack, admin)
     assert before[person["id"]]["score"] > 0, before

@@ -11,13 +11,15 @@ from kombu import Connection, Consumer, Queue
 from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from common import textsig
+
 API = "/api/v1"
 GRID = "320508019045002"
 SNAPSHOT_FIELDS = {
     "ticket_id", "number", "version", "grid_code", "source", "category", "reported_category", "grade", "status",
     "level", "outcome", "satisfaction", "reopen_count", "duplicate_of", "resolved_level", "reporter_person_id",
-    "responsible_person_id", "responsible_grid_code", "reported_at", "accepted_at", "resolved_at", "feedback_at",
-    "rated_at", "closed_at", "resolve_due", "on_time"}
+    "responsible_person_id", "responsible_grid_code", "resolved_by_person_id", "description_sig", "reported_at",
+    "accepted_at", "resolved_at", "feedback_at", "rated_at", "closed_at", "resolve_due", "on_time"}
 
 
 @contextmanager
@@ -74,6 +76,8 @@ def test_a_workers_report_carries_her_snapshot_and_the_pages_give_it_back(stack)
         assert payload["reporter_person_id"] == payload["actor_person_id"] == person_id
         assert (payload["category"], payload["reported_category"]) == ("UM07", "UM07")
         assert "description" not in payload and "reporter_name" not in payload
+        assert payload["description_sig"] == textsig.signature("路灯不亮，夜间出行不便")  # its signature only
+        assert payload["resolved_by_person_id"] is None
     assert (reported["action"], reported["version"], reported["status"]) == ("report", 1, "reported")
     assert (accept["action"], accept["version"], accept["status"], accept["level"]) == (
         "accept", accepted.json()["ticket"]["version"], "accepted", "grid")

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from common import textsig
 from common.errors import InvalidInput
 from scoring import MIGRATIONS_DIR, facts, measures
 
@@ -140,3 +141,61 @@ def test_a_posts_newest_version_stays_whatever_the_order_of_its_events(db):
         facts.store_posts(session, [facts.post_row(dict(post, end_date=None, version=1))])
     with db.read() as session:
         assert [(row.end_date, row.version) for row in session.query(facts.PostFact)] == [(dt.date(2026, 8, 31), 3)]
+
+
+SIGNED = textsig.signature("小区北门路灯不亮，夜间出行不便，请尽快维修")
+
+
+def test_rows_carry_what_integrity_reads(db):
+    ticket_row = facts.ticket_row(ticket("t-0100", 3, status="resolved", resolved_at=at("07-03"),
+                                         resolved_by_person_id="w1", description_sig=SIGNED))
+    assert (ticket_row["resolved_by_person_id"], ticket_row["description_sig"]) == ("w1", SIGNED)
+    patrol = {"id": "p1", "person_id": "w1", "occurred_at": at("07-05"), "lon": 120, "lat": -31.25}
+    assert (facts.patrol_row(patrol)["lon"], facts.patrol_row(patrol)["lat"]) == (120.0, -31.25)
+    visit = {"id": "v1", "person_id": "w1", "household_id": "h1", "occurred_at": at("07-05"), "notes_sig": SIGNED}
+    assert facts.visit_row(visit)["notes_sig"] == SIGNED
+    household = {"household_id": "h1", "grid_code": A, "residents": 4, "version": 5}
+    assert facts.household_row(household)["residents"] == 4
+    assert facts.registered_household_row({"resident_id": "r1", "household": household}) == \
+        facts.household_row(household)
+    with db.transaction() as session:
+        facts.store_tickets(session, [ticket_row])
+        facts.store_patrols(session, [facts.patrol_row(patrol)])
+        facts.store_visits(session, [facts.visit_row(visit)])
+        facts.store_households(session, [facts.household_row(household)])
+    with db.read() as session:
+        assert session.get(facts.TicketFact, "t-0100").description_sig == SIGNED
+        assert (session.get(facts.PatrolFact, "p1").lon, session.get(facts.PatrolFact, "p1").lat) == (120.0, -31.25)
+        assert session.get(facts.VisitFact, "v1").notes_sig == SIGNED
+        assert session.get(facts.HouseholdFact, "h1").residents == 4
+
+
+def test_payloads_from_before_the_integrity_fields_give_rows_without_them():
+    old_ticket = facts.ticket_row(ticket("t-0101"))
+    assert old_ticket["resolved_by_person_id"] is old_ticket["description_sig"] is None
+    old_patrol = facts.patrol_row({"id": "p1", "person_id": "w1", "occurred_at": at("07-05")})
+    assert old_patrol["lon"] is old_patrol["lat"] is None
+    assert facts.visit_row({"id": "v1", "person_id": "w1", "household_id": "h1",
+                            "occurred_at": at("07-05")})["notes_sig"] is None
+    assert facts.household_row({"household_id": "h1", "grid_code": A, "version": 1})["residents"] is None, \
+        "not known: never read as no residents"
+    assert facts.registered_household_row({"resident_id": "r1", "household_id": "h1", "grid_code": A}) is None
+    assert facts.registered_household_row({"resident_id": "r1", "household": None}) is None
+
+
+@pytest.mark.parametrize("build, payload, field", [
+    (facts.ticket_row, ticket("t-1", description_sig="路灯不亮"), "description_sig"),
+    (facts.ticket_row, ticket("t-1", description_sig=SIGNED[:-1]), "description_sig"),
+    (facts.ticket_row, ticket("t-1", resolved_by_person_id="w" * 65), "resolved_by_person_id"),
+    (facts.visit_row, {"id": "v1", "person_id": "w1", "household_id": "h1", "occurred_at": at("07-05"),
+                       "notes_sig": ["a"] * 64}, "notes_sig"),
+    (facts.patrol_row, {"id": "p1", "person_id": "w1", "occurred_at": at("07-05"), "lon": 181, "lat": 31}, "lon"),
+    (facts.patrol_row, {"id": "p1", "person_id": "w1", "occurred_at": at("07-05"), "lon": 120, "lat": "31"}, "lat"),
+    (facts.patrol_row, {"id": "p1", "person_id": "w1", "occurred_at": at("07-05"), "lon": True, "lat": 31}, "lon"),
+    (facts.household_row, {"household_id": "h1", "grid_code": A, "residents": -1}, "residents"),
+    (facts.registered_household_row, {"resident_id": "r1", "household": "h1"}, "household"),
+])
+def test_a_malformed_integrity_field_is_refused_naming_it(build, payload, field):
+    with pytest.raises(InvalidInput) as refused:
+        build(payload)
+    assert refused.value.details["fields"] == {field: ["missing or malformed"]}

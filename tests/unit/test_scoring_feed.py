@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 from common.events import make_envelope
 from common.inbox import APPLIED, DUPLICATE, FAILED, REJECTED, processed_events
 from common.metrics import PlatformMetrics
+from common import textsig
 from scoring import MIGRATIONS_DIR, facts, indicators, witness
 from scoring.feed import FactsFeed
 from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, VisitFact
@@ -173,11 +174,16 @@ def people_event(event_type, payload):
     return make_envelope("people", event_type, payload)
 
 
+NOTES_SIG = textsig.signature("入户走访独居老人，身体状况良好，家中水电正常")
+
+
 def test_people_events_become_patrols_visits_posts_and_households(feed, db):
     patrol = {"id": str(uuid.uuid4()), "person_id": "w1", "grid_codes": [GRID], "located_grid_code": GRID,
-              "inside": True, "occurred_at": "2026-07-05T16:30:00+00:00", "received_at": "2026-07-05T16:31:00+00:00"}
+              "inside": True, "lon": 120.61, "lat": 31.29, "occurred_at": "2026-07-05T16:30:00+00:00",
+              "received_at": "2026-07-05T16:31:00+00:00"}
     visit = {"id": str(uuid.uuid4()), "person_id": "w1", "household_id": "h1", "grid_code": GRID,
-             "occurred_at": "2026-07-05T02:00:00+00:00", "received_at": "2026-07-05T02:00:05+00:00"}
+             "notes_sig": NOTES_SIG, "occurred_at": "2026-07-05T02:00:00+00:00",
+             "received_at": "2026-07-05T02:00:05+00:00"}
     post = {"id": "a1", "person_id": "w1", "grid_code": GRID, "role": "full_time_worker", "role_label": "专职网格员",
             "start_date": "2026-01-01", "end_date": None, "version": 1}
     assert feed.handle_patrol_logged([people_event("patrol_logged", patrol)]) == [APPLIED]
@@ -187,7 +193,8 @@ def test_people_events_become_patrols_visits_posts_and_households(feed, db):
         == [APPLIED]
     assert feed.handle_person_assigned([people_event("person_assigned", post)]) == [APPLIED]
     assert feed.handle_household_registered([people_event("household_registered", {
-        "household_id": "h1", "grid_code": GRID, "place_code": GRID + "00001", "version": 1})]) == [APPLIED]
+        "household_id": "h1", "grid_code": GRID, "place_code": GRID + "00001", "residents": 0,
+        "version": 1})]) == [APPLIED]
     assert feed.handle_household_moved([people_event("household_moved", {
         "household_id": "h1", "from_grid_code": GRID, "to_grid_code": GRID[:-1] + "2", "place_code": "x",
         "residents": 3, "version": 2})]) == [APPLIED]
@@ -195,7 +202,49 @@ def test_people_events_become_patrols_visits_posts_and_households(feed, db):
     [post_row], [household_row] = rows_of(db, PostFact), rows_of(db, HouseholdFact)
     assert (patrol_row.person_id, patrol_row.grid_codes, patrol_row.inside, patrol_row.day) == (
         "w1", [GRID], True, dt.date(2026, 7, 6))  # 00:30 the next day in Shanghai
+    assert (patrol_row.lon, patrol_row.lat) == (120.61, 31.29)
     assert (visit_row.household_id, visit_row.grid_code, visit_row.day) == ("h1", GRID, dt.date(2026, 7, 5))
+    assert visit_row.notes_sig == NOTES_SIG
     assert (post_row.end_date, post_row.version) == (dt.date(2026, 9, 30), 2)
-    assert (household_row.grid_code, household_row.version) == (GRID[:-1] + "2", 2)
+    assert (household_row.grid_code, household_row.residents, household_row.version) == (GRID[:-1] + "2", 3, 2)
     assert patrol_row.written_at is not None and household_row.written_at is not None
+
+
+def registered(household_id, residents, version, grid_code=GRID):
+    """``resident_registered`` as people announces it: the household after the registration."""
+    return people_event("resident_registered", {
+        "resident_id": str(uuid.uuid4()), "household_id": household_id, "grid_code": grid_code, "tags": [],
+        "household": {"household_id": household_id, "grid_code": grid_code, "place_code": grid_code + "00001",
+                      "residents": residents, "version": version}})
+
+
+def households(db):
+    return {row.household_id: (row.residents, row.version) for row in rows_of(db, HouseholdFact)}
+
+
+def test_a_households_residents_are_counted_once_whatever_the_order_or_redelivery(feed, db):
+    """Three registrations in a household (versions 2, 3, 4), arriving out of order on
+    their own queue and the household's: the newest version's count stays, a
+    redelivery is claimed already, and a late older one changes nothing."""
+    first, second, third = (registered("h7", n, n + 1) for n in (1, 2, 3))
+    assert feed.handle_resident_registered([third, first]) == [APPLIED, APPLIED]
+    assert households(db) == {"h7": (3, 4)}
+    assert feed.handle_household_registered([people_event("household_registered", {
+        "household_id": "h7", "grid_code": GRID, "place_code": GRID + "00001", "residents": 0,
+        "version": 1})]) == [APPLIED]
+    assert feed.handle_resident_registered([third, second, third]) == [DUPLICATE, APPLIED, DUPLICATE]
+    assert households(db) == {"h7": (3, 4)}, "redelivered: not counted again; late: older"
+    assert feed.handle_resident_registered([registered("h7", 4, 5)]) == [APPLIED]
+    assert households(db) == {"h7": (4, 5)}
+
+
+def test_a_resident_without_a_household_or_from_before_the_count_changes_no_household(feed, db):
+    homeless = people_event("resident_registered", {"resident_id": "r1", "household_id": None, "grid_code": None,
+                                                    "tags": [], "household": None})
+    older = people_event("resident_registered", {"resident_id": "r2", "household_id": "h8", "grid_code": GRID,
+                                                 "tags": ["elderly"]})
+    assert feed.handle_resident_registered([homeless, older]) == [APPLIED, APPLIED]
+    assert households(db) == {}
+    broken = people_event("resident_registered", {"resident_id": "r3", "household_id": "h9", "grid_code": GRID,
+                                                  "tags": [], "household": "h9"})
+    assert feed.handle_resident_registered([broken]) == [REJECTED]

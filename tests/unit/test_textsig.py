@@ -74,8 +74,9 @@ def test_a_signature_is_256_hex_digits_and_the_same_in_every_process():
     assert len(signed) == 256 and int(signed, 16) >= 0 and signed == signed.lower()
     assert signed.startswith(REPORT_SIGNATURE_HEAD)
     for seed in ("1", "2"):  # Python's own str hash differs per process; this must not
-        other = subprocess.run([sys.executable, "-c", f"from common.textsig import signature; print(signature({REPORT!r}))"],
-                               capture_output=True, text=True, check=True, env=dict(os.environ, PYTHONHASHSEED=seed))
+        script = f"from common.textsig import signature; print(signature({REPORT!r}))"
+        other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                               env=dict(os.environ, PYTHONHASHSEED=seed))
         assert other.stdout.strip() == signed
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 
 from sqlalchemy import delete, func, select
 
+from common import textsig
 from common.bulk import insert_rows, upsert_suffix
 from common.errors import InvalidInput
 from common.shanghai import shanghai_date
@@ -20,7 +21,7 @@ from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, Visi
 
 TICKET_TEXT = ("number", "grid_code", "source", "category", "grade", "status")
 TICKET_OPTIONAL_TEXT = ("level", "outcome", "duplicate_of", "resolved_level", "reporter_person_id",
-                        "responsible_person_id", "responsible_grid_code")
+                        "responsible_person_id", "responsible_grid_code", "resolved_by_person_id")
 TICKET_MOMENTS = ("accepted_at", "resolved_at", "feedback_at", "rated_at", "closed_at", "resolve_due")
 
 
@@ -80,6 +81,27 @@ def _int(payload, field, what, optional=False):
     return value
 
 
+def _signature(payload, field, what):
+    """A text signature (common.textsig), or None: a text too short to sign, or a
+    payload from before its owner signed texts."""
+    value = payload.get(field)
+    if value is None:
+        return None
+    if not textsig.is_signature(value):
+        _refuse(what, field)
+    return value
+
+
+def _coordinate(payload, field, what, bound):
+    """A WGS-84 degree within ``bound`` either side of 0, or None (from before points)."""
+    value = payload.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not -bound <= value <= bound:
+        _refuse(what, field)
+    return float(value)
+
+
 def ticket_row(payload):
     """A ticket's snapshot (tickets.intake.snapshot) as its fact row."""
     what = "ticket"
@@ -87,6 +109,7 @@ def ticket_row(payload):
     row.update({field: _text(payload, field, what, _TICKET) for field in TICKET_TEXT})
     row["reported_category"] = _text(payload, "reported_category", what, _TICKET, optional=True) or row["category"]
     row.update({field: _text(payload, field, what, _TICKET, optional=True) for field in TICKET_OPTIONAL_TEXT})
+    row["description_sig"] = _signature(payload, "description_sig", what)
     row["satisfaction"] = _int(payload, "satisfaction", what, optional=True)
     row["reopen_count"] = _int(payload, "reopen_count", what, optional=True) or 0
     row["reported_at"] = _moment(payload, "reported_at", what)
@@ -108,7 +131,8 @@ def patrol_row(payload):
     return {"id": _text(payload, "id", what, _PATROL), "person_id": _text(payload, "person_id", what, _PATROL),
             "grid_codes": codes,
             "located_grid_code": _text(payload, "located_grid_code", what, _PATROL, optional=True),
-            "inside": bool(payload.get("inside")), "occurred_at": occurred,
+            "inside": bool(payload.get("inside")), "lon": _coordinate(payload, "lon", what, 180),
+            "lat": _coordinate(payload, "lat", what, 90), "occurred_at": occurred,
             "received_at": _moment(payload, "received_at", what, optional=True), "day": shanghai_date(occurred)}
 
 
@@ -117,7 +141,8 @@ def visit_row(payload):
     occurred = _moment(payload, "occurred_at", what)
     return {"id": _text(payload, "id", what, _VISIT), "person_id": _text(payload, "person_id", what, _VISIT),
             "household_id": _text(payload, "household_id", what, _VISIT),
-            "grid_code": _text(payload, "grid_code", what, _VISIT, optional=True), "occurred_at": occurred,
+            "grid_code": _text(payload, "grid_code", what, _VISIT, optional=True),
+            "notes_sig": _signature(payload, "notes_sig", what), "occurred_at": occurred,
             "received_at": _moment(payload, "received_at", what, optional=True), "day": shanghai_date(occurred)}
 
 
@@ -131,12 +156,27 @@ def post_row(payload):
 
 
 def household_row(payload):
+    """A household as registered, moved (``to_grid_code``) or paged. ``residents`` None:
+    an event from before households counted them (not known, which is not none)."""
     what = "household"
     grid_code = payload.get("grid_code") or payload.get("to_grid_code")  # registered, or moved
     if not isinstance(grid_code, str) or not grid_code or len(grid_code) > _HOUSEHOLD["grid_code"]:
         _refuse(what, "grid_code")
     return {"household_id": _text(payload, "household_id", what, _HOUSEHOLD), "grid_code": grid_code,
+            "residents": _int(payload, "residents", what, optional=True),
             "version": _int(payload, "version", what, optional=True) or 0}
+
+
+def registered_household_row(payload):
+    """The household a ``resident_registered`` carries (its new version, counting the
+    resident) as its row; None for a resident registered without a household, or an
+    event from before the household was carried."""
+    household = payload.get("household")
+    if household is None:
+        return None
+    if not isinstance(household, dict):
+        _refuse("resident", "household")
+    return household_row(household)
 
 
 # --- storing rows -----------------------------------------------------------------------

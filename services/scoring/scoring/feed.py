@@ -56,9 +56,11 @@ def _ticket_handler(event_type, witnessed=True, indicator=None):
 
 
 def _people_handler(event_type, row, store):
-    """The consumer of one people event: its record's fact row."""
+    """The consumer of one people event: its record's fact row (``row`` None: the event
+    has none)."""
     def handle(self, session, envelopes):
-        store(session, [row(envelope["payload"]) for envelope in envelopes])
+        rows = (row(envelope["payload"]) for envelope in envelopes)
+        store(session, [each for each in rows if each is not None])
     handle.__name__ = handle.__qualname__ = f"handle_{event_type}"
     return idempotent_batch_handler("people", event_type, linger=LINGER_SECONDS)(handle)
 
@@ -102,3 +104,7 @@ class FactsFeed:
     handle_household_registered = _people_handler("household_registered", facts.household_row,
                                                   facts.store_households)
     handle_household_moved = _people_handler("household_moved", facts.household_row, facts.store_households)
+    # A registration is a new version of its household, which the event carries: the
+    # newest version's count stays, so a redelivered or late one counts nobody twice.
+    handle_resident_registered = _people_handler("resident_registered", facts.registered_household_row,
+                                                 facts.store_households)

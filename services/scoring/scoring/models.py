@@ -77,6 +77,10 @@ class TicketFact(Base):
     reporter_person_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     responsible_person_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     responsible_grid_code: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    # Integrity's: who resolved it (a staff member's step), and the description's
+    # common.textsig (the text stays with tickets). None for rows from before them.
+    resolved_by_person_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    description_sig: Mapped[str | None] = mapped_column(String(256), nullable=True)
     reported_at = mapped_column(UtcDateTime, nullable=False)
     accepted_at = mapped_column(UtcDateTime, nullable=True)
     resolved_at = mapped_column(UtcDateTime, nullable=True)
@@ -105,6 +109,8 @@ class PatrolFact(Base):
     grid_codes: Mapped[list] = mapped_column(JSON, default=list)
     located_grid_code: Mapped[str | None] = mapped_column(String(24), nullable=True)
     inside: Mapped[bool] = mapped_column(Boolean)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)  # WGS-84; None: from before points
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     occurred_at = mapped_column(UtcDateTime, nullable=False)
     received_at = mapped_column(UtcDateTime, nullable=True)
     day = mapped_column(Date, nullable=False)
@@ -120,6 +126,9 @@ class VisitFact(Base):
     person_id: Mapped[str] = mapped_column(String(64))
     household_id: Mapped[str] = mapped_column(String(64))
     grid_code: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    # common.textsig of the notes (they stay with people); None: too short to sign, or
+    # from before signatures.
+    notes_sig: Mapped[str | None] = mapped_column(String(256), nullable=True)
     occurred_at = mapped_column(UtcDateTime, nullable=False)
     received_at = mapped_column(UtcDateTime, nullable=True)
     day = mapped_column(Date, nullable=False)
@@ -148,6 +157,9 @@ class HouseholdFact(Base):
 
     household_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    # Registered residents, as of the household's version (a registration is a new one);
+    # None: not known (a row or an event from before the count), never "nobody".
+    residents: Mapped[int | None] = mapped_column(Integer, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     written_at = _written_at()
 
@@ -210,6 +222,9 @@ class Rating(Base):
     score: Mapped[int] = mapped_column(Integer)
     scale_max: Mapped[int] = mapped_column(Integer)
     created_at = mapped_column(UtcDateTime, nullable=False)
+    # When the rater's account was created (people's, asked when rating): accounts made
+    # in bulk just before a period closes. None: an internal entry, or from before this.
+    rater_account_created_at = mapped_column(UtcDateTime, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("period", "kind", "rater_key", "subject_person_id", name="uq_ratings_once"),
