@@ -9,6 +9,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from shapely.geometry import box
 
+from common import textsig
 from idnumbers import fresh_id_number
 
 API = "/api/v1"
@@ -63,7 +64,12 @@ def latest(stack, key, *types):
     for event_type, payload in events(stack, *types):
         if event_type == "household_moved":  # the move, applied to the household's snapshot
             payload = dict(state[payload["household_id"]], grid_code=payload["to_grid_code"],
-                           place_code=payload["place_code"], version=payload["version"])
+                           place_code=payload["place_code"], residents=payload["residents"],
+                           version=payload["version"])
+        elif event_type == "resident_registered":  # the household it carries, counting the resident
+            payload = payload["household"]
+            if payload is None:
+                continue
         held = state.get(payload[key])
         if held is None or payload.get("version", 0) >= held.get("version", 0):
             state[payload[key]] = payload
@@ -91,6 +97,10 @@ def test_a_page_walk_gives_every_record_once_as_its_events_carried_it(stack, dis
                                                          "lon": point_in(half)[0], "lat": point_in(half)[1]}).json()
               for half in ("west", "east")]
     home = stack.call("POST", f"{API}/households", admin, {"place_code": places[0]["code"]}).json()
+    for name in ("分页居民甲", "分页居民乙"):
+        registered = stack.call("POST", f"{API}/residents", admin, {"name": name, "id_number": fresh_id_number(),
+                                                                   "household_id": home["id"]})
+        assert registered.status_code == 201, registered.text
     for n in range(2):
         visited = stack.call("POST", f"{API}/visits", admin, {
             "person_id": worker["id"], "household_id": home["id"], "client_id": f"page-visit-{n}",
@@ -116,22 +126,29 @@ def test_a_page_walk_gives_every_record_once_as_its_events_carried_it(stack, dis
     carried = {"patrol_checkins": latest(stack, "id", "patrol_logged"),
                "household_visits": latest(stack, "id", "visit_logged"),
                "assignments": latest(stack, "id", "person_assigned", "person_left"),
-               "households": latest(stack, "household_id", "household_registered", "household_moved")}
+               "households": latest(stack, "household_id", "household_registered", "household_moved",
+                                    "resident_registered")}
     for table, items in walked.items():
         key = "household_id" if table == "households" else "id"
         assert {item[key]: item for item in items} == carried[table], table
 
     by_id = {item["id"]: item for item in walked["household_visits"]}
     assert [by_id[v]["grid_code"] for v in mine["visits"]] == [west, east], "the grid on the day of the visit"
+    assert [by_id[v]["notes_sig"] for v in mine["visits"]] == [textsig.signature("分页走访记录：老人独居")] * 2
     patrols = {item["id"]: item for item in walked["patrol_checkins"]}
     assert [patrols[p]["inside"] for p in mine["patrols"]] == [True, True, False]
+    points = [coordinate for p in mine["patrols"] for coordinate in (patrols[p]["lon"], patrols[p]["lat"])]
+    assert points == pytest.approx([c for half in ("west", "west", "east") for c in point_in(half)])
     assert all(patrols[p]["grid_codes"] == [west] and patrols[p]["received_at"] for p in mine["patrols"])
     posts = {item["id"]: item for item in walked["assignments"]}
     assert posts[post["id"]]["end_date"] is None and posts[extra["id"]]["end_date"] == "2026-06-30"
     assert {item["household_id"]: item for item in walked["households"]}[home["id"]] == {
-        "household_id": home["id"], "grid_code": east, "place_code": places[1]["code"], "version": 2}
-    everything = repr(events(stack, "patrol_logged", "visit_logged", "person_assigned", "person_left"))
+        "household_id": home["id"], "grid_code": east, "place_code": places[1]["code"], "residents": 2,
+        "version": 4}, "registered (1), two residents (2, 3), moved (4)"
+    everything = repr(events(stack, "patrol_logged", "visit_logged", "person_assigned", "person_left",
+                             "resident_registered"))
     assert "分页网格员" not in everything and "老人独居" not in everything, "no names, no notes in events"
+    assert "分页居民" not in everything
 
 
 @pytest.mark.parametrize("limit", [0, 5001, "1000", None])
@@ -167,6 +184,11 @@ def test_a_resident_signs_in_with_an_account_of_their_own_and_is_found_at_home(s
     assert account["resident_id"] == resident["id"] and account["person_id"] is None
     assert rpc.people.resident_home(account["id"]) == {"household_id": home["id"], "grid_code": east}
     assert rpc.people.get_account(account["id"])["resident_id"] == resident["id"]
+    assert rpc.people.account_created_at(account["id"]) == {
+        "account_id": account["id"], "created_at": rpc.people.get_account(account["id"])["created_at"]}
+    with pytest.raises(Exception) as nobody:
+        rpc.people.account_created_at(str(uuid.uuid4()))
+    assert nobody.value.code == "ACCOUNT_NOT_FOUND"
 
     announced = [p for t, p in events(stack, "account_created") if p["id"] == account["id"]]
     assert announced == [{"id": account["id"], "roles": ["resident"], "grid_scope": None, "person_id": None,

@@ -244,6 +244,18 @@ def test_a_residents_account_finds_their_home(db):
         assert accounts.resident_home(session, mine.id) == {"household_id": home.id, "grid_code": THERE}
 
 
+def test_when_an_account_was_created_is_told_and_an_unknown_one_is_a_404(db):
+    with db.transaction() as session:
+        mine = account(session)
+    with db.read() as session:
+        told = accounts.account_created_at(session, mine.id)
+        with pytest.raises(NotFound) as nobody:
+            accounts.account_created_at(session, str(uuid.uuid4()))
+    assert told == {"account_id": mine.id, "created_at": mine.created_at.isoformat()}
+    assert dt.datetime.fromisoformat(told["created_at"]).tzinfo is not None
+    assert nobody.value.code == "ACCOUNT_NOT_FOUND"
+
+
 def test_no_home_without_a_resident_or_a_household(db):
     with db.transaction() as session:
         plain = account(session)

@@ -179,3 +179,47 @@ def test_self_assessments_and_street_items_enter_a_quarter_and_a_second_rating_i
     with db.transaction() as session:
         entries.rate(session, {"period": "2026-Q3", "kind": "resident", "subject_person_id": "w1", "score": 5},
                      resident, entries.RaterContext(home_grid=GRIDS[0] + "001"))
+
+
+class PeopleKnowing:
+    """people.account_created_at for the accounts it holds; NotFound for any other."""
+
+    def __init__(self, accounts):
+        self.accounts, self.asked = accounts, []
+
+    def account_created_at(self, account_id):
+        self.asked.append(account_id)
+        if account_id not in self.accounts:
+            raise NotFound("No account has that id.", code="ACCOUNT_NOT_FOUND")
+        return {"account_id": account_id, "created_at": self.accounts[account_id]}
+
+
+def test_a_rating_keeps_when_its_raters_account_was_created(db):
+    """For integrity: ratings from accounts created in bulk just before a period closes."""
+    import datetime as dt
+
+    from nameko.testing.services import worker_factory
+
+    from common.actor import Actor
+    from scoring.models import Rating
+    from scoring.service import ScoringService
+
+    people = PeopleKnowing({"acc-w1": "2026-09-29T22:15:00+08:00"})
+    service = worker_factory(ScoringService, db=db, people=people)
+    worker = {"account_id": "acc-w1", "username": "w1", "roles": ["grid_worker"], "scope": GRIDS[0],
+              "person_id": "w1"}
+    gone = {"account_id": "acc-gone", "username": "w2", "roles": ["grid_worker"], "scope": GRIDS[1],
+            "person_id": "w2"}
+    mine = service.rate({"period": "2026-Q3", "kind": "self", "subject_person_id": "w1", "score": 4}, worker)
+    unknown = service.rate({"period": "2026-Q3", "kind": "self", "subject_person_id": "w2", "score": 5}, gone)
+    assert people.asked == ["acc-w1", "acc-gone"]
+    with db.read() as session:
+        kept = {rating.id: rating.rater_account_created_at for rating in session.scalars(select(Rating))}
+    assert kept[mine["id"]] == dt.datetime(2026, 9, 29, 14, 15, tzinfo=dt.timezone.utc)
+    assert kept[unknown["id"]] is None, "an account people does not know: the rating stands, its age unknown"
+    created = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    with db.transaction() as session:  # the rule itself: the context's creation time is kept
+        entered = entries.rate(session, {"period": "2026-Q3", "kind": "self", "subject_person_id": "w3", "score": 3},
+                               Actor("acc-w3", "w3", ("grid_worker",), GRIDS[2], person_id="w3"),
+                               entries.RaterContext(account_created_at=created))
+        assert entered.rater_account_created_at == created

@@ -251,6 +251,15 @@ def _check_resident_free(session, resident_id):
         raise _taken("resident_id")
 
 
+def account_created_at(session, account_id):
+    """``{"account_id", "created_at"}``: when the account was made (scoring keeps it with a
+    rating: accounts created in bulk just before a period closes); 404 ACCOUNT_NOT_FOUND."""
+    created = session.scalar(select(Account.created_at).where(Account.id == account_id))
+    if created is None:
+        raise AccountNotFound(f"No account has the id {account_id}.", details={"account_id": account_id})
+    return {"account_id": account_id, "created_at": created.isoformat()}
+
+
 def resident_home(session, account_id):
     """``{"household_id", "grid_code"}`` of the resident the account belongs to: 404
     ACCOUNT_NOT_FOUND for no such account, RESIDENT_NOT_FOUND when it is no resident's

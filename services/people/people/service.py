@@ -127,6 +127,12 @@ class PeopleService(OpsEndpoints):
             return account_schema.dump(account)
 
     @rpc
+    def account_created_at(self, account_id):
+        """{"account_id", "created_at"}: when the account was made; 404 ACCOUNT_NOT_FOUND."""
+        with self.db.read() as session:
+            return accounts.account_created_at(session, account_id)
+
+    @rpc
     def resident_home(self, account_id):
         """{"household_id", "grid_code"} of the resident whose account this is; 404
         RESIDENT_NOT_FOUND if it is no resident's or they have no household."""

@@ -5,6 +5,7 @@ residents, departments, the village, the worker themself; outside raters' sheets
 Who may enter what is checked here against the actor and the facts; what the other
 services know (a resident's home grid, a department's dispatches) is given by the
 caller as plain values, so these rules stay testable without a broker."""
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -118,9 +119,11 @@ def _replace(session, model, row, keys):
 class RaterContext:
     """What other services say about the rater, asked by the service before the rule:
     a resident's home grid (people), whether a department handled the subject's tickets
-    (tickets)."""
+    (tickets), and when the rater's account was created (people; kept with the rating
+    for integrity: accounts created in bulk just before a period closes)."""
     home_grid: str | None = None
     handled_by_department: bool = False
+    account_created_at: dt.datetime | None = None
 
 
 def posts_in_period(session, person_id, period):
@@ -149,7 +152,7 @@ def rate(session, data, actor, context=None):
     rater_key = actor.account_id + (f":{data['rater_name']}" if kind in OUTSIDE_KINDS else "")
     rating = Rating(id=str(uuid.uuid4()), period=data["period"], kind=kind, rater_key=rater_key[:200],
                     rater_account_id=actor.account_id, subject_person_id=subject, score=data["score"],
-                    scale_max=scale, created_at=utcnow())
+                    scale_max=scale, created_at=utcnow(), rater_account_created_at=context.account_created_at)
     try:
         with session.begin_nested():
             session.add(rating)

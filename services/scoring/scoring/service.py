@@ -1,4 +1,5 @@
 import base64
+import datetime as dt
 
 from common.actor import Actor
 from common.db import Database
@@ -77,9 +78,12 @@ class ScoringService(FactsFeed, OpsEndpoints):
     @rpc
     def rate(self, data, actor=None):
         """A rating, its rules asked of people (a resident's home) and tickets (a
-        department's dispatches) first, outside the transaction."""
+        department's dispatches) first, outside the transaction; and people's word on
+        when the rater's account was created, kept with the rating."""
         actor = Actor.from_wire(actor)
         context = entries.RaterContext()
+        if actor is not None:
+            context.account_created_at = self._account_created_at(actor.account_id)
         if actor is not None and isinstance(data, dict):
             kind, subject = data.get("kind"), data.get("subject_person_id")
             if kind == "resident" and actor.has_role({"resident"}):
@@ -95,6 +99,15 @@ class ScoringService(FactsFeed, OpsEndpoints):
             return {"id": rating.id, "period": rating.period, "kind": rating.kind,
                     "subject_person_id": rating.subject_person_id, "score": rating.score,
                     "scale_max": rating.scale_max, "created_at": rating.created_at.isoformat()}
+
+    def _account_created_at(self, account_id):
+        """When people made the account; None if people knows no such account (the
+        token outlived it): the rating's rules do not rest on it."""
+        try:
+            created = self.people.account_created_at(account_id)["created_at"]
+        except NotFound:
+            return None
+        return dt.datetime.fromisoformat(created)
 
     # --- assessments ------------------------------------------------------------------------
     @rpc
