@@ -55,6 +55,7 @@ from bench.run import (PG_URL, START_TIMEOUT, bench_environment, cpu_ms_per_call
 from bench.sql import run_steps
 from bench.tickets import emit, generate_tickets
 from common.config import database_url
+from common import textsig
 from common.contract import subscriptions_of
 from common.launcher import BY_NAME, ServiceProcess
 from common.outbox import consumer_queues
@@ -74,6 +75,10 @@ REBUILD_AIM_SECONDS = 600.0
 DRAIN_TIMEOUT = 900
 RAW_PREFETCH = 100
 RAW_QUEUE = "bench-raw-consume"
+# What integrity reads travels in events and pages as the owners send it: text
+# signatures of notes and descriptions of a realistic length (a pool, signed once).
+SIGNATURES = tuple(textsig.signature("".join(chr(text.randrange(0x4E00, 0x9FA5)) for _ in range(40)))
+                   for text in (random.Random(n) for n in range(64)))
 OURS = set()  # pids of this run's components: other runs' (a test suite's) count as "other"
 
 
@@ -111,7 +116,8 @@ class Events:
             "category": "UM02", "reported_category": "UM02", "grade": "daily", "status": "reported",
             "level": "grid", "outcome": None, "satisfaction": None, "reopen_count": 0, "duplicate_of": None,
             "resolved_level": None, "reporter_person_id": person, "responsible_person_id": person,
-            "responsible_grid_code": grid, "reported_at": reported.isoformat(), "accepted_at": None,
+            "responsible_grid_code": grid, "resolved_by_person_id": None,
+            "description_sig": self.rng.choice(SIGNATURES), "reported_at": reported.isoformat(), "accepted_at": None,
             "resolved_at": None, "feedback_at": None, "rated_at": None, "closed_at": None,
             "resolve_due": (reported + dt.timedelta(days=5)).isoformat(), "on_time": None}
         head = hashlib.sha256(ticket_id.encode())
@@ -128,6 +134,7 @@ class Events:
                 snapshot["accepted_at"] = at.isoformat()
             elif action == "resolve":
                 snapshot["resolved_at"], snapshot["on_time"] = at.isoformat(), True
+                snapshot["resolved_by_person_id"] = person
             elif action == "rate":
                 snapshot["feedback_at"] = snapshot["rated_at"] = at.isoformat()
             elif action == "close":
@@ -144,21 +151,23 @@ class Events:
         grid, occurred = self.rng.choice(self.grids), self._moment(self.day, 5 * 86400)
         return ("people", "patrol_logged", {
             "id": self._id(), "person_id": self.rng.choice(self.people), "grid_codes": [grid],
-            "located_grid_code": grid, "inside": self.rng.random() < 0.9, "occurred_at": occurred.isoformat(),
+            "located_grid_code": grid, "inside": self.rng.random() < 0.9,
+            "lon": 120.6 + self.rng.random() / 10, "lat": 31.3 + self.rng.random() / 10,
+            "occurred_at": occurred.isoformat(),
             "received_at": (occurred + dt.timedelta(seconds=30)).isoformat()})
 
     def visit(self):
         occurred = self._moment(self.day, 5 * 86400)
         return ("people", "visit_logged", {
             "id": self._id(), "person_id": self.rng.choice(self.people), "household_id": self._id(),
-            "grid_code": self.rng.choice(self.grids), "occurred_at": occurred.isoformat(),
-            "received_at": (occurred + dt.timedelta(seconds=30)).isoformat()})
+            "grid_code": self.rng.choice(self.grids), "notes_sig": self.rng.choice(SIGNATURES),
+            "occurred_at": occurred.isoformat(), "received_at": (occurred + dt.timedelta(seconds=30)).isoformat()})
 
     def household(self):
         grid = self.rng.choice(self.grids)
         return ("people", "household_registered", {
             "household_id": self._id(), "grid_code": grid, "place_code": f"{grid}9{self.rng.randrange(10000):04d}",
-            "version": 1})
+            "residents": 0, "version": 1})
 
     def post(self):
         return ("people", "person_assigned", {
@@ -427,7 +436,7 @@ def _array(values):
 def seed_people(url, grid_codes, mix):
     """Staff, their posts, households, rounds and visits in people's tables, by SQL;
     ids are uuids as people makes them (md5 of a name, so rows can point at each other)."""
-    codes, n = _array(grid_codes), len(grid_codes)
+    codes, n, signatures = _array(grid_codes), len(grid_codes), _array(SIGNATURES)
     persons, posts, homes, rounds, visits = (model.__tablename__ for model in (
         Person, Assignment, Household, PatrolCheckin, Visit))
     staff, households = mix["posts"], mix["households"]
@@ -445,9 +454,9 @@ def seed_people(url, grid_codes, mix):
                    DATE '2026-01-01', NULL, now(), 1
             FROM generate_series(0, {staff - 1}) AS p"""),
         (homes, f"""
-            INSERT INTO {homes} (id, place_code, grid_code, address, created_at, version)
+            INSERT INTO {homes} (id, place_code, grid_code, address, residents, created_at, version)
             SELECT md5('hh-' || h)::uuid::text, ({codes})[1 + h % {n}] || '9' || lpad((h % 10000)::text, 4, '0'),
-                   ({codes})[1 + h % {n}], NULL, now(), 1
+                   ({codes})[1 + h % {n}], NULL, h % 5, now(), 1
             FROM generate_series(0, {households - 1}) AS h"""),
         (rounds, f"""
             INSERT INTO {rounds} (id, person_id, client_id, lon, lat, occurred_at, received_at,
@@ -460,9 +469,11 @@ def seed_people(url, grid_codes, mix):
                  LATERAL (SELECT TIMESTAMPTZ '2026-01-01 01:00+00' + (p % 360) * interval '1 day'
                                  + (p % 600) * interval '1 minute') AS day(d)"""),
         (visits, f"""
-            INSERT INTO {visits} (id, person_id, household_id, grid_code, client_id, notes, occurred_at, received_at)
+            INSERT INTO {visits} (id, person_id, household_id, grid_code, client_id, notes, notes_sig, occurred_at,
+                                  received_at)
             SELECT md5('vi-' || v)::uuid::text, {person % 'v'}, md5('hh-' || (v % {households}))::uuid::text,
-                   ({codes})[1 + (v % {households}) % {n}], 'c' || v, '入户走访', d, d + interval '30 seconds'
+                   ({codes})[1 + (v % {households}) % {n}], 'c' || v, '入户走访', ({signatures})[1 + v % {len(SIGNATURES)}],
+                   d, d + interval '30 seconds'
             FROM generate_series(0, {mix['visits'] - 1}) AS v,
                  LATERAL (SELECT TIMESTAMPTZ '2026-01-01 02:00+00' + (v % 360) * interval '1 day'
                                  + (v % 600) * interval '1 minute') AS day(d)"""),
@@ -483,7 +494,7 @@ def rebuild(bench, scoring, grid_codes):
     mix = rebuild_mix(FACTS)
     log(f"seeding the owners with {FACTS:,} records {mix} ...")
     started = time.perf_counter()
-    generate_tickets(bench.db_urls["tickets"], grid_codes, mix["tickets"])
+    generate_tickets(bench.db_urls["tickets"], grid_codes, mix["tickets"], SIGNATURES)
     seed_people(bench.db_urls["people"], grid_codes, mix)
     emit(benchmark="rebuild_seed", seconds=round(time.perf_counter() - started, 1), records=mix)
     empty_facts(bench.db_urls["scoring"])

@@ -90,21 +90,25 @@ def paced(client, rate, seconds):
     return sorted(latencies)
 
 
-def generate_tickets(tickets_url, grid_codes, count=MILLION):
+def generate_tickets(tickets_url, grid_codes, count=MILLION, signatures=(None,)):
     """``count`` tickets over the last year, in SQL (generate_series), in states and
-    levels spread the way a district's are (bench.scoring seeds its rebuild with them)."""
+    levels spread the way a district's are (bench.scoring seeds its rebuild with them),
+    their descriptions' signatures taken in turn from ``signatures``."""
     engine = create_engine(tickets_url)
     codes = "ARRAY[" + ",".join(f"'{c}'" for c in grid_codes) + "]"
+    signed = "ARRAY[" + ",".join("NULL" if sig is None else f"'{sig}'" for sig in signatures) + "]::text[]"
     categories = "ARRAY[" + ",".join(f"'{c}'" for c in CATEGORIES) + "]"
     with engine.begin() as connection:
         connection.execute(text(f"""
-            INSERT INTO tickets (id, number, grid_code, source, description, status, category, reported_category,
+            INSERT INTO tickets (id, number, grid_code, source, description, description_sig, status, category,
+                                 reported_category,
                                  grade, level, reported_at, accepted_at, resolved_at, resolved_level, resolve_due,
                                  satisfaction, created_at, updated_at, version, attachments, anonymous, reopen_count,
                                  suspended, suspended_seconds, meeting_disposal)
             SELECT 'bench-' || g, 'B' || lpad(g::text, 10, '0'), ({codes})[1 + g % {len(grid_codes)}],
                    (ARRAY['grid_patrol','resident_report','hotline_12345','department_referral','media'])[1 + g % 5],
-                   '基准测试工单', x.status, ({categories})[1 + g % {len(CATEGORIES)}],
+                   '基准测试工单', ({signed})[1 + g % {len(signatures)}], x.status,
+                   ({categories})[1 + g % {len(CATEGORIES)}],
                    ({categories})[1 + g % {len(CATEGORIES)}],
                    (ARRAY['daily','daily','daily','daily','urgent','major'])[1 + g % 6], x.level,
                    x.t, x.t + x.accept, CASE WHEN x.done THEN x.t + x.resolve END,
