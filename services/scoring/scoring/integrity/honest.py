@@ -523,6 +523,13 @@ def _fab_checkin_only(worker, check):
 
 
 def _fab_implausible_movement(worker, check):
+    if check in (None, "outside"):
+        # every other day's round walked in the neighbouring grid
+        neighbour = Grid(code="", column=worker.grid.column + 1, row=worker.grid.row)
+        for day in list(worker.working_days())[::2]:
+            worker._patrol_round(day, None, grid=neighbour)
+            worker.patrols = [p for p in worker.patrols if not (
+                p.inside and _day_start(day) <= p.occurred_at.timestamp() < _day_start(day + 1))]
     if check in (None, "speed"):
         # check-ins eight kilometres away ten minutes after one in the grid, and back
         for day in _spread_days(worker, 4):
@@ -539,13 +546,6 @@ def _fab_implausible_movement(worker, check):
         for day in _spread_days(worker, 6):
             at = worker.work_moment(day, 16, 16.5)
             worker.add_patrol(at, at + 15, *point)
-    if check in (None, "outside"):
-        # every other day's round walked in the neighbouring grid
-        neighbour = Grid(code="", column=worker.grid.column + 1, row=worker.grid.row)
-        for day in list(worker.working_days())[::2]:
-            worker._patrol_round(day, None, grid=neighbour)
-            worker.patrols = [p for p in worker.patrols if not (
-                p.inside and _day_start(day) <= p.occurred_at.timestamp() < _day_start(day + 1))]
 
 
 def _fab_too_fast(worker, check):
