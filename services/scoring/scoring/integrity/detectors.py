@@ -561,47 +561,48 @@ def impossible_visit(view, rules, context):
 
 # --- copied texts: groups of near-identical signatures, through LSH bands --------------
 
-BANDS = 16      # as textsig.bands: 16 bands of 4 rows over 64 permutations
+BANDS = textsig.DEFAULT_BANDS      # 16 bands of 4 lanes, as textsig.bands
+LANE_BITS = textsig.LANE_BITS
 
 
 def _texts(view):
     """(sig, owner, kind, record, at) of the person's texts in the period: report
-    descriptions and visit notes. Evidence is made only for the texts that end in a group."""
+    descriptions and visit notes (a malformed signature is passed over, not let stop the
+    scan). Evidence is made only for the texts that end in a group."""
     window, person = view.window, view.person
+    signed = textsig.is_signature
     out = []
     for reported, ticket in view.reported:
-        if ticket.description_sig and window.start <= reported < window.end:
+        if ticket.description_sig and window.start <= reported < window.end and signed(ticket.description_sig):
             out.append((ticket.description_sig, person, "ticket", ticket, reported))
     for occurred, _, visit in view.visits:
-        if visit.notes_sig and window.start <= occurred < window.end:
+        if visit.notes_sig and window.start <= occurred < window.end and signed(visit.notes_sig):
             out.append((visit.notes_sig, person, "visit", visit, occurred))
     return out
 
 
 def copy_groups(signatures, min_similarity, bands=BANDS):
-    """Groups (lists of indices, 2 or more) of near-identical signatures, linear in the
-    texts: per LSH band, texts whose band agrees are candidates; each is compared with the
-    first of its band-mates and with the one before it (never all pairs); the pairs as
-    similar as ``min_similarity`` (confirmed by textsig.similarity) are joined.
+    """Groups (sorted lists of indices, 2 or more) of near-identical texts, given their
+    textsig signatures; linear in the texts, never all pairs.
 
-    The banding runs in numpy over all signatures at once: a band's rows hashed into one
-    key, keys sorted, runs of equal keys are the buckets."""
+    LSH as ``textsig.bands`` draws it: texts whose lanes agree over a whole band are
+    candidates. The banding runs in numpy over all signatures at once: each band's lanes
+    read as one integer (the band's key, exactly), keys sorted, runs of equal keys are
+    the buckets. Each text of a bucket is compared with the bucket's first text and with
+    the one before it; pairs as similar as ``min_similarity`` (textsig.similarity has the
+    last word) are joined, and the groups are what is joined."""
     count = len(signatures)
     if count < 2:
         return []
-    matrix = _matrix(signatures)
-    width = matrix.shape[1]
+    lanes = _lanes(signatures)
+    width = lanes.shape[1]
     rows = width // bands
-    mixers = numpy.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-                          0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
-                         dtype=numpy.uint64)
     pairs = set()
+    needed = min_similarity * width - 1e-9
     for band in range(bands):
-        block = matrix[:, band * rows:(band + 1) * rows]
         key = numpy.zeros(count, dtype=numpy.uint64)
-        for column in range(rows):
-            key ^= block[:, column] * mixers[column % len(mixers)]
-            key = (key << numpy.uint64(17)) | (key >> numpy.uint64(47))
+        for column in range(band * rows, (band + 1) * rows):
+            key = (key << numpy.uint64(LANE_BITS)) ^ lanes[:, column].astype(numpy.uint64)
         order = numpy.argsort(key, kind="stable")
         ordered = key[order]
         same = ordered[1:] == ordered[:-1]
@@ -611,9 +612,9 @@ def copy_groups(signatures, min_similarity, bands=BANDS):
         starts = numpy.ones(count, dtype=bool)
         starts[1:] = ~same
         head = numpy.maximum.accumulate(numpy.where(starts, numpy.arange(count), 0))
+        right = order[positions]
         for left in (order[head[positions]], order[positions - 1]):
-            right = order[positions]
-            close = (matrix[left] == matrix[right]).sum(axis=1) >= min_similarity * width - 1e-9
+            close = (lanes[left] == lanes[right]).sum(axis=1) >= needed
             for a, b in zip(left[close].tolist(), right[close].tolist()):
                 if a != b:
                     pairs.add((a, b) if a < b else (b, a))
@@ -636,13 +637,11 @@ def copy_groups(signatures, min_similarity, bands=BANDS):
     return [sorted(members) for members in groups.values() if len(members) > 1]
 
 
-def _matrix(signatures):
-    """The signatures as rows of one unsigned 64-bit array (wider values folded in)."""
-    try:
-        return numpy.array(signatures, dtype=numpy.uint64)
-    except (OverflowError, ValueError):
-        return numpy.array([[value & 0xFFFFFFFFFFFFFFFF for value in sig] for sig in signatures],
-                           dtype=numpy.uint64)
+def _lanes(signatures):
+    """The signatures' lanes as one array, a row per signature (hex digits, big-endian
+    16-bit lanes, in permutation order)."""
+    data = bytes.fromhex("".join(signatures))
+    return numpy.frombuffer(data, dtype=f">u{LANE_BITS // 8}").reshape(len(signatures), -1)
 
 
 def _copied_flags(texts, window, rules):

@@ -2,8 +2,8 @@
 
 Another layer maps scoring's fact tables to these (the detectors know no database).
 Moments are aware datetimes in UTC; a Shanghai day is counted by the detectors.
-Signatures (``*_sig``) are ``common.textsig.signature`` of the text, or None (no text,
-or too short to compare): the texts themselves stay with their owners.
+Signatures (``*_sig``) are ``common.textsig.signature`` of the text (256 hex digits), or
+None (no text, or too short to compare): the texts themselves stay with their owners.
 
 How a person's facts are grouped (``PersonFacts``):
 
@@ -67,7 +67,7 @@ class TicketFact:
     resolved_at: dt.datetime | None
     status: str
     outcome: str | None
-    description_sig: list | None
+    description_sig: str | None
     grid_code: str | None
 
     @property
@@ -100,7 +100,7 @@ class VisitFact:
     grid_code: str | None
     occurred_at: dt.datetime
     received_at: dt.datetime | None
-    notes_sig: list | None
+    notes_sig: str | None
     household_residents: int | None      # None: unknown
 
 

@@ -317,3 +317,7 @@ def markdown_table(thresholds=None):
         lines.append(f"| {row['pattern']} ({row['pattern_zh']}) | {row['threshold']} ({row['zh']}) "
                      f"| {row['value']} | {row['unit']} | {row['why'].replace('|', '/')} |")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":      # python -m scoring.integrity.thresholds: the README's table
+    print(markdown_table())
