@@ -34,7 +34,6 @@ from statistics import median
 import numpy
 
 from common import textsig
-from scoring.integrity.facts import family
 from scoring.integrity.thresholds import PATTERNS, by_family, load_thresholds, unknown_pattern
 from scoring.periods import parse_period
 
