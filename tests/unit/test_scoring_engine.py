@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from scoring.engine import (Breakdown, MeasureValue, Rating, Result, SelfEntry, SubjectFacts, annual, assess,
+from scoring.engine import (Breakdown, Deduction, MeasureValue, Rating, Result, SelfEntry, SubjectFacts, annual, assess,
                             consequences, normalise)
 from scoring.plans import default_plans, load_plan
 
@@ -463,3 +463,28 @@ def test_inputs_out_of_their_scale_are_refused():
         SelfEntry(G1, "2026-07", 0, 0)
     with pytest.raises(ValueError):
         assess(plan_of(one_indicator()), [worker("w"), worker("w")])
+
+
+def test_confirmed_integrity_flags_are_their_own_lines_and_never_take_a_score_below_zero():
+    """Worker a: own 80, flags of 10 and 5 -> 65, the integrity node -15 with a line per
+    flag. Worker b: own 10, a flag of 30 -> 0 (it takes off only the 10 earned).
+    A grid plan: a (80, flags 15) and c (60) at G1 -> mean 70 less 15 / 2 = 62.5."""
+    plan = plan_of(one_indicator())
+    flags = {"a": [Deduction("f1", "impossible_rate", 10), Deduction("f2", "copied_text", 5)],
+             "b": [Deduction("f3", "deadline_burst", 30)]}
+    results = by_id(assess(plan, [worker("a", on_time_rate=(0.8, 10)), worker("b", G2, on_time_rate=(0.1, 10))],
+                           deductions=flags))
+    a, b = results["a"], results["b"]
+    assert (a.own_score, a.score) == (approx(65), approx(65))
+    integrity = a.breakdown.find("integrity")
+    assert integrity.points == approx(-15) and integrity.to_total == approx(-15)
+    assert [(c.key, c.points, c.value, c.refs) for c in integrity.children] == [
+        ("f1", approx(-10), 10, ("f1",)), ("f2", approx(-5), 5, ("f2",))]
+    assert a.breakdown.find("only").points == approx(80)  # the earned part is shown as earned
+    assert b.score == approx(0) and b.breakdown.find("integrity", "f3").points == approx(-10)
+    grids = by_id(assess(plan_of(one_indicator(), subject="grid"),
+                         [worker("a", on_time_rate=(0.8, 10)), worker("c", on_time_rate=(0.6, 10))],
+                         deductions={"a": flags["a"]}))
+    assert grids[G1].score == approx(62.5) and grids[G1].breakdown.find("integrity").points == approx(-7.5)
+    with pytest.raises(ValueError):
+        Deduction("f4", "too_fast", 0)

@@ -126,6 +126,21 @@ class Rating:
         return self.score / self.scale_max * 100
 
 
+@dataclass(frozen=True)
+class Deduction:
+    """Points a confirmed integrity flag takes off a subject's own score."""
+    flag_id: str
+    pattern: str
+    points: float
+
+    def __post_init__(self):
+        if not self.points > 0:
+            raise ValueError(f"a deduction takes off points > 0: {self}")
+
+
+INTEGRITY_NAME = {"zh": "数据真实性扣分", "en": "integrity deductions"}
+
+
 # --- Outputs --------------------------------------------------------------------------
 
 @dataclass(slots=True)
@@ -309,6 +324,7 @@ class _Context:
     ratings: dict                # (subject_id, kind) -> [Rating]
     entries: dict                # grid_code -> {month text: [SelfEntry]}
     quarterly: dict              # plan code -> {quarter text: {subject_id: Result}}
+    deductions: dict = field(default_factory=dict)   # subject_id -> [Deduction]
     grid_parts: dict = field(default_factory=dict)   # (part key, grid code) -> node, shared by the grid's people
 
 
@@ -462,16 +478,53 @@ def _quarters_part(part, subject, ctx, factor):
 
 def _own(plan, subject, ctx):
     parts = [_part(part, subject, ctx, part.weight / 100) for part in plan.parts]
-    return _node("total", plan.name, "total", None, 100.0, 1.0, parts)
+    total = _node("total", plan.name, "total", None, 100.0, 1.0, parts)
+    deductions = ctx.deductions.get(subject.subject_id) if plan.subject != "grid" else None
+    return _deducted(total, deductions) if deductions else total
+
+
+def _deducted(total, deductions):
+    """``total`` with its integrity line."""
+    return _node(total.key, total.name, total.kind, total.source, total.weight, 1.0,
+                 total.children + (_deductions(deductions, total.points),), total.detail)
+
+
+def _grid_deductions(rows, ctx):
+    """A grid's score is its people's mean, so it loses the mean of their deductions
+    (given by person, or by grid already shared out)."""
+    for row in rows:
+        people = len(row.members) or 1
+        deductions = list(ctx.deductions.get(row.subject_id, ())) + [
+            Deduction(d.flag_id, d.pattern, d.points / people)
+            for member in row.members for d in ctx.deductions.get(member.subject_id, ())]
+        if deductions:
+            row.breakdown = _deducted(row.breakdown, deductions)
+            row.own = row.score = row.breakdown.points
+
+
+def _deductions(deductions, earned):
+    """The integrity line: one child per confirmed flag, taking off its points, never
+    more than the parts earned (a score does not go below 0)."""
+    children, left = [], earned
+    for deduction in deductions:
+        points = min(deduction.points, max(left, 0.0))
+        left -= points
+        children.append(_leaf(deduction.flag_id, {"zh": deduction.pattern, "en": deduction.pattern}, "deduction",
+                              "integrity_flags", 100.0, 1.0, -points, value=deduction.points, refs=(deduction.flag_id,),
+                              detail={"pattern": deduction.pattern}))
+    return _node("integrity", INTEGRITY_NAME, "deductions", "integrity_flags", 100.0, 1.0, children)
 
 
 # --- Putting it together --------------------------------------------------------------
 
-def assess(plan, subjects, *, entries=(), ratings=(), period=None, quarterly=None):
+def assess(plan, subjects, *, entries=(), ratings=(), period=None, quarterly=None, deductions=None):
     """The results of ``plan`` for ``subjects`` (the whole ranking scope), best first.
 
     ``period`` (a Period or its text) keeps self-assessment entries to its months and
     names the months (or quarters) missing; without it every entry given counts.
+    ``deductions`` ({subject_id: [Deduction]}): confirmed integrity flags, each a line
+    of the breakdown's ``integrity`` node taking its points off the own score (a grid
+    subject's, by its code, are its people's already shared out).
     A grid plan turns worker subjects into one result per grid (the mean of its
     people's own scores); grid subjects are scored as they are."""
     period = parse_period(period) if period is not None else None
@@ -480,10 +533,12 @@ def assess(plan, subjects, *, entries=(), ratings=(), period=None, quarterly=Non
     if len(set(ids)) != len(ids):
         raise ValueError("a subject is given twice")
     ctx = _Context(period=period, scope=_scope(plan, subjects), ratings=_ratings_index(ratings),
-                   entries=_entries_index(entries, period), quarterly=_quarterly_index(quarterly or {}))
+                   entries=_entries_index(entries, period), quarterly=_quarterly_index(quarterly or {}),
+                   deductions={subject: list(items) for subject, items in (deductions or {}).items()})
     owns = [(subject, _own(plan, subject, ctx)) for subject in subjects]
     if plan.subject == "grid" and plan.period != "year":
         rows = _grids(owns)
+        _grid_deductions(rows, ctx)
     else:
         rows = [_Row(subject.kind, subject.subject_id, subject.grid_code, subject.role, tree.points, tree.points,
                      tree.volume, tree) for subject, tree in owns]
