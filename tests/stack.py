@@ -11,7 +11,7 @@ import uuid
 
 import requests
 from shapely.geometry import box, mapping
-from sqlalchemy import bindparam, create_engine, text
+from sqlalchemy import JSON, bindparam, create_engine, text
 
 from common.db import UtcDateTime
 from common.launcher import BY_NAME, ROOT, ServiceProcess, start_all, stop_all
@@ -145,9 +145,10 @@ class Stack:
 
 def _typed(sql, params):
     """The statement with its datetime parameters bound as the services store them
-    (UTC; on SQLite in SQLAlchemy's text form, which an ISO string does not compare with)."""
-    return text(sql).bindparams(*(bindparam(name, type_=UtcDateTime()) for name, value in params.items()
-                                  if isinstance(value, dt.datetime)))
+    (UTC; on SQLite in SQLAlchemy's text form, which an ISO string does not compare with),
+    and its dicts and lists as JSON."""
+    return text(sql).bindparams(*(bindparam(name, type_=UtcDateTime() if isinstance(value, dt.datetime) else JSON())
+                                  for name, value in params.items() if isinstance(value, (dt.datetime, dict, list))))
 
 
 def stack_env(amqp_uri, db_urls, data_dir):

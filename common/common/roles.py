@@ -16,6 +16,7 @@ ROLES = {
     "grid_worker": ("网格员", "grid worker"),
     "department": ("职能部门", "functional department"),
     "resident": ("居民", "resident"),
+    "auditor": ("审计监督员", "auditor"),
 }
 
 
@@ -41,9 +42,13 @@ class RoleSet(frozenset):
 
 # Roles that act for the whole district whatever their grid scope.
 DISTRICT_WIDE = RoleSet("DISTRICT_WIDE", {"admin", "district_officer"}, "district-wide roles")
-# Roles that work in a part of the district: their accounts must name it (grid_scope).
-GRID_SCOPED = RoleSet("GRID_SCOPED", {"town_leader", "community_officer", "grid_chief", "grid_worker"},
-                      "grid staff")
+# Staff who work in a part of the district.
+GRID_STAFF = RoleSet("GRID_STAFF", {"town_leader", "community_officer", "grid_chief", "grid_worker"}, "grid staff")
+# Auditors (审计监督): they read everything in their part of the district and review
+# integrity flags, and change nothing else.
+AUDITORS = RoleSet("AUDITORS", {"auditor"}, "auditors")
+# Roles that act in a part of the district: their accounts must name it (grid_scope).
+GRID_SCOPED = RoleSet("GRID_SCOPED", GRID_STAFF | AUDITORS, "grid staff and auditors")
 # Roles a grid scope never applies to: they reach what they reported, or what was
 # dispatched to their department, never a subtree (an account of only these roles
 # may not be given a grid_scope).
@@ -51,9 +56,10 @@ UNSCOPED = RoleSet("UNSCOPED", {"department", "resident"}, "residents and depart
 
 EVERYONE = RoleSet("SIGNED_IN", set(ROLES), "any signed-in account")
 ADMINS = RoleSet("ADMINS", {"admin"}, "administrators")
-STAFF = RoleSet("STAFF", DISTRICT_WIDE | GRID_SCOPED, "district-wide roles and grid staff")
-STAFF_AND_DEPARTMENTS = RoleSet("STAFF_AND_DEPARTMENTS", STAFF | {"department"},
-                                "staff and department accounts")
+STAFF = RoleSet("STAFF", DISTRICT_WIDE | GRID_STAFF, "district-wide roles and grid staff")
+REPORTERS = RoleSet("REPORTERS", set(ROLES) - AUDITORS, "any signed-in account but an auditor's")
+STAFF_AND_DEPARTMENTS = RoleSet("STAFF_AND_DEPARTMENTS", STAFF | AUDITORS | {"department"},
+                                "staff, auditors and department accounts")
 STAFF_MANAGERS = RoleSet("STAFF_MANAGERS", {"admin", "district_officer", "town_leader", "community_officer"},
                          "staff managers")
 SUPERVISORS = RoleSet("SUPERVISORS", STAFF_MANAGERS | {"grid_chief"}, "supervisors")
@@ -65,10 +71,17 @@ REWARD_EDITORS = RoleSet("REWARD_EDITORS", {"admin", "district_officer", "commun
 # and outside raters' sheets; the village enters its monthly self-assessments.
 ASSESSORS = RoleSet("ASSESSORS", {"admin", "district_officer", "town_leader"}, "assessors")
 SELF_ASSESSORS = RoleSet("SELF_ASSESSORS", {"admin", "community_officer"}, "village self-assessors")
+# The street and the auditors run an integrity scan of their scope at will.
+INTEGRITY_SCANNERS = RoleSet("INTEGRITY_SCANNERS", ASSESSORS | AUDITORS, "assessors and auditors")
+# What staff, supervisors and managers read, auditors read too, within their scope.
+STAFF_READERS = RoleSet("STAFF_READERS", STAFF | AUDITORS, "staff and auditors")
+SUPERVISOR_READERS = RoleSet("SUPERVISOR_READERS", SUPERVISORS | AUDITORS, "supervisors and auditors")
+MANAGER_READERS = RoleSet("MANAGER_READERS", STAFF_MANAGERS | AUDITORS, "staff managers and auditors")
 
-NAMED_SETS = {s.name: s for s in (DISTRICT_WIDE, GRID_SCOPED, UNSCOPED, EVERYONE, ADMINS, STAFF,
-                                  STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS, FIELD_STAFF,
-                                  POINTS_APPROVERS, REWARD_EDITORS, ASSESSORS, SELF_ASSESSORS)}
+NAMED_SETS = {s.name: s for s in (DISTRICT_WIDE, GRID_STAFF, AUDITORS, GRID_SCOPED, UNSCOPED, EVERYONE, REPORTERS,
+                                  ADMINS, STAFF, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS, FIELD_STAFF,
+                                  POINTS_APPROVERS, REWARD_EDITORS, ASSESSORS, SELF_ASSESSORS, STAFF_READERS,
+                                  SUPERVISOR_READERS, MANAGER_READERS, INTEGRITY_SCANNERS)}
 
 
 def effective_scope(roles, scope):

@@ -38,6 +38,7 @@ TAGS = [
     ("tickets", "The closed loop (事件闭环)"),
     ("scoring", "Figures built from other services' events"),
     ("assessment", "Assessment (考核): plans, entries, results, rankings, consequences"),
+    ("integrity", "Integrity (数据真实性): fabrication flags with their evidence, and an auditor's review"),
     ("reference", "This document and its page"),
     ("operations", "Health and metrics"),
 ]

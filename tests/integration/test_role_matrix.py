@@ -6,6 +6,7 @@ The matrix is read from the route table: a route declared without an example bel
 fails ``test_every_route_has_an_example``, so a new route is covered the day it is
 declared. Its own district (320598) has two streets, A and B; every target lies in
 grid A1, and each grid-scoped role has an account in A and one in B."""
+import datetime as dt
 import uuid
 
 import pytest
@@ -30,7 +31,7 @@ PASSWORD = "Passw0rd-2026"
 ROSTER_HEADER = "姓名,性别,身份证号码,手机号码,政治面貌,是否会用智能手机,网格编码,岗位,任职开始日期"
 # The scope each grid-scoped role works in, in street A and in street B.
 SCOPES = {"town_leader": (TOWN_A, TOWN_B), "community_officer": (COMMUNITY_A, COMMUNITY_B),
-          "grid_chief": (A1, B1), "grid_worker": (A1, B1)}
+          "grid_chief": (A1, B1), "grid_worker": (A1, B1), "auditor": (TOWN_A, TOWN_B)}
 
 
 def _feature(code, name, geometry, parent=None):
@@ -122,7 +123,9 @@ def world(stack):
     plan_document = call("GET", f"{API}/scoring/plans/dianbai-indicators")["items"][-1]["document"]
     plan_document = dict(plan_document, code=f"mx-{uuid.uuid4().hex[:8]}")
     assessment = _assessment_when_scoring_has_the_posts(stack, admin)
+    flag_confirmed, flag_raised = _flags(stack, worker)
     return {
+        "flag_confirmed": flag_confirmed, "flag_raised": flag_raised,
         "callers": callers, "login": login, "worker": worker, "plan_document": plan_document,
         "assessment": assessment, "colleague_post": colleague_post, "unposted": unposted,
         "place": place, "other_place": other_place, "household": household, "moving": moving,
@@ -140,6 +143,24 @@ def _assessment_when_scoring_has_the_posts(stack, admin):
     assessment = stack.wait_for(ran, timeout=30, interval=0.5)
     assert assessment, "scoring never saw A1's posts"
     return assessment
+
+
+def _flags(stack, person):
+    """Two integrity flags on the worker's record in A1, as a scan stores them: one an
+    auditor confirmed (the worker reads it), one raised and waiting for review."""
+    ids = []
+    for status in ("confirmed", "raised"):
+        flag_id = str(uuid.uuid4())
+        stack.db_execute("scoring", """
+            INSERT INTO integrity_flags (id, pattern, person_id, grid_code, period, fingerprint, status, evidence,
+                                         figures, raised_at, deduction)
+            VALUES (:id, 'self_dealing', :person, :grid, '2026-07', :fingerprint, :status, :evidence, :figures,
+                    :raised_at, :deduction)""", id=flag_id, person=person, grid=A1, fingerprint=uuid.uuid4().hex,
+                         status=status, evidence=[{"kind": "ticket", "id": "t-matrix", "at": "2026-07-01T01:00:00+00:00"}],
+                         figures={"tickets": 6}, raised_at=dt.datetime(2026, 7, 31, 12, tzinfo=dt.timezone.utc),
+                         deduction=3.0 if status == "confirmed" else 0.0)
+        ids.append(flag_id)
+    return ids
 
 
 def _roster(w):
@@ -236,6 +257,13 @@ EXAMPLES = {
     "export_assessment": lambda w: {"path": {"assessment_id": w["assessment"]["id"]}, "query": {"format": "csv"}},
     "ranking": lambda w: {"query": {"plan": "dianbai-indicators", "period": "2026-Q3", "scope": A1}},
     "consequences": lambda w: {"query": {"plan": "dianbai-indicators", "year": 2026, "scope": A1}},
+    "integrity_thresholds": lambda w: {},
+    "save_integrity_thresholds": lambda w: {"body": {"deductions": {"cap_per_period": 15}}},
+    "scan_integrity": lambda w: {"body": {"scope": A1, "period": "2026-07"}},
+    "list_flags": lambda w: {"query": {"root": A1}},
+    "get_flag": lambda w: {"path": {"flag_id": w["flag_confirmed"]}},
+    "review_flag": lambda w: {"path": {"flag_id": w["flag_raised"]}, "body": {"decision": "dismiss",
+                                                                              "note": "矩阵审核：记录属实"}},
     "openapi_document": lambda w: {},
     "docs_page": lambda w: {},
     "docs_asset": lambda w: {"path": {"name": "swagger-ui.css"}},

@@ -126,8 +126,9 @@ def test_a_batch_is_claimed_and_written_with_one_statement_per_table(feed, db):
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
     assert outcomes == [APPLIED] * 60 + [DUPLICATE] * 2
-    assert sorted(statements) == ["INSERT INTO processed_events", "INSERT INTO reported_tickets",
-                                  "INSERT INTO ticket_facts", "INSERT INTO trail_witnesses"], statements
+    assert sorted(statements) == ["INSERT INTO integrity_marks", "INSERT INTO processed_events",
+                                  "INSERT INTO reported_tickets", "INSERT INTO ticket_facts",
+                                  "INSERT INTO trail_witnesses"], statements
     assert len(tickets(db)) == 60
     assert feed.handle_ticket_reported(envelopes[:3]) == [DUPLICATE] * 3, "redelivered later: claimed already"
 
@@ -248,3 +249,32 @@ def test_a_resident_without_a_household_or_from_before_the_count_changes_no_hous
     broken = people_event("resident_registered", {"resident_id": "r3", "household_id": "h9", "grid_code": GRID,
                                                   "tags": [], "household": "h9"})
     assert feed.handle_resident_registered([broken]) == [REJECTED]
+
+
+def test_facts_that_arrive_mark_their_people_and_the_incremental_scan_flags_them(feed, db):
+    """Six disputes resolved by w1 within 50 minutes arrive as events: w1's month is
+    marked, and the incremental scan of w1's community raises impossible_rate once; a
+    second pass finds nothing new (the marks are taken, the evidence known)."""
+    from scoring.integrity import scan
+    from scoring.models import IntegrityFlag, IntegrityMark
+    with db.transaction() as session:
+        session.add(PostFact(id="post-w1", person_id="w1", grid_code=GRID, role="full_time_worker",
+                             start_date=dt.date(2026, 1, 1), end_date=None, version=1))
+    start = dt.datetime(2026, 7, 6, 1, 0, tzinfo=dt.timezone.utc)
+    events = []
+    for n in range(6):
+        moment = start + dt.timedelta(minutes=10 * n)
+        events.append(ticket_event("ticket_resolved", snapshot(
+            str(uuid.uuid4()), 4, category="DM01", reported_category="DM01", status="resolved", action="resolve",
+            outcome="fixed", resolved_level="grid", reported_at=(moment - dt.timedelta(days=2)).isoformat(),
+            accepted_at=(moment - dt.timedelta(days=1)).isoformat(), resolved_at=moment.isoformat(),
+            resolved_by_person_id="w1", on_time=True)))
+    assert feed.handle_ticket_resolved(events) == [APPLIED] * 6
+    assert {(m.person_id, m.period) for m in rows_of(db, IntegrityMark)} == {("w1", "2026-07")}
+    with db.transaction() as session:
+        raised = scan.scan_marked(session)
+    assert [(f.pattern, f.person_id, f.period) for f in raised] == [("impossible_rate", "w1", "2026-07")]
+    assert rows_of(db, IntegrityMark) == []
+    with db.transaction() as session:
+        assert scan.scan_marked(session) == []
+    assert len(rows_of(db, IntegrityFlag)) == 1

@@ -5,7 +5,8 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
-from common.roles import ASSESSORS, DISTRICT_WIDE, EVERYONE, SELF_ASSESSORS, STAFF, STAFF_MANAGERS, SUPERVISORS
+from common.roles import (ASSESSORS, DISTRICT_WIDE, EVERYONE, MANAGER_READERS, SELF_ASSESSORS, STAFF_READERS,
+                          SUPERVISOR_READERS)
 from gateway.routing import ACTOR, BODY, QUERY, Call, Path, Query, Route, by_record
 from gateway.schemas import assessment as s
 
@@ -25,9 +26,9 @@ def export(ctx):
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 ROUTES = [
-    Route("GET", "/scoring/plans", "list_plans", "Assessment plans, each at its latest version", STAFF,
+    Route("GET", "/scoring/plans", "list_plans", "Assessment plans, each at its latest version", STAFF_READERS,
           Call("scoring.list_plans"), TAG, response=s.PlanSummary, wrap="items"),
-    Route("GET", "/scoring/plans/{code}", "plan_versions", "Every version of a plan, with its document", STAFF,
+    Route("GET", "/scoring/plans/{code}", "plan_versions", "Every version of a plan, with its document", STAFF_READERS,
           Call("scoring.plan_versions", code=Path("code")), TAG, path_schema=s.PlanPath, response=s.PlanVersion,
           wrap="items"),
     Route("POST", "/scoring/plans", "save_plan", "A new version of a plan (a new code starts at 1)", DISTRICT_WIDE,
@@ -63,11 +64,12 @@ ROUTES = [
           description="Running a draft again replaces its results; a published assessment is a 409 "
                       "`ASSESSMENT_PUBLISHED` (correct it instead). A quarterly plan run for a year averages its "
                       "published quarters."),
-    Route("GET", "/assessments", "list_assessments", "Assessments in the caller's scope, newest first", SUPERVISORS,
+    Route("GET", "/assessments", "list_assessments", "Assessments in the caller's scope, newest first",
+          SUPERVISOR_READERS,
           Call("scoring.list_assessments", filters=QUERY, actor=ACTOR), TAG,
           scope=by_record(note="scopes within the caller's reach"), query=s.AssessmentQuery,
           response=s.AssessmentView, wrap="items"),
-    Route("GET", "/assessments/{assessment_id}", "get_assessment", "One assessment", SUPERVISORS,
+    Route("GET", "/assessments/{assessment_id}", "get_assessment", "One assessment", SUPERVISOR_READERS,
           Call("scoring.get_assessment", assessment_id=ASSESSMENT, actor=ACTOR), TAG, path_schema=s.AssessmentPath,
           scope=IN_SCOPE, response=s.AssessmentView),
     Route("POST", "/assessments/{assessment_id}/publish", "publish_assessment",
@@ -95,12 +97,12 @@ ROUTES = [
           TAG, path_schema=s.AssessmentPath, query=s.ResultsQuery, response=s.Refs,
           scope=by_record(note="as results", unscoped_anywhere=True, outside=(403, None))),
     Route("GET", "/assessments/{assessment_id}/export", "export_assessment",
-          "The posted sheet (公示) as XLSX or CSV, Chinese headers", STAFF, export, TAG,
+          "The posted sheet (公示) as XLSX or CSV, Chinese headers", STAFF_READERS, export, TAG,
           path_schema=s.AssessmentPath, query=s.ExportQuery,
           scope=by_record(note="a published sheet: the scope's staff; a draft: supervisors reaching it"),
           response={"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": BINARY,
                     "text/csv": {"schema": {"type": "string"}}}),
-    Route("GET", "/rankings", "ranking", "The ranking of the latest published assessment", STAFF,
+    Route("GET", "/rankings", "ranking", "The ranking of the latest published assessment", STAFF_READERS,
           Call("scoring.ranking", plan=Query("plan"), period=Query("period"), scope=Query("scope"), actor=ACTOR),
           TAG, query=s.RankingQuery, response=s.Results, errors=(404,),
           scope=by_record(note="posted within the scope: those who reach it or work inside it"),
@@ -108,7 +110,7 @@ ROUTES = [
                       "below the plan's minimum volume, neither commended nor reminded. The top ones "
                       "(`commend_top`, 10) are commended, the bottom ones (`remind_bottom`, 5) get a reminder "
                       "talk."),
-    Route("GET", "/consequences", "consequences", "What a street acts on for a year", STAFF_MANAGERS,
+    Route("GET", "/consequences", "consequences", "What a street acts on for a year", MANAGER_READERS,
           Call("scoring.consequences", plan=Query("plan"), year=Query("year"), scope=Query("scope"), actor=ACTOR),
           TAG, query=s.ConsequencesQuery, response=s.Consequences, errors=(404,),
           scope=by_record(note="`scope` in the caller's reach"),

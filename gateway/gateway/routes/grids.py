@@ -1,5 +1,5 @@
 """The territory: grids, their history and reports, places."""
-from common.roles import DISTRICT_WIDE, EVERYONE, STAFF
+from common.roles import DISTRICT_WIDE, EVERYONE, STAFF, STAFF_READERS
 from gateway.routing import BODY, ROOT, BodyField, Call, Path, Query, Route, by_record, in_path, in_root
 from gateway.schemas import grids as s
 from gateway.schemas.base import GridCodePath
@@ -26,7 +26,7 @@ ROUTES = [
           TAG, query=s.LocateQuery, response=s.Located, errors=(404,),
           description="GCJ-02 points (AMap, Tencent maps) are converted to WGS-84 first. `at` asks which grid "
                       "covered the point then. A point outside every grid is a 404 `POINT_OUTSIDE_GRIDS`."),
-    Route("GET", "/grids/export", "export_grids", "A subtree as GeoJSON that imports back unchanged", STAFF,
+    Route("GET", "/grids/export", "export_grids", "A subtree as GeoJSON that imports back unchanged", STAFF_READERS,
           Call("grid.export_grids", root=Query("root")), TAG, scope=in_root(), query=s.RootQuery,
           response=s.Exported, errors=(404,)),
     Route("POST", "/grids", "create_grid", "Add one grid (code optional: the next free one is assigned)",
@@ -54,19 +54,19 @@ ROUTES = [
     Route("GET", "/grids/{code}/history", "grid_history", "Validity dates, predecessors and successors", EVERYONE,
           Call("grid.grid_history", code=CODE), TAG, path_schema=GridCodePath, response=s.History),
     Route("GET", "/grids/{code}/summary", "grid_summary", "Grids, places, households and counts in a subtree",
-          STAFF, Call("grid.grid_summary", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
+          STAFF_READERS, Call("grid.grid_summary", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
           response=s.Summary),
     Route("GET", "/grids/{code}/coverage", "grid_coverage", "Gaps and overlaps in a subtree, with area and GeoJSON",
-          STAFF, Call("grid.coverage", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
+          STAFF_READERS, Call("grid.coverage", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
           response=s.Coverage),
     Route("GET", "/grids/{code}/sizing", "grid_sizing", "Grids whose households fall outside their level's range",
-          STAFF, Call("grid.sizing", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
+          STAFF_READERS, Call("grid.sizing", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
           response=s.Sizing),
     Route("POST", "/places", "add_place", "A place, in the grid covering its point", STAFF, add_place, "places",
           scope=by_record(note="the grid covering the point lies in the caller's scope"), body=s.NewPlace,
           response=s.Place, status=201, errors=(404,),
           description="Buildings, shops, units, schools, hospitals, markets; numbered within their community."),
-    Route("GET", "/places", "list_places", "Places in a subtree", STAFF,
+    Route("GET", "/places", "list_places", "Places in a subtree", STAFF_READERS,
           Call("grid.list_places", root=ROOT, type=Query("type"), limit=Query("limit")), "places",
           scope=in_root(), query=s.PlaceListQuery, response=s.Place, wrap="items"),
 ]

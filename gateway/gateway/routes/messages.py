@@ -1,5 +1,5 @@
 """Broadcasts and the inbox."""
-from common.roles import EVERYONE, STAFF_MANAGERS
+from common.roles import EVERYONE, MANAGER_READERS, STAFF_MANAGERS
 from gateway.routing import ACTOR, BODY, Call, Caller, Path, Query, Route, by_record, own
 from gateway.schemas import people as s
 from gateway.schemas.base import BroadcastPath
@@ -10,7 +10,7 @@ ROUTES = [
           scope=by_record(note="scope_grid (default: the sender's subtree) in the caller's scope"),
           body=s.NewBroadcast, response=s.Broadcast, status=201),
     Route("GET", "/broadcasts/{broadcast_id}", "broadcast_read_rate", "A notice's read rate per scope",
-          STAFF_MANAGERS, Call("people.broadcast_read_rate", broadcast_id=Path("broadcast_id"), actor=ACTOR),
+          MANAGER_READERS, Call("people.broadcast_read_rate", broadcast_id=Path("broadcast_id"), actor=ACTOR),
           "messages", path_schema=BroadcastPath,
           scope=by_record(note="its sender, or a manager whose scope holds the notice's"), response=s.ReadRate),
     Route("GET", "/inbox", "inbox", "The caller's notices", EVERYONE,

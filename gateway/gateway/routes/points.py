@@ -1,5 +1,5 @@
 """Volunteer points (志愿积分) and their rewards."""
-from common.roles import POINTS_APPROVERS, REWARD_EDITORS, SUPERVISORS
+from common.roles import POINTS_APPROVERS, REWARD_EDITORS, SUPERVISOR_READERS
 from gateway.routing import ACTOR, BODY, Call, Path, Route, by_record
 from gateway.schemas import people as s
 from gateway.schemas.base import PersonPath
@@ -20,7 +20,7 @@ ROUTES = [
           status=201, errors=(409,),
           description="`cost` 1-1,000,000, `stock` 0-1,000,000; a code that exists is a 409 `REWARD_CODE_TAKEN` and "
                       "the stored reward stays as it was."),
-    Route("GET", "/points/{person_id}", "points_statement", "A person's points ledger", SUPERVISORS,
+    Route("GET", "/points/{person_id}", "points_statement", "A person's points ledger", SUPERVISOR_READERS,
           Call("people.points_statement", person_id=PERSON, actor=ACTOR), "points", path_schema=PersonPath,
           scope=by_record(note="the person posted in the caller's scope"), self_param="person_id",
           response=s.PointsStatement),

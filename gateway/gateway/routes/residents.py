@@ -1,5 +1,5 @@
 """Residents and households (personal data encrypted, shown masked)."""
-from common.roles import FIELD_STAFF, STAFF
+from common.roles import FIELD_STAFF, STAFF_READERS
 from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root
 from gateway.schemas import people as s
 from gateway.schemas.base import HouseholdPath, ResidentPath, SubtreeQuery
@@ -22,23 +22,24 @@ ROUTES = [
           FIELD_STAFF, Call("people.move_household", household_id=Path("household_id"), data=BODY, actor=ACTOR),
           "residents", path_schema=HouseholdPath, scope=by_record(note="the grid it leaves in the caller's scope"),
           body=s.NewHousehold, response=s.Household),
-    Route("GET", "/households", "list_households", "Households in a subtree", STAFF,
+    Route("GET", "/households", "list_households", "Households in a subtree", STAFF_READERS,
           Call("people.list_households", grid_prefix=ROOT), "residents", scope=in_root(), query=SubtreeQuery,
           response=s.Household, wrap="items"),
     Route("POST", "/residents", "register_resident", "Register a resident (numbers encrypted, shown masked)",
           FIELD_STAFF, Call("people.register_resident", data=BODY, actor=ACTOR), "residents",
           scope=by_record(note="the household in the caller's scope"), body=s.NewResident, response=s.Resident,
           status=201, errors=(404, 409)),
-    Route("GET", "/residents", "list_residents", "Residents in a subtree, by household or tag", STAFF,
+    Route("GET", "/residents", "list_residents", "Residents in a subtree, by household or tag", STAFF_READERS,
           find_residents, "residents", scope=in_root(), query=s.ResidentSearch, response=s.Resident,
           wrap="items",
           description="Searching by `id_number` or `phone` here puts personal data in a URL: prefer "
                       "`POST /residents/search`. Both are exact searches."),
     Route("POST", "/residents/search", "search_residents", "Find residents by ID number, phone, household or tag",
-          STAFF, find_residents, "residents", scope=in_root(note="`root` in the body, in the caller's scope"),
+          STAFF_READERS, find_residents, "residents", scope=in_root(note="`root` in the body, in the caller's scope"),
           body=s.ResidentSearch, response=s.Resident, wrap="items"),
     Route("GET", "/residents/{resident_id}", "get_resident", "One resident; clear numbers only for PII_CLEAR_ROLES",
-          STAFF, Call("people.get_resident", resident_id=Path("resident_id"), actor=ACTOR, reveal=Query("reveal")),
+          STAFF_READERS,
+          Call("people.get_resident", resident_id=Path("resident_id"), actor=ACTOR, reveal=Query("reveal")),
           "residents", path_schema=ResidentPath, scope=by_record(hidden=True), query=s.RevealQuery,
           response=s.Resident,
           description="A clear read (`reveal=true`) is logged: who, when, whose record. A resident outside the "

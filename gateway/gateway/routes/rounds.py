@@ -1,5 +1,5 @@
 """Patrols and household visits (巡查走访), as phones upload them, offline ones too."""
-from common.roles import FIELD_STAFF, STAFF
+from common.roles import FIELD_STAFF, STAFF_READERS
 from gateway.routing import ACTOR, BODY, ROOT, Call, Query, Route, by_record, in_root
 from gateway.schemas import people as s
 
@@ -22,7 +22,7 @@ ROUTES = [
                       "defaults to theirs; another is 403 `NOT_YOUR_ROUND`); chiefs and officers log for people "
                       "posted in their scope on the round's day, so a phone uploads rounds it made offline before "
                       "a post ended. `occurred_at`: an ISO date-time with offset from 2000 to 2099."),
-    Route("GET", "/patrols", "list_patrols", "Patrols in a subtree or of a person, newest first", STAFF,
+    Route("GET", "/patrols", "list_patrols", "Patrols in a subtree or of a person, newest first", STAFF_READERS,
           Call("people.list_patrols", person_id=Query("person_id"), limit=Query("limit"), root=ROOT), "rounds",
           scope=in_root(), query=s.PatrolListQuery, response=s.Patrol, wrap="items",
           description="Rounds made in the caller's scope, or by people posted in it on the round's day."),

@@ -1,7 +1,8 @@
 """Staff, their posts, departments and the staffing standard."""
 import base64
 
-from common.roles import DISTRICT_WIDE, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS
+from common.roles import (DISTRICT_WIDE, MANAGER_READERS, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS,
+                          SUPERVISOR_READERS)
 from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root
 from gateway.schemas import people as s
 from gateway.schemas.base import AssignmentPath, PersonPath, SubtreeQuery
@@ -36,7 +37,7 @@ ROUTES = [
                       "without `[Content_Types].xml`, any DTD, a sheet too large unpacked, another type), and so "
                       "are more than 20,000 rows, 100 columns, or a cell over 1,000 characters or holding a NUL; "
                       "nothing of the file is logged."),
-    Route("GET", "/staff/{person_id}", "get_person", "A staff member (numbers masked)", SUPERVISORS,
+    Route("GET", "/staff/{person_id}", "get_person", "A staff member (numbers masked)", SUPERVISOR_READERS,
           Call("people.get_person", person_id=PERSON, actor=ACTOR), "staff", path_schema=PersonPath,
           scope=by_record(note="the person holds a post running today in the caller's scope"),
           self_param="person_id", response=s.Person,
@@ -44,7 +45,7 @@ ROUTES = [
                       "scope\" means a post running today (Asia/Shanghai): one that ended, or has not begun, "
                       "gives no power over the person."),
     Route("GET", "/staff/{person_id}/eligibility", "person_eligibility",
-          "Recruitment rules (55 or under, smartphone, no violation) with every reason", STAFF_MANAGERS,
+          "Recruitment rules (55 or under, smartphone, no violation) with every reason", MANAGER_READERS,
           Call("people.person_eligibility", person_id=PERSON, actor=ACTOR), "staff", path_schema=PersonPath,
           scope=by_record(note="the person holds a post running today in the caller's scope"),
           response=s.Eligibility),
@@ -61,10 +62,10 @@ ROUTES = [
           Call("people.end_assignment", assignment_id=Path("assignment_id"), data=BODY, actor=ACTOR), "staff",
           path_schema=AssignmentPath, scope=by_record(note="the post's grid in the caller's scope"),
           body=s.EndAssignment, response=s.Assignment, errors=(409,)),
-    Route("GET", "/assignments", "list_assignments", "Posts, with their full history", SUPERVISORS,
+    Route("GET", "/assignments", "list_assignments", "Posts, with their full history", SUPERVISOR_READERS,
           Call("people.list_assignments", person_id=Query("person_id"), grid_prefix=ROOT, on=Query("on")), "staff",
           scope=in_root(), query=s.AssignmentQuery, response=s.Assignment, wrap="items"),
-    Route("GET", "/staffing/gaps", "staffing_gaps", "Grids lacking what the staffing standard asks", SUPERVISORS,
+    Route("GET", "/staffing/gaps", "staffing_gaps", "Grids lacking what the staffing standard asks", SUPERVISOR_READERS,
           Call("people.staffing_gaps", root=ROOT), "staff", scope=in_root(required=True), query=SubtreeQuery, response=s.StaffingGaps,
           errors=(404,), description="一格一长一警一专多兼: totals per town and community."),
     Route("POST", "/departments", "create_department", "Register a department, town, community or property company",

@@ -1,5 +1,5 @@
 """The closed loop (事件闭环): reports, the queue, actions, the trail, statistics."""
-from common.roles import EVERYONE, SUPERVISORS
+from common.roles import EVERYONE, REPORTERS, SUPERVISOR_READERS
 from gateway.routing import ACTOR, BODY, ROOT, Call, Const, Header, Path, Query, Route, by_record, in_root, wire
 from gateway.schemas import tickets as s
 from gateway.schemas.base import TicketPath
@@ -24,7 +24,7 @@ ROUTES = [
     Route("GET", "/tickets/categories", "ticket_categories", "The responsibility catalogue (责任清单)", EVERYONE,
           Call("tickets.categories"), TAG, response=s.Category, wrap="items",
           description="Codes, names, default department, grid admission, duplicate radius, SLA per grade."),
-    Route("POST", "/tickets", "report_ticket", "Report a problem: a ticket with its deadlines", EVERYONE,
+    Route("POST", "/tickets", "report_ticket", "Report a problem: a ticket with its deadlines", REPORTERS,
           Call("tickets.report_ticket", data=BODY, actor=ACTOR, idempotency_key=IDEMPOTENCY_KEY), TAG,
           scope=by_record(note="grid staff inside their scope; residents and departments anywhere",
                           unscoped_anywhere=True),
@@ -48,7 +48,7 @@ ROUTES = [
                       "on those days (Asia/Shanghai, both included); `responsible`: a person id, or `me` for the "
                       "caller's own to-do list. Pass `next` as `before` for the following page."),
     Route("GET", "/tickets/statistics", "ticket_statistics", "Counts, rates and times over a subtree and period",
-          SUPERVISORS, Call("tickets.ticket_statistics", root=ROOT, start=Query("start"), end=Query("end")), TAG,
+          SUPERVISOR_READERS, Call("tickets.ticket_statistics", root=ROOT, start=Query("start"), end=Query("end")), TAG,
           scope=in_root(must_exist=True), query=s.StatisticsQuery, response=s.Statistics,
           description="Tickets reported on those days (Asia/Shanghai; default the last 30 days): counts by status, "
                       "category, grade, source and outcome; resolution, on-time and satisfaction rates; where "

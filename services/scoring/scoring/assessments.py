@@ -6,12 +6,14 @@ The judgement itself is scoring.engine's; what it is fed comes from the fact tab
 (scoring.measures) and the entries people made (scoring.entries)."""
 import json
 import uuid
+from collections import Counter, defaultdict
 
 from sqlalchemy import delete, func, insert, select, text
 
 from common.db import utcnow
 from common.errors import Conflict, InvalidInput, NotFound
 from scoring import engine, measures
+from scoring.integrity import flags as integrity_flags
 from scoring.models import Assessment, AssessmentResult, PlanVersion, Rating, SelfAssessment, StreetItems
 from scoring.periods import parse_period
 from scoring.plans import ITEM_KIND, default_plans, load_plan, require_period
@@ -115,7 +117,27 @@ def compute(session, plan, period, scope):
         for subject in subjects.values()]
     return engine.assess(plan, facts, entries=_entries(session, period, scope),
                          ratings=_ratings(session, period, subjects), period=period,
-                         quarterly=_quarterly(session, plan, period, scope))
+                         quarterly=_quarterly(session, plan, period, scope),
+                         deductions=_deductions(session, plan, period, scope, subjects))
+
+
+def _deductions(session, plan, period, scope, subjects):
+    """Confirmed integrity flags as the engine's deductions: by person, or for a grid
+    plan by grid, each shared out over the people posted there in the period."""
+    if plan.subject != "grid":
+        found = integrity_flags.deductions_of(session, list(subjects), period)
+        return {person: [engine.Deduction(*item) for item in items] for person, items in found.items()}
+    people = measures.subjects_of(session, scope, period.start_day, period.end_day, kind="worker")
+    found = integrity_flags.deductions_of(session, list(people), period)
+    if not found:
+        return {}
+    staffed = Counter(person.grid_code for person in people.values())
+    shared = defaultdict(list)
+    for person, items in found.items():
+        grid = people[person].grid_code
+        if grid in subjects:
+            shared[grid] += [engine.Deduction(flag, pattern, points / staffed[grid]) for flag, pattern, points in items]
+    return dict(shared)
 
 
 def _measure_keys(parts):

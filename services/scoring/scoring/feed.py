@@ -24,6 +24,7 @@ at an intake's pace (80/s) from 1.6-1.8 ms to 0.5 ms (``python -m bench.scoring`
 from common.inbox import idempotent_batch_handler
 from common.rpc import ServiceRpc, rpc
 from scoring import facts, indicators, rebuild, witness
+from scoring.integrity import scan
 
 LINGER_SECONDS = 0.25  # how long a batch that is not full waits for more (BATCH_LINGER_SECONDS overrides it)
 
@@ -51,16 +52,22 @@ def _ticket_handler(event_type, witnessed=True, indicator=None):
         if witnessed:
             witness.record_marks(session, envelopes)
         facts.store_tickets(session, rows)
+        scan.mark(session, [(row["reporter_person_id"], row["reported_at"]) for row in rows]
+                  + [(row["resolved_by_person_id"] or row["responsible_person_id"], row["resolved_at"])
+                     for row in rows if row["resolved_at"] is not None])
     handle.__name__ = handle.__qualname__ = f"handle_{event_type}"  # the consumer's name in processed_events
     return idempotent_batch_handler("tickets", event_type, linger=LINGER_SECONDS)(handle)
 
 
-def _people_handler(event_type, row, store):
+def _people_handler(event_type, row, store, scanned=False):
     """The consumer of one people event: its record's fact row (``row`` None: the event
-    has none)."""
+    has none); ``scanned``: a person's own record (a patrol, a visit) the integrity scan
+    looks at, so its person and month are marked."""
     def handle(self, session, envelopes):
-        rows = (row(envelope["payload"]) for envelope in envelopes)
-        store(session, [each for each in rows if each is not None])
+        rows = [each for each in (row(envelope["payload"]) for envelope in envelopes) if each is not None]
+        store(session, rows)
+        if scanned:
+            scan.mark(session, [(each["person_id"], each["occurred_at"]) for each in rows])
     handle.__name__ = handle.__qualname__ = f"handle_{event_type}"
     return idempotent_batch_handler("people", event_type, linger=LINGER_SECONDS)(handle)
 
@@ -97,8 +104,8 @@ class FactsFeed:
     # An escalating breach's mark comes with its ticket_escalated (witness.WITNESSED_EVENTS).
     handle_sla_breached = _ticket_handler("sla_breached", witnessed=False)
 
-    handle_patrol_logged = _people_handler("patrol_logged", facts.patrol_row, facts.store_patrols)
-    handle_visit_logged = _people_handler("visit_logged", facts.visit_row, facts.store_visits)
+    handle_patrol_logged = _people_handler("patrol_logged", facts.patrol_row, facts.store_patrols, scanned=True)
+    handle_visit_logged = _people_handler("visit_logged", facts.visit_row, facts.store_visits, scanned=True)
     handle_person_assigned = _people_handler("person_assigned", facts.post_row, facts.store_posts)
     handle_person_left = _people_handler("person_left", facts.post_row, facts.store_posts)
     handle_household_registered = _people_handler("household_registered", facts.household_row,

@@ -98,6 +98,7 @@ class TicketFact(Base):
         Index("ix_ticket_facts_reporter_day", "reporter_person_id", "reported_day"),
         Index("ix_ticket_facts_responsible_resolved", "responsible_person_id", "resolved_day"),
         Index("ix_ticket_facts_responsible_rated", "responsible_person_id", "rated_day"),
+        Index("ix_ticket_facts_resolver_resolved", "resolved_by_person_id", "resolved_day"),
     )
 
 
@@ -274,3 +275,69 @@ class AssessmentResult(Base):
     commended: Mapped[bool] = mapped_column(Boolean)
     reminded: Mapped[bool] = mapped_column(Boolean)
     breakdown: Mapped[dict] = mapped_column(JSON)
+
+
+class IntegrityFlag(Base):
+    """A pattern of fabrication a detector saw in one person's records of one period,
+    with its evidence, until a person (an auditor) confirms or dismisses it. The
+    fingerprint (pattern, person and evidence ids) keeps a dismissed flag from coming
+    back for the same evidence."""
+
+    __tablename__ = "integrity_flags"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pattern: Mapped[str] = mapped_column(String(40))
+    person_id: Mapped[str] = mapped_column(String(64), index=True)
+    grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    period: Mapped[str] = mapped_column(String(7))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))  # raised, confirmed, dismissed
+    evidence: Mapped[list] = mapped_column(JSON)
+    figures: Mapped[dict] = mapped_column(JSON)
+    raised_at = mapped_column(UtcDateTime, nullable=False)
+    reviewed_at = mapped_column(UtcDateTime, nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    deduction: Mapped[float] = mapped_column(Float, default=0.0)  # points, fixed when confirmed
+
+    __table_args__ = (
+        UniqueConstraint("pattern", "person_id", "fingerprint", name="uq_integrity_flags_evidence"),
+        Index("ix_integrity_flags_period_status", "period", "status"),
+    )
+
+
+class IntegrityReview(Base):
+    """The review trail: every decision on a flag, who made it and why."""
+
+    __tablename__ = "integrity_reviews"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    flag_id: Mapped[str] = mapped_column(String(36), index=True)
+    decision: Mapped[str] = mapped_column(String(12))  # confirm, dismiss
+    note: Mapped[str] = mapped_column(Text)
+    reviewer: Mapped[str] = mapped_column(String(64))
+    reviewer_account_id: Mapped[str] = mapped_column(String(64))
+    deduction: Mapped[float] = mapped_column(Float)
+    reviewed_at = mapped_column(UtcDateTime, nullable=False)
+
+
+class IntegrityThresholds(Base):
+    """The detectors' thresholds as versioned documents (integrity.thresholds checks
+    them); the newest version applies, none stored: the shipped defaults."""
+
+    __tablename__ = "integrity_thresholds"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict] = mapped_column(JSON)
+    created_at = mapped_column(UtcDateTime, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class IntegrityMark(Base):
+    """A person whose facts of a month arrived since the last incremental scan."""
+
+    __tablename__ = "integrity_marks"
+
+    person_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    marked_at = mapped_column(UtcDateTime, nullable=False)

@@ -6,10 +6,11 @@ from common.db import Database
 from common.errors import Forbidden, InvalidInput, NotFound
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
-from common.roles import SUPERVISORS
+from common.roles import SUPERVISOR_READERS
 from common.rpc import ServiceRpc, rpc
 from scoring import MIGRATIONS_DIR, assessments, engine, entries, exports, indicators, measures, witness
 from scoring.feed import FactsFeed
+from scoring.integrity.endpoints import IntegrityEndpoints
 from scoring.periods import parse_period
 
 
@@ -18,7 +19,7 @@ def _bootstrap(handle, config=None):
         assessments.ensure_default_plans(session)
 
 
-class ScoringService(FactsFeed, OpsEndpoints):
+class ScoringService(FactsFeed, IntegrityEndpoints, OpsEndpoints):
     name = "scoring"
 
     db = Database(MIGRATIONS_DIR, bootstrap=_bootstrap)
@@ -315,9 +316,9 @@ def _may_read(actor, assessment):
     """Supervisors read assessments of scopes they reach."""
     if actor is None:
         return
-    if not actor.has_role(SUPERVISORS):
+    if not actor.has_role(SUPERVISOR_READERS):
         raise Forbidden("Your role reads your own results, not the whole assessment.", code="ROLE_FORBIDDEN",
-                        details={"required_any_of": sorted(SUPERVISORS)})
+                        details={"required_any_of": sorted(SUPERVISOR_READERS)})
     actor.require_reach(assessment.scope)
 
 
@@ -326,7 +327,7 @@ def _readable_subject(actor, assessment, subject):
     reads only their own result, as a person."""
     if actor is None:
         return subject
-    if actor.has_role(SUPERVISORS) and actor.reaches(assessment.scope):
+    if actor.has_role(SUPERVISOR_READERS) and actor.reaches(assessment.scope):
         return subject
     if actor.person_id and (subject is None or subject == actor.person_id):
         return actor.person_id

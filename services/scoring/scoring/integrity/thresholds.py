@@ -268,6 +268,12 @@ def _build(data):
     return Thresholds(patterns=patterns, deductions=deductions, document=data)
 
 
+def pattern_name(pattern, thresholds=None):
+    """{"zh", "en"} of a pattern (its key, for one no detector knows any more)."""
+    rules = (thresholds or load_thresholds()).patterns.get(pattern)
+    return dict(rules.name) if rules else {"zh": pattern, "en": pattern}
+
+
 def deduction(patterns, thresholds=None):
     """The points a period's confirmed flags take off: ``patterns`` lists each confirmed
     flag's pattern (a pattern twice: two flags), each worth its points, the total capped."""

@@ -1,0 +1,167 @@
+"""The integrity scan: scoring's fact tables read into the detectors' PersonFacts, the
+detectors run, the new flags stored (flags.record) and announced.
+
+Two ways in, the same detectors:
+
+- ``scan(session, scope, period)``: everyone posted in ``scope`` during ``period``, at
+  once (a quarter of the district, as the benchmark runs it, or an assessor's request);
+- incrementally, as facts arrive: the feed marks each fact's person and month
+  (``mark``); ``scan_marked`` then scans, a few times a minute, the current months of
+  the communities those people work in, with every person of them (so copies and
+  resolution times are compared within the community; across communities the
+  periodic scan compares them).
+
+The loader reads a period and what the checks look back on: LOOKBACK days before it
+(the last patrol point before the first, the weeks before a deadline).
+"""
+import datetime as dt
+import time
+from collections import defaultdict
+
+from sqlalchemy import and_, delete, func, or_, select
+
+from common.bulk import insert_rows
+from common.db import utcnow
+from common.shanghai import shanghai_date
+from scoring.integrity import detectors, flags
+from scoring.integrity.facts import PatrolFact, PersonFacts, RatingFact, TicketFact, VisitFact
+from scoring.models import HouseholdFact, IntegrityMark
+from scoring.models import PatrolFact as PatrolRow
+from scoring.models import PostFact, Rating
+from scoring.models import TicketFact as TicketRow
+from scoring.models import VisitFact as VisitRow
+from scoring.periods import Period, parse_period, period_of
+
+LOOKBACK = dt.timedelta(days=35)
+COMMUNITY_DIGITS = 12  # a community's code: the unit an incremental scan compares within
+
+
+def _posts(session, scope, start, end, person_ids=None):
+    query = select(PostFact.person_id, PostFact.grid_code).where(
+        PostFact.grid_code.startswith(scope), PostFact.start_date <= end,
+        or_(PostFact.end_date.is_(None), PostFact.end_date >= start)).order_by(PostFact.person_id, PostFact.grid_code)
+    if person_ids is not None:
+        query = query.where(PostFact.person_id.in_(list(person_ids)))
+    grids = defaultdict(list)
+    for person_id, grid_code in session.execute(query):
+        if grid_code not in grids[person_id]:
+            grids[person_id].append(grid_code)
+    return grids
+
+
+def _in(column, people, posted):
+    """``column`` among ``people``: a list when few, else the posts' subquery (no list
+    of ten thousand parameters)."""
+    return column.in_(list(people)) if len(people) <= 1000 else column.in_(posted)
+
+
+def load(session, scope, period, *, person_ids=None):
+    """[PersonFacts] of the people posted in ``scope`` during ``period`` (a Period or
+    its text), or of those of ``person_ids`` among them."""
+    period = parse_period(period) if not isinstance(period, Period) else period
+    start, end = period.bounds()
+    since = start - LOOKBACK
+    grids = _posts(session, scope, period.start_day, period.end_day, person_ids)
+    if not grids:
+        return []
+    posted = select(PostFact.person_id).where(
+        PostFact.grid_code.startswith(scope), PostFact.start_date <= period.end_day,
+        or_(PostFact.end_date.is_(None), PostFact.end_date >= period.start_day)).scalar_subquery()
+    people = set(grids)
+    first_day, last_day = shanghai_date(since), period.end_day  # the indexed days, then the moments
+    ticket_columns = (TicketRow.ticket_id, TicketRow.category, TicketRow.source, TicketRow.reporter_person_id,
+                      TicketRow.responsible_person_id, TicketRow.resolved_by_person_id, TicketRow.reported_at,
+                      TicketRow.accepted_at, TicketRow.resolved_at, TicketRow.status, TicketRow.outcome,
+                      TicketRow.description_sig, TicketRow.grid_code)
+    reported, resolved = defaultdict(list), defaultdict(list)
+    query = select(*ticket_columns).where(_in(TicketRow.reporter_person_id, people, posted),
+                                          TicketRow.reported_day.between(first_day, last_day))
+    for row in session.execute(query):
+        fact = TicketFact(*row)
+        if since <= fact.reported_at < end:
+            reported[fact.reporter_person_id].append(fact)
+    query = select(*ticket_columns).where(
+        or_(_in(TicketRow.resolved_by_person_id, people, posted),
+            and_(TicketRow.resolved_by_person_id.is_(None), _in(TicketRow.responsible_person_id, people, posted))),
+        TicketRow.resolved_day.between(first_day, last_day))
+    for row in session.execute(query):
+        fact = TicketFact(*row)
+        if fact.resolver in people and since <= fact.resolved_at < end:
+            resolved[fact.resolver].append(fact)
+    patrols = defaultdict(list)
+    query = select(PatrolRow.id, PatrolRow.person_id, PatrolRow.occurred_at, PatrolRow.received_at, PatrolRow.lon,
+                   PatrolRow.lat, PatrolRow.inside, PatrolRow.located_grid_code).where(
+        _in(PatrolRow.person_id, people, posted), PatrolRow.day.between(first_day, last_day))
+    for row in session.execute(query.order_by(PatrolRow.occurred_at)):
+        if since <= row.occurred_at < end:
+            patrols[row.person_id].append(PatrolFact(*row))
+    visits = defaultdict(list)
+    query = (select(VisitRow.id, VisitRow.person_id, VisitRow.household_id, VisitRow.grid_code, VisitRow.occurred_at,
+                    VisitRow.received_at, VisitRow.notes_sig, HouseholdFact.residents)
+             .outerjoin(HouseholdFact, HouseholdFact.household_id == VisitRow.household_id)
+             .where(_in(VisitRow.person_id, people, posted), VisitRow.day.between(first_day, last_day)))
+    for row in session.execute(query.order_by(VisitRow.occurred_at)):
+        if since <= row.occurred_at < end:
+            visits[row.person_id].append(VisitFact(*row))
+    received = defaultdict(list)
+    query = select(Rating.id, Rating.rater_account_id, Rating.subject_person_id, Rating.kind, Rating.score,
+                   Rating.scale_max, Rating.created_at, Rating.rater_account_created_at).where(
+        _in(Rating.subject_person_id, people, posted), Rating.created_at >= start, Rating.created_at < end)
+    for row in session.execute(query):
+        received[row.subject_person_id].append(RatingFact(*row))
+    return [PersonFacts(person, tuple(codes), tuple(reported[person]), tuple(resolved[person]),
+                        tuple(patrols[person]), tuple(visits[person]), (), tuple(received[person]))
+            for person, codes in sorted(grids.items())]
+
+
+def scan(session, scope, period, *, thresholds=None, patterns=None, now=None):
+    """Scan ``scope`` for ``period``: ``(new flag rows, figures)``, figures holding the
+    people and facts read, the flags seen and the seconds spent reading and detecting."""
+    period = parse_period(period) if not isinstance(period, Period) else period
+    thresholds = thresholds or flags.current_thresholds(session)
+    started = time.perf_counter()
+    persons = load(session, scope, period)
+    loaded = time.perf_counter()
+    found = detectors.detect_all(persons, str(period), thresholds, patterns)
+    detected = time.perf_counter()
+    rows = flags.record(session, found, now=now)
+    return rows, {"people": len(persons), "facts": sum(person.count() for person in persons),
+                  "flags_seen": len(found), "flags_new": len(rows), "load_seconds": round(loaded - started, 3),
+                  "detect_seconds": round(detected - loaded, 3)}
+
+
+# --- incrementally ------------------------------------------------------------------------
+
+def mark(session, people_moments):
+    """Remember that facts of these (person_id, moment) arrived: their months want a
+    scan. One statement; a mark already there stays as it is."""
+    marks = sorted({(person, str(period_of(moment, "month"))) for person, moment in people_moments
+                    if person and moment is not None})
+    if marks:
+        now = utcnow()
+        insert_rows(session, IntegrityMark.__table__,
+                    [{"person_id": person, "period": period, "marked_at": now} for person, period in marks],
+                    suffix="ON CONFLICT (person_id, period) DO NOTHING")
+
+
+def scan_marked(session, *, now=None, limit=50):
+    """Scan the communities of up to ``limit`` marked people, for the months marked;
+    returns the new flag rows. The marks taken are removed in the same transaction."""
+    marked = session.execute(select(IntegrityMark.person_id, IntegrityMark.period)
+                             .order_by(IntegrityMark.marked_at).limit(limit).with_for_update(skip_locked=True)).all()
+    if not marked:
+        return []
+    by_period = defaultdict(set)
+    for person, period in marked:
+        by_period[period].add(person)
+    thresholds = flags.current_thresholds(session)
+    rows = []
+    for period, people in by_period.items():
+        month = parse_period(period)
+        posts = _posts(session, "", month.start_day, month.end_day, people)
+        for community in sorted({code[:COMMUNITY_DIGITS] for codes in posts.values() for code in codes}):
+            found, _ = scan(session, community, month, thresholds=thresholds, now=now)
+            rows += found
+    session.execute(delete(IntegrityMark).where(
+        or_(*(and_(IntegrityMark.person_id == person, IntegrityMark.period == period) for person, period in marked))))
+    return rows
