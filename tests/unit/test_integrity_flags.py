@@ -40,6 +40,21 @@ def test_a_flag_is_stored_once_per_evidence_and_new_evidence_is_a_new_flag(db):
         assert session.query(IntegrityFlag).count() == 3
 
 
+def test_an_episode_that_grows_updates_its_flag_until_someone_reviews_it(db):
+    with db.transaction() as session:
+        (first,) = flags.record(session, [flag(ids=("t1", "t2"))], now=WHEN)
+    with db.transaction() as session:
+        assert flags.record(session, [flag(ids=("t1", "t2", "t3"))], now=WHEN) == []
+    with db.read() as session:
+        (row,) = session.query(IntegrityFlag).all()
+        assert row.id == first.id and [item["id"] for item in row.evidence] == ["t1", "t2", "t3"]
+    with db.transaction() as session:
+        flags.review(session, first.id, decision="dismiss", note="已核实", reviewer="au", reviewer_account_id="a")
+    with db.transaction() as session:
+        (grown,) = flags.record(session, [flag(ids=("t1", "t2", "t3", "t4"))], now=WHEN)
+        assert grown.id != first.id, "a reviewed flag does not change; more evidence is a new flag"
+
+
 def test_a_review_happens_once_and_the_trail_keeps_it(db):
     with db.transaction() as session:
         (raised,) = flags.record(session, [flag()], now=WHEN)

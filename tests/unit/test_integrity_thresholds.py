@@ -6,7 +6,7 @@ import pytest
 
 from common.errors import InvalidInput, http_status
 from scoring.integrity.thresholds import (
-    DEFAULT_FILE, KINDS, PATTERNS, deduction, describe, load_thresholds, markdown_table)
+    DEFAULT_FILE, KINDS, PATTERNS, deduction, describe, load_thresholds, main, markdown)
 
 
 def paths(messages, prefix=""):
@@ -119,6 +119,11 @@ def test_describe_gives_a_row_per_threshold_for_the_readme():
     assert dm["value"] == "DM 4, others 8" and dm["unit"] == "tickets" and dm["zh"]
     gaps = next(row for row in rows if row["threshold"] == "speed_gap_seconds")
     assert gaps["value"] == "60–7200"
-    table = markdown_table()
-    assert table.count("\n") == len(rows) + 1
-    assert all(f"| {pattern} (" in table for pattern in PATTERNS)
+    block = markdown()
+    assert all(f"**{pattern}** (" in block for pattern in PATTERNS) and "**Deductions**" in block
+    assert sum(line.startswith("| ") and not line.startswith(("| threshold", "| ---"))
+               for line in block.splitlines()) == len(rows) - 1
+
+
+def test_the_readme_describes_each_pattern_from_the_thresholds_document():
+    assert main(["--check"]) == 0, "run: python -m scoring.integrity.thresholds --write"

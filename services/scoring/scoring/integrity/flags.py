@@ -96,19 +96,31 @@ def deduction_for(thresholds):
 
 def record(session, flags, *, now=None):
     """Store the detectors' ``flags`` that are new (by pattern, person and fingerprint);
-    returns the stored rows, for their events."""
+    returns the stored rows, for their events. An episode that grew (more records in the
+    same hour, the same month's burst) updates its flag while nobody has reviewed it,
+    instead of adding a second one."""
     if not flags:
         return []
     now = now or utcnow()
-    keys = {(f.pattern, f.person_id, f.fingerprint) for f in flags}
     known = set(session.execute(select(IntegrityFlag.pattern, IntegrityFlag.person_id, IntegrityFlag.fingerprint)
-                                .where(IntegrityFlag.fingerprint.in_([k[2] for k in keys]))).all())
+                                .where(IntegrityFlag.fingerprint.in_(sorted({f.fingerprint for f in flags})))).all())
+    open_flags = {}
+    for row in session.scalars(select(IntegrityFlag).where(
+            IntegrityFlag.status == "raised", IntegrityFlag.person_id.in_(sorted({f.person_id for f in flags})))):
+        open_flags.setdefault((row.pattern, row.person_id, row.period), []).append(row)
     rows = []
     for flag in flags:
         key = (flag.pattern, flag.person_id, flag.fingerprint)
         if key in known:
             continue
         known.add(key)
+        ids = {(item["kind"], item["id"]) for item in flag.evidence}
+        grown = next((row for row in open_flags.get((flag.pattern, flag.person_id, str(flag.period)), ())
+                      if {(item["kind"], item["id"]) for item in row.evidence} < ids), None)
+        if grown is not None:
+            grown.fingerprint, grown.evidence, grown.figures = flag.fingerprint, [dict(i) for i in flag.evidence], \
+                dict(flag.figures)
+            continue
         rows.append(IntegrityFlag(
             id=str(uuid.uuid4()), pattern=flag.pattern, person_id=flag.person_id, grid_code=flag.grid_code or "",
             period=str(flag.period), fingerprint=flag.fingerprint, status="raised",

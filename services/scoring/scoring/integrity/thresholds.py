@@ -23,19 +23,23 @@ range       {"min": a, "max": b}, 0 <= a <= b
 Unknown patterns, unknown thresholds, negative values and inverted pairs (a range's
 min above its max; ``min_share_floor`` above ``min_share``) are refused.
 """
+import argparse
 import copy
 import functools
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.errors import InvalidInput
+from common.generated import Block, sync
 from common.validation import Text, load
 
 DEFAULT_FILE = Path(__file__).with_name("thresholds.json")
+README = Path(__file__).resolve().parents[4] / "README.md"
 
 # Every pattern, every threshold and its kind: what a document may name.
 KINDS = {
@@ -316,14 +320,35 @@ def describe(thresholds=None):
     return rows
 
 
-def markdown_table(thresholds=None):
-    """``describe()`` as a Markdown table."""
-    lines = ["| pattern | threshold | value | unit | why |", "| --- | --- | --- | --- | --- |"]
-    for row in describe(thresholds):
-        lines.append(f"| {row['pattern']} ({row['pattern_zh']}) | {row['threshold']} ({row['zh']}) "
-                     f"| {row['value']} | {row['unit']} | {row['why'].replace('|', '/')} |")
+def markdown(thresholds=None):
+    """The README's block: each pattern with what it looks for and why, then its
+    thresholds (value, unit, why) in a table, then the deduction policy."""
+    thresholds = thresholds or load_thresholds()
+    rows = describe(thresholds)
+    lines = []
+    for pattern, rules in thresholds.patterns.items():
+        lines += [f"**{pattern}** ({rules.name['zh']}, {rules.name['en']}): {rules.why or ''}", "",
+                  "| threshold | value | unit | why |", "| --- | --- | --- | --- |"]
+        lines += [f"| {row['threshold']} ({row['zh']}) | {row['value']} | {row['unit']} | "
+                  f"{row['why'].replace('|', '/')} |" for row in rows if row["pattern"] == pattern]
+        lines.append("")
+    (policy,) = [row for row in rows if row["pattern"] == "deductions"]
+    lines.append(f"**Deductions** (扣分): {policy['value']} {policy['unit']}. {policy['why']}")
     return "\n".join(lines)
 
 
-if __name__ == "__main__":      # python -m scoring.integrity.thresholds: the README's table
-    print(markdown_table())
+README_BLOCK = Block("integrity", "python -m scoring.integrity.thresholds")
+
+
+def main(argv=None):
+    """``--write``: rewrite the README's integrity block; ``--check``: exit 1 if it is stale."""
+    parser = argparse.ArgumentParser(description="The integrity thresholds as the README shows them.")
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    readme = README_BLOCK.replace(README.read_text(encoding="utf-8"), markdown())
+    return sync({README: readme}, args.write, README_BLOCK.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
