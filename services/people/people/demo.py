@@ -32,6 +32,7 @@ DEMO_ACCOUNTS = [
     ("chengguan", "区城市管理局 值班员", "department", None, "urban_management", None),
     ("huanbao", "区生态环境局 值班员", "department", None, "environment", None),
     ("jumin_zhang", "居民 张先生", "resident", None, None, None),
+    ("shenji", "区审计监督员 刘洋", "auditor", "320508", None, None),
 ]
 
 # grid.demo's building in 彩香一村第一网格 (the first place numbered in the community)
