@@ -84,6 +84,7 @@ def test_a_dozen_disputes_in_an_hour_is_flagged_reviewed_and_deducted_only_throu
     assert flag["figures"], flag
     whole = ok(stack.call("GET", f"{API}/integrity/flags/{flag['id']}", district["auditor"]))
     assert {item["id"] for item in whole["evidence"]} <= set(worked) and len(whole["evidence"]) >= 5
+    assert {item["text"] for item in whole["evidence"]} <= set(DISPUTES) and whole["texts_missing"] == []
     honest = district["people"]["认真网格员"]["id"]
     everything = ok(stack.call("GET", f"{API}/integrity/flags?root={grid}", district["auditor"]))["items"]
     assert honest not in {f["person_id"] for f in everything}, "honest work was flagged"

@@ -136,3 +136,26 @@ def test_a_confirmed_flag_shows_in_the_assessment_as_its_own_line(db):
     assert [child["key"] for child in integrity["children"]] == [raised.id]
     assert integrity["points"] == pytest.approx(-min(5.0, earned))  # never below 0
     assert view["own_score"] == pytest.approx(earned + integrity["points"])
+
+
+def test_a_flags_texts_come_from_their_owners_and_a_silent_owner_is_named():
+    from common.errors import Unavailable
+    from scoring.integrity.endpoints import IntegrityEndpoints
+
+    class Owner:
+        def __init__(self, texts=None):
+            self.texts = texts
+
+        def __getattr__(self, method):
+            def call(ids):
+                if self.texts is None:
+                    raise Unavailable("people is not answering")
+                return {i: self.texts[i] for i in ids if i in self.texts}
+            return call
+
+    endpoints = IntegrityEndpoints()
+    endpoints.tickets, endpoints.people = Owner({"t1": "邻里纠纷已调解"}), Owner(None)
+    view = endpoints._with_texts({"evidence": [{"kind": "ticket", "id": "t1"}, {"kind": "ticket", "id": "t9"},
+                                               {"kind": "visit", "id": "v1"}, {"kind": "patrol", "id": "p1"}]})
+    assert [item.get("text") for item in view["evidence"]] == ["邻里纠纷已调解", None, None, None]
+    assert view["texts_missing"] == ["visit"]

@@ -33,6 +33,8 @@ class Evidence(Loose):
     kind = fields.String(required=True, metadata={"description": "ticket, patrol, visit or rating"})
     id = fields.String(required=True)
     at = fields.String(allow_none=True, metadata=MOMENT)
+    text = fields.String(allow_none=True, metadata={"description": "the ticket's description or the visit's notes, "
+                                                                  "from their owner"})
 
 
 class Review(Loose):
@@ -59,6 +61,7 @@ class FlagView(Loose):
     deduction = fields.Float(required=True, metadata={"description": "points a confirmed flag takes off"})
     evidence_count = fields.Integer(required=True)
     evidence = fields.List(fields.Nested(Evidence))
+    texts_missing = fields.List(fields.String(), metadata={"description": "kinds whose owner did not answer"})
     reviews = fields.List(fields.Nested(Review))
 
 

@@ -110,3 +110,7 @@ def patrols(session, person_id=None, since=None, limit=200, root=None):
     if since:
         query = query.where(PatrolCheckin.occurred_at >= since)
     return session.scalars(query).all()
+
+
+def visit_notes(session, visit_ids):
+    return dict(session.execute(select(Visit.id, Visit.notes).where(Visit.id.in_(list(visit_ids)))).all())

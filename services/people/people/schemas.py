@@ -70,6 +70,10 @@ class StaffNamesSchema(Schema):
     person_ids = fields.List(fields.String(validate=ID), required=True, validate=validate.Length(max=20000))
 
 
+class RecordIdsSchema(Schema):
+    ids = fields.List(fields.String(validate=ID), required=True, validate=validate.Length(max=1000))
+
+
 class CredentialsSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))

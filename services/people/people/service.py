@@ -27,8 +27,8 @@ from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
-    PointsEntrySchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema, StaffNamesSchema,
-    VisitInputSchema, VisitSchema,
+    PointsEntrySchema, RecordIdsSchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema,
+    StaffNamesSchema, VisitInputSchema, VisitSchema,
 )
 
 account_schema = AccountSchema()
@@ -231,6 +231,14 @@ class PeopleService(OpsEndpoints):
         person_ids = load(StaffNamesSchema, {"person_ids": person_ids}, "staff names query")["person_ids"]
         with self.db.read() as session:
             return staff.staff_names(session, person_ids)
+
+    @rpc
+    def visit_notes(self, visit_ids):
+        """{visit_id: notes} for those of ``visit_ids`` (at most 1,000) that exist: the
+        texts behind an integrity flag's evidence, shown to the auditor reading it."""
+        visit_ids = load(RecordIdsSchema, {"ids": visit_ids}, "visit notes query")["ids"]
+        with self.db.read() as session:
+            return patrols.visit_notes(session, visit_ids)
 
     @rpc
     def party_members(self, person_ids):

@@ -572,3 +572,8 @@ def _escalate_for_breach(session, ticket, clock, now):
                                                   f"SLA {clock} deadline passed", {"sla_breach": clock}), SYSTEM, now)
     return ticket.level
 
+
+
+def descriptions(session, ticket_ids):
+    """{ticket_id: description} of those that exist."""
+    return dict(session.execute(select(Ticket.id, Ticket.description).where(Ticket.id.in_(list(ticket_ids)))).all())

@@ -173,3 +173,8 @@ class PeriodSchema(DayRange):
         if data["start"] > data["end"]:  # a start after today, when no end was given
             raise ValidationError("must not be after end", "start")
         return data
+
+
+class TicketIdsSchema(Schema):
+    ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
+                      validate=validate.Length(max=1000))

@@ -26,7 +26,7 @@ from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import (ActionSchema, DispatchSchema, NewTicketSchema, PeriodSchema, SnapshotPageSchema,
-                             TicketFilterSchema, TicketSchema)
+                             TicketFilterSchema, TicketIdsSchema, TicketSchema)
 from tickets.views import reveal_reporter, ticket_seen_by, trail_seen_by
 
 ticket_filter_schema = TicketFilterSchema()
@@ -224,6 +224,14 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                 if d["kind"] in ("functional_department", "property_company")}
 
     # --- reading --------------------------------------------------------------------------------
+    @rpc
+    def ticket_descriptions(self, ticket_ids):
+        """{ticket_id: description} for those of ``ticket_ids`` (at most 1,000) that exist:
+        the texts behind an integrity flag's evidence, shown to the auditor reading it."""
+        ticket_ids = load(TicketIdsSchema, {"ids": ticket_ids}, "ticket descriptions query")["ids"]
+        with self.db.read() as session:
+            return loop.descriptions(session, ticket_ids)
+
     @rpc
     def get_ticket(self, ticket_id, viewer=None, with_actions=True, reveal=False):
         """The ticket as ``viewer`` (an actor, as common.actor sends it) sees it, with the

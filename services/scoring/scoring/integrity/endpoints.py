@@ -11,6 +11,7 @@ from nameko.timer import timer
 
 from common import config as cfg
 from common.actor import Actor
+from common.errors import Unavailable
 from common.roles import AUDITORS, SUPERVISOR_READERS
 from common.rpc import rpc
 from scoring.integrity import flags, scan, thresholds
@@ -98,7 +99,29 @@ class IntegrityEndpoints:
             flag = flags.get(session, flag_id)
             if not _visible(actor, flag):
                 raise flags.FlagNotFound(f"No integrity flag has the id {flag_id}.", details={"flag_id": flag_id})
-            return flags.view(flag, trail_rows=flags.trail(session, flag.id))
+            view = flags.view(flag, trail_rows=flags.trail(session, flag.id))
+        return self._with_texts(view)
+
+    def _with_texts(self, view):
+        """The evidence's texts, from their owners (scoring keeps only signatures): each
+        ticket's description, each visit's notes. An owner that is down leaves its texts
+        out and says so (``texts_missing``); the flag is still read."""
+        owners = {"ticket": (self.tickets, "ticket_descriptions"), "visit": (self.people, "visit_notes")}
+        missing = []
+        for kind, (owner, method) in owners.items():
+            ids = sorted({item["id"] for item in view["evidence"] if item.get("kind") == kind})
+            if not ids:
+                continue
+            try:
+                texts = getattr(owner, method)(ids[:1000])
+            except Unavailable:
+                missing.append(kind)
+                continue
+            for item in view["evidence"]:
+                if item.get("kind") == kind:
+                    item["text"] = texts.get(item["id"])
+        view["texts_missing"] = missing
+        return view
 
     @rpc
     def review_flag(self, flag_id, data, actor=None):
