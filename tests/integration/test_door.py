@@ -130,12 +130,14 @@ def test_a_lone_surrogate_in_any_body_is_a_400_naming_it(stack):
     from gateway.routes import ROUTES
 
     admin = stack.login()
+    auditor = stack.new_account(admin, ["auditor"], "320508")
     for route in (r for r in ROUTES if r.body is not None):
+        token = admin if route.public or "admin" in route.roles else auditor  # admitted, so the body is read
         path = route.full_path
         for name in route.path_params:
             path = path.replace("{" + name + "}", "320508019044001" if name == "code" else "x1")
         answer = requests.request(route.method, f"{stack.gateway}{path}", timeout=10,
                                   data='{"note": "\\ud800"}'.encode(),
-                                  headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/json"})
+                                  headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         assert answer.status_code == 400, (route.name, answer.status_code, answer.text)
         assert answer.json()["details"]["fields"] == {"note": ["must not contain lone UTF-16 surrogates"]}, route.name
