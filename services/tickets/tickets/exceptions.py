@@ -7,3 +7,9 @@ class TicketNotFound(NotFound):
 
 class UnknownGrid(InvalidInput):
     code = "UNKNOWN_GRID"
+
+
+class HolidayScheduleInvalid(InvalidInput):
+    """A holiday file (or TICKET_HOLIDAYS / TICKET_MAKEUP_DAYS) that cannot be right: the
+    service refuses to start on it. ``details`` names the setting and the line or item."""
+    code = "INVALID_HOLIDAY_SCHEDULE"

@@ -1,6 +1,7 @@
 import datetime as dt
 import hashlib
 import json
+import logging
 
 from nameko.dependency_providers import Config
 from nameko.extensions import DependencyProvider
@@ -17,17 +18,20 @@ from common.outbox import Outbox
 from common.pii import clear_roles, load_cipher, normalise_phone
 from common.roles import GRID_SCOPED
 from common.rpc import ServiceRpc, rpc
+from common.shanghai import shanghai_date
 from common.validation import load
 from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
-from tickets.calendar import WorkCalendar, parse_dates
+from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
-from tickets.exceptions import UnknownGrid
+from tickets.exceptions import HolidayScheduleInvalid, UnknownGrid
 from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import (ActionSchema, DispatchSchema, NewTicketSchema, PeriodSchema, SnapshotPageSchema,
                              TicketFilterSchema, TicketIdsSchema, TicketSchema)
 from tickets.views import reveal_reporter, ticket_seen_by, trail_seen_by
+
+log = logging.getLogger(__name__)
 
 ticket_filter_schema = TicketFilterSchema()
 dispatch_schema = DispatchSchema()
@@ -43,13 +47,19 @@ class LoopSettings(DependencyProvider):
     def setup(self):
         config = self.container.config
         path = cfg.env("TICKET_CATALOGUE", None, config)
+        try:
+            calendar = load_calendar(cfg.env("TICKET_HOLIDAY_FILE", None, config),
+                                     cfg.env("TICKET_HOLIDAYS", "", config), cfg.env("TICKET_MAKEUP_DAYS", "", config))
+        except HolidayScheduleInvalid as error:  # one plain line before nameko's traceback
+            log.error("Refusing to start on a wrong working-day calendar: %s", error.message)
+            raise
         self.settings = loop.Settings(
             catalogue=Catalogue.from_file(path) if path else Catalogue(),
-            calendar=WorkCalendar(parse_dates(cfg.env("TICKET_HOLIDAYS", "", config)),
-                                  parse_dates(cfg.env("TICKET_MAKEUP_DAYS", "", config))),
+            calendar=calendar,
             reopen_window=dt.timedelta(days=cfg.env_float("TICKET_REOPEN_DAYS", 7, config)),
             duplicate_window=dt.timedelta(hours=cfg.env_float("TICKET_DUPLICATE_HOURS", 72, config)),
         )
+        warn_missing_years(self.settings.calendar, shanghai_date())
         self.cipher = load_cipher(config)
 
     def get_dependency(self, worker_ctx):
