@@ -51,7 +51,7 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")  # raise
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from sqlalchemy import create_engine, make_url, text
 
-from common import vhosts
+from devtools import vhosts
 from common.config import DEFAULT_PORTS, SERVICES_WITH_DATABASE
 from common.launcher import COMPONENTS, ROOT, Component, ServiceProcess
 

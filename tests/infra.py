@@ -20,7 +20,7 @@ from urllib.parse import quote, urlparse
 from kombu import Connection
 from sqlalchemy import create_engine, make_url, text
 
-from common import vhosts
+from devtools import vhosts
 
 SERVICES = ("grid", "people", "tickets", "scoring")
 LOCAL_AMQP = "amqp://guest:guest@127.0.0.1:5672/"

@@ -178,12 +178,16 @@ DEMO_LOADERS = ("grid.demo", "people.demo")
 
 
 def load_demo_data():
-    """Run each service's own demo loader (the same commands a user can run)."""
+    """Run each service's own demo loader (the same commands a user can run); returns
+    what they print on stdout (people.demo lists its accounts there), for the banner."""
+    printed = []
     for module in DEMO_LOADERS:
-        subprocess.run([sys.executable, "-m", module], cwd=ROOT, check=True)
+        printed.append(subprocess.run([sys.executable, "-m", module], cwd=ROOT, check=True, stdout=subprocess.PIPE,
+                                      text=True).stdout)
+    return "".join(printed)
 
 
-def print_banner(processes):
+def print_banner(processes, demo_accounts=""):
     gateway = processes["gateway"].url
     admin = cfg.env("ADMIN_USERNAME", "admin")
     print("\n网格化社会治理平台 / grid governance platform is running:\n")
@@ -192,10 +196,9 @@ def print_banner(processes):
     # Never the password itself: this banner ends up in terminals' scrollback and logs.
     print(f"\n  API reference: {gateway}/api/v1/docs  (OpenAPI: {gateway}/api/v1/openapi.json)")
     print(f"  Sign in: {admin}, with the password in ADMIN_PASSWORD (`make run` sets the README's demo one)")
-    from people.demo import DEMO_ACCOUNTS  # the launcher runs the demo; its accounts are named there
-    print("  Demo accounts (the same password):")
-    for username, display_name, role, *_ in DEMO_ACCOUNTS:
-        print(f"    {username:<16} {display_name} ({role})")
+    if demo_accounts:
+        print("  Demo accounts (the same password):")
+        print(demo_accounts.rstrip("\n"))
     print(f"""
   Try:
     read -rs -p 'Password: ' PASSWORD; echo
@@ -215,8 +218,7 @@ def run(argv=None):
     ensure_broker(cfg.amqp_uri())
     if not cfg.env("JWT_SECRET"):
         os.environ["JWT_SECRET"] = os.urandom(32).hex()  # shared by this run's gateway only
-    if not args.no_demo:
-        load_demo_data()
+    demo_accounts = "" if args.no_demo else load_demo_data()
 
     stopping = []
 
@@ -226,7 +228,7 @@ def run(argv=None):
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     processes = start_all(dict(os.environ))
-    print_banner(processes)
+    print_banner(processes, demo_accounts)
     try:
         while not stopping:
             dead = [name for name, p in processes.items() if not p.alive()]

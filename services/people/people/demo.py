@@ -5,7 +5,6 @@ resident's household in grid.demo's building, so he can rate his grid's workers.
 
 Idempotent: what exists is left alone, so a second ``make run`` adds nothing."""
 import datetime as dt
-import logging
 
 from sqlalchemy import select
 
@@ -18,7 +17,6 @@ from people.accounts import create_account, find_by_username
 from people.idcard import check_char
 from people.models import Department
 
-log = logging.getLogger(__name__)
 
 VILLAGE = "320508019044"  # 彩香一村
 DEMO_POSTS_START = dt.date(2026, 1, 1)
@@ -106,8 +104,9 @@ def main():
     if not password:
         raise SystemExit("Set DEMO_PASSWORD (or ADMIN_PASSWORD) for the demo accounts.")
     db = open_database("people", MIGRATIONS_DIR)
+    # On stdout, not in the log: `make run`'s banner shows them (usernames, no passwords).
     for username, display_name, role in load_demo(db, password, load_cipher()):
-        log.info("demo account %s (%s, %s)", username, display_name, role)
+        print(f"    {username:<16} {display_name} ({role})")
 
 
 if __name__ == "__main__":
