@@ -1,6 +1,6 @@
 import pytest
 
-from grid.exceptions import InvalidGridCode
+from grid.exceptions import InvalidGridCode, InvalidGridSettings
 from grid.levels import scheme
 from grid.codes import validate_code
 
@@ -33,8 +33,9 @@ def test_other_schemes_have_their_own_lengths():
     assert validate_code(four, "32050801904400100012", "320508019044001").key == "building"
     three = scheme("three")
     assert validate_code(three, "110117103201", None).key == "village"
-    with pytest.raises(ValueError, match="unknown GRID_LEVEL_SCHEME"):
+    with pytest.raises(InvalidGridSettings, match="unknown GRID_LEVEL_SCHEME") as caught:
         scheme("seven")
+    assert caught.value.details["field"] == "GRID_LEVEL_SCHEME"
 
 
 @pytest.mark.parametrize("code, parent, fragment", [
@@ -52,13 +53,3 @@ def test_invalid_codes_say_which_rule_they_break(code, parent, fragment):
     with pytest.raises(InvalidGridCode) as caught:
         validate_code(LEVELS, code, parent)
     assert fragment in caught.value.message
-
-
-def test_sizing_ranges_are_configurable_per_level_and_kind():
-    from grid.levels import sizing_ranges
-    assert sizing_ranges("villager_group:basic=250-600, household_group:exclusive=0-10") == {
-        ("villager_group", "basic"): (250, 600), ("household_group", "exclusive"): (0, 10)}
-    assert sizing_ranges("") == {}
-    for bad in ("villager_group=1-2", "villager_group:odd=1-2", "villager_group:basic=9-1"):
-        with pytest.raises(ValueError, match="GRID_SIZING"):
-            sizing_ranges(bad)

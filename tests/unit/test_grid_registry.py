@@ -5,7 +5,7 @@ from shapely.geometry import box, mapping
 from grid import MIGRATIONS_DIR, codes, registry
 from grid.exceptions import ImportRejected
 from grid.generator import build, large_spec, small_spec
-from grid.levels import scheme
+from grid.levels import configured_scheme, scheme
 from grid.models import Grid
 from grid.topology import coverage_of
 from shapely.geometry import shape
@@ -84,12 +84,14 @@ def test_generated_polygons_tile_their_parents():
         assert children and coverage_of(parent, by_code[parent], children, 1.0) == ([], [])
 
 
-def test_sizing_report_uses_level_defaults_and_configured_ranges(db):
+def test_sizing_report_uses_the_schemes_rules_and_configured_ranges(db):
     with db.transaction() as session:
         registry.import_features(session, LEVELS, build(small_spec(), radius_deg=0.03))
+    strict = configured_scheme({"GRID_SIZING": "villager_group:basic=400-500,villager_group:basic:population=none"})
     with db.read() as session:
         assert registry.sizing_report(session, LEVELS, "320508")["outside_range"] == []
-        strict = registry.sizing_report(session, LEVELS, "320508", {("villager_group", "basic"): (400, 500)})
-    too_small = {g["code"]: g["households"] for g in strict["outside_range"]}
+        report = registry.sizing_report(session, strict, "320508")
+    too_small = {g["code"]: g["households"] for g in report["outside_range"]}
     assert too_small == {"320508019044003": 388, "320508014021001": 395, "320508014202001": 318}
-    assert {g["problem"] for g in strict["outside_range"]} == {"too_small"}
+    assert {g["problem"] for g in report["outside_range"]} == {"too_small"}
+    assert {g["why"] for g in report["outside_range"]} == {"set by GRID_SIZING"}

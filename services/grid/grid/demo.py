@@ -11,7 +11,7 @@ from common.cli import configure_logging, open_database
 from common.outbox import add_event
 from grid import MIGRATIONS_DIR, places, registry
 from grid.generator import build, small_spec
-from grid.levels import scheme
+from grid.levels import configured_scheme
 from grid.models import Grid, Place
 from grid.schemas import PlaceSchema
 
@@ -26,7 +26,7 @@ def load_collection(collection, db=None):
         if session.get(Grid, root) is not None:
             log.info("grid %s is already loaded; nothing imported", root)
             return 0
-        added = registry.import_features(session, scheme(cfg.env("GRID_LEVEL_SCHEME", "five")), collection,
+        added = registry.import_features(session, configured_scheme(), collection,
                                          cfg.env_float("GRID_TOLERANCE_M2", 1.0))
     log.info("imported %d grids under %s", len(added), root)
     return len(added)
@@ -40,7 +40,7 @@ def load_building(db=None):
     """The demo building, numbered as any place is, unless its grid has places already;
     returns its code."""
     db = db or open_database("grid", MIGRATIONS_DIR)
-    levels = scheme(cfg.env("GRID_LEVEL_SCHEME", "five"))
+    levels = configured_scheme()
     with db.transaction() as session:
         code = session.scalar(select(Place.code).where(Place.grid_code == DEMO_BUILDING["grid_code"])
                               .order_by(Place.code).limit(1))

@@ -47,3 +47,14 @@ class PlaceNotFound(NotFound):
 
 class ConcurrentChange(Conflict):
     code = "CONCURRENT_CHANGE"
+
+
+class InvalidGridSettings(InvalidInput):
+    """A deployment setting (GRID_LEVEL_SCHEME, GRID_STAFFED_LEVEL, GRID_SIZING) the
+    grid service refuses to start with; ``details.field`` names it."""
+    code = "INVALID_GRID_SETTINGS"
+
+
+class UnknownZoneType(InvalidInput):
+    """A zone type the scheme does not size at the grid's level."""
+    code = "UNKNOWN_ZONE_TYPE"

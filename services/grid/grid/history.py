@@ -50,7 +50,7 @@ def _retire(grids, now):
         grid.valid_to = now
 
 
-def split_grid(session, levels, code, parts, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None):
+def split_grid(session, scheme, code, parts, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None):
     """Replace ``code`` by ``parts`` (dicts with name, geometry, households?, population?),
     which must tile it. Returns the new grids, numbered west to east."""
     now = now or utcnow()
@@ -73,12 +73,12 @@ def split_grid(session, levels, code, parts, tolerance_m2=topology.DEFAULT_TOLER
     _retire([old], now)
     session.flush()
     order = sorted(range(len(parts)), key=lambda i: codes.reading_order(shapes[i].centroid))
-    level = level_by_code(levels, code)
-    new_codes = codes.next_codes(session, levels, old.parent_code, level, old.kind, len(parts))
+    level = level_by_code(scheme, code)
+    new_codes = codes.next_codes(session, scheme, old.parent_code, level, old.kind, len(parts))
     created = []
     for i, new_code in zip(order, new_codes):
         part = parts[i]
-        created.append(registry.add_grid(session, levels, {
+        created.append(registry.add_grid(session, scheme, {
             "code": new_code, "name": part["name"], "parent_code": old.parent_code, "kind": old.kind,
             "unit_type": old.unit_type, "zone_type": part.get("zone_type", old.zone_type),
             "households": part.get("households"), "population": part.get("population"),
@@ -88,7 +88,7 @@ def split_grid(session, levels, code, parts, tolerance_m2=topology.DEFAULT_TOLER
     return old, created
 
 
-def merge_grids(session, levels, grid_codes, name, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None,
+def merge_grids(session, scheme, grid_codes, name, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None,
                 unit_type=None):
     """Replace sibling grids by one with their union. Returns (old grids, new grid)."""
     now = now or utcnow()
@@ -118,7 +118,7 @@ def merge_grids(session, levels, grid_codes, name, tolerance_m2=topology.DEFAULT
     _retire(olds, now)
     session.flush()
     first = olds[0]
-    merged = registry.add_grid(session, levels, {
+    merged = registry.add_grid(session, scheme, {
         "name": name, "parent_code": first.parent_code, "kind": first.kind,
         "unit_type": unit_type or first.unit_type, "zone_type": first.zone_type,
         "households": None if None in households else sum(households),

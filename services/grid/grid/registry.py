@@ -19,8 +19,9 @@ from common.errors import AppError
 from grid import codes, geo, topology
 from grid.exceptions import (
     ConcurrentChange, GridCodeTaken, GridNotFound, ImportRejected, InvalidGridCode, ParentGridNotFound,
+    UnknownZoneType,
 )
-from grid.levels import level_by_code, level_by_key
+from grid.levels import MEASURES, grid_class, level_by_code, level_by_key
 from grid.models import Grid, GridCounter
 from grid.schemas import GridInputSchema
 
@@ -94,9 +95,24 @@ def _level_for(levels, data, parent):
     return next((lv for lv in levels if lv.depth == parent.depth + 1), None)
 
 
-def add_grid(session, levels, data, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None):
-    """Validate ``data`` (already loaded by GridInputSchema) against every rule and
-    add the grid. Raises the first broken rule, naming the grid."""
+def _check_zone(scheme, level, kind, zone):
+    """A zone type is one the scheme sizes at the grid's level, on a basic grid: a zone
+    it does not know would be sized by no rule, or by the wrong one."""
+    if zone is None:
+        return
+    if kind != "basic":
+        raise UnknownZoneType("Only basic grids have a zone_type.", details={"field": "zone_type"})
+    allowed = scheme.zones(level.key)
+    if zone not in allowed:
+        raise UnknownZoneType(
+            f"A {level.label_en} of the {scheme.name} scheme has no zone type {zone!r}; "
+            + (f"it may be {', '.join(allowed)}." if allowed else "it carries none."),
+            details={"field": "zone_type", "allowed": list(allowed)})
+
+
+def add_grid(session, scheme, data, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, now=None):
+    """Validate ``data`` (already loaded by GridInputSchema) against every rule of
+    ``scheme`` and add the grid. Raises the first broken rule, naming the grid."""
     parent = lock_children_of(session, data.get("parent_code"))
     if data.get("parent_code"):
         if parent is None or parent.status != ACTIVE:
@@ -109,17 +125,17 @@ def add_grid(session, levels, data, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, 
 
     code = data.get("code")
     if not code:
-        level = _level_for(levels, data, parent)
+        level = _level_for(scheme, data, parent)
         if level is None:
             raise InvalidGridCode(f"Grid {parent.code} is at the lowest level; it has no children.",
                                   details={"field": "parent_code"})
-        code = codes.next_codes(session, levels, parent.code, level, kind, 1)[0]
-    level = codes.validate_code(levels, code, data.get("parent_code"), kind)
+        code = codes.next_codes(session, scheme, parent.code, level, kind, 1)[0]
+    level = codes.validate_code(scheme, code, data.get("parent_code"), kind)
     if data.get("level") and data["level"] != level.key:
         raise InvalidGridCode(f"Code {code} is a {level.key}, not a {data['level']}.", details={"field": "level"})
     if kind == "exclusive" and not level.grid_level:
-        raise InvalidGridCode(f"Only {next(lv.key for lv in levels if lv.grid_level)} grids can be exclusive.",
-                              details={"field": "kind"})
+        raise InvalidGridCode(f"Only {scheme.grid_level.key} grids can be exclusive.", details={"field": "kind"})
+    _check_zone(scheme, level, kind, data.get("zone_type"))
     if session.get(Grid, code) is not None:
         raise GridCodeTaken(f"Grid code {code} is already in use (codes are never reused).", details={"field": "code"})
 
@@ -205,7 +221,7 @@ def subtree(session, root, at=None):
 
 # --- import and export -------------------------------------------------------------
 
-def import_features(session, levels, collection, tolerance_m2=topology.DEFAULT_TOLERANCE_M2):
+def import_features(session, scheme, collection, tolerance_m2=topology.DEFAULT_TOLERANCE_M2):
     """Add every feature of a GeoJSON FeatureCollection, or none: a rejected import
     raises ImportRejected listing every failing feature with its reason."""
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
@@ -215,20 +231,20 @@ def import_features(session, levels, collection, tolerance_m2=topology.DEFAULT_T
     errors, loaded = [], []
     for index, feature in enumerate(collection["features"]):
         try:
-            loaded.append((index, _feature_input(levels, feature)))
+            loaded.append((index, _feature_input(scheme, feature)))
         except AppError as exc:
             errors.append(_error(index, feature, exc.message))
     lock_for_change(session, {data.get("parent_code") for _, data in loaded})  # all at once, in code order
     try:
-        _number_codeless(session, levels, [data for _, data in loaded])
+        _number_codeless(session, scheme, [data for _, data in loaded])
     except AppError as exc:
         errors.append({"index": None, "code": None, "name": None, "reason": exc.message})
-    loaded.sort(key=lambda item: (_depth_hint(levels, item[1]), item[0]))  # parents first, then file order
+    loaded.sort(key=lambda item: (_depth_hint(scheme, item[1]), item[0]))  # parents first, then file order
     added = []
     now = utcnow()
     for index, data in loaded:
         try:  # every check runs before the grid is added, so a failure leaves no row
-            added.append(add_grid(session, levels, data, tolerance_m2, now))
+            added.append(add_grid(session, scheme, data, tolerance_m2, now))
         except AppError as exc:
             errors.append(_error(index, collection["features"][index], exc.message))
     if errors:
@@ -328,42 +344,93 @@ def coverage_report(session, root, tolerance_m2=topology.DEFAULT_TOLERANCE_M2):
             "gaps": gaps, "overlaps": overlaps}
 
 
-def sizing_report(session, levels, root, ranges=None):
-    """Grids whose households fall outside their level's range (by level and kind;
-    ``ranges`` overrides ``{(level, kind): (low, high)}``). The number declared on the
-    grid is judged; where none is declared, the households the people service has
-    registered there. Both are shown, so a registry falling behind is visible."""
-    ranges = ranges or {}
-    registered = dict(session.execute(select(GridCounter.grid_code, GridCounter.value).where(
-        GridCounter.grid_code.startswith(root), GridCounter.name == "households_registered")).all())
-    outside, checked = [], 0
+# The people service's counts a grid's measure falls back on when none is declared.
+REGISTERED = {"households": "households_registered", "population": "residents_registered"}
+
+
+def _registered_totals(session, scheme, root):
+    """{measure: {grid code: count}}: what the people service registered in each grid
+    and, summed, in each of its ancestors under ``root``."""
+    lengths = sorted({level.code_length for level in scheme})
+    totals = {}
+    for measure, counter in REGISTERED.items():
+        rows = session.execute(select(GridCounter.grid_code, GridCounter.value).where(
+            GridCounter.grid_code.startswith(root), GridCounter.name == counter))
+        sums = totals[measure] = {}
+        for code, value in rows:
+            for length in lengths:
+                if len(root) <= length <= len(code):
+                    sums[code[:length]] = sums.get(code[:length], 0) + value
+    return totals
+
+
+def _measure(bounds, declared, registered):
+    """One measure of a grid against its range: the declared number is judged; where
+    none is declared, what the people service registered (None when that is nothing)."""
+    value = declared if declared is not None else (registered or None)
+    position = None if value is None else ("below" if value < bounds[0] else "above" if value > bounds[1]
+                                           else "within")
+    return {"value": value, "declared": declared, "registered": registered, "range": list(bounds),
+            "position": position}
+
+
+def _problem(measures):
+    positions = {m["position"] for m in measures.values() if m["position"] is not None}
+    if not positions:
+        return "unknown"
+    if positions == {"below"}:
+        return "too_small"
+    return "too_large" if positions == {"above"} else "mixed"
+
+
+def sizing_report(session, scheme, root):
+    """Grids outside their sizing rule (by level and class: zone type, else kind; see
+    grid.levels). A grid is within range when either measure it has a range for
+    (households, population) is; a whole natural village always is. Both the declared
+    and the registered numbers are shown, so a registry falling behind is visible."""
+    registered = _registered_totals(session, scheme, root)
+    outside, checked, villages = [], 0, 0
     for grid in subtree(session, root):
-        level = level_by_code(levels, grid.code)
-        bounds = ranges.get((grid.level, grid.kind), level.households if grid.kind == "basic" else None)
-        if bounds is None:
+        rule = scheme.sizing_for(grid.level, grid.kind, grid.zone_type)
+        if rule is None or not (rule.natural_village or rule.households or rule.population):
             continue
         checked += 1
-        low, high = bounds
-        counted = sum(v for code, v in registered.items() if code.startswith(grid.code))
-        households = grid.households if grid.households is not None else (counted or None)
-        if households is None or not low <= households <= high:
-            outside.append({"code": grid.code, "name": grid.name, "level": grid.level, "kind": grid.kind,
-                            "households": households, "declared_households": grid.households,
-                            "registered_households": counted, "range": [low, high],
-                            "problem": "unknown" if households is None
-                            else ("too_small" if households < low else "too_large")})
-    return {"root": root, "grids_checked": checked, "outside_range": outside}
+        if rule.natural_village:
+            villages += 1
+            continue
+        measures = {measure: _measure(getattr(rule, measure), getattr(grid, measure),
+                                      registered[measure].get(grid.code, 0))
+                    for measure in MEASURES if getattr(rule, measure) is not None}
+        if any(m["position"] == "within" for m in measures.values()):
+            continue
+        households = measures.get("households", {})
+        population = measures.get("population", {})
+        outside.append({
+            "code": grid.code, "name": grid.name, "level": grid.level, "kind": grid.kind,
+            "zone_type": grid.zone_type, "sized_as": grid_class(grid.kind, grid.zone_type),
+            "households": households.get("value", grid.households),
+            "declared_households": grid.households,
+            "registered_households": registered["households"].get(grid.code, 0),
+            "range": households.get("range"),
+            "population": population.get("value", grid.population),
+            "declared_population": grid.population,
+            "registered_population": registered["population"].get(grid.code, 0),
+            "population_range": population.get("range"),
+            "problem": _problem(measures), "why": rule.why})
+    return {"root": root, "scheme": scheme.name, "grids_checked": checked, "natural_villages": villages,
+            "outside_range": outside}
 
 
-
-def staffed_grids(session, levels, root):
-    """The basic and exclusive grids (the staffed level) under ``root``, each with its
-    community and town codes for totals."""
-    grid_level = next(lv for lv in levels if lv.grid_level)
-    lengths = {lv.key: lv.code_length for lv in levels}
+def staffed_grids(session, scheme, root):
+    """The grids under ``root`` that grid workers are posted to, each with its level,
+    community and town codes for totals: those of the scheme's staffed level, and
+    exclusive grids wherever they are numbered (their unit's own chief heads them,
+    seed 000)."""
+    staffed = scheme.staffed_level.key
+    lengths = {lv.key: lv.code_length for lv in scheme}
     community = lengths.get("community") or lengths.get("village")
     town = lengths.get("town") or lengths.get("street")
-    return [{"code": g.code, "name": g.name, "kind": g.kind,
+    return [{"code": g.code, "name": g.name, "kind": g.kind, "level": g.level, "zone_type": g.zone_type,
              "community_code": g.code[:community] if community else None,
              "town_code": g.code[:town] if town else None}
-            for g in subtree(session, root) if g.level == grid_level.key]
+            for g in subtree(session, root) if g.level == staffed or g.kind == "exclusive"]

@@ -13,7 +13,7 @@ from common.outbox import Outbox
 from common.rpc import rpc
 from common.validation import Moment, load
 from grid import MIGRATIONS_DIR, geo, history, places, registry
-from grid.levels import scheme, sizing_ranges
+from grid.levels import configured_scheme
 from grid.locate import LiveIndex, load_index, locate_at
 from grid.schemas import (
     GridInputSchema, GridLabelsQuery, GridSchema, GridWithGeometrySchema, MergeSchema, PlaceInputSchema, PlaceSchema,
@@ -51,6 +51,18 @@ class SpatialIndex(DependencyProvider):
         return self.live
 
 
+class GridScheme(DependencyProvider):
+    """The deployment's level scheme (grid.levels.configured_scheme), read once at
+    start: a bad GRID_LEVEL_SCHEME, GRID_STAFFED_LEVEL or GRID_SIZING stops the service
+    there, with a message naming the variable, instead of failing call after call."""
+
+    def setup(self):
+        self.scheme = configured_scheme(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.scheme
+
+
 class GridService(OpsEndpoints):
     name = "grid"
 
@@ -58,10 +70,7 @@ class GridService(OpsEndpoints):
     outbox = Outbox()
     config = Config()
     spatial = SpatialIndex()
-
-    @property
-    def levels(self):
-        return scheme(cfg.env("GRID_LEVEL_SCHEME", "five", self.config))
+    scheme = GridScheme()
 
     @property
     def tolerance_m2(self):
@@ -86,7 +95,7 @@ class GridService(OpsEndpoints):
     def create_grid(self, data):
         data = load(grid_input, data, "grid")
         with registry.writing(self.db) as session:
-            grid = registry.add_grid(session, self.levels, data, self.tolerance_m2)
+            grid = registry.add_grid(session, self.scheme, data, self.tolerance_m2)
             changed = self._changed(session, "created", [grid])
             result = grid_schema.dump(grid)
         self.spatial.rebuild(changed["event_id"])
@@ -95,7 +104,7 @@ class GridService(OpsEndpoints):
     @rpc
     def import_grids(self, collection):
         with registry.writing(self.db) as session:
-            added = registry.import_features(session, self.levels, collection, self.tolerance_m2)
+            added = registry.import_features(session, self.scheme, collection, self.tolerance_m2)
             changed = self._changed(session, "imported", added)
             result = {"imported": len(added), "codes": [grid.code for grid in added]}
         self.spatial.rebuild(changed["event_id"])
@@ -105,7 +114,7 @@ class GridService(OpsEndpoints):
     def split_grid(self, code, parts):
         parts = load(SplitSchema, {"parts": parts}, "split")["parts"]
         with registry.writing(self.db) as session:
-            old, created = history.split_grid(session, self.levels, code, parts, self.tolerance_m2)
+            old, created = history.split_grid(session, self.scheme, code, parts, self.tolerance_m2)
             new_codes = [grid.code for grid in created]
             self.outbox.add(session, "grid_split", {
                 "code": code, "parent_code": old.parent_code, "new_codes": new_codes,
@@ -119,7 +128,7 @@ class GridService(OpsEndpoints):
     def merge_grids(self, data):
         data = load(MergeSchema, data, "merge")
         with registry.writing(self.db) as session:
-            olds, merged = history.merge_grids(session, self.levels, data["codes"], data["name"],
+            olds, merged = history.merge_grids(session, self.scheme, data["codes"], data["name"],
                                                self.tolerance_m2, unit_type=data["unit_type"])
             self.outbox.add(session, "grid_merged", {
                 "codes": [grid.code for grid in olds], "parent_code": merged.parent_code,
@@ -147,8 +156,7 @@ class GridService(OpsEndpoints):
     @rpc
     def sizing(self, root):
         with self.db.read() as session:
-            return registry.sizing_report(session, self.levels, root,
-                                          sizing_ranges(cfg.env("GRID_SIZING", "", self.config)))
+            return registry.sizing_report(session, self.scheme, root)
 
     @rpc
     def locate(self, lon, lat, crs="wgs84", at=None):
@@ -167,7 +175,7 @@ class GridService(OpsEndpoints):
         data["lon"], data["lat"] = geo.to_wgs84(data["lon"], data["lat"], data["crs"])
         grid, _ = self.spatial.index.locate(data["lon"], data["lat"])
         with registry.writing(self.db) as session:
-            place = places.add_place(session, self.levels, data, grid["code"])
+            place = places.add_place(session, self.scheme, data, grid["code"])
             result = place_schema.dump(place)
             self.outbox.add(session, "place_added", result)
         return result
@@ -200,7 +208,7 @@ class GridService(OpsEndpoints):
     def staffed_grids(self, root):
         with self.db.read() as session:
             registry.get_grid(session, root)
-            return registry.staffed_grids(session, self.levels, root)
+            return registry.staffed_grids(session, self.scheme, root)
 
     @rpc
     def grid_summary(self, root):
