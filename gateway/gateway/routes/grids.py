@@ -59,9 +59,12 @@ ROUTES = [
     Route("GET", "/grids/{code}/coverage", "grid_coverage", "Gaps and overlaps in a subtree, with area and GeoJSON",
           STAFF_READERS, Call("grid.coverage", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
           response=s.Coverage),
-    Route("GET", "/grids/{code}/sizing", "grid_sizing", "Grids whose households fall outside their level's range",
+    Route("GET", "/grids/{code}/sizing", "grid_sizing", "Grids outside their sizing rule (households or population)",
           STAFF_READERS, Call("grid.sizing", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
-          response=s.Sizing),
+          response=s.Sizing,
+          description="Each grid is sized by its level and zone type (else kind), as the deployment's scheme "
+                      "declares: within range when its households or its population is; a natural village "
+                      "(自然村) has no range."),
     Route("POST", "/places", "add_place", "A place, in the grid covering its point", STAFF, add_place, "places",
           scope=by_record(note="the grid covering the point lies in the caller's scope"), body=s.NewPlace,
           response=s.Place, status=201, errors=(404,),

@@ -67,7 +67,9 @@ ROUTES = [
           scope=in_root(), query=s.AssignmentQuery, response=s.Assignment, wrap="items"),
     Route("GET", "/staffing/gaps", "staffing_gaps", "Grids lacking what the staffing standard asks", SUPERVISOR_READERS,
           Call("people.staffing_gaps", root=ROOT), "staff", scope=in_root(required=True), query=SubtreeQuery, response=s.StaffingGaps,
-          errors=(404,), description="一格一长一警一专多兼: totals per town and community."),
+          errors=(404,), description="一格一长一警一专多兼: totals per town and community. The grids checked are "
+          "those of the level the grid scheme staffs (`GRID_LEVEL_SCHEME`, `GRID_STAFFED_LEVEL`: Dianbai's "
+          "household groups in `dianbai`) and every exclusive grid."),
     Route("POST", "/departments", "create_department", "Register a department, town, community or property company",
           DISTRICT_WIDE, Call("people.create_department", data=BODY), "staff", body=s.NewDepartment,
           response=s.Department, status=201, errors=(404, 409),

@@ -7,7 +7,9 @@ from gateway.schemas.base import Counts, Loose, Strict
 KINDS = ("basic", "exclusive")
 UNIT_TYPES = ("industrial_park", "enterprise", "institution", "business_district", "market", "school", "hospital",
               "other")
-ZONE_TYPES = ("residential", "transitional", "ecological")
+# The grid service's zone types (grid.levels.ZONE_TYPES); which a level may carry is
+# its scheme's business, checked there.
+ZONE_TYPES = ("urban", "natural_village", "residential", "transitional", "ecological")
 PLACE_TYPES = ("building", "shop", "unit", "school", "hospital", "market", "other")
 CRS = ("wgs84", "gcj02")
 COUNT = validate.Range(min=0, max=100_000_000)
@@ -216,16 +218,28 @@ class SizingProblem(Loose):
     name = fields.String(required=True)
     level = fields.String(required=True)
     kind = fields.String(required=True)
+    zone_type = fields.String(allow_none=True)
+    sized_as = fields.String(required=True, metadata={"description": "the rule's grid class: zone type, else kind"})
     households = fields.Integer(allow_none=True)
     declared_households = fields.Integer(allow_none=True)
     registered_households = fields.Integer(allow_none=True)
-    range = fields.List(fields.Integer(), required=True)
-    problem = fields.String(required=True, validate=validate.OneOf(("unknown", "too_small", "too_large")))
+    range = fields.List(fields.Integer(), allow_none=True, metadata={"description": "households range, if any"})
+    population = fields.Integer(allow_none=True)
+    declared_population = fields.Integer(allow_none=True)
+    registered_population = fields.Integer(allow_none=True)
+    population_range = fields.List(fields.Integer(), allow_none=True)
+    problem = fields.String(required=True, validate=validate.OneOf(("unknown", "too_small", "too_large", "mixed")),
+                            metadata={"description": "every measure known is below (too_small) or above "
+                                                     "(too_large) its range, or some below and some above (mixed)"})
+    why = fields.String(required=True, metadata={"description": "where the rule comes from"})
 
 
 class Sizing(Loose):
     root = fields.String(required=True)
+    scheme = fields.String(required=True)
     grids_checked = fields.Integer(required=True)
+    natural_villages = fields.Integer(required=True, metadata={"description": "grids that are one whole natural "
+                                                                              "village: no range applies"})
     outside_range = fields.List(fields.Nested(SizingProblem), required=True)
 
 

@@ -153,6 +153,8 @@ class Gap(Loose):
     code = fields.String(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True)
+    level = fields.String(allow_none=True, metadata={"description": "the scheme's staffed level, or where an "
+                                                                    "exclusive grid is numbered"})
     have = Counts(required=True)
     missing = Counts(required=True)
 

@@ -23,9 +23,10 @@ def parse_rule(text, default):
 
 
 def staffing_gaps(grids, active_assignments, rules):
-    """``grids``: dicts with code, name, kind, community_code, town_code; assignments
-    active today. Returns the grids that lack someone, and totals per town and
-    community."""
+    """``grids``: the grids grid workers are posted to (grid's ``staffed_grids``: the
+    level its scheme staffs, and exclusive grids), dicts with code, name, kind, level,
+    community_code, town_code; assignments active today. Returns the grids that lack
+    someone, and totals per town and community."""
     held = {}
     for a in active_assignments:
         held.setdefault(a.grid_code, {}).setdefault(a.role, set()).add(a.person_id)
@@ -44,7 +45,7 @@ def staffing_gaps(grids, active_assignments, rules):
                     entry["missing"][role] = entry["missing"].get(role, 0) + count
         if missing:
             gaps.append({"code": grid["code"], "name": grid["name"], "kind": grid["kind"],
-                         "have": have, "missing": missing})
+                         "level": grid.get("level"), "have": have, "missing": missing})
     return {"grids_checked": len(grids), "grids_with_gaps": len(gaps), "gaps": gaps,
             "by_town": towns, "by_community": communities}
 
