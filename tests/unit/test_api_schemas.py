@@ -95,6 +95,7 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (t.GRADES, tickets.catalogue.GRADES),
     (t.SOURCES, tickets.schemas.SOURCES),
     (t.LEVELS, tickets.workflow.LEVELS),
+    (t.WHISTLE_LEVELS, tickets.workflow.WHISTLE_LEVELS),
     (t.STATES, tickets.workflow.STATES),
     (t.OUTCOMES, tickets.workflow.OUTCOMES),
     (t.ACTIONS, tuple(sorted(tickets.workflow.ALLOWED_FROM))),

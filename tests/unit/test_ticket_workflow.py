@@ -20,12 +20,12 @@ def ticket(status="handling", level="grid", suspended=False):
 
 @pytest.mark.parametrize("level, admitted, refused", [
     ("grid", {"escalate", "resolve", "suspend"}, {"whistle", "sign", "verify", "meeting"}),
-    ("community", {"escalate", "resolve", "meeting"}, {"whistle", "sign", "verify"}),
+    ("community", {"escalate", "resolve", "meeting", "whistle"}, {"sign", "verify"}),
     ("town", {"whistle", "resolve", "meeting"}, {"escalate", "sign", "verify"}),
     ("department", {"sign", "contact", "report_back", "verify"}, {"escalate", "whistle", "resolve", "meeting"}),
 ])
 def test_a_handling_ticket_admits_the_actions_of_its_level(level, admitted, refused):
-    allowed = set(allowed_actions(ticket(level=level)))
+    allowed = set(allowed_actions(ticket(level=level)))  # the default: the community and the town whistle
     assert admitted <= allowed and not refused & allowed
 
 
@@ -49,7 +49,8 @@ def full_ticket(level, status="handling", reporter="r1"):
         reporter_account_id=reporter, accepted_at=NOW, handling_at=NOW, resolved_at=None, resolved_level=None,
         feedback_at=None, rated_at=None, closed_at=None, reopened_at=None, reopen_count=0, outcome=None,
         satisfaction=None, category="EP01", grade="daily", duplicate_of=None, meeting_disposal=False,
-        lead_department=None)
+        lead_department="environment" if level == "department" else None,
+        whistle_level="town" if level == "department" else None)
 
 
 def dispatch(department, lead=False, signed=False):

@@ -10,6 +10,7 @@ from gateway.schemas.base import Counts, ID, Loose, Strict
 GRADES = ("daily", "urgent", "major")
 SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
 LEVELS = ("grid", "community", "town", "department")
+WHISTLE_LEVELS = ("community", "town")
 STATES = ("reported", "accepted", "handling", "resolved", "feedback_given", "rated", "closed", "merged")
 OUTCOMES = ("fixed", "not_our_responsibility", "cannot_fix", "duplicate", "withdrawn")
 ACTIONS = ("accept", "close", "contact", "escalate", "feedback", "handle", "meeting", "merge", "rate",
@@ -158,6 +159,8 @@ class Ticket(Loose):
     suspended = fields.Boolean(required=True)
     meeting_disposal = fields.Boolean(required=True)
     lead_department = fields.String(allow_none=True)
+    whistle_level = fields.String(allow_none=True, validate=validate.OneOf(WHISTLE_LEVELS), metadata={
+        "description": "the level that blew the latest whistle: its departments report back to it (吹哨、报到)"})
     duplicate_of = fields.String(allow_none=True)
     likely_duplicate_of = fields.String(allow_none=True)
     anonymous = fields.Boolean(required=True)

@@ -39,6 +39,7 @@ class Settings:
     catalogue: Catalogue
     calendar: WorkCalendar
     reopen_window: dt.timedelta = workflow.REOPEN_WINDOW_DEFAULT
+    whistle_levels: tuple = workflow.WHISTLE_LEVELS_DEFAULT  # where the whistle is blown (TICKET_WHISTLE_LEVELS)
     duplicate_window: dt.timedelta = dt.timedelta(hours=72)
 
 
@@ -228,7 +229,8 @@ def try_action(session, ticket_id, action, actor, payload, expected_version, now
     ticket, dispatches, category = _checked(session, ticket_id, action, actor, payload, expected_version, settings,
                                             for_update=False)
     workflow.apply(workflow.copy_of(ticket), action, actor, dict(payload), now, category,
-                   [workflow.copy_of(d) for d in dispatches], settings.reopen_window)
+                   [workflow.copy_of(d) for d in dispatches], settings.reopen_window,
+                   whistle_levels=settings.whistle_levels)
 
 
 def act(session, ticket_id, action, actor, payload, expected_version, now, settings, registered_departments=()):
@@ -243,7 +245,8 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
         original, _ = reachable(session, payload.get("into") or "-", actor, for_update=True)  # none unseen
         if original.id == ticket.id or original.status not in workflow.OPEN_STATES:
             raise workflow.BadAction("Merge into another ticket that is still open.", details={"field": "into"})
-    change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window)
+    change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window,
+                            whistle_levels=settings.whistle_levels)
     _after(session, ticket, change, now, settings, dispatches, registered_departments)
     append_trail(session, ticket, change, actor, now)
     if action == "merge":
@@ -540,7 +543,7 @@ def scan_breaches(session, now, settings, limit=200):
 def _department_breaches(session, now, insert, limit):
     """A summoned department late to sign for a ticket, to contact the reporter or to
     report back on it: one breach per department and clock ("sign:environment"); no
-    escalation (the town is already in charge)."""
+    escalation (the level that whistled is already in charge)."""
     found = []
     for clock, due_column, done_column, _ in DEPARTMENT_CLOCKS:
         name = _in_round_sql(literal(f"{clock}:").concat(Dispatch.department), Dispatch.whistle_round)

@@ -62,6 +62,9 @@ class Ticket(Base):
     suspended_seconds: Mapped[int] = mapped_column(Integer, default=0)
     meeting_disposal: Mapped[bool] = mapped_column(Boolean, default=False)
     lead_department: Mapped[str | None] = mapped_column(String(40))
+    # The level that blew the latest whistle (community or town): its departments report
+    # back to it and it verifies their work. Kept, as lead_department is, after a reopen.
+    whistle_level: Mapped[str | None] = mapped_column(String(12))
     duplicate_of: Mapped[str | None] = mapped_column(String(36), index=True)
     likely_duplicate_of: Mapped[str | None] = mapped_column(String(36))
     accept_due = mapped_column(UtcDateTime, nullable=True)

@@ -131,6 +131,7 @@ class TicketSchema(Schema):
     suspended = fields.Boolean()
     meeting_disposal = fields.Boolean()
     lead_department = fields.String(allow_none=True)
+    whistle_level = fields.String(allow_none=True)
     duplicate_of = fields.String(allow_none=True)
     likely_duplicate_of = fields.String(allow_none=True)
     anonymous = fields.Boolean()

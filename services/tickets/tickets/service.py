@@ -23,7 +23,7 @@ from common.validation import load
 from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
-from tickets.exceptions import HolidayScheduleInvalid, UnknownGrid
+from tickets.exceptions import HolidayScheduleInvalid, UnknownGrid, WhistleLevelsInvalid
 from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
@@ -42,7 +42,7 @@ original_schema = TicketSchema(
 
 
 class LoopSettings(DependencyProvider):
-    """Catalogue, working calendar and windows, from the environment."""
+    """Catalogue, working calendar, windows and whistle levels, from the environment."""
 
     def setup(self):
         config = self.container.config
@@ -53,11 +53,18 @@ class LoopSettings(DependencyProvider):
         except HolidayScheduleInvalid as error:  # one plain line before nameko's traceback
             log.error("Refusing to start on a wrong working-day calendar: %s", error.message)
             raise
+        try:
+            whistle_levels = workflow.whistle_levels(cfg.env(workflow.WHISTLE_LEVELS_SETTING, ",".join(
+                workflow.WHISTLE_LEVELS_DEFAULT), config))
+        except WhistleLevelsInvalid as error:
+            log.error("Refusing to start on wrong whistle levels: %s", error.message)
+            raise
         self.settings = loop.Settings(
             catalogue=Catalogue.from_file(path) if path else Catalogue(),
             calendar=calendar,
             reopen_window=dt.timedelta(days=cfg.env_float("TICKET_REOPEN_DAYS", 7, config)),
             duplicate_window=dt.timedelta(hours=cfg.env_float("TICKET_DUPLICATE_HOURS", 72, config)),
+            whistle_levels=whistle_levels,
         )
         warn_missing_years(self.settings.calendar, shanghai_date())
         self.cipher = load_cipher(config)
@@ -209,7 +216,8 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                                                 self.loop.settings, registered)
             session.flush()
             result = {"ticket": ticket_seen_by(ticket, actor.account_id), "action": action,
-                      "allowed_next": workflow.allowed_actions(ticket)}
+                      "allowed_next": workflow.allowed_actions(
+                          ticket, whistle_levels=self.loop.settings.whistle_levels)}
             mark = loop.trail_mark(session, ticket)
             if change.event:
                 self.outbox.add(session, change.event,
@@ -254,12 +262,13 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             ticket, dispatches = loop.reachable(session, ticket_id, viewer)
             view = ticket_seen_by(ticket, viewer and viewer.account_id)
             view["dispatches"] = dispatch_schema.dump(dispatches, many=True)
-            view["allowed_actions"] = workflow.allowed_actions(ticket)
+            settings = self.loop.settings
+            view["allowed_actions"] = workflow.allowed_actions(ticket, whistle_levels=settings.whistle_levels)
             if viewer and (with_actions or reveal):
                 view["your_actions"] = workflow.actions_for(
-                    ticket, viewer, loop.category_of(self.loop.settings, ticket.category),
-                    workflow.this_round(ticket, dispatches), utcnow(),
-                    self.loop.settings.reopen_window)
+                    ticket, viewer, loop.category_of(settings, ticket.category),
+                    workflow.this_round(ticket, dispatches), utcnow(), settings.reopen_window,
+                    whistle_levels=settings.whistle_levels)
             if reveal:
                 reveal_reporter(session, view, ticket, viewer, view["your_actions"], self.loop.cipher,
                                 clear_roles(self.config))

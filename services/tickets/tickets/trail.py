@@ -36,11 +36,14 @@ ROW_FIELDS = ("status", "level", "grid_code", "outcome", "category", "grade", "s
 # something else, so older seals, which know nothing of it, still verify, and an edit
 # of it is caught on older tickets and new ones alike (a recategorisation erased, a
 # staff report passed off as nobody's, a resident's claimed as a worker's own, a
-# resolution by one's own hand passed off as another's).
+# resolution by one's own hand passed off as another's, a community's whistle passed
+# off as the town's, so that another level verifies).
 LATER_FIELDS = (
     ("reporter_person_id", lambda ticket: None),
     ("reported_category", lambda ticket: ticket.category),
     ("resolved_by_person_id", lambda ticket: None),
+    # every older whistle was the town's (the only level that whistled then)
+    ("whistle_level", lambda ticket: "town" if ticket.lead_department else None),
 )
 FINGERPRINT_LENGTH = 8  # hex digits per field: enough to name an edited field, not to prove anything
 

@@ -2,14 +2,17 @@
 
 States: reported -> accepted -> handling -> resolved -> feedback_given -> rated ->
 closed (and merged, for a duplicate folded into its original). While handling, a
-ticket sits at a level: grid -> community -> town -> department (after the town
-leader blows the whistle, 吹哨). A suspended ticket (挂起) only accepts resume.
+ticket sits at a level: grid -> community -> town -> department (after the level
+holding it blows the whistle, 吹哨: the community or the town, as the deployment's
+``TICKET_WHISTLE_LEVELS`` allows). A suspended ticket (挂起) only accepts resume.
 
 Who may act is enforced: an actor's level comes from their role; a grid worker
-acts at grid level and only on categories admitted to grid affairs; only a town
-leader blows the whistle; a department acts only on tickets dispatched to it;
-district-wide roles (``common.roles.DISTRICT_WIDE``: administrators and district
-officers) may act at any level.
+acts at grid level and only on categories admitted to grid affairs; the whistle is
+blown by the officers of the level holding the ticket (a community officer, a town
+leader), and the departments summoned report back to that level, which verifies
+their work; a department acts only on tickets dispatched to it; district-wide roles
+(``common.roles.DISTRICT_WIDE``: administrators and district officers) may act at
+any level, but blow no whistle.
 """
 import datetime as dt
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from types import SimpleNamespace
 from common.actor import Actor as CallerActor
 from common.errors import Conflict, Forbidden, InvalidInput
 from common.roles import DISTRICT_WIDE, STAFF
+from tickets.exceptions import WhistleLevelsInvalid
 
 LEVELS = ("grid", "community", "town", "department")
 OPEN_STATES = ("reported", "accepted", "handling")
@@ -103,17 +107,58 @@ ALLOWED_FROM = {
 }
 
 
-# action -> the levels a handling ticket must be at, and why, for those bound to levels
+# action -> the levels a handling ticket must be at, and why, for those bound to levels.
+# The whistle's levels are those a deployment may allow; at_levels() narrows them to
+# the ones it does allow.
 AT_LEVELS = {
     "escalate": (("grid", "community"), "a town goes on by the whistle, not up"),
-    "whistle": (("town",), "the whistle is blown at town level: escalate first"),
+    "whistle": (("community", "town"), "the whistle is blown at community or town level: escalate first"),
     "meeting": (("community", "town"), "meeting disposal (会议处置) is for community or town level"),
-    "resolve": (("grid", "community", "town"), "a dispatched ticket is resolved by the town's verification"),
+    "resolve": (("grid", "community", "town"), "a dispatched ticket is resolved by the verification of the "
+                                               "level that whistled"),
     "sign": (("department",), "only a dispatched ticket is signed for"),
     "contact": (("department",), "only a dispatched ticket is signed for"),
     "report_back": (("department",), "only a dispatched ticket is signed for"),
     "verify": (("department",), "only a dispatched ticket is verified"),
 }
+
+# Where the whistle may be blown (吹哨), the deployment's choice (TICKET_WHISTLE_LEVELS):
+# Beijing's model whistles at town level (街乡吹哨), Ma'anshan at community level
+# (社区吹哨、部门报到, seed 001), Pinggu's villages for their hard cases (疑难问题吹哨处置,
+# seed 002; a village is this hierarchy's community level).
+WHISTLE_LEVELS = AT_LEVELS["whistle"][0]
+WHISTLE_LEVELS_DEFAULT = ("community", "town")
+WHISTLE_LEVELS_SETTING = "TICKET_WHISTLE_LEVELS"
+
+
+def whistle_levels(text):
+    """The levels a whistle may be blown at, from the setting's text (``community,town``),
+    in the hierarchy's order; WhistleLevelsInvalid names the setting and the item."""
+    items = [item.strip() for item in str(text).split(",") if item.strip()]
+    for item in items:
+        if item not in WHISTLE_LEVELS:
+            raise WhistleLevelsInvalid(
+                f"{WHISTLE_LEVELS_SETTING}: {item!r} is not a level a whistle is blown at; give some of "
+                f"{', '.join(WHISTLE_LEVELS)} (comma-separated).",
+                details={"field": WHISTLE_LEVELS_SETTING, "item": item, "allowed": list(WHISTLE_LEVELS)})
+    if not items:
+        raise WhistleLevelsInvalid(f"{WHISTLE_LEVELS_SETTING} names no level; give some of "
+                                   f"{', '.join(WHISTLE_LEVELS)} (comma-separated).",
+                                   details={"field": WHISTLE_LEVELS_SETTING, "allowed": list(WHISTLE_LEVELS)})
+    return tuple(level for level in WHISTLE_LEVELS if level in items)
+
+
+def at_levels(whistle_levels=WHISTLE_LEVELS_DEFAULT):
+    """AT_LEVELS as a deployment has it: the whistle only at the levels it allows."""
+    allowed = tuple(level for level in WHISTLE_LEVELS if level in whistle_levels)
+    reason = f"the whistle is blown at {' or '.join(allowed)} level: escalate first"
+    return {**AT_LEVELS, "whistle": (allowed, reason)}
+
+
+def whistled_at(ticket):
+    """The level that blew the ticket's latest whistle: the departments summoned report
+    back to it, and it verifies their work (社区吹哨、部门报到: to the community)."""
+    return ticket.whistle_level
 
 
 def this_round(ticket, dispatches):
@@ -122,27 +167,29 @@ def this_round(ticket, dispatches):
     return [d for d in dispatches if (d.whistle_round or 0) == (ticket.reopen_count or 0)]
 
 
-def _possible(ticket, action):
-    levels, _ = AT_LEVELS.get(action, (None, None))
+def _possible(ticket, action, table):
+    levels, _ = table.get(action, (None, None))
     return ticket.status in ALLOWED_FROM[action] and (levels is None or ticket.level in levels)
 
 
-def allowed_actions(ticket):
-    """The actions the ticket's state and level admit now (who may take them is
-    checked when one is taken)."""
+def allowed_actions(ticket, *, whistle_levels=WHISTLE_LEVELS_DEFAULT):
+    """The actions the ticket's state and level admit now, in a deployment whistling at
+    ``whistle_levels`` (who may take them is checked when one is taken)."""
     if ticket.suspended:
         return ["resume"]
-    return sorted(action for action in ALLOWED_FROM if action != "resume" and _possible(ticket, action))
+    table = at_levels(whistle_levels)
+    return sorted(action for action in ALLOWED_FROM if action != "resume" and _possible(ticket, action, table))
 
 
-def actions_for(ticket, actor, category, dispatches, now, reopen_window):
+def actions_for(ticket, actor, category, dispatches, now, reopen_window, *, whistle_levels=WHISTLE_LEVELS_DEFAULT):
     """Of the actions the ticket admits now, those this actor may take: each is tried
     on copies, so the rules stay in apply() alone. An action refused only for its
     missing payload (a note, an outcome) is the actor's to take."""
     mine = []
-    for action in allowed_actions(ticket):
+    for action in allowed_actions(ticket, whistle_levels=whistle_levels):
         try:
-            apply(copy_of(ticket), action, actor, {}, now, category, [copy_of(d) for d in dispatches], reopen_window)
+            apply(copy_of(ticket), action, actor, {}, now, category, [copy_of(d) for d in dispatches], reopen_window,
+                  whistle_levels=whistle_levels)
         except BadAction:
             pass
         except (NotYourTicket, ActionNotAllowed):
@@ -163,14 +210,24 @@ def _need(condition, message, **details):
 
 def _acting_level(ticket, actor, dispatches=()):
     """The actor may act at the ticket's level. A dispatched ticket is acted on by the
-    departments it went to and by the town that blew the whistle."""
+    departments it went to and by the level that blew the whistle."""
     if ticket.level == "department" and not actor.district_wide:
-        summoned = {d.department for d in dispatches}
-        _need("town" in actor.levels or (actor.department in summoned and "department" in actor.roles),
-              "A dispatched ticket is acted on by its departments and the town.", level=ticket.level)
+        summoned, whistled = {d.department for d in dispatches}, whistled_at(ticket)
+        _need(whistled in actor.levels or (actor.department in summoned and "department" in actor.roles),
+              f"A dispatched ticket is acted on by its departments and the {whistled} level that blew the whistle.",
+              level=ticket.level, whistle_level=whistled)
         return
     _need(actor.district_wide or ticket.level in actor.levels,
           f"The ticket is handled at {ticket.level} level; your role acts at "
+          f"{', '.join(sorted(actor.levels)) or 'no'} level.", level=ticket.level, your_roles=list(actor.roles))
+
+
+def _own_level(ticket, actor, doing):
+    """Steps that are the holding level's own, not a supervisor's: the officers of the
+    level the ticket is at (a community officer for the community, a town leader for
+    the town) take them; district-wide roles do not."""
+    _need(ticket.level in actor.levels,
+          f"Only the {ticket.level} level's own officers {doing}; your role acts at "
           f"{', '.join(sorted(actor.levels)) or 'no'} level.", level=ticket.level, your_roles=list(actor.roles))
 
 
@@ -188,13 +245,14 @@ def _handler(actor, dispatches, doing):
 
 def _in_charge(ticket, actor):
     """Routing a ticket (recategorise, merge) is for whoever has it now or is above:
-    a grid worker no longer re-routes a ticket the town took, nor one it dispatched."""
+    a grid worker no longer re-routes a ticket the town took, nor one its community
+    dispatched. A dispatched ticket is with the level that whistled."""
     if actor.district_wide:
         return
     handlers = LEVELS[:3]
     held = [handlers.index(level) for level in actor.levels if level in handlers]
     _need(held, "Your role does not route tickets.", your_roles=list(actor.roles))
-    charge = "town" if ticket.level == "department" else ticket.level
+    charge = whistled_at(ticket) if ticket.level == "department" else ticket.level
     _need(charge is None or max(held) >= handlers.index(charge),
           f"The ticket is with the {charge} level now; it routes it.", level=ticket.level)
 
@@ -250,29 +308,23 @@ def _outcome(payload, note):
     return outcome
 
 
-def apply(ticket, action, actor, payload, now, category, dispatches, reopen_window):
+def apply(ticket, action, actor, payload, now, category, dispatches, reopen_window, *,
+          whistle_levels=WHISTLE_LEVELS_DEFAULT):
     """Perform ``action`` on ``ticket`` (changing it) and return a Change.
 
     ``dispatches``: the ticket's department dispatches (objects with department,
     lead, signed_at, reported_at, report), changed in place; new ones are returned in
-    ``Change.data["new_dispatches"]``.
+    ``Change.data["new_dispatches"]``. ``whistle_levels``: where this deployment blows
+    the whistle.
     """
     if action not in ALLOWED_FROM:
         raise BadAction(f"Unknown action {action!r}.", details={"field": "action", "actions": sorted(ALLOWED_FROM)})
     if ticket.status == "merged":
         raise ActionNotAllowed(f"Ticket {ticket.number} was merged into another ticket; act on that one.",
                                code="TICKET_MERGED", details={"duplicate_of": ticket.duplicate_of, "allowed": []})
-    allowed = allowed_actions(ticket)
+    allowed = allowed_actions(ticket, whistle_levels=whistle_levels)
     if action not in allowed:
-        if ticket.suspended:
-            why = "is suspended"
-        elif ticket.status in ALLOWED_FROM[action]:  # the state admits it, the level does not
-            why = f"is {ticket.status} at {ticket.level} level ({AT_LEVELS[action][1]})"
-        else:
-            why = f"is {ticket.status}"
-        raise ActionNotAllowed(f"Ticket {ticket.number} {why}; {action} is not possible now.",
-                               details={"status": ticket.status, "level": ticket.level,
-                                        "suspended": ticket.suspended, "allowed": allowed})
+        _refuse(ticket, action, allowed, whistle_levels)
     note = payload.get("note")
     before = (ticket.status, ticket.level)
     event = None
@@ -294,7 +346,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.level = _next_level(ticket.level)
         event = "ticket_escalated"
     elif action == "whistle":
-        _need("town_leader" in actor.roles, "Only a town leader may blow the whistle.")
+        _own_level(ticket, actor, "blow the whistle")
         departments = payload.get("departments") or []
         lead = payload.get("lead_department")
         if not departments or not isinstance(departments, list) or lead not in departments:
@@ -302,6 +354,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
                             details={"field": "departments"})
         data["new_dispatches"] = [{"department": d, "lead": d == lead} for d in dict.fromkeys(departments)]
         data["departments"], data["lead_department"] = list(dict.fromkeys(departments)), lead
+        data["whistle_level"] = ticket.whistle_level = ticket.level  # the departments report back here
         ticket.level = "department"
         ticket.lead_department = lead
         event = "ticket_dispatched"
@@ -312,7 +365,10 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         _department_step(dispatch, action, note, now, allowed)
         data["department"] = dispatch.department
     elif action == "verify":
-        _need("town_leader" in actor.roles or actor.district_wide, "The town verifies departments' work.")
+        whistled = whistled_at(ticket)
+        _need(actor.district_wide or whistled in actor.levels,
+              f"The departments report back to the {whistled} level that blew the whistle; it verifies their work.",
+              whistle_level=whistled, your_roles=list(actor.roles))
         lead = next((d for d in dispatches if d.lead), None)
         if lead is None or not lead.reported_at:
             raise ActionNotAllowed("The lead department has not reported back yet.", details={"allowed": allowed})
@@ -399,6 +455,27 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.satisfaction = None
         event = "ticket_reopened"
     return Change(action, before[0], ticket.status, before[1], ticket.level, note, data, event)
+
+
+def _refuse(ticket, action, allowed, whistle_levels):
+    """ActionNotAllowed saying why the ticket does not admit ``action`` now, with what it admits."""
+    levels, reason = at_levels(whistle_levels).get(action, (None, None))
+    if ticket.suspended:
+        why = "is suspended"
+    elif ticket.status not in ALLOWED_FROM[action]:
+        why = f"is {ticket.status}"
+    elif levels is None:  # resume, the one action bound to no level: only a suspended ticket resumes
+        why = "is not suspended"
+    elif ticket.level in AT_LEVELS[action][0]:  # the loop admits it at this level, this deployment does not
+        raise ActionNotAllowed(
+            f"This deployment blows the whistle at {' and '.join(levels) or 'no'} level ({WHISTLE_LEVELS_SETTING}), "
+            f"not at {ticket.level} level.", code="WHISTLE_LEVEL_NOT_ALLOWED",
+            details={"level": ticket.level, "whistle_levels": list(levels), "allowed": allowed})
+    else:
+        why = f"is {ticket.status} at {ticket.level} level ({reason})"
+    raise ActionNotAllowed(f"Ticket {ticket.number} {why}; {action} is not possible now.",
+                           details={"status": ticket.status, "level": ticket.level,
+                                    "suspended": ticket.suspended, "allowed": allowed})
 
 
 def _department_step(dispatch, action, note, now, allowed):
