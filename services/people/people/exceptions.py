@@ -79,3 +79,15 @@ class DepartmentCodeTaken(Conflict):
 
 class RosterRejected(InvalidInput):
     code = "ROSTER_REJECTED"
+
+
+class SentimentNotFound(NotFound):
+    code = "SENTIMENT_NOT_FOUND"
+
+
+class SentimentClosed(Conflict):
+    code = "SENTIMENT_CLOSED"
+
+
+class HouseholdOutsideGrid(InvalidInput):
+    code = "HOUSEHOLD_OUTSIDE_GRID"

@@ -237,6 +237,57 @@ class Visit(Base):
     received_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
+class SentimentRecord(Base):
+    """What residents said, as a grid worker recorded it (社情民意): its category and
+    source from people.sentiments' catalogue, the grid (and household) it concerns, and
+    its follow-up (open -> followed_up -> closed). The follow-up figures are kept on the
+    record (not counted from its follow-ups) so that its snapshot, which its events and
+    the paged read carry, is read from the row alone. ``client_id`` as for a visit."""
+
+    __tablename__ = "sentiment_records"
+    __table_args__ = (UniqueConstraint("person_id", "client_id", name="uq_sentiment_client"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"), nullable=True)
+    category: Mapped[str] = mapped_column(String(30))
+    source: Mapped[str] = mapped_column(String(30))
+    content: Mapped[str] = mapped_column(Text)
+    # common.textsig of the content, computed once when stored: the text stays in people.
+    content_sig: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    follow_up_count: Mapped[int] = mapped_column(Integer, default=0)
+    followed_up_at = mapped_column(UtcDateTime, nullable=True)  # the first follow-up
+    closed_at = mapped_column(UtcDateTime, nullable=True)
+    ticket_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    ticket_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    occurred_at = mapped_column(UtcDateTime, nullable=False, index=True)
+    received_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)  # in its events: the newest snapshot wins
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SentimentFollowUp(Base):
+    """One follow-up of a record: who, when, the note, the status it left the record in."""
+
+    __tablename__ = "sentiment_follow_ups"
+    __table_args__ = (UniqueConstraint("sentiment_id", "client_id", name="uq_sentiment_follow_up_client"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    sentiment_id: Mapped[str] = mapped_column(ForeignKey("sentiment_records.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the staff member, if the account is one
+    account_id: Mapped[str] = mapped_column(String(36))
+    note: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    ticket_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the follow-up that reported it
+    occurred_at = mapped_column(UtcDateTime, nullable=False)
+    received_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
 class Broadcast(Base):
     __tablename__ = "broadcasts"
 

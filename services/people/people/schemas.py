@@ -7,6 +7,7 @@ from common.shanghai import shanghai_date
 from common.validation import (CODE, DAY_IN_RANGE, GRID_CODE, ID, ID_NUMBER_TEXT, PHONE_TEXT, PLACE_CODE, USERNAME,
                                Moment, Text, bounded)
 from people.residents import TAGS
+from people.sentiments import CATEGORIES, CONTENT_MAX, FOLLOW_UP_STATUSES, SOURCES, STATUSES, TICKET_GRADES
 from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
 
 
@@ -244,3 +245,36 @@ class BroadcastSchema(Schema):
     sender = fields.String()
     recipient_count = fields.Integer()
     created_at = fields.AwareDateTime()
+
+
+class SentimentInputSchema(Schema):
+    person_id = fields.String(required=True, validate=ID)  # the actor's own when not given (patrols.own_round)
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    grid_code = fields.String(required=True, validate=GRID_CODE)
+    household_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    content = Text(required=True, validate=validate.Length(min=2, max=CONTENT_MAX))
+    occurred_at = Moment(load_default=None)
+
+
+class SentimentFollowUpInputSchema(Schema):
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    note = Text(required=True, validate=validate.Length(min=1, max=CONTENT_MAX))
+    status = fields.String(load_default="followed_up", validate=validate.OneOf(FOLLOW_UP_STATUSES))
+    occurred_at = Moment(load_default=None)
+
+
+class SentimentTicketInputSchema(Schema):
+    category = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=10))
+    grade = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TICKET_GRADES))
+
+
+class SentimentQuerySchema(Schema):
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    person_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    category = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CATEGORIES))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATUSES))
+    since = Moment(load_default=None, allow_none=True)
+    after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))

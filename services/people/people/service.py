@@ -19,15 +19,16 @@ from common.roles import require_in_reach
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from people import (MIGRATIONS_DIR, accounts, broadcasts, pages, patrols, points, residents, roster, staff,
-                    staffing)
+from people import (MIGRATIONS_DIR, accounts, broadcasts, pages, patrols, points, residents, roster, sentiments,
+                    staff, staffing)
 from people.exceptions import UnknownGrid
-from people.models import Assignment, Household, PatrolCheckin, Visit
+from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
     PointsEntrySchema, RecordIdsSchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema,
+    SentimentFollowUpInputSchema, SentimentInputSchema, SentimentQuerySchema, SentimentTicketInputSchema,
     StaffNamesSchema, VisitInputSchema, VisitSchema,
 )
 
@@ -77,6 +78,7 @@ class PeopleService(OpsEndpoints):
     pii = Pii()
     config = Config()
     grid = ServiceRpc("grid")
+    tickets = ServiceRpc("tickets")  # a sentiment record reported as a ticket
 
     # --- accounts ------------------------------------------------------------------
     @rpc
@@ -394,22 +396,22 @@ class PeopleService(OpsEndpoints):
             return {"person_id": person_id, "balance": balance, "entries": entry_schema.dump(entries, many=True)}
 
     # --- patrols and visits -------------------------------------------------------------------
-    def _once(self, model, schema, data, store):
+    def _once(self, model, show, data, store):
         """Store via ``store(session)`` unless (person, client id) was stored before;
-        returns (view, duplicate)."""
+        returns (``show(record)``, duplicate)."""
         with self.db.read() as session:
             seen = patrols.previous(session, model, data["person_id"], data["client_id"])
             if seen is not None:
-                return schema.dump(seen), True
+                return show(seen), True
         try:
             with self.db.transaction() as session:
-                return schema.dump(store(session)), False
+                return show(store(session)), False
         except IntegrityError:  # the same record arrived twice at once: the other copy won
             with self.db.read() as session:
                 seen = patrols.previous(session, model, data["person_id"], data["client_id"])
                 if seen is None:
                     raise
-                return schema.dump(seen), True
+                return show(seen), True
 
     @rpc
     def log_patrol(self, data, actor=None):
@@ -433,7 +435,7 @@ class PeopleService(OpsEndpoints):
             self.outbox.add(session, "patrol_logged", patrols.patrol_payload(checkin))
             return checkin
 
-        view, duplicate = self._once(PatrolCheckin, patrol_schema, data, store)
+        view, duplicate = self._once(PatrolCheckin, patrol_schema.dump, data, store)
         return {"patrol": view, "duplicate": duplicate}
 
     @rpc
@@ -456,8 +458,132 @@ class PeopleService(OpsEndpoints):
             self.outbox.add(session, "visit_logged", patrols.visit_payload(visit))
             return visit
 
-        view, duplicate = self._once(Visit, visit_schema, data, store)
+        view, duplicate = self._once(Visit, visit_schema.dump, data, store)
         return {"visit": view, "duplicate": duplicate}
+
+    # --- sentiment records (社情民意) -------------------------------------------------------------
+    @rpc
+    def sentiment_catalogue(self):
+        """The categories (with the ticket category each is reported under by default),
+        sources and statuses, with their zh and en labels."""
+        return sentiments.catalogue()
+
+    @rpc
+    def record_sentiment(self, data, actor=None):
+        """What residents said, recorded by a worker posted that day in a grid holding the
+        record's grid, which lies in the actor's reach (a household named lies in it). A
+        record is the actor's own (patrols.own_round); a resubmission (the same
+        ``client_id``) answers what was stored the first time: ``{"sentiment",
+        "duplicate"}``."""
+        actor = Actor.from_wire(actor)
+        data = load(SentimentInputSchema, patrols.own_round(data, actor), "sentiment record")
+        data["occurred_at"] = original_time(data)
+        with self.db.read() as session:
+            sentiments.may_record(session, data, _reach(actor))
+
+        def store(session):
+            entry = sentiments.record(session, data)
+            self.outbox.add(session, "sentiment_recorded", sentiments.payload(entry))
+            return entry
+
+        view, duplicate = self._once(SentimentRecord, lambda entry: sentiments.view(
+            entry, sentiments.may_read_content(actor, entry)), data, store)
+        return {"sentiment": view, "duplicate": duplicate}
+
+    @rpc
+    def list_sentiments(self, root=None, person_id=None, category=None, status=None, since=None, after=None,
+                        limit=100, actor=None):
+        """Records newest first, a page at a time (``{"items", "next"}``), of grids in
+        ``root`` within the actor's reach (its own subtree when no root is given); the
+        content only for a reader who may read it (sentiments.may_read_content)."""
+        actor = Actor.from_wire(actor)
+        query = load(SentimentQuerySchema, {"root": root, "person_id": person_id, "category": category,
+                                            "status": status, "since": since, "after": after, "limit": limit},
+                     "query parameters")
+        if actor is not None:
+            query["root"] = actor.effective_root(query["root"])
+        with self.db.read() as session:
+            return sentiments.page(session, actor=actor, **query)
+
+    @rpc
+    def get_sentiment(self, sentiment_id, actor=None):
+        """One record with its follow-ups; 404 SENTIMENT_NOT_FOUND beyond the actor's reach."""
+        actor = Actor.from_wire(actor)
+        with self.db.read() as session:
+            entry = sentiments.get(session, sentiment_id, _reach(actor))
+            return sentiments.view(entry, sentiments.may_read_content(actor, entry),
+                                   sentiments.follow_ups_of(session, entry.id))
+
+    def _sentiment_answer(self, session, entry, actor, **extra):
+        return dict(sentiment=sentiments.view(entry, sentiments.may_read_content(actor, entry),
+                                              sentiments.follow_ups_of(session, entry.id)), **extra)
+
+    @rpc
+    def follow_up_sentiment(self, sentiment_id, data, actor=None):
+        """A follow-up by the recorder or a supervisor: ``status`` followed_up (default)
+        or closed; a closed record takes none (409 SENTIMENT_CLOSED). A resubmission (the
+        same ``client_id`` for this record) answers the follow-up stored the first time:
+        ``{"sentiment", "follow_up", "duplicate"}``."""
+        actor = Actor.from_wire(actor)
+        data = load(SentimentFollowUpInputSchema, data, "follow-up")
+        data["occurred_at"] = original_time(data)
+
+        def seen_before(session):
+            entry = sentiments.get(session, sentiment_id, _reach(actor))
+            sentiments.may_act(actor, entry)
+            seen = sentiments.previous_follow_up(session, entry.id, data["client_id"])
+            return seen and self._sentiment_answer(session, entry, actor, follow_up=sentiments.follow_up_view(seen),
+                                                   duplicate=True)
+
+        with self.db.read() as session:
+            replay = seen_before(session)
+        if replay:
+            return replay
+        try:
+            with self.db.transaction() as session:
+                entry = sentiments.get(session, sentiment_id, _reach(actor), for_update=True)
+                item = sentiments.follow_up(session, entry, data, actor)
+                self.outbox.add(session, "sentiment_followed_up", sentiments.payload(entry))
+                return self._sentiment_answer(session, entry, actor, follow_up=sentiments.follow_up_view(item),
+                                              duplicate=False)
+        except IntegrityError:  # the same follow-up twice at once: the other copy won
+            with self.db.read() as session:
+                replay = seen_before(session)
+            if not replay:
+                raise
+            return replay
+
+    @rpc
+    def ticket_sentiment(self, sentiment_id, data=None, actor=None):
+        """Report the record as a ticket, by the recorder or a supervisor: tickets gets the
+        record's grid, its category's ticket category (or ``data["category"]``), its
+        content, as the actor's own report; the record keeps the ticket's id and number,
+        with a follow-up saying so. ``{"sentiment", "created"}``: a record reported
+        already answers its ticket (created false). Tickets down: 503, nothing stored."""
+        actor = Actor.from_wire(actor)
+        data = load(SentimentTicketInputSchema, {} if data is None else data, "ticket request")
+        with self.db.read() as session:
+            entry = sentiments.get(session, sentiment_id, _reach(actor))
+            sentiments.may_act(actor, entry)
+            if entry.ticket_id:
+                return self._sentiment_answer(session, entry, actor, created=False)
+            sentiments.require_open(entry)
+        with self.db.transaction() as session:
+            # The record stays locked while tickets answers: a second caller waits and then
+            # finds the ticket, instead of reporting the same matter twice.
+            entry = sentiments.get(session, sentiment_id, _reach(actor), for_update=True)
+            if entry.ticket_id:
+                return self._sentiment_answer(session, entry, actor, created=False)
+            sentiments.require_open(entry)
+            ticket = self.tickets.report_ticket(data=sentiments.ticket_report(entry, data),
+                                                actor=actor.to_wire() if actor else None,
+                                                idempotency_key=sentiments.ticket_key(entry))
+            sentiments.follow_up(session, entry, {"client_id": f"ticket-{ticket['id']}", "status": "followed_up",
+                                                  "note": sentiments.ticket_note(ticket),
+                                                  "occurred_at": max(utcnow(), entry.occurred_at)},
+                                 actor, ticket=ticket)
+            self.outbox.add(session, "sentiment_followed_up", sentiments.payload(entry))
+            return self._sentiment_answer(session, entry, actor, created=True)
 
     # --- broadcasts -------------------------------------------------------------------------------
     @rpc
@@ -562,3 +688,7 @@ class PeopleService(OpsEndpoints):
     @rpc
     def households_page(self, after=None, limit=pages.DEFAULT_LIMIT):
         return self._page(Household, residents.household_payload, after, limit)
+
+    @rpc
+    def sentiments_page(self, after=None, limit=pages.DEFAULT_LIMIT):
+        return self._page(SentimentRecord, sentiments.payload, after, limit)
