@@ -24,6 +24,9 @@ SUBSCRIPTIONS = {
     ("people", "resident_registered"): ("grid.handle_resident_registered", "scoring.handle_resident_registered"),
     ("people", "patrol_logged"): ("scoring.handle_patrol_logged",),
     ("people", "visit_logged"): ("scoring.handle_visit_logged",),
+    # Scoring's sentiment index: each record's snapshot, recorded and after each follow-up.
+    ("people", "sentiment_recorded"): ("scoring.handle_sentiment_recorded",),
+    ("people", "sentiment_followed_up"): ("scoring.handle_sentiment_followed_up",),
     ("tickets", "ticket_reported"): ("scoring.handle_ticket_reported", "grid.handle_ticket_reported"),
     ("tickets", "ticket_rehomed"): ("scoring.handle_ticket_rehomed", "grid.handle_ticket_rehomed"),
     # Scoring keeps each ticket's snapshot (its fact) from every ticket event, and witnesses

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import update
 
 from scoring import MIGRATIONS_DIR, facts, rebuild
-from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, VisitFact
+from scoring.models import HouseholdFact, PatrolFact, PostFact, SentimentFact, TicketFact, VisitFact
 from test_scoring_feed import GRID, rows_of, snapshot
 
 
@@ -25,6 +25,14 @@ def patrol(n):
 def visit(n):
     return {"id": f"v{n:04d}", "person_id": "w1", "household_id": "h1", "grid_code": GRID,
             "occurred_at": "2026-07-05T03:00:00+00:00", "received_at": "2026-07-05T03:00:01+00:00"}
+
+
+def sentiment(n, version=1, **fields):
+    payload = {"id": f"s{n:04d}", "version": version, "person_id": "w1", "grid_code": GRID, "household_id": "h1",
+               "category": "livelihood", "source": "home_visit", "status": "open", "follow_up_count": 0,
+               "occurred_at": "2026-07-05T04:00:00+00:00", "received_at": "2026-07-05T04:00:01+00:00"}
+    payload.update(fields)
+    return payload
 
 
 def ticket(n, version=1, **fields):
@@ -47,6 +55,8 @@ class Owners:
                                               "end_date": None, "version": 1}],
             ("people", "households_page"): [{"household_id": "h1", "grid_code": GRID, "place_code": "x",
                                              "version": 1}],
+            ("people", "sentiments_page"): [sentiment(n, 2, status="followed_up", follow_up_count=1)
+                                            for n in range(4)],
         }
         self.asked = []
         self.meanwhile = {}  # (owner, method, after) -> what happens just before that page is read
@@ -73,6 +83,7 @@ def test_a_rebuild_writes_every_owners_record_and_removes_what_none_returned(db)
         facts.store_tickets(session, [facts.ticket_row(ticket(1, 1)), facts.ticket_row(ticket(99, 1))])
         facts.store_patrols(session, [facts.patrol_row(dict(patrol(1), inside=False))])
         facts.store_households(session, [facts.household_row({"household_id": "gone", "grid_code": GRID})])
+        facts.store_sentiments(session, [facts.sentiment_row(sentiment(1, 1)), facts.sentiment_row(sentiment(98))])
     with db.transaction() as session:  # written well before the rebuild
         for model in facts.FACT_TABLES:
             session.execute(update(model).values(written_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)))
@@ -80,9 +91,9 @@ def test_a_rebuild_writes_every_owners_record_and_removes_what_none_returned(db)
     result = rebuild.rebuild_facts(db, owners.fetch, page=3)
 
     assert result["counts"] == {"ticket_facts": 7, "patrol_facts": 5, "visit_facts": 3, "post_facts": 1,
-                                "household_facts": 1}
+                                "household_facts": 1, "sentiment_facts": 4}
     assert result["removed"] == {"ticket_facts": 1, "patrol_facts": 0, "visit_facts": 0, "post_facts": 0,
-                                 "household_facts": 1}
+                                 "household_facts": 1, "sentiment_facts": 1}
     assert result["refused"] == dict.fromkeys(result["counts"], 0) and result["seconds"] >= 0
     assert [after for method, after in owners.asked if method == "ticket_snapshots"] == [None, "t0002", "t0005"]
     stored = written(db, TicketFact, "ticket_id")
@@ -92,6 +103,9 @@ def test_a_rebuild_writes_every_owners_record_and_removes_what_none_returned(db)
     assert sorted(written(db, HouseholdFact, "household_id")) == ["h1"]
     assert sorted(written(db, VisitFact, "id")) == ["v0000", "v0001", "v0002"]
     assert sorted(written(db, PostFact, "id")) == ["a1"]
+    sentiments = written(db, SentimentFact, "id")
+    assert sorted(sentiments) == [f"s{n:04d}" for n in range(4)], "s0098: no owner returned it"
+    assert {(row.version, row.status) for row in sentiments.values()} == {(2, "followed_up")}
 
 
 def test_what_the_live_feed_applies_during_a_rebuild_is_kept(db):
@@ -131,4 +145,4 @@ def test_an_item_its_row_builder_refuses_is_counted_and_the_rest_go_in(db):
 def test_the_page_size_asked_for_is_the_owners_largest():
     assert rebuild.PAGE == 5000
     assert rebuild.page_timeouts("people") == dict.fromkeys(
-        ("patrols_page", "visits_page", "assignments_page", "households_page"), rebuild.PAGE_SECONDS)
+        ("patrols_page", "visits_page", "assignments_page", "households_page", "sentiments_page"), rebuild.PAGE_SECONDS)

@@ -17,7 +17,7 @@ from common.bulk import insert_rows, upsert_suffix
 from common.errors import InvalidInput
 from common.shanghai import shanghai_date
 from common.validation import INT32_MAX
-from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, VisitFact
+from scoring.models import HouseholdFact, PatrolFact, PostFact, SentimentFact, TicketFact, VisitFact
 
 TICKET_TEXT = ("number", "grid_code", "source", "category", "grade", "status")
 TICKET_OPTIONAL_TEXT = ("level", "outcome", "duplicate_of", "resolved_level", "reporter_person_id",
@@ -37,8 +37,9 @@ def _lengths(model):
 
 # A text longer than its column is refused here (rejected), not left to fail the insert
 # (which would requeue the event for ever).
-_TICKET, _PATROL, _VISIT, _POST, _HOUSEHOLD = (_lengths(model) for model in (
-    TicketFact, PatrolFact, VisitFact, PostFact, HouseholdFact))
+_TICKET, _PATROL, _VISIT, _POST, _HOUSEHOLD, _SENTIMENT = (_lengths(model) for model in (
+    TicketFact, PatrolFact, VisitFact, PostFact, HouseholdFact, SentimentFact))
+SENTIMENT_TEXT = ("id", "person_id", "grid_code", "category", "source", "status")
 
 
 def _text(payload, field, what, limits, optional=False):
@@ -167,6 +168,23 @@ def household_row(payload):
             "version": _int(payload, "version", what, optional=True) or 0}
 
 
+def sentiment_row(payload):
+    """A sentiment record's snapshot (people.sentiments.payload): recorded, or after a
+    follow-up (a new version)."""
+    what = "sentiment"
+    row = {field: _text(payload, field, what, _SENTIMENT) for field in SENTIMENT_TEXT}
+    occurred = _moment(payload, "occurred_at", what)
+    row.update(version=_int(payload, "version", what),
+               household_id=_text(payload, "household_id", what, _SENTIMENT, optional=True),
+               ticket_id=_text(payload, "ticket_id", what, _SENTIMENT, optional=True),
+               follow_up_count=_int(payload, "follow_up_count", what, optional=True) or 0,
+               followed_up_at=_moment(payload, "followed_up_at", what, optional=True),
+               closed_at=_moment(payload, "closed_at", what, optional=True),
+               content_sig=_signature(payload, "content_sig", what), occurred_at=occurred,
+               received_at=_moment(payload, "received_at", what, optional=True), day=shanghai_date(occurred))
+    return row
+
+
 def registered_household_row(payload):
     """The household a ``resident_registered`` carries (its new version, counting the
     resident) as its row; None for a resident registered without a household, or an
@@ -228,11 +246,16 @@ def store_households(session, rows):
     _upsert(session, HouseholdFact, _newest_by(rows, "household_id"), "household_id", newer_only=True)
 
 
+def store_sentiments(session, rows):
+    """A record's follow-ups each announce a new version: the highest stays."""
+    _upsert(session, SentimentFact, _newest_by(rows, "id"), "id", newer_only=True)
+
+
 def _last_by(rows, key):
     return list({row[key]: row for row in rows}.values())
 
 
-FACT_TABLES = (TicketFact, PatrolFact, VisitFact, PostFact, HouseholdFact)
+FACT_TABLES = (TicketFact, PatrolFact, VisitFact, PostFact, HouseholdFact, SentimentFact)
 
 
 def clear_facts(session):

@@ -115,3 +115,7 @@ class FactsFeed:
     # newest version's count stays, so a redelivered or late one counts nobody twice.
     handle_resident_registered = _people_handler("resident_registered", facts.registered_household_row,
                                                  facts.store_households)
+    # A record and each of its follow-ups carry its snapshot: the newest version stays.
+    handle_sentiment_recorded = _people_handler("sentiment_recorded", facts.sentiment_row, facts.store_sentiments)
+    handle_sentiment_followed_up = _people_handler("sentiment_followed_up", facts.sentiment_row,
+                                                   facts.store_sentiments)

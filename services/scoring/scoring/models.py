@@ -165,6 +165,34 @@ class HouseholdFact(Base):
     written_at = _written_at()
 
 
+class SentimentFact(Base):
+    """A sentiment record (社情民意) as people last announced it: who recorded it, where,
+    its category and source, and how far its follow-up got. The content stays in people
+    (its common.textsig signature comes here)."""
+
+    __tablename__ = "sentiment_facts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[str] = mapped_column(String(64))
+    grid_code: Mapped[str] = mapped_column(String(24))
+    household_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    category: Mapped[str] = mapped_column(String(30))
+    source: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20))
+    follow_up_count: Mapped[int] = mapped_column(Integer)
+    followed_up_at = mapped_column(UtcDateTime, nullable=True)
+    closed_at = mapped_column(UtcDateTime, nullable=True)
+    ticket_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    content_sig: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    occurred_at = mapped_column(UtcDateTime, nullable=False)
+    received_at = mapped_column(UtcDateTime, nullable=True)
+    day = mapped_column(Date, nullable=False)
+    written_at = _written_at()
+
+    __table_args__ = (Index("ix_sentiment_facts_person_day", "person_id", "day"),)
+
+
 # --- judgement: plans, entries, ratings, assessments ----------------------------------------
 
 class PlanVersion(Base):

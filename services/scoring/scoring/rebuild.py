@@ -3,7 +3,8 @@
     python -m scoring.rebuild      # prints {"counts", "removed", "refused", "seconds"} as JSON
 
 (or the RPC ``scoring.rebuild_facts()``). Reads ``tickets.ticket_snapshots``,
-``people.patrols_page``, ``visits_page``, ``assignments_page`` and ``households_page``
+``people.patrols_page``, ``visits_page``, ``assignments_page``, ``households_page`` and
+``sentiments_page``
 page by page (the next page is asked for while the last one is written), turns each
 item into its row with the function the live feed uses (``scoring.facts``), and writes
 each page in one transaction.
@@ -28,7 +29,7 @@ import eventlet
 
 from common.errors import InvalidInput
 from scoring import facts
-from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, VisitFact
+from scoring.models import HouseholdFact, PatrolFact, PostFact, SentimentFact, TicketFact, VisitFact
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ SOURCES = (
     (VisitFact, "people", "visits_page", facts.visit_row, facts.store_visits),
     (PostFact, "people", "assignments_page", facts.post_row, facts.store_posts),
     (HouseholdFact, "people", "households_page", facts.household_row, facts.store_households),
+    (SentimentFact, "people", "sentiments_page", facts.sentiment_row, facts.store_sentiments),
 )
 
 
