@@ -115,7 +115,61 @@ def test_each_measure_counts_what_the_registry_says(db):
 
 def measures_keys():
     return ("events_reported", "active_days", "patrols", "patrols_inside", "households_visited", "on_time_rate",
-            "below_department", "satisfaction", "accuracy", "sentiment")
+            "below_department", "satisfaction", "accuracy", "sentiment_records", "sentiment")
+
+
+def sentiment(record_id, version=1, **fields):
+    """A sentiment record's snapshot as people's events and pages carry it."""
+    payload = {"id": record_id, "version": version, "person_id": "w1", "grid_code": A, "household_id": None,
+               "category": "livelihood", "source": "home_visit", "status": "open", "follow_up_count": 0,
+               "followed_up_at": None, "closed_at": None, "ticket_id": None, "content_sig": None,
+               "occurred_at": at("07-06"), "received_at": at("07-06", 11)}
+    payload.update(fields)
+    return payload
+
+
+def test_a_sentiment_records_newest_snapshot_stays_whatever_the_order(db):
+    followed = dict(status="followed_up", follow_up_count=1, followed_up_at=at("07-08"), ticket_id="t-9")
+    with db.transaction() as session:
+        facts.store_sentiments(session, [facts.sentiment_row(sentiment("s1", 2, **followed))])
+    with db.transaction() as session:  # the sentiment_recorded arrives after the follow-up (another queue)
+        facts.store_sentiments(session, [facts.sentiment_row(sentiment("s1", 1))])
+    with db.read() as session:
+        rows = [(row.version, row.status, row.follow_up_count, row.ticket_id, row.day)
+                for row in session.query(facts.SentimentFact)]
+    assert rows == [(2, "followed_up", 1, "t-9", dt.date(2026, 7, 6))]
+    with pytest.raises(InvalidInput) as caught:
+        facts.sentiment_row(dict(sentiment("s2"), category=None))
+    assert caught.value.details["fields"] == {"category": ["missing or malformed"]}
+    with pytest.raises(InvalidInput):
+        facts.sentiment_row(dict(sentiment("s2"), content_sig="not a signature"))
+
+
+def test_the_sentiment_index_counts_a_workers_records_and_the_share_followed_up(db):
+    """w1 made 4 records in Q3 (one followed up, one closed, one reported as a ticket and
+    so followed up, one open) and one in June; w2 made none; c1 is no one posted here."""
+    with db.transaction() as session:
+        facts.store_posts(session, [facts.post_row(p) for p in (
+            {"id": "a1", "person_id": "w1", "grid_code": A, "role": "full_time_worker", "start_date": "2026-01-01"},
+            {"id": "a2", "person_id": "w2", "grid_code": B, "role": "full_time_worker", "start_date": "2026-01-01"})])
+        facts.store_sentiments(session, [facts.sentiment_row(p) for p in (
+            sentiment("s1", 2, status="followed_up", follow_up_count=1, followed_up_at=at("07-07")),
+            sentiment("s2", 3, status="closed", follow_up_count=2, followed_up_at=at("07-07"),
+                      closed_at=at("07-09")),
+            sentiment("s3", 2, status="followed_up", follow_up_count=1, ticket_id="t-1", occurred_at=at("09-30", 23)),
+            sentiment("s4", occurred_at=at("08-01")),
+            sentiment("s5", status="closed", occurred_at=at("06-30")),               # June: not Q3
+            sentiment("s6", person_id="c1", occurred_at=at("08-01")))])
+    with db.read() as session:
+        subjects = measures.subjects_of(session, SCOPE, *Q3)
+        measured = measures.measure_all(session, subjects, SCOPE, *Q3, ["sentiment_records", "sentiment"])
+        refs = measures.refs_of(session, ["w1"], *Q3)
+    w1, w2 = measured["w1"], measured["w2"]
+    assert (w1["sentiment_records"].value, w1["sentiment_records"].volume) == (4.0, 4)
+    assert (w1["sentiment"].value, w1["sentiment"].volume) == (0.75, 4)
+    assert sorted(w1["sentiment"].refs) == ["s1", "s2", "s3", "s4"]
+    assert (w2["sentiment_records"].value, w2["sentiment"].value, w2["sentiment"].volume) == (0.0, None, 0)
+    assert sorted(refs["sentiments"]) == ["s1", "s2", "s3", "s4"]
 
 
 def test_grids_as_subjects_count_what_their_people_did(db):

@@ -190,9 +190,10 @@ def test_every_problem_of_one_level_is_named_at_once():
 
 def test_the_measure_registry():
     assert list(MEASURES) == ["events_reported", "active_days", "patrols", "patrols_inside", "households_visited",
-                              "on_time_rate", "below_department", "satisfaction", "accuracy", "sentiment"]
+                              "on_time_rate", "below_department", "satisfaction", "accuracy", "sentiment_records",
+                              "sentiment"]
     counts = {key for key, m in MEASURES.items() if m.kind == "count"}
-    assert counts == {"events_reported", "active_days", "patrols"}
+    assert counts == {"events_reported", "active_days", "patrols", "sentiment_records"}
     for measure in MEASURES.values():
         assert re.search(r"[\u4e00-\u9fff]", measure.zh) and measure.en
         assert (measure.full is None) == (measure.kind == "count")
@@ -259,10 +260,29 @@ def test_pinggu_is_4_2_3_1_with_residents_half_tickets_half_survey():
     assert "seed 002" in plan.why.lower() and "4:2:3:1" in plan.why
 
 
-def test_dianbai_carries_the_issues_indicators_and_a_sentiment_slot():
+def test_dianbai_carries_the_issues_indicators_and_the_sentiment_index():
     plan = default_plans()["dianbai-indicators"]
     (part,) = plan.parts
     assert [i.measure for i in part.indicators] == list(MEASURES)
     weights = {i.measure: i.weight for i in part.indicators}
-    assert weights["sentiment"] == 0 and weights["events_reported"] == max(weights.values())
-    assert "seed 003" in plan.why.lower()
+    assert weights["events_reported"] == max(weights.values())
+    # seed 000 names the accuracy and sentiment indexes together: the index weighs what accuracy does
+    assert weights["sentiment_records"] + weights["sentiment"] == weights["accuracy"] == 10
+    assert sum(weights.values()) == 100
+    assert "seed 003" in plan.why.lower() and "seed 000" in part.why.lower()
+
+
+def test_a_plan_stored_with_the_sentiment_slot_still_loads():
+    """Plans saved while the sentiment index was a slot (weight 0, normalised as a rate)
+    stay valid: ``sentiment`` kept its kind."""
+    document = json.loads(json.dumps(default_plans()["dianbai-indicators"].document))
+    indicators = document["parts"][0]["indicators"]
+    indicators[:] = [i for i in indicators if i["measure"] != "sentiment_records"]
+    for indicator in indicators:
+        if indicator["measure"] == "sentiment":
+            indicator.update(weight=0, why=None)
+        if indicator["measure"] == "patrols":
+            indicator["weight"] = 10
+        if indicator["measure"] == "on_time_rate":
+            indicator["weight"] = 10
+    assert load_plan(document).parts[0].indicators[-1].normalise == "rate"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, or_, select, union
 
-from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, VisitFact
+from scoring.models import HouseholdFact, PatrolFact, PostFact, SentimentFact, TicketFact, VisitFact
 
 REF_LIMIT = 5  # ids kept with each figure; refs_of gives them all
 # Above this many subjects the first ids are not looked up with the figures (a window
@@ -193,9 +193,15 @@ def measure_all(session, subjects, scope, start, end, keys):
         put("satisfaction", rows, lambda row, n: float(row.points) / n / 5 * 100 if n else None,  # 1..5 as 20..100
             lambda row: row.all, rated_refs)
 
-    if "sentiment" in wanted:  # a slot until sentiment records exist
-        for subject in subjects:
-            out[subject]["sentiment"] = Measured(None, 0, [])
+    recorded = [SentimentFact.day.between(start, end)]
+    if wanted & {"sentiment_records", "sentiment"}:
+        # followed up: a follow-up made (or the record reported as a ticket, which is one),
+        # closed or not, as the record stands when the assessment runs
+        rows = grouped(SentimentFact.person_id, [
+            func.count().label("all"), _count(SentimentFact.status != "open").label("followed")], recorded)
+        sentiment_refs = refs(SentimentFact.person_id, SentimentFact.id, recorded)
+        put("sentiment_records", rows, lambda row, n: float(n), lambda row: row.all, sentiment_refs)
+        put("sentiment", rows, lambda row, n: row.followed / n if n else None, lambda row: row.all, sentiment_refs)
     return out
 
 
@@ -239,4 +245,6 @@ def refs_of(session, subject_ids, start, end):
             PatrolFact.person_id.in_(people), PatrolFact.day.between(start, end))).all(),
         "visits": session.scalars(select(VisitFact.id).where(
             VisitFact.person_id.in_(people), VisitFact.day.between(start, end))).all(),
+        "sentiments": session.scalars(select(SentimentFact.id).where(
+            SentimentFact.person_id.in_(people), SentimentFact.day.between(start, end))).all(),
     }

@@ -96,8 +96,16 @@ MEASURES = {m.key: m for m in (
             "mean rating (1-5) of the worker's tickets rated in the period, as mean / 5 x 100"),
     Measure("accuracy", "信息准确率", "information accuracy", "rate", 1.0, "tickets", "reported_at",
             "own reports not withdrawn, not merged as duplicates, not recategorised / own reports"),
-    Measure("sentiment", "舆情指数", "public sentiment index", "rate", 1.0, "sentiment records", "occurred_at",
-            "a slot: volume 0 and value None until sentiment records exist"),
+    # The sentiment index (民情指数, seed 000) rests on two figures: how much a worker collects,
+    # and whether it was followed up. ``sentiment`` kept the kind (rate) its slot had, so
+    # plans stored before sentiment records existed still load.
+    Measure("sentiment_records", "社情民意收集数", "sentiment records collected", "count", None, "sentiment records",
+            "occurred_at", "sentiment records the worker made in the period"),
+    Measure("sentiment", "民情指数(社情民意跟进率)", "public sentiment index (share followed up)", "rate", 1.0,
+            "sentiment records", "occurred_at",
+            "of the worker's sentiment records made in the period, those followed up or closed (a record reported "
+            "as a ticket counts: that is a follow-up), as they stand when the assessment runs / records; "
+            "volume = records"),
 )}
 
 DIRECTIONS = ("higher", "lower")
