@@ -13,6 +13,7 @@ import grid.schemas
 import grid.service
 import people.residents
 import people.schemas
+import people.sentiments
 import people.staff
 import scoring.entries
 import scoring.plans
@@ -22,6 +23,7 @@ import tickets.workflow
 from gateway.schemas import assessment as a
 from gateway.schemas import grids as g
 from gateway.schemas import people as p
+from gateway.schemas import sentiments as sn
 from gateway.schemas import tickets as t
 
 PAIRS = [
@@ -39,6 +41,9 @@ PAIRS = [
     (p.NewResident, people.schemas.ResidentInputSchema),
     (p.NewPatrol, people.schemas.PatrolInputSchema),
     (p.NewVisit, people.schemas.VisitInputSchema),
+    (sn.NewSentiment, people.schemas.SentimentInputSchema),
+    (sn.NewFollowUp, people.schemas.SentimentFollowUpInputSchema),
+    (sn.TicketRequest, people.schemas.SentimentTicketInputSchema),
     (p.NewBroadcast, people.schemas.BroadcastInputSchema),
     (p.Earn, people.schemas.EarnSchema),
     (p.Redeem, people.schemas.RedeemSchema),
@@ -55,6 +60,7 @@ NOT_FROM_CLIENTS = {"id", "created_at", "locked_until", "last_login_at"}
 DOCUMENTED = {
     ("NewPatrol", "person_id"): "optional for a client: the service fills in the actor's own before it loads",
     ("NewVisit", "person_id"): "optional for a client: the service fills in the actor's own before it loads",
+    ("NewSentiment", "person_id"): "optional for a client: the service fills in the actor's own before it loads",
 }
 # What may differ in documentation only.
 COSMETIC = {"description", "example", "title", "writeOnly"}
@@ -88,6 +94,12 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (p.STAFF_ROLES, people.staff.STAFF_ROLES),
     (p.DEPARTMENT_KINDS, people.staff.DEPARTMENT_KINDS),
     (p.TAGS, people.residents.TAGS),
+    (sn.CATEGORIES, people.sentiments.CATEGORIES),
+    (sn.SOURCES, people.sentiments.SOURCES),
+    (sn.STATUSES, people.sentiments.STATUSES),
+    (sn.FOLLOW_UP_STATUSES, people.sentiments.FOLLOW_UP_STATUSES),
+    (sn.TICKET_GRADES, people.sentiments.TICKET_GRADES),
+    (people.sentiments.TICKET_GRADES, tickets.catalogue.GRADES),  # people reports with tickets' grades
     (g.KINDS, grid.levels.KINDS),
     (g.UNIT_TYPES, grid.levels.UNIT_TYPES),
     (g.ZONE_TYPES, grid.levels.ZONE_TYPES),

@@ -219,6 +219,7 @@ class Refs(Loose):
     tickets_rated = fields.List(fields.String(), required=True)
     patrols = fields.List(fields.String(), required=True)
     visits = fields.List(fields.String(), required=True)
+    sentiments = fields.List(fields.String(), required=True)
 
 
 class Listed(Loose):
