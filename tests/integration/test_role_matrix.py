@@ -117,6 +117,10 @@ def world(stack):
     ticket = call("POST", f"{API}/tickets", {"category": "UM02", "grid_code": A1, "description": "矩阵测试：楼道堆物"})
     acted = call("POST", f"{API}/tickets", {"category": "UM02", "grid_code": A1, "description": "矩阵测试：待处理"})
     broadcast = call("POST", f"{API}/broadcasts", {"title": "矩阵通知", "body": "测试", "scope_grid": A1})
+    sentiment = call("POST", f"{API}/sentiments", {"person_id": worker, "client_id": f"mx-{uuid.uuid4().hex[:8]}",
+                                                   "grid_code": A1, "household_id": household["id"],
+                                                   "category": "livelihood", "source": "home_visit",
+                                                   "content": "矩阵：居民反映楼道灯坏了"})["sentiment"]
     reward = f"R{uuid.uuid4().hex[:6]}"
     call("POST", f"{API}/points/rewards", {"code": reward, "name": "矩阵奖品", "cost": 1})
     call("POST", f"{API}/points/earn", {"person_id": worker, "points": 5, "activity": "矩阵志愿服务"})
@@ -130,6 +134,7 @@ def world(stack):
         "assessment": assessment, "colleague_post": colleague_post, "unposted": unposted,
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
+        "sentiment": sentiment,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
     }
 
@@ -220,6 +225,16 @@ EXAMPLES = {
     "list_patrols": lambda w: {"query": {"root": A1}},
     "log_visit": lambda w: {"body": {"person_id": w["worker"], "household_id": w["household"]["id"],
                                      "client_id": f"mx-{uuid.uuid4().hex[:8]}", "notes": "入户走访"}},
+    "sentiment_catalogue": lambda w: {},
+    "record_sentiment": lambda w: {"body": {"person_id": w["worker"], "client_id": f"mx-{uuid.uuid4().hex[:8]}",
+                                            "grid_code": A1, "category": "suggestion", "source": "meeting",
+                                            "content": "矩阵：建议增设健身器材"}},
+    "list_sentiments": lambda w: {"query": {"root": A1}},
+    "get_sentiment": lambda w: {"path": {"sentiment_id": w["sentiment"]["id"]}},
+    "follow_up_sentiment": lambda w: {"path": {"sentiment_id": w["sentiment"]["id"]},
+                                      "body": {"client_id": f"mx-{uuid.uuid4().hex[:8]}", "note": "矩阵：已回访"}},
+    # the first caller let in reports it; the others are answered its ticket (200)
+    "ticket_sentiment": lambda w: {"path": {"sentiment_id": w["sentiment"]["id"]}, "body": {}},
     "send_broadcast": lambda w: {"body": {"title": "矩阵", "body": "通知", "scope_grid": A1}},
     "broadcast_read_rate": lambda w: {"path": {"broadcast_id": w["broadcast"]["id"]}},
     "inbox": lambda w: {},

@@ -1,7 +1,7 @@
 """Replay equals live, on the real stack: a small loop of work (a grid worker's reports
 taken through the loop, a resident's report rated, a patrol, a visit, a post, a
-household and its residents) reaches scoring's facts through the owners' events, with
-what integrity reads of them (points, text signatures, resolvers, resident counts);
+household and its residents, a sentiment record followed up) reaches scoring's facts
+through the owners' events, with what integrity reads of them (points, text signatures, resolvers, resident counts);
 then ``rebuild_facts`` over RPC rebuilds every fact table from the owners' pages, and
 the tables read the same as before, row for row, and an assessment run on them gives
 the same results."""
@@ -21,9 +21,10 @@ API = "/api/v1"
 COUNTY = "320592"  # a county and a spot no other test uses
 X, Y = 123.20, 33.20
 FACT_TABLES = {"ticket_facts": "ticket_id", "patrol_facts": "id", "visit_facts": "id", "post_facts": "id",
-               "household_facts": "household_id"}
-VERSIONED = {"ticket_facts", "post_facts", "household_facts"}
+               "household_facts": "household_id", "sentiment_facts": "id"}
+VERSIONED = {"ticket_facts", "post_facts", "household_facts", "sentiment_facts"}
 NOTES = "走访独居老人，身体状况良好，家中水电正常"
+SAID = "居民反映小区健身器材损坏，希望尽快维修"
 
 
 def scoring_queues():
@@ -137,11 +138,19 @@ def test_a_rebuild_from_the_owners_gives_the_facts_the_live_feed_gave(stack):
     visit = stack.call("POST", f"{API}/visits", worker, {"household_id": home.json()["id"], "client_id": "replay-v1",
                                                         "notes": NOTES})
     assert visit.status_code == 201, visit.text
+    sentiment = stack.call("POST", f"{API}/sentiments", worker, {
+        "client_id": "replay-s1", "grid_code": grid, "household_id": home.json()["id"], "category": "livelihood",
+        "source": "home_visit", "content": SAID})
+    assert sentiment.status_code == 201, sentiment.text
+    sentiment_id = sentiment.json()["sentiment"]["id"]
+    followed = stack.call("POST", f"{API}/sentiments/{sentiment_id}/follow-ups", worker,
+                          {"client_id": "replay-f1", "note": "已联系物业维修"})
+    assert followed.status_code == 201, followed.text
 
     live = settled(stack, {ticket.id: ticket.version for ticket in tickets})
     mine = {"ticket_facts": {ticket.id for ticket in tickets}, "patrol_facts": {patrol.json()["patrol"]["id"]},
             "visit_facts": {visit.json()["visit"]["id"]}, "post_facts": {post.json()["id"]},
-            "household_facts": {home.json()["id"]}}
+            "household_facts": {home.json()["id"]}, "sentiment_facts": {sentiment_id}}
     for table, keys in mine.items():
         assert keys <= set(live[table]), f"{table}: the live feed missed some of the loop's records"
     worked = live["ticket_facts"]
@@ -157,6 +166,10 @@ def test_a_rebuild_from_the_owners_gives_the_facts_the_live_feed_gave(stack):
     assert (worked[tickets[0].id]["resolved_by_person_id"], worked[rated.id]["resolved_by_person_id"]) == (
         person["id"], person["id"])
     assert worked[tickets[1].id]["resolved_by_person_id"] is None
+    said = live["sentiment_facts"][sentiment_id]
+    assert (said["person_id"], said["grid_code"], said["status"], said["follow_up_count"], said["version"]) == (
+        person["id"], grid, "followed_up", 1, 2)
+    assert said["content_sig"] == textsig.signature(SAID)
     assert (live["household_facts"][home.json()["id"]]["residents"],
             live["household_facts"][home.json()["id"]]["version"]) == (2, 3)
 
