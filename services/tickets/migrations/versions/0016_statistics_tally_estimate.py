@@ -7,12 +7,12 @@ sort a million rows on disk and group them in order; with ndistinct statistics i
 hashes them in memory (1.9 s -> 0.6 s of the district's figures over a million
 tickets, 2026-12-06). SQLite plans no such thing: nothing to do there.
 
-Revision ID: 0015
+Revision ID: 0016
 """
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 
 TALLY_COLUMNS = "status, category, grade, source, resolved_level, outcome"  # statistics._DIMENSIONS
 
