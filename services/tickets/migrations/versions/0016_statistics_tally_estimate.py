@@ -4,8 +4,8 @@ Statistics group the tickets in scope by status, category, grade, source, level 
 at and outcome. Without statistics on the columns together, PostgreSQL multiplies
 their distinct counts (about 100,000 groups for a few thousand real ones), chooses to
 sort a million rows on disk and group them in order; with ndistinct statistics it
-hashes them in memory (1.9 s -> 0.6 s of the district's figures over a million
-tickets, 2026-12-06). SQLite plans no such thing: nothing to do there.
+hashes them in memory (the tally's query over the district's million tickets: 1.9 s
+-> 0.5 s, 2026-12-06). SQLite plans no such thing: nothing to do there.
 
 Revision ID: 0016
 """
