@@ -14,17 +14,14 @@ in the large district's shape are generated with bulk SQL: 10,000 workers posted
 import json
 import sys
 import time
-import uuid
-from contextlib import contextmanager
 
 from sqlalchemy import create_engine, make_url, text
 
 from bench.run import HOST, PG_URL
-from bench.sql import run_steps
+from bench.sql import COUNTY, GRID_CODE, posts_step, run_steps, scratch_database
 from common.cli import open_database
 
-COUNTY = "320599"
-TOWNS, COMMUNITIES_PER_TOWN, GRIDS_PER_COMMUNITY, PEOPLE_PER_GRID = 12, 17, 5, 10  # ~1,000 grids, 10,000 people
+PEOPLE = 10_000
 AIM_SECONDS = 10.0
 QUARTER, Q_START, Q_END = "2026-Q3", "2026-07-01", "2026-09-30"
 
@@ -37,34 +34,9 @@ def emit(**figure):
     print(json.dumps(figure, ensure_ascii=False), flush=True)
 
 
-@contextmanager
-def scratch_database():
-    name = f"gridgov_bench_assess_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-# Grid n (0..999): town n // 85, community n // 5, grid n % 5, so codes look like the
-# large district's: 320599 + town 001-012 + community 001-0xx + grid 001-005.
-GRID_CODE = ("'320599' || lpad((1 + g / 85)::text, 3, '0') || lpad((1 + g / 5 % 17)::text, 3, '0') "
-             "|| lpad((1 + g % 5)::text, 3, '0')")
-
-
 def generate(url):
     steps = [
-        ("posts", f"""
-            INSERT INTO post_facts (id, person_id, grid_code, role, start_date, end_date, version)
-            SELECT 'post-' || p, 'person-' || p, {GRID_CODE.replace('g', '(p / 10)')},
-                   CASE WHEN p % 10 = 0 THEN 'grid_chief' WHEN p % 10 = 1 THEN 'full_time_worker'
-                        ELSE 'part_time_worker' END, DATE '2026-01-01', NULL, 1
-            FROM generate_series(0, 9999) AS p"""),
+        posts_step(PEOPLE),
         ("households", f"""
             INSERT INTO household_facts (household_id, grid_code, version)
             SELECT 'hh-' || h, {GRID_CODE.replace('g', '(h / 400)')} || lpad((1 + h % 10)::text, 3, '0'), 1
@@ -133,7 +105,7 @@ def main():
     if make_url(PG_URL).host not in (HOST, "localhost"):
         sys.exit("bench: BENCH_PG_URL must name a server on 127.0.0.1")
     from scoring import MIGRATIONS_DIR, assessments
-    with scratch_database() as url:
+    with scratch_database(PG_URL, "gridgov_bench_assess") as url:
         handle = open_database("scoring", MIGRATIONS_DIR, {"DB_URL": url})
         log("generating a year of the large district's facts ...")
         generate(url)
