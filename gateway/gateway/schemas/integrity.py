@@ -83,6 +83,7 @@ class ScanFigures(Loose):
     flags_new = fields.Integer(required=True)
     load_seconds = fields.Float(required=True)
     detect_seconds = fields.Float(required=True)
+    store_seconds = fields.Float(required=True)
 
 
 class ThresholdsInput(Loose):

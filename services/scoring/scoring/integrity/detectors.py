@@ -720,7 +720,7 @@ def detect_all(persons, period, thresholds=None, patterns=None, context=None):
         if pattern not in DETECTORS:
             raise unknown_pattern(pattern, "patterns")
     window = window_of(str(parse_period(period)))
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         views = [View(person, window) for person in persons]
         if context is None and "too_fast" in chosen:
             context = population_context([view.person for view in views], window.text)
@@ -736,10 +736,10 @@ def detect_all(persons, period, thresholds=None, patterns=None, context=None):
 
 
 @contextlib.contextmanager
-def _cyclic_gc_paused():
+def cyclic_gc_paused():
     """A scan makes millions of small tuples, none in a cycle; the cyclic collector would
-    walk the whole heap over and over (it doubled the scan's time) for nothing.
-    Reference counting still frees everything."""
+    walk the whole heap over and over (it doubled the scan's time, and the loader's) for
+    nothing. Reference counting still frees everything."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -1,6 +1,8 @@
-"""The facts the integrity detectors read: plain frozen rows, grouped per person.
+"""The facts the integrity detectors read: plain rows, grouped per person.
 
 Another layer maps scoring's fact tables to these (the detectors know no database).
+A fact is a named tuple whose fields are the columns the loader selects, in order: a
+database row becomes a fact without a copy (a scan makes millions of them).
 Moments are aware datetimes in UTC; a Shanghai day is counted by the detectors.
 Signatures (``*_sig``) are ``common.textsig.signature`` of the text (256 hex digits), or
 None (no text, or too short to compare): the texts themselves stay with their owners.
@@ -28,6 +30,7 @@ are the period's ratings, as the assessment counts them.
 """
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 FAMILIES = {
     # two-letter prefix of a category code (services/tickets/tickets/catalogue.py)
@@ -54,8 +57,7 @@ def family(category):
     return (category or "")[:2].upper()
 
 
-@dataclass(frozen=True, slots=True)
-class TicketFact:
+class TicketFact(NamedTuple):
     ticket_id: str
     category: str
     source: str
@@ -80,8 +82,7 @@ class TicketFact:
         return self.resolved_by_person_id or self.responsible_person_id
 
 
-@dataclass(frozen=True, slots=True)
-class PatrolFact:
+class PatrolFact(NamedTuple):
     id: str
     person_id: str
     occurred_at: dt.datetime
@@ -92,8 +93,7 @@ class PatrolFact:
     located_grid_code: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class VisitFact:
+class VisitFact(NamedTuple):
     id: str
     person_id: str
     household_id: str
@@ -104,8 +104,7 @@ class VisitFact:
     household_residents: int | None      # None: unknown
 
 
-@dataclass(frozen=True, slots=True)
-class RatingFact:
+class RatingFact(NamedTuple):
     id: str
     rater_account_id: str
     subject_person_id: str

@@ -14,11 +14,14 @@ Two ways in, the same detectors:
 The loader reads a period and what the checks look back on: LOOKBACK days before it
 (the last patrol point before the first, the weeks before a deadline).
 """
+import contextlib
 import datetime as dt
 import time
+import uuid
 from collections import defaultdict
+from operator import attrgetter
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, or_, select, text
 
 from common.bulk import insert_rows
 from common.db import utcnow
@@ -55,9 +58,64 @@ def _in(column, people, posted):
     return column.in_(list(people)) if len(people) <= 1000 else column.in_(posted)
 
 
+FETCH_ROWS = 20_000  # rows a server-side cursor brings over at a time
+
+
+def _rows(session, query):
+    """``query``'s rows as the driver gives them. On PostgreSQL straight from a
+    server-side cursor, a batch at a time: no SQLAlchemy row and no type conversion per
+    value (load sets the transaction's time zone to UTC, so the driver's moments are
+    UTC already); a scan reads millions. Elsewhere through SQLAlchemy (SQLite keeps
+    moments as text, which the column types parse)."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield from connection.execute(query)
+        return
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    with connection.connection.cursor(name=f"integrity_{uuid.uuid4().hex}") as cursor:
+        cursor.itersize = FETCH_ROWS
+        cursor.execute(str(compiled), compiled.params)
+        yield from cursor
+
+
+@contextlib.contextmanager
+def _utc_moments(session):
+    """PostgreSQL's moments in UTC within the block, then the transaction's own time
+    zone again (a failed block rolls the transaction back, and the setting with it)."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    zone = session.execute(text("SELECT current_setting('TimeZone')")).scalar()
+    session.execute(text("SELECT set_config('TimeZone', 'UTC', true)"))
+    yield
+    session.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": zone})
+
+
+def _grouped(rows, make, key):
+    """{person: [fact]} of ``rows`` made into facts by ``make``, grouped by ``key``."""
+    groups = defaultdict(list)
+    for fact in map(make, rows):
+        groups[key(fact)].append(fact)
+    return groups
+
+
+TICKET_COLUMNS = (TicketRow.ticket_id, TicketRow.category, TicketRow.source, TicketRow.reporter_person_id,
+                  TicketRow.responsible_person_id, TicketRow.resolved_by_person_id, TicketRow.reported_at,
+                  TicketRow.accepted_at, TicketRow.resolved_at, TicketRow.status, TicketRow.outcome,
+                  TicketRow.description_sig, TicketRow.grid_code)       # TicketFact's fields, in order
+PATROL_COLUMNS = (PatrolRow.id, PatrolRow.person_id, PatrolRow.occurred_at, PatrolRow.received_at, PatrolRow.lon,
+                  PatrolRow.lat, PatrolRow.inside, PatrolRow.located_grid_code)
+VISIT_COLUMNS = (VisitRow.id, VisitRow.person_id, VisitRow.household_id, VisitRow.grid_code, VisitRow.occurred_at,
+                 VisitRow.received_at, VisitRow.notes_sig, HouseholdFact.residents)
+RATING_COLUMNS = (Rating.id, Rating.rater_account_id, Rating.subject_person_id, Rating.kind, Rating.score,
+                  Rating.scale_max, Rating.created_at, Rating.rater_account_created_at)
+
+
 def load(session, scope, period, *, person_ids=None):
     """[PersonFacts] of the people posted in ``scope`` during ``period`` (a Period or
-    its text), or of those of ``person_ids`` among them."""
+    its text), or of those of ``person_ids`` among them: one query per fact table (two
+    for tickets: reported, resolved), by its indexed days and the moments; each person's
+    patrols and visits by time."""
     period = parse_period(period) if not isinstance(period, Period) else period
     start, end = period.bounds()
     since = start - LOOKBACK
@@ -69,65 +127,58 @@ def load(session, scope, period, *, person_ids=None):
         or_(PostFact.end_date.is_(None), PostFact.end_date >= period.start_day)).scalar_subquery()
     people = set(grids)
     first_day, last_day = shanghai_date(since), period.end_day  # the indexed days, then the moments
-    ticket_columns = (TicketRow.ticket_id, TicketRow.category, TicketRow.source, TicketRow.reporter_person_id,
-                      TicketRow.responsible_person_id, TicketRow.resolved_by_person_id, TicketRow.reported_at,
-                      TicketRow.accepted_at, TicketRow.resolved_at, TicketRow.status, TicketRow.outcome,
-                      TicketRow.description_sig, TicketRow.grid_code)
-    reported, resolved = defaultdict(list), defaultdict(list)
-    query = select(*ticket_columns).where(_in(TicketRow.reporter_person_id, people, posted),
-                                          TicketRow.reported_day.between(first_day, last_day))
-    for row in session.execute(query):
-        fact = TicketFact(*row)
-        if since <= fact.reported_at < end:
-            reported[fact.reporter_person_id].append(fact)
-    query = select(*ticket_columns).where(
-        or_(_in(TicketRow.resolved_by_person_id, people, posted),
-            and_(TicketRow.resolved_by_person_id.is_(None), _in(TicketRow.responsible_person_id, people, posted))),
-        TicketRow.resolved_day.between(first_day, last_day))
-    for row in session.execute(query):
-        fact = TicketFact(*row)
-        if fact.resolver in people and since <= fact.resolved_at < end:
-            resolved[fact.resolver].append(fact)
-    patrols = defaultdict(list)
-    query = select(PatrolRow.id, PatrolRow.person_id, PatrolRow.occurred_at, PatrolRow.received_at, PatrolRow.lon,
-                   PatrolRow.lat, PatrolRow.inside, PatrolRow.located_grid_code).where(
-        _in(PatrolRow.person_id, people, posted), PatrolRow.day.between(first_day, last_day))
-    for row in session.execute(query.order_by(PatrolRow.occurred_at)):
-        if since <= row.occurred_at < end:
-            patrols[row.person_id].append(PatrolFact(*row))
-    visits = defaultdict(list)
-    query = (select(VisitRow.id, VisitRow.person_id, VisitRow.household_id, VisitRow.grid_code, VisitRow.occurred_at,
-                    VisitRow.received_at, VisitRow.notes_sig, HouseholdFact.residents)
-             .outerjoin(HouseholdFact, HouseholdFact.household_id == VisitRow.household_id)
-             .where(_in(VisitRow.person_id, people, posted), VisitRow.day.between(first_day, last_day)))
-    for row in session.execute(query.order_by(VisitRow.occurred_at)):
-        if since <= row.occurred_at < end:
-            visits[row.person_id].append(VisitFact(*row))
-    received = defaultdict(list)
-    query = select(Rating.id, Rating.rater_account_id, Rating.subject_person_id, Rating.kind, Rating.score,
-                   Rating.scale_max, Rating.created_at, Rating.rater_account_created_at).where(
-        _in(Rating.subject_person_id, people, posted), Rating.created_at >= start, Rating.created_at < end)
-    for row in session.execute(query):
-        received[row.subject_person_id].append(RatingFact(*row))
-    return [PersonFacts(person, tuple(codes), tuple(reported[person]), tuple(resolved[person]),
-                        tuple(patrols[person]), tuple(visits[person]), (), tuple(received[person]))
-            for person, codes in sorted(grids.items())]
+    with detectors.cyclic_gc_paused(), _utc_moments(session):
+        reported = _grouped(_rows(session, select(*TICKET_COLUMNS).where(
+            _in(TicketRow.reporter_person_id, people, posted), TicketRow.reported_day.between(first_day, last_day),
+            TicketRow.reported_at >= since, TicketRow.reported_at < end)),
+            TicketFact._make, attrgetter("reporter_person_id"))
+        resolved = _grouped(_rows(session, select(*TICKET_COLUMNS).where(
+            or_(_in(TicketRow.resolved_by_person_id, people, posted),
+                and_(TicketRow.resolved_by_person_id.is_(None), _in(TicketRow.responsible_person_id, people, posted))),
+            TicketRow.resolved_day.between(first_day, last_day),
+            TicketRow.resolved_at >= since, TicketRow.resolved_at < end)),
+            TicketFact._make, attrgetter("resolver"))
+        patrols = _grouped(_rows(session, select(*PATROL_COLUMNS).where(
+            _in(PatrolRow.person_id, people, posted), PatrolRow.day.between(first_day, last_day),
+            PatrolRow.occurred_at >= since, PatrolRow.occurred_at < end)),
+            PatrolFact._make, attrgetter("person_id"))
+        visits = _grouped(_rows(session, select(*VISIT_COLUMNS)
+                                .outerjoin(HouseholdFact, HouseholdFact.household_id == VisitRow.household_id)
+                                .where(_in(VisitRow.person_id, people, posted),
+                                       VisitRow.day.between(first_day, last_day),
+                                       VisitRow.occurred_at >= since, VisitRow.occurred_at < end)),
+                          VisitFact._make, attrgetter("person_id"))
+        received = _grouped(_rows(session, select(*RATING_COLUMNS).where(
+            _in(Rating.subject_person_id, people, posted), Rating.created_at >= start, Rating.created_at < end)),
+            RatingFact._make, attrgetter("subject_person_id"))
+        by_time = attrgetter("occurred_at")   # sorted here, person by person: cheaper than one sort of all
+        return [PersonFacts(person, tuple(codes), tuple(reported.get(person, ())), tuple(resolved.get(person, ())),
+                            tuple(sorted(patrols.get(person, ()), key=by_time)),
+                            tuple(sorted(visits.get(person, ()), key=by_time)), (), tuple(received.get(person, ())))
+                for person, codes in sorted(grids.items())]
 
 
 def scan(session, scope, period, *, thresholds=None, patterns=None, now=None):
     """Scan ``scope`` for ``period``: ``(new flag rows, figures)``, figures holding the
-    people and facts read, the flags seen and the seconds spent reading and detecting."""
+    people and facts read, the flags seen and the seconds spent reading, detecting and
+    storing."""
     period = parse_period(period) if not isinstance(period, Period) else period
     thresholds = thresholds or flags.current_thresholds(session)
     started = time.perf_counter()
-    persons = load(session, scope, period)
-    loaded = time.perf_counter()
-    found = detectors.detect_all(persons, str(period), thresholds, patterns)
-    detected = time.perf_counter()
-    rows = flags.record(session, found, now=now)
-    return rows, {"people": len(persons), "facts": sum(person.count() for person in persons),
-                  "flags_seen": len(found), "flags_new": len(rows), "load_seconds": round(loaded - started, 3),
-                  "detect_seconds": round(detected - loaded, 3)}
+    # the collector stays paused until the facts are gone: resumed over millions of
+    # them, its first passes would walk them all (5 s of a district's scan)
+    with detectors.cyclic_gc_paused():
+        persons = load(session, scope, period)
+        loaded = time.perf_counter()
+        found = detectors.detect_all(persons, str(period), thresholds, patterns)
+        detected = time.perf_counter()
+        rows = flags.record(session, found, now=now)
+        stored = time.perf_counter()
+        people, facts = len(persons), sum(person.count() for person in persons)
+        del persons
+    return rows, {"people": people, "facts": facts, "flags_seen": len(found), "flags_new": len(rows),
+                  "load_seconds": round(loaded - started, 3), "detect_seconds": round(detected - loaded, 3),
+                  "store_seconds": round(stored - detected, 3)}
 
 
 # --- incrementally ------------------------------------------------------------------------
