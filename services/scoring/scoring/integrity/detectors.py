@@ -108,9 +108,13 @@ def _local_hour(seconds):
     return int((seconds + SHANGHAI_OFFSET) % DAY // 3600)
 
 
+WEEK_SHIFT = SHANGHAI_OFFSET + 3 * DAY
+
+
 def _week(seconds):
-    """The Monday-based week number of a moment's Shanghai day (day 0 was a Thursday)."""
-    return (_local_day(seconds) + 3) // 7
+    """The Monday-based week number of a moment's Shanghai day (day 0 was a Thursday):
+    (local day + 3) // 7, in one step (it runs for every fact)."""
+    return int((seconds + WEEK_SHIFT) // WEEK)
 
 
 def _counted(ticket):
@@ -562,25 +566,46 @@ def impossible_visit(view, rules, context):
 
 BANDS = textsig.DEFAULT_BANDS      # 16 bands of 4 lanes, as textsig.bands
 LANE_BITS = textsig.LANE_BITS
+SIGNATURE_LENGTH = textsig.SIGNATURE_LENGTH
 
 
 def _texts(view):
     """(sig, owner, kind, record, at) of the person's texts in the period: report
-    descriptions and visit notes (a malformed signature is passed over, not let stop the
-    scan). Evidence is made only for the texts that end in a group."""
+    descriptions and visit notes whose signature is of a signature's length (the digits
+    are checked all at once: ``_well_formed``). Evidence is made only for the texts that
+    end in a group."""
     window, person = view.window, view.person
-    signed = textsig.is_signature
     out = []
     for reported, ticket in view.reported:
-        if ticket.description_sig and window.start <= reported < window.end and signed(ticket.description_sig):
-            out.append((ticket.description_sig, person, "ticket", ticket, reported))
+        sig = ticket.description_sig
+        if sig.__class__ is str and len(sig) == SIGNATURE_LENGTH and window.start <= reported < window.end:
+            out.append((sig, person, "ticket", ticket, reported))
     for occurred, _, visit in view.visits:
-        if visit.notes_sig and window.start <= occurred < window.end and signed(visit.notes_sig):
-            out.append((visit.notes_sig, person, "visit", visit, occurred))
+        sig = visit.notes_sig
+        if sig.__class__ is str and len(sig) == SIGNATURE_LENGTH and window.start <= occurred < window.end:
+            out.append((sig, person, "visit", visit, occurred))
     return out
 
 
-def copy_groups(signatures, min_similarity, bands=BANDS):
+def _well_formed(texts):
+    """(texts, their lanes) of the texts whose signature is one (``textsig.is_signature``):
+    a malformed one is passed over, not let stop the scan. A million are checked at once
+    (each of the right length already; fromhex refuses what is not a hex digit but skips
+    blanks, and takes capitals); one by one only when the whole fails."""
+    if len(texts) < 2:
+        return texts, None              # nothing to compare (copy_groups needs no lanes)
+    joined = "".join(text[0] for text in texts)
+    data = None
+    if not any(capital in joined for capital in "ABCDEF"):
+        with contextlib.suppress(ValueError):
+            data = bytes.fromhex(joined)
+    if data is not None and len(data) * 2 == len(joined):
+        return texts, _lanes_of(data, len(texts))
+    texts = [text for text in texts if textsig.is_signature(text[0])]
+    return texts, (_lanes([text[0] for text in texts]) if len(texts) >= 2 else None)
+
+
+def copy_groups(signatures, min_similarity, bands=BANDS, *, lanes=None):
     """Groups (sorted lists of indices, 2 or more) of near-identical texts, given their
     textsig signatures; linear in the texts, never all pairs.
 
@@ -589,19 +614,16 @@ def copy_groups(signatures, min_similarity, bands=BANDS):
     read as one integer (the band's key, exactly), keys sorted, runs of equal keys are
     the buckets. Each text of a bucket is compared with the bucket's first text and with
     the one before it; pairs as similar as ``min_similarity`` (textsig.similarity has the
-    last word) are joined, and the groups are what is joined."""
+    last word) are joined, and the groups are what is joined. ``lanes``: the signatures'
+    ``_lanes``, when the caller has them."""
     count = len(signatures)
     if count < 2:
         return []
-    lanes = _lanes(signatures)
+    lanes = _lanes(signatures) if lanes is None else lanes
     width = lanes.shape[1]
-    rows = width // bands
     pairs = set()
     needed = min_similarity * width - 1e-9
-    for band in range(bands):
-        key = numpy.zeros(count, dtype=numpy.uint64)
-        for column in range(band * rows, (band + 1) * rows):
-            key = (key << numpy.uint64(LANE_BITS)) ^ lanes[:, column].astype(numpy.uint64)
+    for key in _band_keys(lanes, bands):
         order = numpy.argsort(key, kind="stable")
         ordered = key[order]
         same = ordered[1:] == ordered[:-1]
@@ -636,17 +658,39 @@ def copy_groups(signatures, min_similarity, bands=BANDS):
     return [sorted(members) for members in groups.values() if len(members) > 1]
 
 
+def _band_keys(lanes, bands):
+    """Each band's key, a column of integers: the band's lanes read as one integer. A
+    band of 64 bits is its 8 bytes as they lie (a native integer, no arithmetic: equal
+    keys are equal bands all the same); another width is shifted together."""
+    count, width = lanes.shape
+    rows = width // bands
+    if rows * LANE_BITS == 64:
+        keys = lanes.view(numpy.uint64)
+        return [keys[:, band] for band in range(bands)]
+    out = []
+    for band in range(bands):
+        key = numpy.zeros(count, dtype=numpy.uint64)
+        for column in range(band * rows, (band + 1) * rows):
+            key = (key << numpy.uint64(LANE_BITS)) ^ lanes[:, column].astype(numpy.uint64)
+        out.append(key)
+    return out
+
+
 def _lanes(signatures):
     """The signatures' lanes as one array, a row per signature (hex digits, big-endian
     16-bit lanes, in permutation order)."""
-    data = bytes.fromhex("".join(signatures))
-    return numpy.frombuffer(data, dtype=f">u{LANE_BITS // 8}").reshape(len(signatures), -1)
+    return _lanes_of(bytes.fromhex("".join(signatures)), len(signatures))
+
+
+def _lanes_of(data, count):
+    return numpy.frombuffer(data, dtype=f">u{LANE_BITS // 8}").reshape(count, -1)
 
 
 def _copied_flags(texts, window, rules):
+    texts, lanes = _well_formed(texts)
     flags = []
     sigs = [text[0] for text in texts]
-    for members in copy_groups(sigs, rules["min_similarity"]):
+    for members in copy_groups(sigs, rules["min_similarity"], lanes=lanes):
         if len(members) < rules["min_records"]:
             continue
         by_person = {}
