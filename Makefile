@@ -34,6 +34,7 @@ bench: venv
 	$(PY) -m bench.people
 	$(PY) -m bench.tickets
 	$(PY) -m bench.assessment
+	$(PY) -m bench.integrity
 	$(PY) -m bench.scoring
 
 clean:
