@@ -15,3 +15,10 @@ def test_common_imports_no_service():
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else []
             found += [f"{path.name}:{node.lineno} {name}" for name in names if name.split(".")[0] in OUTSIDE]
     assert not found, found
+
+
+def test_each_test_module_has_a_basename_of_its_own():
+    """pytest imports test modules by their basename here: two of one name stop the run."""
+    tests = Path(__file__).resolve().parents[1]
+    names = [path.name for path in tests.rglob("test_*.py")]
+    assert sorted({name for name in names if names.count(name) > 1}) == []
