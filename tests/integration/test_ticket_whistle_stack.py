@@ -9,7 +9,7 @@ from stack import free_port
 
 API = "/api/v1"
 # Each test its own county and spot, which no other test uses.
-COMMUNITY_WHISTLES, TOWN_ONLY = ("320506", 124.80, 34.80), ("320507", 124.90, 34.90)
+COMMUNITY_WHISTLES, TOWN_ONLY = ("320571", 124.80, 34.80), ("320572", 124.90, 34.90)  # counties no other test uses
 
 
 class Ticket:
