@@ -1,6 +1,7 @@
 """Schemas at every boundary: marshmallow loads that fail as a 400 naming fields."""
 import datetime as dt
 import functools
+import math
 import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -133,6 +134,31 @@ def bounded(low=0, high=INT32_MAX):
     if high > INT32_MAX:
         raise ValueError("an integer bound past PostgreSQL's integer")
     return validate.Range(min=low, max=high)
+
+
+class Number(fields.Float):
+    """A JSON number, finite: not a string holding one (\"5\"), not a boolean (true
+    is 1 to Python), for documents of rules where a quoted number is a typing slip."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (str, bool)):
+            raise ValidationError("Not a valid number.")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not math.isfinite(number):
+            raise ValidationError("Not a finite number.")
+        return number
+
+
+class Whole(fields.Integer):
+    """A JSON whole number: 3, not 3.5, "3" or true."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise ValidationError("Not a valid integer.")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class DayRange(Schema):

@@ -27,7 +27,6 @@ import argparse
 import copy
 import functools
 import json
-import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from common.errors import InvalidInput
 from common.generated import Block, sync
-from common.validation import Text, load
+from common.validation import Number, Text, Whole, load
 
 DEFAULT_FILE = Path(__file__).with_name("thresholds.json")
 README = Path(__file__).resolve().parents[4] / "README.md"
@@ -112,28 +111,6 @@ def by_family(value, family):
 
 
 # --- the document's schema -------------------------------------------------------------
-
-class Number(fields.Float):
-    """A JSON number (not a string holding one, not a boolean), finite."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, (str, bool)):
-            raise ValidationError("Not a valid number.")
-        number = super()._deserialize(value, attr, data, **kwargs)
-        if not math.isfinite(number):
-            raise ValidationError("Not a finite number.")
-        return number
-
-
-class Whole(fields.Integer):
-    def __init__(self, **kwargs):
-        super().__init__(strict=True, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool):
-            raise ValidationError("Not a valid integer.")
-        return super()._deserialize(value, attr, data, **kwargs)
-
 
 FAMILY_KEY = validate.Regexp(r"^(?:[A-Z]{2}|\*)$", error="a family is two capital letters, or * for the rest")
 
