@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -118,8 +118,14 @@ class Department(Base):
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
 
 
+# text_pattern_ops: PostgreSQL uses these indexes for the code-prefix (LIKE 'x%') subtree
+# filter whatever the database's collation.
+PREFIX_OPS = {"grid_code": "text_pattern_ops"}
+
+
 class Household(Base):
     __tablename__ = "households"
+    __table_args__ = (Index("ix_households_grid_id", "grid_code", "id", postgresql_ops=PREFIX_OPS),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     place_code: Mapped[str] = mapped_column(String(24), index=True)
@@ -222,7 +228,11 @@ class PatrolCheckin(Base):
 
 class Visit(Base):
     __tablename__ = "household_visits"
-    __table_args__ = (UniqueConstraint("person_id", "client_id", name="uq_visit_client"),)
+    __table_args__ = (UniqueConstraint("person_id", "client_id", name="uq_visit_client"),
+                      Index("ix_visits_grid_time", "grid_code", "occurred_at", postgresql_ops=PREFIX_OPS),
+                      # covering (PostgreSQL): the coverage report reads a period's visits from it alone
+                      Index("ix_visits_household_time", "household_id", "occurred_at",
+                            postgresql_include=["person_id", "grid_code"]))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -309,3 +319,15 @@ class InboxItem(Base):
     recipient_scope: Mapped[str | None] = mapped_column(String(24))
     delivered_at = mapped_column(UtcDateTime, nullable=False)
     read_at = mapped_column(UtcDateTime, nullable=True)
+
+
+class CoverageTargets(Base):
+    """The visit and patrol targets as versioned documents (people.targets checks
+    them); the newest version applies, none stored: the shipped default."""
+
+    __tablename__ = "coverage_targets"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[dict] = mapped_column(JSON)
+    created_at = mapped_column(UtcDateTime, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64))
