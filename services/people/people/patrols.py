@@ -4,12 +4,13 @@ A phone that was offline sends its records later with their original time and a
 client id; the pair (person, client id) is unique, so a resubmission returns the
 record stored the first time instead of storing it twice.
 """
-from sqlalchemy import String, cast, or_, select
+from sqlalchemy import String, and_, cast, or_, select
 
 from common import textsig
 from common.errors import Forbidden, InvalidInput
-from common.roles import SUPERVISORS, require_in_reach
+from common.roles import SUPERVISOR_READERS, SUPERVISORS, require_in_reach
 from common.shanghai import shanghai_date
+from people.idcard import mask_numbers_in
 from people.models import PatrolCheckin, Visit
 from people.residents import get_household
 from people.staff import person_in_reach, posted_grids, require_works_in
@@ -114,3 +115,44 @@ def patrols(session, person_id=None, since=None, limit=200, root=None):
 
 def visit_notes(session, visit_ids):
     return dict(session.execute(select(Visit.id, Visit.notes).where(Visit.id.in_(list(visit_ids)))).all())
+
+
+def may_read_notes(actor, visit):
+    """A visit's notes are what its visitor heard at a door: the visitor reads them,
+    and so do those who check the visits of the caller's scope (supervisors,
+    auditors); a colleague reading the list sees that the visit was made, not what
+    was said. None: an internal call."""
+    return actor is None or actor.person_id == visit.person_id or actor.has_role(SUPERVISOR_READERS)
+
+
+def visit_view(visit, show_notes):
+    """A visit as ``GET /visits`` lists it: the notes for a reader who may read them
+    (numbers typed into them masked, as everywhere), else None."""
+    return {"id": visit.id, "person_id": visit.person_id, "household_id": visit.household_id,
+            "grid_code": visit.grid_code, "client_id": visit.client_id,
+            "notes": mask_numbers_in(visit.notes) if show_notes else None, "notes_shown": bool(show_notes),
+            "occurred_at": visit.occurred_at.isoformat(), "received_at": visit.received_at.isoformat()}
+
+
+def visits_page(session, root=None, person_id=None, since=None, after=None, limit=100, actor=None):
+    """Visits newest first, a page at a time: ``{"items", "next"}``, ``next`` the last
+    visit's id to pass back as ``after`` (None on the last page). ``root``: visits of
+    households lying in the subtree when visited (the grid the visit keeps); None:
+    the whole district. ``after`` naming no visit is a 400 naming it."""
+    query = select(Visit).order_by(Visit.occurred_at.desc(), Visit.id.desc()).limit(limit + 1)
+    if root:
+        query = query.where(Visit.grid_code.startswith(root, autoescape=True))
+    if person_id:
+        query = query.where(Visit.person_id == person_id)
+    if since:
+        query = query.where(Visit.occurred_at >= since)
+    if after:
+        last = session.scalar(select(Visit.occurred_at).where(Visit.id == after))
+        if last is None:
+            raise InvalidInput("after names no visit: pass the next of the previous page.", code="VALIDATION_FAILED",
+                               details={"fields": {"after": ["names no visit"]}})
+        query = query.where(or_(Visit.occurred_at < last, and_(Visit.occurred_at == last, Visit.id < after)))
+    rows = session.scalars(query).all()
+    page = rows[:limit]
+    return {"items": [visit_view(visit, may_read_notes(actor, visit)) for visit in page],
+            "next": page[-1].id if len(rows) > limit else None}

@@ -278,3 +278,18 @@ class SentimentQuerySchema(Schema):
     since = Moment(load_default=None, allow_none=True)
     after = fields.String(load_default=None, allow_none=True, validate=ID)
     limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
+class VisitQuerySchema(Schema):
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    person_id = fields.String(load_default=None, allow_none=True, validate=ID)
+    since = Moment(load_default=None, allow_none=True)
+    after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
+class CoverageQuerySchema(Schema):
+    root = fields.String(required=True, validate=GRID_CODE)
+    period = fields.String(required=True, validate=validate.Length(min=4, max=7))
+    after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))

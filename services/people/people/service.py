@@ -15,21 +15,23 @@ from common.events import grid_change
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
-from common.roles import require_in_reach
+from common.periods import parse_period
+from common.roles import SUPERVISOR_READERS, require_in_reach
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from people import (MIGRATIONS_DIR, accounts, broadcasts, pages, patrols, points, residents, roster, sentiments,
-                    staff, staffing)
+from people import (MIGRATIONS_DIR, accounts, broadcasts, coverage, pages, patrols, points, residents, roster,
+                    sentiments, staff, staffing, targets)
 from people.exceptions import UnknownGrid
 from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
-    AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CredentialsSchema, DepartmentInputSchema, DepartmentSchema, EarnSchema,
+    AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CoverageQuerySchema, CredentialsSchema,
+    DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
     PointsEntrySchema, RecordIdsSchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema,
     SentimentFollowUpInputSchema, SentimentInputSchema, SentimentQuerySchema, SentimentTicketInputSchema,
-    StaffNamesSchema, VisitInputSchema, VisitSchema,
+    StaffNamesSchema, VisitInputSchema, VisitQuerySchema, VisitSchema,
 )
 
 account_schema = AccountSchema()
@@ -461,6 +463,19 @@ class PeopleService(OpsEndpoints):
         view, duplicate = self._once(Visit, visit_schema.dump, data, store)
         return {"visit": view, "duplicate": duplicate}
 
+    @rpc
+    def list_visits(self, root=None, person_id=None, since=None, after=None, limit=100, actor=None):
+        """Visits newest first, a page at a time (``{"items", "next"}``): of households
+        lying in ``root`` when visited, within the actor's reach (its own subtree when
+        no root is given). Notes only for a reader who may read them (patrols.may_read_notes)."""
+        actor = Actor.from_wire(actor)
+        query = load(VisitQuerySchema, {"root": root, "person_id": person_id, "since": since, "after": after,
+                                        "limit": limit}, "query parameters")
+        if actor is not None:
+            query["root"] = actor.effective_root(query["root"])
+        with self.db.read() as session:
+            return patrols.visits_page(session, actor=actor, **query)
+
     # --- sentiment records (社情民意) -------------------------------------------------------------
     @rpc
     def sentiment_catalogue(self):
@@ -584,6 +599,39 @@ class PeopleService(OpsEndpoints):
                                  actor, ticket=ticket)
             self.outbox.add(session, "sentiment_followed_up", sentiments.payload(entry))
             return self._sentiment_answer(session, entry, actor, created=True)
+
+    # --- duties: visit and patrol targets, coverage -------------------------------------------------
+    @rpc
+    def coverage_targets(self):
+        """The targets in force with their version (0: the shipped default)."""
+        with self.db.read() as session:
+            return targets.targets_view(targets.targets_in_force(session))
+
+    @rpc
+    def save_coverage_targets(self, document, actor=None):
+        """A new version of the targets (the whole document); refused whole (400 naming
+        the field) when anything in it is wrong."""
+        actor = Actor.from_wire(actor)
+        with self.db.transaction() as session:
+            saved = targets.save_targets(session, document, author=actor.username if actor else SYSTEM)
+            return targets.targets_view(saved)
+
+    @rpc
+    def coverage(self, root, period, limit=100, after=None, actor=None):
+        """Households not visited in ``period`` (a page), workers below their targets,
+        totals per grid, community and town, over ``root`` (in the actor's reach). A
+        supervisor or auditor reads every worker's line; anyone else their own."""
+        actor = Actor.from_wire(actor)
+        query = load(CoverageQuerySchema, {"root": root, "period": period, "limit": limit, "after": after},
+                     "query parameters")
+        if actor is not None:
+            actor.require_reach(query["root"])
+        period = parse_period(query["period"])
+        grids = self.grid.staffed_grids(query["root"])  # 404 GRID_NOT_FOUND for a code naming no grid
+        shown = None if actor is None or actor.has_role(SUPERVISOR_READERS) else (actor.person_id or "")
+        with self.db.read() as session:
+            return coverage.report(session, grids, query["root"], period, targets.targets_in_force(session),
+                                   shanghai_date(), limit=query["limit"], after=query["after"], workers_shown=shown)
 
     # --- broadcasts -------------------------------------------------------------------------------
     @rpc
