@@ -33,6 +33,7 @@ TAGS = [
     ("staff", "Staff, posts, departments, the staffing standard (一格一长一警一专多兼)"),
     ("residents", "Residents and households (personal data encrypted, shown masked)"),
     ("rounds", "Patrols and household visits (巡查走访)"),
+    ("duties", "Duties (职责): visit and patrol targets, and the coverage they give"),
     ("sentiments", "Sentiment records (社情民意): what residents say, followed up or reported as tickets"),
     ("messages", "Broadcasts and the inbox"),
     ("points", "Volunteer points (志愿积分)"),

@@ -35,7 +35,8 @@ class GatewayBase(OpsEndpoints):
     name = "gateway"
 
     tokens = Tokens()
-    people = ServiceRpc("people", timeouts={"import_roster": 300, "send_broadcast": 60, "staffing_gaps": 60})
+    people = ServiceRpc("people", timeouts={"import_roster": 300, "send_broadcast": 60, "staffing_gaps": 60,
+                                            "coverage": 60})
     grid = ServiceRpc("grid", timeouts={
         "import_grids": 600, "coverage": 300, "export_grids": 120, "sizing": 60, "split_grid": 30, "merge_grids": 30})
     tickets = ServiceRpc("tickets", timeouts={"ticket_statistics": 120})

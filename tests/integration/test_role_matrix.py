@@ -7,6 +7,7 @@ fails ``test_every_route_has_an_example``, so a new route is covered the day it 
 declared. Its own district (320598) has two streets, A and B; every target lies in
 grid A1, and each grid-scoped role has an account in A and one in B."""
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -18,6 +19,7 @@ from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES, UNSCOPED
 from gateway.openapi import build
 from gateway.routes import ROUTES
 from idnumbers import fresh_id_number
+from people.targets import DEFAULT_FILE as DEFAULT_TARGETS
 from stack import JWT_SECRET  # noqa: F401 (the stack signs with it)
 
 API = "/api/v1"
@@ -223,6 +225,11 @@ EXAMPLES = {
     "log_patrol": lambda w: {"body": {"person_id": w["worker"], "client_id": f"mx-{uuid.uuid4().hex[:8]}",
                                       "lon": w["a1_point"][0], "lat": w["a1_point"][1]}},
     "list_patrols": lambda w: {"query": {"root": A1}},
+    "list_visits": lambda w: {"query": {"root": A1}},
+    "coverage_targets": lambda w: {},
+    # the shipped default again: the platform's targets end as they started
+    "save_coverage_targets": lambda w: {"body": json.loads(DEFAULT_TARGETS.read_text(encoding="utf-8"))},
+    "coverage_report": lambda w: {"query": {"root": A1, "period": "2026-Q3"}},
     "log_visit": lambda w: {"body": {"person_id": w["worker"], "household_id": w["household"]["id"],
                                      "client_id": f"mx-{uuid.uuid4().hex[:8]}", "notes": "入户走访"}},
     "sentiment_catalogue": lambda w: {},

@@ -15,6 +15,7 @@ import people.residents
 import people.schemas
 import people.sentiments
 import people.staff
+import people.targets
 import scoring.entries
 import scoring.plans
 import tickets.catalogue
@@ -41,6 +42,7 @@ PAIRS = [
     (p.NewResident, people.schemas.ResidentInputSchema),
     (p.NewPatrol, people.schemas.PatrolInputSchema),
     (p.NewVisit, people.schemas.VisitInputSchema),
+    (p.VisitListQuery, people.schemas.VisitQuerySchema),
     (sn.NewSentiment, people.schemas.SentimentInputSchema),
     (sn.NewFollowUp, people.schemas.SentimentFollowUpInputSchema),
     (sn.TicketRequest, people.schemas.SentimentTicketInputSchema),
@@ -103,6 +105,7 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (g.KINDS, grid.levels.KINDS),
     (g.UNIT_TYPES, grid.levels.UNIT_TYPES),
     (g.ZONE_TYPES, grid.levels.ZONE_TYPES),
+    (people.targets.GRID_CLASSES, grid.levels.GRID_CLASSES),  # a target names the registry's grid classes
     (g.PLACE_TYPES, grid.places.PLACE_TYPES),
     (t.GRADES, tickets.catalogue.GRADES),
     (t.SOURCES, tickets.schemas.SOURCES),

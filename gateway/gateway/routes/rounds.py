@@ -31,4 +31,13 @@ ROUTES = [
           scope=by_record(note="the visitor posted, and the household lying, in the caller's scope"),
           body=s.NewVisit, response=s.VisitLogged, errors=(404,), status=201, status_of=new_if_not_duplicate,
           alternatives=RESUBMITTED, description="The same offline and own-round rules as a patrol."),
+    Route("GET", "/visits", "list_visits", "Household visits in a subtree or of a person, newest first, a page at a time",
+          STAFF_READERS,
+          Call("people.list_visits", root=ROOT, person_id=Query("person_id"), since=Query("since"),
+               limit=Query("limit"), after=Query("after"), actor=ACTOR), "rounds",
+          scope=in_root(), query=s.VisitListQuery, response=s.VisitPage,
+          description="Visits of households lying in the caller's scope when visited. The notes are what a visitor "
+                      "heard at a door: the visitor reads their own, supervisors and auditors those of their scope "
+                      "(they check the visits); for anyone else `notes` is null and `notes_shown` false. ID and "
+                      "mobile numbers typed into notes are masked, as everywhere. Page on with `after` = `next`."),
 ]

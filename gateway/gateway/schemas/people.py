@@ -309,6 +309,33 @@ class VisitLogged(Loose):
 
 # --- broadcasts and the inbox -----------------------------------------------------------------
 
+class VisitListQuery(Strict):
+    root = fields.String(load_default=None, validate=GRID_CODE,
+                         metadata={"description": "the subtree (default: the caller's scope)"})
+    person_id = fields.String(load_default=None, validate=ID, metadata={"description": "the visitor"})
+    since = Moment(load_default=None, metadata={"description": "visits made at or after this moment"})
+    limit = fields.Integer(load_default=100, validate=bounded(1, 1000))
+    after = fields.String(load_default=None, validate=ID, metadata={"description": "the next of the page before"})
+
+
+class ListedVisit(Loose):
+    id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    household_id = fields.String(required=True)
+    grid_code = fields.String(required=True, metadata={"description": "the household's grid when visited"})
+    client_id = fields.String(required=True)
+    notes = fields.String(allow_none=True, required=True, metadata={
+        "description": "for the visitor, supervisors and auditors (numbers in them masked); null for others"})
+    notes_shown = fields.Boolean(required=True)
+    occurred_at = fields.String(required=True, metadata=MOMENT)
+    received_at = fields.String(required=True, metadata=MOMENT)
+
+
+class VisitPage(Loose):
+    items = fields.List(fields.Nested(ListedVisit), required=True)
+    next = fields.String(allow_none=True, required=True, metadata={"description": "pass as after for the next page"})
+
+
 class NewBroadcast(Strict):
     title = Text(required=True, validate=validate.Length(min=1, max=200))
     body = Text(required=True, validate=validate.Length(min=1, max=10000))
