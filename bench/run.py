@@ -22,7 +22,7 @@ PostgreSQL, the client and "other": steadier than throughput on a noisy machine.
 Set-up, all removed again on the way out: a fresh RabbitMQ vhost (management API,
 else ``rabbitmqctl``, else the default vhost ``/``); SQLite files in a temporary
 DATA_DIR or, with BENCH_PG_URL (a PostgreSQL server on 127.0.0.1), temporary databases
-``gridgov_bench_<service>``; HTTP ports from BENCH_PORT_BASE (18100) so a running
+``gridgov_bench_<run>_<service>``; HTTP ports from BENCH_PORT_BASE (18100) so a running
 ``make run`` is not disturbed. The demo grids are loaded with ``python -m grid.demo``;
 the five components and the echo service run as their own ``nameko run`` processes;
 the client signs in as the bootstrap admin and reports one ticket to read.
@@ -76,6 +76,11 @@ def log(message):
     print(f"bench: {message}", file=sys.stderr, flush=True)
 
 
+def emit(**figure):
+    """One figure as a JSON line on stdout (Chinese as itself)."""
+    print(json.dumps(figure, ensure_ascii=False), flush=True)
+
+
 # --- isolation: vhost, databases, ports, environment -------------------------
 
 @contextmanager
@@ -95,8 +100,11 @@ def broker_vhost():
 
 @contextmanager
 def postgres_databases(server_url):
-    """{service: URL} of empty databases ``gridgov_bench_<service>``, dropped on exit."""
-    names = {service: f"gridgov_bench_{service}" for service in SERVICES_WITH_DATABASE}
+    """{service: URL} of empty databases ``gridgov_bench_<run>_<service>``, dropped on
+    exit. Each run names its own: two benchmarks on one server (another port base)
+    must not drop each other's databases."""
+    run = secrets.token_hex(3)
+    names = {service: f"gridgov_bench_{run}_{service}" for service in SERVICES_WITH_DATABASE}
     engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
 
     def execute(*statements):
