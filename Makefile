@@ -35,6 +35,7 @@ bench: venv
 	$(PY) -m bench.tickets
 	$(PY) -m bench.assessment
 	$(PY) -m bench.integrity
+	$(PY) -m bench.coverage
 	$(PY) -m bench.scoring
 
 clean:
