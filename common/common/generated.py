@@ -6,6 +6,7 @@ command with ``--check`` so the text cannot drift from its declaration.
     text = block.replace(readme_text, table)
     sys.exit(sync({README: text, API_MD: api}, args.write, block.command))
 """
+import argparse
 from dataclasses import dataclass
 
 
@@ -47,3 +48,13 @@ def sync(files, write, command):
         print(f"out of date (run {command} --write): " + ", ".join(stale))
         return 1
     return 0
+
+
+def readme_main(block, readme, make, description, argv=None):
+    """The command line of a README block's generator: ``--write`` rewrites the block
+    with what ``make()`` gives, ``--check`` (the tests') exits 1 when it is stale."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--write", action="store_true")
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    return sync({readme: block.replace(readme.read_text(encoding="utf-8"), make())}, args.write, block.command)

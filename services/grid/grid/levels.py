@@ -17,14 +17,13 @@ its zone type if it has one, else its kind (``basic`` or ``exclusive``). A grid 
 within range when its households *or* its population is (seed 000); a whole natural
 village has no range at all. Classes a scheme does not size are not checked.
 """
-import argparse
 import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common import config as cfg
-from common.generated import Block, sync
+from common.generated import Block, readme_main
 from grid.exceptions import InvalidGridSettings
 
 
@@ -320,13 +319,8 @@ def markdown():
 
 
 def main(argv=None):
-    """``--write``: rewrite the README's scheme block; ``--check``: exit 1 if it is stale."""
-    parser = argparse.ArgumentParser(description="The grid level schemes as the README shows them.")
-    parser.add_argument("--write", action="store_true")
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    readme = README_BLOCK.replace(README.read_text(encoding="utf-8"), markdown())
-    return sync({README: readme}, args.write, README_BLOCK.command)
+    """``--write``: rewrite the README's block; ``--check``: exit 1 if it is stale."""
+    return readme_main(README_BLOCK, README, markdown, "The grid level schemes as the README shows them.", argv)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ out has no target. A new version replaces the whole document (a role left
 out has no target from then on), so what is in force is always one document. Unknown
 roles, kinds or fields, negative or non-numeric values are refused, nothing stored.
 """
-import argparse
 import copy
 import functools
 import json
@@ -30,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common.db import utcnow
 from common.errors import Conflict
-from common.generated import Block, sync
+from common.generated import Block, readme_main
 from common.validation import Number, Text, Whole, load
 from people.models import CoverageTargets
 from people.staff import STAFF_ROLES
@@ -242,13 +241,8 @@ README_BLOCK = Block("targets", "python -m people.targets")
 
 
 def main(argv=None):
-    """``--write``: rewrite the README's targets table; ``--check``: exit 1 if it is stale."""
-    parser = argparse.ArgumentParser(description="The default visit and patrol targets as the README shows them.")
-    parser.add_argument("--write", action="store_true")
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    readme = README_BLOCK.replace(README.read_text(encoding="utf-8"), markdown())
-    return sync({README: readme}, args.write, README_BLOCK.command)
+    """``--write``: rewrite the README's block; ``--check``: exit 1 if it is stale."""
+    return readme_main(README_BLOCK, README, markdown, "The default visit and patrol targets as the README shows them.", argv)
 
 
 if __name__ == "__main__":

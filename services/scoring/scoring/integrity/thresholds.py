@@ -23,7 +23,6 @@ range       {"min": a, "max": b}, 0 <= a <= b
 Unknown patterns, unknown thresholds, negative values and inverted pairs (a range's
 min above its max; ``min_share_floor`` above ``min_share``) are refused.
 """
-import argparse
 import copy
 import functools
 import json
@@ -34,7 +33,7 @@ from pathlib import Path
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from common.errors import InvalidInput
-from common.generated import Block, sync
+from common.generated import Block, readme_main
 from common.validation import Number, Text, Whole, load
 
 DEFAULT_FILE = Path(__file__).with_name("thresholds.json")
@@ -318,13 +317,8 @@ README_BLOCK = Block("integrity", "python -m scoring.integrity.thresholds")
 
 
 def main(argv=None):
-    """``--write``: rewrite the README's integrity block; ``--check``: exit 1 if it is stale."""
-    parser = argparse.ArgumentParser(description="The integrity thresholds as the README shows them.")
-    parser.add_argument("--write", action="store_true")
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    readme = README_BLOCK.replace(README.read_text(encoding="utf-8"), markdown())
-    return sync({README: readme}, args.write, README_BLOCK.command)
+    """``--write``: rewrite the README's block; ``--check``: exit 1 if it is stale."""
+    return readme_main(README_BLOCK, README, markdown, "The integrity thresholds as the README shows them.", argv)
 
 
 if __name__ == "__main__":
