@@ -43,9 +43,14 @@ def load_review(data):
 
 # --- the thresholds in force ---------------------------------------------------------------
 
+def _newest_thresholds(session):
+    """The newest stored thresholds row, or None (the shipped defaults apply)."""
+    return session.scalars(select(IntegrityThresholds).order_by(IntegrityThresholds.version.desc()).limit(1)).first()
+
+
 def current_thresholds(session):
     """The newest stored thresholds document, checked, else the shipped defaults."""
-    row = session.scalars(select(IntegrityThresholds).order_by(IntegrityThresholds.version.desc()).limit(1)).first()
+    row = _newest_thresholds(session)
     return rules.load_thresholds(row.document if row else None)
 
 
@@ -61,7 +66,7 @@ def save_thresholds(session, document, *, author, now=None):
 
 
 def thresholds_view(session):
-    row = session.scalars(select(IntegrityThresholds).order_by(IntegrityThresholds.version.desc()).limit(1)).first()
+    row = _newest_thresholds(session)
     checked = rules.load_thresholds(row.document if row else None)
     return {"version": row.version if row else 0, "created_at": row.created_at.isoformat() if row else None,
             "created_by": row.created_by if row else None, "document": checked.document,
