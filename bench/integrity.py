@@ -71,8 +71,8 @@ PATROL_COLUMNS = ("id", "person_id", "grid_codes", "located_grid_code", "inside"
                   "received_at", "day", "written_at")
 VISIT_COLUMNS = ("id", "person_id", "household_id", "grid_code", "notes_sig", "occurred_at", "received_at", "day",
                  "written_at")
-RATING_COLUMNS = ("id", "rater_key", "rater_account_id", "subject_person_id", "period", "kind", "score", "scale_max",
-                  "created_at", "rater_account_created_at")
+RATING_COLUMNS = ("id", "rater_key", "rater_account_id", "rater_person_id", "subject_person_id", "period", "kind",
+                  "score", "scale_max", "created_at", "rater_account_created_at")
 HOUSEHOLD_COLUMNS = ("household_id", "grid_code", "residents", "version", "written_at")
 SELF = None          # a person field that names the fact's own person
 
@@ -136,12 +136,15 @@ class District:
             self.visits[_day(visit.occurred_at)].append((b, j, visit.household_id, _sig(visit.notes_sig), tail))
             if self.households.get((b, visit.household_id)) is None:
                 self.households[(b, visit.household_id)] = visit.household_residents
-        for j, rating in enumerate(person.ratings_received):
+        own_given = [r for r in person.ratings_given if r.subject_person_id != own]  # a self rating is received too
+        for j, rating in enumerate(person.ratings_received + tuple(own_given)):
             tail = "\t".join((PERIOD, rating.kind, str(rating.score), str(rating.scale_max),
                               _moment(rating.created_at), _moment(rating.rater_account_created_at)))
-            self.ratings[_day(rating.created_at)].append((b, j, rating.rater_account_id, tail))
-        # ratings_given to people outside the district (a chief's made-up members) have
-        # no subject posted here: scoring refuses such a rating, so they are not written.
+            rater = self._person_field(rating.rater_person_id, own)
+            self.ratings[_day(rating.created_at)].append(
+                (b, j, rating.rater_account_id, rater, self._person_field(rating.subject_person_id, own), tail))
+        # ratings given to people outside the district (a chief's made-up members) are
+        # written too, as if rated before those people left: the rater is the one scanned.
 
     def _people(self, b):
         """(copy, p) of base person b's copies."""
@@ -184,9 +187,11 @@ class District:
                    f"\t{tail}\n")
 
     def rating_lines(self):
-        for n, p, (b, j, rater, tail) in self._by_day(self.ratings):
+        for n, p, (b, j, rater, rater_person, subject, tail) in self._by_day(self.ratings):
             account = self._account(rater, n)
-            yield f"r{p}.{j}\t{account}\t{account}\t{person_id(p)}\t{tail}\n"
+            rater_person = person_id(p) if rater_person is SELF else rater_person
+            subject = person_id(p) if subject is SELF else f"{subject}~{n}"
+            yield f"r{p}.{j}\t{account}\t{account}\t{rater_person}\t{subject}\t{tail}\n"
 
     def household_lines(self):
         for (b, household), residents in self.households.items():

@@ -145,3 +145,46 @@ def test_bad_integrity_input_is_refused_and_changes_nothing(stack, district):
     missing = stack.call("POST", f"{API}/integrity/flags/{'0' * 8}-0000-0000-0000-{'0' * 12}/review", auditor,
                          {"decision": "confirm", "note": "不存在"})
     assert missing.status_code == 404
+
+
+RATER_COUNTY, RX, RY = "320590", 125.10, 35.10  # a county and a spot no other test uses
+
+
+def test_an_officer_who_gives_everyone_top_marks_is_flagged_from_the_ratings_they_gave(stack):
+    """The ratings table names the staff member who rated (not only the account), so the
+    "only top marks" check reads what a person gave; an outside rater's sheet typed in
+    by a town leader is that rater's, not the leader's."""
+    admin = stack.login()
+    grid = stack.square_district(admin, RATER_COUNTY, "评分", RX, RY)
+    community = grid[:12]
+
+    def staff(name, role):
+        person = ok(stack.call("POST", f"{API}/staff", admin, {"name": name, "id_number": fresh_id_number()}))
+        ok(stack.call("POST", f"{API}/staff/{person['id']}/assignments", admin,
+                      {"grid_code": grid, "role": role, "start_date": "2026-01-01"}))
+        return person["id"]
+    officer = staff("满分社区干部", "coordinator")
+    fair = staff("公道社区干部", "coordinator")
+    workers = [staff(f"网格员{n}", "full_time_worker") for n in range(10)]
+    officer_token = stack.new_account(admin, ["community_officer"], community, person_id=officer)
+    fair_token = stack.new_account(admin, ["community_officer"], community, person_id=fair)
+    month, _ = month_and_quarter()
+    everyone = [officer, fair, *workers]
+    assert stack.wait_for(lambda: stack.db_rows(
+        "scoring", "SELECT count(DISTINCT person_id) AS n FROM post_facts WHERE grid_code = :g", g=grid)[0]["n"]
+        == len(everyone), timeout=30), "scoring never got the posts"
+    for n, worker in enumerate(workers):
+        ok(stack.call("POST", f"{API}/scoring/ratings", officer_token,
+                      {"period": month, "kind": "village", "subject_person_id": worker, "score": 5}), 201)
+        ok(stack.call("POST", f"{API}/scoring/ratings", fair_token,   # spread over the scale
+                      {"period": month, "kind": "village", "subject_person_id": worker, "score": 3 + n % 3}), 201)
+    stored = stack.db_rows("scoring", "SELECT DISTINCT rater_person_id FROM ratings WHERE subject_person_id = :w",
+                           w=workers[0])
+    assert {row["rater_person_id"] for row in stored} == {officer, fair}
+
+    scanned = ok(stack.call("POST", f"{API}/integrity/scans", admin, {"scope": grid, "period": month}))
+    assert scanned["people"] == 12, scanned
+    flags = ok(stack.call("GET", f"{API}/integrity/flags?root={grid}", admin))["items"]
+    assert [(f["person_id"], f["pattern"], f["figures"]["check"]) for f in flags] == [
+        (officer, "one_sided_ratings", "top_marks_only")], flags
+    assert flags[0]["figures"]["ratings"] == 10

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, delete
 from sqlalchemy.orm import Session
 
 from common.shanghai import shanghai_date
-from scoring.integrity.honest import fabricated, honest_district
+from scoring.integrity.honest import CHECKS, fabricated, honest_district
 from scoring.integrity.thresholds import PATTERNS
 from scoring.models import HouseholdFact, PatrolFact, PostFact, Rating, TicketFact, VisitFact
 
@@ -30,7 +30,7 @@ def _day(moment):
 
 def fact_rows(persons):
     """Scoring's fact rows of ``persons`` (integrity.facts.PersonFacts), with a post each."""
-    rows, tickets, households = [], {}, {}
+    rows, tickets, households, ratings = [], {}, {}, {}
     for person in persons:
         rows.append(PostFact(id=f"post-{person.person_id}", person_id=person.person_id, grid_code=person.grid_code,
                              role="full_time_worker", start_date=dt.date(2026, 1, 1), end_date=None, version=1))
@@ -53,18 +53,20 @@ def fact_rows(persons):
             households.setdefault(v.household_id, HouseholdFact(
                 household_id=_id(v.household_id), grid_code=v.grid_code or person.grid_code, residents=v.household_residents,
                 version=1))
-        rows += [Rating(id=_id(r.id), period=PERIOD, kind=r.kind, rater_key=r.rater_account_id,
-                        rater_account_id=r.rater_account_id, subject_person_id=r.subject_person_id, score=r.score,
-                        scale_max=r.scale_max, created_at=r.created_at,
-                        rater_account_created_at=r.rater_account_created_at)
-                 for r in person.ratings_received]
-    return rows + list(tickets.values()) + list(households.values())
+        for r in person.ratings_received + person.ratings_given:  # a self rating is in both
+            ratings[r.id] = Rating(id=_id(r.id), period=PERIOD, kind=r.kind, rater_key=r.rater_account_id,
+                                   rater_account_id=r.rater_account_id, rater_person_id=r.rater_person_id,
+                                   subject_person_id=r.subject_person_id, score=r.score, scale_max=r.scale_max,
+                                   created_at=r.created_at, rater_account_created_at=r.rater_account_created_at)
+    return rows + list(tickets.values()) + list(households.values()) + list(ratings.values())
 
 
 def test_each_fabricated_history_raises_its_flag_and_honest_work_none(stack):
     admin = stack.login()
     honest = honest_district(seed=17, workers=40, period=PERIOD)
-    fakes = {pattern: fabricated(pattern, seed=17, period=PERIOD) for pattern in PATTERNS}
+    # every check of each pattern on its own history, so each is seen to fire from the tables
+    fakes = {(pattern, check): fabricated(pattern, seed=17, check=check, period=PERIOD)
+             for pattern in PATTERNS for check in CHECKS.get(pattern, (None,))}
     people = honest + [person for persons in fakes.values() for person in persons]
     assert len({person.person_id for person in people}) == len(people)
     rows = fact_rows(people)
@@ -97,8 +99,12 @@ def scan_and_check(stack, admin, people, fakes):
     raised = {}
     for flag in flags:
         raised.setdefault(flag["person_id"], set()).add(flag["pattern"])
-    expected = {person.person_id: {pattern} for pattern, persons in fakes.items() for person in persons}
-    assert raised == expected, {pid: patterns for pid, patterns in raised.items() if expected.get(pid) != patterns}
+    expected = {person.person_id: {pattern} for (pattern, _), persons in fakes.items() for person in persons}
+    assert raised == expected, {pid: (raised.get(pid), expected.get(pid)) for pid in raised.keys() | expected.keys()
+                                if raised.get(pid) != expected.get(pid)}
+    checks = {(flag["pattern"], flag["figures"].get("check")) for flag in flags}
+    for pattern, check in fakes:   # copied texts, own or across, are one check
+        assert check is None or pattern == "copied_text" or (pattern, check) in checks, (pattern, check)
 
     again = stack.call("POST", f"{API}/integrity/scans", admin, {"scope": COUNTY, "period": PERIOD}).json()
     assert again["flags_new"] == 0 and again["flags_seen"] == len(flags), "a second scan stored its flags again"

@@ -247,7 +247,7 @@ def test_bulk_accounts_are_accounts_made_together_before_the_end():
     end = at("2026-07-01 00:00")
 
     def rating(n, created):
-        return RatingFact(id=f"r{n}", rater_account_id=f"a{n}", subject_person_id="p1", kind="resident", score=5,
+        return RatingFact(id=f"r{n}", rater_account_id=f"a{n}", rater_person_id=None, subject_person_id="p1", kind="resident", score=5,
                           scale_max=5, created_at=end - dt.timedelta(days=1), rater_account_created_at=created)
 
     together = [rating(n, end - dt.timedelta(days=2, minutes=10 * n)) for n in range(5)]

@@ -41,13 +41,15 @@ def renamed(person, name):
                           responsible_person_id=who(t.responsible_person_id),
                           resolved_by_person_id=who(t.resolved_by_person_id))
 
+    received = tuple(r._replace(id=r.id.replace(old, name), subject_person_id=name,
+                                rater_account_id=r.rater_account_id.replace(old, name),
+                                rater_person_id=who(r.rater_person_id)) for r in person.ratings_received)
     return PersonFacts(
         name, person.grid_codes, tuple(map(ticket, person.tickets_reported)),
         tuple(map(ticket, person.tickets_resolved)),
         tuple(p._replace(id=p.id.replace(old, name), person_id=name) for p in person.patrols),
-        tuple(v._replace(id=v.id.replace(old, name), person_id=name) for v in person.visits), (),
-        tuple(r._replace(id=r.id.replace(old, name), subject_person_id=name,
-                         rater_account_id=r.rater_account_id.replace(old, name)) for r in person.ratings_received))
+        tuple(v._replace(id=v.id.replace(old, name), person_id=name) for v in person.visits),
+        tuple(r for r in received if r.rater_person_id == name), received)   # given: their self-rating
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +79,10 @@ def around_the_period(person):
         person.patrols + tuple(patrol._replace(id=f"pt-{when}", occurred_at=moment, received_at=moment)
                                for when, moment in moved.items()),
         person.visits + tuple(visit._replace(id=f"vs-{when}", occurred_at=moment, received_at=moment)
-                              for when, moment in moved.items()), (),
+                              for when, moment in moved.items()), person.ratings_given,
         person.ratings_received + tuple(rating._replace(id=f"rt-{when}", rater_account_id=f"acct-{when}",
-                                                        created_at=moment) for when, moment in moved.items()))
+                                                        rater_person_id=None, created_at=moment)
+                                        for when, moment in moved.items()))
 
 
 def grid_of(n):
@@ -115,7 +118,8 @@ def write(session, persons):
                            "received_at": v.received_at, "day": shanghai_date(v.occurred_at)})
             households.setdefault(v.household_id, v.household_residents)
         ratings += [{"id": r.id, "period": PERIOD, "kind": r.kind, "rater_key": r.rater_account_id,
-                     "rater_account_id": r.rater_account_id, "subject_person_id": r.subject_person_id,
+                     "rater_account_id": r.rater_account_id, "rater_person_id": r.rater_person_id,
+                     "subject_person_id": r.subject_person_id,
                      "score": r.score, "scale_max": r.scale_max, "created_at": r.created_at,
                      "rater_account_created_at": r.rater_account_created_at} for r in person.ratings_received]
     insert_rows(session, TicketFact.__table__, list(tickets.values()))
@@ -131,7 +135,7 @@ def write(session, persons):
 def expected(persons, households):
     """What the loader should give: the county's people, each with their post's grid, the
     tickets resolved within the period and the weeks before it, the visits with their
-    household's registered residents, patrols and visits by time, no ratings given."""
+    household's registered residents, patrols and visits by time, the ratings each gave."""
     start, end = parse_period(PERIOD).bounds()
     since = start - scan.LOOKBACK
 
@@ -149,14 +153,15 @@ def expected(persons, households):
             tuple(sorted((v._replace(household_residents=households[v.household_id])
                           for v in within(p.visits, lambda fact: fact.occurred_at)),
                          key=lambda fact: fact.occurred_at)),
-            (), within(p.ratings_received, lambda fact: fact.created_at, first=start)))
+            within(p.ratings_given, lambda fact: fact.created_at, first=start),   # their self-rating
+            within(p.ratings_received, lambda fact: fact.created_at, first=start)))
     return sorted(out, key=lambda person: person.person_id)
 
 
 def comparable(person):
     by_id = sorted
     return (person.person_id, person.grid_codes, by_id(person.tickets_reported), by_id(person.tickets_resolved),
-            person.patrols, person.visits, person.ratings_given, by_id(person.ratings_received))
+            person.patrols, person.visits, by_id(person.ratings_given), by_id(person.ratings_received))
 
 
 def test_the_loader_gives_the_facts_as_written_in_utc(db, district):
@@ -197,3 +202,4 @@ def test_a_scan_stores_what_the_detectors_find_on_the_facts(db, district):
     assert (result["precision"], result["recall"], result["false_flags"]) == (1.0, 1.0, 0)
     assert figures["people"] == len(district) - 1 and figures["flags_new"] == len(rows)
     assert figures["store_seconds"] >= 0
+

@@ -151,7 +151,10 @@ def rate(session, data, actor, context=None):
     _may_rate(actor, kind, role, subject, posts, context, data)
     rater_key = actor.account_id + (f":{data['rater_name']}" if kind in OUTSIDE_KINDS else "")
     rating = Rating(id=str(uuid.uuid4()), period=data["period"], kind=kind, rater_key=rater_key[:200],
-                    rater_account_id=actor.account_id, subject_person_id=subject, score=data["score"],
+                    rater_account_id=actor.account_id,
+                    # an outside rater's sheet is theirs, not the officer's who typed it in
+                    rater_person_id=None if kind in OUTSIDE_KINDS else actor.person_id,
+                    subject_person_id=subject, score=data["score"],
                     scale_max=scale, created_at=utcnow(), rater_account_created_at=context.account_created_at)
     try:
         with session.begin_nested():

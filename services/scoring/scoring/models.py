@@ -248,6 +248,9 @@ class Rating(Base):
     rater_key: Mapped[str] = mapped_column(String(200))  # the account, and an outside rater's name
     rater_account_id: Mapped[str] = mapped_column(String(64))
     subject_person_id: Mapped[str] = mapped_column(String(64))
+    # The staff member the rater's account is (a chief, a community officer, the worker
+    # themself): integrity reads what each person gave. None: a resident, a department.
+    rater_person_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     score: Mapped[int] = mapped_column(Integer)
     scale_max: Mapped[int] = mapped_column(Integer)
     created_at = mapped_column(UtcDateTime, nullable=False)
@@ -258,6 +261,7 @@ class Rating(Base):
     __table_args__ = (
         UniqueConstraint("period", "kind", "rater_key", "subject_person_id", name="uq_ratings_once"),
         Index("ix_ratings_period_subject", "period", "subject_person_id"),
+        Index("ix_ratings_rater_person", "rater_person_id", "created_at"),
     )
 
 

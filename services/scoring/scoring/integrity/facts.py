@@ -18,8 +18,8 @@ tickets_resolved    tickets the person resolved (``resolved_by_person_id``, or, 
                     is unknown, ``responsible_person_id``), with ``resolved_at`` set
 patrols             the person's patrol check-ins
 visits              the person's household visits
-ratings_given       ratings whose rater account is the person's own (a chief rating
-                    their workers, a worker rating themself)
+ratings_given       ratings the person gave (``rater_person_id``: a chief rating their
+                    workers, a community officer rating a grid's, a worker themself)
 ratings_received    ratings of the person (``subject_person_id``), by anyone
 ==================  ==========================================================================
 
@@ -107,6 +107,7 @@ class VisitFact(NamedTuple):
 class RatingFact(NamedTuple):
     id: str
     rater_account_id: str
+    rater_person_id: str | None     # None: a rater who is no staff member (a resident)
     subject_person_id: str
     kind: str
     score: int

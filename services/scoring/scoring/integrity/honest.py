@@ -404,7 +404,8 @@ class Worker:
         return self.window.end - self.rng.uniform(0.2, 20) * DAY
 
     def add_received(self, account, kind, score, scale, account_created, at=None):
-        rating = RatingFact(id=self.next_id("rt"), rater_account_id=account, subject_person_id=self.person_id,
+        rating = RatingFact(id=self.next_id("rt"), rater_account_id=account, rater_person_id=None,
+                            subject_person_id=self.person_id,
                             kind=kind, score=score, scale_max=scale,
                             created_at=_moment(at if at is not None else self.rating_moment()),
                             rater_account_created_at=_moment(account_created))
@@ -412,7 +413,7 @@ class Worker:
         return rating
 
     def rate(self, subject, kind, score, scale=5):
-        rating = RatingFact(id=self.next_id("rt"), rater_account_id=self.account_id,
+        rating = RatingFact(id=self.next_id("rt"), rater_account_id=self.account_id, rater_person_id=self.person_id,
                             subject_person_id=subject.person_id, kind=kind, score=score, scale_max=scale,
                             created_at=_moment(self.rating_moment()),
                             rater_account_created_at=_moment(self.window.start - 500 * DAY))
@@ -573,8 +574,10 @@ def _fab_self_dealing(worker, check):
 def _fab_one_sided_ratings(worker, check):
     rng, end = worker.rng, worker.window.end
     if check in (None, "top_marks_only"):
-        # a chief giving everyone full marks
+        # a chief giving everyone full marks, themself too
         worker.given = []
+        worker.received = [r for r in worker.received if r.kind != "self"]
+        worker.rate(worker, "self", 5)
         for n in range(12):
             subject = Worker(random.Random(f"{worker.person_id}:{n}"), f"{worker.person_id}-m{n}", worker.grid,
                              worker.window)

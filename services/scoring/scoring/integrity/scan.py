@@ -107,8 +107,8 @@ PATROL_COLUMNS = (PatrolRow.id, PatrolRow.person_id, PatrolRow.occurred_at, Patr
                   PatrolRow.lat, PatrolRow.inside, PatrolRow.located_grid_code)
 VISIT_COLUMNS = (VisitRow.id, VisitRow.person_id, VisitRow.household_id, VisitRow.grid_code, VisitRow.occurred_at,
                  VisitRow.received_at, VisitRow.notes_sig, HouseholdFact.residents)
-RATING_COLUMNS = (Rating.id, Rating.rater_account_id, Rating.subject_person_id, Rating.kind, Rating.score,
-                  Rating.scale_max, Rating.created_at, Rating.rater_account_created_at)
+RATING_COLUMNS = (Rating.id, Rating.rater_account_id, Rating.rater_person_id, Rating.subject_person_id, Rating.kind,
+                  Rating.score, Rating.scale_max, Rating.created_at, Rating.rater_account_created_at)
 
 
 def load(session, scope, period, *, person_ids=None):
@@ -151,10 +151,14 @@ def load(session, scope, period, *, person_ids=None):
         received = _grouped(_rows(session, select(*RATING_COLUMNS).where(
             _in(Rating.subject_person_id, people, posted), Rating.created_at >= start, Rating.created_at < end)),
             RatingFact._make, attrgetter("subject_person_id"))
+        given = _grouped(_rows(session, select(*RATING_COLUMNS).where(
+            _in(Rating.rater_person_id, people, posted), Rating.created_at >= start, Rating.created_at < end)),
+            RatingFact._make, attrgetter("rater_person_id"))
         by_time = attrgetter("occurred_at")   # sorted here, person by person: cheaper than one sort of all
         return [PersonFacts(person, tuple(codes), tuple(reported.get(person, ())), tuple(resolved.get(person, ())),
                             tuple(sorted(patrols.get(person, ()), key=by_time)),
-                            tuple(sorted(visits.get(person, ()), key=by_time)), (), tuple(received.get(person, ())))
+                            tuple(sorted(visits.get(person, ()), key=by_time)), tuple(given.get(person, ())),
+                            tuple(received.get(person, ())))
                 for person, codes in sorted(grids.items())]
 
 
