@@ -203,3 +203,36 @@ def test_a_scan_stores_what_the_detectors_find_on_the_facts(db, district):
     assert figures["people"] == len(district) - 1 and figures["flags_new"] == len(rows)
     assert figures["store_seconds"] >= 0
 
+
+def test_a_scan_pauses_for_the_services_other_work(db, district):
+    """A district's scan is seconds of work on one event loop: the pause it is given runs
+    between batches of rows, people and the copy search's bands, and other greenthreads
+    get their turn there (the service passes eventlet.sleep(0))."""
+    eventlet = pytest.importorskip("eventlet")
+    with db.transaction() as session:
+        write(session, district)
+    ticks, pauses, running = [], [], [True]
+
+    def ticker():
+        while running[0]:
+            ticks.append(1)
+            eventlet.sleep(0)
+
+    def pause():
+        pauses.append(1)
+        eventlet.sleep(0)
+
+    other = eventlet.spawn(ticker)
+    eventlet.sleep(0)
+    ticks.clear()
+    old_every, detectors.PAUSE_EVERY_PERSONS = detectors.PAUSE_EVERY_PERSONS, 2   # a small district: often
+    try:
+        with db.transaction() as session:
+            _, figures = scan.scan(session, SCOPE, PERIOD, pause=pause)
+    finally:
+        detectors.PAUSE_EVERY_PERSONS = old_every
+        running[0] = False
+    other.wait()
+    people = figures["people"]
+    assert len(pauses) >= 6 + people // 2 + detectors.BANDS, (len(pauses), figures)  # each fact table, people, bands
+    assert len(ticks) >= len(pauses) - 1

@@ -605,7 +605,7 @@ def _well_formed(texts):
     return texts, (_lanes([text[0] for text in texts]) if len(texts) >= 2 else None)
 
 
-def copy_groups(signatures, min_similarity, bands=BANDS, *, lanes=None):
+def copy_groups(signatures, min_similarity, bands=BANDS, *, lanes=None, pause=None):
     """Groups (sorted lists of indices, 2 or more) of near-identical texts, given their
     textsig signatures; linear in the texts, never all pairs.
 
@@ -615,7 +615,7 @@ def copy_groups(signatures, min_similarity, bands=BANDS, *, lanes=None):
     the buckets. Each text of a bucket is compared with the bucket's first text and with
     the one before it; pairs as similar as ``min_similarity`` (textsig.similarity has the
     last word) are joined, and the groups are what is joined. ``lanes``: the signatures'
-    ``_lanes``, when the caller has them."""
+    ``_lanes``, when the caller has them; ``pause`` is called after each band."""
     count = len(signatures)
     if count < 2:
         return []
@@ -624,6 +624,8 @@ def copy_groups(signatures, min_similarity, bands=BANDS, *, lanes=None):
     pairs = set()
     needed = min_similarity * width - 1e-9
     for key in _band_keys(lanes, bands):
+        if pause is not None:
+            pause()
         order = numpy.argsort(key, kind="stable")
         ordered = key[order]
         same = ordered[1:] == ordered[:-1]
@@ -686,11 +688,11 @@ def _lanes_of(data, count):
     return numpy.frombuffer(data, dtype=f">u{LANE_BITS // 8}").reshape(count, -1)
 
 
-def _copied_flags(texts, window, rules):
+def _copied_flags(texts, window, rules, pause=None):
     texts, lanes = _well_formed(texts)
     flags = []
     sigs = [text[0] for text in texts]
-    for members in copy_groups(sigs, rules["min_similarity"], lanes=lanes):
+    for members in copy_groups(sigs, rules["min_similarity"], lanes=lanes, pause=pause):
         if len(members) < rules["min_records"]:
             continue
         by_person = {}
@@ -720,13 +722,13 @@ def copied_text(view, rules, context):
     return _copied_flags(texts, view.window, rules)
 
 
-def copied_text_across(views, rules):
+def copied_text_across(views, rules, pause=None):
     """Groups of near-identical texts among everyone's records: each person with enough
     records in a large enough group is flagged with their own records."""
     texts = [text for view in views for text in _texts(view)]
     if not texts:
         return []
-    return _copied_flags(texts, views[0].window, rules)
+    return _copied_flags(texts, views[0].window, rules, pause)
 
 
 DETECTORS = {
@@ -754,10 +756,15 @@ def detect(pattern, person, period, thresholds=None, context=None):
     return detector(View(person, window_of(str(parse_period(period)))), thresholds[pattern], context)
 
 
-def detect_all(persons, period, thresholds=None, patterns=None, context=None):
+PAUSE_EVERY_PERSONS = 50   # about 50 ms of detecting between two pauses
+
+
+def detect_all(persons, period, thresholds=None, patterns=None, context=None, *, pause=None):
     """Every pattern (or those named) for everyone: the per-person detectors with the
     population's medians (``context``; None: computed from ``persons``), and copied
-    texts across people (which covers each person's own copies too)."""
+    texts across people (which covers each person's own copies too). ``pause``, if
+    given, is called every few dozen people and between the copy search's bands: a
+    service passes one that lets its other work run (a district takes seconds)."""
     thresholds = thresholds or load_thresholds()
     chosen = PATTERNS if patterns is None else tuple(patterns)
     for pattern in chosen:
@@ -770,12 +777,14 @@ def detect_all(persons, period, thresholds=None, patterns=None, context=None):
             context = population_context([view.person for view in views], window.text)
         flags = []
         per_person = [(DETECTORS[p], thresholds[p]) for p in chosen if p != "copied_text"]
-        for view in views:
+        for n, view in enumerate(views):
+            if pause is not None and n % PAUSE_EVERY_PERSONS == 0:
+                pause()
             for detector, rules in per_person:
                 flags.extend(detector(view, rules, context))
             view.__dict__.pop("patrols", None)        # what only this person needed
         if "copied_text" in chosen and views:
-            flags.extend(copied_text_across(views, thresholds["copied_text"]))
+            flags.extend(copied_text_across(views, thresholds["copied_text"], pause))
     return flags
 
 

@@ -7,6 +7,7 @@ flags and an auditor's review. Who may read what:
 
 A flag outside the caller's reach is answered as one that does not exist.
 """
+import eventlet
 from nameko.timer import timer
 
 from common import config as cfg
@@ -18,6 +19,12 @@ from scoring.integrity import flags, scan, thresholds
 
 # How often the facts that arrived are scanned (seconds; INTEGRITY_SCAN_SECONDS).
 SCAN_SECONDS = cfg.env_float("INTEGRITY_SCAN_SECONDS", 20.0)
+
+
+def _let_others_run():
+    """A scan's pause: the service's other greenthreads (calls, events, the broker's
+    heartbeats) run before it goes on; a district's scan is half a minute of work."""
+    eventlet.sleep(0)
 
 
 def _reads_scope(actor):
@@ -41,7 +48,7 @@ class IntegrityEndpoints:
     def scan_marked_facts(self):
         """The incremental scan: the communities of the people whose facts arrived."""
         with self.db.transaction() as session:
-            self._announce(session, scan.scan_marked(session))
+            self._announce(session, scan.scan_marked(session, pause=_let_others_run))
 
     @rpc
     def scan_integrity(self, data, actor=None):
@@ -52,7 +59,7 @@ class IntegrityEndpoints:
         if actor is not None:
             actor.require_reach(data["scope"])
         with self.db.transaction() as session:
-            rows, figures = scan.scan(session, data["scope"], data["period"])
+            rows, figures = scan.scan(session, data["scope"], data["period"], pause=_let_others_run)
             self._announce(session, rows)
         return figures
 

@@ -61,21 +61,26 @@ def _in(column, people, posted):
 FETCH_ROWS = 20_000  # rows a server-side cursor brings over at a time
 
 
-def _rows(session, query):
-    """``query``'s rows as the driver gives them. On PostgreSQL straight from a
-    server-side cursor, a batch at a time: no SQLAlchemy row and no type conversion per
-    value (load sets the transaction's time zone to UTC, so the driver's moments are
-    UTC already); a scan reads millions. Elsewhere through SQLAlchemy (SQLite keeps
-    moments as text, which the column types parse)."""
+def _rows(session, query, pause=None):
+    """``query``'s rows as the driver gives them, ``pause`` called after each batch. On
+    PostgreSQL straight from a server-side cursor, a batch at a time: no SQLAlchemy row
+    and no type conversion per value (load sets the transaction's time zone to UTC, so
+    the driver's moments are UTC already); a scan reads millions. Elsewhere through
+    SQLAlchemy (SQLite keeps moments as text, which the column types parse)."""
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        yield from connection.execute(query)
+        for batch in connection.execute(query).partitions(FETCH_ROWS):
+            yield from batch
+            if pause is not None:
+                pause()
         return
     compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     with connection.connection.cursor(name=f"integrity_{uuid.uuid4().hex}") as cursor:
-        cursor.itersize = FETCH_ROWS
         cursor.execute(str(compiled), compiled.params)
-        yield from cursor
+        while batch := cursor.fetchmany(FETCH_ROWS):
+            yield from batch
+            if pause is not None:
+                pause()
 
 
 @contextlib.contextmanager
@@ -111,11 +116,11 @@ RATING_COLUMNS = (Rating.id, Rating.rater_account_id, Rating.rater_person_id, Ra
                   Rating.score, Rating.scale_max, Rating.created_at, Rating.rater_account_created_at)
 
 
-def load(session, scope, period, *, person_ids=None):
+def load(session, scope, period, *, person_ids=None, pause=None):
     """[PersonFacts] of the people posted in ``scope`` during ``period`` (a Period or
     its text), or of those of ``person_ids`` among them: one query per fact table (two
     for tickets: reported, resolved), by its indexed days and the moments; each person's
-    patrols and visits by time."""
+    patrols and visits by time. ``pause`` is called after each batch of rows read."""
     period = parse_period(period) if not isinstance(period, Period) else period
     start, end = period.bounds()
     since = start - LOOKBACK
@@ -128,30 +133,30 @@ def load(session, scope, period, *, person_ids=None):
     people = set(grids)
     first_day, last_day = shanghai_date(since), period.end_day  # the indexed days, then the moments
     with detectors.cyclic_gc_paused(), _utc_moments(session):
-        reported = _grouped(_rows(session, select(*TICKET_COLUMNS).where(
+        reported = _grouped(_rows(session, pause=pause, query=select(*TICKET_COLUMNS).where(
             _in(TicketRow.reporter_person_id, people, posted), TicketRow.reported_day.between(first_day, last_day),
             TicketRow.reported_at >= since, TicketRow.reported_at < end)),
             TicketFact._make, attrgetter("reporter_person_id"))
-        resolved = _grouped(_rows(session, select(*TICKET_COLUMNS).where(
+        resolved = _grouped(_rows(session, pause=pause, query=select(*TICKET_COLUMNS).where(
             or_(_in(TicketRow.resolved_by_person_id, people, posted),
                 and_(TicketRow.resolved_by_person_id.is_(None), _in(TicketRow.responsible_person_id, people, posted))),
             TicketRow.resolved_day.between(first_day, last_day),
             TicketRow.resolved_at >= since, TicketRow.resolved_at < end)),
             TicketFact._make, attrgetter("resolver"))
-        patrols = _grouped(_rows(session, select(*PATROL_COLUMNS).where(
+        patrols = _grouped(_rows(session, pause=pause, query=select(*PATROL_COLUMNS).where(
             _in(PatrolRow.person_id, people, posted), PatrolRow.day.between(first_day, last_day),
             PatrolRow.occurred_at >= since, PatrolRow.occurred_at < end)),
             PatrolFact._make, attrgetter("person_id"))
-        visits = _grouped(_rows(session, select(*VISIT_COLUMNS)
+        visits = _grouped(_rows(session, pause=pause, query=select(*VISIT_COLUMNS)
                                 .outerjoin(HouseholdFact, HouseholdFact.household_id == VisitRow.household_id)
                                 .where(_in(VisitRow.person_id, people, posted),
                                        VisitRow.day.between(first_day, last_day),
                                        VisitRow.occurred_at >= since, VisitRow.occurred_at < end)),
                           VisitFact._make, attrgetter("person_id"))
-        received = _grouped(_rows(session, select(*RATING_COLUMNS).where(
+        received = _grouped(_rows(session, pause=pause, query=select(*RATING_COLUMNS).where(
             _in(Rating.subject_person_id, people, posted), Rating.created_at >= start, Rating.created_at < end)),
             RatingFact._make, attrgetter("subject_person_id"))
-        given = _grouped(_rows(session, select(*RATING_COLUMNS).where(
+        given = _grouped(_rows(session, pause=pause, query=select(*RATING_COLUMNS).where(
             _in(Rating.rater_person_id, people, posted), Rating.created_at >= start, Rating.created_at < end)),
             RatingFact._make, attrgetter("rater_person_id"))
         by_time = attrgetter("occurred_at")   # sorted here, person by person: cheaper than one sort of all
@@ -162,19 +167,20 @@ def load(session, scope, period, *, person_ids=None):
                 for person, codes in sorted(grids.items())]
 
 
-def scan(session, scope, period, *, thresholds=None, patterns=None, now=None):
+def scan(session, scope, period, *, thresholds=None, patterns=None, now=None, pause=None):
     """Scan ``scope`` for ``period``: ``(new flag rows, figures)``, figures holding the
     people and facts read, the flags seen and the seconds spent reading, detecting and
-    storing."""
+    storing. ``pause`` (no arguments) is called every few tens of milliseconds of the
+    work: a service's lets its other requests run meanwhile."""
     period = parse_period(period) if not isinstance(period, Period) else period
     thresholds = thresholds or flags.current_thresholds(session)
     started = time.perf_counter()
     # the collector stays paused until the facts are gone: resumed over millions of
     # them, its first passes would walk them all (5 s of a district's scan)
     with detectors.cyclic_gc_paused():
-        persons = load(session, scope, period)
+        persons = load(session, scope, period, pause=pause)
         loaded = time.perf_counter()
-        found = detectors.detect_all(persons, str(period), thresholds, patterns)
+        found = detectors.detect_all(persons, str(period), thresholds, patterns, pause=pause)
         detected = time.perf_counter()
         rows = flags.record(session, found, now=now)
         stored = time.perf_counter()
@@ -199,7 +205,7 @@ def mark(session, people_moments):
                     suffix="ON CONFLICT (person_id, period) DO NOTHING")
 
 
-def scan_marked(session, *, now=None, limit=50):
+def scan_marked(session, *, now=None, limit=50, pause=None):
     """Scan the communities of up to ``limit`` marked people, for the months marked;
     returns the new flag rows. The marks taken are removed in the same transaction."""
     marked = session.execute(select(IntegrityMark.person_id, IntegrityMark.period)
@@ -215,7 +221,7 @@ def scan_marked(session, *, now=None, limit=50):
         month = parse_period(period)
         posts = _posts(session, "", month.start_day, month.end_day, people)
         for community in sorted({code[:COMMUNITY_DIGITS] for codes in posts.values() for code in codes}):
-            found, _ = scan(session, community, month, thresholds=thresholds, now=now)
+            found, _ = scan(session, community, month, thresholds=thresholds, now=now, pause=pause)
             rows += found
     session.execute(delete(IntegrityMark).where(
         or_(*(and_(IntegrityMark.person_id == person, IntegrityMark.period == period) for person, period in marked))))
