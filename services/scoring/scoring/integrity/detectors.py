@@ -171,12 +171,19 @@ def _resolution_minutes(ticket, start, end):
     return (resolved - begun) / 60.0
 
 
-def population_context(persons, period):
+PAUSE_EVERY_PERSONS = 50   # about 50 ms of detecting between two pauses (a scan's ``pause``)
+PAUSE_EVERY_PAIRS = 5_000
+WELL_FORMED_CHUNK = 50_000
+
+
+def population_context(persons, period, pause=None):
     """The categories' median resolution minutes over everyone's resolved tickets (each
     ticket once; tickets resolved by their own reporter left out, as in too_fast)."""
     window = window_of(str(parse_period(period)))
     seen, minutes = set(), {}
-    for person in persons:
+    for n, person in enumerate(persons):
+        if pause is not None and n % PAUSE_EVERY_PERSONS == 0:
+            pause()
         for ticket in person.tickets_resolved:
             if ticket.ticket_id in seen or ticket.reporter_person_id == ticket.resolver:
                 continue
@@ -587,22 +594,30 @@ def _texts(view):
     return out
 
 
-def _well_formed(texts):
+def _well_formed(texts, pause=None):
     """(texts, their lanes) of the texts whose signature is one (``textsig.is_signature``):
-    a malformed one is passed over, not let stop the scan. A million are checked at once
-    (each of the right length already; fromhex refuses what is not a hex digit but skips
-    blanks, and takes capitals); one by one only when the whole fails."""
+    a malformed one is passed over, not let stop the scan. Fifty thousand are checked
+    at once (each of the right length already; fromhex refuses what is not a hex digit
+    but skips blanks, and takes capitals); one by one only when the whole chunk fails."""
     if len(texts) < 2:
         return texts, None              # nothing to compare (copy_groups needs no lanes)
-    joined = "".join(text[0] for text in texts)
-    data = None
-    if not any(capital in joined for capital in "ABCDEF"):
-        with contextlib.suppress(ValueError):
-            data = bytes.fromhex(joined)
-    if data is not None and len(data) * 2 == len(joined):
-        return texts, _lanes_of(data, len(texts))
-    texts = [text for text in texts if textsig.is_signature(text[0])]
-    return texts, (_lanes([text[0] for text in texts]) if len(texts) >= 2 else None)
+    kept, parts = [], []
+    for first in range(0, len(texts), WELL_FORMED_CHUNK):
+        chunk = texts[first:first + WELL_FORMED_CHUNK]
+        joined = "".join(text[0] for text in chunk)
+        data = None
+        if not any(capital in joined for capital in "ABCDEF"):
+            with contextlib.suppress(ValueError):
+                data = bytes.fromhex(joined)
+        if data is None or len(data) * 2 != len(joined):
+            chunk = [text for text in chunk if textsig.is_signature(text[0])]
+            data = bytes.fromhex("".join(text[0] for text in chunk))
+        if chunk:
+            kept.extend(chunk)
+            parts.append(_lanes_of(data, len(chunk)))
+        if pause is not None:
+            pause()
+    return kept, (numpy.concatenate(parts) if len(kept) >= 2 else None)
 
 
 def copy_groups(signatures, min_similarity, bands=BANDS, *, lanes=None, pause=None):
@@ -649,7 +664,9 @@ def copy_groups(signatures, min_similarity, bands=BANDS, *, lanes=None, pause=No
             i = parent[i]
         return i
 
-    for a, b in pairs:
+    for n, (a, b) in enumerate(pairs):
+        if pause is not None and n % PAUSE_EVERY_PAIRS == 0:
+            pause()
         if textsig.similarity(signatures[a], signatures[b]) >= min_similarity:
             ra, rb = root(a), root(b)
             if ra != rb:
@@ -689,10 +706,12 @@ def _lanes_of(data, count):
 
 
 def _copied_flags(texts, window, rules, pause=None):
-    texts, lanes = _well_formed(texts)
+    texts, lanes = _well_formed(texts, pause)
     flags = []
     sigs = [text[0] for text in texts]
-    for members in copy_groups(sigs, rules["min_similarity"], lanes=lanes, pause=pause):
+    for n, members in enumerate(copy_groups(sigs, rules["min_similarity"], lanes=lanes, pause=pause)):
+        if pause is not None and n % PAUSE_EVERY_PERSONS == 0:
+            pause()
         if len(members) < rules["min_records"]:
             continue
         by_person = {}
@@ -725,10 +744,16 @@ def copied_text(view, rules, context):
 def copied_text_across(views, rules, pause=None):
     """Groups of near-identical texts among everyone's records: each person with enough
     records in a large enough group is flagged with their own records."""
-    texts = [text for view in views for text in _texts(view)]
+    texts = []
+    for n, view in enumerate(views):
+        if pause is not None and n % PAUSE_EVERY_PERSONS == 0:
+            pause()
+        texts += _texts(view)
     if not texts:
         return []
-    return _copied_flags(texts, views[0].window, rules, pause)
+    flags = _copied_flags(texts, views[0].window, rules, pause)
+    release(texts, pause, step=WELL_FORMED_CHUNK)
+    return flags
 
 
 DETECTORS = {
@@ -756,9 +781,6 @@ def detect(pattern, person, period, thresholds=None, context=None):
     return detector(View(person, window_of(str(parse_period(period)))), thresholds[pattern], context)
 
 
-PAUSE_EVERY_PERSONS = 50   # about 50 ms of detecting between two pauses
-
-
 def detect_all(persons, period, thresholds=None, patterns=None, context=None, *, pause=None):
     """Every pattern (or those named) for everyone: the per-person detectors with the
     population's medians (``context``; None: computed from ``persons``), and copied
@@ -774,7 +796,7 @@ def detect_all(persons, period, thresholds=None, patterns=None, context=None, *,
     with cyclic_gc_paused():
         views = [View(person, window) for person in persons]
         if context is None and "too_fast" in chosen:
-            context = population_context([view.person for view in views], window.text)
+            context = population_context([view.person for view in views], window.text, pause)
         flags = []
         per_person = [(DETECTORS[p], thresholds[p]) for p in chosen if p != "copied_text"]
         for n, view in enumerate(views):
@@ -785,7 +807,19 @@ def detect_all(persons, period, thresholds=None, patterns=None, context=None, *,
             view.__dict__.pop("patrols", None)        # what only this person needed
         if "copied_text" in chosen and views:
             flags.extend(copied_text_across(views, thresholds["copied_text"], pause))
+        release(views, pause)
     return flags
+
+
+def release(items, pause=None, step=PAUSE_EVERY_PERSONS):
+    """Empty the list ``items`` ``step`` at a time, pausing between: freeing a district's
+    millions of facts at once holds the process for a second or more."""
+    if pause is None:
+        items.clear()
+        return
+    while items:
+        del items[-step:]
+        pause()
 
 
 @contextlib.contextmanager

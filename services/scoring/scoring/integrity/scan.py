@@ -160,11 +160,15 @@ def load(session, scope, period, *, person_ids=None, pause=None):
             _in(Rating.rater_person_id, people, posted), Rating.created_at >= start, Rating.created_at < end)),
             RatingFact._make, attrgetter("rater_person_id"))
         by_time = attrgetter("occurred_at")   # sorted here, person by person: cheaper than one sort of all
-        return [PersonFacts(person, tuple(codes), tuple(reported.get(person, ())), tuple(resolved.get(person, ())),
-                            tuple(sorted(patrols.get(person, ()), key=by_time)),
-                            tuple(sorted(visits.get(person, ()), key=by_time)), tuple(given.get(person, ())),
-                            tuple(received.get(person, ())))
-                for person, codes in sorted(grids.items())]
+        persons = []
+        for n, (person, codes) in enumerate(sorted(grids.items())):
+            if pause is not None and n % detectors.PAUSE_EVERY_PERSONS == 0:
+                pause()
+            persons.append(PersonFacts(
+                person, tuple(codes), tuple(reported.get(person, ())), tuple(resolved.get(person, ())),
+                tuple(sorted(patrols.get(person, ()), key=by_time)), tuple(sorted(visits.get(person, ()), key=by_time)),
+                tuple(given.get(person, ())), tuple(received.get(person, ()))))
+        return persons
 
 
 def scan(session, scope, period, *, thresholds=None, patterns=None, now=None, pause=None):
@@ -185,7 +189,7 @@ def scan(session, scope, period, *, thresholds=None, patterns=None, now=None, pa
         rows = flags.record(session, found, now=now)
         stored = time.perf_counter()
         people, facts = len(persons), sum(person.count() for person in persons)
-        del persons
+        detectors.release(persons, pause)
     return rows, {"people": people, "facts": facts, "flags_seen": len(found), "flags_new": len(rows),
                   "load_seconds": round(loaded - started, 3), "detect_seconds": round(detected - loaded, 3),
                   "store_seconds": round(stored - detected, 3)}
