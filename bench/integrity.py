@@ -3,20 +3,25 @@
 In a temporary PostgreSQL database (BENCH_PG_URL, required), scoring's schema holds a
 quarter (2026-Q2) of facts for 10,000 workers posted ten to a grid in about 1,000 grids
 (bench.sql's layout, as bench.assessment's), made by the integrity generator
-(``honest.mixed_district``): honest workers and 5% fabricators, one pattern each, so
-the flags can be scored. Generating 10,000 workers takes minutes, so a base district of
-BENCH_INTEGRITY_BASE workers (1,000) is generated and written again and again under new
-ids until there are BENCH_INTEGRITY_WORKERS (10,000): every copy gets its own person,
-record, household and rater ids and its own text signatures (each XORed with the copy's
+(``honest.mixed_district``): honest workers and 5% fabricators, one pattern each at a
+strength from faint (a quarter of the blatant case) to blatant, so the flags can be
+scored. Generating 10,000 workers takes minutes, so a base district of
+BENCH_INTEGRITY_BASE workers (2,000, each generated on its own) is written again and
+again under new ids until there are BENCH_INTEGRITY_WORKERS (10,000): every copy gets
+its own person, record, household and rater ids and its own text signatures (each XORed with the copy's
 own mask: a copy's own copied texts stay copies, and no two copies' texts coincide). The
 rows go in by COPY in the order facts arrive (day by day, everyone's interleaved).
 
 - ``integrity_scan_large_district_quarter``: ``scan.scan`` of the county for the quarter,
-  from the fact tables to the stored flags, with the time to load, detect and store;
-  aim: under 60 s.
+  from the fact tables to the stored flags, with the time to load, detect and store,
+  pausing as the service does; aim: under 60 s.
+- ``integrity_scan_event_loop``: meanwhile, how long another greenthread waited at most
+  (and at the 99th percentile) between two turns: what a call to scoring waits while a
+  district is scanned.
 - ``integrity_precision_recall``: of the flags that scan stored, against the patterns
-  laid on (a person counts as caught when flagged with their own pattern), beside the
-  same figures of the detectors run on the generator's own objects (``reference``).
+  laid on (a person counts as caught when flagged with their own pattern), with the
+  recall by strength, beside the same figures of the detectors run on the generator's
+  own objects (``reference``: the 2,000 workers generated one by one, none a copy).
 - ``integrity_detectors_by_pattern``: each pattern's detector alone over the district's
   facts as the scan loads them (where detect_seconds goes; alone, each pays for turning
   the moments into seconds that the scan does once for all).
@@ -42,7 +47,7 @@ from bench.sql import (COUNTY, NULL, PEOPLE_PER_GRID, copy_lines, grid_code, per
 from common.cli import open_database
 
 WORKERS = int(os.environ.get("BENCH_INTEGRITY_WORKERS", "10000"))
-BASE = int(os.environ.get("BENCH_INTEGRITY_BASE", "1000"))
+BASE = int(os.environ.get("BENCH_INTEGRITY_BASE", "2000"))
 SHARE = 0.05
 SEED = 17
 PERIOD = "2026-Q2"
@@ -105,6 +110,8 @@ class District:
         rng = random.Random(seed)
         self.masks = [0] + [rng.getrandbits(1024) for _ in range(self.copies - 1)]
         self.truth = {person_id(p): population.truth[self.persons[p % self.size].person_id] for p in range(workers)}
+        self.strength = {person_id(p): population.strength[self.persons[p % self.size].person_id]
+                         for p in range(workers) if self.persons[p % self.size].person_id in population.strength}
         self.written = dt.datetime.now(dt.timezone.utc).isoformat()
         self.tickets, self.patrols, self.visits, self.ratings = (defaultdict(list) for _ in range(4))
         self.households = {}
@@ -239,7 +246,8 @@ def _scored(result, checks):
             by_check[pattern][check] = by_check[pattern].get(check, 0) + 1
     return {"precision": result["precision"], "recall": result["recall"], "fabricators": result["fabricators"],
             "honest": result["persons"] - result["fabricators"], "flags": result["flags"],
-            "false_flags": result["false_flags"], "per_pattern": result["by_pattern"], "flags_by_check": by_check}
+            "false_flags": result["false_flags"], "recall_by_strength": result["by_strength"],
+            "per_pattern": result["by_pattern"], "flags_by_check": by_check}
 
 
 def by_pattern(session, period, patterns):
@@ -269,7 +277,8 @@ def main():
     from scoring.models import IntegrityFlag
 
     started = time.perf_counter()
-    base = honest.mixed_district(SEED, workers=min(BASE, WORKERS), share=SHARE, period=PERIOD)
+    base = honest.mixed_district(SEED, workers=min(BASE, WORKERS), share=SHARE, period=PERIOD,
+                                 strengths=honest.GRADED_STRENGTHS)
     log(f"generated a base district of {len(base.persons):,} workers in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     found = detectors.detect_all(base.persons, PERIOD)
@@ -280,21 +289,31 @@ def main():
     with scratch_database(PG_URL, "gridgov_bench_integrity") as url:
         handle = open_database("scoring", MIGRATIONS_DIR, {"DB_URL": url})
         counts = write(url, district)
+        EventLoopWatch.green_driver()   # after the COPYs, which a green connection cannot make
+        handle.engine.dispose()
 
-        log("scanning the district's quarter ...")
+        log("scanning the district's quarter, as the service does: pausing for other greenthreads ...")
         started, cpu = time.perf_counter(), time.process_time()
-        with handle.transaction() as session:
-            _, figures = scan.scan(session, COUNTY, PERIOD)
+        with handle.transaction() as session, EventLoopWatch() as watch:
+            _, figures = scan.scan(session, COUNTY, PERIOD, pause=watch.pause)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         emit(benchmark="integrity_scan_large_district_quarter", seconds=round(seconds, 2), aim_seconds=AIM_SECONDS,
              people=figures["people"], facts=figures["facts"], rows=counts, load_seconds=figures["load_seconds"],
              detect_seconds=figures["detect_seconds"], store_seconds=figures["store_seconds"],
              flags=figures["flags_new"], period=PERIOD, **_machine(cpu))
+        emit(benchmark="integrity_scan_event_loop", pauses=watch.pauses, ticks=watch.ticks,
+             longest_gap_ms=round(watch.longest * 1000, 1), p99_gap_ms=watch.quantile(0.99),
+             longest_between_pauses={"ms": round(watch.stretch[0] * 1000, 1), "from": watch.stretch[1],
+                                     "to": watch.stretch[2]},
+             reference_ms={"before the pauses (detecting, in one piece)": round(figures["detect_seconds"] * 1000),
+                           "gateway RPC bound": 3_000},
+             what="the longest time another greenthread (a call, an event, a heartbeat) waited during the scan")
 
         with handle.read() as session:
             stored = session.execute(select(IntegrityFlag.pattern, IntegrityFlag.person_id, IntegrityFlag.figures)
                                      .where(IntegrityFlag.period == PERIOD)).all()
-        scored = honest.evaluate(honest.Population(persons=(), truth=district.truth), stored)
+        scored = honest.evaluate(honest.Population(persons=(), truth=district.truth, strength=district.strength),
+                                 stored)
         emit(benchmark="integrity_precision_recall",
              **_scored(scored, [(row.pattern, row.figures.get("check")) for row in stored]),
              reference={"what": f"the detectors on the generator's own {len(base.persons):,} workers, no database",
@@ -320,6 +339,64 @@ def main():
              communities=communities, seconds_per_community=round(seconds / communities, 3), period=MONTH,
              flags_new=len(raised), timer_interval_seconds=_timer_interval(), **_machine(cpu))
         handle.engine.dispose()
+
+
+def _caller():
+    """Where the scan paused: its two innermost functions."""
+    frame = sys._getframe(2)
+    return f"{frame.f_back.f_code.co_name}>{frame.f_code.co_name}:{frame.f_lineno}"
+
+
+class EventLoopWatch:
+    """A greenthread that wakes every millisecond while the scan runs in the main one,
+    as scoring's other work would: the gaps between its wakes are how long that work
+    waited. PostgreSQL's driver waits green here, as in the service (its wait callback,
+    which ``nameko run`` installs with the rest of eventlet's patches)."""
+
+    @staticmethod
+    def green_driver():
+        """PostgreSQL's driver waiting green, as in the service: for the connections made
+        after this (psycopg2 decides it as it connects)."""
+        import eventlet.support.psycopg2_patcher as psycopg_patcher
+        psycopg_patcher.make_psycopg_green()
+
+    def __enter__(self):
+        import eventlet
+        self._eventlet, self.pauses, self.ticks, self.gaps, self.running = eventlet, 0, 0, [], True
+        self._thread = eventlet.spawn(self._tick)
+        eventlet.sleep(0)
+        return self
+
+    def _tick(self):
+        last = time.perf_counter()
+        while self.running:
+            self._eventlet.sleep(0.001)
+            now = time.perf_counter()
+            self.gaps.append(now - last)
+            self.ticks += 1
+            last = now
+
+    def pause(self):
+        """The scan's pause; remembers the longest stretch between two and where it was."""
+        now, site = time.perf_counter(), _caller()
+        stretch = now - getattr(self, "_last", now)
+        if stretch > getattr(self, "stretch", (0,))[0]:
+            self.stretch = (stretch, getattr(self, "_site", "start"), site)
+        self.pauses += 1
+        self._eventlet.sleep(0)
+        self._last, self._site = time.perf_counter(), site
+
+    @property
+    def longest(self):
+        return max(self.gaps, default=0.0)
+
+    def quantile(self, q):
+        ordered = sorted(self.gaps)
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1) if ordered else 0.0
+
+    def __exit__(self, *exc):
+        self.running = False
+        self._thread.wait()
 
 
 def _machine(cpu):

@@ -363,6 +363,32 @@ def test_a_mixed_district_is_told_apart():
     assert result["recall"] == 1.0 and result["precision"] == 1.0 and result["false_flags"] == 0
 
 
+def test_a_fainter_fabrication_does_fewer_acts_and_the_faintest_passes():
+    """Strength scales a fabrication from the seed's blatant case down: a dozen disputes
+    in fifty minutes at 1, six at a half (still over the four an hour allows), three at
+    a quarter, which the default thresholds take for a busy afternoon."""
+    def disputes(strength):
+        (fake,) = honest.fabricated("impossible_rate", 9, strength=strength)
+        flags = detect("impossible_rate", fake, PERIOD)
+        return max((f.figures["resolved"] for f in flags), default=0), len(flags)
+    assert disputes(1.0)[0] == 12 and disputes(0.5)[0] == 6 and disputes(0.25) == (0, 0)
+    with pytest.raises(ValueError):
+        honest.fabricated("impossible_rate", 9, strength=0)
+
+
+def test_recall_is_given_by_strength():
+    population = honest.Population(persons=(), truth={"a": "too_fast", "b": "too_fast", "c": None},
+                                   strength={"a": 0.25, "b": 1.0})
+
+    def flag(pattern, person_id):
+        return make_flag(pattern, PersonFacts(person_id=person_id), window_of(PERIOD),
+                         [{"kind": "ticket", "id": "t1", "at": "2026-05-01T00:00:00+00:00"}], {})
+
+    result = honest.evaluate(population, [flag("too_fast", "b")])
+    assert result["by_strength"] == {0.25: {"fabricators": 1, "caught": 0, "recall": 0.0},
+                                     1.0: {"fabricators": 1, "caught": 1, "recall": 1.0}}
+
+
 def test_a_malformed_signature_is_passed_over_not_fatal():
     note = textsig.signature("入户走访3号楼住户,了解家庭基本情况,宣传防范电信诈骗知识,已登记在册。")
     visits = [visit(n, f"2026-05-{10 + n} 10:00", sig=note) for n in range(6)]

@@ -1,8 +1,8 @@
 """Made-up districts for the detectors: honest work, and fabrication one pattern at a time.
 
     honest_district(seed, workers=300, period="2026-Q2") -> [PersonFacts]
-    fabricated(pattern, seed, check=None, period="2026-Q2") -> [PersonFacts]
-    mixed_district(seed, workers=..., share=0.05, period=...) -> Population
+    fabricated(pattern, seed, check=None, period="2026-Q2", strength=1.0) -> [PersonFacts]
+    mixed_district(seed, workers=..., share=0.05, period=..., strengths=(1.0,)) -> Population
     evaluate(population, flags) -> {"precision", "recall", ...}
 
 Honest workers vary the way people do. Time: weekdays 08:30-17:30 give or take, some
@@ -18,7 +18,8 @@ spread over the scale; rater accounts were made over years.
 
 A fabricated history is one honest-looking worker (or, for copies across people, three)
 with one pattern laid on: ``check`` picks one check of a pattern that has several
-(``CHECKS``); None lays on all of them.
+(``CHECKS``); None lays on all of them. ``strength`` scales the acts laid on, from the
+blatant case the seed names (1) to a faint one (``GRADED_STRENGTHS`` runs from a quarter).
 """
 import datetime as dt
 import math
@@ -483,57 +484,66 @@ def _spread_days(worker, count, start=None, end=None):
     return sorted(worker.rng.sample(days, count))
 
 
-def _fab_impossible_rate(worker, check):
+def _scaled(blatant, strength, least=1):
+    """How many of a fabrication's acts at ``strength``: ``blatant`` at 1."""
+    return max(least, round(blatant * strength))
+
+
+def _fab_impossible_rate(worker, check, strength):
     # a dozen disputes "mediated" within fifty minutes, on one afternoon
     day = _spread_days(worker, 1)[0]
     at = _day_start(day) + 15 * HOUR
-    for n in range(12):
+    for n in range(_scaled(12, strength)):
         reported = at - worker.rng.uniform(2, 9) * DAY
         worker.add_assigned(reported, fam="DM", resolved_at=at + n * 4.2 * MINUTE)
 
 
-def _fab_deadline_burst(worker, check):
-    # one month of check-ins only, its visits and reports typed in the last forty minutes
+def _fab_deadline_burst(worker, check, strength):
+    # a month of check-ins, its visits and reports typed in the last forty minutes;
+    # fainter: only that share of the month's records, the rest entered as they happened
     start, end = _month_bounds(worker.window)
-    inside = lambda seconds: start <= seconds < end   # noqa: E731
+    rng = worker.rng
+    inside = lambda seconds: start <= seconds < end and rng.random() < strength   # noqa: E731
     worker.visits = [v for v in worker.visits if not inside(v.occurred_at.timestamp())]
     worker.reported = [t for t in worker.reported if not inside(t.reported_at.timestamp())]
+    kept = {t.ticket_id for t in worker.reported}
     worker.resolved = [t for t in worker.resolved if t.reporter_person_id != worker.person_id
-                       or not inside(t.reported_at.timestamp())]
-    days = _spread_days(worker, 16, start, end - 2 * DAY)
+                       or t.ticket_id in kept]
+    days = _spread_days(worker, _scaled(16, strength), start, end - 2 * DAY)
     for day in days + days[::2]:
         occurred = worker.work_moment(day)
-        worker.add_visit(occurred, end - worker.rng.uniform(1, 40) * MINUTE)
-    for _ in range(8):
-        worker.add_report(end - worker.rng.uniform(1, 40) * MINUTE)
+        worker.add_visit(occurred, end - rng.uniform(1, 40) * MINUTE)
+    for _ in range(_scaled(8, strength)):
+        worker.add_report(end - rng.uniform(1, 40) * MINUTE)
 
 
-def _fab_checkin_only(worker, check):
+def _fab_checkin_only(worker, check, strength):
     # five weeks of patrol check-ins every weekday and nothing else
+    weeks = _scaled(5, strength)
     first = int((worker.window.start + SHANGHAI_OFFSET) // DAY) + 21
     first -= _weekday(first)
-    start, end = _day_start(first), _day_start(first + 35)
+    start, end = _day_start(first), _day_start(first + 7 * weeks)
     inside = lambda moment: moment is not None and start <= moment.timestamp() < end   # noqa: E731
     worker.visits = [v for v in worker.visits if not inside(v.occurred_at)]
     worker.reported = [t for t in worker.reported if not inside(t.reported_at) and not inside(t.resolved_at)]
     worker.resolved = [t for t in worker.resolved if not inside(t.resolved_at) and not inside(t.reported_at)]
     worker.patrols = [p for p in worker.patrols if not inside(p.occurred_at)]
-    for day in range(first, first + 35):
+    for day in range(first, first + 7 * weeks):
         if _weekday(day) < 5:
             worker._patrol_round(day, None)
 
 
-def _fab_implausible_movement(worker, check):
+def _fab_implausible_movement(worker, check, strength):
     if check in (None, "outside"):
-        # every other day's round walked in the neighbouring grid
+        # every other day's round walked in the neighbouring grid (fainter: fewer days)
         neighbour = Grid(code="", column=worker.grid.column + 1, row=worker.grid.row)
-        for day in list(worker.working_days())[::2]:
+        for day in list(worker.working_days())[::max(2, round(2 / strength))]:
             worker._patrol_round(day, None, grid=neighbour)
             worker.patrols = [p for p in worker.patrols if not (
                 p.inside and _day_start(day) <= p.occurred_at.timestamp() < _day_start(day + 1))]
     if check in (None, "speed"):
         # check-ins eight kilometres away ten minutes after one in the grid, and back
-        for day in _spread_days(worker, 4):
+        for day in _spread_days(worker, _scaled(4, strength)):
             at = worker.work_moment(day, 9, 10)
             home = (worker.grid.west + worker.rng.uniform(0.2, 0.8) * GRID_LON,
                     worker.grid.south + worker.rng.uniform(0.2, 0.8) * GRID_LAT)
@@ -544,14 +554,14 @@ def _fab_implausible_movement(worker, check):
     if check in (None, "repeated_point"):
         # the same coordinates, to the last decimal, on six days
         point = (round(worker.grid.west + 0.37 * GRID_LON, 6), round(worker.grid.south + 0.61 * GRID_LAT, 6))
-        for day in _spread_days(worker, 6):
+        for day in _spread_days(worker, _scaled(6, strength, least=2)):
             at = worker.work_moment(day, 16, 16.5)
             worker.add_patrol(at, at + 15, *point)
 
 
-def _fab_too_fast(worker, check):
+def _fab_too_fast(worker, check, strength):
     # tickets from residents "resolved" two to four minutes after acceptance
-    for day in _spread_days(worker, 14):
+    for day in _spread_days(worker, _scaled(14, strength)):
         worker.add_assigned(worker.work_moment(day), fam=worker.rng.choice(("UM", "SF", "LS")),
                             minutes=worker.rng.uniform(1.5, 4))
 
@@ -559,45 +569,45 @@ def _fab_too_fast(worker, check):
 COPIED_NOTE = "入户走访{b}号楼住户,了解家庭基本情况,宣传防范电信诈骗知识,住户表示无其他诉求,已登记在册并拍照留存。"
 
 
-def _fab_copied_text(worker, check, copies=10):
-    for day in _spread_days(worker, copies):
+def _fab_copied_text(worker, check, strength, copies=10):
+    for day in _spread_days(worker, _scaled(copies, strength, least=2)):
         occurred = worker.work_moment(day)
         worker.add_visit(occurred, worker.receipt(occurred), note=COPIED_NOTE.format(b=worker.rng.randint(1, 9)))
 
 
-def _fab_self_dealing(worker, check):
+def _fab_self_dealing(worker, check, strength):
     # own reports resolved by the reporter two to eight minutes later
-    for day in _spread_days(worker, 18):
+    for day in _spread_days(worker, _scaled(18, strength)):
         worker.add_report(worker.work_moment(day), resolved_after=worker.rng.uniform(2, 8) * MINUTE)
 
 
-def _fab_one_sided_ratings(worker, check):
+def _fab_one_sided_ratings(worker, check, strength):
     rng, end = worker.rng, worker.window.end
     if check in (None, "top_marks_only"):
         # a chief giving everyone full marks, themself too
         worker.given = []
         worker.received = [r for r in worker.received if r.kind != "self"]
         worker.rate(worker, "self", 5)
-        for n in range(12):
+        for n in range(_scaled(12, strength)):
             subject = Worker(random.Random(f"{worker.person_id}:{n}"), f"{worker.person_id}-m{n}", worker.grid,
                              worker.window)
             worker.rate(subject, "village", 5)
     if check in (None, "bulk_accounts"):
         # eight resident accounts made within half an hour three days before the end
         base = end - 3 * DAY - 5 * HOUR
-        for n in range(8):
+        for n in range(_scaled(8, strength)):
             worker.add_received(f"bulk-{worker.person_id}-{n}", "resident", 5, 5, base + n * 3.5 * MINUTE,
                                 at=base + rng.uniform(1, 3) * HOUR)
 
 
-def _fab_impossible_visit(worker, check):
+def _fab_impossible_visit(worker, check, strength):
     rng = worker.rng
     if check in (None, "night"):
-        for day in _spread_days(worker, 4):
+        for day in _spread_days(worker, _scaled(4, strength)):
             occurred = _day_start(day) + rng.uniform(23, 26.5) * HOUR
             worker.add_visit(occurred, worker.receipt(occurred))
     if check in (None, "no_residents"):
-        for n, day in enumerate(_spread_days(worker, 5)):
+        for n, day in enumerate(_spread_days(worker, _scaled(5, strength))):
             occurred = worker.work_moment(day)
             worker.add_visit(occurred, worker.receipt(occurred), residents=0,
                              household=f"hh-{worker.grid.code}-empty-{n}")
@@ -616,13 +626,18 @@ FABRICATIONS = {
 }
 
 
-def fabricated(pattern, seed, check=None, period=DEFAULT_PERIOD, first_grid=2000):
+def fabricated(pattern, seed, check=None, period=DEFAULT_PERIOD, first_grid=2000, strength=1.0):
     """One worker's honest-looking quarter with ``pattern`` laid on (for copies across
-    people, ``check="across"``: three workers sharing one pasted note, each a few times)."""
+    people, ``check="across"``: three workers sharing one pasted note, each a few times).
+    ``strength`` (0-1] scales the fabrication: 1 is the blatant case the seed names
+    (a dozen disputes in fifty minutes, five weeks of check-ins only); a quarter of it
+    is a faint one, some of which the default thresholds let pass by design."""
     if pattern not in FABRICATIONS:
         raise unknown_pattern(pattern)
     if check is not None and check not in CHECKS.get(pattern, ()):
         raise ValueError(f"{pattern} has no check {check!r}")
+    if not 0 < strength <= 1:
+        raise ValueError(f"strength is in (0, 1]: {strength!r}")
     window = window_of(str(parse_period(period)))
     count = 3 if (pattern, check) == ("copied_text", "across") else 1
     fakes = []
@@ -631,9 +646,9 @@ def fabricated(pattern, seed, check=None, period=DEFAULT_PERIOD, first_grid=2000
         worker = Worker(rng, f"f{seed}-{pattern}-{check or 'all'}-{index}", grid_at(first_grid + index), window)
         worker.build()
         if count > 1:
-            _fab_copied_text(worker, check, copies=3)
+            _fab_copied_text(worker, check, strength, copies=3)
         else:
-            FABRICATIONS[pattern](worker, check)
+            FABRICATIONS[pattern](worker, check, strength)
         fakes.append(worker.freeze())
     return fakes
 
@@ -644,24 +659,34 @@ def fabricated(pattern, seed, check=None, period=DEFAULT_PERIOD, first_grid=2000
 class Population:
     persons: tuple           # of PersonFacts
     truth: dict              # person_id -> the pattern laid on, None for honest
+    strength: dict = None    # person_id -> the strength of the fabrication laid on (fabricators only)
 
 
-def mixed_district(seed, workers=300, share=0.05, period=DEFAULT_PERIOD):
-    """``workers`` workers of whom ``share`` are fabricators, the patterns taken in turn."""
+STRENGTHS = (1.0,)                          # mixed_district's default: the blatant cases
+GRADED_STRENGTHS = (0.25, 0.5, 0.75, 1.0)   # from faint to blatant
+
+
+def mixed_district(seed, workers=300, share=0.05, period=DEFAULT_PERIOD, strengths=STRENGTHS):
+    """``workers`` workers of whom ``share`` are fabricators, the patterns taken in turn,
+    and for each pattern the ``strengths`` in turn."""
     fakes_wanted = max(1, round(workers * share))
     honest = honest_district(seed, workers - fakes_wanted, period)
     truth = {person.person_id: None for person in honest}
+    strength_of = {}
     persons = list(honest)
     made = 0
     while made < fakes_wanted:
         pattern = PATTERNS[made % len(PATTERNS)]
-        for fake in fabricated(pattern, f"{seed}-{made}", period=period, first_grid=workers + 10 * made):
+        strength = strengths[(made // len(PATTERNS)) % len(strengths)]
+        for fake in fabricated(pattern, f"{seed}-{made}", period=period, first_grid=workers + 10 * made,
+                               strength=strength):
             if made < fakes_wanted:
                 persons.append(fake)
                 truth[fake.person_id] = pattern
+                strength_of[fake.person_id] = strength
                 made += 1
     random.Random(f"{seed}:shuffle").shuffle(persons)
-    return Population(persons=tuple(persons), truth=truth)
+    return Population(persons=tuple(persons), truth=truth, strength=strength_of)
 
 
 def evaluate(population, flags):
@@ -671,7 +696,8 @@ def evaluate(population, flags):
 
     ``{"persons", "fabricators", "flagged_persons", "caught", "precision", "recall",
     "flags", "false_flags", "by_pattern": {pattern: {"fabricators", "caught", "flags",
-    "false_flags"}}}``"""
+    "false_flags"}}, "by_strength": {strength: {"fabricators", "caught", "recall"}}}``
+    (by_strength: when the population knows its strengths)."""
     truth = population.truth
     by_pattern = {pattern: {"fabricators": 0, "caught": 0, "flags": 0, "false_flags": 0} for pattern in PATTERNS}
     for pattern in truth.values():
@@ -690,8 +716,15 @@ def evaluate(population, flags):
         by_pattern[truth[person_id]]["caught"] += 1
     fabricators = sum(1 for pattern in truth.values() if pattern)
     rightly = sum(1 for person_id in flagged if truth.get(person_id))
+    by_strength = {}
+    for person_id, strength in sorted((population.strength or {}).items(), key=lambda item: item[1]):
+        band = by_strength.setdefault(strength, {"fabricators": 0, "caught": 0})
+        band["fabricators"] += 1
+        band["caught"] += person_id in caught
+    for band in by_strength.values():
+        band["recall"] = round(band["caught"] / band["fabricators"], 4)
     return {"persons": len(truth), "fabricators": fabricators, "flagged_persons": len(flagged),
             "caught": len(caught),
             "precision": round(rightly / len(flagged), 4) if flagged else 1.0,
             "recall": round(len(caught) / fabricators, 4) if fabricators else 1.0,
-            "flags": len(flags), "false_flags": false_flags, "by_pattern": by_pattern}
+            "flags": len(flags), "false_flags": false_flags, "by_pattern": by_pattern, "by_strength": by_strength}
