@@ -1,6 +1,6 @@
 """The territory: grids, their history and reports, places."""
 from common.roles import DISTRICT_WIDE, EVERYONE, STAFF, STAFF_READERS
-from gateway.routing import BODY, ROOT, BodyField, Call, Path, Query, Route, by_record, in_path, in_root
+from gateway.routing import ACTOR, BODY, ROOT, BodyField, Call, Path, Query, Route, by_record, in_path, in_root
 from gateway.schemas import grids as s
 from gateway.schemas.base import GridCodePath
 
@@ -70,6 +70,14 @@ ROUTES = [
           response=s.Place, status=201, errors=(404,),
           description="Buildings, shops, units, schools, hospitals, markets; numbered within their community."),
     Route("GET", "/places", "list_places", "Places in a subtree", STAFF_READERS,
-          Call("grid.list_places", root=ROOT, type=Query("type"), limit=Query("limit")), "places",
+          Call("grid.list_places", root=ROOT, type=Query("type"), limit=Query("limit"),
+               group_rental=Query("group_rental")), "places",
           scope=in_root(), query=s.PlaceListQuery, response=s.Place, wrap="items"),
+    Route("POST", "/places/{code}/group-rental", "mark_group_rental", "Mark a place a group rental (群租房), or clear it",
+          STAFF, Call("grid.mark_group_rental", code=CODE, data=BODY, actor=ACTOR), "places",
+          scope=by_record(note="the place's grid in the caller's scope", hidden=True), path_schema=s.PlacePath,
+          body=s.GroupRental, response=s.Place, errors=(404,),
+          description="A group rental is followed up on its own cadence (`GET /follow-ups`: the targets' "
+                      "`follow_ups.group_rentals`), from when it was first marked. A place outside the caller's "
+                      "scope is a 404, as one that does not exist."),
 ]

@@ -53,6 +53,7 @@ class RootQuery(Strict):
 class PlaceListQuery(Strict):
     root = fields.String(load_default=None, validate=GRID_CODE)
     type = fields.String(load_default=None, validate=validate.OneOf(PLACE_TYPES))
+    group_rental = fields.Boolean(load_default=None, metadata={"description": "only group rentals (群租房), or none"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
@@ -266,4 +267,14 @@ class Place(Loose):
     lon = fields.Float(required=True)
     lat = fields.Float(required=True)
     grid_code = fields.String(required=True)
+    group_rental = fields.Boolean(metadata={"description": "a group rental (群租房), followed up on its cadence"})
+    group_rental_marked_at = fields.String(allow_none=True)
 
+
+
+class GroupRental(Strict):
+    group_rental = fields.Boolean(required=True, metadata={"description": "true marks the place, false clears it"})
+
+
+class PlacePath(Strict):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=24))

@@ -1,6 +1,6 @@
 import uuid
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -66,6 +66,10 @@ class Place(Base):
     lat: Mapped[float] = mapped_column(Float)
     grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    # A group rental (群租房): followed up on its own cadence (people's follow-up list).
+    group_rental: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    group_rental_marked_at = mapped_column(UtcDateTime, nullable=True)
+    group_rental_marked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class GridCounter(Base):

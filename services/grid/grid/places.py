@@ -58,13 +58,32 @@ def get_place(session, code):
     return place
 
 
-def list_places(session, root=None, type=None, limit=100):
-    query = select(Place).order_by(Place.code).limit(limit)
+def list_places(session, root=None, type=None, limit=100, group_rental=None):
+    query = select(Place).order_by(Place.code)
+    if limit is not None:
+        query = query.limit(limit)
     if root:
         query = query.where(Place.grid_code.startswith(root))
     if type:
         query = query.where(Place.type == type)
+    if group_rental is not None:
+        query = query.where(Place.group_rental.is_(bool(group_rental)))
     return session.scalars(query).all()
+
+
+def mark_group_rental(session, code, group_rental, *, by, now):
+    """Mark the place a group rental (群租房) or clear the mark; marking it again keeps
+    the first moment (its follow-up cadence runs from there)."""
+    place = session.scalar(select(Place).where(Place.code == code).with_for_update())
+    if place is None:
+        raise PlaceNotFound(f"No place has the code {code}.", details={"field": "code", "code": code})
+    if group_rental and not place.group_rental:
+        place.group_rental_marked_at, place.group_rental_marked_by = now, by
+    elif not group_rental:
+        place.group_rental_marked_at = place.group_rental_marked_by = None
+    place.group_rental = bool(group_rental)
+    session.flush()
+    return place
 
 
 def rehome_places(session, old_codes, new_grids):

@@ -91,6 +91,12 @@ class PlaceSchema(Schema):
     lon = fields.Float()
     lat = fields.Float()
     grid_code = fields.String()
+    group_rental = fields.Boolean()
+    group_rental_marked_at = fields.DateTime(allow_none=True)
+
+
+class GroupRentalInput(Schema):
+    group_rental = fields.Boolean(required=True)
 
 
 class GridLabelsQuery(Schema):

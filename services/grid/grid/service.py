@@ -6,18 +6,20 @@ from nameko.events import BROADCAST, event_handler
 from nameko.extensions import DependencyProvider
 
 from common import config as cfg
-from common.db import Database, find_dependency
+from common.actor import Actor
+from common.db import Database, find_dependency, utcnow
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import rpc
 from common.validation import Moment, load
 from grid import MIGRATIONS_DIR, geo, history, places, registry
+from grid.exceptions import PlaceNotFound
 from grid.levels import configured_scheme
 from grid.locate import LiveIndex, load_index, locate_at
 from grid.schemas import (
-    GridInputSchema, GridLabelsQuery, GridSchema, GridWithGeometrySchema, MergeSchema, PlaceInputSchema, PlaceSchema,
-    SplitSchema,
+    GridInputSchema, GridLabelsQuery, GridSchema, GridWithGeometrySchema, GroupRentalInput, MergeSchema,
+    PlaceInputSchema, PlaceSchema, SplitSchema,
 )
 
 grid_input = GridInputSchema()
@@ -181,9 +183,29 @@ class GridService(OpsEndpoints):
         return result
 
     @rpc
-    def list_places(self, root=None, type=None, limit=100):
+    def list_places(self, root=None, type=None, limit=100, group_rental=None):
         with self.db.read() as session:
-            return place_schema.dump(places.list_places(session, root, type, limit), many=True)
+            return place_schema.dump(places.list_places(session, root, type, limit, group_rental), many=True)
+
+    @rpc
+    def group_rentals(self, root):
+        """Every group rental (群租房) under ``root``, for people's follow-up list."""
+        with self.db.read() as session:
+            return place_schema.dump(places.list_places(session, root, limit=None, group_rental=True), many=True)
+
+    @rpc
+    def mark_group_rental(self, code, data, actor=None):
+        """Mark a place a group rental or clear the mark; the place's grid must be in
+        the caller's reach (a place elsewhere is answered as one that does not exist)."""
+        actor = Actor.from_wire(actor)
+        data = load(GroupRentalInput, data, "group rental")
+        with self.db.transaction() as session:
+            place = places.get_place(session, code)
+            if actor is not None and not actor.reaches(place.grid_code):
+                raise PlaceNotFound(f"No place has the code {code}.", details={"field": "code", "code": code})
+            place = places.mark_group_rental(session, code, data["group_rental"],
+                                             by=actor.username if actor else "system", now=utcnow())
+            return place_schema.dump(place)
 
     @rpc
     def get_place(self, code):
