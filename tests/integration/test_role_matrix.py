@@ -201,6 +201,7 @@ EXAMPLES = {
     "add_place": lambda w: {"body": {"type": "shop", "name": "甲一商铺", "lon": w["a1_point"][0] - 0.001,
                                      "lat": w["a1_point"][1]}},
     "list_places": lambda w: {"query": {"root": A1}},
+    "mark_group_rental": lambda w: {"path": {"code": w["other_place"]["code"]}, "body": {"group_rental": True}},
     "create_person": lambda w: {"body": {"name": "矩阵新人", "id_number": fresh_id_number()}},
     "import_roster": _roster,
     "get_person": lambda w: {"path": {"person_id": w["worker"]}},
@@ -230,6 +231,7 @@ EXAMPLES = {
     # the shipped default again: the platform's targets end as they started
     "save_coverage_targets": lambda w: {"body": json.loads(DEFAULT_TARGETS.read_text(encoding="utf-8"))},
     "coverage_report": lambda w: {"query": {"root": A1, "period": "2026-Q3"}},
+    "follow_ups_overdue": lambda w: {"query": {"root": A1}},
     "log_visit": lambda w: {"body": {"person_id": w["worker"], "household_id": w["household"]["id"],
                                      "client_id": f"mx-{uuid.uuid4().hex[:8]}", "notes": "入户走访"}},
     "sentiment_catalogue": lambda w: {},

@@ -1,5 +1,6 @@
-"""Duties (职责): the visit and patrol targets per post and grid kind, and the coverage
-report over a subtree and a period (巡查走访)."""
+"""Duties (职责): the visit and patrol targets per post and grid kind, the coverage
+report over a subtree and a period (巡查走访), and the follow-up list of special groups
+and group rentals (特殊人群, 群租房)."""
 from common.roles import DISTRICT_WIDE, STAFF_READERS
 from gateway.routing import ACTOR, BODY, ROOT, Call, Query, Route, in_root
 from gateway.schemas import duties as s
@@ -30,4 +31,14 @@ ROUTES = [
                       "`households_not_visited.next`), in grid order, with the last visit before the period. "
                       "Supervisors and auditors read every worker below target with their figures; anyone else "
                       "their own line. Counted in the database: one grouped query per record kind."),
+    Route("GET", "/follow-ups", "follow_ups_overdue",
+          "Special groups' residents and group rentals overdue for a follow-up, totals per grid", STAFF_READERS,
+          Call("people.follow_ups_overdue", root=ROOT, tag=Query("tag"), as_of=Query("as_of"), limit=Query("limit"),
+               actor=ACTOR), TAG,
+          scope=in_root(must_exist=True), query=s.FollowUpQuery, response=s.FollowUpReport,
+          description="Each special group (a resident's tag: elderly living alone, community correction, ...) is "
+                      "followed up on its cadence in the targets in force (`follow_ups`); a visit to the resident's "
+                      "household is a follow-up. A resident is due that many days after the last visit, or after "
+                      "being registered; a group rental after the last visit to a household at the place, or after "
+                      "being marked. Most overdue first; never ID or phone numbers."),
 ]

@@ -2,9 +2,10 @@
 coverage report (巡查走访)."""
 from marshmallow import fields, validate
 
-from common.validation import GRID_CODE, ID, bounded
+from common.validation import DAY_IN_RANGE, GRID_CODE, ID, bounded
 from gateway.schemas.assessment import MOMENT, PERIOD
 from gateway.schemas.base import Loose, Strict
+from gateway.schemas.people import TAGS
 
 DAY = {"format": "date"}
 
@@ -94,3 +95,61 @@ class CoverageReport(Loose):
     by_grid = fields.Dict(keys=fields.String(), values=fields.Nested(GridCoverage), required=True)
     workers_below_target = fields.List(fields.Nested(WorkerBelowTarget), required=True)
     households_not_visited = fields.Nested(HouseholdsNotVisited, required=True)
+
+
+# --- follow-up of special groups and group rentals (特殊人群, 群租房) ----------------------
+
+class FollowUpQuery(Strict):
+    root = fields.String(load_default=None, validate=GRID_CODE,
+                         metadata={"description": "the subtree (default: the caller's scope)"})
+    tag = fields.String(load_default=None, validate=validate.OneOf(TAGS),
+                        metadata={"description": "one special group; group rentals are left out then"})
+    as_of = fields.Date(load_default=None, validate=DAY_IN_RANGE, metadata={
+        "description": "who will be overdue by the end of this day (today or later; default: now)"})
+    limit = fields.Integer(load_default=100, validate=bounded(1, 1000),
+                           metadata={"description": "the most overdue of each list"})
+
+
+class ResidentOverdue(Loose):
+    resident_id = fields.String(required=True)
+    name = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    household_id = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    tags = fields.List(fields.String(), required=True, metadata={"description": "the groups followed up"})
+    tag_labels = fields.Dict(required=True)
+    every_days = fields.Integer(required=True, metadata={"description": "the strictest cadence of its groups"})
+    last_follow_up_at = fields.String(allow_none=True, metadata={
+        **MOMENT, "description": "the last visit to the resident's household; null: none since registered"})
+    due_at = fields.String(required=True, metadata=MOMENT)
+    days_overdue = fields.Integer(required=True)
+
+
+class RentalOverdue(Loose):
+    place_code = fields.String(required=True)
+    name = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    every_days = fields.Integer(required=True)
+    last_follow_up_at = fields.String(allow_none=True, metadata=MOMENT)
+    due_at = fields.String(required=True, metadata=MOMENT)
+    days_overdue = fields.Integer(required=True)
+
+
+class FollowUpGrid(Loose):
+    grid_code = fields.String(required=True)
+    followed = fields.Integer(required=True, metadata={"description": "residents of a group with a cadence"})
+    overdue = fields.Integer(required=True)
+    rentals = fields.Integer(required=True)
+    rentals_overdue = fields.Integer(required=True)
+
+
+class FollowUpReport(Loose):
+    root = fields.String(required=True)
+    as_of = fields.String(required=True, metadata=MOMENT)
+    cadences = fields.Dict(required=True, metadata={"description": "{tag: days between follow-ups}, from the targets"})
+    group_rental_days = fields.Integer(allow_none=True)
+    residents_overdue = fields.List(fields.Nested(ResidentOverdue), required=True)
+    residents_overdue_total = fields.Integer(required=True)
+    group_rentals_overdue = fields.List(fields.Nested(RentalOverdue), required=True)
+    group_rentals_overdue_total = fields.Integer(required=True)
+    grids = fields.List(fields.Nested(FollowUpGrid), required=True)

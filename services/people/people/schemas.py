@@ -288,6 +288,13 @@ class VisitQuerySchema(Schema):
     limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
 
 
+class FollowUpQuerySchema(Schema):
+    root = fields.String(required=True, validate=GRID_CODE)
+    tag = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TAGS))
+    as_of = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
 class CoverageQuerySchema(Schema):
     root = fields.String(required=True, validate=GRID_CODE)
     period = fields.String(required=True, validate=validate.Length(min=4, max=7))

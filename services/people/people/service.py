@@ -18,15 +18,16 @@ from common.outbox import Outbox
 from common.periods import parse_period
 from common.roles import SUPERVISOR_READERS, require_in_reach
 from common.rpc import ServiceRpc, rpc
-from common.shanghai import shanghai_date
+from common.shanghai import day_start, shanghai_date
 from common.validation import load
-from people import (MIGRATIONS_DIR, accounts, broadcasts, coverage, pages, patrols, points, residents, roster,
-                    sentiments, staff, staffing, targets)
+from people import (MIGRATIONS_DIR, accounts, broadcasts, coverage, followups, pages, patrols, points, residents,
+                    roster, sentiments, staff, staffing, targets)
 from people.exceptions import UnknownGrid
 from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CoverageQuerySchema, CredentialsSchema,
+    FollowUpQuerySchema,
     DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
     PointsEntrySchema, RecordIdsSchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema,
@@ -615,6 +616,29 @@ class PeopleService(OpsEndpoints):
         with self.db.transaction() as session:
             saved = targets.save_targets(session, document, author=actor.username if actor else SYSTEM)
             return targets.targets_view(saved)
+
+    @rpc
+    def follow_ups_overdue(self, root, tag=None, as_of=None, limit=100, actor=None):
+        """Special groups' residents and group rentals under ``root`` overdue for a
+        follow-up now (or by the end of ``as_of``, a day from today on), by the cadences
+        of the targets in force, with totals per grid."""
+        actor = Actor.from_wire(actor)
+        query = load(FollowUpQuerySchema, {"root": root, "tag": tag, "as_of": as_of, "limit": limit},
+                     "query parameters")
+        now = utcnow()
+        if query["as_of"] is not None:
+            if query["as_of"] < shanghai_date(now):
+                raise InvalidInput("The follow-up list looks from today on; a past day's list is not kept.",
+                                   code="VALIDATION_FAILED", details={"fields": {"as_of": ["must be today or later"]}})
+            now = max(now, day_start(query["as_of"] + dt.timedelta(days=1)))
+        if actor is not None:
+            actor.require_reach(query["root"])
+        rentals = self.grid.group_rentals(query["root"]) if query["tag"] is None else []
+        with self.db.read() as session:
+            in_force = targets.targets_in_force(session)
+            return followups.overdue(session, root=query["root"], cadences=in_force.follow_ups,
+                                     rental_days=in_force.group_rental_days, rentals=rentals, now=now,
+                                     tag=query["tag"], limit=query["limit"])
 
     @rpc
     def coverage(self, root, period, limit=100, after=None, actor=None):

@@ -13,7 +13,10 @@ grid registry's classes), a ``visits`` target (the ``share`` of the grid's house
 (``per_week``, 0-100), either or both. A grid with a zone type takes its zone's target
 when the document gives one, else its kind's; a post whose role and class it leaves
 out has no target. A new version replaces the whole document (a role left
-out has no target from then on), so what is in force is always one document. Unknown
+out has no target from then on), so what is in force is always one document.
+``follow_ups`` gives each special group (a resident tag, ``people.residents.TAGS``)
+and group rentals their cadence (``every_days``, 1-366; ``people.followups``); a
+version saved before it existed takes the shipped default's. Unknown
 roles, kinds or fields, negative or non-numeric values are refused, nothing stored.
 """
 import copy
@@ -32,6 +35,7 @@ from common.errors import Conflict
 from common.generated import Block, readme_main
 from common.validation import Number, Text, Whole, load
 from people.models import CoverageTargets
+from people.residents import TAGS
 from people.staff import STAFF_ROLES
 
 DEFAULT_FILE = Path(__file__).with_name("targets.json")
@@ -40,6 +44,7 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 # (grid.levels.GRID_CLASSES; tests/unit/test_api_schemas.py keeps them equal).
 GRID_CLASSES = ("basic", "exclusive", "urban", "natural_village", "residential", "transitional", "ecological")
 MAX_PER_WEEK = 100  # fourteen rounds a day; more is a typo
+MAX_FOLLOW_UP_DAYS = 366
 WHY = validate.Length(max=2000)
 
 
@@ -71,6 +76,8 @@ class PostTarget:
 @dataclass(frozen=True)
 class Targets:
     posts: dict                  # (role, grid class) -> PostTarget
+    follow_ups: dict = field(default_factory=dict)   # resident tag -> days between follow-ups
+    group_rental_days: int | None = None              # days between visits to a group rental
     document: dict = field(default_factory=dict, compare=False)   # as checked
     version: int = 0             # 0: the shipped default
     created_at: str | None = None
@@ -109,10 +116,24 @@ RoleSchema = Schema.from_dict({"why": Text(load_default=None, validate=WHY),
                               name="TargetsRole")
 
 
+class CadenceSchema(Schema):
+    every_days = Whole(required=True, validate=validate.Range(min=1, max=MAX_FOLLOW_UP_DAYS))
+    why = Text(load_default=None, validate=WHY)
+
+
+class FollowUpsSchema(Schema):
+    why = Text(load_default=None, validate=WHY)
+    tags = fields.Nested(Schema.from_dict({tag: fields.Nested(CadenceSchema, load_default=None) for tag in TAGS},
+                                          name="FollowUpTags"), load_default=dict)
+    group_rentals = fields.Nested(CadenceSchema, load_default=None)
+
+
 class TargetsSchema(Schema):
     why = Text(load_default=None, validate=WHY)
     roles = fields.Nested(Schema.from_dict({role: fields.Nested(RoleSchema, load_default=None)
                                             for role in STAFF_ROLES}, name="TargetsRoles"), required=True)
+    # special groups (特殊人群) and group rentals (群租房): how often each is followed up
+    follow_ups = fields.Nested(FollowUpsSchema, load_default=None)
 
 
 # --- loading ---------------------------------------------------------------------------
@@ -150,7 +171,12 @@ def _build(data, document, **stored):
                 posts[(role, kind)] = PostTarget(
                     visits=VisitTarget(visits["share"], visits["every_months"]) if visits else None,
                     patrols=PatrolTarget(patrols["per_week"]) if patrols else None)
-    return Targets(posts=posts, document=_shown(data), **stored)
+    if "follow_ups" not in document:   # a version saved before follow-ups were part of it
+        data["follow_ups"] = load(TargetsSchema, _default_document(), "targets").get("follow_ups")
+    follow_ups = data.get("follow_ups") or {}
+    cadences = {tag: entry["every_days"] for tag, entry in (follow_ups.get("tags") or {}).items() if entry}
+    rentals = (follow_ups.get("group_rentals") or {}).get("every_days")
+    return Targets(posts=posts, follow_ups=cadences, group_rental_days=rentals, document=_shown(data), **stored)
 
 
 def _shown(data):
@@ -234,6 +260,17 @@ def markdown(targets=None):
                   for row in rows if row["role"] == role]
         lines.append("")
     lines.append(targets.document.get("why") or "")
+    follow_ups = targets.document.get("follow_ups")
+    if follow_ups:
+        lines += ["", f"**Follow-up of special groups and group rentals** (特殊人群, 群租房): {follow_ups.get('why') or ''}",
+                  "", "| group | every | why |", "| --- | --- | --- |"]
+        for tag, entry in (follow_ups.get("tags") or {}).items():
+            lines.append(f"| `{tag}` ({TAGS.get(tag, tag)}) | {entry['every_days']} days | "
+                         f"{(entry.get('why') or '').replace('|', '/')} |")
+        rentals = follow_ups.get("group_rentals")
+        if rentals:
+            lines.append(f"| group rentals (群租房) | {rentals['every_days']} days | "
+                         f"{(rentals.get('why') or '').replace('|', '/')} |")
     return "\n".join(lines)
 
 
