@@ -72,6 +72,8 @@ REWARD_EDITORS = RoleSet("REWARD_EDITORS", {"admin", "district_officer", "commun
 ASSESSORS = RoleSet("ASSESSORS", {"admin", "district_officer", "town_leader"}, "assessors")
 SELF_ASSESSORS = RoleSet("SELF_ASSESSORS", {"admin", "community_officer"}, "village self-assessors")
 # The street and the auditors run an integrity scan of their scope at will.
+# Seed 003: the district or the town launches a task over every household of a scope.
+CAMPAIGN_LAUNCHERS = RoleSet("CAMPAIGN_LAUNCHERS", {"admin", "district_officer", "town_leader"}, "campaign launchers")
 INTEGRITY_SCANNERS = RoleSet("INTEGRITY_SCANNERS", ASSESSORS | AUDITORS, "assessors and auditors")
 # What staff, supervisors and managers read, auditors read too, within their scope.
 STAFF_READERS = RoleSet("STAFF_READERS", STAFF | AUDITORS, "staff and auditors")

@@ -123,6 +123,8 @@ def world(stack):
                                                    "grid_code": A1, "household_id": household["id"],
                                                    "category": "livelihood", "source": "home_visit",
                                                    "content": "矩阵：居民反映楼道灯坏了"})["sentiment"]
+    campaign = call("POST", f"{API}/campaigns", {"title": "矩阵专项任务", "scope": A1})
+    closing = call("POST", f"{API}/campaigns", {"title": "矩阵待结束任务", "scope": A1})
     reward = f"R{uuid.uuid4().hex[:6]}"
     call("POST", f"{API}/points/rewards", {"code": reward, "name": "矩阵奖品", "cost": 1})
     call("POST", f"{API}/points/earn", {"person_id": worker, "points": 5, "activity": "矩阵志愿服务"})
@@ -136,7 +138,7 @@ def world(stack):
         "assessment": assessment, "colleague_post": colleague_post, "unposted": unposted,
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
-        "sentiment": sentiment,
+        "sentiment": sentiment, "campaign": campaign, "closing": closing,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
     }
 
@@ -232,6 +234,13 @@ EXAMPLES = {
     "save_coverage_targets": lambda w: {"body": json.loads(DEFAULT_TARGETS.read_text(encoding="utf-8"))},
     "coverage_report": lambda w: {"query": {"root": A1, "period": "2026-Q3"}},
     "follow_ups_overdue": lambda w: {"query": {"root": A1}},
+    "launch_campaign": lambda w: {"body": {"title": "矩阵新任务", "scope": A1}},
+    "list_campaigns": lambda w: {"query": {"root": A1}},
+    "get_campaign": lambda w: {"path": {"campaign_id": w["campaign"]["id"]}},
+    "campaign_households": lambda w: {"path": {"campaign_id": w["campaign"]["id"]}, "query": {"status": "pending"}},
+    "tick_campaign": lambda w: {"path": {"campaign_id": w["campaign"]["id"]},
+                                "body": {"household_id": w["household"]["id"], "note": "已安装"}},
+    "close_campaign": lambda w: {"path": {"campaign_id": w["closing"]["id"]}},
     "log_visit": lambda w: {"body": {"person_id": w["worker"], "household_id": w["household"]["id"],
                                      "client_id": f"mx-{uuid.uuid4().hex[:8]}", "notes": "入户走访"}},
     "sentiment_catalogue": lambda w: {},

@@ -91,3 +91,15 @@ class SentimentClosed(Conflict):
 
 class HouseholdOutsideGrid(InvalidInput):
     code = "HOUSEHOLD_OUTSIDE_GRID"
+
+
+class CampaignNotFound(NotFound):
+    code = "CAMPAIGN_NOT_FOUND"
+
+
+class CampaignClosed(Conflict):
+    code = "CAMPAIGN_CLOSED"
+
+
+class HouseholdNotInCampaign(InvalidInput):
+    code = "HOUSEHOLD_NOT_IN_CAMPAIGN"

@@ -331,3 +331,38 @@ class CoverageTargets(Base):
     document: Mapped[dict] = mapped_column(JSON)
     created_at = mapped_column(UtcDateTime, nullable=False)
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+class Campaign(Base):
+    """A campaign task (专项任务) a district or a town launched over every household of a
+    scope: seed 003's "install the anti-fraud app", all 55 households of one group done.
+    Open until its launcher closes it; a closed one takes no more ticks."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    scope: Mapped[str] = mapped_column(String(24), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    due_date = mapped_column(Date, nullable=True)
+    launched_by: Mapped[str] = mapped_column(String(64))
+    launched_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    closed_at = mapped_column(UtcDateTime, nullable=True)
+
+
+class CampaignTick(Base):
+    """A household ticked off a campaign, once: by whom, when, with a note. The grid is
+    the household's when ticked."""
+
+    __tablename__ = "campaign_ticks"
+    __table_args__ = (UniqueConstraint("campaign_id", "household_id", name="uq_campaign_household"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))
+    grid_code: Mapped[str] = mapped_column(String(24))
+    person_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    ticked_by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    ticked_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)

@@ -288,6 +288,30 @@ class VisitQuerySchema(Schema):
     limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
 
 
+class CampaignInputSchema(Schema):
+    title = Text(required=True, validate=validate.Length(min=1, max=100))
+    description = Text(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    scope = fields.String(required=True, validate=GRID_CODE)
+    due_date = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
+
+
+class CampaignTickSchema(Schema):
+    household_id = fields.String(required=True, validate=ID)
+    note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class CampaignListQuerySchema(Schema):
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("open", "closed")))
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
+class CampaignHouseholdsQuerySchema(Schema):
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("pending", "done")))
+    after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
 class FollowUpQuerySchema(Schema):
     root = fields.String(required=True, validate=GRID_CODE)
     tag = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(TAGS))

@@ -20,13 +20,14 @@ from common.roles import SUPERVISOR_READERS, require_in_reach
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import day_start, shanghai_date
 from common.validation import load
-from people import (MIGRATIONS_DIR, accounts, broadcasts, coverage, followups, pages, patrols, points, residents,
-                    roster, sentiments, staff, staffing, targets)
+from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, followups, pages, patrols, points,
+                    residents, roster, sentiments, staff, staffing, targets)
 from people.exceptions import UnknownGrid
 from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
-    AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CoverageQuerySchema, CredentialsSchema,
+    AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CampaignHouseholdsQuerySchema,
+    CampaignInputSchema, CampaignListQuerySchema, CampaignTickSchema, CoverageQuerySchema, CredentialsSchema,
     FollowUpQuerySchema,
     DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
@@ -616,6 +617,80 @@ class PeopleService(OpsEndpoints):
         with self.db.transaction() as session:
             saved = targets.save_targets(session, document, author=actor.username if actor else SYSTEM)
             return targets.targets_view(saved)
+
+    # --- campaign tasks (专项任务) -----------------------------------------------------------
+
+    @rpc
+    def launch_campaign(self, data, actor=None):
+        """A task over every household of ``scope``, a grid in the launcher's reach (a
+        code naming no grid is grid's 404); a due date is today or later."""
+        actor = Actor.from_wire(actor)
+        data = load(CampaignInputSchema, data, "campaign")
+        if data["due_date"] is not None and data["due_date"] < shanghai_date():
+            raise InvalidInput("A campaign's due date is today or later.", code="VALIDATION_FAILED",
+                               details={"fields": {"due_date": ["must be today or later"]}})
+        if actor is not None:
+            actor.require_reach(data["scope"])
+        self.grid.get_grid(data["scope"])
+        with self.db.transaction() as session:
+            campaign = campaigns.launch(session, data, by=actor.username if actor else SYSTEM, now=utcnow())
+            return {**campaigns.view(campaign), "progress": campaigns.progress(session, campaign, campaign.scope)}
+
+    @rpc
+    def list_campaigns(self, root=None, status=None, limit=100, actor=None):
+        """Campaigns over, inside or above ``root`` (default: the caller's subtree)."""
+        actor = Actor.from_wire(actor)
+        query = load(CampaignListQuerySchema, {"root": root, "status": status, "limit": limit}, "query parameters")
+        root = query["root"] or _reach(actor)
+        if actor is not None and root is not None:
+            actor.require_reach(root)
+        with self.db.read() as session:
+            return [campaigns.view(c) for c in campaigns.find(session, root, query["status"], query["limit"])]
+
+    @rpc
+    def get_campaign(self, campaign_id, actor=None):
+        """The campaign with its completion over the part of it the caller reaches."""
+        reach = _reach(Actor.from_wire(actor))
+        with self.db.read() as session:
+            campaign = campaigns.get(session, campaign_id, reach)
+            return {**campaigns.view(campaign),
+                    "progress": campaigns.progress(session, campaign, campaigns.part_of(campaign, reach))}
+
+    @rpc
+    def campaign_households(self, campaign_id, status=None, after=None, limit=100, actor=None):
+        """The households of the part the caller reaches, with their ticks: a worker's list."""
+        reach = _reach(Actor.from_wire(actor))
+        query = load(CampaignHouseholdsQuerySchema, {"status": status, "after": after, "limit": limit},
+                     "query parameters")
+        with self.db.read() as session:
+            campaign = campaigns.get(session, campaign_id, reach)
+            return campaigns.households(session, campaign, campaigns.part_of(campaign, reach), **query)
+
+    @rpc
+    def tick_campaign(self, campaign_id, data, actor=None):
+        """Tick a household of the caller's reach off the campaign: ``{"tick", "created"}``
+        (a household ticked already answers its first tick)."""
+        actor = Actor.from_wire(actor)
+        data = load(CampaignTickSchema, data, "campaign tick")
+        with self.db.transaction() as session:
+            campaign = campaigns.get(session, campaign_id, _reach(actor))
+            household = residents.get_household(session, data["household_id"])
+            require_in_reach(_reach(actor), household.grid_code)
+            row, created = campaigns.tick(session, campaign, household, person_id=actor.person_id if actor else None,
+                                          by=actor.username if actor else SYSTEM, note=data["note"], now=utcnow())
+            return {"tick": campaigns.tick_view(row), "created": created}
+
+    @rpc
+    def close_campaign(self, campaign_id, actor=None):
+        """Close a campaign whose whole scope the caller reaches; it takes no more ticks."""
+        actor = Actor.from_wire(actor)
+        with self.db.transaction() as session:
+            campaign = campaigns.get(session, campaign_id, _reach(actor), for_update=True)
+            if actor is not None:
+                actor.require_reach(campaign.scope)
+            return campaigns.view(campaigns.close(session, campaign, now=utcnow()))
+
+    # --- special groups' follow-up ---------------------------------------------------------
 
     @rpc
     def follow_ups_overdue(self, root, tag=None, as_of=None, limit=100, actor=None):
