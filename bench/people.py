@@ -44,7 +44,7 @@ def roster_csv(grid_codes, count, rng):
     lines = ["姓名,性别,身份证号码,手机号码,政治面貌,是否会用智能手机,网格编码,岗位,任职开始日期"]
     surnames, given = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林高罗", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
     for n in range(count):
-        birth = dt.date(1970, 1, 1) + dt.timedelta(days=37 * (n // 1000) + rng.randint(0, 36))
+        birth = dt.date(1975, 1, 1) + dt.timedelta(days=37 * (n // 1000) + rng.randint(0, 36))  # within the rules
         first17 = f"320508{birth:%Y%m%d}{n % 1000:03d}"  # unique: one birth date per thousand
         lines.append(",".join([
             rng.choice(surnames) + "".join(rng.sample(given, 2)), "", first17 + check_char(first17),

@@ -36,7 +36,7 @@ def test_a_town_task_over_a_group_is_ticked_off_household_by_household(stack):
     town = grid[:9]
     leader = stack.new_account(admin, ["town_leader"], scope=town)
     other_leader = stack.new_account(admin, ["town_leader"], scope=other_grid[:9])
-    worker = ok(stack.call("POST", f"{API}/staff", admin, {"name": "反诈网格员"}))
+    worker = ok(stack.call("POST", f"{API}/staff", admin, {"name": "反诈网格员", "birth_date": "1988-06-01"}))
     ok(stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
                   {"grid_code": grid, "role": "full_time_worker", "start_date": "2026-01-01"}))
     worker_token = stack.new_account(admin, ["grid_worker"], scope=grid, person_id=worker["id"])

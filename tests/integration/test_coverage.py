@@ -27,7 +27,7 @@ def _centre(x, y):
 
 
 def _worker(stack, admin, grid, name, role="full_time_worker"):
-    person = _ok(stack.call("POST", f"{API}/staff", admin, {"name": name}))
+    person = _ok(stack.call("POST", f"{API}/staff", admin, {"name": name, "birth_date": "1988-06-01"}))
     _ok(stack.call("POST", f"{API}/staff/{person['id']}/assignments", admin,
                    {"grid_code": grid, "role": role, "start_date": "2026-01-01"}))
     return person["id"]

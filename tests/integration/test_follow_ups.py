@@ -24,7 +24,7 @@ def test_special_groups_and_group_rentals_fall_due_on_their_cadence(stack):
     admin = stack.login()
     grid = stack.square_district(admin, COUNTY, "随访", X, Y)
     centre = box(X, Y, X + 0.02, Y + 0.02).centroid
-    worker = ok(stack.call("POST", f"{API}/staff", admin, {"name": "随访网格员"}))
+    worker = ok(stack.call("POST", f"{API}/staff", admin, {"name": "随访网格员", "birth_date": "1988-06-01"}))
     ok(stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
                   {"grid_code": grid, "role": "full_time_worker", "start_date": "2026-01-01"}))
     token = stack.new_account(admin, ["grid_worker"], scope=grid, person_id=worker["id"])

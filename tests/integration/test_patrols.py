@@ -17,7 +17,7 @@ def inside(stack, token, code):
 
 def test_patrols_are_checked_against_the_grid_and_resubmissions_recognised(stack):
     token = stack.login()
-    worker = stack.call("POST", f"{API}/staff", token, {"name": "巡查员小孙"}).json()
+    worker = stack.call("POST", f"{API}/staff", token, {"name": "巡查员小孙", "birth_date": "1988-06-01"}).json()
     stack.call("POST", f"{API}/staff/{worker['id']}/assignments", token,
                {"grid_code": "320508019044002", "role": "full_time_worker", "start_date": "2026-01-01"})
     lon, lat = inside(stack, token, "320508019044002")
@@ -44,7 +44,7 @@ def test_patrols_are_checked_against_the_grid_and_resubmissions_recognised(stack
     listed = stack.call("GET", f"{API}/patrols?person_id={worker['id']}", token).json()["items"]
     assert len(listed) == 3
 
-    loner = stack.call("POST", f"{API}/staff", token, {"name": "未分配"}).json()
+    loner = stack.call("POST", f"{API}/staff", token, {"name": "未分配", "birth_date": "1988-06-01"}).json()
     unassigned = stack.call("POST", f"{API}/patrols", token, {"person_id": loner["id"], "client_id": "x",
                                                              "lon": lon, "lat": lat})
     assert unassigned.status_code == 400 and unassigned.json()["error"] == "NOT_ASSIGNED"
@@ -56,7 +56,7 @@ def test_patrols_are_checked_against_the_grid_and_resubmissions_recognised(stack
 
 def test_household_visits_are_stored_once(stack):
     token = stack.login()
-    worker = stack.call("POST", f"{API}/staff", token, {"name": "走访员小钱"}).json()
+    worker = stack.call("POST", f"{API}/staff", token, {"name": "走访员小钱", "birth_date": "1988-06-01"}).json()
     lon, lat = inside(stack, token, "320508019045002")
     place = stack.call("POST", f"{API}/places", token, {"type": "building", "name": "三元二村8幢",
                                                       "lon": lon, "lat": lat}).json()
@@ -75,7 +75,7 @@ def test_a_worker_logs_and_sees_only_rounds_in_reach(stack):
     admin = stack.login()
     people = {}
     for name, grid in (("甲", "320508019044002"), ("乙", "320508014021001")):
-        person = stack.call("POST", f"{API}/staff", admin, {"name": f"网格员{name}"}).json()
+        person = stack.call("POST", f"{API}/staff", admin, {"name": f"网格员{name}", "birth_date": "1988-06-01"}).json()
         stack.call("POST", f"{API}/staff/{person['id']}/assignments", admin,
                    {"grid_code": grid, "role": "full_time_worker", "start_date": "2026-01-01"})
         people[name] = (person["id"], grid,
@@ -118,7 +118,7 @@ def test_rounds_made_before_a_post_ended_are_still_uploaded_and_resubmitted(stac
     the community she was posted in on those days still takes them, once."""
     admin = stack.login()
     community = stack.new_account(admin, ["community_officer"], "320508019044")
-    worker = stack.call("POST", f"{API}/staff", admin, {"name": "离岗网格员"}).json()
+    worker = stack.call("POST", f"{API}/staff", admin, {"name": "离岗网格员", "birth_date": "1988-06-01"}).json()
     post = stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
                       {"grid_code": "320508019044901", "role": "full_time_worker", "start_date": "2026-01-01"}).json()
     yesterday = (shanghai_date() - dt.timedelta(days=1)).isoformat()
@@ -139,7 +139,7 @@ def test_rounds_made_before_a_post_ended_are_still_uploaded_and_resubmitted(stac
 def test_a_round_logged_from_outside_the_scope_tells_nothing_of_the_persons_posts(stack):
     admin = stack.login()
     elsewhere = stack.new_account(admin, ["community_officer"], "320508019045")
-    worker = stack.call("POST", f"{API}/staff", admin, {"name": "别社区的网格员"}).json()
+    worker = stack.call("POST", f"{API}/staff", admin, {"name": "别社区的网格员", "birth_date": "1988-06-01"}).json()
     stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
                {"grid_code": "320508019044901", "role": "full_time_worker", "start_date": "2026-06-01"})
     for days_ago in (30, 400):  # posted then; not yet posted then

@@ -60,6 +60,58 @@ def test_recruitment_eligibility_says_why(stack):
     assert "check digit" in wrong.json()["message"]
 
 
+def test_recruitment_rules_are_enforced_at_posting_with_a_district_officers_logged_override(stack):
+    """Seed 003: the town recruits grid workers generally 55 or under, with a smartphone
+    and no violation on record. A full-time post goes to someone who fails that only
+    with a district officer's reason, which is kept; a staff record can be edited, and
+    its edits (field names) are kept."""
+    admin = stack.login()
+    grid, community = "320508014021002", "320508014021"
+    officer = stack.new_account(admin, ["community_officer"], community)
+    worker = stack.new_account(admin, ["grid_worker"], grid)
+    old = stack.call("POST", f"{API}/staff", admin, {"name": "老周", "id_number": id_number("19600101")}).json()
+    post = {"grid_code": grid, "role": "full_time_worker", "start_date": "2026-06-01"}
+
+    refused = stack.call("POST", f"{API}/staff/{old['id']}/assignments", officer, post)
+    assert refused.status_code == 409 and refused.json()["error"] == "NOT_ELIGIBLE"
+    assert refused.json()["details"]["failed"] == ["max_age"]
+    not_theirs = stack.call("POST", f"{API}/staff/{old['id']}/assignments", officer,
+                            {**post, "override_reason": "本村唯一熟悉情况的人选"})
+    assert not_theirs.status_code == 403 and not_theirs.json()["error"] == "OVERRIDE_FORBIDDEN"
+    assert stack.call("GET", f"{API}/assignments?person_id={old['id']}", admin).json()["items"] == [], "nothing stored"
+    part_time = stack.call("POST", f"{API}/staff/{old['id']}/assignments", officer,
+                           {**post, "role": "part_time_worker"})
+    assert part_time.status_code == 201, part_time.text    # the rules cover full-time posts
+    overridden = stack.call("POST", f"{API}/staff/{old['id']}/assignments", admin,
+                            {**post, "override_reason": "本村唯一熟悉情况的人选，镇街报批同意"})
+    assert overridden.status_code == 201, overridden.text
+    changes = stack.call("GET", f"{API}/staff/{old['id']}/changes", officer).json()
+    (override,) = changes["overrides"]
+    assert (override["assignment_id"], override["failed"], override["by"]) == (
+        overridden.json()["id"], ["max_age"], "admin")
+    stored = stack.db_rows("people", "SELECT reason FROM recruitment_overrides WHERE person_id = :p", p=old["id"])
+    assert stored == [{"reason": "本村唯一熟悉情况的人选，镇街报批同意"}]
+    needless = stack.call("POST", f"{API}/staff/{old['id']}/assignments", admin,
+                          {**post, "role": "grid_chief", "override_reason": "不需要的理由"})
+    assert needless.status_code == 400 and "override_reason" in needless.json()["details"]["fields"]
+
+    # a record edited: a violation on record refuses the next full-time post
+    young = stack.call("POST", f"{API}/staff", admin, {"name": "小吴", "id_number": id_number("19900101")}).json()
+    ok_post = stack.call("POST", f"{API}/staff/{young['id']}/assignments", officer, {**post, "role": "grid_chief"})
+    assert ok_post.status_code == 201, ok_post.text
+    assert stack.call("PATCH", f"{API}/staff/{young['id']}", worker, {"violation_recorded": True}).status_code == 403
+    empty = stack.call("PATCH", f"{API}/staff/{young['id']}", officer, {})
+    assert empty.status_code == 400
+    edited = stack.call("PATCH", f"{API}/staff/{young['id']}", officer,
+                        {"violation_recorded": True, "phone": "13800001234", "party_member": False})
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["violation_recorded"] is True and edited.json()["phone"] == "138****1234"
+    (edit,) = stack.call("GET", f"{API}/staff/{young['id']}/changes", officer).json()["edits"]
+    assert sorted(edit["fields"]) == ["phone", "violation_recorded"]     # party_member was already false
+    again = stack.call("POST", f"{API}/staff/{young['id']}/assignments", officer, post)
+    assert again.status_code == 409 and again.json()["details"]["failed"] == ["no_violation"]
+
+
 def test_residents_are_protected_and_searchable(stack):
     token = stack.login()
     geometry = stack.call("GET", f"{API}/grids/320508014021001?geometry=true", token).json()["geometry"]
@@ -112,7 +164,7 @@ def test_residents_are_protected_and_searchable(stack):
 
 def test_departments_and_household_moves(stack):
     token = stack.login()
-    liaison = stack.call("POST", f"{API}/staff", token, {"name": "城管联络员"}).json()
+    liaison = stack.call("POST", f"{API}/staff", token, {"name": "城管联络员", "birth_date": "1988-06-01"}).json()
     code = f"cgj-{uuid.uuid4().hex[:6]}"
     department = stack.call("POST", f"{API}/departments", token, {
         "code": code, "name": "区城市管理局", "kind": "functional_department", "liaison_ids": [liaison["id"]]})
@@ -178,7 +230,7 @@ def test_a_community_changes_households_residents_and_posts_only_within_its_scop
     moved_out = stack.call("POST", f"{API}/households/{ours.json()['id']}/move", officer, {"place_code": away})
     assert moved_out.status_code == 200 and moved_out.json()["grid_code"] == "320508014021002"
 
-    worker = stack.call("POST", f"{API}/staff", admin, {"name": "别处网格员"}).json()
+    worker = stack.call("POST", f"{API}/staff", admin, {"name": "别处网格员", "birth_date": "1988-06-01"}).json()
     post = stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin, {
         "grid_code": "320508014021002", "role": "part_time_worker", "start_date": "2026-01-01"}).json()
     ended = stack.call("POST", f"{API}/assignments/{post['id']}/end", officer, {"end_date": "2026-11-01"})

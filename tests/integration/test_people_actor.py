@@ -15,7 +15,7 @@ HERE, THERE = "320508014", "320508019044"  # a street the leader leads; a commun
 
 
 def person(stack, admin, name, *grids):
-    created = stack.call("POST", f"{API}/staff", admin, {"name": name})
+    created = stack.call("POST", f"{API}/staff", admin, {"name": name, "birth_date": "1988-06-01"})
     assert created.status_code == 201, created.text
     for grid in grids:
         posted = stack.call("POST", f"{API}/staff/{created.json()['id']}/assignments", admin,

@@ -79,7 +79,7 @@ def latest(stack, key, *types):
 def test_a_page_walk_gives_every_record_once_as_its_events_carried_it(stack, district, rpc):
     admin = stack.login()
     _, west, east = district
-    worker = stack.call("POST", f"{API}/staff", admin, {"name": "分页网格员"}).json()
+    worker = stack.call("POST", f"{API}/staff", admin, {"name": "分页网格员", "birth_date": "1988-06-01"}).json()
     post = stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
                       {"grid_code": west, "role": "full_time_worker", "start_date": "2026-01-01"}).json()
     extra = stack.call("POST", f"{API}/staff/{worker['id']}/assignments", admin,
@@ -200,7 +200,7 @@ def test_a_resident_signs_in_with_an_account_of_their_own_and_is_found_at_home(s
     assert again.json()["details"] == {"field": "resident_id"} and account["username"] not in again.text
     unknown = stack.call("POST", f"{API}/accounts", admin, account_body(resident_id=str(uuid.uuid4())))
     assert unknown.status_code == 400 and unknown.json()["error"] == "UNKNOWN_RESIDENT", unknown.text
-    worker = stack.call("POST", f"{API}/staff", admin, {"name": "住在这里的网格员"}).json()
+    worker = stack.call("POST", f"{API}/staff", admin, {"name": "住在这里的网格员", "birth_date": "1988-06-01"}).json()
     for fields in ({"roles": ["grid_worker"], "grid_scope": east}, {"person_id": worker["id"]},
                    {"roles": ["resident", "department"], "department_code": "environment"}):
         refused = stack.call("POST", f"{API}/accounts", admin, account_body(resident_id=resident["id"], **fields))
@@ -220,7 +220,7 @@ def test_a_resident_signs_in_with_an_account_of_their_own_and_is_found_at_home(s
 
 def test_staff_names_never_name_a_resident(stack, rpc):
     admin = stack.login()
-    worker = stack.call("POST", f"{API}/staff", admin, {"name": "孙网格员"}).json()
+    worker = stack.call("POST", f"{API}/staff", admin, {"name": "孙网格员", "birth_date": "1988-06-01"}).json()
     resident = stack.call("POST", f"{API}/residents", admin, {"name": "孙居民", "id_number": fresh_id_number()}).json()
     assert rpc.people.staff_names([worker["id"], resident["id"], str(uuid.uuid4())]) == {worker["id"]: "孙网格员"}
     assert rpc.people.staff_names([]) == {}

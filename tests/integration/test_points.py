@@ -8,7 +8,7 @@ API = "/api/v1"
 
 def test_concurrent_redemptions_never_overdraw(stack):
     token = stack.login()
-    person = stack.call("POST", f"{API}/staff", token, {"name": "志愿者小刘"}).json()
+    person = stack.call("POST", f"{API}/staff", token, {"name": "志愿者小刘", "birth_date": "1988-06-01"}).json()
     code = f"rice-{uuid.uuid4().hex[:6]}"
     reward = stack.call("POST", f"{API}/points/rewards", token, {"code": code, "name": "大米一袋", "cost": 30})
     assert reward.status_code == 201, reward.text
@@ -41,7 +41,7 @@ def test_concurrent_redemptions_never_overdraw(stack):
 
 def test_bad_points_requests_are_refused(stack):
     token = stack.login()
-    person = stack.call("POST", f"{API}/staff", token, {"name": "志愿者小赵"}).json()
+    person = stack.call("POST", f"{API}/staff", token, {"name": "志愿者小赵", "birth_date": "1988-06-01"}).json()
     unknown = stack.call("POST", f"{API}/points/redeem", token, {"person_id": person["id"], "reward_code": "nope"})
     assert unknown.status_code == 400 and unknown.json()["error"] == "UNKNOWN_REWARD"
     negative = stack.call("POST", f"{API}/points/earn", token, {"person_id": person["id"], "points": -5,

@@ -207,6 +207,8 @@ EXAMPLES = {
     "create_person": lambda w: {"body": {"name": "矩阵新人", "id_number": fresh_id_number()}},
     "import_roster": _roster,
     "get_person": lambda w: {"path": {"person_id": w["worker"]}},
+    "edit_person": lambda w: {"path": {"person_id": w["worker"]}, "body": {"party_member": True}},
+    "person_changes": lambda w: {"path": {"person_id": w["worker"]}},
     "person_eligibility": lambda w: {"path": {"person_id": w["worker"]}},
     "assign_person": lambda w: {"path": {"person_id": w["unposted"]},
                                 "body": {"grid_code": A1, "role": "volunteer", "start_date": "2026-03-01"}},

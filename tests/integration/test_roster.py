@@ -68,3 +68,20 @@ def test_a_bad_roster_reports_every_row_and_imports_nothing(stack):
     missing = upload(stack, token, "姓名,岗位\n张三,网格长\n".encode())
     assert missing.status_code == 400 and {e["column"] for e in missing.json()["details"]["errors"]} == {
         "身份证号码", "网格编码"}
+
+
+def test_a_roster_posts_no_full_time_worker_the_recruitment_rules_refuse(stack):
+    """A roster has no override: a full-time worker over the age limit or without a
+    smartphone is a row error naming the rule; the same people in posts the rules leave
+    alone (part-time) would pass. Nothing is imported."""
+    token = stack.login()
+    before = persons(stack)
+    rows = [["甘老伯", "男", id_number("19600101", gender="男"), "", "群众", "是", "320508014021002", "专职网格员", ""],
+            ["不用手机", "女", id_number(gender="女"), "", "群众", "否", "320508014021002", "专职网格员", ""],
+            ["兼职老伯", "男", id_number("19600101", gender="男"), "", "群众", "否", "320508014021002", "兼职网格员", ""]]
+    response = upload(stack, token, csv_bytes(rows))
+    assert response.status_code == 400, response.text
+    errors = response.json()["details"]["errors"]
+    assert [(e["row"], e["column"]) for e in errors] == [(2, "身份证号码"), (3, "是否会用智能手机")]
+    assert all("recruitment rule" in e["reason"] for e in errors)
+    assert persons(stack) == before

@@ -99,7 +99,7 @@ class Ticket:
 def test_a_rebuild_from_the_owners_gives_the_facts_the_live_feed_gave(stack):
     admin = stack.login()
     grid = stack.square_district(admin, COUNTY, "重放", X, Y)
-    person = stack.call("POST", f"{API}/staff", admin, {"name": "重放网格员"}).json()
+    person = stack.call("POST", f"{API}/staff", admin, {"name": "重放网格员", "birth_date": "1988-06-01"}).json()
     post = stack.call("POST", f"{API}/staff/{person['id']}/assignments", admin,
                       {"grid_code": grid, "role": "full_time_worker", "start_date": "2026-01-01"})
     assert post.status_code == 201, post.text

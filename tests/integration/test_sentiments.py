@@ -43,7 +43,7 @@ def town(stack):
         _feature(EAST, "民情东网格", east, COMMUNITY)]}), 201)
 
     def person(name, grid, role="full_time_worker"):
-        created = _ok(stack.call("POST", f"{API}/staff", admin, {"name": name}), 201)
+        created = _ok(stack.call("POST", f"{API}/staff", admin, {"name": name, "birth_date": "1988-06-01"}), 201)
         _ok(stack.call("POST", f"{API}/staff/{created['id']}/assignments", admin,
                        {"grid_code": grid, "role": role, "start_date": "2026-01-01"}), 201)
         return created["id"]

@@ -11,7 +11,7 @@ VILLAGE, GRID = "320508019044", "320508019044003"  # no other test posts staff h
 
 
 def post(stack, token, name, grid_code, role):
-    person = stack.call("POST", f"{API}/staff", token, {"name": name})
+    person = stack.call("POST", f"{API}/staff", token, {"name": name, "birth_date": "1988-06-01"})
     assert person.status_code == 201, person.text
     assigned = stack.call("POST", f"{API}/staff/{person.json()['id']}/assignments", token,
                           {"grid_code": grid_code, "role": role, "start_date": "2026-01-01"})

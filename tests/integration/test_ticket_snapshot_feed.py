@@ -56,7 +56,7 @@ def all_snapshots(rpc):
 
 def test_a_workers_report_carries_her_snapshot_and_the_pages_give_it_back(stack):
     admin = stack.login()
-    person = stack.call("POST", f"{API}/staff", admin, {"name": "网格员小王"})
+    person = stack.call("POST", f"{API}/staff", admin, {"name": "网格员小王", "birth_date": "1988-06-01"})
     assert person.status_code == 201, person.text
     person_id = person.json()["id"]
     worker = stack.new_account(admin, ["grid_worker"], GRID, person_id=person_id)

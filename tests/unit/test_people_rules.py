@@ -12,7 +12,7 @@ from people.idcard import InvalidIdNumber, InvalidPhone, check_char, mask_id, no
 from people.schemas import AssignmentInputSchema, PersonInputSchema
 from people.roster import check_rows, read_rows
 from people.staff import create_person
-from people.staffing import DEFAULT_RULES, Eligibility, parse_rule, staffing_gaps
+from people.staffing import DEFAULT_RULES, Eligibility, parse_rule, recruitment_rules, staffing_gaps
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -82,6 +82,21 @@ def test_eligibility_gives_every_reason():
     assert verdict["eligible"] is False
     assert [r["rule"] for r in verdict["reasons"] if not r["passed"]] == ["max_age", "smartphone", "no_violation"]
     assert Eligibility(max_age=60).check(old, TODAY)["reasons"][0]["passed"] is True
+
+
+def test_the_rules_are_enforced_on_the_configured_posts_only():
+    old = SimpleNamespace(birth_date=dt.date(1960, 1, 1), smartphone_user=True, violation_recorded=False)
+    unknown = SimpleNamespace(birth_date=None, smartphone_user=True, violation_recorded=False)
+    rules = recruitment_rules()
+    assert rules.roles == ("full_time_worker",)
+    assert [r["rule"] for r in rules.failed(old, "full_time_worker", TODAY)] == ["max_age"]
+    assert rules.failed(old, "part_time_worker", TODAY) == []
+    assert [r["rule"] for r in rules.failed(unknown, "full_time_worker", TODAY)] == ["max_age"]   # unchecked fails
+    wider = recruitment_rules(60, "full_time_worker, part_time_worker")
+    assert wider.failed(old, "part_time_worker", TODAY)[0]["rule"] == "max_age"
+    assert recruitment_rules(70, "full_time_worker").failed(old, "full_time_worker", TODAY) == []
+    with pytest.raises(ValueError, match="mayor"):
+        recruitment_rules(55, "full_time_worker,mayor")
 
 
 def test_a_person_born_in_the_future_or_unlike_their_id_number_is_refused(open_db):

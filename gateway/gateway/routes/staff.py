@@ -44,6 +44,19 @@ ROUTES = [
           description="Name, gender, birth date, numbers masked, party membership, smartphone use. \"Posted in "
                       "scope\" means a post running today (Asia/Shanghai): one that ended, or has not begun, "
                       "gives no power over the person."),
+    Route("PATCH", "/staff/{person_id}", "edit_person", "Change a staff record (the fields given)", STAFF_MANAGERS,
+          Call("people.edit_person", person_id=PERSON, data=BODY, actor=ACTOR), "staff", path_schema=PersonPath,
+          scope=by_record(note="the person holds a post running today in the caller's scope"),
+          body=s.PersonEdit, response=s.Person,
+          description="Name, phone (null clears it), party membership, smartphone use, a violation on record. "
+                      "The names of the fields changed are kept with who and when (`GET /staff/{person_id}/"
+                      "changes`); values are not. An empty body is 400. A violation recorded makes the person "
+                      "fail the recruitment rules for the posts they cover."),
+    Route("GET", "/staff/{person_id}/changes", "person_changes",
+          "A staff record's edits and the posts given against the recruitment rules", MANAGER_READERS,
+          Call("people.person_changes", person_id=PERSON, actor=ACTOR), "staff", path_schema=PersonPath,
+          scope=by_record(note="the person holds a post running today in the caller's scope"),
+          response=s.PersonChanges),
     Route("GET", "/staff/{person_id}/eligibility", "person_eligibility",
           "Recruitment rules (55 or under, smartphone, no violation) with every reason", MANAGER_READERS,
           Call("people.person_eligibility", person_id=PERSON, actor=ACTOR), "staff", path_schema=PersonPath,
@@ -57,7 +70,11 @@ ROUTES = [
           description="A post in a grid of the caller's scope, from 2000-01-01 on, to a person the caller reaches "
                       "already (posted in its scope today) or who holds no post running today: someone posted "
                       "only elsewhere is 403 `OUT_OF_SCOPE` (not naming where), so posting is no way into another "
-                      "subtree's staff. District-wide roles post anyone anywhere."),
+                      "subtree's staff. District-wide roles post anyone anywhere. A post the recruitment rules "
+                      "cover (`RECRUIT_ROLES`, full-time workers by default; seed 003: 55 or under, a smartphone, "
+                      "no violation) goes to someone who fails them only with `override_reason` from a "
+                      "district-wide role: 409 `NOT_ELIGIBLE` naming the rules failed without it, 403 "
+                      "`OVERRIDE_FORBIDDEN` from anyone else. The override is kept and logged."),
     Route("POST", "/assignments/{assignment_id}/end", "end_assignment", "End a post", STAFF_MANAGERS,
           Call("people.end_assignment", assignment_id=Path("assignment_id"), data=BODY, actor=ACTOR), "staff",
           path_schema=AssignmentPath, scope=by_record(note="the post's grid in the caller's scope"),

@@ -108,6 +108,39 @@ class Reason(Loose):
 class Eligibility(Loose):
     eligible = fields.Boolean(required=True)
     reasons = fields.List(fields.Nested(Reason), required=True)
+    enforced_on = fields.List(fields.String(), metadata={
+        "description": "the post roles the rules are enforced on when posting (RECRUIT_ROLES)"})
+
+
+class PersonEdit(Strict):
+    name = Text(validate=validate.Length(min=1, max=50))
+    phone = fields.String(allow_none=True, validate=PHONE_TEXT, metadata={"description": "null clears it"})
+    party_member = fields.Boolean()
+    smartphone_user = fields.Boolean()
+    violation_recorded = fields.Boolean()
+
+
+class PersonEditEntry(Loose):
+    fields_ = fields.List(fields.String(), required=True, data_key="fields",
+                          metadata={"description": "the names of the fields changed (never their values)"})
+    by = fields.String(required=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class OverrideEntry(Loose):
+    assignment_id = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    role = fields.String(required=True)
+    failed = fields.List(fields.String(), required=True)
+    reason = fields.String(required=True)
+    by = fields.String(required=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class PersonChanges(Loose):
+    edits = fields.List(fields.Nested(PersonEditEntry), required=True)
+    overrides = fields.List(fields.Nested(OverrideEntry), required=True,
+                            metadata={"description": "posts given against the recruitment rules"})
 
 
 class RosterResult(Loose):
@@ -120,6 +153,8 @@ class NewAssignment(Strict):
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
     start_date = fields.Date(load_default=None, validate=DAY_IN_RANGE)
     end_date = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
+    override_reason = Text(load_default=None, allow_none=True, validate=validate.Length(min=5, max=500), metadata={
+        "description": "district-wide roles only: post a person the recruitment rules refuse, saying why"})
 
 
 class EndAssignment(Strict):

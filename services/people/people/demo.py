@@ -38,12 +38,13 @@ DEMO_HOME = {"code": f"{VILLAGE}00001", "grid_code": f"{VILLAGE}001"}
 DEMO_RESIDENT = {"name": "张明", "id_number": "32050819800512013" + check_char("32050819800512013"),
                  "account": "jumin_zhang"}
 
-# name, grid, post: the village's grid chief and a full-time worker in each of its first grids
+# name, grid, post, birth date: the village's grid chief and a full-time worker in each
+# of its first grids (the workers within the recruitment rules: 55 or under)
 DEMO_STAFF = [
-    ("周建华", VILLAGE, "grid_chief"),
-    ("李娜", f"{VILLAGE}001", "full_time_worker"),
-    ("孙强", f"{VILLAGE}002", "full_time_worker"),
-    ("吴敏", f"{VILLAGE}003", "full_time_worker"),
+    ("周建华", VILLAGE, "grid_chief", dt.date(1972, 3, 18)),
+    ("李娜", f"{VILLAGE}001", "full_time_worker", dt.date(1990, 7, 2)),
+    ("孙强", f"{VILLAGE}002", "full_time_worker", dt.date(1985, 11, 23)),
+    ("吴敏", f"{VILLAGE}003", "full_time_worker", dt.date(1993, 5, 9)),
 ]
 
 DEMO_DEPARTMENTS = [("urban_management", "区城市管理局"), ("environment", "区生态环境局")]
@@ -52,13 +53,13 @@ DEMO_DEPARTMENTS = [("urban_management", "区城市管理局"), ("environment", 
 def _staff(session, cipher):
     """{name: person id} for the demo staff, posted if they were not yet."""
     people = {}
-    for name, grid_code, role in DEMO_STAFF:
+    for name, grid_code, role, birth_date in DEMO_STAFF:
         held = staff.assignments(session, grid_prefix=grid_code)
         existing = next((a for a in held if a.grid_code == grid_code and a.role == role), None)
         if existing is not None:
             people[name] = existing.person_id
             continue
-        person = staff.create_person(session, cipher, {"name": name})
+        person = staff.create_person(session, cipher, {"name": name, "birth_date": birth_date})
         post = staff.assign(session, person.id, grid_code, role, DEMO_POSTS_START)
         add_event(session, "people", "person_assigned", staff.assignment_view(post))  # tickets' copy
         people[name] = person.id

@@ -103,3 +103,11 @@ class CampaignClosed(Conflict):
 
 class HouseholdNotInCampaign(InvalidInput):
     code = "HOUSEHOLD_NOT_IN_CAMPAIGN"
+
+
+class NotEligible(Conflict):
+    code = "NOT_ELIGIBLE"
+
+
+class OverrideForbidden(Forbidden):
+    code = "OVERRIDE_FORBIDDEN"

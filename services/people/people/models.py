@@ -366,3 +366,35 @@ class CampaignTick(Base):
     ticked_by: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     ticked_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class RecruitmentOverride(Base):
+    """A post given against the recruitment rules by a district officer, with the
+    rules it failed and the reason (seed 003's rules say "generally")."""
+
+    __tablename__ = "recruitment_overrides"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    assignment_id: Mapped[str] = mapped_column(ForeignKey("assignments.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    failed: Mapped[list] = mapped_column(JSON)          # the rules' names
+    reason: Mapped[str] = mapped_column(Text)
+    by_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    by_username: Mapped[str] = mapped_column(String(64))
+    at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class PersonChange(Base):
+    """One edit of a staff record: which fields changed (names, never values: the values
+    may be personal), by whom, when."""
+
+    __tablename__ = "person_changes"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    fields: Mapped[list] = mapped_column(JSON)
+    by_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    by_username: Mapped[str] = mapped_column(String(64))
+    at = mapped_column(UtcDateTime, nullable=False, default=utcnow)

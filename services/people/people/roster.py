@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import os
 import uuid
+from types import SimpleNamespace
 
 from sqlalchemy import insert, select
 
@@ -238,6 +239,26 @@ def check_rows(header, rows, today):
         errors += problems
         parsed.append(record)
     return parsed, errors
+
+
+def ineligible(records, rules, today, header):
+    """Errors for the rows posting someone the recruitment rules refuse (people.staffing):
+    a roster has no override; a district officer posts such a person singly, with a
+    reason. A row the checks already refused (no birth date read) is left to them."""
+    labels = {column: header[i] for column, i in map_columns(header).items()}
+    column_of = {"max_age": labels.get("id_number", "身份证号码"), "smartphone": labels.get("smartphone", "smartphone"),
+                 "no_violation": labels.get("id_number", "身份证号码")}
+    errors = []
+    for record in records:
+        if not record.get("role") or record.get("birth_date") is None:
+            continue
+        person = SimpleNamespace(birth_date=record["birth_date"], violation_recorded=False,
+                                 smartphone_user=record.get("smartphone_user") is not False)
+        for reason in rules.failed(person, record["role"], today):
+            errors.append({"row": record["row"], "column": column_of[reason["rule"]],
+                           "reason": f"recruitment rule {reason['rule']}: {reason['message']} (a district "
+                                     "officer may post this person singly, with a reason)"})
+    return errors
 
 
 def known_persons(session, cipher, records):

@@ -104,6 +104,22 @@ class AssignmentInputSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
     start_date = fields.Date(load_default=None, validate=DAY_IN_RANGE)  # staff.POSTS_FROM onwards
     end_date = fields.Date(load_default=None, allow_none=True, validate=DAY_IN_RANGE)
+    # a district officer posting someone the recruitment rules refuse: why (kept, logged)
+    override_reason = Text(load_default=None, allow_none=True, validate=validate.Length(min=5, max=500))
+
+
+class PersonEditSchema(Schema):
+    name = Text(validate=validate.Length(min=1, max=50))
+    phone = fields.String(allow_none=True, validate=PHONE_TEXT)
+    party_member = fields.Boolean()
+    smartphone_user = fields.Boolean()
+    violation_recorded = fields.Boolean()
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give at least one of name, phone, party_member, smartphone_user, "
+                                  "violation_recorded", "_schema")
 
 
 class EndAssignmentSchema(Schema):

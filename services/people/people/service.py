@@ -28,7 +28,7 @@ from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CampaignHouseholdsQuerySchema,
     CampaignInputSchema, CampaignListQuerySchema, CampaignTickSchema, CoverageQuerySchema, CredentialsSchema,
-    FollowUpQuerySchema,
+    FollowUpQuerySchema, PersonEditSchema,
     DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
     PointsEntrySchema, RecordIdsSchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema,
@@ -74,12 +74,26 @@ class Pii(DependencyProvider):
         return self.cipher
 
 
+class Recruitment(DependencyProvider):
+    """The recruitment rules (RECRUIT_MAX_AGE, RECRUIT_ROLES), read and checked at start:
+    a role the rules name that no post has stops the service with a message."""
+
+    def setup(self):
+        config = self.container.config
+        self.rules = staffing.recruitment_rules(cfg.env_int("RECRUIT_MAX_AGE", 55, config),
+                                                cfg.env("RECRUIT_ROLES", "", config))
+
+    def get_dependency(self, worker_ctx):
+        return self.rules
+
+
 class PeopleService(OpsEndpoints):
     name = "people"
 
     db = Database(MIGRATIONS_DIR, bootstrap=accounts.ensure_admin)
     outbox = Outbox()
     pii = Pii()
+    recruitment = Recruitment()
     config = Config()
     grid = ServiceRpc("grid")
     tickets = ServiceRpc("tickets")  # a sentiment record reported as a ticket
@@ -179,27 +193,54 @@ class PeopleService(OpsEndpoints):
     @rpc
     def person_eligibility(self, person_id, actor=None):
         actor = Actor.from_wire(actor)
-        rules = staffing.Eligibility(max_age=cfg.env_int("RECRUIT_MAX_AGE", 55, self.config))
         with self.db.read() as session:
-            return rules.check(self._readable_person(session, person_id, actor), shanghai_date())
+            verdict = self.recruitment.check(self._readable_person(session, person_id, actor), shanghai_date())
+            return {**verdict, "enforced_on": list(self.recruitment.roles)}
 
     @rpc
     def assign_person(self, person_id, data, actor=None):
         """A post in a grid of the actor's reach, for a person they reach already or
         who holds no post running today (staff.may_post); district-wide actors post
-        anyone anywhere."""
+        anyone anywhere. A post the recruitment rules cover goes only to a person who
+        meets them (409 NOT_ELIGIBLE with the rules failed), unless a district-wide
+        actor overrides them with a reason, which is kept and logged."""
         actor = Actor.from_wire(actor)
         data = load(AssignmentInputSchema, data, "assignment")
         if actor is not None:
             actor.require_reach(data["grid_code"])
         self._require_active_grid(data["grid_code"])
         with self.db.transaction() as session:
-            staff.may_post(session, person_id, _reach(actor))
+            person = staff.may_post(session, person_id, _reach(actor))
+            failed = self.recruitment.failed(person, data["role"], shanghai_date())
+            staff.may_override(failed, data["override_reason"], actor)
             assignment = staff.assign(session, person_id, data["grid_code"], data["role"],
                                       data["start_date"] or shanghai_date(), data["end_date"])
+            if failed:
+                staff.record_override(session, assignment, failed, data["override_reason"], actor)
             view = staff.assignment_view(assignment)
             self.outbox.add(session, "person_assigned", view)
         return view
+
+    @rpc
+    def edit_person(self, person_id, data, actor=None):
+        """Change a staff record (name, phone, party membership, smartphone use, a
+        violation on record) of a person posted in the actor's reach today; the fields
+        changed (their names) are kept with who and when."""
+        actor = Actor.from_wire(actor)
+        data = load(PersonEditSchema, data, "staff record")
+        with self.db.transaction() as session:
+            person = staff.person_in_reach(session, person_id, _reach(actor))
+            staff.edit_person(session, self.pii, person, data, actor)
+            return staff.person_view(self.pii, person)
+
+    @rpc
+    def person_changes(self, person_id, actor=None):
+        """The edits of a staff record and the posts given against the recruitment
+        rules, newest first."""
+        actor = Actor.from_wire(actor)
+        with self.db.read() as session:
+            self._readable_person(session, person_id, actor)
+            return staff.changes_view(session, person_id)
 
     @rpc
     def end_assignment(self, assignment_id, data, actor=None):
@@ -790,6 +831,7 @@ class PeopleService(OpsEndpoints):
         today = shanghai_date()
         header, rows = roster.read_rows(content, filename)
         records, errors = roster.check_rows(header, rows, today)
+        errors += roster.ineligible(records, self.recruitment, today, header)
         codes = {r["grid_code"] for r in records if r["grid_code"].isdigit()}
         active = set(self.grid.active_codes(sorted(codes))) if codes else set()
         grid_label = header[roster.map_columns(header)["grid_code"]]

@@ -1,15 +1,20 @@
 """Staff, their grid assignments and departments, free of nameko."""
-from sqlalchemy import or_, select
+import logging
 
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from common.db import utcnow
 from common.errors import Forbidden, InvalidInput
-from common.roles import in_scope
+from common.roles import DISTRICT_WIDE, in_scope
 from common.shanghai import shanghai_date
 from common.validation import FIRST_DAY
-from people.exceptions import DepartmentCodeTaken, DuplicatePerson, OverlappingAssignment, PersonNotFound
+from people.exceptions import (DepartmentCodeTaken, DuplicatePerson, NotEligible, OverlappingAssignment,
+                               OverrideForbidden, PersonNotFound)
 from people.idcard import mask_id, mask_phone, normalise_phone, parse_id_number
-from people.models import Assignment, Department, Person
+from people.models import Assignment, Department, Person, PersonChange, RecruitmentOverride
+
+log = logging.getLogger(__name__)
 
 STAFF_ROLES = {
     "general_grid_chief": ("总网格长", "general grid chief"),
@@ -116,6 +121,82 @@ def may_post(session, person_id, reach, day=None):
         if grids:
             require_works_in(reach, grids)
     return person
+
+
+# --- the recruitment rules at posting, and their override --------------------------------
+
+def may_override(failed, reason, actor):
+    """Nothing when the person meets the rules (``failed`` empty) and no override is
+    asked, or when a district-wide actor overrides failed rules with a reason. Failed
+    rules without a reason: 409 NOT_ELIGIBLE naming them; a reason from anyone else:
+    403 OVERRIDE_FORBIDDEN; a reason where nothing failed: 400 naming it."""
+    if not failed:
+        if reason:
+            raise InvalidInput("The person meets the recruitment rules: there is nothing to override.",
+                               code="VALIDATION_FAILED",
+                               details={"fields": {"override_reason": ["nothing to override"]}})
+        return
+    if not reason:
+        raise NotEligible("The person does not meet the recruitment rules for this post (seed 003: 55 or under, "
+                          "a smartphone, no violation on record). A district officer may post them with "
+                          "override_reason.", details={"field": "person_id", "failed": [r["rule"] for r in failed],
+                                                       "reasons": failed})
+    if actor is not None and not actor.has_role(DISTRICT_WIDE):
+        raise OverrideForbidden("Only a district officer overrides the recruitment rules.",
+                                details={"field": "override_reason", "failed": [r["rule"] for r in failed]})
+
+
+def record_override(session, assignment, failed, reason, actor):
+    """Keep the override with the post, and say so in the log (ids and rule names only)."""
+    row = RecruitmentOverride(
+        assignment_id=assignment.id, person_id=assignment.person_id, grid_code=assignment.grid_code,
+        role=assignment.role, failed=[r["rule"] for r in failed], reason=reason,
+        by_account_id=actor.account_id if actor else None, by_username=actor.username if actor else "system",
+        at=utcnow())
+    session.add(row)
+    session.flush()
+    log.warning("recruitment rules overridden: post %s of person %s in %s, failed %s, by account %s",
+                assignment.id, assignment.person_id, assignment.grid_code, ",".join(row.failed), row.by_account_id)
+    return row
+
+
+# --- editing a staff record ----------------------------------------------------------------
+
+EDITABLE = ("name", "phone", "party_member", "smartphone_user", "violation_recorded")
+
+
+def edit_person(session, cipher, person, data, actor):
+    """Apply the fields given; keep the names of those that changed, with who and when.
+    Nothing changed: nothing kept."""
+    changed = []
+    for name in EDITABLE:
+        if name not in data:
+            continue
+        if name == "phone":
+            phone = normalise_phone(data["phone"]) if data["phone"] else None
+            if cipher.search_hash(phone) != person.phone_hash:
+                person.phone_enc, person.phone_hash = cipher.encrypt(phone), cipher.search_hash(phone)
+                changed.append(name)
+        elif getattr(person, name) != data[name]:
+            setattr(person, name, data[name])
+            changed.append(name)
+    if changed:
+        session.add(PersonChange(person_id=person.id, fields=changed,
+                                 by_account_id=actor.account_id if actor else None,
+                                 by_username=actor.username if actor else "system", at=utcnow()))
+        session.flush()
+    return changed
+
+
+def changes_view(session, person_id):
+    edits = session.scalars(select(PersonChange).where(PersonChange.person_id == person_id)
+                            .order_by(PersonChange.at.desc())).all()
+    overrides = session.scalars(select(RecruitmentOverride).where(RecruitmentOverride.person_id == person_id)
+                                .order_by(RecruitmentOverride.at.desc())).all()
+    return {"edits": [{"fields": e.fields, "by": e.by_username, "at": e.at.isoformat()} for e in edits],
+            "overrides": [{"assignment_id": o.assignment_id, "grid_code": o.grid_code, "role": o.role,
+                           "failed": o.failed, "reason": o.reason, "by": o.by_username, "at": o.at.isoformat()}
+                          for o in overrides]}
 
 
 def person_view(cipher, person):

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from people.idcard import age_on
+from people.staff import STAFF_ROLES
 
 DEFAULT_RULES = {
     "basic": {"grid_chief": 1, "grid_police": 1, "full_time_worker": 1, "part_time_worker": 2},
@@ -50,13 +51,25 @@ def staffing_gaps(grids, active_assignments, rules):
             "by_town": towns, "by_community": communities}
 
 
+# Seed 003 (Dianbai): the town recruits grid workers who are competent, have no record
+# of violations, are responsible, "generally 55 or under" and use a smartphone well.
+# "Generally": a district officer may post someone outside the rules, with a reason.
+RECRUITED_ROLES = ("full_time_worker",)
+
+
 @dataclass(frozen=True)
 class Eligibility:
     max_age: int = 55
     require_smartphone: bool = True
     forbid_violations: bool = True
+    roles: tuple = RECRUITED_ROLES      # the posts the rules are enforced on
+
+    def applies_to(self, role):
+        return role in self.roles
 
     def check(self, person, today):
+        """``{"eligible", "reasons": [{"rule", "passed", "message"}]}`` of ``person``
+        (anything with birth_date, smartphone_user and violation_recorded)."""
         reasons = []
         if person.birth_date is None:
             reasons.append({"rule": "max_age", "passed": False, "message": "出生日期未知 / birth date unknown"})
@@ -73,3 +86,20 @@ class Eligibility:
                             "message": "有违法违纪记录 / a violation is on record" if person.violation_recorded
                             else "无违法违纪记录 / no violation on record"})
         return {"eligible": all(r["passed"] for r in reasons), "reasons": reasons}
+
+    def failed(self, person, role, today):
+        """The reasons ``person`` may not take a post in ``role`` (none for a role the
+        rules leave alone)."""
+        if not self.applies_to(role):
+            return []
+        return [reason for reason in self.check(person, today)["reasons"] if not reason["passed"]]
+
+
+def recruitment_rules(max_age=55, roles=None):
+    """The rules as configured: RECRUIT_MAX_AGE, and RECRUIT_ROLES (a comma list of post
+    roles, default full_time_worker; unknown roles are a start-up error)."""
+    chosen = tuple(filter(None, (r.strip() for r in roles.split(",")))) if roles else RECRUITED_ROLES
+    unknown = [role for role in chosen if role not in STAFF_ROLES]
+    if unknown:
+        raise ValueError(f"RECRUIT_ROLES names unknown post roles: {', '.join(unknown)}")
+    return Eligibility(max_age=max_age, roles=chosen)
