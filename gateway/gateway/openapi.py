@@ -34,6 +34,7 @@ TAGS = [
     ("residents", "Residents and households (personal data encrypted, shown masked)"),
     ("rounds", "Patrols and household visits (巡查走访)"),
     ("duties", "Duties (职责): visit and patrol targets, the coverage they give, special groups' follow-up"),
+    ("organisations", "Organisations (组织): enterprises, social organisations, property companies, owners' committees"),
     ("campaigns", "Campaign tasks (专项任务): a task over every household of a scope, ticked off per household"),
     ("sentiments", "Sentiment records (社情民意): what residents say, followed up or reported as tickets"),
     ("messages", "Broadcasts and the inbox"),

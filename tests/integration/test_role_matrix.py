@@ -123,6 +123,8 @@ def world(stack):
                                                    "grid_code": A1, "household_id": household["id"],
                                                    "category": "livelihood", "source": "home_visit",
                                                    "content": "矩阵：居民反映楼道灯坏了"})["sentiment"]
+    organisation = call("POST", f"{API}/organisations", {"kind": "enterprise", "name": "矩阵商贸有限公司",
+                                                         "grid_code": A1})
     campaign = call("POST", f"{API}/campaigns", {"title": "矩阵专项任务", "scope": A1})
     closing = call("POST", f"{API}/campaigns", {"title": "矩阵待结束任务", "scope": A1})
     reward = f"R{uuid.uuid4().hex[:6]}"
@@ -138,7 +140,7 @@ def world(stack):
         "assessment": assessment, "colleague_post": colleague_post, "unposted": unposted,
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
-        "sentiment": sentiment, "campaign": campaign, "closing": closing,
+        "sentiment": sentiment, "campaign": campaign, "closing": closing, "organisation": organisation,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
     }
 
@@ -236,6 +238,11 @@ EXAMPLES = {
     "save_coverage_targets": lambda w: {"body": json.loads(DEFAULT_TARGETS.read_text(encoding="utf-8"))},
     "coverage_report": lambda w: {"query": {"root": A1, "period": "2026-Q3"}},
     "follow_ups_overdue": lambda w: {"query": {"root": A1}},
+    "register_organisation": lambda w: {"body": {"kind": "social_organisation", "name": "矩阵志愿者协会",
+                                                 "grid_code": A1}},
+    "list_organisations": lambda w: {"query": {"root": A1}},
+    "get_organisation": lambda w: {"path": {"organisation_id": w["organisation"]["id"]}},
+    "edit_organisation": lambda w: {"path": {"organisation_id": w["organisation"]["id"]}, "body": {"employees": 12}},
     "launch_campaign": lambda w: {"body": {"title": "矩阵新任务", "scope": A1}},
     "list_campaigns": lambda w: {"query": {"root": A1}},
     "get_campaign": lambda w: {"path": {"campaign_id": w["campaign"]["id"]}},

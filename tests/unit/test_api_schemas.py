@@ -11,6 +11,7 @@ import grid.levels
 import grid.places
 import grid.schemas
 import grid.service
+import people.organisations
 import people.residents
 import people.schemas
 import people.sentiments
@@ -22,7 +23,9 @@ import tickets.catalogue
 import tickets.schemas
 import tickets.workflow
 from gateway.schemas import assessment as a
+from gateway.schemas import campaigns as c
 from gateway.schemas import grids as g
+from gateway.schemas import organisations as o
 from gateway.schemas import people as p
 from gateway.schemas import sentiments as sn
 from gateway.schemas import tickets as t
@@ -55,6 +58,12 @@ PAIRS = [
     (a.StreetItemsInput, scoring.entries.StreetItemsInput),
     (a.RatingInput, scoring.entries.RatingInput),
     (t.Action, tickets.schemas.ActionSchema),
+    (g.GroupRental, grid.schemas.GroupRentalInput),
+    (p.PersonEdit, people.schemas.PersonEditSchema),
+    (o.NewOrganisation, people.schemas.OrganisationInputSchema),
+    (o.OrganisationEdit, people.schemas.OrganisationEditSchema),
+    (c.NewCampaign, people.schemas.CampaignInputSchema),
+    (c.NewTick, people.schemas.CampaignTickSchema),
 ]
 # Fields a service knows that the client never sends (the caller's, set from the actor).
 NOT_FROM_CLIENTS = {"id", "created_at", "locked_until", "last_login_at"}
@@ -96,6 +105,8 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (p.STAFF_ROLES, people.staff.STAFF_ROLES),
     (p.DEPARTMENT_KINDS, people.staff.DEPARTMENT_KINDS),
     (p.TAGS, people.residents.TAGS),
+    (o.KINDS, people.organisations.KINDS),
+    (o.STATUSES, people.organisations.STATUSES),
     (sn.CATEGORIES, people.sentiments.CATEGORIES),
     (sn.SOURCES, people.sentiments.SOURCES),
     (sn.STATUSES, people.sentiments.STATUSES),

@@ -111,3 +111,11 @@ class NotEligible(Conflict):
 
 class OverrideForbidden(Forbidden):
     code = "OVERRIDE_FORBIDDEN"
+
+
+class OrganisationNotFound(NotFound):
+    code = "ORGANISATION_NOT_FOUND"
+
+
+class CreditCodeTaken(Conflict):
+    code = "CREDIT_CODE_TAKEN"

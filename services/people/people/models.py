@@ -398,3 +398,26 @@ class PersonChange(Base):
     by_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     by_username: Mapped[str] = mapped_column(String(64))
     at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class Organisation(Base):
+    """An organisation registered in a grid (组织, the sixth of 人地事物情组织): an
+    enterprise, a social organisation, a property company or an owners' committee."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (Index("ix_organisations_grid_name", "grid_code", "name", postgresql_ops=PREFIX_OPS),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(100))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True, nullable=True)
+    grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    place_code: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    employees: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    contact_name: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    department_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -6,6 +6,8 @@ from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from common.shanghai import shanghai_date
 from common.validation import (CODE, DAY_IN_RANGE, GRID_CODE, ID, ID_NUMBER_TEXT, PHONE_TEXT, PLACE_CODE, USERNAME,
                                Moment, Text, bounded)
+from people.organisations import KINDS as ORGANISATION_KINDS
+from people.organisations import STATUSES as ORGANISATION_STATUSES
 from people.residents import TAGS
 from people.sentiments import CATEGORIES, CONTENT_MAX, FOLLOW_UP_STATUSES, SOURCES, STATUSES, TICKET_GRADES
 from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
@@ -324,6 +326,44 @@ class CampaignListQuerySchema(Schema):
 
 class CampaignHouseholdsQuerySchema(Schema):
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("pending", "done")))
+    after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
+class OrganisationInputSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    credit_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=30))
+    grid_code = fields.String(required=True, validate=GRID_CODE)
+    place_code = fields.String(load_default=None, allow_none=True, validate=PLACE_CODE)
+    address = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    employees = fields.Integer(load_default=None, allow_none=True, strict=True, validate=bounded(0, 1_000_000))
+    contact_name = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
+    department_code = fields.String(load_default=None, allow_none=True, validate=CODE)
+
+
+class OrganisationEditSchema(Schema):
+    kind = fields.String(validate=validate.OneOf(ORGANISATION_KINDS))
+    name = Text(validate=validate.Length(min=1, max=100))
+    credit_code = fields.String(allow_none=True, validate=validate.Length(min=1, max=30))
+    place_code = fields.String(allow_none=True, validate=PLACE_CODE)
+    address = Text(allow_none=True, validate=validate.Length(max=200))
+    employees = fields.Integer(allow_none=True, strict=True, validate=bounded(0, 1_000_000))
+    contact_name = Text(allow_none=True, validate=validate.Length(min=1, max=50))
+    department_code = fields.String(allow_none=True, validate=CODE)
+    status = fields.String(validate=validate.OneOf(ORGANISATION_STATUSES))
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give at least one field to change", "_schema")
+
+
+class OrganisationListQuerySchema(Schema):
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    kind = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ORGANISATION_KINDS))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ORGANISATION_STATUSES))
+    q = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))  # empty: no filter
     after = fields.String(load_default=None, allow_none=True, validate=ID)
     limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
 

@@ -16,19 +16,20 @@ from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.periods import parse_period
-from common.roles import SUPERVISOR_READERS, require_in_reach
+from common.roles import SUPERVISOR_READERS, in_scope, require_in_reach
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import day_start, shanghai_date
 from common.validation import load
-from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, followups, pages, patrols, points,
-                    residents, roster, sentiments, staff, staffing, targets)
+from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, followups, organisations, pages,
+                    patrols, points, residents, roster, sentiments, staff, staffing, targets)
 from people.exceptions import UnknownGrid
 from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CampaignHouseholdsQuerySchema,
     CampaignInputSchema, CampaignListQuerySchema, CampaignTickSchema, CoverageQuerySchema, CredentialsSchema,
-    FollowUpQuerySchema, PersonEditSchema,
+    FollowUpQuerySchema, OrganisationEditSchema, OrganisationInputSchema, OrganisationListQuerySchema,
+    PersonEditSchema,
     DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
     PointsEntrySchema, RecordIdsSchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema,
@@ -658,6 +659,59 @@ class PeopleService(OpsEndpoints):
         with self.db.transaction() as session:
             saved = targets.save_targets(session, document, author=actor.username if actor else SYSTEM)
             return targets.targets_view(saved)
+
+    # --- organisations (组织) ---------------------------------------------------------------
+
+    def _check_organisation_links(self, session, grid_code, data):
+        """The place, if given, lies in the organisation's grid; the department, if
+        given, is registered. 400 naming the field otherwise."""
+        if data.get("place_code"):
+            place = self._require_place(data["place_code"])
+            if not in_scope(grid_code, place["grid_code"]):
+                raise InvalidInput(f"Place {place['code']} lies in grid {place['grid_code']}, not in {grid_code}.",
+                                   code="PLACE_OUTSIDE_GRID", details={"field": "place_code"})
+        if data.get("department_code") and not staff.department_exists(session, data["department_code"]):
+            raise InvalidInput(f"No department has the code {data['department_code']}.",
+                               code="UNKNOWN_DEPARTMENT", details={"field": "department_code"})
+
+    @rpc
+    def register_organisation(self, data, actor=None):
+        """An organisation in an active grid of the actor's reach (its place, if given,
+        in that grid); a credit code another organisation has is 409."""
+        actor = Actor.from_wire(actor)
+        data = load(OrganisationInputSchema, data, "organisation")
+        if actor is not None:
+            actor.require_reach(data["grid_code"])
+        self._require_active_grid(data["grid_code"])
+        with self.db.transaction() as session:
+            self._check_organisation_links(session, data["grid_code"], data)
+            row = organisations.register(session, data, by=actor.username if actor else SYSTEM)
+            return organisations.view(row)
+
+    @rpc
+    def list_organisations(self, root=None, kind=None, status=None, q=None, after=None, limit=100, actor=None):
+        actor = Actor.from_wire(actor)
+        query = load(OrganisationListQuerySchema, {"root": root, "kind": kind, "status": status, "q": q,
+                                                   "after": after, "limit": limit}, "query parameters")
+        query["root"] = query["root"] or _reach(actor)
+        if actor is not None and query["root"] is not None:
+            actor.require_reach(query["root"])
+        with self.db.read() as session:
+            return organisations.page(session, **query)
+
+    @rpc
+    def get_organisation(self, organisation_id, actor=None):
+        with self.db.read() as session:
+            return organisations.view(organisations.get(session, organisation_id, _reach(Actor.from_wire(actor))))
+
+    @rpc
+    def edit_organisation(self, organisation_id, data, actor=None):
+        actor = Actor.from_wire(actor)
+        data = load(OrganisationEditSchema, data, "organisation")
+        with self.db.transaction() as session:
+            row = organisations.get(session, organisation_id, _reach(actor), for_update=True)
+            self._check_organisation_links(session, row.grid_code, data)
+            return organisations.view(organisations.edit(session, row, data))
 
     # --- campaign tasks (专项任务) -----------------------------------------------------------
 

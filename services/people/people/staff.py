@@ -344,6 +344,10 @@ def create_department(session, data):
     return department
 
 
+def department_exists(session, code):
+    return session.scalar(select(Department.id).where(Department.code == code)) is not None
+
+
 def list_departments(session, kind=None):
     query = select(Department).order_by(Department.code)
     return session.scalars(query.where(Department.kind == kind) if kind else query).all()
