@@ -56,6 +56,7 @@ class Place(Base):
     ``code``: its community's code + a 5-digit number (00001-99999), never reused."""
 
     __tablename__ = "places"
+    __table_args__ = (Index("ix_places_group_rental", "group_rental", "grid_code"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
     code: Mapped[str] = mapped_column(String(24), unique=True)
