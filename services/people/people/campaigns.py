@@ -17,7 +17,7 @@ caller's own subtree inside it (``part_of``).
 """
 from sqlalchemy import and_, func, literal, or_, select
 
-from common.errors import InvalidInput
+from common import keyset
 from common.roles import in_scope
 from people.exceptions import CampaignClosed, CampaignNotFound, HouseholdNotInCampaign
 from people.models import Campaign, CampaignTick, Household
@@ -125,12 +125,8 @@ def households(session, campaign, part, *, status=None, after=None, limit=100):
     elif status == "done":
         query = query.where(CampaignTick.id.is_not(None))
     if after:
-        last = session.get(Household, after)
-        if last is None:
-            raise InvalidInput("after names no household: pass the next of the previous page.",
-                               code="VALIDATION_FAILED", details={"fields": {"after": ["names no household"]}})
-        query = query.where(or_(Household.grid_code > last.grid_code,
-                                and_(Household.grid_code == last.grid_code, Household.id > last.id)))
+        query = query.where(keyset.after(session, (Household.grid_code, Household.id), Household.id, after,
+                                         "household"))
     rows = session.execute(query).all()
     shown = rows[:limit]
     return {"items": [{"household_id": h.id, "grid_code": h.grid_code, "address": h.address,

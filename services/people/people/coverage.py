@@ -27,9 +27,9 @@ import datetime as dt
 import math
 from collections import defaultdict
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
-from common.errors import InvalidInput
+from common import keyset
 from people.models import Assignment, Household, PatrolCheckin, Person, Visit
 
 EPSILON = 1e-9  # 64.99999 rounds of five a week over 13 weeks are 65
@@ -313,12 +313,8 @@ def _not_visited(session, root, start, end, limit, after):
              .where(Household.grid_code.startswith(root), ~visited)
              .order_by(Household.grid_code, Household.id).limit(limit + 1))
     if after:
-        grid_code = session.scalar(select(Household.grid_code).where(Household.id == after))
-        if grid_code is None:
-            raise InvalidInput("after names no household: pass the next of the previous page.",
-                               code="VALIDATION_FAILED", details={"fields": {"after": ["names no household"]}})
-        query = query.where(or_(Household.grid_code > grid_code,
-                                and_(Household.grid_code == grid_code, Household.id > after)))
+        query = query.where(keyset.after(session, (Household.grid_code, Household.id), Household.id, after,
+                                         "household"))
     rows = session.execute(query).all()
     page = rows[:limit]
     last_visits = dict(session.execute(

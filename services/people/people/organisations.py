@@ -14,9 +14,10 @@ reaches an event or a log line.
 """
 import uuid
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from common import keyset
 from common.errors import InvalidInput
 from common.roles import in_scope
 from people.exceptions import CreditCodeTaken, OrganisationNotFound
@@ -137,14 +138,8 @@ def page(session, root=None, kind=None, status=None, q=None, after=None, limit=1
     query = select(Organisation).where(*conditions).order_by(Organisation.grid_code, Organisation.name,
                                                              Organisation.id).limit(limit + 1)
     if after:
-        last = session.get(Organisation, after)
-        if last is None:
-            raise InvalidInput("after names no organisation: pass the next of the previous page.",
-                               code="VALIDATION_FAILED", details={"fields": {"after": ["names no organisation"]}})
-        query = query.where(or_(Organisation.grid_code > last.grid_code,
-                                and_(Organisation.grid_code == last.grid_code, Organisation.name > last.name),
-                                and_(Organisation.grid_code == last.grid_code, Organisation.name == last.name,
-                                     Organisation.id > last.id)))
+        query = query.where(keyset.after(session, (Organisation.grid_code, Organisation.name, Organisation.id),
+                                         Organisation.id, after, "organisation"))
     rows = session.scalars(query).all()
     shown = rows[:limit]
     by_kind = dict(session.execute(select(Organisation.kind, func.count()).where(*conditions)

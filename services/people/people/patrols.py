@@ -4,9 +4,9 @@ A phone that was offline sends its records later with their original time and a
 client id; the pair (person, client id) is unique, so a resubmission returns the
 record stored the first time instead of storing it twice.
 """
-from sqlalchemy import String, and_, cast, or_, select
+from sqlalchemy import String, cast, or_, select
 
-from common import textsig
+from common import keyset, textsig
 from common.errors import Forbidden, InvalidInput
 from common.roles import SUPERVISOR_READERS, SUPERVISORS, require_in_reach
 from common.shanghai import shanghai_date
@@ -147,11 +147,8 @@ def visits_page(session, root=None, person_id=None, since=None, after=None, limi
     if since:
         query = query.where(Visit.occurred_at >= since)
     if after:
-        last = session.scalar(select(Visit.occurred_at).where(Visit.id == after))
-        if last is None:
-            raise InvalidInput("after names no visit: pass the next of the previous page.", code="VALIDATION_FAILED",
-                               details={"fields": {"after": ["names no visit"]}})
-        query = query.where(or_(Visit.occurred_at < last, and_(Visit.occurred_at == last, Visit.id < after)))
+        query = query.where(keyset.after(session, (Visit.occurred_at, Visit.id), Visit.id, after, "visit",
+                                         descending=True))
     rows = session.scalars(query).all()
     page = rows[:limit]
     return {"items": [visit_view(visit, may_read_notes(actor, visit)) for visit in page],

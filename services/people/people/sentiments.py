@@ -13,9 +13,9 @@ supervisors follow it up or report it as a ticket; staff and auditors read the r
 of their scope, and the content and the follow-up notes (what residents said) only the
 recorder, supervisors and auditors (as a visit's notes).
 """
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
-from common import textsig
+from common import keyset, textsig
 from common.errors import Forbidden, InvalidInput
 from common.roles import SUPERVISOR_READERS, SUPERVISORS, in_scope, require_in_reach
 from common.shanghai import shanghai_date
@@ -177,12 +177,8 @@ def page(session, root=None, person_id=None, category=None, status=None, since=N
     if since:
         query = query.where(SentimentRecord.occurred_at >= since)
     if after:
-        last = session.scalar(select(SentimentRecord.occurred_at).where(SentimentRecord.id == after))
-        if last is None:
-            raise InvalidInput("after names no sentiment record: pass the next of the previous page.",
-                               code="VALIDATION_FAILED", details={"fields": {"after": ["names no sentiment record"]}})
-        query = query.where(or_(SentimentRecord.occurred_at < last,
-                                and_(SentimentRecord.occurred_at == last, SentimentRecord.id < after)))
+        query = query.where(keyset.after(session, (SentimentRecord.occurred_at, SentimentRecord.id),
+                                         SentimentRecord.id, after, "sentiment record", descending=True))
     rows = session.scalars(query).all()
     shown = rows[:limit]
     return {"items": [view(entry, may_read_content(actor, entry)) for entry in shown],
