@@ -43,6 +43,7 @@ TAGS = [
     ("scoring", "Figures built from other services' events"),
     ("assessment", "Assessment (考核): plans, entries, results, rankings, consequences"),
     ("integrity", "Integrity (数据真实性): fabrication flags with their evidence, and an auditor's review"),
+    ("public", "The public door, no sign-in: a grid's card (上岗公示) and its QR code"),
     ("reference", "This document and its page"),
     ("operations", "Health and metrics"),
 ]

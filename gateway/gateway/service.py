@@ -31,10 +31,22 @@ class Tokens(DependencyProvider):
         return self.callers
 
 
+class PublicSite(DependencyProvider):
+    """PUBLIC_BASE_URL: the address residents reach the gateway at (behind the district's
+    reverse proxy), printed in the public cards' QR codes; empty: the request's own."""
+
+    def setup(self):
+        self.base_url = cfg.env("PUBLIC_BASE_URL", "", self.container.config).rstrip("/")
+
+    def get_dependency(self, worker_ctx):
+        return self.base_url
+
+
 class GatewayBase(OpsEndpoints):
     name = "gateway"
 
     tokens = Tokens()
+    public_site = PublicSite()
     people = ServiceRpc("people", timeouts={"import_roster": 300, "send_broadcast": 60, "staffing_gaps": 60,
                                             "coverage": 60})
     grid = ServiceRpc("grid", timeouts={

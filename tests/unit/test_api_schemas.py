@@ -27,6 +27,7 @@ from gateway.schemas import campaigns as c
 from gateway.schemas import grids as g
 from gateway.schemas import organisations as o
 from gateway.schemas import people as p
+from gateway.schemas import public as ps
 from gateway.schemas import sentiments as sn
 from gateway.schemas import tickets as t
 
@@ -59,6 +60,7 @@ PAIRS = [
     (a.RatingInput, scoring.entries.RatingInput),
     (t.Action, tickets.schemas.ActionSchema),
     (g.GroupRental, grid.schemas.GroupRentalInput),
+    (ps.GridCardEdit, grid.schemas.GridCardInput),
     (p.PersonEdit, people.schemas.PersonEditSchema),
     (o.NewOrganisation, people.schemas.OrganisationInputSchema),
     (o.OrganisationEdit, people.schemas.OrganisationEditSchema),

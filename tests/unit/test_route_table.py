@@ -19,7 +19,10 @@ from gateway.routes import ROUTES
 from gateway.routing import Call
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
-PUBLIC = {"login", "openapi_document", "docs_page", "docs_asset", "healthz", "prometheus_metrics"}
+# the only routes reachable with no token: a new one must be named here on purpose
+PUBLIC = {"login", "openapi_document", "docs_page", "docs_asset", "healthz", "prometheus_metrics",
+          "public_grid_card", "public_grid_qr_svg", "public_grid_qr_png", "public_grid_card_page",
+          "public_grid_report_form"}
 SERVICES = {"grid", "people", "tickets", "scoring"}
 
 

@@ -1,7 +1,8 @@
 """The territory: grids, their history and reports, places."""
-from common.roles import DISTRICT_WIDE, EVERYONE, STAFF, STAFF_READERS
+from common.roles import DISTRICT_WIDE, EVERYONE, STAFF, STAFF_MANAGERS, STAFF_READERS
 from gateway.routing import ACTOR, BODY, ROOT, BodyField, Call, Path, Query, Route, by_record, in_path, in_root
 from gateway.schemas import grids as s
+from gateway.schemas import public as ps
 from gateway.schemas.base import GridCodePath
 
 TAG = "grids"
@@ -65,6 +66,11 @@ ROUTES = [
           description="Each grid is sized by its level and zone type (else kind), as the deployment's scheme "
                       "declares: within range when its households or its population is; a natural village "
                       "(自然村) has no range."),
+    Route("PATCH", "/grids/{code}/card", "edit_grid_card", "A grid's duty line, hours and note on its public card",
+          STAFF_MANAGERS, Call("grid.set_grid_card", code=CODE, data=BODY, actor=ACTOR), TAG, scope=in_path("code"),
+          path_schema=GridCodePath, body=ps.GridCardEdit, response=ps.GridCardRecord,
+          description="What `GET /public/grids/{code}/card` shows beside the staff on duty. A mobile number is "
+                      "refused (400 naming `duty_phone`): the board is public, and a mobile is a person's own."),
     Route("POST", "/places", "add_place", "A place, in the grid covering its point", STAFF, add_place, "places",
           scope=by_record(note="the grid covering the point lies in the caller's scope"), body=s.NewPlace,
           response=s.Place, status=201, errors=(404,),

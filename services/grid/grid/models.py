@@ -82,3 +82,17 @@ class GridCounter(Base):
     grid_code: Mapped[str] = mapped_column(String(24), primary_key=True)
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GridCard(Base):
+    """A grid's public face (上岗公示, seed 004): the duty phone and hours printed on the
+    board with its staff and QR code. A duty line, never a person's own mobile."""
+
+    __tablename__ = "grid_cards"
+
+    grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), primary_key=True)
+    duty_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    service_hours: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)

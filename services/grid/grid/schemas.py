@@ -95,6 +95,17 @@ class PlaceSchema(Schema):
     group_rental_marked_at = fields.DateTime(allow_none=True)
 
 
+class GridCardInput(Schema):
+    duty_phone = fields.String(allow_none=True, validate=validate.Length(min=1, max=20))
+    service_hours = Text(allow_none=True, validate=validate.Length(min=1, max=100))
+    note = Text(allow_none=True, validate=validate.Length(min=1, max=200))
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("give at least one of duty_phone, service_hours, note", "_schema")
+
+
 class GroupRentalInput(Schema):
     group_rental = fields.Boolean(required=True)
 

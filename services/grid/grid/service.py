@@ -13,12 +13,12 @@ from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import rpc
 from common.validation import Moment, load
-from grid import MIGRATIONS_DIR, geo, history, places, registry
+from grid import MIGRATIONS_DIR, cards, geo, history, places, registry
 from grid.exceptions import PlaceNotFound
 from grid.levels import configured_scheme
 from grid.locate import LiveIndex, load_index, locate_at
 from grid.schemas import (
-    GridInputSchema, GridLabelsQuery, GridSchema, GridWithGeometrySchema, GroupRentalInput, MergeSchema,
+    GridCardInput, GridInputSchema, GridLabelsQuery, GridSchema, GridWithGeometrySchema, GroupRentalInput, MergeSchema,
     PlaceInputSchema, PlaceSchema, SplitSchema,
 )
 
@@ -186,6 +186,23 @@ class GridService(OpsEndpoints):
     def list_places(self, root=None, type=None, limit=100, group_rental=None):
         with self.db.read() as session:
             return place_schema.dump(places.list_places(session, root, type, limit, group_rental), many=True)
+
+    @rpc
+    def grid_card(self, code):
+        """The public part of a grid's card (no personal data): for anyone, signed in or not."""
+        with self.db.read() as session:
+            return cards.card_of(session, self.scheme, code)
+
+    @rpc
+    def set_grid_card(self, code, data, actor=None):
+        """The duty phone, hours and note on a grid's card, in the caller's reach."""
+        actor = Actor.from_wire(actor)
+        data = load(GridCardInput, data, "grid card")
+        if actor is not None:
+            actor.require_reach(code)
+        with self.db.transaction() as session:
+            cards.set_card(session, code, data, by=actor.username if actor else "system", now=utcnow())
+            return cards.card_of(session, self.scheme, code)
 
     @rpc
     def group_rentals(self, root):

@@ -297,6 +297,12 @@ class PeopleService(OpsEndpoints):
             return staff.party_members(session, person_ids)
 
     @rpc
+    def staff_on_duty(self, grid_code):
+        """Names and roles of the staff posted in the grid today: its public card (上岗公示)."""
+        with self.db.read() as session:
+            return staff.on_duty(session, grid_code, shanghai_date())
+
+    @rpc
     def list_assignments(self, person_id=None, grid_prefix=None, on=None):
         with self.db.read() as session:
             return [staff.assignment_view(a) for a in staff.assignments(session, person_id, grid_prefix, on)]

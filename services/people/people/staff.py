@@ -320,6 +320,17 @@ def staff_names(session, person_ids):
     return dict(session.execute(select(Person.id, Person.name).where(Person.id.in_(wanted))).all())
 
 
+def on_duty(session, grid_code, day):
+    """Who a grid's public card shows: the posts running on ``day`` in that very grid,
+    by rank of role, each as its name and role only (no number, no id)."""
+    posts = [post for post in assignments(session, grid_prefix=grid_code, on=day) if post.grid_code == grid_code]
+    names = staff_names(session, [post.person_id for post in posts])
+    rank = {role: n for n, role in enumerate(STAFF_ROLES)}
+    posts.sort(key=lambda post: (rank.get(post.role, len(rank)), names.get(post.person_id, "")))
+    return [{"name": names[post.person_id], "role": post.role, "role_label": STAFF_ROLES[post.role][0],
+             "role_label_en": STAFF_ROLES[post.role][1]} for post in posts if post.person_id in names]
+
+
 def party_members(session, person_ids):
     """Of ``person_ids``, the staff persons who are party members (sorted)."""
     wanted = sorted(set(person_ids))
