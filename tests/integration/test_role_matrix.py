@@ -271,6 +271,8 @@ EXAMPLES = {
     "ticket_sentiment": lambda w: {"path": {"sentiment_id": w["sentiment"]["id"]}, "body": {}},
     "send_broadcast": lambda w: {"body": {"title": "矩阵", "body": "通知", "scope_grid": A1}},
     "broadcast_read_rate": lambda w: {"path": {"broadcast_id": w["broadcast"]["id"]}},
+    "send_notice": lambda w: {"body": {"title": "矩阵居民通知", "body": "本周六停水", "scope_grid": A1}},
+    "notice_read_rate": lambda w: {"path": {"broadcast_id": w["broadcast"]["id"]}},
     "inbox": lambda w: {},
     "mark_read": lambda w: {"path": {"broadcast_id": w["broadcast"]["id"]}},
     "earn_points": lambda w: {"body": {"person_id": w["worker"], "points": 1, "activity": "清扫楼道"}},

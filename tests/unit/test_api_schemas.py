@@ -62,6 +62,7 @@ PAIRS = [
     (g.GroupRental, grid.schemas.GroupRentalInput),
     (ps.GridCardEdit, grid.schemas.GridCardInput),
     (p.PersonEdit, people.schemas.PersonEditSchema),
+    (p.NewNotice, people.schemas.NoticeInputSchema),
     (o.NewOrganisation, people.schemas.OrganisationInputSchema),
     (o.OrganisationEdit, people.schemas.OrganisationEditSchema),
     (c.NewCampaign, people.schemas.CampaignInputSchema),

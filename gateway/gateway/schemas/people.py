@@ -379,6 +379,14 @@ class NewBroadcast(Strict):
     scope_role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ROLES))
 
 
+class NewNotice(Strict):
+    title = Text(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "本周六停水通知"})
+    body = Text(required=True, validate=validate.Length(min=1, max=10000))
+    scope_grid = fields.String(load_default=None, allow_none=True, validate=GRID_CODE,
+                               metadata={"description": "the residents living under it (default: the sender's "
+                                                        "subtree)"})
+
+
 class Broadcast(Loose):
     id = fields.String(required=True)
     title = fields.String(required=True)

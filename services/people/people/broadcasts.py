@@ -2,18 +2,35 @@
 account in a scope, with inboxes and read receipts, free of nameko.
 
 A scope is a grid code (accounts whose own scope lies within it), a role, both, or
-neither (the whole district). Delivery writes one inbox row per recipient in a
-single bulk insert, in the broadcast's own transaction.
+neither (the whole district). Residents are reached where they live: a notice to the
+``resident`` role reaches the resident accounts whose household lies in the grid (a
+resident's account has no grid scope of its own), so a worker can keep a residents'
+group informed (seed 003). Delivery writes one inbox row per recipient in a single
+bulk insert, in the broadcast's own transaction.
 """
 from sqlalchemy import func, insert, select
 
 from common.db import utcnow
 from common.errors import NotFound
 from common.roles import require_in_reach
-from people.models import Account, Broadcast, InboxItem
+from people.models import Account, Broadcast, Household, InboxItem, Resident
+
+RESIDENTS = "resident"
+
+
+def _residents(session, scope_grid):
+    """(account id, household grid) of the resident accounts living under ``scope_grid``
+    (None: every resident account, housed or not)."""
+    query = (select(Account.id, Household.grid_code).join(Resident, Resident.id == Account.resident_id)
+             .outerjoin(Household, Household.id == Resident.household_id).where(Account.disabled.is_(False)))
+    if scope_grid:
+        query = query.where(Household.grid_code.startswith(scope_grid))
+    return [tuple(row) for row in session.execute(query)]
 
 
 def recipients(session, scope_grid=None, scope_role=None):
+    if scope_role == RESIDENTS:
+        return _residents(session, scope_grid)
     query = select(Account.id, Account.roles, Account.grid_scope).where(Account.disabled.is_(False))
     if scope_grid:
         query = query.where(Account.grid_scope.startswith(scope_grid))

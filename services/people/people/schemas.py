@@ -254,6 +254,12 @@ class BroadcastInputSchema(Schema):
     scope_role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ROLES))
 
 
+class NoticeInputSchema(Schema):
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
+    body = Text(required=True, validate=validate.Length(min=1, max=10000))
+    scope_grid = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+
+
 class BroadcastSchema(Schema):
     id = fields.String()
     title = fields.String()

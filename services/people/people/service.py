@@ -28,7 +28,7 @@ from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CampaignHouseholdsQuerySchema,
     CampaignInputSchema, CampaignListQuerySchema, CampaignTickSchema, CoverageQuerySchema, CredentialsSchema,
-    FollowUpQuerySchema, OrganisationEditSchema, OrganisationInputSchema, OrganisationListQuerySchema,
+    FollowUpQuerySchema, NoticeInputSchema, OrganisationEditSchema, OrganisationInputSchema, OrganisationListQuerySchema,
     PersonEditSchema,
     DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
@@ -839,7 +839,9 @@ class PeopleService(OpsEndpoints):
         """To ``scope_grid`` (default: the actor's whole reach), which must lie within
         the actor's reach; the actor is the sender."""
         actor = Actor.from_wire(actor)
-        data = load(BroadcastInputSchema, data, "broadcast")
+        return self._broadcast(load(BroadcastInputSchema, data, "broadcast"), actor)
+
+    def _broadcast(self, data, actor):
         if actor is not None:
             data["scope_grid"] = actor.effective_root(data["scope_grid"])
         with self.db.transaction() as session:
@@ -848,6 +850,13 @@ class PeopleService(OpsEndpoints):
             self.outbox.add(session, "broadcast_sent", {
                 key: view[key] for key in ("id", "title", "scope_grid", "scope_role", "recipient_count")})
         return view
+
+    @rpc
+    def send_notice(self, data, actor=None):
+        """A notice to the residents living in ``scope_grid`` (default: the actor's
+        reach), which lies in the actor's reach: their inboxes, with read receipts."""
+        data = load(NoticeInputSchema, data, "notice")
+        return self._broadcast({**data, "scope_role": broadcasts.RESIDENTS}, Actor.from_wire(actor))
 
     @rpc
     def inbox(self, account_id, unread_only=False):
