@@ -100,6 +100,12 @@ class UnsupportedMediaType(AppError):
 
 
 @deserialize_to_instance
+class TooManyRequests(AppError):
+    """Too many of one kind of request from one client address: try again later."""
+    code = "TOO_MANY_REQUESTS"
+
+
+@deserialize_to_instance
 class Unavailable(AppError):
     code = "SERVICE_UNAVAILABLE"
 
@@ -114,6 +120,7 @@ HTTP_STATUS = {
     PayloadTooLarge: 413,
     UnsupportedMediaType: 415,
     Locked: 423,
+    TooManyRequests: 429,
     Unavailable: 503,
 }
 

@@ -22,6 +22,7 @@ ERROR_MEANINGS = {
     413: "`PAYLOAD_TOO_LARGE`: the body is over MAX_REQUEST_BYTES",
     415: "`UNSUPPORTED_MEDIA_TYPE`: send the body as application/json (or the file type the route takes)",
     423: "`ACCOUNT_LOCKED`: too many wrong passwords (details.locked_until)",
+    429: "`TOO_MANY_REQUESTS`: too many of these from one address (details.retry_after_seconds)",
     500: "`INTERNAL_ERROR`: details.request_id matches the logs",
     503: "`SERVICE_UNAVAILABLE` (details.service), `BROKER_UNAVAILABLE`, `DATABASE_BUSY` or "
          "`DATABASE_UNAVAILABLE`: nothing was stored, retry",

@@ -125,6 +125,11 @@ def world(stack):
                                                    "content": "矩阵：居民反映楼道灯坏了"})["sentiment"]
     organisation = call("POST", f"{API}/organisations", {"kind": "enterprise", "name": "矩阵商贸有限公司",
                                                          "grid_code": A1})
+    signup, rejected_signup = (_ok(stack.call("POST", f"{API}/public/sign-ups", None, {   # an address of its own:
+        "username": f"su{uuid.uuid4().hex[:10]}", "password": PASSWORD, "name": name,     # the fuzz run may have
+        "phone": "13900002222", "address": "甲一1号楼102室", "grid_code": A1},           # used 127.0.0.1's limit
+        headers={"X-Forwarded-For": f"10.77.{n}.{uuid.uuid4().int % 250}"}), "sign-up")
+        for n, name in enumerate(("矩阵申请人", "矩阵被拒申请人")))
     campaign = call("POST", f"{API}/campaigns", {"title": "矩阵专项任务", "scope": A1})
     closing = call("POST", f"{API}/campaigns", {"title": "矩阵待结束任务", "scope": A1})
     reward = f"R{uuid.uuid4().hex[:6]}"
@@ -141,6 +146,7 @@ def world(stack):
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
         "sentiment": sentiment, "campaign": campaign, "closing": closing, "organisation": organisation,
+        "signup": signup, "rejected_signup": rejected_signup,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
     }
 
@@ -212,6 +218,12 @@ EXAMPLES = {
     "public_grid_qr_png": lambda w: {"path": {"code": A1}},
     "public_grid_card_page": lambda w: {"path": {"code": A1}},
     "public_grid_report_form": lambda w: {"path": {"code": A1}},
+    "public_sign_up": lambda w: {"body": {"username": f"su{uuid.uuid4().hex[:10]}", "password": PASSWORD,
+                                          "name": "矩阵居民", "phone": "13900001111", "address": "甲一1号楼101室",
+                                          "grid_code": A1}},
+    "list_signups": lambda w: {"query": {"root": A1}},
+    "approve_signup": lambda w: {"path": {"signup_id": w["signup"]["id"]}, "body": {"resident_id": w["resident"]["id"]}},
+    "reject_signup": lambda w: {"path": {"signup_id": w["rejected_signup"]["id"]}, "body": {"reason": "信息不实"}},
     "mark_group_rental": lambda w: {"path": {"code": w["other_place"]["code"]}, "body": {"group_rental": True}},
     "create_person": lambda w: {"body": {"name": "矩阵新人", "id_number": fresh_id_number()}},
     "import_roster": _roster,

@@ -15,6 +15,7 @@ import people.organisations
 import people.residents
 import people.schemas
 import people.sentiments
+import people.signups
 import people.staff
 import people.targets
 import scoring.entries
@@ -61,6 +62,9 @@ PAIRS = [
     (t.Action, tickets.schemas.ActionSchema),
     (g.GroupRental, grid.schemas.GroupRentalInput),
     (ps.GridCardEdit, grid.schemas.GridCardInput),
+    (ps.NewSignUp, people.schemas.SignupInputSchema),
+    (ps.SignupApproval, people.schemas.SignupApproveSchema),
+    (ps.SignupRejection, people.schemas.SignupRejectSchema),
     (p.PersonEdit, people.schemas.PersonEditSchema),
     (p.NewNotice, people.schemas.NoticeInputSchema),
     (o.NewOrganisation, people.schemas.OrganisationInputSchema),
@@ -108,6 +112,7 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (p.STAFF_ROLES, people.staff.STAFF_ROLES),
     (p.DEPARTMENT_KINDS, people.staff.DEPARTMENT_KINDS),
     (p.TAGS, people.residents.TAGS),
+    (ps.SIGNUP_STATUSES, people.signups.STATUSES),
     (o.KINDS, people.organisations.KINDS),
     (o.STATUSES, people.organisations.STATUSES),
     (sn.CATEGORIES, people.sentiments.CATEGORIES),

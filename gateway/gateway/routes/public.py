@@ -111,6 +111,11 @@ Call the duty line, or sign in with your resident account to report.</p>
     return _page(f"{card['grid']['name']} 反映问题", body)
 
 
+def sign_up(ctx):
+    """A resident's sign-up, counted against its client address's hourly limit."""
+    return ctx.rpc("people").sign_up(data=ctx.body, client_address=ctx.service.tokens.client_address(ctx.request))
+
+
 CARD_PATH = "/public/grids/{code}"
 ROUTES = [
     Route("GET", f"{CARD_PATH}/card", "public_grid_card", "A grid's public card: staff on duty, duty line, QR code",
@@ -127,4 +132,11 @@ ROUTES = [
           printable_card, TAG, path_schema=GridCodePath, response={"text/html": {"schema": {"type": "string"}}}),
     Route("GET", f"{CARD_PATH}/report", "public_grid_report_form", "Where the card's QR code leads", None,
           report_form, TAG, path_schema=GridCodePath, response={"text/html": {"schema": {"type": "string"}}}),
+    Route("POST", "/public/sign-ups", "public_sign_up", "A resident signs up (an officer opens the account)", None,
+          sign_up, TAG, body=s.NewSignUp, response=s.SignedUp, status=201, errors=(409, 429),
+          description="No SMS gateway here: a community officer checks the sign-up and opens the account by "
+                      "linking it to a resident registered in a household (`POST /sign-ups/{id}/approve`); until "
+                      "then nobody can sign in with it. A weak password or a number that is no mobile number: 400 "
+                      "naming it; a username taken (by an account or a pending sign-up): 409; more than "
+                      "`SIGNUP_LIMIT_PER_HOUR` from one address in an hour: 429."),
 ]

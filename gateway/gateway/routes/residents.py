@@ -1,7 +1,8 @@
 """Residents and households (personal data encrypted, shown masked)."""
-from common.roles import FIELD_STAFF, STAFF_READERS
+from common.roles import FIELD_STAFF, STAFF_MANAGERS, STAFF_READERS
 from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root
 from gateway.schemas import people as s
+from gateway.schemas import public as ps
 from gateway.schemas.base import HouseholdPath, ResidentPath, SubtreeQuery
 
 
@@ -45,4 +46,21 @@ ROUTES = [
           description="A clear read (`reveal=true`) is logged: who, when, whose record. A resident outside the "
                       "caller's scope (or without a household, for all but district-wide roles) is a 404 "
                       "`RESIDENT_NOT_FOUND` exactly as an id nobody has."),
+    Route("GET", "/sign-ups", "list_signups", "Residents' sign-ups naming a grid in the caller's scope",
+          STAFF_MANAGERS, Call("people.list_signups", root=Query("root"), status=Query("status"),
+                               limit=Query("limit"), actor=ACTOR), "residents",
+          scope=in_root(), query=ps.SignupListQuery, response=ps.SignUp, wrap="items",
+          description="Newest first; phones masked. A sign-up naming no grid is for district-wide roles."),
+    Route("POST", "/sign-ups/{signup_id}/approve", "approve_signup",
+          "Open a signed-up resident's account, linked to a registered resident", STAFF_MANAGERS,
+          Call("people.approve_signup", signup_id=Path("signup_id"), data=BODY, actor=ACTOR), "residents",
+          path_schema=ps.SignupPath, body=ps.SignupApproval, response=ps.SignUp, errors=(409,),
+          scope=by_record(hidden=True, note="the sign-up's grid and the resident's household in the caller's scope"),
+          description="The account (role `resident`) takes the password given at sign-up; its home grid follows "
+                      "the resident's household. A resident outside the scope or with no household: 404 naming "
+                      "`resident_id`; one with an account already, or a sign-up decided already: 409."),
+    Route("POST", "/sign-ups/{signup_id}/reject", "reject_signup", "Turn a sign-up down, saying why",
+          STAFF_MANAGERS, Call("people.reject_signup", signup_id=Path("signup_id"), data=BODY, actor=ACTOR),
+          "residents", path_schema=ps.SignupPath, body=ps.SignupRejection, response=ps.SignUp, errors=(409,),
+          scope=by_record(hidden=True, note="the sign-up's grid in the caller's scope")),
 ]

@@ -1,7 +1,7 @@
 """What the public door shows: a grid's card (上岗公示)."""
 from marshmallow import fields, validate
 
-from common.validation import Text
+from common.validation import GRID_CODE, ID, PHONE_TEXT, USERNAME, Text
 from gateway.schemas.base import Loose, Strict
 
 
@@ -44,3 +44,60 @@ class GridCardEdit(Strict):
     service_hours = Text(allow_none=True, validate=validate.Length(min=1, max=100),
                          metadata={"example": "工作日 8:30-17:30"})
     note = Text(allow_none=True, validate=validate.Length(min=1, max=200))
+
+
+# --- residents signing themselves up -------------------------------------------------------
+
+SIGNUP_STATUSES = {"pending": ("待审核", "pending"), "approved": ("已通过", "approved"),
+                   "rejected": ("未通过", "rejected")}   # people.signups' (test_api_schemas keeps them equal)
+
+
+class NewSignUp(Strict):
+    username = fields.String(required=True, validate=USERNAME)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                             metadata={"description": "10 characters or more, letters and digits", "writeOnly": True})
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    phone = fields.String(required=True, validate=PHONE_TEXT, metadata={"description": "a mainland mobile number"})
+    address = Text(required=True, validate=validate.Length(min=2, max=200))
+    grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE,
+                              metadata={"description": "the grid (from its card's QR code): its officers check it"})
+
+
+class SignUp(Loose):
+    id = fields.String(required=True)
+    username = fields.String(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True, metadata={"description": "masked: 139****5678"})
+    address = fields.String(required=True)
+    grid_code = fields.String(allow_none=True)
+    verification = fields.String(required=True)
+    status = fields.String(required=True)
+    status_label = fields.Dict(required=True)
+    reason = fields.String(allow_none=True)
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    account_id = fields.String(allow_none=True)
+
+
+class SignedUp(SignUp):
+    message = fields.String(required=True, metadata={"description": "what happens next"})
+
+
+class SignupPath(Strict):
+    signup_id = fields.String(required=True, validate=ID)
+
+
+class SignupApproval(Strict):
+    resident_id = fields.String(required=True, validate=ID, metadata={
+        "description": "the registered resident this is, in a household of the officer's scope"})
+
+
+class SignupRejection(Strict):
+    reason = Text(required=True, validate=validate.Length(min=2, max=500))
+
+
+class SignupListQuery(Strict):
+    root = fields.String(load_default=None, validate=GRID_CODE)
+    status = fields.String(load_default=None, validate=validate.OneOf(SIGNUP_STATUSES))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

@@ -176,11 +176,11 @@ def create_account(session, data, min_password_length=10):
     username = data["username"].strip().lower()
     check_password_strength(data["password"], min_password_length)
     if find_by_username(session, username) is not None:
-        raise _taken("username", username)
+        raise taken("username", username)
     if data.get("person_id"):
         _check_person_free(session, data["person_id"])
     if data.get("resident_id"):
-        _check_resident_free(session, data["resident_id"])
+        check_resident_free(session, data["resident_id"])
     code = data.get("department_code")
     if code and session.scalar(select(Department.id).where(Department.code == code)) is None:
         raise InvalidInput(f"No department has the code {code}; register it first (POST /api/v1/departments).",
@@ -198,7 +198,7 @@ def create_account(session, data, min_password_length=10):
         clash = _clashing_column(exc)
         if clash is None:
             raise
-        raise _taken(clash, username) from None
+        raise taken(clash, username) from None
     return account
 
 
@@ -209,7 +209,7 @@ def _clashing_column(exc):
     return next((key for key in ("resident_id", "person_id", "username") if key in name), None)
 
 
-def _taken(field, username=None):
+def taken(field, username=None):
     if field == "username":
         return UsernameTaken(f"The username {username} is taken.", details={"field": "username"})
     if field == "person_id":
@@ -241,14 +241,14 @@ def _check_person_free(session, person_id):
         raise PersonHasAccount(f"This person already signs in as {holder}.", details={"field": "person_id"})
 
 
-def _check_resident_free(session, resident_id):
+def check_resident_free(session, resident_id):
     """The resident exists and has no account yet (one account per resident). The
     holder's username is not told: it may be their phone number."""
     if session.get(Resident, resident_id) is None:
         raise InvalidInput(f"No resident has the id {resident_id}.", code="UNKNOWN_RESIDENT",
                            details={"field": "resident_id"})
     if session.scalar(select(Account.id).where(Account.resident_id == resident_id)) is not None:
-        raise _taken("resident_id")
+        raise taken("resident_id")
 
 
 def account_created_at(session, account_id):

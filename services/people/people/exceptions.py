@@ -119,3 +119,11 @@ class OrganisationNotFound(NotFound):
 
 class CreditCodeTaken(Conflict):
     code = "CREDIT_CODE_TAKEN"
+
+
+class SignupNotFound(NotFound):
+    code = "SIGNUP_NOT_FOUND"
+
+
+class SignupDecided(Conflict):
+    code = "SIGNUP_DECIDED"

@@ -421,3 +421,30 @@ class Organisation(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ResidentSignup(Base):
+    """A resident's sign-up, waiting for a community officer to approve it and link it to
+    a registered resident (approval stands in for an SMS code: people.signups). The
+    password is kept hashed; the phone encrypted, with its search hash and mask; the
+    client's address only as a keyed hash, for the per-address limit."""
+
+    __tablename__ = "resident_signups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    phone_enc: Mapped[str] = mapped_column(String(200))
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    phone_masked: Mapped[str] = mapped_column(String(11))
+    address: Mapped[str] = mapped_column(String(200))
+    grid_code: Mapped[str | None] = mapped_column(String(24), nullable=True, index=True)
+    verification: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    address_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at = mapped_column(UtcDateTime, nullable=True)
+    account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)

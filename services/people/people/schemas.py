@@ -9,6 +9,7 @@ from common.validation import (CODE, DAY_IN_RANGE, GRID_CODE, ID, ID_NUMBER_TEXT
 from people.organisations import KINDS as ORGANISATION_KINDS
 from people.organisations import STATUSES as ORGANISATION_STATUSES
 from people.residents import TAGS
+from people.signups import STATUSES as SIGNUP_STATUSES
 from people.sentiments import CATEGORIES, CONTENT_MAX, FOLLOW_UP_STATUSES, SOURCES, STATUSES, TICKET_GRADES
 from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
 
@@ -371,6 +372,29 @@ class OrganisationListQuerySchema(Schema):
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ORGANISATION_STATUSES))
     q = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))  # empty: no filter
     after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
+class SignupInputSchema(Schema):
+    username = fields.String(required=True, validate=USERNAME)
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    phone = fields.String(required=True, validate=PHONE_TEXT)
+    address = Text(required=True, validate=validate.Length(min=2, max=200))
+    grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+
+
+class SignupApproveSchema(Schema):
+    resident_id = fields.String(required=True, validate=ID)
+
+
+class SignupRejectSchema(Schema):
+    reason = Text(required=True, validate=validate.Length(min=2, max=500))
+
+
+class SignupListQuerySchema(Schema):
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SIGNUP_STATUSES))
     limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
 
 

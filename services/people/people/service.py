@@ -21,14 +21,15 @@ from common.rpc import ServiceRpc, rpc
 from common.shanghai import day_start, shanghai_date
 from common.validation import load
 from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, followups, organisations, pages,
-                    patrols, points, residents, roster, sentiments, staff, staffing, targets)
+                    patrols, points, residents, roster, sentiments, signups, staff, staffing, targets)
 from people.exceptions import UnknownGrid
 from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CampaignHouseholdsQuerySchema,
     CampaignInputSchema, CampaignListQuerySchema, CampaignTickSchema, CoverageQuerySchema, CredentialsSchema,
-    FollowUpQuerySchema, NoticeInputSchema, OrganisationEditSchema, OrganisationInputSchema, OrganisationListQuerySchema,
+    FollowUpQuerySchema, NoticeInputSchema, OrganisationEditSchema, SignupApproveSchema, SignupInputSchema,
+    SignupListQuerySchema, SignupRejectSchema, OrganisationInputSchema, OrganisationListQuerySchema,
     PersonEditSchema,
     DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
@@ -88,6 +89,19 @@ class Recruitment(DependencyProvider):
         return self.rules
 
 
+class Signups(DependencyProvider):
+    """How residents' sign-ups are checked (SIGNUP_VERIFICATION, default approval by a
+    community officer) and how many one address may make an hour (SIGNUP_LIMIT_PER_HOUR)."""
+
+    def setup(self):
+        config = self.container.config
+        self.check = signups.verification(cfg.env("SIGNUP_VERIFICATION", "approval", config))
+        self.limit = cfg.env_int("SIGNUP_LIMIT_PER_HOUR", 5, config)
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+
 class PeopleService(OpsEndpoints):
     name = "people"
 
@@ -95,6 +109,7 @@ class PeopleService(OpsEndpoints):
     outbox = Outbox()
     pii = Pii()
     recruitment = Recruitment()
+    signup_rules = Signups()
     config = Config()
     grid = ServiceRpc("grid")
     tickets = ServiceRpc("tickets")  # a sentiment record reported as a ticket
@@ -665,6 +680,50 @@ class PeopleService(OpsEndpoints):
         with self.db.transaction() as session:
             saved = targets.save_targets(session, document, author=actor.username if actor else SYSTEM)
             return targets.targets_view(saved)
+
+    # --- residents signing themselves up -----------------------------------------------------
+
+    @rpc
+    def sign_up(self, data, client_address=None):
+        """A resident's sign-up (no account yet): the grid it names, if any, is an active
+        one; 429 past the address's hourly limit."""
+        data = load(SignupInputSchema, data, "sign-up")
+        if data["grid_code"]:
+            self._require_active_grid(data["grid_code"])
+        with self.db.transaction() as session:
+            signup = signups.sign_up(session, self.pii, data, check=self.signup_rules.check,
+                                     client_address=client_address, now=utcnow(), limit=self.signup_rules.limit)
+            return {**signups.view(signup), **self.signup_rules.check.started(signup)}
+
+    @rpc
+    def list_signups(self, root=None, status=None, limit=100, actor=None):
+        actor = Actor.from_wire(actor)
+        query = load(SignupListQuerySchema, {"root": root, "status": status, "limit": limit}, "query parameters")
+        root = query["root"] or _reach(actor)
+        if actor is not None and root is not None:
+            actor.require_reach(root)
+        with self.db.read() as session:
+            return [signups.view(s) for s in signups.find(session, root, query["status"], query["limit"])]
+
+    @rpc
+    def approve_signup(self, signup_id, data, actor=None):
+        """Open the account, linked to a resident of a household in the actor's reach."""
+        actor = Actor.from_wire(actor)
+        data = load(SignupApproveSchema, data, "approval")
+        with self.db.transaction() as session:
+            signup = signups.get(session, signup_id, _reach(actor), for_update=True)
+            signups.approve(session, signup, data["resident_id"], reach=_reach(actor),
+                            by=actor.username if actor else SYSTEM, now=utcnow())
+            return signups.view(signup)
+
+    @rpc
+    def reject_signup(self, signup_id, data, actor=None):
+        actor = Actor.from_wire(actor)
+        data = load(SignupRejectSchema, data, "rejection")
+        with self.db.transaction() as session:
+            signup = signups.get(session, signup_id, _reach(actor), for_update=True)
+            return signups.view(signups.reject(session, signup, data["reason"], by=actor.username if actor else SYSTEM,
+                                               now=utcnow()))
 
     # --- organisations (组织) ---------------------------------------------------------------
 
