@@ -127,3 +127,23 @@ class SignupNotFound(NotFound):
 
 class SignupDecided(Conflict):
     code = "SIGNUP_DECIDED"
+
+
+class WishNotFound(NotFound):
+    code = "WISH_NOT_FOUND"
+
+
+class NoHome(Conflict):
+    code = "NO_HOME"
+
+
+class WishOutOfOrder(Conflict):
+    code = "WISH_OUT_OF_ORDER"
+
+
+class WishClaimed(Conflict):
+    code = "WISH_CLAIMED"
+
+
+class OwnWish(Forbidden):
+    code = "OWN_WISH"

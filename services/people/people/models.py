@@ -448,3 +448,40 @@ class ResidentSignup(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at = mapped_column(UtcDateTime, nullable=True)
     account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class Wish(Base):
+    """A small wish (点亮微心愿) a resident posted from their own account, in the grid of
+    their household: approved or rejected by a community officer, claimed and fulfilled
+    by a party member or a volunteer, confirmed by the poster, who may withdraw it before
+    anyone claims it (people.wishes). The points the claimant earned are a ledger entry."""
+
+    __tablename__ = "wishes"
+    __table_args__ = (Index("ix_wishes_grid_posted", "grid_code", "posted_at", postgresql_ops=PREFIX_OPS),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)    # the poster's own account
+    resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id"))
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"))            # the home when posted
+    grid_code: Mapped[str] = mapped_column(String(24))                                 # the household's grid
+    title: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="posted")
+    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)        # who approved or rejected it
+    reviewed_at = mapped_column(UtcDateTime, nullable=True)
+    reject_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    claimed_by_person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"), nullable=True, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)         # the claimant's username
+    claimed_at = mapped_column(UtcDateTime, nullable=True)
+    fulfil_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    fulfilled_at = mapped_column(UtcDateTime, nullable=True)
+    confirmed_at = mapped_column(UtcDateTime, nullable=True)
+    withdrawn_at = mapped_column(UtcDateTime, nullable=True)
+    points: Mapped[int | None] = mapped_column(Integer, nullable=True)                 # credited on confirmation
+    points_entry_id: Mapped[int | None] = mapped_column(ForeignKey("points_ledger.id"), nullable=True)
+    posted_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}

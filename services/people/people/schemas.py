@@ -12,6 +12,9 @@ from people.residents import TAGS
 from people.signups import STATUSES as SIGNUP_STATUSES
 from people.sentiments import CATEGORIES, CONTENT_MAX, FOLLOW_UP_STATUSES, SOURCES, STATUSES, TICKET_GRADES
 from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
+from people.wishes import CATEGORIES as WISH_CATEGORIES
+from people.wishes import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
+from people.wishes import STATUSES as WISH_STATUSES
 
 
 class AccountSchema(Schema):
@@ -410,3 +413,28 @@ class CoverageQuerySchema(Schema):
     period = fields.String(required=True, validate=validate.Length(min=4, max=7))
     after = fields.String(load_default=None, allow_none=True, validate=ID)
     limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
+class WishInputSchema(Schema):
+    title = Text(required=True, validate=validate.Length(min=2, max=TITLE_MAX))
+    description = Text(required=True, validate=validate.Length(min=2, max=DESCRIPTION_MAX))
+    category = fields.String(required=True, validate=validate.OneOf(WISH_CATEGORIES))
+
+
+class WishRejectSchema(Schema):
+    reason = Text(required=True, validate=validate.Length(min=2, max=NOTE_MAX))
+
+
+class WishFulfilSchema(Schema):
+    note = Text(required=True, validate=validate.Length(min=2, max=NOTE_MAX))
+
+
+class WishListQuerySchema(Schema):
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(WISH_STATUSES))
+    after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
+class WishSummaryQuerySchema(Schema):
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
