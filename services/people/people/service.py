@@ -21,7 +21,7 @@ from common.rpc import ServiceRpc, rpc
 from common.shanghai import day_start, shanghai_date
 from common.validation import load
 from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, followups, organisations, pages,
-                    patrols, points, residents, roster, sentiments, signups, staff, staffing, targets)
+                    patrols, points, residents, roster, sentiments, signups, staff, staffing, targets, wishes)
 from people.exceptions import UnknownGrid
 from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
@@ -35,7 +35,8 @@ from people.schemas import (
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
     PointsEntrySchema, RecordIdsSchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema,
     SentimentFollowUpInputSchema, SentimentInputSchema, SentimentQuerySchema, SentimentTicketInputSchema,
-    StaffNamesSchema, VisitInputSchema, VisitQuerySchema, VisitSchema,
+    StaffNamesSchema, VisitInputSchema, VisitQuerySchema, VisitSchema, WishFulfilSchema, WishInputSchema,
+    WishListQuerySchema, WishRejectSchema, WishSummaryQuerySchema,
 )
 
 account_schema = AccountSchema()
@@ -102,6 +103,17 @@ class Signups(DependencyProvider):
         return self
 
 
+class WishPoints(DependencyProvider):
+    """The points a confirmed small wish credits its claimant (WISH_POINTS, default 10),
+    read and checked at start: a value outside 1-1,000 stops the service, naming it."""
+
+    def setup(self):
+        self.points = wishes.wish_points(cfg.env("WISH_POINTS", wishes.POINTS_DEFAULT, self.container.config))
+
+    def get_dependency(self, worker_ctx):
+        return self.points
+
+
 class PeopleService(OpsEndpoints):
     name = "people"
 
@@ -110,6 +122,7 @@ class PeopleService(OpsEndpoints):
     pii = Pii()
     recruitment = Recruitment()
     signup_rules = Signups()
+    wish_points = WishPoints()
     config = Config()
     grid = ServiceRpc("grid")
     tickets = ServiceRpc("tickets")  # a sentiment record reported as a ticket
@@ -849,6 +862,117 @@ class PeopleService(OpsEndpoints):
             if actor is not None:
                 actor.require_reach(campaign.scope)
             return campaigns.view(campaigns.close(session, campaign, now=utcnow()))
+
+    # --- small wishes (点亮微心愿) ---------------------------------------------------------------
+
+    def _wish_answer(self, session, wish, actor):
+        (view,) = wishes.views(session, [wish], actor)
+        return view
+
+    @rpc
+    def post_wish(self, data, actor=None):
+        """A wish from a resident's own account, in the grid of their household (409
+        NO_HOME without one); a phone or ID number in its text is a 400 naming the field."""
+        actor = Actor.from_wire(actor)
+        data = load(WishInputSchema, data, "wish")
+        with self.db.transaction() as session:
+            wish = wishes.post(session, data, account_id=actor.account_id if actor else None, now=utcnow())
+            return self._wish_answer(session, wish, actor)
+
+    @rpc
+    def list_wishes(self, root=None, status=None, after=None, limit=100, actor=None):
+        """Newest first, a page at a time (``{"items", "next"}``): a resident's own wishes;
+        for staff those of ``root`` (default: their subtree) within their reach, every
+        status for supervisors and auditors, approved ones onwards for the others."""
+        actor = Actor.from_wire(actor)
+        query = load(WishListQuerySchema, {"root": root, "status": status, "after": after, "limit": limit},
+                     "query parameters")
+        own, lit_only = None, False
+        if actor is not None and not actor.reaches_grids:
+            if query["root"]:
+                actor.require_reach(query["root"])  # 403 OUT_OF_SCOPE: a resident reaches no subtree
+            own = actor.account_id
+        elif actor is not None:
+            query["root"] = actor.effective_root(query["root"])
+            lit_only = not actor.has_role(SUPERVISOR_READERS)
+        with self.db.read() as session:
+            found = wishes.page(session, own_account=own, lit_only=lit_only, **query)
+            return {"items": wishes.views(session, found["items"], actor), "next": found["next"]}
+
+    @rpc
+    def get_wish(self, wish_id, actor=None):
+        """404 WISH_NOT_FOUND for a wish the actor may not see (wishes.may_see)."""
+        actor = Actor.from_wire(actor)
+        with self.db.read() as session:
+            return self._wish_answer(session, wishes.get(session, wish_id, actor), actor)
+
+    def _wish_step(self, wish_id, actor, step):
+        actor = Actor.from_wire(actor)
+        with self.db.transaction() as session:
+            wish = wishes.get(session, wish_id, actor, for_update=True)  # steps on one wish take turns
+            step(session, wish, actor)
+            return self._wish_answer(session, wish, actor)
+
+    @rpc
+    def approve_wish(self, wish_id, actor=None):
+        return self._wish_step(wish_id, actor, lambda session, wish, actor: wishes.approve(
+            session, wish, actor=actor, by=actor.username if actor else SYSTEM, now=utcnow()))
+
+    @rpc
+    def reject_wish(self, wish_id, data, actor=None):
+        data = load(WishRejectSchema, data, "rejection")
+        return self._wish_step(wish_id, actor, lambda session, wish, actor: wishes.reject(
+            session, wish, data["reason"], actor=actor, by=actor.username if actor else SYSTEM, now=utcnow()))
+
+    @rpc
+    def withdraw_wish(self, wish_id, actor=None):
+        return self._wish_step(wish_id, actor, lambda session, wish, actor: wishes.withdraw(
+            session, wish, actor=actor, now=utcnow()))
+
+    @rpc
+    def claim_wish(self, wish_id, actor=None):
+        """By a party member or a volunteer (wishes.claimant) reaching the wish's grid."""
+        def claim(session, wish, actor):
+            person = wishes.claimant(session, actor.person_id if actor else None)
+            wishes.claim(session, wish, person, by=actor.username if actor else SYSTEM, now=utcnow())
+        return self._wish_step(wish_id, actor, claim)
+
+    @rpc
+    def fulfil_wish(self, wish_id, data, actor=None):
+        data = load(WishFulfilSchema, data, "fulfilment")
+        return self._wish_step(wish_id, actor, lambda session, wish, actor: wishes.fulfil(
+            session, wish, data["note"], actor=actor, now=utcnow()))
+
+    @rpc
+    def confirm_wish(self, wish_id, actor=None):
+        """The poster confirms: in the same transaction the claimant's person is credited
+        WISH_POINTS through the points ledger (``points_changed``), and ``wish_confirmed``
+        announces it (ids, grid, points: no personal data)."""
+        def confirm(session, wish, actor):
+            wishes.confirm(session, wish, actor=actor, now=utcnow())
+            entry = points.earn(session, wish.claimed_by_person_id, self.wish_points, wishes.activity(wish), None,
+                                wishes.POINTS_APPROVER)
+            self._points_changed(session, entry)
+            wishes.awarded(session, wish, entry)
+            self.outbox.add(session, "wish_confirmed", wishes.payload(wish))
+        return self._wish_step(wish_id, actor, confirm)
+
+    @rpc
+    def wish_summary(self, root=None, actor=None):
+        """Wishes per community under ``root`` (default: the caller's subtree): a count per
+        status, ``open`` (not yet confirmed, rejected or withdrawn) and the points awarded,
+        each community with its name."""
+        actor = Actor.from_wire(actor)
+        root = load(WishSummaryQuerySchema, {"root": root}, "query parameters")["root"]
+        if actor is not None:
+            root = actor.effective_root(root)
+        with self.db.read() as session:
+            report = wishes.summary(session, root)
+        labels = self.grid.grid_labels([row["community_code"] for row in report["communities"]]) \
+            if report["communities"] else {}
+        for row in report["communities"]:
+            row["name"] = (labels.get(row["community_code"]) or {}).get("name")
+        return report
 
     # --- special groups' follow-up ---------------------------------------------------------
 
