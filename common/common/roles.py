@@ -75,15 +75,24 @@ SELF_ASSESSORS = RoleSet("SELF_ASSESSORS", {"admin", "community_officer"}, "vill
 # Seed 003: the district or the town launches a task over every household of a scope.
 CAMPAIGN_LAUNCHERS = RoleSet("CAMPAIGN_LAUNCHERS", {"admin", "district_officer", "town_leader"}, "campaign launchers")
 INTEGRITY_SCANNERS = RoleSet("INTEGRITY_SCANNERS", ASSESSORS | AUDITORS, "assessors and auditors")
+# Small wishes (点亮微心愿, seed 001): a resident posts one from their own account; grid
+# staff may claim and fulfil one when their staff record is a party member's or holds a
+# volunteer or in-service party member post (people.wishes checks the record); community
+# officers and those above them approve and reject (STAFF_MANAGERS).
+RESIDENTS = RoleSet("RESIDENTS", {"resident"}, "residents (their own account)")
+WISH_CLAIMANTS = RoleSet("WISH_CLAIMANTS", {"community_officer", "grid_chief", "grid_worker"},
+                         "grid staff who are party members or volunteers")
 # What staff, supervisors and managers read, auditors read too, within their scope.
 STAFF_READERS = RoleSet("STAFF_READERS", STAFF | AUDITORS, "staff and auditors")
 SUPERVISOR_READERS = RoleSet("SUPERVISOR_READERS", SUPERVISORS | AUDITORS, "supervisors and auditors")
 MANAGER_READERS = RoleSet("MANAGER_READERS", STAFF_MANAGERS | AUDITORS, "staff managers and auditors")
+WISH_READERS = RoleSet("WISH_READERS", STAFF_READERS | RESIDENTS, "staff, auditors and residents")
 
 NAMED_SETS = {s.name: s for s in (DISTRICT_WIDE, GRID_STAFF, AUDITORS, GRID_SCOPED, UNSCOPED, EVERYONE, REPORTERS,
                                   ADMINS, STAFF, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS, FIELD_STAFF,
                                   POINTS_APPROVERS, REWARD_EDITORS, ASSESSORS, SELF_ASSESSORS, STAFF_READERS,
-                                  SUPERVISOR_READERS, MANAGER_READERS, INTEGRITY_SCANNERS, CAMPAIGN_LAUNCHERS)}
+                                  SUPERVISOR_READERS, MANAGER_READERS, INTEGRITY_SCANNERS, CAMPAIGN_LAUNCHERS,
+                                  RESIDENTS, WISH_CLAIMANTS, WISH_READERS)}
 
 
 def effective_scope(roles, scope):

@@ -132,6 +132,7 @@ def world(stack):
         for n, name in enumerate(("矩阵申请人", "矩阵被拒申请人")))
     campaign = call("POST", f"{API}/campaigns", {"title": "矩阵专项任务", "scope": A1})
     closing = call("POST", f"{API}/campaigns", {"title": "矩阵待结束任务", "scope": A1})
+    wishes = _wishes(stack, call, household, worker, next(c.token for c in callers if c.label == "grid_worker@A"))
     reward = f"R{uuid.uuid4().hex[:6]}"
     call("POST", f"{API}/points/rewards", {"code": reward, "name": "矩阵奖品", "cost": 1})
     call("POST", f"{API}/points/earn", {"person_id": worker, "points": 5, "activity": "矩阵志愿服务"})
@@ -146,9 +147,35 @@ def world(stack):
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
         "sentiment": sentiment, "campaign": campaign, "closing": closing, "organisation": organisation,
-        "signup": signup, "rejected_signup": rejected_signup,
+        "signup": signup, "rejected_signup": rejected_signup, "wishes": wishes,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
     }
+
+
+def _wishes(stack, call, household, worker, worker_token):
+    """Small wishes of a resident of A1's household, one at each step a route takes it
+    from: the grid worker, a party member, claims them (the matrix's resident caller is
+    no poster; the world's resident stays without an account, for a sign-up to link)."""
+    resident = call("POST", f"{API}/residents", {"name": "甲一心愿居民", "id_number": fresh_id_number(),
+                                                 "household_id": household["id"]})
+    username = f"mx{uuid.uuid4().hex[:10]}"
+    call("POST", f"{API}/accounts", {"username": username, "display_name": "矩阵心愿居民", "password": PASSWORD,
+                                     "roles": ["resident"], "resident_id": resident["id"]})
+    poster = stack.login(username, PASSWORD)
+    call("PATCH", f"{API}/staff/{worker}", {"party_member": True})
+
+    def wish(*steps):
+        made = call("POST", f"{API}/wishes", {"title": "矩阵微心愿", "description": "想借一辆轮椅",
+                                              "category": "goods"}, poster)
+        for step, body, token in steps:
+            call("POST", f"{API}/wishes/{made['id']}/{step}", body, token)
+        return made
+
+    approved, claimed = ("approve", None, stack.login()), ("claim", None, worker_token)
+    fulfilled = ("fulfil", {"note": "矩阵：轮椅已送到"}, worker_token)
+    return {"to_approve": wish(), "to_reject": wish(), "to_withdraw": wish(), "open": wish(approved),
+            "shown": wish(approved), "claimed": wish(approved, claimed),
+            "fulfilled": wish(approved, claimed, fulfilled)}
 
 
 def _assessment_when_scoring_has_the_posts(stack, admin):
@@ -269,6 +296,19 @@ EXAMPLES = {
     "tick_campaign": lambda w: {"path": {"campaign_id": w["campaign"]["id"]},
                                 "body": {"household_id": w["household"]["id"], "note": "已安装"}},
     "close_campaign": lambda w: {"path": {"campaign_id": w["closing"]["id"]}},
+    "post_wish": lambda w: {"body": {"title": "矩阵心愿", "description": "帮忙填一张表", "category": "paperwork"}},
+    "list_wishes": lambda w: {"query": {"root": A1}},
+    "wish_summary": lambda w: {"query": {"root": A1}},
+    "get_wish": lambda w: {"path": {"wish_id": w["wishes"]["shown"]["id"]}},
+    "approve_wish": lambda w: {"path": {"wish_id": w["wishes"]["to_approve"]["id"]}},
+    "reject_wish": lambda w: {"path": {"wish_id": w["wishes"]["to_reject"]["id"]},
+                              "body": {"reason": "矩阵：请到社区服务站当面办理"}},
+    # the grid worker, a party member, claims it; staff who are neither are 403 NOT_A_VOLUNTEER
+    "claim_wish": lambda w: {"path": {"wish_id": w["wishes"]["open"]["id"]}},
+    "fulfil_wish": lambda w: {"path": {"wish_id": w["wishes"]["claimed"]["id"]}, "body": {"note": "矩阵：已办好"}},
+    # the poster's own routes: the matrix's resident caller posted none of them (404)
+    "confirm_wish": lambda w: {"path": {"wish_id": w["wishes"]["fulfilled"]["id"]}},
+    "withdraw_wish": lambda w: {"path": {"wish_id": w["wishes"]["to_withdraw"]["id"]}},
     "log_visit": lambda w: {"body": {"person_id": w["worker"], "household_id": w["household"]["id"],
                                      "client_id": f"mx-{uuid.uuid4().hex[:8]}", "notes": "入户走访"}},
     "sentiment_catalogue": lambda w: {},

@@ -18,6 +18,7 @@ import people.sentiments
 import people.signups
 import people.staff
 import people.targets
+import people.wishes
 import scoring.entries
 import scoring.plans
 import tickets.catalogue
@@ -31,6 +32,7 @@ from gateway.schemas import people as p
 from gateway.schemas import public as ps
 from gateway.schemas import sentiments as sn
 from gateway.schemas import tickets as t
+from gateway.schemas import wishes as w
 
 PAIRS = [
     (g.NewGrid, grid.schemas.GridInputSchema),
@@ -71,6 +73,10 @@ PAIRS = [
     (o.OrganisationEdit, people.schemas.OrganisationEditSchema),
     (c.NewCampaign, people.schemas.CampaignInputSchema),
     (c.NewTick, people.schemas.CampaignTickSchema),
+    (w.NewWish, people.schemas.WishInputSchema),
+    (w.Rejection, people.schemas.WishRejectSchema),
+    (w.Fulfilment, people.schemas.WishFulfilSchema),
+    (w.WishListQuery, people.schemas.WishListQuerySchema),
 ]
 # Fields a service knows that the client never sends (the caller's, set from the actor).
 NOT_FROM_CLIENTS = {"id", "created_at", "locked_until", "last_login_at"}
@@ -120,6 +126,10 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (sn.STATUSES, people.sentiments.STATUSES),
     (sn.FOLLOW_UP_STATUSES, people.sentiments.FOLLOW_UP_STATUSES),
     (sn.TICKET_GRADES, people.sentiments.TICKET_GRADES),
+    (w.CATEGORIES, people.wishes.CATEGORIES),
+    (w.STATUSES, people.wishes.STATUSES),
+    ((w.TITLE_MAX, w.DESCRIPTION_MAX, w.NOTE_MAX),
+     (people.wishes.TITLE_MAX, people.wishes.DESCRIPTION_MAX, people.wishes.NOTE_MAX)),
     (people.sentiments.TICKET_GRADES, tickets.catalogue.GRADES),  # people reports with tickets' grades
     (g.KINDS, grid.levels.KINDS),
     (g.UNIT_TYPES, grid.levels.UNIT_TYPES),

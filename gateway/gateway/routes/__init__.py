@@ -2,12 +2,12 @@
 does not exist."""
 from gateway.openapi import TAGS
 from gateway.routes import (accounts, assessment, campaigns, duties, grids, integrity, messages, organisations, points,
-                            public, reference, residents, rounds, scoring, sentiments, staff, tickets)
+                            public, reference, residents, rounds, scoring, sentiments, staff, tickets, wishes)
 
 _TAG_ORDER = [tag for tag, _ in TAGS]
 # In the order of the reference: sign-in first, the operations routes last.
-RESOURCES = (accounts, grids, staff, residents, organisations, rounds, duties, campaigns, sentiments, messages, points,
-             tickets, scoring, assessment, integrity, public, reference)
+RESOURCES = (accounts, grids, staff, residents, organisations, rounds, duties, campaigns, wishes, sentiments, messages,
+             points, tickets, scoring, assessment, integrity, public, reference)
 ROUTES = tuple(sorted((route for resource in RESOURCES for route in resource.ROUTES),
                       key=lambda route: _TAG_ORDER.index(route.tag)))
 BY_NAME = {route.name: route for route in ROUTES}
