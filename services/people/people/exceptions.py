@@ -147,3 +147,39 @@ class WishClaimed(Conflict):
 
 class OwnWish(Forbidden):
     code = "OWN_WISH"
+
+
+class NotAPartyMember(InvalidInput):
+    code = "NOT_A_PARTY_MEMBER"
+
+
+class BranchNotFound(NotFound):
+    code = "BRANCH_NOT_FOUND"
+
+
+class AlreadyAMember(Conflict):
+    code = "ALREADY_A_MEMBER"
+
+
+class MembershipNotFound(NotFound):
+    code = "MEMBERSHIP_NOT_FOUND"
+
+
+class RegistrationNotFound(NotFound):
+    code = "REGISTRATION_NOT_FOUND"
+
+
+class AlreadyRegistered(Conflict):
+    code = "ALREADY_REGISTERED"
+
+
+class ServiceDayNotFound(NotFound):
+    code = "SERVICE_DAY_NOT_FOUND"
+
+
+class ServiceDayExists(Conflict):
+    code = "SERVICE_DAY_EXISTS"
+
+
+class AlreadySignedIn(Conflict):
+    code = "ALREADY_SIGNED_IN"

@@ -485,3 +485,99 @@ class Wish(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class PartyBranch(Base):
+    """A party branch or group (网格党支部 / 党小组) on a grid or a community, led by its
+    secretary, a staff person who is a party member (seed 000, seed 001)."""
+
+    __tablename__ = "party_branches"
+    __table_args__ = (Index("ix_party_branches_grid_name", "grid_code", "name", postgresql_ops=PREFIX_OPS),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    grid_code: Mapped[str] = mapped_column(String(24), index=True)
+    secretary_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class PartyMembership(Base):
+    """A party member in a branch, from the day they joined until the day they left (a
+    member who joins again takes up the same row)."""
+
+    __tablename__ = "party_memberships"
+    __table_args__ = (UniqueConstraint("branch_id", "person_id", name="uq_party_membership"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("party_branches.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    joined_on = mapped_column(Date, nullable=False)
+    left_on = mapped_column(Date, nullable=True)
+    added_by: Mapped[str] = mapped_column(String(64))
+
+
+class PartyRegistration(Base):
+    """Two-way registration (双报到): a party member employed elsewhere (在职党员)
+    registered with the community they live in; their employer is a department, whose
+    accounts read the member's service back (双报告). One registration a member."""
+
+    __tablename__ = "party_registrations"
+    __table_args__ = (Index("ix_party_registrations_community", "community_code", "registered_at",
+                            postgresql_ops={"community_code": "text_pattern_ops"}),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), unique=True)
+    employer_code: Mapped[str] = mapped_column(String(40), index=True)
+    community_code: Mapped[str] = mapped_column(String(24))
+    registered_by: Mapped[str] = mapped_column(String(64))
+    registered_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class PartyServiceEntry(Base):
+    """Service a registered member gave in their community: what, how long, how many
+    households, which day."""
+
+    __tablename__ = "party_service_entries"
+    __table_args__ = (Index("ix_party_service_registration_day", "registration_id", "day"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    registration_id: Mapped[str] = mapped_column(ForeignKey("party_registrations.id"))
+    community_code: Mapped[str] = mapped_column(String(24))
+    activity: Mapped[str] = mapped_column(String(200))
+    hours: Mapped[float] = mapped_column(Float)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+    day = mapped_column(Date, nullable=False)
+    logged_by: Mapped[str] = mapped_column(String(64))
+    logged_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class ServiceDay(Base):
+    """A grid's monthly service day (网格服务日): one a grid a month."""
+
+    __tablename__ = "service_days"
+    __table_args__ = (UniqueConstraint("grid_code", "month", name="uq_service_day_grid_month"),
+                      Index("ix_service_days_month_grid", "month", "grid_code"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    grid_code: Mapped[str] = mapped_column(String(24))
+    month: Mapped[str] = mapped_column(String(7))   # "2026-12", Shanghai
+    day = mapped_column(Date, nullable=False)
+    activity: Mapped[str] = mapped_column(String(200))
+    branch_id: Mapped[str | None] = mapped_column(ForeignKey("party_branches.id"), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class ServiceDaySignIn(Base):
+    """A party member who came to a service day, once."""
+
+    __tablename__ = "service_day_sign_ins"
+    __table_args__ = (UniqueConstraint("service_day_id", "person_id", name="uq_service_day_person"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    service_day_id: Mapped[str] = mapped_column(ForeignKey("service_days.id"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    signed_by: Mapped[str] = mapped_column(String(64))
+    signed_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)

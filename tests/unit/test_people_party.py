@@ -1,0 +1,173 @@
+"""Party building (党建引领) on a real database (PostgreSQL when there is one): branches
+and the grids they lead (their own, or their community's, with a secretary who is the
+general grid chief), two-way registration with the service logged and read back by
+month, and a grid's monthly service day with each member signing in once."""
+import datetime as dt
+
+import pytest
+
+from common.errors import InvalidInput
+from people import MIGRATIONS_DIR, party
+from people.exceptions import (AlreadyAMember, AlreadyRegistered, AlreadySignedIn, BranchNotFound,
+                               MembershipNotFound, NotAPartyMember, RegistrationNotFound, ServiceDayExists,
+                               ServiceDayNotFound)
+from people.models import Assignment, Person
+
+TOWN = "320566001"
+COMMUNITY = f"{TOWN}001"
+A, B = f"{COMMUNITY}001", f"{COMMUNITY}002"
+OTHER_COMMUNITY = f"{TOWN}002"
+C = f"{OTHER_COMMUNITY}001"
+TODAY = dt.date(2026, 12, 6)
+NOW = dt.datetime(2026, 12, 6, 2, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def db(open_db):
+    return open_db("people", MIGRATIONS_DIR)
+
+
+def people_(session, *names, member=True):
+    rows = [Person(name=name, party_member=member) for name in names]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
+
+
+def staffed(code, community):
+    return {"code": code, "name": f"网格{code[-3:]}", "kind": "basic", "level": "grid", "zone_type": None,
+            "community_code": community, "town_code": TOWN}
+
+
+def test_a_grid_is_led_by_its_own_branch_or_its_community_s(db):
+    with db.transaction() as session:
+        secretary, grid_secretary, member = people_(session, "书记", "网格书记", "党员")
+        (outsider,) = people_(session, "群众", member=False)
+        session.add(Assignment(person_id=secretary, grid_code=COMMUNITY, role="general_grid_chief",
+                               start_date=dt.date(2026, 1, 1)))
+        community = party.found_branch(session, {"kind": "branch", "name": "社区党委", "grid_code": COMMUNITY,
+                                                 "secretary_id": secretary}, by="town", today=TODAY)
+        own = party.found_branch(session, {"kind": "branch", "name": "一网格党支部", "grid_code": A,
+                                           "secretary_id": grid_secretary}, by="town", today=TODAY)
+        with pytest.raises(NotAPartyMember) as refused:
+            party.found_branch(session, {"kind": "group", "name": "x", "grid_code": C, "secretary_id": outsider},
+                               by="town", today=TODAY)
+        assert refused.value.details == {"field": "secretary_id"}
+        with pytest.raises(InvalidInput) as unknown:
+            party.add_member(session, own, "no-such-person", by="town", today=TODAY)
+        assert (unknown.value.code, unknown.value.details) == ("UNKNOWN_PERSON", {"field": "person_id"})
+
+        party.add_member(session, own, member, by="town", today=TODAY)
+        with pytest.raises(AlreadyAMember):
+            party.add_member(session, own, member, by="town", today=TODAY)
+        with pytest.raises(NotAPartyMember):
+            party.add_member(session, own, outsider, by="town", today=TODAY)
+        detail = party.branch_detail(session, own)
+        assert detail["members"] == 2 and detail["secretary_name"] == "网格书记"
+
+        grids = [staffed(A, COMMUNITY), staffed(B, COMMUNITY), staffed(C, OTHER_COMMUNITY)]
+        report = party.coverage(session, grids, TOWN, TODAY)
+        led = {row["code"]: row["led_by"] for row in report["items"]}
+        assert led == {A: "own", B: "community", C: None}
+        assert (report["grids"], report["covered"], report["with_own_branch"]) == (3, 2, 1)
+        by_community = {c["code"]: c for c in report["communities"]}
+        assert (by_community[COMMUNITY]["covered"], by_community[OTHER_COMMUNITY]["covered"]) == (2, 0)
+        (chief,) = by_community[COMMUNITY]["branches"]
+        assert chief["id"] == community.id and chief["secretary_is_general_grid_chief"] is True
+        assert report["items"][0]["branches"][0]["secretary_is_general_grid_chief"] is False
+        assert report["towns"] == [{"code": TOWN, "grids": 3, "with_own_branch": 1, "covered": 2,
+                                    "coverage": 0.6667}]
+
+        party.leave(session, own, member, today=TODAY)
+        with pytest.raises(MembershipNotFound):
+            party.leave(session, own, member, today=TODAY)
+        with pytest.raises(AlreadyAMember) as secretary_leaving:
+            party.leave(session, own, grid_secretary, today=TODAY)
+        assert secretary_leaving.value.code == "SECRETARY_LEAVING"
+        party.add_member(session, own, member, by="town", today=TODAY)   # one who left joins again
+        assert party.branch_detail(session, own)["members"] == 2
+
+        page = party.branches_page(session, root=COMMUNITY, limit=1)
+        rest = party.branches_page(session, root=COMMUNITY, after=page["next"], limit=1)
+        assert [b["id"] for b in page["items"] + rest["items"]] == [community.id, own.id] and rest["next"] is None
+        with pytest.raises(BranchNotFound):
+            party.get_branch(session, own.id, reach=B)
+
+
+def test_a_member_s_service_is_logged_and_read_back_by_month(db):
+    with db.transaction() as session:
+        member, other = people_(session, "在职党员", "另一党员")
+        data = {"person_id": member, "employer_code": "rsj", "community_code": COMMUNITY}
+        registration = party.register(session, data, by="community", now=NOW)
+        with pytest.raises(AlreadyRegistered):
+            party.register(session, {**data, "community_code": OTHER_COMMUNITY}, by="community", now=NOW)
+        for day, hours, households in ((dt.date(2026, 11, 3), 2.5, 4), (dt.date(2026, 11, 20), 1, 0),
+                                       (dt.date(2026, 12, 1), 3, 6), (dt.date(2025, 12, 1), 2, 1)):
+            entry = party.log_service(session, registration, {"activity": "入户走访", "hours": hours,
+                                                              "households": households, "day": day},
+                                      by="member", today=TODAY, now=NOW)
+        assert party.entry_payload(entry, member) == {
+            "id": entry.id, "registration_id": registration.id, "person_id": member, "grid_code": COMMUNITY,
+            "hours": 2.0, "households": 1, "day": "2025-12-01"}
+        with pytest.raises(InvalidInput) as future:
+            party.log_service(session, registration, {"activity": "x", "hours": 1, "households": 0,
+                                                      "day": TODAY + dt.timedelta(days=1)},
+                              by="member", today=TODAY, now=NOW)
+        assert "day" in future.value.details["fields"]
+
+        report = party.report(session, registration, 2026)
+        assert (report["entries"], report["hours"], report["households"]) == (3, 6.5, 10)
+        months = {m["month"]: (m["entries"], m["hours"], m["households"]) for m in report["months"]}
+        assert len(months) == 12 and months["2026-11"] == (2, 3.5, 4) and months["2026-12"] == (1, 3.0, 6)
+        assert months["2026-01"] == (0, 0.0, 0)
+
+        # who reads it: the member, the employer's accounts, staff whose reach meets the community
+        for view in ((None, member, None), ("", None, "rsj"), (COMMUNITY, None, None), (A, None, None),
+                     (TOWN, None, None), (None, None, None, True)):
+            assert party.get_registration(session, registration.id, view) is registration
+        for view in (("", other, None), ("", None, "wjw"), (OTHER_COMMUNITY, None, None), ("", None, None)):
+            with pytest.raises(RegistrationNotFound):
+                party.get_registration(session, registration.id, view)
+
+        assert [r["id"] for r in party.registrations_page(session, root=A)["items"]] == [registration.id]
+        assert party.registrations_page(session, root=COMMUNITY)["items"][0]["hours_total"] == 8.5
+        assert party.registrations_page(session, root=OTHER_COMMUNITY)["items"] == []
+
+
+def test_a_grid_holds_one_service_day_a_month_and_each_member_signs_in_once(db):
+    with db.transaction() as session:
+        member, other = people_(session, "党员甲", "党员乙")
+        (outsider,) = people_(session, "群众", member=False)
+        day = party.hold_service_day(session, {"grid_code": A, "day": TODAY, "activity": "义诊义剪"},
+                                     by="community", now=NOW)
+        assert day.month == "2026-12"
+        with pytest.raises(ServiceDayExists) as second:
+            party.hold_service_day(session, {"grid_code": A, "day": TODAY + dt.timedelta(days=10),
+                                             "activity": "再来一次"}, by="community", now=NOW)
+        assert second.value.details["service_day_id"] == day.id
+        later = party.hold_service_day(session, {"grid_code": A, "day": dt.date(2027, 1, 9), "activity": "清扫"},
+                                       by="community", now=NOW)
+        party.hold_service_day(session, {"grid_code": B, "day": TODAY, "activity": "宣传"}, by="community", now=NOW)
+
+        row = party.sign_in(session, day, member, by="member", today=TODAY, now=NOW)
+        party.sign_in(session, day, other, by="chief", today=TODAY, now=NOW + dt.timedelta(minutes=1))
+        with pytest.raises(AlreadySignedIn):
+            party.sign_in(session, day, member, by="member", today=TODAY, now=NOW)
+        with pytest.raises(NotAPartyMember):
+            party.sign_in(session, day, outsider, by="chief", today=TODAY, now=NOW)
+        with pytest.raises(AlreadySignedIn) as early:
+            party.sign_in(session, later, member, by="member", today=TODAY, now=NOW)
+        assert early.value.code == "SERVICE_DAY_NOT_YET"
+        assert party.sign_in_payload(day, row, 2) == {"service_day_id": day.id, "sign_in_id": row.id,
+                                                      "person_id": member, "grid_code": A, "month": "2026-12",
+                                                      "attended": 2}
+
+        december = party.service_days_page(session, root=COMMUNITY, month="2026-12")["items"]
+        assert [(d["grid_code"], d["attended"]) for d in december] == [(A, 2), (B, 0)]
+        assert [s["name"] for s in december[0]["sign_ins"]] == ["党员甲", "党员乙"]
+        assert [d["month"] for d in party.service_days_page(session, root=A)["items"]] == ["2026-12", "2027-01"]
+        assert party.get_service_day(session, day.id, reach=None) is day
+        assert party.get_service_day(session, day.id, reach="", own=True) is day
+        for reach in (B, ""):
+            with pytest.raises(ServiceDayNotFound):
+                party.get_service_day(session, day.id, reach=reach)
