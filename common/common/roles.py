@@ -74,6 +74,10 @@ SELF_ASSESSORS = RoleSet("SELF_ASSESSORS", {"admin", "community_officer"}, "vill
 # The street and the auditors run an integrity scan of their scope at will.
 # Seed 003: the district or the town launches a task over every household of a scope.
 CAMPAIGN_LAUNCHERS = RoleSet("CAMPAIGN_LAUNCHERS", {"admin", "district_officer", "town_leader"}, "campaign launchers")
+# Party building: a party member logs their own service and signs in to a service day
+# from their own account, often a department's (在职党员); staff do it for them.
+PARTY_SERVICE = RoleSet("PARTY_SERVICE", STAFF | {"department"},
+                        "staff, and a party member from their own department account")
 INTEGRITY_SCANNERS = RoleSet("INTEGRITY_SCANNERS", ASSESSORS | AUDITORS, "assessors and auditors")
 # Small wishes (点亮微心愿, seed 001): a resident posts one from their own account; grid
 # staff may claim and fulfil one when their staff record is a party member's or holds a
@@ -92,7 +96,7 @@ NAMED_SETS = {s.name: s for s in (DISTRICT_WIDE, GRID_STAFF, AUDITORS, GRID_SCOP
                                   ADMINS, STAFF, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS, FIELD_STAFF,
                                   POINTS_APPROVERS, REWARD_EDITORS, ASSESSORS, SELF_ASSESSORS, STAFF_READERS,
                                   SUPERVISOR_READERS, MANAGER_READERS, INTEGRITY_SCANNERS, CAMPAIGN_LAUNCHERS,
-                                  RESIDENTS, WISH_CLAIMANTS, WISH_READERS)}
+                                  RESIDENTS, WISH_CLAIMANTS, WISH_READERS, PARTY_SERVICE)}
 
 
 def effective_scope(roles, scope):

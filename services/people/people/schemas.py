@@ -5,8 +5,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from common.shanghai import shanghai_date
 from common.validation import (CODE, DAY_IN_RANGE, GRID_CODE, ID, ID_NUMBER_TEXT, PHONE_TEXT, PLACE_CODE, USERNAME,
-                               Moment, Text, bounded)
+                               Moment, Number, Text, bounded)
 from people.organisations import KINDS as ORGANISATION_KINDS
+from people.party import KINDS as BRANCH_KINDS
+from people.party import MAX_HOURS, MIN_HOURS
 from people.organisations import STATUSES as ORGANISATION_STATUSES
 from people.residents import TAGS
 from people.signups import STATUSES as SIGNUP_STATUSES
@@ -438,3 +440,60 @@ class WishListQuerySchema(Schema):
 
 class WishSummaryQuerySchema(Schema):
     root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+
+
+# --- party building (党建引领) ----------------------------------------------------------------
+MONTH = validate.Regexp(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$", error="must be a month: YYYY-MM, 2000-2099")
+
+
+class BranchInputSchema(Schema):
+    kind = fields.String(load_default="branch", validate=validate.OneOf(BRANCH_KINDS))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    grid_code = fields.String(required=True, validate=GRID_CODE)
+    secretary_id = fields.String(required=True, validate=ID)
+
+
+class BranchMemberSchema(Schema):
+    person_id = fields.String(required=True, validate=ID)
+
+
+class PartyListQuerySchema(Schema):
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    after = fields.String(load_default=None, allow_none=True, validate=ID)
+    limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+
+
+class PartyCoverageQuerySchema(Schema):
+    root = fields.String(required=True, validate=GRID_CODE)
+
+
+class RegistrationInputSchema(Schema):
+    person_id = fields.String(required=True, validate=ID)
+    employer_code = fields.String(required=True, validate=CODE)
+    community_code = fields.String(required=True, validate=GRID_CODE)
+
+
+class ServiceEntryInputSchema(Schema):
+    activity = Text(required=True, validate=validate.Length(min=1, max=200))
+    hours = Number(required=True, validate=validate.Range(min=MIN_HOURS, max=MAX_HOURS))
+    households = fields.Integer(load_default=0, strict=True, validate=bounded(0, 1000))
+    day = fields.Date(required=True, validate=DAY_IN_RANGE)
+
+
+class ReportQuerySchema(Schema):
+    year = fields.Integer(load_default=None, allow_none=True, validate=bounded(2000, 2099))
+
+
+class ServiceDayInputSchema(Schema):
+    grid_code = fields.String(required=True, validate=GRID_CODE)
+    day = fields.Date(required=True, validate=DAY_IN_RANGE)
+    activity = Text(required=True, validate=validate.Length(min=1, max=200))
+    branch_id = fields.String(load_default=None, allow_none=True, validate=ID)
+
+
+class ServiceDaySignInSchema(Schema):
+    person_id = fields.String(required=True, validate=ID)  # the actor's own when not given
+
+
+class ServiceDayListQuerySchema(PartyListQuerySchema):
+    month = fields.String(load_default=None, allow_none=True, validate=MONTH)

@@ -16,12 +16,12 @@ from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.periods import parse_period
-from common.roles import SUPERVISOR_READERS, in_scope, require_in_reach
+from common.roles import STAFF, SUPERVISOR_READERS, in_scope, require_in_reach
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import day_start, shanghai_date
 from common.validation import load
 from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, followups, organisations, pages,
-                    patrols, points, residents, roster, sentiments, signups, staff, staffing, targets, wishes)
+                    party, patrols, points, residents, roster, sentiments, signups, staff, staffing, targets, wishes)
 from people.exceptions import UnknownGrid
 from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
@@ -30,7 +30,9 @@ from people.schemas import (
     CampaignInputSchema, CampaignListQuerySchema, CampaignTickSchema, CoverageQuerySchema, CredentialsSchema,
     FollowUpQuerySchema, NoticeInputSchema, OrganisationEditSchema, SignupApproveSchema, SignupInputSchema,
     SignupListQuerySchema, SignupRejectSchema, OrganisationInputSchema, OrganisationListQuerySchema,
-    PersonEditSchema,
+    PersonEditSchema, BranchInputSchema, BranchMemberSchema, PartyCoverageQuerySchema, PartyListQuerySchema,
+    RegistrationInputSchema, ReportQuerySchema, ServiceDayInputSchema, ServiceDayListQuerySchema,
+    ServiceDaySignInSchema, ServiceEntryInputSchema,
     DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
     PointsEntrySchema, RecordIdsSchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema,
@@ -973,6 +975,181 @@ class PeopleService(OpsEndpoints):
         for row in report["communities"]:
             row["name"] = (labels.get(row["community_code"]) or {}).get("name")
         return report
+
+    # --- party building (党建引领) ----------------------------------------------------------
+
+    def _party_root(self, root, actor):
+        """``root`` (default: the caller's subtree) checked against the caller's reach."""
+        query_root = root or _reach(actor)
+        if actor is not None and query_root is not None:
+            actor.require_reach(query_root)
+        return query_root
+
+    @rpc
+    def found_branch(self, data, actor=None):
+        """A branch or group on an active grid or community of the actor's reach, with
+        its secretary (a party member: 400 naming ``secretary_id`` otherwise)."""
+        actor = Actor.from_wire(actor)
+        data = load(BranchInputSchema, data, "party branch")
+        if actor is not None:
+            actor.require_reach(data["grid_code"])
+        party.require_attachable(self._require_active_grid(data["grid_code"]))
+        with self.db.transaction() as session:
+            branch = party.found_branch(session, data, by=actor.username if actor else SYSTEM, today=shanghai_date())
+            return party.branch_detail(session, branch)
+
+    @rpc
+    def list_branches(self, root=None, after=None, limit=100, actor=None):
+        actor = Actor.from_wire(actor)
+        query = load(PartyListQuerySchema, {"root": root, "after": after, "limit": limit}, "query parameters")
+        query["root"] = self._party_root(query["root"], actor)
+        with self.db.read() as session:
+            return party.branches_page(session, **query)
+
+    @rpc
+    def get_branch(self, branch_id, actor=None):
+        with self.db.read() as session:
+            return party.branch_detail(session, party.get_branch(session, branch_id, _reach(Actor.from_wire(actor))))
+
+    @rpc
+    def add_branch_member(self, branch_id, data, actor=None):
+        """A party member joins the branch (400 naming ``person_id`` for anyone else)."""
+        actor = Actor.from_wire(actor)
+        data = load(BranchMemberSchema, data, "branch member")
+        with self.db.transaction() as session:
+            branch = party.get_branch(session, branch_id, _reach(actor), for_update=True)
+            party.add_member(session, branch, data["person_id"], by=actor.username if actor else SYSTEM,
+                             today=shanghai_date())
+            return party.branch_detail(session, branch)
+
+    @rpc
+    def leave_branch(self, branch_id, person_id, actor=None):
+        """The member leaves; their membership stays on record with the day."""
+        actor = Actor.from_wire(actor)
+        with self.db.transaction() as session:
+            branch = party.get_branch(session, branch_id, _reach(actor), for_update=True)
+            party.leave(session, branch, person_id, today=shanghai_date())
+            return party.branch_detail(session, branch)
+
+    @rpc
+    def party_coverage(self, root, actor=None):
+        """The staffed grids under ``root`` and the branch that leads each (its own, or
+        its community's), with totals per community and town."""
+        actor = Actor.from_wire(actor)
+        query = load(PartyCoverageQuerySchema, {"root": root}, "query parameters")
+        if actor is not None:
+            actor.require_reach(query["root"])
+        grids = self.grid.staffed_grids(query["root"])  # 404 GRID_NOT_FOUND for a code naming no grid
+        with self.db.read() as session:
+            return party.coverage(session, grids, query["root"], shanghai_date())
+
+    def _registration(self, session, registration_id, actor):
+        if actor is None:
+            return party.get_registration(session, registration_id, (None, None, None, True))
+        department = actor.department if actor.has_role({"department"}) else None
+        return party.get_registration(session, registration_id, (actor.reach, actor.person_id, department))
+
+    @rpc
+    def register_party_member(self, data, actor=None):
+        """双报到: a party member registers with an active community of the actor's reach,
+        naming their employer (a registered department: 400 naming ``employer_code``)."""
+        actor = Actor.from_wire(actor)
+        data = load(RegistrationInputSchema, data, "registration")
+        if actor is not None:
+            actor.require_reach(data["community_code"])
+        grid = self._require_active_grid(data["community_code"], "community_code")
+        if grid["level"] not in ("community", "village"):
+            raise InvalidInput(f"Grid {grid['code']} is a {grid['level']}, not a community.",
+                               code="VALIDATION_FAILED",
+                               details={"fields": {"community_code": ["must be a community (村/社区)"]}})
+        with self.db.transaction() as session:
+            if not staff.department_exists(session, data["employer_code"]):
+                raise InvalidInput(f"No department has the code {data['employer_code']}.",
+                                   code="UNKNOWN_DEPARTMENT", details={"field": "employer_code"})
+            row = party.register(session, data, by=actor.username if actor else SYSTEM, now=utcnow())
+            return party.registration_view(row, staff.staff_names(session, [row.person_id]))
+
+    @rpc
+    def list_registrations(self, root=None, after=None, limit=100, actor=None):
+        actor = Actor.from_wire(actor)
+        query = load(PartyListQuerySchema, {"root": root, "after": after, "limit": limit}, "query parameters")
+        query["root"] = self._party_root(query["root"], actor)
+        with self.db.read() as session:
+            return party.registrations_page(session, **query)
+
+    @rpc
+    def log_party_service(self, registration_id, data, actor=None):
+        """Service the member gave: logged by the member themself, or by staff whose
+        reach meets the community (an auditor or the employer only reads)."""
+        actor = Actor.from_wire(actor)
+        data = load(ServiceEntryInputSchema, data, "service entry")
+        with self.db.transaction() as session:
+            if actor is None:
+                registration = self._registration(session, registration_id, None)
+            else:
+                reach = actor.reach if actor.has_role(STAFF) else ""
+                registration = party.get_registration(session, registration_id, (reach, actor.person_id, None))
+            entry = party.log_service(session, registration, data, by=actor.username if actor else SYSTEM,
+                                      today=shanghai_date(), now=utcnow())
+            self.outbox.add(session, "party_service_logged", party.entry_payload(entry, registration.person_id))
+            return party.entry_view(entry)
+
+    @rpc
+    def party_service_report(self, registration_id, year=None, actor=None):
+        """双报告: the member's service in ``year`` (default this year) by month, for the
+        member, staff whose reach meets the community, and the employer's accounts."""
+        actor = Actor.from_wire(actor)
+        query = load(ReportQuerySchema, {"year": year}, "query parameters")
+        with self.db.read() as session:
+            registration = self._registration(session, registration_id, actor)
+            return party.report(session, registration, query["year"] or shanghai_date().year)
+
+    @rpc
+    def hold_service_day(self, data, actor=None):
+        """A grid's service day of a month (409 for a second), in the actor's reach; the
+        branch, if named, is one the actor reaches."""
+        actor = Actor.from_wire(actor)
+        data = load(ServiceDayInputSchema, data, "service day")
+        if actor is not None:
+            actor.require_reach(data["grid_code"])
+        party.require_attachable(self._require_active_grid(data["grid_code"]))
+        with self.db.transaction() as session:
+            if data["branch_id"]:
+                try:
+                    party.get_branch(session, data["branch_id"], _reach(actor))
+                except NotFound:
+                    raise InvalidInput("branch_id names no party branch you reach.", code="VALIDATION_FAILED",
+                                       details={"fields": {"branch_id": ["names no party branch you reach"]}}) \
+                        from None
+            row = party.hold_service_day(session, data, by=actor.username if actor else SYSTEM, now=utcnow())
+            return party.service_day_view(row)
+
+    @rpc
+    def sign_in_service_day(self, service_day_id, data, actor=None):
+        """A party member who came signs in, once: themself (``person_id`` defaults to the
+        actor's), or staff of the day's grid sign them in."""
+        actor = Actor.from_wire(actor)
+        if isinstance(data, dict) and actor is not None and actor.person_id and data.get("person_id") is None:
+            data = {**data, "person_id": actor.person_id}
+        data = load(ServiceDaySignInSchema, data, "sign-in")
+        with self.db.transaction() as session:
+            own = actor is not None and actor.person_id == data["person_id"]
+            reach = None if actor is None else actor.reach if actor.has_role(STAFF) else ""
+            day = party.get_service_day(session, service_day_id, reach, own)
+            row = party.sign_in(session, day, data["person_id"], by=actor.username if actor else SYSTEM,
+                                today=shanghai_date(), now=utcnow())
+            signed = party.attendance(session, [day.id]).get(day.id, [])
+            self.outbox.add(session, "service_day_attended", party.sign_in_payload(day, row, len(signed)))
+            return party.service_day_view(day, signed)
+
+    @rpc
+    def list_service_days(self, root=None, month=None, after=None, limit=100, actor=None):
+        actor = Actor.from_wire(actor)
+        query = load(ServiceDayListQuerySchema, {"root": root, "month": month, "after": after, "limit": limit},
+                     "query parameters")
+        query["root"] = self._party_root(query["root"], actor)
+        with self.db.read() as session:
+            return party.service_days_page(session, **query)
 
     # --- special groups' follow-up ---------------------------------------------------------
 
