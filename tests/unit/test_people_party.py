@@ -79,8 +79,9 @@ def test_a_grid_is_led_by_its_own_branch_or_its_community_s(db):
                                     "coverage": 0.6667}]
 
         party.leave(session, own, member, today=TODAY)
+        assert party.leave(session, own, member, today=TODAY + dt.timedelta(days=1)).left_on == TODAY
         with pytest.raises(MembershipNotFound):
-            party.leave(session, own, member, today=TODAY)
+            party.leave(session, own, outsider, today=TODAY)
         with pytest.raises(AlreadyAMember) as secretary_leaving:
             party.leave(session, own, grid_secretary, today=TODAY)
         assert secretary_leaving.value.code == "SECRETARY_LEAVING"

@@ -106,16 +106,18 @@ def add_member(session, branch, person_id, *, by, today):
 
 
 def leave(session, branch, person_id, *, today):
-    """The member leaves (their membership stays on record with the day); the secretary
-    leaves only once another is named, so 409 SECRETARY_LEAVING for them."""
+    """The member leaves (their membership stays on record with the day; leaving again
+    changes nothing); the secretary does not leave the branch they lead (409
+    SECRETARY_LEAVING); someone who never was a member is 404 MEMBERSHIP_NOT_FOUND."""
     row = session.scalar(select(PartyMembership).where(PartyMembership.branch_id == branch.id,
-                                                       PartyMembership.person_id == person_id,
-                                                       PartyMembership.left_on.is_(None)))
+                                                       PartyMembership.person_id == person_id))
     if row is None:
         raise MembershipNotFound("This person is no member of the branch.", details={"person_id": person_id})
     if person_id == branch.secretary_id:
         raise AlreadyAMember("The secretary cannot leave the branch they lead.", code="SECRETARY_LEAVING",
                              details={"field": "person_id"})
+    if row.left_on is not None:
+        return row
     row.left_on = today
     session.flush()
     return row
