@@ -37,6 +37,7 @@ TAGS = [
     ("duties", "Duties (职责): visit and patrol targets, the coverage they give, special groups' follow-up"),
     ("organisations", "Organisations (组织): enterprises, social organisations, property companies, owners' committees"),
     ("campaigns", "Campaign tasks (专项任务): a task over every household of a scope, ticked off per household"),
+    ("party", "Party building (党建引领): grid party branches, two-way registration (双报到), service days"),
     ("wishes", "Small wishes (点亮微心愿): residents' wishes, claimed and fulfilled by party members and volunteers"),
     ("sentiments", "Sentiment records (社情民意): what residents say, followed up or reported as tickets"),
     ("messages", "Broadcasts and the inbox"),

@@ -16,6 +16,7 @@ from openapi_schema_validator import OAS30Validator
 from shapely.geometry import box, mapping
 
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES, UNSCOPED
+from common.shanghai import shanghai_date
 from gateway.openapi import build
 from gateway.routes import ROUTES
 from idnumbers import fresh_id_number
@@ -133,6 +134,17 @@ def world(stack):
     campaign = call("POST", f"{API}/campaigns", {"title": "矩阵专项任务", "scope": A1})
     closing = call("POST", f"{API}/campaigns", {"title": "矩阵待结束任务", "scope": A1})
     wishes = _wishes(stack, call, household, worker, next(c.token for c in callers if c.label == "grid_worker@A"))
+
+    def party_member(name):
+        return call("POST", f"{API}/staff", {"name": name, "id_number": fresh_id_number(), "party_member": True})["id"]
+    secretary, party_joiner, party_leaver, in_service, newcomer = (party_member(f"矩阵党员{n}") for n in range(5))
+    branch = call("POST", f"{API}/party/branches", {"name": "矩阵网格党支部", "grid_code": A1,
+                                                   "secretary_id": secretary})
+    call("POST", f"{API}/party/branches/{branch['id']}/members", {"person_id": party_leaver})
+    registration = call("POST", f"{API}/party/registrations", {"person_id": in_service, "employer_code": department,
+                                                                "community_code": COMMUNITY_A})
+    service_day = call("POST", f"{API}/party/service-days", {"grid_code": A1, "day": shanghai_date().isoformat(),
+                                                              "activity": "矩阵服务日"})
     reward = f"R{uuid.uuid4().hex[:6]}"
     call("POST", f"{API}/points/rewards", {"code": reward, "name": "矩阵奖品", "cost": 1})
     call("POST", f"{API}/points/earn", {"person_id": worker, "points": 5, "activity": "矩阵志愿服务"})
@@ -148,6 +160,8 @@ def world(stack):
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
         "sentiment": sentiment, "campaign": campaign, "closing": closing, "organisation": organisation,
         "signup": signup, "rejected_signup": rejected_signup, "wishes": wishes,
+        "branch": branch, "party_joiner": party_joiner, "party_leaver": party_leaver, "secretary": secretary,
+        "registration": registration, "service_day": service_day, "newcomer": newcomer,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
     }
 
@@ -309,6 +323,25 @@ EXAMPLES = {
     # the poster's own routes: the matrix's resident caller posted none of them (404)
     "confirm_wish": lambda w: {"path": {"wish_id": w["wishes"]["fulfilled"]["id"]}},
     "withdraw_wish": lambda w: {"path": {"wish_id": w["wishes"]["to_withdraw"]["id"]}},
+    "found_branch": lambda w: {"body": {"kind": "group", "name": "矩阵党小组", "grid_code": A1,
+                                        "secretary_id": w["secretary"]}},
+    "list_branches": lambda w: {"query": {"root": A1}},
+    "get_branch": lambda w: {"path": {"branch_id": w["branch"]["id"]}},
+    "add_branch_member": lambda w: {"path": {"branch_id": w["branch"]["id"]}, "body": {"person_id": w["party_joiner"]}},
+    "leave_branch": lambda w: {"path": {"branch_id": w["branch"]["id"], "person_id": w["party_leaver"]}},
+    "party_coverage": lambda w: {"query": {"root": A1}},
+    "register_party_member": lambda w: {"body": {"person_id": w["newcomer"], "employer_code": w["department"],
+                                                 "community_code": COMMUNITY_A}},
+    "list_registrations": lambda w: {"query": {"root": A1}},
+    "log_party_service": lambda w: {"path": {"registration_id": w["registration"]["id"]},
+                                    "body": {"activity": "矩阵入户走访", "hours": 1.5, "households": 2,
+                                             "day": shanghai_date().isoformat()}},
+    "party_service_report": lambda w: {"path": {"registration_id": w["registration"]["id"]}},
+    "hold_service_day": lambda w: {"body": {"grid_code": A2, "day": shanghai_date().isoformat(),
+                                            "activity": "矩阵新服务日"}},
+    "sign_in_service_day": lambda w: {"path": {"service_day_id": w["service_day"]["id"]},
+                                      "body": {"person_id": w["party_joiner"]}},
+    "list_service_days": lambda w: {"query": {"root": A1}},
     "log_visit": lambda w: {"body": {"person_id": w["worker"], "household_id": w["household"]["id"],
                                      "client_id": f"mx-{uuid.uuid4().hex[:8]}", "notes": "入户走访"}},
     "sentiment_catalogue": lambda w: {},

@@ -12,6 +12,7 @@ import grid.places
 import grid.schemas
 import grid.service
 import people.organisations
+import people.party
 import people.residents
 import people.schemas
 import people.sentiments
@@ -28,6 +29,7 @@ from gateway.schemas import assessment as a
 from gateway.schemas import campaigns as c
 from gateway.schemas import grids as g
 from gateway.schemas import organisations as o
+from gateway.schemas import party as pb
 from gateway.schemas import people as p
 from gateway.schemas import public as ps
 from gateway.schemas import sentiments as sn
@@ -77,6 +79,12 @@ PAIRS = [
     (w.Rejection, people.schemas.WishRejectSchema),
     (w.Fulfilment, people.schemas.WishFulfilSchema),
     (w.WishListQuery, people.schemas.WishListQuerySchema),
+    (pb.NewBranch, people.schemas.BranchInputSchema),
+    (pb.NewMember, people.schemas.BranchMemberSchema),
+    (pb.NewRegistration, people.schemas.RegistrationInputSchema),
+    (pb.NewServiceEntry, people.schemas.ServiceEntryInputSchema),
+    (pb.NewServiceDay, people.schemas.ServiceDayInputSchema),
+    (pb.SignIn, people.schemas.ServiceDaySignInSchema),
 ]
 # Fields a service knows that the client never sends (the caller's, set from the actor).
 NOT_FROM_CLIENTS = {"id", "created_at", "locked_until", "last_login_at"}
@@ -85,6 +93,7 @@ DOCUMENTED = {
     ("NewPatrol", "person_id"): "optional for a client: the service fills in the actor's own before it loads",
     ("NewVisit", "person_id"): "optional for a client: the service fills in the actor's own before it loads",
     ("NewSentiment", "person_id"): "optional for a client: the service fills in the actor's own before it loads",
+    ("SignIn", "person_id"): "optional for a client: the service fills in the actor's own before it loads",
 }
 # What may differ in documentation only.
 COSMETIC = {"description", "example", "title", "writeOnly"}
@@ -121,6 +130,8 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (ps.SIGNUP_STATUSES, people.signups.STATUSES),
     (o.KINDS, people.organisations.KINDS),
     (o.STATUSES, people.organisations.STATUSES),
+    (pb.KINDS, people.party.KINDS),
+    ((pb.MIN_HOURS, pb.MAX_HOURS), (people.party.MIN_HOURS, people.party.MAX_HOURS)),
     (sn.CATEGORIES, people.sentiments.CATEGORIES),
     (sn.SOURCES, people.sentiments.SOURCES),
     (sn.STATUSES, people.sentiments.STATUSES),
