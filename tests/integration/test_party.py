@@ -9,6 +9,9 @@ import datetime as dt
 import json
 import uuid
 
+import pytest
+from shapely.geometry import box
+
 from common.shanghai import shanghai_date
 
 API = "/api/v1"
@@ -48,9 +51,15 @@ def department(stack, admin, name):
     return code
 
 
-def test_party_building_on_the_grid(stack):
+@pytest.fixture(scope="module")
+def district(stack):
+    """County > street > community > grid, once for the module; returns the grid's code."""
+    return stack.square_district(stack.login(), COUNTY, "党建", X, Y)
+
+
+def test_party_building_on_the_grid(stack, district):
     admin = stack.login()
-    grid = stack.square_district(admin, COUNTY, "党建", X, Y)
+    grid = district
     community, town = grid[:12], grid[:9]
     second = ok(stack.call("POST", f"{API}/grids", admin, {"name": "党建二网格", "parent_code": community}))["code"]
     officer = stack.new_account(admin, ["community_officer"], scope=community)
@@ -69,7 +78,8 @@ def test_party_building_on_the_grid(stack):
     community_branch = ok(stack.call("POST", f"{API}/party/branches", officer, branch), 201)
     assert (community_branch["members"], community_branch["secretary_name"]) == (1, "社区书记")
     before = count(stack, "party_branches")
-    post = lambda body, token=officer: stack.call("POST", f"{API}/party/branches", token, {**branch, **body})  # noqa: E731
+    def post(body, token=officer):
+        return stack.call("POST", f"{API}/party/branches", token, {**branch, **body})
     refused(post({"secretary_id": citizen}), 400, "secretary_id", "NOT_A_PARTY_MEMBER")
     refused(post({"secretary_id": "no-such-person"}), 400, "secretary_id", "UNKNOWN_PERSON")
     refused(post({"grid_code": f"{grid}9"}), 400, "grid_code", "UNKNOWN_GRID")
@@ -119,7 +129,8 @@ def test_party_building_on_the_grid(stack):
     employer, other = department(stack, admin, "党建人社局"), department(stack, admin, "党建卫健委")
     in_service = staff(stack, admin, "在职党员")
     registration = {"person_id": in_service, "employer_code": employer, "community_code": community}
-    register = lambda body: stack.call("POST", f"{API}/party/registrations", officer, {**registration, **body})  # noqa: E731
+    def register(body):
+        return stack.call("POST", f"{API}/party/registrations", officer, {**registration, **body})
     refused(register({"employer_code": "no-such-dept"}), 400, "employer_code", "UNKNOWN_DEPARTMENT")
     refused(register({"person_id": citizen}), 400, "person_id", "NOT_A_PARTY_MEMBER")
     refused(register({"community_code": grid}), 400, "community_code")     # a grid, not a community
@@ -208,3 +219,46 @@ def test_party_building_on_the_grid(stack):
     text = json.dumps(payloads, ensure_ascii=False)
     for name in ("在职党员", "网格党员", "入户走访", "义诊"):
         assert name not in text
+
+
+def test_party_member_households(stack, district):
+    """党员中心户: a member of the grid's branch linked to 15 neighbouring households at
+    most, each household to one member."""
+    admin = stack.login()
+    grid = district
+    officer = stack.new_account(admin, ["community_officer"], scope=grid[:12])
+    worker = stack.new_account(admin, ["grid_worker"], scope=grid)
+    outsider = stack.new_account(admin, ["community_officer"], scope="320508019044")
+    secretary, member, loner = (staff(stack, admin, name) for name in ("中心户书记", "中心户党员", "无支部党员"))
+    citizen = staff(stack, admin, "中心户群众", party_member=False)
+    branch = ok(stack.call("POST", f"{API}/party/branches", officer, {
+        "kind": "group", "name": "中心户党小组", "grid_code": grid, "secretary_id": secretary}), 201)
+    ok(stack.call("POST", f"{API}/party/branches/{branch['id']}/members", officer, {"person_id": member}), 201)
+    centre = box(X, Y, X + 0.02, Y + 0.02).centroid
+    place = ok(stack.call("POST", f"{API}/places", admin, {"type": "building", "name": "中心户楼",
+                                                           "lon": centre.x, "lat": centre.y}))["code"]
+    homes = [ok(stack.call("POST", f"{API}/households", admin, {"place_code": place, "address": f"{n + 1}室"}))["id"]
+             for n in range(17)]
+
+    link = lambda person, home, token=worker: stack.call(  # noqa: E731
+        "POST", f"{API}/party/members/{person}/households", token, {"household_id": home})
+    for home in homes[:15]:
+        ok(link(member, home), 201)
+    assert ok(link(member, homes[0]), 200)["created"] is False               # linked already: the first link
+    refused(link(member, homes[15]), 409, "household_id", "TOO_MANY_HOUSEHOLDS")
+    refused(link(secretary, homes[0]), 409, "household_id", "HOUSEHOLD_LINKED")
+    refused(link(loner, homes[15]), 400, "household_id", "HOUSEHOLD_OUTSIDE_GRID")
+    refused(link(citizen, homes[15]), 400, "person_id", "NOT_A_PARTY_MEMBER")
+    refused(link(secretary, str(uuid.uuid4())), 404, "household_id")
+    refused(link(secretary, homes[15], outsider), 403, code="OUT_OF_SCOPE")
+    ok(link(secretary, homes[15]), 201)
+    assert count(stack, "party_households", person_id=member) == 15
+
+    listed = ok(stack.call("GET", f"{API}/party/members/{member}/households", worker))
+    assert (listed["linked"], listed["short_of_minimum"], listed["grids"]) == (15, False, [grid])
+    refused(stack.call("GET", f"{API}/party/members/{member}/households", outsider), 404)
+    left = ok(stack.call("POST", f"{API}/party/members/{member}/households/{homes[0]}/unlink", officer))
+    assert left["linked"] == 14
+    refused(stack.call("POST", f"{API}/party/members/{member}/households/{homes[0]}/unlink", officer), 404,
+            code="LINK_NOT_FOUND")
+    ok(link(member, homes[16]), 201)                                          # room again for one

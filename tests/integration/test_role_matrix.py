@@ -145,6 +145,8 @@ def world(stack):
                                                                 "community_code": COMMUNITY_A})
     service_day = call("POST", f"{API}/party/service-days", {"grid_code": A1, "day": shanghai_date().isoformat(),
                                                               "activity": "矩阵服务日"})
+    party_home = call("POST", f"{API}/households", {"place_code": place["code"], "address": "103室"})
+    call("POST", f"{API}/party/members/{secretary}/households", {"household_id": party_home["id"]})
     reward = f"R{uuid.uuid4().hex[:6]}"
     call("POST", f"{API}/points/rewards", {"code": reward, "name": "矩阵奖品", "cost": 1})
     call("POST", f"{API}/points/earn", {"person_id": worker, "points": 5, "activity": "矩阵志愿服务"})
@@ -161,7 +163,7 @@ def world(stack):
         "sentiment": sentiment, "campaign": campaign, "closing": closing, "organisation": organisation,
         "signup": signup, "rejected_signup": rejected_signup, "wishes": wishes,
         "branch": branch, "party_joiner": party_joiner, "party_leaver": party_leaver, "secretary": secretary,
-        "registration": registration, "service_day": service_day, "newcomer": newcomer,
+        "registration": registration, "service_day": service_day, "newcomer": newcomer, "party_home": party_home,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
     }
 
@@ -342,6 +344,11 @@ EXAMPLES = {
     "sign_in_service_day": lambda w: {"path": {"service_day_id": w["service_day"]["id"]},
                                       "body": {"person_id": w["party_joiner"]}},
     "list_service_days": lambda w: {"query": {"root": A1}},
+    "link_party_household": lambda w: {"path": {"person_id": w["secretary"]},
+                                       "body": {"household_id": w["household"]["id"]}},
+    "unlink_party_household": lambda w: {"path": {"person_id": w["secretary"],
+                                                  "household_id": w["party_home"]["id"]}},
+    "party_households": lambda w: {"path": {"person_id": w["secretary"]}},
     "log_visit": lambda w: {"body": {"person_id": w["worker"], "household_id": w["household"]["id"],
                                      "client_id": f"mx-{uuid.uuid4().hex[:8]}", "notes": "入户走访"}},
     "sentiment_catalogue": lambda w: {},

@@ -85,6 +85,7 @@ PAIRS = [
     (pb.NewServiceEntry, people.schemas.ServiceEntryInputSchema),
     (pb.NewServiceDay, people.schemas.ServiceDayInputSchema),
     (pb.SignIn, people.schemas.ServiceDaySignInSchema),
+    (pb.NewHouseholdLink, people.schemas.HouseholdLinkSchema),
 ]
 # Fields a service knows that the client never sends (the caller's, set from the actor).
 NOT_FROM_CLIENTS = {"id", "created_at", "locked_until", "last_login_at"}
@@ -132,6 +133,7 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (o.STATUSES, people.organisations.STATUSES),
     (pb.KINDS, people.party.KINDS),
     ((pb.MIN_HOURS, pb.MAX_HOURS), (people.party.MIN_HOURS, people.party.MAX_HOURS)),
+    ((pb.MIN_HOUSEHOLDS, pb.MAX_HOUSEHOLDS), (people.party.MIN_HOUSEHOLDS, people.party.MAX_HOUSEHOLDS)),
     (sn.CATEGORIES, people.sentiments.CATEGORIES),
     (sn.SOURCES, people.sentiments.SOURCES),
     (sn.STATUSES, people.sentiments.STATUSES),

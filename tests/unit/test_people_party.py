@@ -8,10 +8,11 @@ import pytest
 
 from common.errors import InvalidInput
 from people import MIGRATIONS_DIR, party
-from people.exceptions import (AlreadyAMember, AlreadyRegistered, AlreadySignedIn, BranchNotFound,
-                               MembershipNotFound, NotAPartyMember, RegistrationNotFound, ServiceDayExists,
-                               ServiceDayNotFound)
-from people.models import Assignment, Person
+from people.exceptions import (AlreadyAMember, AlreadyRegistered, AlreadySignedIn, BranchNotFound, HouseholdLinked,
+                               HouseholdOutsideGrid, LinkNotFound, MembershipNotFound, NotAPartyMember,
+                               PersonNotFound, RegistrationNotFound, ServiceDayExists, ServiceDayNotFound,
+                               TooManyHouseholds)
+from people.models import Assignment, Household, Person
 
 TOWN = "320566001"
 COMMUNITY = f"{TOWN}001"
@@ -172,3 +173,41 @@ def test_a_grid_holds_one_service_day_a_month_and_each_member_signs_in_once(db):
         for reach in (B, ""):
             with pytest.raises(ServiceDayNotFound):
                 party.get_service_day(session, day.id, reach=reach)
+
+
+def test_a_member_is_linked_to_fifteen_neighbouring_households_at_most(db):
+    with db.transaction() as session:
+        member, neighbour, posted = people_(session, "中心户党员", "另一中心户", "网格员党员")
+        party.found_branch(session, {"kind": "group", "name": "一网格党小组", "grid_code": A, "secretary_id": member},
+                           by="community", today=TODAY)
+        session.add(Assignment(person_id=posted, grid_code=B, role="full_time_worker", start_date=dt.date(2026, 1, 1)))
+        homes = [Household(place_code=f"{A}01", grid_code=A, address=f"{n}室") for n in range(17)]
+        (elsewhere,) = [Household(place_code=f"{B}01", grid_code=B, address="别处")]
+        session.add_all(homes + [elsewhere])
+        session.flush()
+
+        for home in homes[:15]:
+            assert party.link_household(session, member, home, by="c", today=TODAY, now=NOW)[1] is True
+        assert party.link_household(session, member, homes[0], by="c", today=TODAY, now=NOW)[1] is False
+        with pytest.raises(TooManyHouseholds):
+            party.link_household(session, member, homes[15], by="c", today=TODAY, now=NOW)
+        with pytest.raises(HouseholdOutsideGrid) as outside:
+            party.link_household(session, neighbour, homes[16], by="c", today=TODAY, now=NOW)
+        assert outside.value.details["field"] == "household_id"       # no branch, no post: no grid of theirs
+        party.found_branch(session, {"kind": "group", "name": "二党小组", "grid_code": A, "secretary_id": neighbour},
+                           by="community", today=TODAY)
+        with pytest.raises(HouseholdLinked):
+            party.link_household(session, neighbour, homes[0], by="c", today=TODAY, now=NOW)
+        party.link_household(session, neighbour, homes[16], by="c", today=TODAY, now=NOW)
+        assert party.link_household(session, posted, elsewhere, by="c", today=TODAY, now=NOW)[1] is True  # a post
+
+        mine = party.member_households(session, member, COMMUNITY, TODAY)
+        assert (mine["linked"], mine["short_of_minimum"], mine["grids"]) == (15, False, [A])
+        party.unlink_household(session, member, homes[0].id)
+        with pytest.raises(LinkNotFound):
+            party.unlink_household(session, member, homes[0].id)
+        assert party.member_households(session, member, A, TODAY)["linked"] == 14
+        assert party.member_households(session, neighbour, None, TODAY)["short_of_minimum"] is True
+        for person, reach in ((member, B), (member, ""), ("no-such-person", None)):
+            with pytest.raises(PersonNotFound):
+                party.member_households(session, person, reach, TODAY)

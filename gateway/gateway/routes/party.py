@@ -1,7 +1,7 @@
 """Party building (党建引领, issue 19): grid party branches and their coverage, two-way
 registration (双报到) of party members employed elsewhere with the report their employer
 reads (双报告), and each grid's monthly service day (网格服务日). Seeds 000 and 001."""
-from common.roles import PARTY_SERVICE, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, STAFF_READERS
+from common.roles import FIELD_STAFF, PARTY_SERVICE, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, STAFF_READERS
 from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root
 from gateway.schemas import party as s
 
@@ -12,6 +12,13 @@ SERVICE_DAY = Path("service_day_id")
 HIDDEN_BRANCH = by_record(hidden=True, note="its grid in the caller's scope (otherwise 404, as for a free id)")
 NOT_A_MEMBER = "Anyone but a staff person who is a party member is 400 naming `person_id` (`UNKNOWN_PERSON`, " \
                "`NOT_A_PARTY_MEMBER`)."
+
+MEMBER = Path("person_id")
+
+
+def new_if_created(result):
+    return 201 if result["created"] else 200
+
 
 ROUTES = [
     Route("POST", "/party/branches", "found_branch", "Found a party branch or group on a grid or a community",
@@ -55,7 +62,8 @@ ROUTES = [
           scope=by_record(note="`community_code` in the caller's scope"), body=s.NewRegistration,
           response=s.Registration, status=201, errors=(409,),
           description="The member is a staff person who is a party member (400 naming `person_id` "
-                      "otherwise); the employer a registered department (400 `UNKNOWN_DEPARTMENT` naming `employer_code`); the "
+                      "otherwise); the employer a registered department (400 `UNKNOWN_DEPARTMENT` naming "
+                      "`employer_code`); the "
                       "community an active one (400 naming `community_code`). One registration a member: 409 "
                       "`ALREADY_REGISTERED`."),
     Route("GET", "/party/registrations", "list_registrations",
@@ -101,4 +109,26 @@ ROUTES = [
                limit=Query("limit"), actor=ACTOR), TAG,
           scope=in_root(), query=s.ServiceDayListQuery, response=s.ServiceDayPage,
           description="By month and grid; `month` (YYYY-MM) keeps one. Page on with `after` = `next`."),
+    Route("POST", "/party/members/{person_id}/households", "link_party_household",
+          "Link a neighbouring household to a party member (党员中心户; 200 if linked already)", FIELD_STAFF,
+          Call("people.link_party_household", person_id=MEMBER, data=BODY, actor=ACTOR), TAG,
+          path_schema=s.MemberPath, body=s.NewHouseholdLink, response=s.HouseholdLinked, status=201,
+          status_of=new_if_created, alternatives=((200, "Linked to this member already: the first link"),),
+          errors=(404, 409), scope=by_record(note="the household in the caller's scope"),
+          description="10 to 15 households a member, of a grid of a branch they belong to or a post they hold "
+                      "(400 `HOUSEHOLD_OUTSIDE_GRID` naming `household_id`); a 16th is 409 `TOO_MANY_HOUSEHOLDS`; "
+                      "a household linked to another member 409 `HOUSEHOLD_LINKED`. " + NOT_A_MEMBER),
+    Route("POST", "/party/members/{person_id}/households/{household_id}/unlink", "unlink_party_household",
+          "Unlink a household from a party member", FIELD_STAFF,
+          Call("people.unlink_party_household", person_id=MEMBER, household_id=Path("household_id"), actor=ACTOR),
+          TAG, path_schema=s.MemberHouseholdPath, response=s.MemberHouseholds, errors=(404,),
+          scope=by_record(note="the household in the caller's scope"),
+          description="Not linked to this member: 404 `LINK_NOT_FOUND`. Answers the member's households left."),
+    Route("GET", "/party/members/{person_id}/households", "party_households",
+          "A party member's households (党员中心户)", STAFF_READERS,
+          Call("people.party_households", person_id=MEMBER, actor=ACTOR), TAG,
+          path_schema=s.MemberPath, response=s.MemberHouseholds, self_param="person_id",
+          scope=by_record(hidden=True, note="the member's grids or households meet the caller's scope (otherwise "
+                                            "404, as for a free id)"),
+          description="`short_of_minimum` while fewer than 10 are linked."),
 ]

@@ -8,6 +8,7 @@ from gateway.schemas.base import Loose, Strict
 # people.party's (tests/unit/test_api_schemas.py keeps them equal)
 KINDS = {"branch": ("党支部", "party branch"), "group": ("党小组", "party group")}
 MIN_HOURS, MAX_HOURS = 0.5, 12
+MIN_HOUSEHOLDS, MAX_HOUSEHOLDS = 10, 15
 MONTH = validate.Regexp(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$", error="must be a month: YYYY-MM, 2000-2099")
 DATE_TIME = {"format": "date-time"}
 DATE = {"format": "date"}
@@ -247,3 +248,50 @@ class ServiceDay(Loose):
 class ServiceDayPage(Loose):
     items = fields.List(fields.Nested(ServiceDay), required=True)
     next = fields.String(allow_none=True)
+
+
+class MemberPath(Strict):
+    person_id = fields.String(required=True, validate=ID)
+
+
+class MemberHouseholdPath(Strict):
+    person_id = fields.String(required=True, validate=ID)
+    household_id = fields.String(required=True, validate=ID)
+
+
+class NewHouseholdLink(Strict):
+    household_id = fields.String(required=True, validate=ID,
+                                 metadata={"description": "a household of a grid of the member's branches or posts"})
+
+
+class HouseholdLink(Loose):
+    household_id = fields.String(required=True)
+    person_id = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    linked_by = fields.String(required=True)
+    linked_at = fields.String(required=True, metadata=DATE_TIME)
+
+
+class HouseholdLinked(HouseholdLink):
+    created = fields.Boolean(required=True)
+
+
+class LinkedHousehold(Loose):
+    household_id = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    address = fields.String(allow_none=True)
+    linked_by = fields.String(required=True)
+    linked_at = fields.String(required=True, metadata=DATE_TIME)
+
+
+class MemberHouseholds(Loose):
+    person_id = fields.String(required=True)
+    name = fields.String(required=True)
+    party_member = fields.Boolean(required=True)
+    grids = fields.List(fields.String(), required=True,
+                        metadata={"description": "the grids of the member's branches and posts today"})
+    linked = fields.Integer(required=True)
+    minimum = fields.Integer(required=True)
+    maximum = fields.Integer(required=True)
+    short_of_minimum = fields.Boolean(required=True)
+    households = fields.List(fields.Nested(LinkedHousehold), required=True)

@@ -183,3 +183,15 @@ class ServiceDayExists(Conflict):
 
 class AlreadySignedIn(Conflict):
     code = "ALREADY_SIGNED_IN"
+
+
+class HouseholdLinked(Conflict):
+    code = "HOUSEHOLD_LINKED"
+
+
+class TooManyHouseholds(Conflict):
+    code = "TOO_MANY_HOUSEHOLDS"
+
+
+class LinkNotFound(NotFound):
+    code = "LINK_NOT_FOUND"

@@ -581,3 +581,17 @@ class ServiceDaySignIn(Base):
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
     signed_by: Mapped[str] = mapped_column(String(64))
     signed_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class PartyHousehold(Base):
+    """A party-member household (党员中心户): a member linked to a neighbouring household of
+    their grid, 10 to 15 each; a household is linked to one member at most."""
+
+    __tablename__ = "party_households"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), unique=True)
+    grid_code: Mapped[str] = mapped_column(String(24))
+    linked_by: Mapped[str] = mapped_column(String(64))
+    linked_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)

@@ -15,6 +15,10 @@ log their service there, and the employer reads it back by month (双报告).
 Service day (网格服务日): one a month per grid, with a sign-in by each party member
 who came.
 
+Party-member households (党员中心户): a member linked to 10 to 15 neighbouring households
+of their grid (a grid of a branch they belong to, or of a post they hold), each
+household linked to one member at most.
+
 Events and logs carry ids, grid codes, hours and counts: never a name.
 """
 import datetime as dt
@@ -25,16 +29,18 @@ from sqlalchemy.exc import IntegrityError
 
 from common import keyset
 from common.errors import InvalidInput
-from people.exceptions import (AlreadyAMember, AlreadyRegistered, AlreadySignedIn, BranchNotFound,
-                               MembershipNotFound, NotAPartyMember, RegistrationNotFound, ServiceDayExists,
-                               ServiceDayNotFound)
-from people.models import (Assignment, PartyBranch, PartyMembership, PartyRegistration, PartyServiceEntry, Person,
-                           ServiceDay, ServiceDaySignIn)
+from people.exceptions import (AlreadyAMember, AlreadyRegistered, AlreadySignedIn, BranchNotFound, HouseholdLinked,
+                               HouseholdOutsideGrid, LinkNotFound, MembershipNotFound, NotAPartyMember,
+                               PersonNotFound, RegistrationNotFound, ServiceDayExists, ServiceDayNotFound,
+                               TooManyHouseholds)
+from people.models import (Assignment, Household, PartyBranch, PartyHousehold, PartyMembership, PartyRegistration,
+                           PartyServiceEntry, Person, ServiceDay, ServiceDaySignIn)
 
 KINDS = {"branch": ("党支部", "party branch"), "group": ("党小组", "party group")}
 # Levels a branch does not attach to: it sits on a grid or a community, not above.
 ABOVE_COMMUNITY = frozenset({"district", "town", "street"})
 MIN_HOURS, MAX_HOURS = 0.5, 12
+MIN_HOUSEHOLDS, MAX_HOUSEHOLDS = 10, 15   # a party-member household's neighbours (党员中心户)
 
 
 def party_member(session, person_id, field="person_id"):
@@ -443,3 +449,78 @@ def sign_in_payload(day, row, attended):
     """``service_day_attended``: ids, the grid, the month and the count so far."""
     return {"service_day_id": day.id, "sign_in_id": row.id, "person_id": row.person_id, "grid_code": day.grid_code,
             "month": day.month, "attended": attended}
+
+
+# --- party-member households (党员中心户) -----------------------------------------------------
+
+def member_grids(session, person_id, today):
+    """The grids a member's neighbours lie in: those of the branches they belong to now
+    and of the posts they hold today."""
+    branches = session.scalars(select(PartyBranch.grid_code).join(
+        PartyMembership, PartyMembership.branch_id == PartyBranch.id).where(
+        PartyMembership.person_id == person_id, PartyMembership.left_on.is_(None))).all()
+    posts = session.scalars(select(Assignment.grid_code).where(
+        Assignment.person_id == person_id, Assignment.start_date <= today,
+        or_(Assignment.end_date.is_(None), Assignment.end_date >= today))).all()
+    return sorted(set(branches) | set(posts))
+
+
+def link_household(session, person_id, household, *, by, today, now):
+    """``(link, created)``: the household joins the member's neighbours. It lies in one of
+    their grids (400 HOUSEHOLD_OUTSIDE_GRID naming ``household_id``), is nobody else's
+    (409 HOUSEHOLD_LINKED) and is at most their 15th (409 TOO_MANY_HOUSEHOLDS); linked to
+    them already, it answers the first link."""
+    session.get(Person, person_id, with_for_update=True)   # one link at a time per member: the count holds
+    party_member(session, person_id)
+    existing = session.scalar(select(PartyHousehold).where(PartyHousehold.household_id == household.id))
+    if existing is not None:
+        if existing.person_id == person_id:
+            return existing, False
+        raise HouseholdLinked("This household is linked to another party member.",
+                              details={"field": "household_id"})
+    grids = member_grids(session, person_id, today)
+    if not any(household.grid_code.startswith(code) for code in grids):
+        raise HouseholdOutsideGrid("The household lies outside the grids of the member's branches and posts.",
+                                   details={"field": "household_id", "member_grids": grids})
+    linked = session.scalar(select(func.count()).select_from(PartyHousehold)
+                            .where(PartyHousehold.person_id == person_id))
+    if linked >= MAX_HOUSEHOLDS:
+        raise TooManyHouseholds(f"A party member is linked to {MAX_HOUSEHOLDS} households at most.",
+                                details={"field": "household_id", "linked": linked})
+    row = PartyHousehold(person_id=person_id, household_id=household.id, grid_code=household.grid_code,
+                         linked_by=by, linked_at=now)
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise HouseholdLinked("This household was just linked to a party member.",
+                              details={"field": "household_id"}) from None
+    return row, True
+
+
+def unlink_household(session, person_id, household_id):
+    row = session.scalar(select(PartyHousehold).where(PartyHousehold.person_id == person_id,
+                                                      PartyHousehold.household_id == household_id))
+    if row is None:
+        raise LinkNotFound("The household is not linked to this member.", details={"household_id": household_id})
+    session.delete(row)
+    session.flush()
+
+
+def member_households(session, person_id, reach, today):
+    """The member's households, for a reader whose reach meets one of the member's grids
+    or of their households (404 PERSON_NOT_FOUND otherwise, as for an id nobody has)."""
+    person = session.get(Person, person_id)
+    rows = session.execute(select(PartyHousehold, Household.address).join(
+        Household, Household.id == PartyHousehold.household_id).where(PartyHousehold.person_id == person_id)
+        .order_by(PartyHousehold.grid_code, PartyHousehold.linked_at, PartyHousehold.id)).all() \
+        if person is not None else []
+    grids = member_grids(session, person_id, today) if person is not None else []
+    if person is None or not (reach is None or any(_meets(reach, code)
+                                                   for code in grids + [r.grid_code for r, _ in rows])):
+        raise PersonNotFound(f"No person has the id {person_id}.", details={"person_id": person_id})
+    return {"person_id": person_id, "name": person.name, "party_member": person.party_member, "grids": grids,
+            "linked": len(rows), "minimum": MIN_HOUSEHOLDS, "maximum": MAX_HOUSEHOLDS,
+            "short_of_minimum": len(rows) < MIN_HOUSEHOLDS,
+            "households": [{"household_id": r.household_id, "grid_code": r.grid_code, "address": address,
+                            "linked_by": r.linked_by, "linked_at": r.linked_at.isoformat()} for r, address in rows]}

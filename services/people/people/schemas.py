@@ -497,3 +497,7 @@ class ServiceDaySignInSchema(Schema):
 
 class ServiceDayListQuerySchema(PartyListQuerySchema):
     month = fields.String(load_default=None, allow_none=True, validate=MONTH)
+
+
+class HouseholdLinkSchema(Schema):
+    household_id = fields.String(required=True, validate=ID)

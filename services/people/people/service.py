@@ -32,7 +32,7 @@ from people.schemas import (
     SignupListQuerySchema, SignupRejectSchema, OrganisationInputSchema, OrganisationListQuerySchema,
     PersonEditSchema, BranchInputSchema, BranchMemberSchema, PartyCoverageQuerySchema, PartyListQuerySchema,
     RegistrationInputSchema, ReportQuerySchema, ServiceDayInputSchema, ServiceDayListQuerySchema,
-    ServiceDaySignInSchema, ServiceEntryInputSchema,
+    ServiceDaySignInSchema, ServiceEntryInputSchema, HouseholdLinkSchema,
     DepartmentInputSchema, DepartmentSchema, EarnSchema,
     EndAssignmentSchema, HouseholdInputSchema, HouseholdSchema, PatrolInputSchema, PatrolSchema, PersonInputSchema,
     PointsEntrySchema, RecordIdsSchema, RedeemSchema, ResidentInputSchema, ResidentQuerySchema, RewardSchema,
@@ -1150,6 +1150,38 @@ class PeopleService(OpsEndpoints):
         query["root"] = self._party_root(query["root"], actor)
         with self.db.read() as session:
             return party.service_days_page(session, **query)
+
+    @rpc
+    def link_party_household(self, person_id, data, actor=None):
+        """党员中心户: a household of the actor's reach joins the member's neighbours:
+        ``{"link", "created"}`` (linked to them already: the first link)."""
+        actor = Actor.from_wire(actor)
+        data = load(HouseholdLinkSchema, data, "household link")
+        with self.db.transaction() as session:
+            household = residents.get_household(session, data["household_id"])
+            require_in_reach(_reach(actor), household.grid_code)
+            row, created = party.link_household(session, person_id, household, by=actor.username if actor else SYSTEM,
+                                                today=shanghai_date(), now=utcnow())
+            return {"household_id": row.household_id, "person_id": row.person_id, "grid_code": row.grid_code,
+                    "linked_by": row.linked_by, "linked_at": row.linked_at.isoformat(), "created": created}
+
+    @rpc
+    def unlink_party_household(self, person_id, household_id, actor=None):
+        actor = Actor.from_wire(actor)
+        with self.db.transaction() as session:
+            household = residents.get_household(session, household_id)
+            require_in_reach(_reach(actor), household.grid_code)
+            party.unlink_household(session, person_id, household_id)
+            return party.member_households(session, person_id, None, shanghai_date())
+
+    @rpc
+    def party_households(self, person_id, actor=None):
+        """The member's households: for the member themself, or a reader whose reach meets
+        the member's grids."""
+        actor = Actor.from_wire(actor)
+        reach = None if actor is None or actor.person_id == person_id else actor.reach
+        with self.db.read() as session:
+            return party.member_households(session, person_id, reach, shanghai_date())
 
     # --- special groups' follow-up ---------------------------------------------------------
 
