@@ -6,6 +6,7 @@ import pytest
 from tickets import MIGRATIONS_DIR, loop, statistics, workflow
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
+from tickets.exceptions import ActionNotAllowed, UnknownDepartment
 from tickets.models import Dispatch, SlaBreach, Ticket
 
 NOW = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.timezone.utc)
@@ -115,7 +116,7 @@ def test_a_reopened_ticket_is_whistled_for_afresh_and_verified_on_the_new_round_
     act(db, "t4", "rate", reporter, NOW + 4 * hour, satisfaction=1)
     assert act(db, "t4", "reopen", reporter, NOW + 5 * hour, note="又臭了") == "handling"
     act(db, "t4", "whistle", TOWN, NOW + 6 * hour, departments=["environment"], lead_department="environment")
-    with pytest.raises(workflow.ActionNotAllowed):  # the first round's report does not count now
+    with pytest.raises(ActionNotAllowed):  # the first round's report does not count now
         act(db, "t4", "verify", TOWN, NOW + 7 * hour, outcome="fixed")
     with db.transaction() as session:
         late = sorted(clock for _, clock, _, _ in loop.scan_breaches(session, NOW + 8 * hour, SETTINGS))
@@ -151,7 +152,7 @@ def test_a_whistle_summons_only_departments_the_catalogue_knows(db):
     with db.transaction() as session:
         _at_town(session, "t6", "20261123-00006")
     made_up = "d" * 40  # a code nobody's account carries; its breach name would not even fit a row
-    with pytest.raises(loop.UnknownDepartment) as refused:
+    with pytest.raises(UnknownDepartment) as refused:
         act(db, "t6", "whistle", TOWN, NOW, departments=["environment", made_up], lead_department="environment")
     assert refused.value.details == {"field": "departments", "unknown": [made_up]}
     with db.read() as session:

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from tickets.catalogue import Catalogue
-from tickets.workflow import REOPEN_WINDOW_DEFAULT, Actor, NotYourTicket, actions_for, apply, copy_of
+from tickets.exceptions import NotYourTicket
+from tickets.workflow import REOPEN_WINDOW_DEFAULT, Actor, actions_for, apply, copy_of
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 STREET_LIGHT = Catalogue().get("UM07")  # 路灯故障: on the grid-affairs list

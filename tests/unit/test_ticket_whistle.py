@@ -18,12 +18,12 @@ from common.pii import PiiCipher
 from tickets import MIGRATIONS_DIR, trail
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
-from tickets.exceptions import WhistleLevelsInvalid
+from tickets.exceptions import ActionNotAllowed, NotYourTicket, WhistleLevelsInvalid
 from tickets.loop import Settings
 from tickets.models import Dispatch, Ticket, TrailEntry
 from tickets.service import LoopSettings, TicketsService
-from tickets.workflow import (REOPEN_WINDOW_DEFAULT, WHISTLE_LEVELS_DEFAULT, ActionNotAllowed, Actor, NotYourTicket,
-                              actions_for, allowed_actions, apply, copy_of, whistle_levels)
+from tickets.workflow import (REOPEN_WINDOW_DEFAULT, WHISTLE_LEVELS_DEFAULT, Actor, actions_for, allowed_actions, apply,
+                              copy_of, whistle_levels)
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 EP01 = Catalogue().get("EP01")  # 餐饮油烟扰民

@@ -1,4 +1,6 @@
-from common.errors import InvalidInput, NotFound
+"""Every error the tickets service raises of its own, each with the ``code`` the API
+answers with (the status comes from its base kind in common.errors)."""
+from common.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class TicketNotFound(NotFound):
@@ -8,6 +10,38 @@ class TicketNotFound(NotFound):
 class UnknownGrid(InvalidInput):
     code = "UNKNOWN_GRID"
 
+
+class UnknownCategory(InvalidInput):
+    code = "UNKNOWN_CATEGORY"
+
+
+class UnknownDepartment(InvalidInput):
+    code = "UNKNOWN_DEPARTMENT"
+
+
+class VersionConflict(Conflict):
+    code = "VERSION_CONFLICT"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+# --- the workflow's refusals ---------------------------------------------------------
+
+class ActionNotAllowed(Conflict):
+    code = "ACTION_NOT_ALLOWED"
+
+
+class NotYourTicket(Forbidden):
+    code = "NOT_AUTHORISED_FOR_ACTION"
+
+
+class BadAction(InvalidInput):
+    code = "INVALID_ACTION"
+
+
+# --- settings the service refuses to start on ----------------------------------------
 
 class HolidayScheduleInvalid(InvalidInput):
     """A holiday file (or TICKET_HOLIDAYS / TICKET_MAKEUP_DAYS) that cannot be right: the

@@ -12,26 +12,18 @@ from sqlalchemy import String, and_, bindparam, case, cast, func, literal, selec
 
 from common import textsig
 from common.db import dialect_insert
-from common.errors import Conflict, InvalidInput
+from common.errors import InvalidInput
 from common.pii import mask_phone
 from tickets import staff, trail, views, workflow
 from tickets.clocks import DEPARTMENT_CLOCKS, open_clocks
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
-from tickets.exceptions import TicketNotFound
+from tickets.exceptions import BadAction, TicketNotFound, UnknownCategory, UnknownDepartment, VersionConflict
 from tickets.intake import next_number
 from tickets.models import Dispatch, SlaBreach, Ticket, TrailEntry
 
 READABLE_NUMBER = re.compile(r"^\d{8}-\d{5,}$")  # intake.next_number's 20261123-00001
 SYSTEM = workflow.Actor(account_id=None, username="system", roles=("system",))
-
-
-class UnknownCategory(InvalidInput):
-    code = "UNKNOWN_CATEGORY"
-
-
-class VersionConflict(Conflict):
-    code = "VERSION_CONFLICT"
 
 
 @dataclass
@@ -244,7 +236,7 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
         # Locked before its state is read: nobody closes it between this check and the merge.
         original, _ = reachable(session, payload.get("into") or "-", actor, for_update=True)  # none unseen
         if original.id == ticket.id or original.status not in workflow.OPEN_STATES:
-            raise workflow.BadAction("Merge into another ticket that is still open.", details={"field": "into"})
+            raise BadAction("Merge into another ticket that is still open.", details={"field": "into"})
     change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window,
                             whistle_levels=settings.whistle_levels)
     _after(session, ticket, change, now, settings, dispatches, registered_departments)
@@ -252,10 +244,6 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
     if action == "merge":
         change.also_extended.append(_record_merge_in_original(session, ticket, actor, now))
     return ticket, change
-
-
-class UnknownDepartment(InvalidInput):
-    code = "UNKNOWN_DEPARTMENT"
 
 
 def unknown_departments(catalogue, departments):

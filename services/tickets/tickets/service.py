@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg
 from common.db import Database, utcnow
-from common.errors import Conflict, InvalidInput, NotFound, Unavailable
+from common.errors import InvalidInput, NotFound, Unavailable
 from common.events import grid_change
 from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
@@ -23,7 +23,8 @@ from common.validation import load
 from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
-from tickets.exceptions import HolidayScheduleInvalid, UnknownGrid, WhistleLevelsInvalid
+from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, UnknownGrid, VersionConflict,
+                                WhistleLevelsInvalid)
 from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
@@ -71,10 +72,6 @@ class LoopSettings(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self
-
-
-class IdempotencyKeyReused(Conflict):
-    code = "IDEMPOTENCY_KEY_REUSED"
 
 
 KEY_LENGTH = IdempotentRequest.key.type.length
@@ -126,7 +123,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             return replay
         try:
             return work()
-        except (IntegrityError, loop.VersionConflict):
+        except (IntegrityError, VersionConflict):
             replay = self._replayed(key, account_id, print_)
             if replay is None:
                 raise

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from common.actor import Actor as CallerActor
-from common.errors import Conflict, Forbidden, InvalidInput
 from common.roles import DISTRICT_WIDE, STAFF
-from tickets.exceptions import WhistleLevelsInvalid
+from tickets.exceptions import ActionNotAllowed, BadAction, NotYourTicket, WhistleLevelsInvalid
 
 LEVELS = ("grid", "community", "town", "department")
 OPEN_STATES = ("reported", "accepted", "handling")
@@ -29,18 +28,6 @@ STATES = OPEN_STATES + ("resolved", "feedback_given", "rated", "closed", "merged
 OUTCOMES = ("fixed", "not_our_responsibility", "cannot_fix", "duplicate", "withdrawn")
 LEVEL_OF_ROLE = {"grid_worker": "grid", "grid_chief": "grid", "community_officer": "community",
                  "town_leader": "town", "department": "department"}
-
-
-class ActionNotAllowed(Conflict):
-    code = "ACTION_NOT_ALLOWED"
-
-
-class NotYourTicket(Forbidden):
-    code = "NOT_AUTHORISED_FOR_ACTION"
-
-
-class BadAction(InvalidInput):
-    code = "INVALID_ACTION"
 
 
 def staff_person(actor):
