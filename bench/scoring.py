@@ -26,7 +26,7 @@ per figure, each beside its reference:
   timed). Aim: under 600 s. Only with BENCH_PG_URL; BENCH_SCORING_FACTS=0 skips it.
 
 Events are in the platform's envelope (common.events.make_envelope), with the payloads
-the owners publish (tickets.intake.step_event's snapshot and trail mark; people's
+the owners publish (tickets.snapshots.step_event's snapshot and trail mark; people's
 patrol, visit, household and post payloads), published persistent to the owners'
 event exchanges and routed to the queues scoring's handlers consume (declared as the
 owners' relays declare them, common.outbox.consumer_queues).
@@ -104,7 +104,7 @@ class Events:
 
     def ticket_lifecycle(self, steps=1):
         """The events of one ticket, reported first: ``steps`` of reported, accepted,
-        resolved, rated, closed, each with the snapshot after it (tickets.intake)."""
+        resolved, rated, closed, each with the snapshot after it (tickets.snapshots)."""
         ticket_id, person = self._id(), self.rng.choice(self.people)
         grid = self.rng.choice(self.grids)
         reported = self._moment(self.day, 5 * 86400)

@@ -40,7 +40,7 @@ def feed(db):
 
 
 def snapshot(ticket_id, version=1, **fields):
-    """A payload as tickets.intake.step_event builds it (times in UTC)."""
+    """A payload as tickets.snapshots.step_event builds it (times in UTC)."""
     payload = {
         "ticket_id": ticket_id, "number": f"20260705-{ticket_id[:5]}", "version": version, "grid_code": GRID,
         "source": "grid_patrol", "category": "UM02", "reported_category": "UM02", "grade": "daily",

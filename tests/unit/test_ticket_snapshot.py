@@ -1,4 +1,4 @@
-"""The ticket snapshot (``tickets.intake.snapshot``): every event tickets publishes about
+"""The ticket snapshot (``tickets.snapshots.snapshot``): every event tickets publishes about
 a ticket carries it as the step left the ticket, plus the step (``action``, ``at``,
 ``actor_person_id``); ``ticket_snapshots`` pages through the same snapshots, so
 scoring's rebuild from it gives what the live feed gave. A real database
@@ -16,7 +16,7 @@ from common.errors import InvalidInput
 from common.events import make_envelope
 from common.outbox import OutboxWriter
 from common.pii import PiiCipher
-from tickets import MIGRATIONS_DIR, intake, service as service_module
+from tickets import MIGRATIONS_DIR, service as service_module, snapshots
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
 from tickets.loop import Settings
@@ -99,7 +99,7 @@ class Loop:
 
     def stored(self, ticket_id):
         with self.db.read() as session:
-            return intake.snapshot(session.get(Ticket, ticket_id))
+            return snapshots.snapshot(session.get(Ticket, ticket_id))
 
     def step(self, call):
         before = len(self.outbox.events)
@@ -276,7 +276,7 @@ def test_a_ticket_loaded_from_the_database_gives_the_snapshot_its_event_gave(db,
     ticket, payload = run.report(HOTLINE)
     with db.read() as session:
         row = session.scalar(select(Ticket).where(Ticket.id == ticket["id"]))
-        assert intake.snapshot(row) == {name: payload[name] for name in SNAPSHOT_FIELDS}
+        assert snapshots.snapshot(row) == {name: payload[name] for name in SNAPSHOT_FIELDS}
     assert payload["reporter_person_id"] == "p-hotline" and payload["source"] == "hotline_12345"
     assert all(payload[name].endswith("+00:00") for name in ("reported_at", "resolve_due", "at"))
 

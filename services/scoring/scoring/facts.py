@@ -104,7 +104,7 @@ def _coordinate(payload, field, what, bound):
 
 
 def ticket_row(payload):
-    """A ticket's snapshot (tickets.intake.snapshot) as its fact row."""
+    """A ticket's snapshot (tickets.snapshots.snapshot) as its fact row."""
     what = "ticket"
     row = {"ticket_id": _text(payload, "ticket_id", what, _TICKET), "version": _int(payload, "version", what)}
     row.update({field: _text(payload, field, what, _TICKET) for field in TICKET_TEXT})

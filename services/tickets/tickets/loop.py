@@ -2,7 +2,6 @@
 trail, SLA clocks and breaches, duplicates, verification."""
 import datetime as dt
 import math
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -14,15 +13,15 @@ from common import textsig
 from common.db import dialect_insert
 from common.errors import InvalidInput
 from common.pii import mask_phone
-from tickets import staff, trail, views, workflow
+from tickets import staff, trail, workflow
 from tickets.clocks import DEPARTMENT_CLOCKS, open_clocks
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
-from tickets.exceptions import BadAction, TicketNotFound, UnknownCategory, UnknownDepartment, VersionConflict
+from tickets.exceptions import BadAction, UnknownCategory, UnknownDepartment, VersionConflict
 from tickets.intake import next_number
 from tickets.models import Dispatch, SlaBreach, Ticket, TrailEntry
+from tickets.queries import get_ticket, reachable
 
-READABLE_NUMBER = re.compile(r"^\d{8}-\d{5,}$")  # intake.next_number's 20261123-00001
 SYSTEM = workflow.Actor(account_id=None, username="system", roles=("system",))
 
 
@@ -114,25 +113,6 @@ def report(session, data, now, settings, cipher, reporter=None):
     return ticket
 
 
-def get_ticket(session, ticket_id, for_update=False):
-    """The ticket with this id, or with this readable number (what a reporter quotes
-    on the phone)."""
-    by_number = READABLE_NUMBER.match(ticket_id or "")
-    query = select(Ticket).where((Ticket.number if by_number else Ticket.id) == ticket_id)
-    ticket = session.scalar(query.with_for_update() if for_update else query)
-    if ticket is None:
-        raise not_found(ticket_id)
-    return ticket
-
-
-def not_found(ticket_id):
-    """The answer for a ticket that does not exist, and for one beyond the caller's
-    reach: numbers are sequential, so a different answer would tell which exist."""
-    by_number = READABLE_NUMBER.match(ticket_id or "")
-    return TicketNotFound(f"No ticket has the {'number' if by_number else 'id'} {ticket_id}.",
-                          details={"ticket_id": ticket_id})
-
-
 def open_tickets_in(session, grid_codes):
     return session.scalars(select(Ticket).where(Ticket.grid_code.in_(grid_codes),
                                                 Ticket.status.in_(workflow.OPEN_STATES))).all()
@@ -171,21 +151,6 @@ def rehome(session, how, old_codes, new_codes, homes, now):
              "responsible_person_id": ticket.responsible_person_id}), SYSTEM, now)
         moves.append((ticket, before))
     return moves
-
-
-def dispatches_of(session, ticket_id):
-    return session.scalars(select(Dispatch).where(Dispatch.ticket_id == ticket_id).order_by(Dispatch.id)).all()
-
-
-def reachable(session, ticket_id, viewer, for_update=False):
-    """(ticket, its dispatches), or 404 TICKET_NOT_FOUND, the very answer a free id or
-    number gets, if ``viewer`` (a workflow.Actor; None: an internal caller, which
-    reaches everything) does not reach it."""
-    ticket = get_ticket(session, ticket_id, for_update=for_update)
-    dispatches = dispatches_of(session, ticket.id)
-    if viewer is not None and not views.in_sight(ticket, dispatches, viewer):
-        raise not_found(ticket_id)
-    return ticket, dispatches
 
 
 def _lock_in_order(session, ids_or_numbers):
@@ -270,13 +235,6 @@ def _record_merge_in_original(session, duplicate, actor, now):
         f"ticket {duplicate.number} was merged into this one",
         {"ticket_id": duplicate.id, "number": duplicate.number}), actor, now)
     return original
-
-
-def original_of(session, ticket, limit=10):
-    """The open ticket a merged one now lives on (following merges of merges), or None."""
-    while ticket.duplicate_of and limit:
-        ticket, limit = get_ticket(session, ticket.duplicate_of), limit - 1
-    return ticket if limit else None
 
 
 def _after(session, ticket, change, now, settings, dispatches, registered_departments=()):
@@ -562,9 +520,3 @@ def _escalate_for_breach(session, ticket, clock, now):
     append_trail(session, ticket, workflow.Change("escalate", "handling", "handling", before, ticket.level,
                                                   f"SLA {clock} deadline passed", {"sla_breach": clock}), SYSTEM, now)
     return ticket.level
-
-
-
-def descriptions(session, ticket_ids):
-    """{ticket_id: description} of those that exist."""
-    return dict(session.execute(select(Ticket.id, Ticket.description).where(Ticket.id.in_(list(ticket_ids)))).all())

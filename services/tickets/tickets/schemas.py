@@ -54,7 +54,7 @@ class TicketFilterSchema(DayRange):
     accepted, handling); ``start``/``end``: reported on those Shanghai days, both
     included; ``before`` is the ``next`` cursor of the previous page; ``responsible``:
     a person id, or ``me`` for the caller's own. Which tickets the caller reaches is
-    not a filter it sets: tickets applies its reach (intake.within_reach)."""
+    not a filter it sets: tickets applies its reach (queries.within_reach)."""
     class Meta:
         unknown = RAISE
 

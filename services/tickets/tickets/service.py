@@ -20,7 +20,7 @@ from common.roles import GRID_SCOPED
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from tickets import MIGRATIONS_DIR, intake, loop, statistics, workflow
+from tickets import MIGRATIONS_DIR, intake, loop, queries, snapshots, statistics, workflow
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
 from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, UnknownGrid, VersionConflict,
@@ -181,7 +181,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher, reporter)
             session.flush()  # the version the client must send with its first action
             result = ticket_seen_by(ticket, account_id)
-            self.outbox.add(session, "ticket_reported", intake.step_event(
+            self.outbox.add(session, "ticket_reported", snapshots.step_event(
                 ticket, "report", ticket.reported_at, reporter, **loop.trail_mark(session, ticket)))
             self._remember(session, idempotency_key, account_id, print_, result)
         return result
@@ -218,7 +218,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             mark = loop.trail_mark(session, ticket)
             if change.event:
                 self.outbox.add(session, change.event,
-                                intake.step_event(ticket, action, now, actor, **change.data, **mark))
+                                snapshots.step_event(ticket, action, now, actor, **change.data, **mark))
             else:
                 self._trail_extended(session, ticket, action, actor, now)
             for other in change.also_extended:  # a merge's original: its merged_in entry
@@ -230,7 +230,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         """Carry a new trail head that no other event announces to the witness (and the
         ticket's snapshot after the step, as every ticket event does)."""
         self.outbox.add(session, "ticket_trail_extended",
-                        intake.step_event(ticket, action, now, actor, **loop.trail_mark(session, ticket)))
+                        snapshots.step_event(ticket, action, now, actor, **loop.trail_mark(session, ticket)))
 
     def _registered_departments(self):
         """The departments people has registered (functional departments and property
@@ -245,7 +245,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         the texts behind an integrity flag's evidence, shown to the auditor reading it."""
         ticket_ids = load(TicketIdsSchema, {"ids": ticket_ids}, "ticket descriptions query")["ids"]
         with self.db.read() as session:
-            return loop.descriptions(session, ticket_ids)
+            return queries.descriptions(session, ticket_ids)
 
     @rpc
     def get_ticket(self, ticket_id, viewer=None, with_actions=True, reveal=False):
@@ -256,7 +256,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         viewer = workflow.Actor.from_wire(viewer, "viewer")
         reveal = bool(reveal and viewer)
         with self.db.transaction() if reveal else self.db.read() as session:  # a clear read writes its log line
-            ticket, dispatches = loop.reachable(session, ticket_id, viewer)
+            ticket, dispatches = queries.reachable(session, ticket_id, viewer)
             view = ticket_seen_by(ticket, viewer and viewer.account_id)
             view["dispatches"] = dispatch_schema.dump(dispatches, many=True)
             settings = self.loop.settings
@@ -270,7 +270,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                 reveal_reporter(session, view, ticket, viewer, view["your_actions"], self.loop.cipher,
                                 clear_roles(self.config))
             if ticket.duplicate_of:  # a merged report follows the ticket it was folded into
-                original = loop.original_of(session, ticket)
+                original = queries.original_of(session, ticket)
                 view["original"] = original and original_schema.dump(original)
             return view
 
@@ -280,16 +280,16 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         those ``actor`` reaches (None: an internal caller, all); filters as
         TicketFilterSchema loads them."""
         actor = workflow.Actor.from_wire(actor)
-        filters = intake.within_reach(load(ticket_filter_schema, filters or {}, "ticket list query"), actor)
+        filters = queries.within_reach(load(ticket_filter_schema, filters or {}, "ticket list query"), actor)
         with self.db.read() as session:
-            page, after = intake.list_tickets(session, filters, utcnow())
+            page, after = queries.list_tickets(session, filters, utcnow())
             return {"items": [ticket_seen_by(t, actor and actor.account_id) for t in page], "next": after}
 
     @rpc
     def ticket_history(self, ticket_id, viewer=None):
         viewer = workflow.Actor.from_wire(viewer, "viewer")
         with self.db.read() as session:
-            ticket, _ = loop.reachable(session, ticket_id, viewer)
+            ticket, _ = queries.reachable(session, ticket_id, viewer)
             return trail_seen_by(loop.trail_of(session, ticket.id), ticket, viewer and viewer.account_id)
 
     @rpc
@@ -299,7 +299,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         (``checked: false``) and ``intact`` reflects the local checks only."""
         viewer = workflow.Actor.from_wire(viewer, "viewer")
         with self.db.read() as session:
-            ticket, _ = loop.reachable(session, ticket_id, viewer)
+            ticket, _ = queries.reachable(session, ticket_id, viewer)
             ticket_id = ticket.id
         witness = self._witness(ticket_id)  # before the trail is read: a step meanwhile only lengthens it
         with self.db.read() as session:
@@ -313,12 +313,12 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     @rpc
     def ticket_snapshots(self, after=None, limit=1000):
-        """``{"items": [intake.snapshot of each ticket], "next": the last ticket id of the
+        """``{"items": [snapshots.snapshot of each ticket], "next": the last ticket id of the
         page, or None on the last}``, in ticket id order, after the ticket id ``after``;
         ``limit`` 1-5000. The snapshots every ticket event carries, for scoring's rebuild."""
         page = load(SnapshotPageSchema, {"after": after, "limit": limit}, "snapshot page")
         with self.db.read() as session:
-            return intake.snapshot_page(session, page["after"], page["limit"])
+            return snapshots.snapshot_page(session, page["after"], page["limit"])
 
     @rpc
     def ticket_statistics(self, root=None, start=None, end=None):
@@ -345,9 +345,10 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             for ticket, clock, due, escalated in found:
                 mark = loop.trail_mark(session, ticket) if escalated else {}  # the escalation's trail entry
                 breach = dict(clock=clock, due=due.isoformat(), escalated_to=escalated, **mark)
-                self.outbox.add(session, "sla_breached", intake.step_event(ticket, "sla_breach", now, **breach))
+                self.outbox.add(session, "sla_breached", snapshots.step_event(ticket, "sla_breach", now, **breach))
                 if escalated:  # as an escalation by hand, with the breach behind it; nobody's step
-                    self.outbox.add(session, "ticket_escalated", intake.step_event(ticket, "escalate", now, **breach))
+                    self.outbox.add(session, "ticket_escalated",
+                                    snapshots.step_event(ticket, "escalate", now, **breach))
         return [{"ticket_id": t.id, "clock": c, "escalated_to": e} for t, c, _, e in found]
 
     # --- grid changes ------------------------------------------------------------------------------
@@ -380,6 +381,6 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         moves = loop.rehome(session, how, old_codes, new_codes, homes, now)
         session.flush()  # the versions the moves left, for the snapshots
         for ticket, before in moves:
-            self.outbox.add(session, "ticket_rehomed", intake.step_event(
+            self.outbox.add(session, "ticket_rehomed", snapshots.step_event(
                 ticket, "rehome", now, from_grid_code=before, to_grid_code=ticket.grid_code, reason=how,
                 **loop.trail_mark(session, ticket)))

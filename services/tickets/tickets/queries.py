@@ -1,0 +1,141 @@
+"""Reading tickets: one by id or number, within a viewer's reach, with its dispatches
+or the original it was merged into; a page of a list within the caller's reach."""
+import base64
+import datetime as dt
+import json
+import re
+
+from sqlalchemy import and_, or_, select
+
+from common.db import utcnow
+from common.errors import InvalidInput
+from common.shanghai import day_start
+from tickets import clocks, views
+from tickets.exceptions import TicketNotFound
+from tickets.models import Dispatch, Ticket
+
+
+READABLE_NUMBER = re.compile(r"^\d{8}-\d{5,}$")  # intake.next_number's 20261123-00001
+
+
+def get_ticket(session, ticket_id, for_update=False):
+    """The ticket with this id, or with this readable number (what a reporter quotes
+    on the phone)."""
+    by_number = READABLE_NUMBER.match(ticket_id or "")
+    query = select(Ticket).where((Ticket.number if by_number else Ticket.id) == ticket_id)
+    ticket = session.scalar(query.with_for_update() if for_update else query)
+    if ticket is None:
+        raise not_found(ticket_id)
+    return ticket
+
+
+def not_found(ticket_id):
+    """The answer for a ticket that does not exist, and for one beyond the caller's
+    reach: numbers are sequential, so a different answer would tell which exist."""
+    by_number = READABLE_NUMBER.match(ticket_id or "")
+    return TicketNotFound(f"No ticket has the {'number' if by_number else 'id'} {ticket_id}.",
+                          details={"ticket_id": ticket_id})
+
+
+def dispatches_of(session, ticket_id):
+    return session.scalars(select(Dispatch).where(Dispatch.ticket_id == ticket_id).order_by(Dispatch.id)).all()
+
+
+def reachable(session, ticket_id, viewer, for_update=False):
+    """(ticket, its dispatches), or 404 TICKET_NOT_FOUND, the very answer a free id or
+    number gets, if ``viewer`` (a workflow.Actor; None: an internal caller, which
+    reaches everything) does not reach it."""
+    ticket = get_ticket(session, ticket_id, for_update=for_update)
+    dispatches = dispatches_of(session, ticket.id)
+    if viewer is not None and not views.in_sight(ticket, dispatches, viewer):
+        raise not_found(ticket_id)
+    return ticket, dispatches
+
+
+def original_of(session, ticket, limit=10):
+    """The open ticket a merged one now lives on (following merges of merges), or None."""
+    while ticket.duplicate_of and limit:
+        ticket, limit = get_ticket(session, ticket.duplicate_of), limit - 1
+    return ticket if limit else None
+
+
+def descriptions(session, ticket_ids):
+    """{ticket_id: description} of those that exist."""
+    return dict(session.execute(select(Ticket.id, Ticket.description).where(Ticket.id.in_(list(ticket_ids)))).all())
+
+
+# --- a page of a list ---------------------------------------------------------------
+
+def within_reach(filters, actor):
+    """The filters a list runs with for ``actor`` (a workflow.Actor; None: an internal
+    caller, which reaches everything): one that reaches grids, or asks for a root, gets
+    that subtree checked against its reach (403 OUT_OF_SCOPE beyond it) or its own; one
+    that reaches no subtree (a resident, a department) gets what it reported and what
+    was dispatched to its department. ``responsible=me`` is the caller's own person."""
+    filters = dict(filters)
+    responsible = filters.pop("responsible", None)
+    if responsible == "me":
+        if actor is None or not actor.person_id:
+            raise InvalidInput("responsible=me needs an account linked to a staff member (person_id).",
+                               code="NO_PERSON", details={"field": "responsible"})
+        responsible = actor.person_id
+    filters["responsible_person_id"] = responsible
+    if actor is not None:
+        if actor.reaches_grids or filters.get("root"):
+            filters["root"] = actor.effective_root(filters.get("root"))
+        else:
+            filters.update(reporter_account_id=actor.account_id, department=actor.department)
+    return filters
+
+
+def list_tickets(session, filters, now=None):
+    """A page of tickets, newest first, and the cursor of the next page (None on the
+    last). ``filters`` as :class:`tickets.schemas.TicketFilterSchema` loads them;
+    ``reporter_account_id`` / ``department`` keep the tickets that account reported
+    or that were dispatched to that department (either one)."""
+    query = select(Ticket).order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(filters["limit"] + 1)
+    if filters.get("root"):
+        query = query.where(Ticket.grid_code.startswith(filters["root"]))
+    if filters.get("responsible_person_id"):
+        query = query.where(Ticket.responsible_person_id == filters["responsible_person_id"])
+    if filters.get("status"):
+        query = query.where(Ticket.status.in_(filters["status"]))
+    for column in ("category", "grade", "source", "level"):
+        if filters.get(column):
+            query = query.where(getattr(Ticket, column) == filters[column])
+    if filters.get("overdue"):
+        query = query.where(clocks.overdue(now or utcnow()))
+    if filters.get("start"):
+        query = query.where(Ticket.reported_at >= day_start(filters["start"]))
+    if filters.get("end"):
+        query = query.where(Ticket.reported_at < day_start(filters["end"] + dt.timedelta(days=1)))
+    reach = []
+    if filters.get("reporter_account_id"):
+        reach.append(Ticket.reporter_account_id == filters["reporter_account_id"])
+    if filters.get("department"):
+        reach.append(Ticket.id.in_(select(Dispatch.ticket_id).where(Dispatch.department == filters["department"])))
+    if reach:
+        query = query.where(or_(*reach))
+    if filters.get("before"):
+        at, ticket_id = _read_cursor(filters["before"])
+        query = query.where(or_(Ticket.reported_at < at, and_(Ticket.reported_at == at, Ticket.id < ticket_id)))
+    found = session.scalars(query).all()
+    page = found[:filters["limit"]]
+    return page, (_cursor(page[-1]) if len(found) > filters["limit"] else None)
+
+
+def _cursor(ticket):
+    raw = json.dumps([ticket.reported_at.isoformat(), ticket.id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _read_cursor(cursor):
+    try:
+        at, ticket_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        at = dt.datetime.fromisoformat(at)
+        if at.tzinfo is None:  # ours always carry their offset
+            raise ValueError("naive time")
+        return at, str(ticket_id)
+    except (ValueError, TypeError):
+        raise InvalidInput("before is not a cursor this list gave out (use its next value).",
+                           details={"field": "before"}) from None
