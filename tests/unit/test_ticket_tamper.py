@@ -15,7 +15,7 @@ from common.outbox import OutboxWriter, outbox_events
 from common.pii import PiiCipher
 from scoring import MIGRATIONS_DIR as SCORING_MIGRATIONS
 from scoring import witness
-from tickets import MIGRATIONS_DIR, loop, trail
+from tickets import MIGRATIONS_DIR, trail
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
 from tickets.loop import Settings
@@ -208,7 +208,7 @@ def test_the_command_checks_every_ticket_against_the_witness_marks(db):
                     for t, (seq, head) in OutboxWitness(db).marks().items()), key=lambda m: m["ticket_id"])
     gone = {"ticket_id": "ffffffff-0000-4000-8000-000000000000", "trail_seq": 2, "trail_head": "0" * 64}
     with db.read() as session:
-        result = loop.verify_all(session, iter(marks + [gone]))
+        result = trail.verify_all(session, iter(marks + [gone]))
     assert result["checked"] == 2 and result["witness"] == {"checked": True}
     assert [b["ticket_id"] for b in result["broken"]] == [gone["ticket_id"]]
     assert "deleted" in result["broken"][0]["problems"][0]["problem"]
@@ -218,11 +218,11 @@ def test_the_command_checks_every_ticket_against_the_witness_marks(db):
         raise Unavailable("The scoring service is not running; please retry shortly.", code="SERVICE_UNAVAILABLE")
 
     with db.read() as session:
-        result = loop.verify_all(session, failing())
+        result = trail.verify_all(session, failing())
     assert result["broken"] == [] and result["witness"]["checked"] is False
     assert "scoring" in result["witness"]["reason"]
     with db.read() as session:
-        assert loop.verify_all(session)["witness"] == {"checked": False, "reason": "not asked"}
+        assert trail.verify_all(session)["witness"] == {"checked": False, "reason": "not asked"}
 
 
 @pytest.fixture

@@ -104,12 +104,11 @@ def report(session, data, now, settings, cipher, reporter=None):
     # The day's counter row is locked from here to commit: take the number last, so
     # concurrent intakes wait for each other as briefly as possible.
     ticket.number = next_number(session, now)
-    first = _trail_entry(ticket, workflow.Change("report", None, "reported", None, None, None, {
+    first = trail.start_trail(session, ticket, workflow.Change("report", None, "reported", None, None, None, {
         "category": category.code, "grade": ticket.grade, "source": ticket.source,
         "likely_duplicate_of": ticket.likely_duplicate_of,
-        "responsible_person_id": ticket.responsible_person_id}), reporter or SYSTEM, now, last=None)
+        "responsible_person_id": ticket.responsible_person_id}), reporter or SYSTEM, now)
     session.add_all([ticket, first])  # one flush inserts both, the ticket first
-    session.info.setdefault(_TRAIL_LAST, {})[ticket.id] = first
     return ticket
 
 
@@ -144,7 +143,7 @@ def rehome(session, how, old_codes, new_codes, homes, now):
         code = located if located in new_codes else new_codes[0]
         ticket.grid_code = code
         staff.assign_responsible(session, ticket, now, answering, previous=before)
-        append_trail(session, ticket, workflow.Change(
+        trail.append_trail(session, ticket, workflow.Change(
             "rehome", ticket.status, ticket.status, ticket.level, ticket.level,
             f"grid {before} was {how}; the ticket moved to grid {code}",
             {"from_grid": before, "to_grid": code, "located": code == located,
@@ -205,7 +204,7 @@ def act(session, ticket_id, action, actor, payload, expected_version, now, setti
     change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window,
                             whistle_levels=settings.whistle_levels)
     _after(session, ticket, change, now, settings, dispatches, registered_departments)
-    append_trail(session, ticket, change, actor, now)
+    trail.append_trail(session, ticket, change, actor, now)
     if action == "merge":
         change.also_extended.append(_record_merge_in_original(session, ticket, actor, now))
     return ticket, change
@@ -230,7 +229,7 @@ def _record_merge_in_original(session, duplicate, actor, now):
     """The original's trail names each duplicate folded into it (and its version moves:
     whoever holds the original finds the merge on reloading)."""
     original = get_ticket(session, duplicate.duplicate_of, for_update=True)
-    append_trail(session, original, workflow.Change(
+    trail.append_trail(session, original, workflow.Change(
         "merged_in", original.status, original.status, original.level, original.level,
         f"ticket {duplicate.number} was merged into this one",
         {"ticket_id": duplicate.id, "number": duplicate.number}), actor, now)
@@ -285,152 +284,6 @@ def _round_resolve_due(session, ticket, category, settings):
         if paused_from >= start:
             due = settings.calendar.extend(due, unit, paused_from, resumed)
     return due
-
-
-_TRAIL_LAST = "trail_last"  # session.info: {ticket id: newest entry} written in this transaction
-
-
-def append_trail(session, ticket, change, actor, now):
-    """Chain an entry to the ticket's newest one. The newest is read without
-    autoflush: a flush here would write the ticket's changes in a first UPDATE and
-    the new trail head in a second, moving its version twice for one action."""
-    last = session.info.get(_TRAIL_LAST, {}).get(ticket.id)
-    if last is None:
-        with session.no_autoflush:
-            last = session.scalar(select(TrailEntry).where(TrailEntry.ticket_id == ticket.id)
-                                  .order_by(TrailEntry.seq.desc()).limit(1))
-    entry = _trail_entry(ticket, change, actor, now, last)
-    session.info.setdefault(_TRAIL_LAST, {})[ticket.id] = entry  # a second append in this transaction
-    session.add(entry)
-
-
-def _trail_entry(ticket, change, actor, now, last):
-    """The entry after ``last`` (None: the first), chained to it and sealing the row as
-    this step leaves it (so every change of the row comes before this call); the
-    ticket keeps the newest hash."""
-    entry = {
-        "ticket_id": ticket.id, "seq": (last.seq + 1) if last else 1, "action": change.action,
-        "actor_account_id": actor.account_id, "actor_username": actor.username, "actor_role": actor.role,
-        "at": now.isoformat(), "from_state": change.from_state, "to_state": change.to_state,
-        "from_level": change.from_level, "to_level": change.to_level, "note": change.note,
-        "data": change.data, "row_digest": trail.row_digest(ticket),
-    }
-    entry["prev_hash"] = last.hash if last else trail.GENESIS
-    entry["hash"] = trail.entry_hash(entry["prev_hash"], entry)
-    ticket.trail_head = entry["hash"]
-    return TrailEntry(**entry)
-
-
-def trail_mark(session, ticket):
-    """``{"trail_seq", "trail_head"}`` of the entry appended to ``ticket`` in this
-    transaction: what its event carries to the witness."""
-    entry = session.info[_TRAIL_LAST][ticket.id]
-    return {"trail_seq": entry.seq, "trail_head": entry.hash}
-
-
-def trail_of(session, ticket_id):
-    """The trail as the history shows it (the row seals stay inside: see views)."""
-    return [{name: entry[name] for name in trail.HASHED_FIELDS + ("prev_hash", "hash")}
-            for entry in _entries(session, ticket_id)]
-
-
-def _entries(session, ticket_id):
-    rows = session.scalars(select(TrailEntry).where(TrailEntry.ticket_id == ticket_id).order_by(TrailEntry.seq))
-    return [{name: getattr(row, name) for name in trail.HASHED_FIELDS + ("row_digest", "prev_hash", "hash")}
-            for row in rows]
-
-
-UNCHECKED = {"checked": False, "reason": "not asked"}
-
-
-def verify(session, ticket_id, witness=UNCHECKED):
-    """Whether the ticket's trail and row are intact. ``witness``: the mark the witness
-    holds (read before this, so a step taken meanwhile cannot put it ahead of the
-    trail), None if it has none, or a ``{"checked": False, ...}`` saying why it was
-    not asked: then ``intact`` reflects the local checks only."""
-    ticket = get_ticket(session, ticket_id)
-    entries = _entries(session, ticket.id)
-    problems = trail.verify(entries, ticket.trail_head, trail.row_digest(ticket))
-    if witness is not None and witness.get("checked") is False:
-        summary = witness
-    else:
-        found, summary = trail.check_witness(entries, witness)
-        problems += found
-    return {"ticket_id": ticket.id, "number": ticket.number, "intact": not problems, "problems": problems,
-            "witness": summary}
-
-
-def verify_all(session, witnesses=None, batch=500):
-    """Every ticket verified, in id order. ``witnesses``: the witness's marks in ticket
-    id order (an iterator; None: not checked); a mark whose ticket is not in the
-    database is a ticket deleted. Ticket ids are UUIDs, whose order is the same in
-    every collation (the hyphens stand at the same places), so the database's order
-    and Python's agree."""
-    marks = _Marks(witnesses)
-    results, checked, after = [], 0, None
-    while True:
-        query = select(Ticket.id).order_by(Ticket.id).limit(batch)
-        ids = session.scalars(query.where(Ticket.id > after) if after else query).all()
-        if not ids:
-            break
-        for ticket_id in ids:
-            results += [_unlisted(session, mark) for mark in marks.before(ticket_id)]
-            results.append(verify(session, ticket_id, marks.of(ticket_id)))
-            checked += 1
-        after = ids[-1]
-    results += [_unlisted(session, mark) for mark in marks.before(None)]
-    broken = [result for result in results if not result["intact"]]
-    return {"checked": checked, "broken": broken, "witness": marks.state()}
-
-
-def _unlisted(session, mark):
-    """A mark between the tickets listed: of a ticket reported after the list passed its
-    place (verified now), or of one no longer in the database (deleted)."""
-    if session.scalar(select(Ticket.id).where(Ticket.id == mark["ticket_id"])) is not None:
-        return verify(session, mark["ticket_id"], mark)
-    return {"ticket_id": mark["ticket_id"], "number": None, "intact": False, "problems": [
-        {"seq": mark["trail_seq"], "problem": "the witness saw this ticket; the database has none (deleted)"}]}
-
-
-class _Marks:
-    """A walk along the witness's marks in ticket id order, beside the tickets. If
-    reading them fails part way, the rest is not checked (and the state says so)."""
-
-    def __init__(self, marks):
-        self._asked = marks is not None
-        self._marks, self._next, self._error = (iter(marks) if self._asked else None), None, None
-
-    def _peek(self):
-        if self._next is None and self._marks is not None:
-            try:
-                self._next = next(self._marks, None)
-            except Exception as exc:  # noqa: BLE001 (the witness stopped answering: check no further)
-                self._error = f"the witness stopped answering: {getattr(exc, 'message', None) or exc!r}"
-            if self._next is None:
-                self._marks = None
-        return self._next
-
-    def before(self, ticket_id):
-        """The marks of tickets before ``ticket_id`` (None: all the rest)."""
-        found = []
-        while self._peek() is not None and (ticket_id is None or self._next["ticket_id"] < ticket_id):
-            found.append(self._next)
-            self._next = None
-        return found
-
-    def of(self, ticket_id):
-        """The mark of this ticket, None if the witness has none, or why it was not checked."""
-        if self._peek() is not None and self._next["ticket_id"] == ticket_id:
-            mark, self._next = self._next, None
-            return mark
-        if not self._asked or self._error:
-            return {"checked": False, "reason": self._error or "not asked"}
-        return None
-
-    def state(self):
-        if not self._asked or self._error:
-            return {"checked": False, "reason": self._error or "not asked"}
-        return {"checked": True}
 
 
 # --- SLA breaches ------------------------------------------------------------------------
@@ -517,6 +370,6 @@ def _escalate_for_breach(session, ticket, clock, now):
         return None
     before = ticket.level
     ticket.level = workflow.LEVELS[workflow.LEVELS.index(before) + 1]
-    append_trail(session, ticket, workflow.Change("escalate", "handling", "handling", before, ticket.level,
+    trail.append_trail(session, ticket, workflow.Change("escalate", "handling", "handling", before, ticket.level,
                                                   f"SLA {clock} deadline passed", {"sla_breach": clock}), SYSTEM, now)
     return ticket.level

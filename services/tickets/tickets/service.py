@@ -20,7 +20,7 @@ from common.roles import GRID_SCOPED
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from tickets import MIGRATIONS_DIR, intake, loop, queries, snapshots, statistics, workflow
+from tickets import MIGRATIONS_DIR, intake, loop, queries, snapshots, statistics, trail, workflow
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
 from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, UnknownGrid, VersionConflict,
@@ -182,7 +182,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             session.flush()  # the version the client must send with its first action
             result = ticket_seen_by(ticket, account_id)
             self.outbox.add(session, "ticket_reported", snapshots.step_event(
-                ticket, "report", ticket.reported_at, reporter, **loop.trail_mark(session, ticket)))
+                ticket, "report", ticket.reported_at, reporter, **trail.trail_mark(session, ticket)))
             self._remember(session, idempotency_key, account_id, print_, result)
         return result
 
@@ -215,7 +215,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             result = {"ticket": ticket_seen_by(ticket, actor.account_id), "action": action,
                       "allowed_next": workflow.allowed_actions(
                           ticket, whistle_levels=self.loop.settings.whistle_levels)}
-            mark = loop.trail_mark(session, ticket)
+            mark = trail.trail_mark(session, ticket)
             if change.event:
                 self.outbox.add(session, change.event,
                                 snapshots.step_event(ticket, action, now, actor, **change.data, **mark))
@@ -230,7 +230,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         """Carry a new trail head that no other event announces to the witness (and the
         ticket's snapshot after the step, as every ticket event does)."""
         self.outbox.add(session, "ticket_trail_extended",
-                        snapshots.step_event(ticket, action, now, actor, **loop.trail_mark(session, ticket)))
+                        snapshots.step_event(ticket, action, now, actor, **trail.trail_mark(session, ticket)))
 
     def _registered_departments(self):
         """The departments people has registered (functional departments and property
@@ -290,7 +290,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         viewer = workflow.Actor.from_wire(viewer, "viewer")
         with self.db.read() as session:
             ticket, _ = queries.reachable(session, ticket_id, viewer)
-            return trail_seen_by(loop.trail_of(session, ticket.id), ticket, viewer and viewer.account_id)
+            return trail_seen_by(trail.trail_of(session, ticket.id), ticket, viewer and viewer.account_id)
 
     @rpc
     def verify_ticket(self, ticket_id, viewer=None):
@@ -303,7 +303,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             ticket_id = ticket.id
         witness = self._witness(ticket_id)  # before the trail is read: a step meanwhile only lengthens it
         with self.db.read() as session:
-            return loop.verify(session, ticket_id, witness)
+            return trail.verify(session, ticket_id, witness)
 
     def _witness(self, ticket_id):
         try:
@@ -343,7 +343,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             found = loop.scan_breaches(session, now, self.loop.settings)
             session.flush()  # the versions the escalations left, for the snapshots
             for ticket, clock, due, escalated in found:
-                mark = loop.trail_mark(session, ticket) if escalated else {}  # the escalation's trail entry
+                mark = trail.trail_mark(session, ticket) if escalated else {}  # the escalation's trail entry
                 breach = dict(clock=clock, due=due.isoformat(), escalated_to=escalated, **mark)
                 self.outbox.add(session, "sla_breached", snapshots.step_event(ticket, "sla_breach", now, **breach))
                 if escalated:  # as an escalation by hand, with the breach behind it; nobody's step
@@ -383,4 +383,4 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         for ticket, before in moves:
             self.outbox.add(session, "ticket_rehomed", snapshots.step_event(
                 ticket, "rehome", now, from_grid_code=before, to_grid_code=ticket.grid_code, reason=how,
-                **loop.trail_mark(session, ticket)))
+                **trail.trail_mark(session, ticket)))

@@ -15,7 +15,7 @@ import sys
 from common import config as cfg
 from common.cli import configure_logging, open_database
 from common.launcher import broker_answers
-from tickets import MIGRATIONS_DIR, loop
+from tickets import MIGRATIONS_DIR, trail
 
 log = logging.getLogger("tickets.verify")
 PAGE = 500
@@ -61,7 +61,7 @@ def main(argv=None):
 
 def _verify(db, marks, not_asked):
     with db.read() as session:
-        result = loop.verify_all(session, marks)
+        result = trail.verify_all(session, marks)
     if not_asked:
         result["witness"] = {"checked": False, "reason": not_asked}
     if not result["witness"]["checked"]:
