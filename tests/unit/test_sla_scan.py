@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from tickets import MIGRATIONS_DIR, loop, statistics, workflow
+from tickets import MIGRATIONS_DIR, clocks, loop, statistics, workflow
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
 from tickets.exceptions import ActionNotAllowed, UnknownDepartment
@@ -35,9 +35,9 @@ def test_department_clocks_breach_once_per_department(db):
                      signed_at=NOW - 4.5 * hour),
         ])
     with db.transaction() as session:
-        first = sorted(clock for _, clock, _, _ in loop.scan_breaches(session, NOW, SETTINGS))
+        first = sorted(clock for _, clock, _, _ in clocks.scan_breaches(session, NOW, SETTINGS))
     with db.transaction() as session:
-        again = loop.scan_breaches(session, NOW + hour, SETTINGS)
+        again = clocks.scan_breaches(session, NOW + hour, SETTINGS)
     assert first == ["attend:environment", "contact:urban_management", "sign:environment"]
     assert again == []
 
@@ -60,10 +60,10 @@ def test_a_reopened_ticket_gets_a_new_resolve_deadline_and_can_breach_it_once_mo
         due = ticket.resolve_due
     assert due > NOW, "the resolve clock restarts for the new round"
     with db.transaction() as session:
-        assert loop.scan_breaches(session, NOW + dt.timedelta(minutes=5), SETTINGS) == [], \
+        assert clocks.scan_breaches(session, NOW + dt.timedelta(minutes=5), SETTINGS) == [], \
             "the first round's deadline, met long ago, is no breach now"
     with db.transaction() as session:
-        late = [(t.id, clock, escalated) for t, clock, _, escalated in loop.scan_breaches(session, due + day, SETTINGS)]
+        late = [(t.id, clock, escalated) for t, clock, _, escalated in clocks.scan_breaches(session, due + day, SETTINGS)]
     assert late == [("t2", "resolve#1", "town")]
     with db.read() as session:
         stats = statistics.ticket_statistics(session, None, (NOW - 30 * day).date(), (NOW + 30 * day).date())
@@ -95,7 +95,7 @@ def test_department_clocks_stand_still_while_the_ticket_is_suspended(db):
     act(db, "t3", "whistle", TOWN, NOW, departments=["environment"], lead_department="environment")
     act(db, "t3", "suspend", TOWN, NOW + 0.5 * hour, note="等待上游排查")
     with db.transaction() as session:
-        assert loop.scan_breaches(session, NOW + 2 * hour, SETTINGS) == [], "suspended: no clock runs late"
+        assert clocks.scan_breaches(session, NOW + 2 * hour, SETTINGS) == [], "suspended: no clock runs late"
     act(db, "t3", "resume", TOWN, NOW + 48 * hour)
     with db.read() as session:
         dispatch = session.query(Dispatch).filter_by(ticket_id="t3").one()
@@ -119,7 +119,7 @@ def test_a_reopened_ticket_is_whistled_for_afresh_and_verified_on_the_new_round_
     with pytest.raises(ActionNotAllowed):  # the first round's report does not count now
         act(db, "t4", "verify", TOWN, NOW + 7 * hour, outcome="fixed")
     with db.transaction() as session:
-        late = sorted(clock for _, clock, _, _ in loop.scan_breaches(session, NOW + 8 * hour, SETTINGS))
+        late = sorted(clock for _, clock, _, _ in clocks.scan_breaches(session, NOW + 8 * hour, SETTINGS))
     assert late == ["sign:environment#1"], "the new round's dispatch runs late on its own clock"
     with db.read() as session:
         rounds = sorted((d.whistle_round, d.reported_at is not None)
@@ -158,7 +158,7 @@ def test_a_whistle_summons_only_departments_the_catalogue_knows(db):
     with db.read() as session:
         assert session.get(Ticket, "t6").level == "town" and session.query(Dispatch).filter_by(ticket_id="t6").count() == 0
     with db.transaction() as session:  # nothing half-stored that the scan would trip over
-        assert loop.scan_breaches(session, NOW + dt.timedelta(hours=2), SETTINGS) == []
+        assert clocks.scan_breaches(session, NOW + dt.timedelta(hours=2), SETTINGS) == []
     act(db, "t6", "whistle", TOWN, NOW, departments=["environment", "water"], lead_department="water")
     with db.read() as session:
         assert sorted(d.department for d in session.query(Dispatch).filter_by(ticket_id="t6")) == ["environment", "water"]
@@ -174,5 +174,5 @@ def test_a_department_with_a_code_as_long_as_peoples_breaches_like_any_other(db)
         loop.act(session, "t7", "whistle", TOWN, {"departments": [long_code], "lead_department": long_code}, None,
                  NOW, settings)
     with db.transaction() as session:
-        late = sorted(clock for _, clock, _, _ in loop.scan_breaches(session, NOW + dt.timedelta(days=2), settings))
+        late = sorted(clock for _, clock, _, _ in clocks.scan_breaches(session, NOW + dt.timedelta(days=2), settings))
     assert late == [f"contact:{long_code}", f"sign:{long_code}"]

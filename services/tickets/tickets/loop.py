@@ -7,22 +7,18 @@ from dataclasses import dataclass
 
 from shapely.geometry import Point, shape
 from shapely.prepared import prep as prepared
-from sqlalchemy import String, and_, bindparam, case, cast, func, literal, select
+from sqlalchemy import bindparam, select
 
 from common import textsig
-from common.db import dialect_insert
 from common.errors import InvalidInput
 from common.pii import mask_phone
-from tickets import staff, trail, workflow
-from tickets.clocks import DEPARTMENT_CLOCKS, open_clocks
+from tickets import clocks, staff, trail, workflow
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
 from tickets.exceptions import BadAction, UnknownCategory, UnknownDepartment, VersionConflict
 from tickets.intake import next_number
-from tickets.models import Dispatch, SlaBreach, Ticket, TrailEntry
-from tickets.queries import get_ticket, reachable
-
-SYSTEM = workflow.Actor(account_id=None, username="system", roles=("system",))
+from tickets.models import Dispatch, Ticket, get_ticket
+from tickets.queries import reachable
 
 
 @dataclass
@@ -40,17 +36,6 @@ def category_of(settings, code, field="category"):
         raise UnknownCategory(f"Unknown category {code!r}; see GET /api/v1/tickets/categories.",
                               details={"field": field})
     return category
-
-
-def deadlines(ticket, category, settings, start):
-    """{clock: when it runs out} for clocks started at ``start``, per category and grade."""
-    return {clock: settings.calendar.due(start, amount, unit)
-            for clock, (amount, unit) in category.deadlines(ticket.grade).items()}
-
-
-def set_deadlines(ticket, category, settings, start):
-    due = deadlines(ticket, category, settings, start)
-    ticket.accept_due, ticket.respond_due, ticket.resolve_due = due["accept"], due["respond"], due["resolve"]
 
 
 def _metres(lon1, lat1, lon2, lat2):
@@ -97,7 +82,7 @@ def report(session, data, now, settings, cipher, reporter=None):
         reporter_phone_masked=None if data.get("anonymous") else mask_phone(phone),
         reported_at=now, reopen_count=0, suspended=False, suspended_seconds=0, meeting_disposal=False,
     )
-    set_deadlines(ticket, category, settings, now)
+    clocks.set_deadlines(ticket, category, settings, now)
     staff.assign_responsible(session, ticket, now)
     ticket.likely_duplicate_of = likely_duplicate(session, category, ticket.lon, ticket.lat, now,
                                                   settings.duplicate_window)
@@ -107,7 +92,7 @@ def report(session, data, now, settings, cipher, reporter=None):
     first = trail.start_trail(session, ticket, workflow.Change("report", None, "reported", None, None, None, {
         "category": category.code, "grade": ticket.grade, "source": ticket.source,
         "likely_duplicate_of": ticket.likely_duplicate_of,
-        "responsible_person_id": ticket.responsible_person_id}), reporter or SYSTEM, now)
+        "responsible_person_id": ticket.responsible_person_id}), reporter or workflow.SYSTEM, now)
     session.add_all([ticket, first])  # one flush inserts both, the ticket first
     return ticket
 
@@ -147,7 +132,7 @@ def rehome(session, how, old_codes, new_codes, homes, now):
             "rehome", ticket.status, ticket.status, ticket.level, ticket.level,
             f"grid {before} was {how}; the ticket moved to grid {code}",
             {"from_grid": before, "to_grid": code, "located": code == located,
-             "responsible_person_id": ticket.responsible_person_id}), SYSTEM, now)
+             "responsible_person_id": ticket.responsible_person_id}), workflow.SYSTEM, now)
         moves.append((ticket, before))
     return moves
 
@@ -254,122 +239,16 @@ def _after(session, ticket, change, now, settings, dispatches, registered_depart
             if getattr(ticket, f"{clock}_due") is not None:
                 setattr(ticket, f"{clock}_due", calendar.extend(getattr(ticket, f"{clock}_due"), unit, paused_from, now))
         for dispatch in dispatches:
-            for _, due, done, unit in DEPARTMENT_CLOCKS:
+            for _, due, done, unit in clocks.DEPARTMENT_CLOCKS:
                 if getattr(dispatch, done.key) is None:
                     setattr(dispatch, due.key, calendar.extend(getattr(dispatch, due.key), unit, paused_from, now))
     elif change.action == "reopen":
         # A new round of handling gets a new resolve deadline: the old one may long have
         # passed (the ticket was resolved on time), and the scan must not count that.
-        ticket.resolve_due = deadlines(ticket, category_of(settings, ticket.category), settings, now)["resolve"]
+        ticket.resolve_due = clocks.deadlines(ticket, category_of(settings, ticket.category), settings, now)["resolve"]
     elif change.action == "recategorise":  # deadlines as if it had had this category from the start
         category = category_of(settings, ticket.category)
-        set_deadlines(ticket, category, settings, ticket.reported_at)  # accept and respond: met before any pause
-        ticket.resolve_due = _round_resolve_due(session, ticket, category, settings)
+        clocks.set_deadlines(ticket, category, settings, ticket.reported_at)  # accept and respond: met before any pause
+        ticket.resolve_due = clocks.round_resolve_due(session, ticket, category, settings)
         if ticket.level == "grid" and not category.grid_admission:
             ticket.level = change.to_level = "community"  # not grid affairs: the community takes it
-
-
-def _round_resolve_due(session, ticket, category, settings):
-    """The resolve deadline of the ticket's current round (from the report, or from its
-    latest reopen), pushed back by the pauses that round has had."""
-    start = ticket.reopened_at if ticket.reopen_count else ticket.reported_at
-    amount, unit = category.deadlines(ticket.grade)["resolve"]
-    due = settings.calendar.due(start, amount, unit)
-    with session.no_autoflush:  # the recategorised row is written once, with its trail head: one version
-        resumes = session.execute(select(TrailEntry.at, TrailEntry.data).where(
-            TrailEntry.ticket_id == ticket.id, TrailEntry.action == "resume").order_by(TrailEntry.seq)).all()
-    for at, data in resumes:
-        resumed = dt.datetime.fromisoformat(at)
-        paused_from = resumed - dt.timedelta(seconds=(data or {}).get("paused_seconds", 0))
-        if paused_from >= start:
-            due = settings.calendar.extend(due, unit, paused_from, resumed)
-    return due
-
-
-# --- SLA breaches ------------------------------------------------------------------------
-
-# A breach is recorded once per clock and round of handling: a clock that restarts in a
-# later round (the resolve clock after a reopen, a department's after a new whistle) is
-# named with the round ("resolve#1", "sign:environment#1"); statistics count every
-# round under its clock.
-
-def _in_round(name, round_):
-    return f"{name}#{round_}" if round_ else name
-
-
-def _in_round_sql(name, round_column):
-    """SQL: ``_in_round`` over a round column."""
-    return name.concat(case((round_column > 0, literal("#").concat(cast(round_column, String))), else_=literal("")))
-
-
-def _breach_name(clock):
-    """SQL: the name a ticket clock's breach is recorded under."""
-    return _in_round_sql(literal(clock), func.coalesce(Ticket.reopen_count, 0)) if clock == "resolve" else literal(clock)
-
-
-def _breach_name_of(clock, ticket):
-    return _in_round(clock, ticket.reopen_count) if clock == "resolve" else clock
-
-
-def scan_breaches(session, now, settings, limit=200):
-    """Record each newly breached clock once and escalate its ticket one level.
-    Safe with several replicas: the breach row's primary key admits one writer, and
-    ticket rows are claimed with SKIP LOCKED."""
-    found = []
-    insert = dialect_insert(session)
-    for clock_kind, due_column, condition in open_clocks():
-        name = _breach_name(clock_kind)
-        overdue = session.scalars(
-            select(Ticket).where(condition, Ticket.suspended.is_(False), due_column < now,
-                                 ~select(SlaBreach.ticket_id).where(and_(SlaBreach.ticket_id == Ticket.id,
-                                                                        SlaBreach.clock == name)).exists())
-            .limit(limit).with_for_update(skip_locked=True)).all()
-        for ticket in overdue:
-            clock, due = _breach_name_of(clock_kind, ticket), getattr(ticket, due_column.key)
-            won = session.execute(insert(SlaBreach).values(
-                ticket_id=ticket.id, clock=clock, due=due, breached_at=now)
-                .on_conflict_do_nothing().returning(SlaBreach.ticket_id)).first()
-            if won is None:
-                continue  # another replica recorded it first
-            escalated = _escalate_for_breach(session, ticket, clock, now)
-            session.execute(SlaBreach.__table__.update().where(
-                and_(SlaBreach.ticket_id == ticket.id, SlaBreach.clock == clock)).values(escalated_to=escalated))
-            found.append((ticket, clock, due, escalated))
-    found += _department_breaches(session, now, insert, limit)
-    return found
-
-
-def _department_breaches(session, now, insert, limit):
-    """A summoned department late to sign for a ticket, to contact the reporter or to
-    report back on it: one breach per department and clock ("sign:environment"); no
-    escalation (the level that whistled is already in charge)."""
-    found = []
-    for clock, due_column, done_column, _ in DEPARTMENT_CLOCKS:
-        name = _in_round_sql(literal(f"{clock}:").concat(Dispatch.department), Dispatch.whistle_round)
-        late = session.execute(
-            select(Dispatch, Ticket).join(Ticket, Ticket.id == Dispatch.ticket_id)
-            .where(done_column.is_(None), due_column < now, Ticket.status == "handling",
-                   Ticket.level == "department", Ticket.suspended.is_(False),
-                   Dispatch.whistle_round == func.coalesce(Ticket.reopen_count, 0),
-                   ~select(SlaBreach.ticket_id).where(and_(SlaBreach.ticket_id == Dispatch.ticket_id,
-                                                           SlaBreach.clock == name)).exists())
-            .limit(limit)).all()
-        for dispatch, ticket in late:
-            clock_name, due = _in_round(f"{clock}:{dispatch.department}", dispatch.whistle_round), getattr(
-                dispatch, due_column.key)
-            won = session.execute(insert(SlaBreach).values(
-                ticket_id=ticket.id, clock=clock_name, due=due, breached_at=now)
-                .on_conflict_do_nothing().returning(SlaBreach.ticket_id)).first()
-            if won is not None:
-                found.append((ticket, clock_name, due, None))
-    return found
-
-
-def _escalate_for_breach(session, ticket, clock, now):
-    if ticket.status != "handling" or ticket.level not in ("grid", "community"):
-        return None
-    before = ticket.level
-    ticket.level = workflow.LEVELS[workflow.LEVELS.index(before) + 1]
-    trail.append_trail(session, ticket, workflow.Change("escalate", "handling", "handling", before, ticket.level,
-                                                  f"SLA {clock} deadline passed", {"sla_breach": clock}), SYSTEM, now)
-    return ticket.level

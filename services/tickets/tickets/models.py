@@ -1,10 +1,13 @@
+"""The tickets database's tables, and finding a ticket by id or readable number."""
+import re
 import uuid
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
 from common.tables import service_base
+from tickets.exceptions import TicketNotFound
 
 Base = service_base()
 
@@ -192,3 +195,27 @@ class ReporterContactRead(Base):
     viewer_account_id: Mapped[str] = mapped_column(String(36), index=True)
     viewer_username: Mapped[str] = mapped_column(String(64))
     at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+# --- finding a ticket (here, below the trail and the reads: both need it) ------------
+
+READABLE_NUMBER = re.compile(r"^\d{8}-\d{5,}$")  # intake.next_number's 20261123-00001
+
+
+def get_ticket(session, ticket_id, for_update=False):
+    """The ticket with this id, or with this readable number (what a reporter quotes
+    on the phone)."""
+    by_number = READABLE_NUMBER.match(ticket_id or "")
+    query = select(Ticket).where((Ticket.number if by_number else Ticket.id) == ticket_id)
+    ticket = session.scalar(query.with_for_update() if for_update else query)
+    if ticket is None:
+        raise not_found(ticket_id)
+    return ticket
+
+
+def not_found(ticket_id):
+    """The answer for a ticket that does not exist, and for one beyond the caller's
+    reach: numbers are sequential, so a different answer would tell which exist."""
+    by_number = READABLE_NUMBER.match(ticket_id or "")
+    return TicketNotFound(f"No ticket has the {'number' if by_number else 'id'} {ticket_id}.",
+                          details={"ticket_id": ticket_id})

@@ -3,7 +3,6 @@ or the original it was merged into; a page of a list within the caller's reach."
 import base64
 import datetime as dt
 import json
-import re
 
 from sqlalchemy import and_, or_, select
 
@@ -11,30 +10,7 @@ from common.db import utcnow
 from common.errors import InvalidInput
 from common.shanghai import day_start
 from tickets import clocks, views
-from tickets.exceptions import TicketNotFound
-from tickets.models import Dispatch, Ticket
-
-
-READABLE_NUMBER = re.compile(r"^\d{8}-\d{5,}$")  # intake.next_number's 20261123-00001
-
-
-def get_ticket(session, ticket_id, for_update=False):
-    """The ticket with this id, or with this readable number (what a reporter quotes
-    on the phone)."""
-    by_number = READABLE_NUMBER.match(ticket_id or "")
-    query = select(Ticket).where((Ticket.number if by_number else Ticket.id) == ticket_id)
-    ticket = session.scalar(query.with_for_update() if for_update else query)
-    if ticket is None:
-        raise not_found(ticket_id)
-    return ticket
-
-
-def not_found(ticket_id):
-    """The answer for a ticket that does not exist, and for one beyond the caller's
-    reach: numbers are sequential, so a different answer would tell which exist."""
-    by_number = READABLE_NUMBER.match(ticket_id or "")
-    return TicketNotFound(f"No ticket has the {'number' if by_number else 'id'} {ticket_id}.",
-                          details={"ticket_id": ticket_id})
+from tickets.models import Dispatch, Ticket, get_ticket, not_found
 
 
 def dispatches_of(session, ticket_id):

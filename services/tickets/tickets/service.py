@@ -20,7 +20,7 @@ from common.roles import GRID_SCOPED
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from tickets import MIGRATIONS_DIR, intake, loop, queries, snapshots, statistics, trail, workflow
+from tickets import MIGRATIONS_DIR, clocks, intake, loop, queries, snapshots, statistics, trail, workflow
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
 from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, UnknownGrid, VersionConflict,
@@ -340,7 +340,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         """One breach scan (the timer runs it every 30 s on every replica)."""
         now = utcnow()
         with self.db.transaction() as session:
-            found = loop.scan_breaches(session, now, self.loop.settings)
+            found = clocks.scan_breaches(session, now, self.loop.settings)
             session.flush()  # the versions the escalations left, for the snapshots
             for ticket, clock, due, escalated in found:
                 mark = trail.trail_mark(session, ticket) if escalated else {}  # the escalation's trail entry

@@ -24,8 +24,7 @@ import json
 
 from sqlalchemy import select
 
-from tickets.models import Ticket, TrailEntry
-from tickets.queries import get_ticket
+from tickets.models import Ticket, TrailEntry, get_ticket
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("ticket_id", "seq", "action", "actor_account_id", "actor_username", "actor_role", "at",

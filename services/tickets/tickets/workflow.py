@@ -56,6 +56,9 @@ class Actor(CallerActor):
                     self.roles[0] if self.roles else None)
 
 
+SYSTEM = Actor(account_id=None, username="system", roles=("system",))  # the SLA scan, a re-home, an internal report
+
+
 @dataclass
 class Change:
     """What an action did: for the trail and the event."""
