@@ -1,22 +1,18 @@
 """The closed loop on the database, free of nameko: intake, actions with their
 trail, SLA clocks and breaches, duplicates, verification."""
 import datetime as dt
-import math
-import uuid
 from dataclasses import dataclass
 
 from shapely.geometry import Point, shape
 from shapely.prepared import prep as prepared
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
-from common import textsig
 from common.errors import InvalidInput
-from common.pii import mask_phone
 from tickets import clocks, staff, trail, workflow
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import COMPLEX, GRADES, Catalogue
-from tickets.exceptions import BadAction, UnknownCategory, UnknownDepartment, VersionConflict
-from tickets.intake import next_number
+from tickets.exceptions import BadAction, UnknownDepartment, VersionConflict
+from tickets.intake import category_of
 from tickets.models import Dispatch, Ticket, get_ticket
 from tickets.queries import reachable
 
@@ -28,73 +24,6 @@ class Settings:
     reopen_window: dt.timedelta = workflow.REOPEN_WINDOW_DEFAULT
     whistle_levels: tuple = workflow.WHISTLE_LEVELS_DEFAULT  # where the whistle is blown (TICKET_WHISTLE_LEVELS)
     duplicate_window: dt.timedelta = dt.timedelta(hours=72)
-
-
-def category_of(settings, code, field="category"):
-    category = settings.catalogue.get(code)
-    if category is None:
-        raise UnknownCategory(f"Unknown category {code!r}; see GET /api/v1/tickets/categories.",
-                              details={"field": field})
-    return category
-
-
-def _metres(lon1, lat1, lon2, lat2):
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6371000.0 * math.hypot(x, y)
-
-
-# Built once: intake runs this for every located report.
-_NEARBY_OPEN = select(Ticket.id, Ticket.lon, Ticket.lat).where(
-    Ticket.category == bindparam("category"), Ticket.status.in_(workflow.OPEN_STATES),
-    Ticket.reported_at >= bindparam("since"), Ticket.duplicate_of.is_(None),
-    Ticket.lat.between(bindparam("lat_min"), bindparam("lat_max")),
-    Ticket.lon.between(bindparam("lon_min"), bindparam("lon_max"))).order_by(Ticket.reported_at)
-
-
-def likely_duplicate(session, category, lon, lat, now, window):
-    """The id of the oldest open ticket of the same category within the category's
-    radius, reported within the window."""
-    if lon is None or category.duplicate_radius_m <= 0:
-        return None
-    degrees = category.duplicate_radius_m / 111_000.0
-    candidates = session.execute(_NEARBY_OPEN, {
-        "category": category.code, "since": now - window, "lat_min": lat - degrees, "lat_max": lat + degrees,
-        "lon_min": lon - 2 * degrees, "lon_max": lon + 2 * degrees}).all()
-    return next((row.id for row in candidates
-                 if _metres(lon, lat, row.lon, row.lat) <= category.duplicate_radius_m), None)
-
-
-def report(session, data, now, settings, cipher, reporter=None):
-    """A new ticket from ``data`` (as NewTicketSchema loads it, with its grid found)
-    by ``reporter`` (a workflow.Actor; None: an internal caller, no reporter)."""
-    category = category_of(settings, data["category"])
-    phone = data.get("reporter_phone")
-    ticket = Ticket(
-        id=str(uuid.uuid4()), grid_code=data["grid_code"], source=data["source"],
-        description=data["description"], description_sig=textsig.signature(data["description"]),
-        status="reported", category=category.code, grade=data["grade"],
-        lon=data.get("lon"), lat=data.get("lat"), attachments=data.get("attachments") or [],
-        anonymous=data.get("anonymous", False), reporter_account_id=reporter and reporter.account_id,
-        reporter_person_id=workflow.staff_person(reporter), reported_category=category.code,
-        reporter_name=None if data.get("anonymous") else data.get("reporter_name"),
-        reporter_phone_enc=None if data.get("anonymous") else cipher.encrypt(phone),
-        reporter_phone_masked=None if data.get("anonymous") else mask_phone(phone),
-        reported_at=now, reopen_count=0, suspended=False, suspended_seconds=0, meeting_disposal=False,
-    )
-    clocks.set_deadlines(ticket, category, settings, now)
-    staff.assign_responsible(session, ticket, now)
-    ticket.likely_duplicate_of = likely_duplicate(session, category, ticket.lon, ticket.lat, now,
-                                                  settings.duplicate_window)
-    # The day's counter row is locked from here to commit: take the number last, so
-    # concurrent intakes wait for each other as briefly as possible.
-    ticket.number = next_number(session, now)
-    first = trail.start_trail(session, ticket, workflow.Change("report", None, "reported", None, None, None, {
-        "category": category.code, "grade": ticket.grade, "source": ticket.source,
-        "likely_duplicate_of": ticket.likely_duplicate_of,
-        "responsible_person_id": ticket.responsible_person_id}), reporter or workflow.SYSTEM, now)
-    session.add_all([ticket, first])  # one flush inserts both, the ticket first
-    return ticket
 
 
 def open_tickets_in(session, grid_codes):

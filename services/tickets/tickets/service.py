@@ -164,7 +164,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                           lambda: self._report(data, reporter, idempotency_key, print_))
 
     def _report(self, data, reporter, idempotency_key, print_):
-        loop.category_of(self.loop.settings, data["category"])  # before any remote call
+        intake.category_of(self.loop.settings, data["category"])  # before any remote call
         role = reporter.roles[0] if reporter and reporter.roles else None
         data["source"] = intake.source_for(data["source"], role)
         if data.get("reporter_phone"):
@@ -178,7 +178,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         now = utcnow()
         account_id = reporter and reporter.account_id
         with self.db.transaction() as session:
-            ticket = loop.report(session, data, now, self.loop.settings, self.loop.cipher, reporter)
+            ticket = intake.report(session, data, now, self.loop.settings, self.loop.cipher, reporter)
             session.flush()  # the version the client must send with its first action
             result = ticket_seen_by(ticket, account_id)
             self.outbox.add(session, "ticket_reported", snapshots.step_event(
@@ -263,7 +263,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             view["allowed_actions"] = workflow.allowed_actions(ticket, whistle_levels=settings.whistle_levels)
             if viewer and (with_actions or reveal):
                 view["your_actions"] = workflow.actions_for(
-                    ticket, viewer, loop.category_of(settings, ticket.category),
+                    ticket, viewer, intake.category_of(settings, ticket.category),
                     workflow.this_round(ticket, dispatches), utcnow(), settings.reopen_window,
                     whistle_levels=settings.whistle_levels)
             if reveal:
