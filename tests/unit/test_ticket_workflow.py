@@ -7,7 +7,7 @@ from shapely.geometry import box, mapping
 
 from tickets.catalogue import Catalogue
 from tickets.exceptions import ActionNotAllowed, BadAction, NotYourTicket
-from tickets.loop import homes_in
+from tickets.rehoming import homes_in
 from tickets.workflow import REOPEN_WINDOW_DEFAULT, Actor, actions_for, allowed_actions, apply
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)

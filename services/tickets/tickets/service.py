@@ -20,7 +20,8 @@ from common.roles import GRID_SCOPED
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from tickets import MIGRATIONS_DIR, clocks, intake, loop, queries, snapshots, statistics, trail, workflow
+from tickets import (MIGRATIONS_DIR, clocks, intake, loop, queries, rehoming, snapshots, statistics, trail,
+                     workflow)
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
 from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, UnknownGrid, VersionConflict,
@@ -361,11 +362,11 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         if len(new_codes) == 1:
             return {}
         with self.db.read() as session:
-            located = [(t.id, t.lon, t.lat) for t in loop.open_tickets_in(session, old_codes) if t.lon is not None]
+            located = [(t.id, t.lon, t.lat) for t in rehoming.open_tickets_in(session, old_codes) if t.lon is not None]
         if not located:
             return {}
         parts = {code: self.grid.get_grid(code, True)["geometry"] for code in new_codes}
-        return loop.homes_in(parts, located)
+        return rehoming.homes_in(parts, located)
 
     @idempotent_handler("grid", "grid_split", prepare=_locate_open_tickets)
     def handle_grid_split(self, session, envelope, homes):
@@ -378,7 +379,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def _rehome(self, session, envelope, homes):
         how, old_codes, new_codes, _ = grid_change(envelope)
         now = utcnow()
-        moves = loop.rehome(session, how, old_codes, new_codes, homes, now)
+        moves = rehoming.rehome(session, how, old_codes, new_codes, homes, now)
         session.flush()  # the versions the moves left, for the snapshots
         for ticket, before in moves:
             self.outbox.add(session, "ticket_rehomed", snapshots.step_event(
