@@ -3,14 +3,14 @@ import datetime as dt
 
 import pytest
 
-from tickets import MIGRATIONS_DIR, clocks, loop, statistics, workflow
+from tickets import MIGRATIONS_DIR, actions, clocks, statistics, workflow
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
 from tickets.exceptions import ActionNotAllowed, UnknownDepartment
 from tickets.models import Dispatch, SlaBreach, Ticket
 
 NOW = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.timezone.utc)
-SETTINGS = loop.Settings(Catalogue(), WorkCalendar())
+SETTINGS = actions.Settings(Catalogue(), WorkCalendar())
 
 
 @pytest.fixture
@@ -56,14 +56,15 @@ def test_a_reopened_ticket_gets_a_new_resolve_deadline_and_can_breach_it_once_mo
         session.add(SlaBreach(ticket_id="t2", clock="resolve", due=NOW - 30 * day, breached_at=NOW - 29 * day))
     reporter = workflow.Actor(account_id="r1", username="zhang", roles=("resident",))
     with db.transaction() as session:
-        ticket, _ = loop.act(session, "t2", "reopen", reporter, {"note": "还是不亮"}, None, NOW, SETTINGS)
+        ticket, _ = actions.act(session, "t2", "reopen", reporter, {"note": "还是不亮"}, None, NOW, SETTINGS)
         due = ticket.resolve_due
     assert due > NOW, "the resolve clock restarts for the new round"
     with db.transaction() as session:
         assert clocks.scan_breaches(session, NOW + dt.timedelta(minutes=5), SETTINGS) == [], \
             "the first round's deadline, met long ago, is no breach now"
     with db.transaction() as session:
-        late = [(t.id, clock, escalated) for t, clock, _, escalated in clocks.scan_breaches(session, due + day, SETTINGS)]
+        late = [(t.id, clock, escalated)
+                for t, clock, _, escalated in clocks.scan_breaches(session, due + day, SETTINGS)]
     assert late == [("t2", "resolve#1", "town")]
     with db.read() as session:
         stats = statistics.ticket_statistics(session, None, (NOW - 30 * day).date(), (NOW + 30 * day).date())
@@ -84,7 +85,7 @@ ENVIRONMENT = workflow.Actor(account_id="d1", username="huanbao", roles=("depart
 
 def act(db, ticket_id, action, actor, at, **payload):
     with db.transaction() as session:
-        ticket, _ = loop.act(session, ticket_id, action, actor, payload, None, at, SETTINGS)
+        ticket, _ = actions.act(session, ticket_id, action, actor, payload, None, at, SETTINGS)
         return ticket.status
 
 
@@ -167,11 +168,11 @@ def test_a_whistle_summons_only_departments_the_catalogue_knows(db):
 def test_a_department_with_a_code_as_long_as_peoples_breaches_like_any_other(db):
     from tickets.catalogue import Category
     long_code = "property_management_company_of_gusu_2026"  # 40 characters, people's longest
-    settings = loop.Settings(Catalogue(list(Catalogue()) + [Category("PM01", "物业服务", long_code)]), WorkCalendar())
+    settings = actions.Settings(Catalogue(list(Catalogue()) + [Category("PM01", "物业服务", long_code)]), WorkCalendar())
     with db.transaction() as session:
         _at_town(session, "t7", "20261123-00007")
     with db.transaction() as session:
-        loop.act(session, "t7", "whistle", TOWN, {"departments": [long_code], "lead_department": long_code}, None,
+        actions.act(session, "t7", "whistle", TOWN, {"departments": [long_code], "lead_department": long_code}, None,
                  NOW, settings)
     with db.transaction() as session:
         late = sorted(clock for _, clock, _, _ in clocks.scan_breaches(session, NOW + dt.timedelta(days=2), settings))

@@ -2,7 +2,6 @@
 what a list covers, what an answer beyond reach looks like, and the bounds of what a
 client sends. TicketsService through worker_factory, on a real database."""
 import time
-from types import SimpleNamespace
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -14,11 +13,11 @@ from common.pii import PiiCipher
 from tickets import MIGRATIONS_DIR
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
-from tickets.loop import Settings
+from tickets.actions import Settings
 from tickets.models import Ticket
 from tickets.service import TicketsService
 
-SETTINGS = SimpleNamespace(settings=Settings(Catalogue(), WorkCalendar()), cipher=PiiCipher(bytes(32)))
+SETTINGS, CIPHER = Settings(Catalogue(), WorkCalendar()), PiiCipher(bytes(32))
 HERE, THERE = "320508019044001", "320508014021001"
 REPORT = {"grid_code": HERE, "category": "UM07", "description": "路灯不亮"}
 
@@ -75,7 +74,7 @@ def db(open_db):
 
 
 def service(db, grid=None, people=None):
-    return worker_factory(TicketsService, db=db, outbox=OutboxWriter("tickets"), loop=SETTINGS,
+    return worker_factory(TicketsService, db=db, outbox=OutboxWriter("tickets"), settings=SETTINGS, cipher=CIPHER,
                           grid=grid or FakeGrid(), people=people or FakePeople(), scoring=NoWitness())
 
 

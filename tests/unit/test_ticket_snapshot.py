@@ -5,7 +5,6 @@ scoring's rebuild from it gives what the live feed gave. A real database
 (PostgreSQL when there is one), the service through worker_factory."""
 import datetime as dt
 import json
-from types import SimpleNamespace
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -19,11 +18,11 @@ from common.pii import PiiCipher
 from tickets import MIGRATIONS_DIR, service as service_module, snapshots
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
-from tickets.loop import Settings
+from tickets.actions import Settings
 from tickets.models import GridStaff, Ticket
 from tickets.service import TicketsService
 
-SETTINGS = SimpleNamespace(settings=Settings(Catalogue(), WorkCalendar()), cipher=PiiCipher(bytes(32)))
+SETTINGS, CIPHER = Settings(Catalogue(), WorkCalendar()), PiiCipher(bytes(32))
 GRID, COMMUNITY, TOWN = "320508019044001", "320508019044", "320508019"
 SNAPSHOT_FIELDS = {
     "ticket_id", "number", "version", "grid_code", "source", "category", "reported_category", "grade", "status",
@@ -95,7 +94,8 @@ class Loop:
 
     def __init__(self, db, clock):
         self.db, self.clock, self.outbox = db, clock, RecordingOutbox()
-        self.service = worker_factory(TicketsService, db=db, outbox=self.outbox, loop=SETTINGS, grid=FakeGrid())
+        self.service = worker_factory(TicketsService, db=db, outbox=self.outbox, settings=SETTINGS, cipher=CIPHER,
+                                      grid=FakeGrid())
 
     def stored(self, ticket_id):
         with self.db.read() as session:
@@ -255,7 +255,8 @@ def test_every_ticket_event_carries_the_snapshot_the_step_left_through_a_whole_l
 
 
 def test_the_snapshot_pages_take_a_limit_from_1_to_5000(db):
-    svc = worker_factory(TicketsService, db=db, outbox=RecordingOutbox(), loop=SETTINGS, grid=FakeGrid())
+    svc = worker_factory(TicketsService, db=db, outbox=RecordingOutbox(), settings=SETTINGS, cipher=CIPHER,
+                         grid=FakeGrid())
     assert svc.ticket_snapshots() == {"items": [], "next": None}
     for limit in (1, 5000):
         assert svc.ticket_snapshots(limit=limit) == {"items": [], "next": None}

@@ -4,7 +4,6 @@ edit of either in the database is reported, on older tickets and new ones alike.
 import datetime as dt
 import hashlib
 import json
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -18,11 +17,11 @@ from common.pii import PiiCipher
 from tickets import MIGRATIONS_DIR, trail
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
-from tickets.loop import Settings
+from tickets.actions import Settings
 from tickets.models import Ticket, TrailEntry
 from tickets.service import TicketsService
 
-SETTINGS = SimpleNamespace(settings=Settings(Catalogue(), WorkCalendar()), cipher=PiiCipher(bytes(32)))
+SETTINGS, CIPHER = Settings(Catalogue(), WorkCalendar()), PiiCipher(bytes(32))
 GRID = "320508019044001"
 ADMIN = {"account_id": "a-admin", "username": "admin", "roles": ["admin"]}
 WORKER = {"account_id": "a-w", "username": "w", "roles": ["grid_worker"], "scope": GRID, "person_id": "p-w"}
@@ -42,8 +41,8 @@ class NoWitness:
 
 
 def service(db):
-    return worker_factory(TicketsService, db=db, outbox=OutboxWriter("tickets"), loop=SETTINGS, grid=FakeGrid(),
-                          scoring=NoWitness())
+    return worker_factory(TicketsService, db=db, outbox=OutboxWriter("tickets"), settings=SETTINGS, cipher=CIPHER,
+                          grid=FakeGrid(), scoring=NoWitness())
 
 
 def edit(db, ticket_id, **values):

@@ -3,7 +3,6 @@ trail append's event carries the new head to a witness outside the tickets datab
 (scoring), so a row edited in place, or a last entry deleted with the head rewound,
 is reported."""
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -18,11 +17,11 @@ from scoring import witness
 from tickets import MIGRATIONS_DIR, trail
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
-from tickets.loop import Settings
+from tickets.actions import Settings
 from tickets.models import Ticket, TrailEntry
 from tickets.service import TicketsService
 
-SETTINGS = SimpleNamespace(settings=Settings(Catalogue(), WorkCalendar()), cipher=PiiCipher(bytes(32)))
+SETTINGS, CIPHER = Settings(Catalogue(), WorkCalendar()), PiiCipher(bytes(32))
 GRID = "320508019044001"
 ADMIN = {"account_id": "a-admin", "username": "admin", "roles": ["admin"]}
 RESIDENT = {"account_id": "a-r1", "username": "zhang", "roles": ["resident"]}
@@ -60,8 +59,8 @@ def db(open_db):
 
 
 def service(db, scoring=None):
-    return worker_factory(TicketsService, db=db, outbox=OutboxWriter("tickets"), loop=SETTINGS, grid=FakeGrid(),
-                          scoring=scoring or OutboxWitness(db))
+    return worker_factory(TicketsService, db=db, outbox=OutboxWriter("tickets"), settings=SETTINGS, cipher=CIPHER,
+                          grid=FakeGrid(), scoring=scoring or OutboxWitness(db))
 
 
 def handled(db, category="UM07"):

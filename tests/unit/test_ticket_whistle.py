@@ -19,9 +19,9 @@ from tickets import MIGRATIONS_DIR, trail
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
 from tickets.exceptions import ActionNotAllowed, NotYourTicket, WhistleLevelsInvalid
-from tickets.loop import Settings
+from tickets.actions import Settings
 from tickets.models import Dispatch, Ticket, TrailEntry
-from tickets.service import LoopSettings, TicketsService
+from tickets.service import TicketSettings, TicketsService
 from tickets.workflow import (REOPEN_WINDOW_DEFAULT, WHISTLE_LEVELS_DEFAULT, Actor, actions_for, allowed_actions, apply,
                               copy_of, whistle_levels)
 
@@ -83,7 +83,7 @@ def test_a_whistle_level_no_whistle_is_blown_at_is_refused_naming_the_setting(te
 
 
 def test_tickets_refuses_to_start_on_a_wrong_whistle_level_and_reads_a_right_one(tmp_path, caplog):
-    provider = LoopSettings()
+    provider = TicketSettings()
     provider.container = SimpleNamespace(config={"TICKET_WHISTLE_LEVELS": "street", "DATA_DIR": str(tmp_path)})
     with pytest.raises(WhistleLevelsInvalid):
         provider.setup()
@@ -234,10 +234,9 @@ def db(open_db):
 
 
 def service(db, levels=WHISTLE_LEVELS_DEFAULT):
-    loop = SimpleNamespace(settings=Settings(Catalogue(), WorkCalendar(), whistle_levels=levels),
-                           cipher=PiiCipher(bytes(32)))
-    return worker_factory(TicketsService, db=db, outbox=OutboxWriter("tickets"), loop=loop, grid=FakeGrid(),
-                          scoring=NoWitness())
+    return worker_factory(TicketsService, db=db, outbox=OutboxWriter("tickets"),
+                          settings=Settings(Catalogue(), WorkCalendar(), whistle_levels=levels),
+                          cipher=PiiCipher(bytes(32)), grid=FakeGrid(), scoring=NoWitness())
 
 
 def at_community(db):

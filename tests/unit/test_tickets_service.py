@@ -18,9 +18,9 @@ from common.pii import PiiCipher
 from common.shanghai import shanghai_date
 from tickets.calendar import WorkCalendar
 from tickets.catalogue import Catalogue
-from tickets.loop import Settings
+from tickets.actions import Settings
 
-SETTINGS = SimpleNamespace(settings=Settings(Catalogue(), WorkCalendar()), cipher=PiiCipher(bytes(32)))
+SETTINGS, CIPHER = Settings(Catalogue(), WorkCalendar()), PiiCipher(bytes(32))
 
 
 class FakeGrid:
@@ -57,8 +57,8 @@ class NoWitness:
 
 
 def service(db, outbox=None):
-    return worker_factory(TicketsService, db=db, outbox=outbox or OutboxWriter("tickets"), loop=SETTINGS,
-                          grid=FakeGrid({"320508019044001"}), scoring=NoWitness())
+    return worker_factory(TicketsService, db=db, outbox=outbox or OutboxWriter("tickets"), settings=SETTINGS,
+                          cipher=CIPHER, grid=FakeGrid({"320508019044001"}), scoring=NoWitness())
 
 
 def caller(account_id, role, scope=None):

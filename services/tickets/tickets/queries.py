@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from common.db import utcnow
 from common.errors import InvalidInput
 from common.shanghai import day_start
-from tickets import clocks, views
+from tickets import clocks, visibility
 from tickets.models import Dispatch, Ticket, get_ticket, not_found
 
 
@@ -23,7 +23,7 @@ def reachable(session, ticket_id, viewer, for_update=False):
     reaches everything) does not reach it."""
     ticket = get_ticket(session, ticket_id, for_update=for_update)
     dispatches = dispatches_of(session, ticket.id)
-    if viewer is not None and not views.in_sight(ticket, dispatches, viewer):
+    if viewer is not None and not visibility.in_sight(ticket, dispatches, viewer):
         raise not_found(ticket_id)
     return ticket, dispatches
 

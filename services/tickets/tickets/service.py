@@ -1,3 +1,6 @@
+"""The tickets service's nameko entrypoints, kept thin: each loads its input, calls
+intake, actions, queries, clocks, rehoming or the trail in a transaction, and puts
+the step's events in the outbox."""
 import datetime as dt
 import hashlib
 import json
@@ -20,7 +23,7 @@ from common.roles import GRID_SCOPED
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from tickets import (MIGRATIONS_DIR, clocks, intake, loop, queries, rehoming, snapshots, statistics, trail,
+from tickets import (MIGRATIONS_DIR, actions, clocks, intake, queries, rehoming, snapshots, statistics, trail,
                      workflow)
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
@@ -31,7 +34,7 @@ from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import (ActionSchema, DispatchSchema, NewTicketSchema, PeriodSchema, SnapshotPageSchema,
                              TicketFilterSchema, TicketIdsSchema, TicketSchema)
-from tickets.views import reveal_reporter, ticket_seen_by, trail_seen_by
+from tickets.visibility import reveal_reporter, ticket_seen_by, trail_seen_by
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +46,9 @@ original_schema = TicketSchema(
     only=("id", "number", "status", "level", "outcome", "resolved_at", "feedback_at", "closed_at"))
 
 
-class LoopSettings(DependencyProvider):
-    """Catalogue, working calendar, windows and whistle levels, from the environment."""
+class TicketSettings(DependencyProvider):
+    """``actions.Settings`` from the environment: catalogue, working calendar, windows
+    and whistle levels."""
 
     def setup(self):
         config = self.container.config
@@ -61,7 +65,7 @@ class LoopSettings(DependencyProvider):
         except WhistleLevelsInvalid as error:
             log.error("Refusing to start on wrong whistle levels: %s", error.message)
             raise
-        self.settings = loop.Settings(
+        self.settings = actions.Settings(
             catalogue=Catalogue.from_file(path) if path else Catalogue(),
             calendar=calendar,
             reopen_window=dt.timedelta(days=cfg.env_float("TICKET_REOPEN_DAYS", 7, config)),
@@ -69,10 +73,19 @@ class LoopSettings(DependencyProvider):
             whistle_levels=whistle_levels,
         )
         warn_missing_years(self.settings.calendar, shanghai_date())
-        self.cipher = load_cipher(config)
 
     def get_dependency(self, worker_ctx):
-        return self
+        return self.settings
+
+
+class ReporterCipher(DependencyProvider):
+    """The cipher for reporters' phone numbers (keys from PII_KEY)."""
+
+    def setup(self):
+        self.cipher = load_cipher(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.cipher
 
 
 KEY_LENGTH = IdempotentRequest.key.type.length
@@ -96,7 +109,8 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     db = Database(MIGRATIONS_DIR)
     outbox = Outbox()
     gauges = TicketGauges()
-    loop = LoopSettings()
+    settings = TicketSettings()
+    cipher = ReporterCipher()
     config = Config()
     grid = ServiceRpc("grid")
     scoring = ServiceRpc("scoring")  # the witness of every ticket's trail head
@@ -165,7 +179,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                           lambda: self._report(data, reporter, idempotency_key, print_))
 
     def _report(self, data, reporter, idempotency_key, print_):
-        intake.category_of(self.loop.settings, data["category"])  # before any remote call
+        intake.category_of(self.settings, data["category"])  # before any remote call
         role = reporter.roles[0] if reporter and reporter.roles else None
         data["source"] = intake.source_for(data["source"], role)
         if data.get("reporter_phone"):
@@ -179,7 +193,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         now = utcnow()
         account_id = reporter and reporter.account_id
         with self.db.transaction() as session:
-            ticket = intake.report(session, data, now, self.loop.settings, self.loop.cipher, reporter)
+            ticket = intake.report(session, data, now, self.settings, self.cipher, reporter)
             session.flush()  # the version the client must send with its first action
             result = ticket_seen_by(ticket, account_id)
             self.outbox.add(session, "ticket_reported", snapshots.step_event(
@@ -202,20 +216,20 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def _act(self, ticket_id, body, actor, idempotency_key, print_):
         action, version = body.pop("action"), body.pop("version")
         registered = ()
-        if action == "whistle" and loop.unknown_departments(self.loop.settings.catalogue, body.get("departments")):
+        if action == "whistle" and actions.unknown_departments(self.settings.catalogue, body.get("departments")):
             # Only a whistle this actor may blow on this ticket now is worth asking people
             # about: reach, version, state and authority answer first, people down or not.
             with self.db.read() as session:
-                loop.try_action(session, ticket_id, action, actor, body, version, utcnow(), self.loop.settings)
+                actions.try_action(session, ticket_id, action, actor, body, version, utcnow(), self.settings)
             registered = self._registered_departments()
         now = utcnow()
         with self.db.transaction() as session:
-            ticket, change = loop.act(session, ticket_id, action, actor, body, version, now,
-                                                self.loop.settings, registered)
+            ticket, change = actions.act(session, ticket_id, action, actor, body, version, now,
+                                                self.settings, registered)
             session.flush()
             result = {"ticket": ticket_seen_by(ticket, actor.account_id), "action": action,
                       "allowed_next": workflow.allowed_actions(
-                          ticket, whistle_levels=self.loop.settings.whistle_levels)}
+                          ticket, whistle_levels=self.settings.whistle_levels)}
             mark = trail.trail_mark(session, ticket)
             if change.event:
                 self.outbox.add(session, change.event,
@@ -253,14 +267,14 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         """The ticket as ``viewer`` (an actor, as common.actor sends it) sees it, with the
         actions its state admits and (``with_actions``) those the viewer may take; 404
         TICKET_NOT_FOUND if it is beyond the viewer's reach, as for a free id. ``reveal``:
-        the reporter's phone in clear, for those views.reveal_reporter lets (logged)."""
+        the reporter's phone in clear, for those visibility.reveal_reporter lets (logged)."""
         viewer = workflow.Actor.from_wire(viewer, "viewer")
         reveal = bool(reveal and viewer)
         with self.db.transaction() if reveal else self.db.read() as session:  # a clear read writes its log line
             ticket, dispatches = queries.reachable(session, ticket_id, viewer)
             view = ticket_seen_by(ticket, viewer and viewer.account_id)
             view["dispatches"] = dispatch_schema.dump(dispatches, many=True)
-            settings = self.loop.settings
+            settings = self.settings
             view["allowed_actions"] = workflow.allowed_actions(ticket, whistle_levels=settings.whistle_levels)
             if viewer and (with_actions or reveal):
                 view["your_actions"] = workflow.actions_for(
@@ -268,7 +282,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                     workflow.this_round(ticket, dispatches), utcnow(), settings.reopen_window,
                     whistle_levels=settings.whistle_levels)
             if reveal:
-                reveal_reporter(session, view, ticket, viewer, view["your_actions"], self.loop.cipher,
+                reveal_reporter(session, view, ticket, viewer, view["your_actions"], self.cipher,
                                 clear_roles(self.config))
             if ticket.duplicate_of:  # a merged report follows the ticket it was folded into
                 original = queries.original_of(session, ticket)
@@ -329,7 +343,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     @rpc
     def categories(self):
-        return [category.view() for category in self.loop.settings.catalogue]
+        return [category.view() for category in self.settings.catalogue]
 
     # --- SLA clocks -------------------------------------------------------------------------------
     @timer(interval=30)
@@ -341,7 +355,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         """One breach scan (the timer runs it every 30 s on every replica)."""
         now = utcnow()
         with self.db.transaction() as session:
-            found = clocks.scan_breaches(session, now, self.loop.settings)
+            found = clocks.scan_breaches(session, now, self.settings)
             session.flush()  # the versions the escalations left, for the snapshots
             for ticket, clock, due, escalated in found:
                 mark = trail.trail_mark(session, ticket) if escalated else {}  # the escalation's trail entry

@@ -188,7 +188,7 @@ def trail_mark(session, ticket):
 
 
 def trail_of(session, ticket_id):
-    """The trail as the history shows it (the row seals stay inside: see views)."""
+    """The trail as the history shows it (the row seals stay inside: see visibility)."""
     return [{name: entry[name] for name in HASHED_FIELDS + ("prev_hash", "hash")}
             for entry in _entries(session, ticket_id)]
 

@@ -1,5 +1,7 @@
-"""The closed loop on the database, free of nameko: intake, actions with their
-trail, SLA clocks and breaches, duplicates, verification."""
+"""Acting on a ticket, free of nameko: the checks before the workflow's rules (reach,
+version, a new category), the rules themselves (``workflow.apply``), what a step
+changes beyond the ticket row (dispatches, deadlines, a merge's original) and its
+trail entry; and the settings acting needs."""
 import datetime as dt
 from dataclasses import dataclass
 
@@ -17,6 +19,7 @@ from tickets.queries import reachable
 
 @dataclass
 class Settings:
+    """The deployment's rules for tickets (service.TicketSettings reads them at start)."""
     catalogue: Catalogue
     calendar: WorkCalendar
     reopen_window: dt.timedelta = workflow.REOPEN_WINDOW_DEFAULT
