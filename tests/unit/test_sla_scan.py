@@ -56,7 +56,8 @@ def test_a_reopened_ticket_gets_a_new_resolve_deadline_and_can_breach_it_once_mo
         session.add(SlaBreach(ticket_id="t2", clock="resolve", due=NOW - 30 * day, breached_at=NOW - 29 * day))
     reporter = workflow.Actor(account_id="r1", username="zhang", roles=("resident",))
     with db.transaction() as session:
-        ticket, _ = actions.act(session, "t2", "reopen", reporter, {"note": "还是不亮"}, None, NOW, SETTINGS)
+        ticket, _ = actions.act(session, "t2", action="reopen", actor=reporter, payload={"note": "还是不亮"},
+                                expected_version=None, now=NOW, settings=SETTINGS)
         due = ticket.resolve_due
     assert due > NOW, "the resolve clock restarts for the new round"
     with db.transaction() as session:
@@ -67,7 +68,8 @@ def test_a_reopened_ticket_gets_a_new_resolve_deadline_and_can_breach_it_once_mo
                 for t, clock, _, escalated in clocks.scan_breaches(session, due + day, SETTINGS)]
     assert late == [("t2", "resolve#1", "town")]
     with db.read() as session:
-        stats = statistics.ticket_statistics(session, None, (NOW - 30 * day).date(), (NOW + 30 * day).date())
+        stats = statistics.ticket_statistics(session, None, start_day=(NOW - 30 * day).date(),
+                                             end_day=(NOW + 30 * day).date())
     assert stats["sla_breaches"]["by_clock"] == {"resolve": 2}
 
 
@@ -85,7 +87,8 @@ ENVIRONMENT = workflow.Actor(account_id="d1", username="huanbao", roles=("depart
 
 def act(db, ticket_id, action, actor, at, **payload):
     with db.transaction() as session:
-        ticket, _ = actions.act(session, ticket_id, action, actor, payload, None, at, SETTINGS)
+        ticket, _ = actions.act(session, ticket_id, action=action, actor=actor, payload=payload, expected_version=None,
+                                now=at, settings=SETTINGS)
         return ticket.status
 
 
@@ -125,7 +128,7 @@ def test_a_reopened_ticket_is_whistled_for_afresh_and_verified_on_the_new_round_
     with db.read() as session:
         rounds = sorted((d.whistle_round, d.reported_at is not None)
                         for d in session.query(Dispatch).filter_by(ticket_id="t4"))
-        stats = statistics.ticket_statistics(session, None, NOW.date(), NOW.date())
+        stats = statistics.ticket_statistics(session, None, start_day=NOW.date(), end_day=NOW.date())
     assert rounds == [(0, True), (1, False)]
     assert stats["sla_breaches"]["by_department"] == {"environment": {"sign": 1}}
 
@@ -172,8 +175,9 @@ def test_a_department_with_a_code_as_long_as_peoples_breaches_like_any_other(db)
     with db.transaction() as session:
         _at_town(session, "t7", "20261123-00007")
     with db.transaction() as session:
-        actions.act(session, "t7", "whistle", TOWN, {"departments": [long_code], "lead_department": long_code}, None,
-                 NOW, settings)
+        actions.act(session, "t7", action="whistle", actor=TOWN,
+                    payload={"departments": [long_code], "lead_department": long_code}, expected_version=None,
+                    now=NOW, settings=settings)
     with db.transaction() as session:
         late = sorted(clock for _, clock, _, _ in clocks.scan_breaches(session, NOW + dt.timedelta(days=2), settings))
     assert late == [f"contact:{long_code}", f"sign:{long_code}"]

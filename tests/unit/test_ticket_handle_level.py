@@ -28,12 +28,14 @@ def reported():
 
 def accepted_by(actor):
     ticket = reported()
-    apply(ticket, "accept", actor, {}, NOW, STREET_LIGHT, [], REOPEN_WINDOW_DEFAULT)
+    apply(ticket, action="accept", actor=actor, payload={}, now=NOW, category=STREET_LIGHT, dispatches=[],
+          reopen_window=REOPEN_WINDOW_DEFAULT)
     return ticket
 
 
 def handle(ticket, actor):
-    return apply(ticket, "handle", actor, {}, NOW, STREET_LIGHT, [], REOPEN_WINDOW_DEFAULT)
+    return apply(ticket, action="handle", actor=actor, payload={}, now=NOW, category=STREET_LIGHT, dispatches=[],
+                 reopen_window=REOPEN_WINDOW_DEFAULT)
 
 
 @pytest.mark.parametrize("acceptor, level", [(WORKER, "grid"), (COMMUNITY, "community"), (LEADER, "town")])
@@ -47,7 +49,8 @@ def test_a_grid_worker_may_not_pull_down_a_ticket_a_higher_level_accepted(accept
     with pytest.raises(NotYourTicket) as refused:
         handle(copy_of(ticket), WORKER)
     assert refused.value.details["level"] == ticket.level and "accepted at" in refused.value.message
-    assert "handle" not in actions_for(ticket, WORKER, STREET_LIGHT, [], NOW, REOPEN_WINDOW_DEFAULT)
+    assert "handle" not in actions_for(ticket, actor=WORKER, category=STREET_LIGHT, dispatches=[], now=NOW,
+                                       reopen_window=REOPEN_WINDOW_DEFAULT)
     assert (ticket.status, ticket.level) == ("accepted", acceptor_level(acceptor))  # nothing changed
 
 
@@ -57,7 +60,8 @@ def acceptor_level(actor):
 
 def test_the_level_that_accepted_handles_at_its_own_level():
     ticket = accepted_by(COMMUNITY)
-    assert "handle" in actions_for(ticket, COMMUNITY, STREET_LIGHT, [], NOW, REOPEN_WINDOW_DEFAULT)
+    assert "handle" in actions_for(ticket, actor=COMMUNITY, category=STREET_LIGHT, dispatches=[], now=NOW,
+                                   reopen_window=REOPEN_WINDOW_DEFAULT)
     change = handle(ticket, COMMUNITY)
     assert (ticket.status, ticket.level) == ("handling", "community")
     assert (change.from_level, change.to_level) == ("community", "community")

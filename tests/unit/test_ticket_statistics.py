@@ -60,9 +60,9 @@ def db(request, tmp_path, scratch_db):
 
 def test_figures_for_a_subtree_and_period(db):
     with db.read() as session:
-        stats = ticket_statistics(session, "320508019", dt.date(2026, 11, 1), dt.date(2026, 11, 30),
+        stats = ticket_statistics(session, "320508019", start_day=dt.date(2026, 11, 1), end_day=dt.date(2026, 11, 30),
                                   now=T0 + dt.timedelta(days=4))
-        outside = ticket_statistics(session, "320508019", dt.date(2026, 11, 3), dt.date(2026, 11, 30))
+        outside = ticket_statistics(session, "320508019", start_day=dt.date(2026, 11, 3), end_day=dt.date(2026, 11, 30))
     assert stats["total"] == 6 and outside["total"] == 0
     assert stats["by_status"] == {"closed": 1, "handling": 2, "rated": 1, "resolved": 2}
     assert stats["by_category"] == {"SF01": 1, "UM01": 5} and stats["by_source"]["hotline_12345"] == 1

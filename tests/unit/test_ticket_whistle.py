@@ -48,7 +48,8 @@ def handling_at(level):
 
 
 def whistle(ticket, actor, levels=WHISTLE_LEVELS_DEFAULT):
-    return apply(ticket, "whistle", actor, dict(SUMMON), NOW, EP01, [], REOPEN_WINDOW_DEFAULT, whistle_levels=levels)
+    return apply(ticket, action="whistle", actor=actor, payload=dict(SUMMON), now=NOW, category=EP01, dispatches=[],
+                 reopen_window=REOPEN_WINDOW_DEFAULT, whistle_levels=levels)
 
 
 def reported_back(lead="environment"):
@@ -58,7 +59,8 @@ def reported_back(lead="environment"):
 
 
 def may(ticket, actor, dispatches=(), levels=WHISTLE_LEVELS_DEFAULT):
-    return set(actions_for(ticket, actor, EP01, list(dispatches), NOW, REOPEN_WINDOW_DEFAULT, whistle_levels=levels))
+    return set(actions_for(ticket, actor=actor, category=EP01, dispatches=list(dispatches), now=NOW,
+                           reopen_window=REOPEN_WINDOW_DEFAULT, whistle_levels=levels))
 
 
 # --- the setting ------------------------------------------------------------------------
@@ -164,8 +166,8 @@ def community_whistled():
 def test_the_community_verifies_the_work_of_the_departments_it_summoned():
     ticket = community_whistled()
     assert "verify" in may(ticket, COMMUNITY, reported_back())
-    change = apply(ticket, "verify", COMMUNITY, {"outcome": "fixed", "note": "社区现场核实，油烟已净化"}, NOW, EP01,
-                   reported_back(), REOPEN_WINDOW_DEFAULT)
+    change = apply(ticket, action="verify", actor=COMMUNITY, payload={"outcome": "fixed", "note": "社区现场核实，油烟已净化"},
+                   now=NOW, category=EP01, dispatches=reported_back(), reopen_window=REOPEN_WINDOW_DEFAULT)
     assert (ticket.status, ticket.resolved_level, ticket.resolved_by_person_id) == ("resolved", "department", "p-c1")
     assert change.event == "ticket_resolved"
 
@@ -175,12 +177,12 @@ def test_a_town_leader_cannot_verify_a_communitys_whistle_nor_act_on_it_but_stil
     mine = may(ticket, LEADER, reported_back())
     assert not {"verify", "suspend"} & mine and {"recategorise", "merge"} <= mine
     with pytest.raises(NotYourTicket) as refused:
-        apply(copy_of(ticket), "verify", LEADER, {"outcome": "fixed"}, NOW, EP01, reported_back(),
-              REOPEN_WINDOW_DEFAULT)
+        apply(copy_of(ticket), action="verify", actor=LEADER, payload={"outcome": "fixed"}, now=NOW, category=EP01,
+              dispatches=reported_back(), reopen_window=REOPEN_WINDOW_DEFAULT)
     assert refused.value.details["whistle_level"] == "community" and "community level" in refused.value.message
     with pytest.raises(NotYourTicket):
-        apply(copy_of(ticket), "suspend", LEADER, {"note": "街道挂起"}, NOW, EP01, reported_back(),
-              REOPEN_WINDOW_DEFAULT)
+        apply(copy_of(ticket), action="suspend", actor=LEADER, payload={"note": "街道挂起"}, now=NOW, category=EP01,
+              dispatches=reported_back(), reopen_window=REOPEN_WINDOW_DEFAULT)
     assert ticket.status == "handling"
 
 
@@ -202,7 +204,8 @@ def test_the_community_that_whistled_is_in_charge_of_routing_the_dispatched_tick
 
 def test_resume_on_a_ticket_not_suspended_says_so():
     with pytest.raises(ActionNotAllowed) as refused:
-        apply(handling_at("grid"), "resume", WORKER, {}, NOW, EP01, [], REOPEN_WINDOW_DEFAULT)
+        apply(handling_at("grid"), action="resume", actor=WORKER, payload={}, now=NOW, category=EP01, dispatches=[],
+              reopen_window=REOPEN_WINDOW_DEFAULT)
     assert "not suspended" in refused.value.message
 
 

@@ -32,8 +32,9 @@ def test_a_handling_ticket_admits_the_actions_of_its_level(level, admitted, refu
 def test_an_action_of_another_level_is_a_conflict_that_says_why_and_lists_the_possible():
     at_grid = ticket(level="grid")
     with pytest.raises(ActionNotAllowed) as refused:
-        apply(at_grid, "whistle", LEADER, {"departments": ["environment"], "lead_department": "environment"},
-              NOW, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+        apply(at_grid, action="whistle", actor=LEADER,
+              payload={"departments": ["environment"], "lead_department": "environment"},
+              now=NOW, category=Catalogue().get("EP01"), dispatches=[], reopen_window=REOPEN_WINDOW_DEFAULT)
     assert "escalate first" in refused.value.message
     assert refused.value.details["level"] == "grid" and "whistle" not in refused.value.details["allowed"]
     assert at_grid.level == "grid"  # nothing changed
@@ -71,7 +72,8 @@ def dispatch(department, lead=False, signed=False):
 ])
 def test_your_actions_are_those_the_rules_let_this_actor_take(level, actor, dispatches, expected):
     handling = full_ticket(level)
-    mine = actions_for(handling, actor, Catalogue().get("EP01"), dispatches, NOW, REOPEN_WINDOW_DEFAULT)
+    mine = actions_for(handling, actor=actor, category=Catalogue().get("EP01"), dispatches=dispatches, now=NOW,
+                       reopen_window=REOPEN_WINDOW_DEFAULT)
     assert sorted(mine) == sorted(expected)
     assert (handling.status, handling.level) == ("handling", level)  # the tries changed nothing
     assert [d.signed_at for d in dispatches] == [None, NOW][:len(dispatches)]
@@ -80,8 +82,8 @@ def test_your_actions_are_those_the_rules_let_this_actor_take(level, actor, disp
 @pytest.mark.parametrize("level, may", [(None, True), ("grid", True), ("community", False), ("department", False)])
 def test_a_grid_worker_routes_only_tickets_still_at_the_grid(level, may):
     worker = Actor("w1", "worker", ("grid_worker",))
-    mine = actions_for(full_ticket(level, status="handling" if level else "accepted"), worker,
-                       Catalogue().get("EP01"), [], NOW, REOPEN_WINDOW_DEFAULT)
+    mine = actions_for(full_ticket(level, status="handling" if level else "accepted"), actor=worker,
+                       category=Catalogue().get("EP01"), dispatches=[], now=NOW, reopen_window=REOPEN_WINDOW_DEFAULT)
     assert ("recategorise" in mine) is may and ("merge" in mine) is may
 
 
@@ -94,8 +96,8 @@ def test_open_tickets_of_a_split_grid_find_the_part_covering_them():
 
 def test_a_dispatched_ticket_is_suspended_by_its_departments_and_the_town_only():
     summoned = [dispatch("environment", lead=True)]
-    may = {name: "suspend" in actions_for(full_ticket("department"), actor, Catalogue().get("EP01"), summoned, NOW,
-                                          REOPEN_WINDOW_DEFAULT)
+    may = {name: "suspend" in actions_for(full_ticket("department"), actor=actor, category=Catalogue().get("EP01"),
+                                          dispatches=summoned, now=NOW, reopen_window=REOPEN_WINDOW_DEFAULT)
            for name, actor in (("summoned", Actor("d1", "huanbao", ("department",), department="environment")),
                                ("other", Actor("d2", "shichang", ("department",), department="market")),
                                ("town", LEADER), ("worker", Actor("w1", "worker", ("grid_worker",))))}
@@ -113,11 +115,12 @@ def test_a_handler_states_an_honest_outcome_and_explains_any_but_fixed(payload, 
     worker = Actor("w1", "worker", ("grid_worker",))
     handling = full_ticket("grid")
     with pytest.raises(BadAction) as refused:
-        apply(handling, "resolve", worker, payload, NOW, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+        apply(handling, action="resolve", actor=worker, payload=payload, now=NOW, category=Catalogue().get("EP01"),
+              dispatches=[], reopen_window=REOPEN_WINDOW_DEFAULT)
     assert refused.value.details == {"field": field} and hint in refused.value.message
     assert handling.status == "handling"
-    apply(handling, "resolve", worker, {"outcome": "cannot_fix", "note": "产权单位不同意，已向居民说明"}, NOW,
-          Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+    apply(handling, action="resolve", actor=worker, payload={"outcome": "cannot_fix", "note": "产权单位不同意，已向居民说明"},
+          now=NOW, category=Catalogue().get("EP01"), dispatches=[], reopen_window=REOPEN_WINDOW_DEFAULT)
     assert (handling.status, handling.outcome) == ("resolved", "cannot_fix")
 
 
@@ -126,9 +129,10 @@ def test_staff_do_not_rate_their_own_reports_and_those_close_unrated():
     found_on_patrol = full_ticket("grid", status="feedback_given", reporter="w1")
     found_on_patrol.source, found_on_patrol.feedback_at = "grid_patrol", NOW
     with pytest.raises(NotYourTicket):
-        apply(found_on_patrol, "rate", worker, {"satisfaction": 5}, NOW, Catalogue().get("EP01"), [],
-              REOPEN_WINDOW_DEFAULT)
-    apply(found_on_patrol, "close", worker, {}, NOW, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+        apply(found_on_patrol, action="rate", actor=worker, payload={"satisfaction": 5}, now=NOW,
+              category=Catalogue().get("EP01"), dispatches=[], reopen_window=REOPEN_WINDOW_DEFAULT)
+    apply(found_on_patrol, action="close", actor=worker, payload={}, now=NOW, category=Catalogue().get("EP01"),
+          dispatches=[], reopen_window=REOPEN_WINDOW_DEFAULT)
     assert (found_on_patrol.status, found_on_patrol.satisfaction) == ("closed", None)
 
 
@@ -136,13 +140,17 @@ def test_a_residents_report_waits_for_its_rating_until_the_window_passes():
     worker, resident = Actor("w1", "worker", ("grid_worker",)), Actor("r1", "zhang", ("resident",))
     reported = full_ticket("grid", status="feedback_given", reporter="r1")
     reported.source, reported.feedback_at = "resident_report", NOW
-    assert "close" not in actions_for(reported, worker, Catalogue().get("EP01"), [], NOW, REOPEN_WINDOW_DEFAULT)
+    assert "close" not in actions_for(reported, actor=worker, category=Catalogue().get("EP01"), dispatches=[], now=NOW,
+                                      reopen_window=REOPEN_WINDOW_DEFAULT)
     with pytest.raises(ActionNotAllowed) as refused:
-        apply(reported, "close", worker, {}, NOW, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+        apply(reported, action="close", actor=worker, payload={}, now=NOW, category=Catalogue().get("EP01"),
+              dispatches=[], reopen_window=REOPEN_WINDOW_DEFAULT)
     assert refused.value.details["closable_at"] == (NOW + REOPEN_WINDOW_DEFAULT).isoformat()
-    assert actions_for(reported, resident, Catalogue().get("EP01"), [], NOW, REOPEN_WINDOW_DEFAULT) == ["rate"]
+    assert actions_for(reported, actor=resident, category=Catalogue().get("EP01"), dispatches=[], now=NOW,
+                       reopen_window=REOPEN_WINDOW_DEFAULT) == ["rate"]
     later = NOW + REOPEN_WINDOW_DEFAULT + dt.timedelta(minutes=1)
-    apply(reported, "close", worker, {}, later, Catalogue().get("EP01"), [], REOPEN_WINDOW_DEFAULT)
+    apply(reported, action="close", actor=worker, payload={}, now=later, category=Catalogue().get("EP01"),
+          dispatches=[], reopen_window=REOPEN_WINDOW_DEFAULT)
     assert (reported.status, reported.satisfaction) == ("closed", None)
 
 
@@ -151,12 +159,16 @@ def test_grid_staff_accept_only_what_they_may_handle_grid_affairs():
     illegal_building = Catalogue().get("UM03")  # 违法建设: not on the grid-affairs list
     assert not illegal_building.grid_admission
     reported = full_ticket(None, status="reported")
-    assert "accept" not in actions_for(reported, worker, illegal_building, [], NOW, REOPEN_WINDOW_DEFAULT)
+    assert "accept" not in actions_for(reported, actor=worker, category=illegal_building, dispatches=[], now=NOW,
+                                       reopen_window=REOPEN_WINDOW_DEFAULT)
     with pytest.raises(NotYourTicket):
-        apply(reported, "accept", worker, {}, NOW, illegal_building, [], REOPEN_WINDOW_DEFAULT)
+        apply(reported, action="accept", actor=worker, payload={}, now=NOW, category=illegal_building, dispatches=[],
+              reopen_window=REOPEN_WINDOW_DEFAULT)
     assert reported.status == "reported"
-    assert "accept" in actions_for(reported, community, illegal_building, [], NOW, REOPEN_WINDOW_DEFAULT)
-    assert "accept" in actions_for(reported, worker, Catalogue().get("UM07"), [], NOW, REOPEN_WINDOW_DEFAULT)
+    assert "accept" in actions_for(reported, actor=community, category=illegal_building, dispatches=[], now=NOW,
+                                   reopen_window=REOPEN_WINDOW_DEFAULT)
+    assert "accept" in actions_for(reported, actor=worker, category=Catalogue().get("UM07"), dispatches=[], now=NOW,
+                                   reopen_window=REOPEN_WINDOW_DEFAULT)
 
 
 def test_feedback_and_closing_are_for_the_handlers_not_a_department_that_only_referred_it():
@@ -166,18 +178,23 @@ def test_feedback_and_closing_are_for_the_handlers_not_a_department_that_only_re
     referred = full_ticket("grid", status="resolved", reporter="d1")
     referred.source = "department_referral"
     with pytest.raises(NotYourTicket):
-        apply(referred, "feedback", referrer, {"note": "已告知"}, NOW, category, [], REOPEN_WINDOW_DEFAULT)
+        apply(referred, action="feedback", actor=referrer, payload={"note": "已告知"}, now=NOW, category=category,
+              dispatches=[], reopen_window=REOPEN_WINDOW_DEFAULT)
     assert referred.status == "resolved"
     referred.status, referred.feedback_at = "feedback_given", NOW
     with pytest.raises(NotYourTicket):
-        apply(referred, "close", referrer, {}, NOW, category, [], REOPEN_WINDOW_DEFAULT)
-    assert actions_for(referred, referrer, category, [], NOW, REOPEN_WINDOW_DEFAULT) == []
+        apply(referred, action="close", actor=referrer, payload={}, now=NOW, category=category, dispatches=[],
+              reopen_window=REOPEN_WINDOW_DEFAULT)
+    assert actions_for(referred, actor=referrer, category=category, dispatches=[], now=NOW,
+                       reopen_window=REOPEN_WINDOW_DEFAULT) == []
     verified = full_ticket("department", status="resolved")
     this_round = [dispatch("environment", lead=True, signed=True)]
-    assert actions_for(verified, summoned, category, this_round, NOW, REOPEN_WINDOW_DEFAULT) == ["feedback"]
-    assert actions_for(verified, referrer, category, this_round, NOW, REOPEN_WINDOW_DEFAULT) == []
-    apply(verified, "feedback", Actor("w1", "worker", ("grid_worker",)), {"note": "上门回访"}, NOW, category, [],
-          REOPEN_WINDOW_DEFAULT)
+    assert actions_for(verified, actor=summoned, category=category, dispatches=this_round, now=NOW,
+                       reopen_window=REOPEN_WINDOW_DEFAULT) == ["feedback"]
+    assert actions_for(verified, actor=referrer, category=category, dispatches=this_round, now=NOW,
+                       reopen_window=REOPEN_WINDOW_DEFAULT) == []
+    apply(verified, action="feedback", actor=Actor("w1", "worker", ("grid_worker",)), payload={"note": "上门回访"},
+          now=NOW, category=category, dispatches=[], reopen_window=REOPEN_WINDOW_DEFAULT)
     assert verified.status == "feedback_given"
 
 
@@ -192,14 +209,18 @@ def test_an_unsatisfied_reporter_reopens_within_the_window_one_level_up_and_not_
 
     late = rated(1)
     with pytest.raises(ActionNotAllowed) as refused:
-        apply(late, "reopen", resident, {}, NOW + window + dt.timedelta(minutes=1), category, [], window)
+        apply(late, action="reopen", actor=resident, payload={}, now=NOW + window + dt.timedelta(minutes=1),
+              category=category, dispatches=[], reopen_window=window)
     assert refused.value.code == "REOPEN_WINDOW_PASSED" and (late.status, late.satisfaction) == ("rated", 1)
     with pytest.raises(ActionNotAllowed):  # a 3 is no complaint
-        apply(rated(3), "reopen", resident, {}, NOW, category, [], window)
+        apply(rated(3), action="reopen", actor=resident, payload={}, now=NOW, category=category, dispatches=[],
+              reopen_window=window)
     with pytest.raises(NotYourTicket):
-        apply(rated(1), "reopen", Actor("w1", "worker", ("grid_worker",)), {}, NOW, category, [], window)
+        apply(rated(1), action="reopen", actor=Actor("w1", "worker", ("grid_worker",)), payload={}, now=NOW,
+              category=category, dispatches=[], reopen_window=window)
     for level, up in (("grid", "community"), ("community", "town"), ("town", "town"), ("department", "town")):
         again = rated(2, level)
-        change = apply(again, "reopen", resident, {}, NOW + window - dt.timedelta(minutes=1), category, [], window)
+        change = apply(again, action="reopen", actor=resident, payload={}, now=NOW + window - dt.timedelta(minutes=1),
+                       category=category, dispatches=[], reopen_window=window)
         assert (again.status, again.level, again.reopen_count, change.event) == ("handling", up, 1, "ticket_reopened")
         assert again.satisfaction is again.rated_at is again.resolved_at is None

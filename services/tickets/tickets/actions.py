@@ -36,7 +36,7 @@ def _lock_in_order(session, ids_or_numbers):
                     .order_by(Ticket.id).with_for_update())
 
 
-def _checked(session, ticket_id, action, actor, payload, expected_version, settings, for_update):
+def _checked(session, ticket_id, *, action, actor, payload, expected_version, settings, for_update):
     """The ticket, this round's dispatches and its category, once the checks that come
     before the rules pass: reach (before the version: a ticket beyond reach is not
     theirs to know about), version, a recategorisation's new category and grade."""
@@ -53,33 +53,35 @@ def _checked(session, ticket_id, action, actor, payload, expected_version, setti
     return ticket, workflow.this_round(ticket, dispatches), category_of(settings, ticket.category)
 
 
-def try_action(session, ticket_id, action, actor, payload, expected_version, now, settings):
+def try_action(session, ticket_id, *, action, actor, payload, expected_version, now, settings):
     """Raise what ``act`` would for reach, version, state, level and authority, trying
     the action on copies (nothing is locked or changed): run before asking another
     service for what only a permitted action needs."""
-    ticket, dispatches, category = _checked(session, ticket_id, action, actor, payload, expected_version, settings,
-                                            for_update=False)
-    workflow.apply(workflow.copy_of(ticket), action, actor, dict(payload), now, category,
-                   [workflow.copy_of(d) for d in dispatches], settings.reopen_window,
-                   whistle_levels=settings.whistle_levels)
+    ticket, dispatches, category = _checked(session, ticket_id, action=action, actor=actor, payload=payload,
+                                            expected_version=expected_version, settings=settings, for_update=False)
+    workflow.apply(workflow.copy_of(ticket), action=action, actor=actor, payload=dict(payload), now=now,
+                   category=category, dispatches=[workflow.copy_of(d) for d in dispatches],
+                   reopen_window=settings.reopen_window, whistle_levels=settings.whistle_levels)
 
 
-def act(session, ticket_id, action, actor, payload, expected_version, now, settings, registered_departments=()):
+def act(session, ticket_id, *, action, actor, payload, expected_version, now, settings, registered_departments=()):
     """``registered_departments``: codes of departments people has registered beyond the
     catalogue's, which a whistle may also summon (the service asks people for them)."""
     if action == "merge" and payload.get("into"):
         _lock_in_order(session, (ticket_id, payload["into"]))
-    ticket, dispatches, category = _checked(session, ticket_id, action, actor, payload, expected_version, settings,
-                                            for_update=True)
+    ticket, dispatches, category = _checked(session, ticket_id, action=action, actor=actor, payload=payload,
+                                            expected_version=expected_version, settings=settings, for_update=True)
     if action == "merge":
         # Locked before its state is read: nobody closes it between this check and the merge.
         original, _ = reachable(session, payload.get("into") or "-", actor, for_update=True)  # none unseen
         if original.id == ticket.id or original.status not in workflow.OPEN_STATES:
             raise BadAction("Merge into another ticket that is still open.", details={"field": "into"})
-    change = workflow.apply(ticket, action, actor, payload, now, category, dispatches, settings.reopen_window,
+    change = workflow.apply(ticket, action=action, actor=actor, payload=payload, now=now, category=category,
+                            dispatches=dispatches, reopen_window=settings.reopen_window,
                             whistle_levels=settings.whistle_levels)
-    _after(session, ticket, change, now, settings, dispatches, registered_departments)
-    trail.append_trail(session, ticket, change, actor, now)
+    _after(session, ticket, change=change, now=now, settings=settings, dispatches=dispatches,
+           registered_departments=registered_departments)
+    trail.append_trail(session, ticket, change=change, actor=actor, now=now)
     if action == "merge":
         change.also_extended.append(_record_merge_in_original(session, ticket, actor, now))
     return ticket, change
@@ -104,14 +106,14 @@ def _record_merge_in_original(session, duplicate, actor, now):
     """The original's trail names each duplicate folded into it (and its version moves:
     whoever holds the original finds the merge on reloading)."""
     original = get_ticket(session, duplicate.duplicate_of, for_update=True)
-    trail.append_trail(session, original, workflow.Change(
+    trail.append_trail(session, original, change=workflow.Change(
         "merged_in", original.status, original.status, original.level, original.level,
         f"ticket {duplicate.number} was merged into this one",
-        {"ticket_id": duplicate.id, "number": duplicate.number}), actor, now)
+        {"ticket_id": duplicate.id, "number": duplicate.number}), actor=actor, now=now)
     return original
 
 
-def _after(session, ticket, change, now, settings, dispatches, registered_departments=()):
+def _after(session, ticket, *, change, now, settings, dispatches, registered_departments=()):
     """Consequences that need the database or the calendar. ``dispatches``: this round's."""
     if change.action == "whistle":  # after apply: the state, level and authority come first
         _require_departments(settings.catalogue, change.data["departments"], registered_departments)

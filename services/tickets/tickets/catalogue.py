@@ -59,7 +59,7 @@ class Category:
                         for grade in GRADES}}
 
 
-def _c(code, name, department, admission=True, radius=250, days=STANDARD):
+def _c(code, name, department, *, admission=True, radius=250, days=STANDARD):
     return Category(code, name, department, admission, radius, days)
 
 

@@ -149,7 +149,7 @@ def _escalate_for_breach(session, ticket, clock, now):
         return None
     before = ticket.level
     ticket.level = workflow.LEVELS[workflow.LEVELS.index(before) + 1]
-    trail.append_trail(session, ticket, workflow.Change("escalate", "handling", "handling", before, ticket.level,
-                                                        f"SLA {clock} deadline passed", {"sla_breach": clock}),
-                       SYSTEM, now)
+    change = workflow.Change("escalate", "handling", "handling", before, ticket.level,
+                             f"SLA {clock} deadline passed", {"sla_breach": clock})
+    trail.append_trail(session, ticket, change=change, actor=SYSTEM, now=now)
     return ticket.level

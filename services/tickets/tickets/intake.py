@@ -40,7 +40,7 @@ def source_for(given, reporter_role):
     return given or fixed or DEFAULT_SOURCE.get(reporter_role, "grid_patrol")
 
 
-def report(session, data, now, settings, cipher, reporter=None):
+def report(session, data, *, now, settings, cipher, reporter=None):
     """A new ticket from ``data`` (as NewTicketSchema loads it, with its grid found)
     by ``reporter`` (a workflow.Actor; None: an internal caller, no reporter)."""
     category = category_of(settings, data["category"])
@@ -58,16 +58,16 @@ def report(session, data, now, settings, cipher, reporter=None):
         reported_at=now, reopen_count=0, suspended=False, suspended_seconds=0, meeting_disposal=False,
     )
     clocks.set_deadlines(ticket, category, settings, now)
-    staff.assign_responsible(session, ticket, now)
-    ticket.likely_duplicate_of = likely_duplicate(session, category, ticket.lon, ticket.lat, now,
-                                                  settings.duplicate_window)
+    staff.assign_responsible(session, ticket, now=now)
+    ticket.likely_duplicate_of = likely_duplicate(session, category, lon=ticket.lon, lat=ticket.lat, now=now,
+                                                  window=settings.duplicate_window)
     # The day's counter row is locked from here to commit: take the number last, so
     # concurrent intakes wait for each other as briefly as possible.
     ticket.number = next_number(session, now)
-    first = trail.start_trail(session, ticket, workflow.Change("report", None, "reported", None, None, None, {
+    first = trail.start_trail(session, ticket, change=workflow.Change("report", None, "reported", None, None, None, {
         "category": category.code, "grade": ticket.grade, "source": ticket.source,
         "likely_duplicate_of": ticket.likely_duplicate_of,
-        "responsible_person_id": ticket.responsible_person_id}), reporter or workflow.SYSTEM, now)
+        "responsible_person_id": ticket.responsible_person_id}), actor=reporter or workflow.SYSTEM, now=now)
     session.add_all([ticket, first])  # one flush inserts both, the ticket first
     return ticket
 
@@ -88,7 +88,7 @@ def _metres(lon1, lat1, lon2, lat2):
     return 6371000.0 * math.hypot(x, y)
 
 
-def likely_duplicate(session, category, lon, lat, now, window):
+def likely_duplicate(session, category, *, lon, lat, now, window):
     """The id of the oldest open ticket of the same category within the category's
     radius, reported within the window."""
     if lon is None or category.duplicate_radius_m <= 0:

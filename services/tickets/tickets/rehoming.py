@@ -26,7 +26,7 @@ def homes_in(parts, located):
     return homes
 
 
-def rehome(session, how, old_codes, new_codes, homes, now):
+def rehome(session, how, *, old_codes, new_codes, homes, now):
     """Move the open tickets of retired grids to the new grids: to ``homes[id]`` (the
     grid now covering the ticket's location) or else the first new grid, and to that
     grid's responsible worker (people carries the retired grid's posts over, maybe
@@ -38,11 +38,11 @@ def rehome(session, how, old_codes, new_codes, homes, now):
         before, located = ticket.grid_code, homes.get(ticket.id)
         code = located if located in new_codes else new_codes[0]
         ticket.grid_code = code
-        staff.assign_responsible(session, ticket, now, answering, previous=before)
-        trail.append_trail(session, ticket, workflow.Change(
+        staff.assign_responsible(session, ticket, now=now, known=answering, previous=before)
+        trail.append_trail(session, ticket, change=workflow.Change(
             "rehome", ticket.status, ticket.status, ticket.level, ticket.level,
             f"grid {before} was {how}; the ticket moved to grid {code}",
             {"from_grid": before, "to_grid": code, "located": code == located,
-             "responsible_person_id": ticket.responsible_person_id}), workflow.SYSTEM, now)
+             "responsible_person_id": ticket.responsible_person_id}), actor=workflow.SYSTEM, now=now)
         moves.append((ticket, before))
     return moves

@@ -144,7 +144,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                 raise
             return replay
 
-    def _remember(self, session, key, account_id, print_, response):
+    def _remember(self, session, key, *, account_id, print_, response):
         if key:
             session.add(IdempotentRequest(key=key, account_id=account_id or "-", fingerprint=print_,
                                           response=response))
@@ -193,12 +193,13 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         now = utcnow()
         account_id = reporter and reporter.account_id
         with self.db.transaction() as session:
-            ticket = intake.report(session, data, now, self.settings, self.cipher, reporter)
+            ticket = intake.report(session, data, now=now, settings=self.settings, cipher=self.cipher,
+                                   reporter=reporter)
             session.flush()  # the version the client must send with its first action
             result = ticket_seen_by(ticket, account_id)
             self.outbox.add(session, "ticket_reported", snapshots.step_event(
                 ticket, "report", ticket.reported_at, reporter, **trail.trail_mark(session, ticket)))
-            self._remember(session, idempotency_key, account_id, print_, result)
+            self._remember(session, idempotency_key, account_id=account_id, print_=print_, response=result)
         return result
 
     # --- actions ------------------------------------------------------------------------------
@@ -210,22 +211,24 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             raise InvalidInput("An action needs the actor taking it.", code="VALIDATION_FAILED",
                                details={"fields": {"actor": ["required"]}})
         print_ = idempotency_key and fingerprint("act", ticket_id, body)
-        return self._once(idempotency_key, actor.account_id, print_,
-                          lambda: self._act(ticket_id, body, actor, idempotency_key, print_))
+        return self._once(idempotency_key, actor.account_id, print_, lambda: self._act(
+            ticket_id, body=body, actor=actor, idempotency_key=idempotency_key, print_=print_))
 
-    def _act(self, ticket_id, body, actor, idempotency_key, print_):
+    def _act(self, ticket_id, *, body, actor, idempotency_key, print_):
         action, version = body.pop("action"), body.pop("version")
         registered = ()
         if action == "whistle" and actions.unknown_departments(self.settings.catalogue, body.get("departments")):
             # Only a whistle this actor may blow on this ticket now is worth asking people
             # about: reach, version, state and authority answer first, people down or not.
             with self.db.read() as session:
-                actions.try_action(session, ticket_id, action, actor, body, version, utcnow(), self.settings)
+                actions.try_action(session, ticket_id, action=action, actor=actor, payload=body,
+                                   expected_version=version, now=utcnow(), settings=self.settings)
             registered = self._registered_departments()
         now = utcnow()
         with self.db.transaction() as session:
-            ticket, change = actions.act(session, ticket_id, action, actor, body, version, now,
-                                                self.settings, registered)
+            ticket, change = actions.act(session, ticket_id, action=action, actor=actor, payload=body,
+                                         expected_version=version, now=now, settings=self.settings,
+                                         registered_departments=registered)
             session.flush()
             result = {"ticket": ticket_seen_by(ticket, actor.account_id), "action": action,
                       "allowed_next": workflow.allowed_actions(
@@ -235,13 +238,13 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                 self.outbox.add(session, change.event,
                                 snapshots.step_event(ticket, action, now, actor, **change.data, **mark))
             else:
-                self._trail_extended(session, ticket, action, actor, now)
+                self._trail_extended(session, ticket, action=action, actor=actor, now=now)
             for other in change.also_extended:  # a merge's original: its merged_in entry
-                self._trail_extended(session, other, "merged_in", actor, now)
-            self._remember(session, idempotency_key, actor.account_id, print_, result)
+                self._trail_extended(session, other, action="merged_in", actor=actor, now=now)
+            self._remember(session, idempotency_key, account_id=actor.account_id, print_=print_, response=result)
         return result
 
-    def _trail_extended(self, session, ticket, action, actor, now):
+    def _trail_extended(self, session, ticket, *, action, actor, now):
         """Carry a new trail head that no other event announces to the witness (and the
         ticket's snapshot after the step, as every ticket event does)."""
         self.outbox.add(session, "ticket_trail_extended",
@@ -278,12 +281,12 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             view["allowed_actions"] = workflow.allowed_actions(ticket, whistle_levels=settings.whistle_levels)
             if viewer and (with_actions or reveal):
                 view["your_actions"] = workflow.actions_for(
-                    ticket, viewer, intake.category_of(settings, ticket.category),
-                    workflow.this_round(ticket, dispatches), utcnow(), settings.reopen_window,
-                    whistle_levels=settings.whistle_levels)
+                    ticket, actor=viewer, category=intake.category_of(settings, ticket.category),
+                    dispatches=workflow.this_round(ticket, dispatches), now=utcnow(),
+                    reopen_window=settings.reopen_window, whistle_levels=settings.whistle_levels)
             if reveal:
-                reveal_reporter(session, view, ticket, viewer, view["your_actions"], self.cipher,
-                                clear_roles(self.config))
+                reveal_reporter(session, view, ticket=ticket, viewer=viewer, viewer_actions=view["your_actions"],
+                                cipher=self.cipher, clear_roles=clear_roles(self.config))
             if ticket.duplicate_of:  # a merged report follows the ticket it was folded into
                 original = queries.original_of(session, ticket)
                 view["original"] = original and original_schema.dump(original)
@@ -339,7 +342,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def ticket_statistics(self, root=None, start=None, end=None):
         dates = load(PeriodSchema, {"start": start, "end": end}, "period")
         with self.db.read() as session:
-            return statistics.ticket_statistics(session, root, dates["start"], dates["end"])
+            return statistics.ticket_statistics(session, root, start_day=dates["start"], end_day=dates["end"])
 
     @rpc
     def categories(self):
@@ -393,7 +396,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def _rehome(self, session, envelope, homes):
         how, old_codes, new_codes, _ = grid_change(envelope)
         now = utcnow()
-        moves = rehoming.rehome(session, how, old_codes, new_codes, homes, now)
+        moves = rehoming.rehome(session, how, old_codes=old_codes, new_codes=new_codes, homes=homes, now=now)
         session.flush()  # the versions the moves left, for the snapshots
         for ticket, before in moves:
             self.outbox.add(session, "ticket_rehomed", snapshots.step_event(

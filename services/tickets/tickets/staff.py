@@ -86,7 +86,7 @@ def responsible_for(session, grid_code, on, previous=None):
         nearness[post.grid_code], _ROLE_RANK[post.role], post.start_date, post.assignment_id))
 
 
-def assign_responsible(session, ticket, now, known=None, previous=None):
+def assign_responsible(session, ticket, *, now, known=None, previous=None):
     """Give the ticket to its grid's responsible worker (or to nobody, if the grid and
     those above it have none today). ``known``: a dict remembering the answer per grid,
     for callers moving many tickets at once; ``previous``: see ``responsible_for``."""

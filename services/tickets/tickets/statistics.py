@@ -27,7 +27,7 @@ def _rate(part, whole):
     return round(part / whole, 4) if whole else None
 
 
-def ticket_statistics(session, root, start_day, end_day, now=None):
+def ticket_statistics(session, root, *, start_day, end_day, now=None):
     """Figures over the tickets reported in the subtree in the period. A withdrawn
     ticket was never worked to an end, so it is counted (``withdrawn``) but left out of
     the resolution figures (rate, on time, levels, hours to resolve); a merged one is

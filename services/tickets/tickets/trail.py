@@ -141,15 +141,15 @@ def check_witness(entries, witness):
 _TRAIL_LAST = "trail_last"  # session.info: {ticket id: newest entry} written in this transaction
 
 
-def start_trail(session, ticket, change, actor, now):
+def start_trail(session, ticket, *, change, actor, now):
     """A new ticket's first entry, remembered as its newest in this transaction; the
     caller adds it after the ticket (one flush inserts both, the ticket first)."""
-    first = _trail_entry(ticket, change, actor, now, last=None)
+    first = _trail_entry(ticket, change=change, actor=actor, now=now, last=None)
     session.info.setdefault(_TRAIL_LAST, {})[ticket.id] = first
     return first
 
 
-def append_trail(session, ticket, change, actor, now):
+def append_trail(session, ticket, *, change, actor, now):
     """Chain an entry to the ticket's newest one. The newest is read without
     autoflush: a flush here would write the ticket's changes in a first UPDATE and
     the new trail head in a second, moving its version twice for one action."""
@@ -158,12 +158,12 @@ def append_trail(session, ticket, change, actor, now):
         with session.no_autoflush:
             last = session.scalar(select(TrailEntry).where(TrailEntry.ticket_id == ticket.id)
                                   .order_by(TrailEntry.seq.desc()).limit(1))
-    entry = _trail_entry(ticket, change, actor, now, last)
+    entry = _trail_entry(ticket, change=change, actor=actor, now=now, last=last)
     session.info.setdefault(_TRAIL_LAST, {})[ticket.id] = entry  # a second append in this transaction
     session.add(entry)
 
 
-def _trail_entry(ticket, change, actor, now, last):
+def _trail_entry(ticket, *, change, actor, now, last):
     """The entry after ``last`` (None: the first), chained to it and sealing the row as
     this step leaves it (so every change of the row comes before this call); the
     ticket keeps the newest hash."""

@@ -52,7 +52,7 @@ def trail_seen_by(entries, ticket, viewer_account_id):
     return entries
 
 
-def reveal_reporter(session, view, ticket, viewer, viewer_actions, cipher, clear_roles):
+def reveal_reporter(session, view, *, ticket, viewer, viewer_actions, cipher, clear_roles):
     """Put the reporter's phone in clear into ``view`` for ``viewer``, logging the read,
     or ClearDataForbidden. ``viewer_actions``: the actions the viewer may take now."""
     own = bool(ticket.reporter_account_id) and ticket.reporter_account_id == viewer.account_id

@@ -171,14 +171,15 @@ def allowed_actions(ticket, *, whistle_levels=WHISTLE_LEVELS_DEFAULT):
     return sorted(action for action in ALLOWED_FROM if action != "resume" and _possible(ticket, action, table))
 
 
-def actions_for(ticket, actor, category, dispatches, now, reopen_window, *, whistle_levels=WHISTLE_LEVELS_DEFAULT):
+def actions_for(ticket, *, actor, category, dispatches, now, reopen_window, whistle_levels=WHISTLE_LEVELS_DEFAULT):
     """Of the actions the ticket admits now, those this actor may take: each is tried
     on copies, so the rules stay in apply() alone. An action refused only for its
     missing payload (a note, an outcome) is the actor's to take."""
     mine = []
     for action in allowed_actions(ticket, whistle_levels=whistle_levels):
         try:
-            apply(copy_of(ticket), action, actor, {}, now, category, [copy_of(d) for d in dispatches], reopen_window,
+            apply(copy_of(ticket), action=action, actor=actor, payload={}, now=now, category=category,
+                  dispatches=[copy_of(d) for d in dispatches], reopen_window=reopen_window,
                   whistle_levels=whistle_levels)
         except BadAction:
             pass
@@ -298,7 +299,7 @@ def _outcome(payload, note):
     return outcome
 
 
-def apply(ticket, action, actor, payload, now, category, dispatches, reopen_window, *,
+def apply(ticket, *, action, actor, payload, now, category, dispatches, reopen_window,
           whistle_levels=WHISTLE_LEVELS_DEFAULT):
     """Perform ``action`` on ``ticket`` (changing it) and return a Change.
 
@@ -352,7 +353,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         dispatch = next((d for d in dispatches if actor.department and d.department == actor.department), None)
         _need(dispatch is not None and "department" in actor.roles,
               "Only a department this ticket was dispatched to may do this.")
-        _department_step(dispatch, action, note, now, allowed)
+        _department_step(dispatch, action=action, note=note, now=now, allowed=allowed)
         data["department"] = dispatch.department
     elif action == "verify":
         whistled = whistled_at(ticket)
@@ -362,7 +363,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         lead = next((d for d in dispatches if d.lead), None)
         if lead is None or not lead.reported_at:
             raise ActionNotAllowed("The lead department has not reported back yet.", details={"allowed": allowed})
-        _resolve(ticket, _outcome(payload, note), now, "department", actor)
+        _resolve(ticket, outcome=_outcome(payload, note), now=now, level="department", actor=actor)
         event = "ticket_resolved"
     elif action == "meeting":
         _acting_level(ticket, actor)
@@ -371,7 +372,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
         ticket.meeting_disposal = True
     elif action == "resolve":
         _acting_level(ticket, actor)
-        _resolve(ticket, _outcome(payload, note), now, ticket.level, actor)
+        _resolve(ticket, outcome=_outcome(payload, note), now=now, level=ticket.level, actor=actor)
         event = "ticket_resolved"
     elif action == "suspend":
         _acting_level(ticket, actor, dispatches)
@@ -395,7 +396,7 @@ def apply(ticket, action, actor, payload, now, category, dispatches, reopen_wind
     elif action == "withdraw":
         _need(actor.account_id == ticket.reporter_account_id or actor.district_wide,
               "Only the reporter may withdraw a report.")
-        _resolve(ticket, "withdrawn", now, ticket.level, actor)
+        _resolve(ticket, outcome="withdrawn", now=now, level=ticket.level, actor=actor)
         event = "ticket_resolved"
     elif action == "merge":
         _in_charge(ticket, actor)
@@ -468,7 +469,7 @@ def _refuse(ticket, action, allowed, whistle_levels):
                                     "suspended": ticket.suspended, "allowed": allowed})
 
 
-def _department_step(dispatch, action, note, now, allowed):
+def _department_step(dispatch, *, action, note, now, allowed):
     """A summoned department signs (1 h clock), contacts the reporter or the site
     (24 h clock) and reports back (attend clock); a report back also stops the
     contact clock, since attending the site is contact."""
@@ -505,7 +506,7 @@ def _closes_unrated(ticket, now, window):
     return ticket.source in UNRATED_SOURCES or now > ticket.feedback_at + window
 
 
-def _resolve(ticket, outcome, now, level, actor):
+def _resolve(ticket, *, outcome, now, level, actor):
     ticket.status, ticket.outcome, ticket.resolved_at, ticket.resolved_level = "resolved", outcome, now, level
     ticket.resolved_by_person_id = staff_person(actor)
 
