@@ -185,6 +185,16 @@ class Call:
         return getattr(ctx.rpc(service), method)(**kwargs)
 
 
+def new_if_created(result):
+    """201 for a record made now, 200 for the one a repeat found (``result["created"]``)."""
+    return 201 if result["created"] else 200
+
+
+def new_if_not_duplicate(result):
+    """A resubmission (the same client_id) answers 200 with what was stored first."""
+    return 200 if result["duplicate"] else 201
+
+
 def wire(value):
     """A loaded query value as the bus takes it (JSON: days and moments as ISO text)."""
     if isinstance(value, (dt.date, dt.datetime)):

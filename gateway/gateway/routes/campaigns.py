@@ -1,16 +1,13 @@
 """Campaign tasks (专项任务): a district or a town launches a task over every household
 of a scope; workers tick households off; completion shows per grid (seed 003)."""
 from common.roles import CAMPAIGN_LAUNCHERS, FIELD_STAFF, STAFF_READERS
-from gateway.routing import ACTOR, BODY, Call, Path, Query, Route, by_record, in_root
+from gateway.routing import ACTOR, BODY, Call, Path, Query, Route, by_record, in_root, new_if_created
 from gateway.schemas import campaigns as s
 
 TAG = "campaigns"
 CAMPAIGN = Path("campaign_id")
 HIDDEN = by_record(hidden=True, note="its scope meets the caller's (otherwise 404, as for a free id)")
 
-
-def new_if_created(result):
-    return 201 if result["created"] else 200
 
 
 ROUTES = [

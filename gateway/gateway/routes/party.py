@@ -2,7 +2,7 @@
 registration (双报到) of party members employed elsewhere with the report their employer
 reads (双报告), and each grid's monthly service day (网格服务日). Seeds 000 and 001."""
 from common.roles import FIELD_STAFF, PARTY_SERVICE, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, STAFF_READERS
-from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root
+from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root, new_if_created
 from gateway.schemas import party as s
 
 TAG = "party"
@@ -15,9 +15,6 @@ NOT_A_MEMBER = "Anyone but a staff person who is a party member is 400 naming `p
 
 MEMBER = Path("person_id")
 
-
-def new_if_created(result):
-    return 201 if result["created"] else 200
 
 
 ROUTES = [

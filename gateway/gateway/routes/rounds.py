@@ -1,14 +1,10 @@
 """Patrols and household visits (巡查走访), as phones upload them, offline ones too."""
 from common.roles import FIELD_STAFF, STAFF_READERS
-from gateway.routing import ACTOR, BODY, ROOT, Call, Query, Route, by_record, in_root
+from gateway.routing import ACTOR, BODY, ROOT, Call, Query, Route, by_record, in_root, new_if_not_duplicate
 from gateway.schemas import people as s
 
 RESUBMITTED = ((200, "A resubmission (the same client_id): what was stored the first time"),)
 
-
-def new_if_not_duplicate(result):
-    """A resubmission (the same client_id) answers 200 with what was stored first."""
-    return 200 if result["duplicate"] else 201
 
 
 ROUTES = [

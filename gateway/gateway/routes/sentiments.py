@@ -1,7 +1,9 @@
 """Sentiment records (社情民意): what residents tell grid workers, followed up or
 reported as tickets."""
 from common.roles import FIELD_STAFF, STAFF_READERS
-from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root
+from gateway.routing import (
+    ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root, new_if_created, new_if_not_duplicate,
+)
 from gateway.schemas import sentiments as s
 
 TAG = "sentiments"
@@ -12,12 +14,6 @@ ACTING = by_record(hidden=True, note="its grid in the caller's scope (otherwise 
                                      "or a supervisor (otherwise 403 `NOT_YOUR_RECORD`)")
 
 
-def new_if_not_duplicate(result):
-    return 200 if result["duplicate"] else 201
-
-
-def new_if_created(result):
-    return 201 if result["created"] else 200
 
 
 ROUTES = [

@@ -59,6 +59,15 @@ def _reach(actor):
     return None if actor is None else actor.reach
 
 
+def _listing_root(actor, root):
+    """The subtree a listing covers: ``root`` checked against the caller's reach, else
+    that reach (None: the whole district)."""
+    root = root or _reach(actor)
+    if actor is not None and root is not None:
+        actor.require_reach(root)
+    return root
+
+
 def original_time(data):
     """When it happened, as the phone says; not in the future."""
     now = utcnow()
@@ -714,9 +723,7 @@ class PeopleService(OpsEndpoints):
     def list_signups(self, root=None, status=None, limit=100, actor=None):
         actor = Actor.from_wire(actor)
         query = load(SignupListQuerySchema, {"root": root, "status": status, "limit": limit}, "query parameters")
-        root = query["root"] or _reach(actor)
-        if actor is not None and root is not None:
-            actor.require_reach(root)
+        root = _listing_root(actor, query["root"])
         with self.db.read() as session:
             return [signups.view(s) for s in signups.find(session, root, query["status"], query["limit"])]
 
@@ -773,9 +780,7 @@ class PeopleService(OpsEndpoints):
         actor = Actor.from_wire(actor)
         query = load(OrganisationListQuerySchema, {"root": root, "kind": kind, "status": status, "q": q,
                                                    "after": after, "limit": limit}, "query parameters")
-        query["root"] = query["root"] or _reach(actor)
-        if actor is not None and query["root"] is not None:
-            actor.require_reach(query["root"])
+        query["root"] = _listing_root(actor, query["root"])
         with self.db.read() as session:
             return organisations.page(session, **query)
 
@@ -816,9 +821,7 @@ class PeopleService(OpsEndpoints):
         """Campaigns over, inside or above ``root`` (default: the caller's subtree)."""
         actor = Actor.from_wire(actor)
         query = load(CampaignListQuerySchema, {"root": root, "status": status, "limit": limit}, "query parameters")
-        root = query["root"] or _reach(actor)
-        if actor is not None and root is not None:
-            actor.require_reach(root)
+        root = _listing_root(actor, query["root"])
         with self.db.read() as session:
             return [campaigns.view(c) for c in campaigns.find(session, root, query["status"], query["limit"])]
 
@@ -978,13 +981,6 @@ class PeopleService(OpsEndpoints):
 
     # --- party building (党建引领) ----------------------------------------------------------
 
-    def _party_root(self, root, actor):
-        """``root`` (default: the caller's subtree) checked against the caller's reach."""
-        query_root = root or _reach(actor)
-        if actor is not None and query_root is not None:
-            actor.require_reach(query_root)
-        return query_root
-
     @rpc
     def found_branch(self, data, actor=None):
         """A branch or group on an active grid or community of the actor's reach, with
@@ -1002,7 +998,7 @@ class PeopleService(OpsEndpoints):
     def list_branches(self, root=None, after=None, limit=100, actor=None):
         actor = Actor.from_wire(actor)
         query = load(PartyListQuerySchema, {"root": root, "after": after, "limit": limit}, "query parameters")
-        query["root"] = self._party_root(query["root"], actor)
+        query["root"] = _listing_root(actor, query["root"])
         with self.db.read() as session:
             return party.branches_page(session, **query)
 
@@ -1073,7 +1069,7 @@ class PeopleService(OpsEndpoints):
     def list_registrations(self, root=None, after=None, limit=100, actor=None):
         actor = Actor.from_wire(actor)
         query = load(PartyListQuerySchema, {"root": root, "after": after, "limit": limit}, "query parameters")
-        query["root"] = self._party_root(query["root"], actor)
+        query["root"] = _listing_root(actor, query["root"])
         with self.db.read() as session:
             return party.registrations_page(session, **query)
 
@@ -1147,7 +1143,7 @@ class PeopleService(OpsEndpoints):
         actor = Actor.from_wire(actor)
         query = load(ServiceDayListQuerySchema, {"root": root, "month": month, "after": after, "limit": limit},
                      "query parameters")
-        query["root"] = self._party_root(query["root"], actor)
+        query["root"] = _listing_root(actor, query["root"])
         with self.db.read() as session:
             return party.service_days_page(session, **query)
 
