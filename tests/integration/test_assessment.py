@@ -17,6 +17,7 @@ from shapely.geometry import box, mapping
 
 from common.shanghai import shanghai_date
 from idnumbers import fresh_id_number
+from ticket_client import Ticket
 
 API = "/api/v1"
 COUNTY = "320594"
@@ -185,17 +186,6 @@ def test_twenty_eighty_with_bound_chief_and_worker_results_as_worked_out_by_hand
     assert lines[worker["name"]][4] == pytest.approx(82.8)
     csv_sheet = stack.call("GET", f"{API}/assessments/{corrected['id']}/export?format=csv", leader)
     assert csv_sheet.status_code == 200 and csv_sheet.content.decode("utf-8-sig").splitlines()[1].startswith("排名,")
-
-
-class Ticket:
-    def __init__(self, stack, ticket):
-        self.stack, self.id, self.version = stack, ticket["id"], ticket["version"]
-
-    def act(self, token, action, **payload):
-        response = self.stack.call("POST", f"{API}/tickets/{self.id}/actions", token,
-                                   {"action": action, "version": self.version, **payload})
-        assert response.status_code == 200, (action, response.text)
-        self.version = response.json()["ticket"]["version"]
 
 
 def rated_ticket(stack, district, grid, satisfaction):

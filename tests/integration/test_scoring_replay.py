@@ -16,6 +16,7 @@ from common import textsig
 from common.contract import SUBSCRIPTIONS, queue_name
 from common.shanghai import shanghai_date
 from idnumbers import fresh_id_number
+from ticket_client import Ticket
 
 API = "/api/v1"
 COUNTY = "320592"  # a county and a spot no other test uses
@@ -83,17 +84,6 @@ def assessed(stack, admin):
     assert results.status_code == 200, results.text
     return {item["subject_id"]: {k: v for k, v in item.items() if k not in ("assessment_id", "created_at")}
             for item in results.json()["items"]}
-
-
-class Ticket:
-    def __init__(self, stack, created):
-        self.stack, self.id, self.version = stack, created["id"], created["version"]
-
-    def act(self, token, action, **payload):
-        response = self.stack.call("POST", f"{API}/tickets/{self.id}/actions", token,
-                                   {"action": action, "version": self.version, **payload})
-        assert response.status_code == 200, (action, response.text)
-        self.version = response.json()["ticket"]["version"]
 
 
 def test_a_rebuild_from_the_owners_gives_the_facts_the_live_feed_gave(stack):

@@ -9,23 +9,11 @@ import sys
 import time
 import uuid
 
+from ticket_client import Ticket
+
 API = "/api/v1"
 GRID = "320508019045002"          # 三元二村: the town leader below reaches it
 ELSEWHERE = "320508014021001"     # another street
-
-
-class Ticket:
-    def __init__(self, stack, ticket):
-        self.stack, self.id, self.number, self.version = stack, ticket["id"], ticket["number"], ticket["version"]
-
-    def act(self, token, action, expect=200, **payload):
-        response = self.stack.call("POST", f"{API}/tickets/{self.id}/actions", token,
-                                   {"action": action, "version": self.version, **payload})
-        assert response.status_code == expect, (action, response.text)
-        if expect == 200:
-            self.version = response.json()["ticket"]["version"]
-            return response.json()["ticket"]
-        return response.json()
 
 
 def report(stack, token, grid=GRID, category="UM07", **extra):

@@ -5,26 +5,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from shapely.geometry import shape
 
+from ticket_client import Ticket
+
 API = "/api/v1"
 GRID = "320508019045002"
 
 
 def account(stack, admin, roles, scope=None, department=None):
     return stack.new_account(admin, roles, scope, department, display_name="闭环测试")
-
-
-class Ticket:
-    def __init__(self, stack, ticket):
-        self.stack, self.id, self.version = stack, ticket["id"], ticket["version"]
-
-    def act(self, token, action, expect=200, **payload):
-        response = self.stack.call("POST", f"{API}/tickets/{self.id}/actions", token,
-                                   {"action": action, "version": self.version, **payload})
-        assert response.status_code == expect, (action, response.text)
-        if expect == 200:
-            self.version = response.json()["ticket"]["version"]
-            return response.json()["ticket"]
-        return response.json()
 
 
 def test_a_ticket_from_report_to_closed_with_whistle_and_reopen(stack):

@@ -6,32 +6,11 @@ import uuid
 
 from common.launcher import BY_NAME, ServiceProcess
 from stack import free_port
+from ticket_client import Ticket
 
 API = "/api/v1"
 # Each test its own county and spot, which no other test uses.
 COMMUNITY_WHISTLES, TOWN_ONLY = ("320571", 124.80, 34.80), ("320572", 124.90, 34.90)  # counties no other test uses
-
-
-class Ticket:
-    def __init__(self, stack, ticket):
-        self.stack, self.id, self.version = stack, ticket["id"], ticket["version"]
-
-    def act(self, token, action, expect=200, **payload):
-        response = self.stack.call("POST", f"{API}/tickets/{self.id}/actions", token,
-                                   {"action": action, "version": self.version, **payload})
-        assert response.status_code == expect, (action, response.text)
-        if expect == 200:
-            self.version = response.json()["ticket"]["version"]
-            return response.json()["ticket"]
-        return response.json()
-
-    def seen_by(self, token):
-        response = self.stack.call("GET", f"{API}/tickets/{self.id}", token)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def history(self, token):
-        return self.stack.call("GET", f"{API}/tickets/{self.id}/history", token).json()["items"]
 
 
 def staff(stack, admin, grid):
