@@ -77,6 +77,12 @@ class Ticket(Base):
     responsible_person_id: Mapped[str | None] = mapped_column(String(36), index=True)
     responsible_role: Mapped[str | None] = mapped_column(String(40))
     responsible_grid_code: Mapped[str | None] = mapped_column(String(24))
+    # A report through a grid's public card: a keyed hash of the client address (the
+    # per-address limit counts these), and why it waits for review (a burst), if it does.
+    client_address_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    review_flag: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    # The household the report is for: a resident's own, or one a party member carries up.
+    household_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -86,6 +92,8 @@ class Ticket(Base):
         # text_pattern_ops: PostgreSQL uses it for the code-prefix (LIKE 'x%') subtree filter
         Index("ix_tickets_grid_reported", "grid_code", "reported_at", postgresql_ops={"grid_code": "text_pattern_ops"}),
         Index("ix_tickets_category_status_reported", "category", "status", "reported_at"),  # duplicate search
+        Index("ix_tickets_card_reports", "grid_code", "source", "reported_at"),  # a card's burst
+        Index("ix_tickets_client_address", "client_address_hash", "reported_at"),  # an address's limit
     )
 
 

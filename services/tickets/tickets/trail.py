@@ -52,6 +52,9 @@ LATER_FIELDS = (
     ("resolved_by_person_id", lambda ticket: None),
     # every older whistle was the town's (the only level that whistled then)
     ("whistle_level", lambda ticket: "town" if ticket.lead_department else None),
+    # a burst report's flag erased, or a report moved onto another household
+    ("review_flag", lambda ticket: None),
+    ("household_id", lambda ticket: None),
 )
 FINGERPRINT_LENGTH = 8  # hex digits per field: enough to name an edited field, not to prove anything
 
