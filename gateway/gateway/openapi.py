@@ -126,7 +126,11 @@ def _operation(route):
     for status in route.documented_errors:
         operation["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
     for status, description in route.alternatives:
-        operation["responses"][str(status)] = _answer(route, description)
+        answer = _answer(route, description)
+        if status in route.documented_errors:  # a page, or the error as JSON when the door refuses first
+            answer["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
+                                 **answer.get("content", {})}
+        operation["responses"][str(status)] = answer
     parameters = []
     if route.path_schema is not None:
         parameters.append({"in": "path", "schema": route.path_schema})

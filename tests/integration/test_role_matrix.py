@@ -131,6 +131,8 @@ def world(stack):
         "phone": "13900002222", "address": "甲一1号楼102室", "grid_code": A1},           # used 127.0.0.1's limit
         headers={"X-Forwarded-For": f"10.77.{n}.{uuid.uuid4().int % 250}"}), "sign-up")
         for n, name in enumerate(("矩阵申请人", "矩阵被拒申请人")))
+    card_report = _ok(stack.call("POST", f"{API}/public/grids/{A1}/reports", None, {"description": "矩阵：扫码反映路灯不亮"},
+                                 headers={"X-Forwarded-For": f"10.78.{uuid.uuid4().int % 250}.1"}), "card report")
     campaign = call("POST", f"{API}/campaigns", {"title": "矩阵专项任务", "scope": A1})
     closing = call("POST", f"{API}/campaigns", {"title": "矩阵待结束任务", "scope": A1})
     wishes = _wishes(stack, call, household, worker, next(c.token for c in callers if c.label == "grid_worker@A"))
@@ -161,7 +163,7 @@ def world(stack):
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
         "sentiment": sentiment, "campaign": campaign, "closing": closing, "organisation": organisation,
-        "signup": signup, "rejected_signup": rejected_signup, "wishes": wishes,
+        "signup": signup, "rejected_signup": rejected_signup, "wishes": wishes, "card_report": card_report,
         "branch": branch, "party_joiner": party_joiner, "party_leaver": party_leaver, "secretary": secretary,
         "registration": registration, "service_day": service_day, "newcomer": newcomer, "party_home": party_home,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
@@ -261,6 +263,12 @@ EXAMPLES = {
     "public_grid_qr_png": lambda w: {"path": {"code": A1}},
     "public_grid_card_page": lambda w: {"path": {"code": A1}},
     "public_grid_report_form": lambda w: {"path": {"code": A1}},
+    # each caller's from 127.0.0.1: past CARD_REPORTS_PER_HOUR a 429, which is no refusal by role
+    "public_grid_report_form_send": lambda w: {"path": {"code": A1}, "data": {"description": "矩阵：表单反映井盖缺失"},
+                                               "content_type": "application/x-www-form-urlencoded"},
+    "public_card_report": lambda w: {"path": {"code": A1}, "body": {"description": "矩阵：扫码反映井盖缺失"}},
+    "public_card_report_progress": lambda w: {"path": {"tracking_code": w["card_report"]["tracking_code"]}},
+    "public_track_page": lambda w: {"query": {"code": w["card_report"]["tracking_code"]}},
     "public_sign_up": lambda w: {"body": {"username": f"su{uuid.uuid4().hex[:10]}", "password": PASSWORD,
                                           "name": "矩阵居民", "phone": "13900001111", "address": "甲一1号楼101室",
                                           "grid_code": A1}},

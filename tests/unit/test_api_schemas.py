@@ -151,6 +151,8 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (g.PLACE_TYPES, grid.places.PLACE_TYPES),
     (t.GRADES, tickets.catalogue.GRADES),
     (t.SOURCES, tickets.schemas.SOURCES),
+    (t.REPORTED_SOURCES, tickets.schemas.REPORTED_SOURCES),
+    (t.REVIEW_FLAGS, tickets.schemas.REVIEW_FLAGS),
     (t.LEVELS, tickets.workflow.LEVELS),
     (t.WHISTLE_LEVELS, tickets.workflow.WHISTLE_LEVELS),
     (t.STATES, tickets.workflow.STATES),

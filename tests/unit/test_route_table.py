@@ -22,7 +22,8 @@ SECRET = "unit-test-secret-0123456789abcdef0123"
 # the only routes reachable with no token: a new one must be named here on purpose
 PUBLIC = {"login", "openapi_document", "docs_page", "docs_asset", "healthz", "prometheus_metrics",
           "public_grid_card", "public_grid_qr_svg", "public_grid_qr_png", "public_grid_card_page",
-          "public_grid_report_form", "public_sign_up"}
+          "public_grid_report_form", "public_sign_up", "public_grid_report_form_send", "public_card_report",
+          "public_card_report_progress", "public_track_page"}
 SERVICES = {"grid", "people", "tickets", "scoring"}
 
 

@@ -312,7 +312,8 @@ def test_an_older_towns_whistle_still_verifies_under_the_seal():
     migration 0015: its digest is the one its entry recorded then, over the first
     guarded fields alone; any other level changes it."""
     older = SimpleNamespace(**{name: None for name in trail.ROW_FIELDS}, reporter_person_id=None,
-                            reported_category=None, resolved_by_person_id=None, whistle_level="town")
+                            reported_category=None, resolved_by_person_id=None, whistle_level="town",
+                            review_flag=None, household_id=None)
     older.lead_department = "environment"
     then = {name: getattr(older, name) for name in trail.ROW_FIELDS}
     sealed_then = hashlib.sha256(json.dumps(then, sort_keys=True, ensure_ascii=False, separators=(",", ":"),

@@ -14,7 +14,7 @@ IDEMPOTENCY_KEY = Header("Idempotency-Key")
 def list_tickets(ctx):
     query = ctx.query
     filters = {name: wire(query[name]) for name in ("root", "start", "end", "category", "grade", "source", "level",
-                                                    "overdue", "before", "limit")}
+                                                    "review_flag", "overdue", "before", "limit")}
     filters["status"] = query["status"].split(",") if query["status"] else None
     filters["responsible"] = query["responsible"]
     return ctx.rpc("tickets").list_tickets(filters=filters, actor=ctx.actor.to_wire())
@@ -46,7 +46,8 @@ ROUTES = [
           description="`status`: states, comma-separated, or `open` (reported, accepted, handling); "
                       "`overdue=true`: open, not suspended and past a running deadline now; `from`/`to`: reported "
                       "on those days (Asia/Shanghai, both included); `responsible`: a person id, or `me` for the "
-                      "caller's own to-do list. Pass `next` as `before` for the following page."),
+                      "caller's own to-do list; `review_flag=burst`: reports through a grid's card that came in a "
+                      "burst, to look at first. Pass `next` as `before` for the following page."),
     Route("GET", "/tickets/statistics", "ticket_statistics", "Counts, rates and times over a subtree and period",
           SUPERVISOR_READERS, Call("tickets.ticket_statistics", root=ROOT, start=Query("start"), end=Query("end")), TAG,
           scope=in_root(must_exist=True), query=s.StatisticsQuery, response=s.Statistics,

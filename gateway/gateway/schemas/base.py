@@ -78,3 +78,9 @@ class Counts(fields.Dict):
 
     def __init__(self, **kwargs):
         super().__init__(keys=fields.String(), values=fields.Integer(), **kwargs)
+
+
+class Label(Loose):
+    """A label in Simplified Chinese and English."""
+    zh = fields.String(required=True)
+    en = fields.String(required=True)

@@ -1,8 +1,10 @@
-"""What the public door shows: a grid's card (上岗公示)."""
+"""What the public door shows: a grid's card (上岗公示), sign-ups, and reports through
+the card with their progress."""
 from marshmallow import fields, validate
 
 from common.validation import GRID_CODE, ID, PHONE_TEXT, USERNAME, Text
-from gateway.schemas.base import Loose, Strict
+from gateway.schemas.base import Label, Loose, Strict
+from gateway.schemas.tickets import Location
 
 
 class GridOnCard(Loose):
@@ -101,3 +103,59 @@ class SignupListQuery(Strict):
     root = fields.String(load_default=None, validate=GRID_CODE)
     status = fields.String(load_default=None, validate=validate.OneOf(SIGNUP_STATUSES))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+# --- reports through a grid's card ----------------------------------------------------------
+
+class NewCardReport(Strict):
+    category = fields.String(load_default="OT99", validate=validate.Length(min=1, max=10), metadata={
+        "description": "a code of the catalogue (`GET /tickets/categories` for staff; the report form lists "
+                       "them); default OT99, 其他事项", "example": "UM04"})
+    description = Text(required=True, validate=validate.Length(min=4, max=1000),
+                       metadata={"example": "3号楼前垃圾堆放三天无人清运"})
+    location = fields.Nested(Location, load_default=None, allow_none=True,
+                             metadata={"description": "where, if the phone gave it: inside the card's grid"})
+    name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE_TEXT,
+                          metadata={"description": "to be called back; without a name or phone the report is "
+                                                   "anonymous"})
+
+
+class CardReportReceipt(Loose):
+    number = fields.String(required=True, metadata={"example": "20261206-00042"})
+    grid_code = fields.String(required=True)
+    category = fields.String(required=True)
+    category_name = fields.String(required=True)
+    status = fields.String(required=True)
+    anonymous = fields.Boolean(required=True)
+    review_flag = fields.String(allow_none=True, metadata={"description": "burst: waits for an officer's look"})
+    tracking_code = fields.String(required=True, metadata={
+        "description": "given once: follow the report with `GET /public/reports/{tracking_code}`",
+        "example": "7K2M9QX4TB1D"})
+    reported_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class CardReportProgress(Loose):
+    number = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    category = fields.String(required=True)
+    category_name = fields.String(required=True)
+    status = fields.String(required=True)
+    status_label = fields.Nested(Label, required=True)
+    outcome = fields.String(allow_none=True)
+    outcome_label = fields.Nested(Label, allow_none=True)
+    reported_at = fields.String(required=True, metadata={"format": "date-time"})
+    accepted_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    resolved_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    closed_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    merged = fields.Boolean(required=True)
+
+
+class TrackingPath(Strict):
+    tracking_code = fields.String(required=True, validate=validate.Length(min=1, max=40),
+                                  metadata={"example": "7K2M9QX4TB1D"})
+
+
+class TrackQuery(Strict):
+    code = fields.String(load_default=None, validate=validate.Length(max=40),
+                         metadata={"description": "the tracking code; without one, the page asks for it"})

@@ -3,7 +3,7 @@ service's (people.sentiments); tests/unit/test_api_schemas.py keeps them equal."
 from marshmallow import fields, validate
 
 from common.validation import GRID_CODE, Moment, Text, bounded
-from gateway.schemas.base import ID, Loose, Strict
+from gateway.schemas.base import ID, Label, Loose, Strict
 
 CATEGORIES = ("livelihood", "dispute_sign", "safety_hazard", "suggestion", "policy_inquiry", "other")
 SOURCES = ("home_visit", "patrol", "phone", "walk_in", "online", "meeting")
@@ -61,11 +61,6 @@ class SentimentListQuery(Strict):
     since = Moment(load_default=None, metadata={"description": "records made at or after this moment"})
     limit = fields.Integer(load_default=100, validate=bounded(1, 1000))
     after = fields.String(load_default=None, validate=ID, metadata={"description": "the next of the page before"})
-
-
-class Label(Loose):
-    zh = fields.String(required=True)
-    en = fields.String(required=True)
 
 
 class FollowUp(Loose):

@@ -8,7 +8,9 @@ from common.validation import ATTACHMENT, DAY_IN_RANGE, GRID_CODE, PHONE_TEXT, T
 from gateway.schemas.base import Counts, ID, Loose, Strict
 
 GRADES = ("daily", "urgent", "major")
-SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
+REPORTED_SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
+SOURCES = REPORTED_SOURCES + ("qr_card",)   # qr_card: through a grid's public card only
+REVIEW_FLAGS = ("burst",)
 LEVELS = ("grid", "community", "town", "department")
 WHISTLE_LEVELS = ("community", "town")
 STATES = ("reported", "accepted", "handling", "resolved", "feedback_given", "rated", "closed", "merged")
@@ -31,7 +33,7 @@ class NewTicket(Strict):
     category = fields.String(required=True, validate=validate.Length(min=1, max=10),
                              metadata={"description": "a code of GET /tickets/categories", "example": "UM02"})
     grade = fields.String(load_default="daily", validate=validate.OneOf(GRADES))
-    source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES),
+    source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REPORTED_SOURCES),
                            metadata={"description": "follows the reporter: a resident's report is always "
                                                     "resident_report, a department's department_referral"})
     description = Text(required=True, validate=validate.Length(min=2, max=2000))
@@ -86,6 +88,8 @@ class TicketListQuery(Period):
     grade = fields.String(load_default=None, validate=validate.OneOf(GRADES))
     source = fields.String(load_default=None, validate=validate.OneOf(SOURCES))
     level = fields.String(load_default=None, validate=validate.OneOf(LEVELS))
+    review_flag = fields.String(load_default=None, validate=validate.OneOf(REVIEW_FLAGS),
+                                metadata={"description": "burst: card reports that came in a burst, to review"})
     overdue = fields.Boolean(load_default=False)
     responsible = fields.String(load_default=None, validate=validate.Length(min=1, max=36),
                                 metadata={"description": "a person id, or me"})
@@ -163,6 +167,8 @@ class Ticket(Loose):
         "description": "the level that blew the latest whistle: its departments report back to it (吹哨、报到)"})
     duplicate_of = fields.String(allow_none=True)
     likely_duplicate_of = fields.String(allow_none=True)
+    review_flag = fields.String(allow_none=True, validate=validate.OneOf(REVIEW_FLAGS), metadata={
+        "description": "burst: came through the grid's card in a burst; look at it first"})
     anonymous = fields.Boolean(required=True)
     reporter_account_id = fields.String(allow_none=True)
     reporter_name = fields.String(allow_none=True)

@@ -40,9 +40,11 @@ def source_for(given, reporter_role):
     return given or fixed or DEFAULT_SOURCE.get(reporter_role, "grid_patrol")
 
 
-def report(session, data, *, now, settings, cipher, reporter=None):
+def report(session, data, *, now, settings, cipher, reporter=None, marks=None):
     """A new ticket from ``data`` (as NewTicketSchema loads it, with its grid found)
-    by ``reporter`` (a workflow.Actor; None: an internal caller, no reporter)."""
+    by ``reporter`` (a workflow.Actor; None: an internal caller, no reporter).
+    ``marks``: columns a channel sets on the new row (a card report's hashes and flag),
+    set before the trail's first entry seals the row."""
     category = category_of(settings, data["category"])
     phone = data.get("reporter_phone")
     ticket = Ticket(
@@ -57,6 +59,8 @@ def report(session, data, *, now, settings, cipher, reporter=None):
         reporter_phone_masked=None if data.get("anonymous") else mask_phone(phone),
         reported_at=now, reopen_count=0, suspended=False, suspended_seconds=0, meeting_disposal=False,
     )
+    for column, value in (marks or {}).items():
+        setattr(ticket, column, value)
     clocks.set_deadlines(ticket, category, settings, now)
     staff.assign_responsible(session, ticket, now=now)
     ticket.likely_duplicate_of = likely_duplicate(session, category, lon=ticket.lon, lat=ticket.lat, now=now,

@@ -78,8 +78,10 @@ class Ticket(Base):
     responsible_role: Mapped[str | None] = mapped_column(String(40))
     responsible_grid_code: Mapped[str | None] = mapped_column(String(24))
     # A report through a grid's public card: a keyed hash of the client address (the
-    # per-address limit counts these), and why it waits for review (a burst), if it does.
+    # per-address limit counts these), and why it waits for review (a burst), if it does ...
     client_address_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # ... and a keyed hash of the tracking code its reporter was given (no account to follow it by)
+    tracking_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True, index=True)
     review_flag: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     # The household the report is for: a resident's own, or one a party member carries up.
     household_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)

@@ -76,7 +76,7 @@ def list_tickets(session, filters, now=None):
         query = query.where(Ticket.responsible_person_id == filters["responsible_person_id"])
     if filters.get("status"):
         query = query.where(Ticket.status.in_(filters["status"]))
-    for column in ("category", "grade", "source", "level"):
+    for column in ("category", "grade", "source", "level", "review_flag"):
         if filters.get(column):
             query = query.where(getattr(Ticket, column) == filters[column])
     if filters.get("overdue"):

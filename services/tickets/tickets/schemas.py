@@ -7,7 +7,10 @@ from common.validation import ATTACHMENT, GRID_CODE, ID, DayRange, Text, bounded
 from tickets.catalogue import GRADES
 from tickets.workflow import ALLOWED_FROM, LEVELS, OPEN_STATES, OUTCOMES, STATES
 
-SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
+REVIEW_FLAGS = ("burst",)  # card_reports.BURST
+# A report names one of REPORTED_SOURCES; qr_card is the public card's own (card_reports).
+REPORTED_SOURCES = ("grid_patrol", "resident_report", "hotline_12345", "department_referral", "media")
+SOURCES = REPORTED_SOURCES + ("qr_card",)
 
 
 class LocationSchema(Schema):
@@ -24,7 +27,8 @@ class NewTicketSchema(Schema):
 
     category = fields.String(required=True, validate=validate.Length(min=1, max=10))
     grade = fields.String(load_default="daily", validate=validate.OneOf(GRADES))
-    source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))  # intake.source_for
+    source = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(REPORTED_SOURCES))  # intake.source_for
     description = Text(required=True, validate=validate.Length(min=2, max=2000))
     location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
     grid_code = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
@@ -38,6 +42,27 @@ class NewTicketSchema(Schema):
     def _where(self, data, **_):
         if not data.get("location") and not data.get("grid_code"):
             raise ValidationError("give the location (lon, lat, crs) or the grid_code", "location")
+
+
+class CardReportSchema(Schema):
+    """A report through a grid's public card, with nobody signed in: the grid is the
+    card's; a contact (name, phone) is optional, and without one the report is anonymous
+    and is followed by its tracking code only."""
+    class Meta:
+        unknown = RAISE
+
+    category = fields.String(load_default="OT99", validate=validate.Length(min=1, max=10))  # 其他事项
+    description = Text(required=True, validate=validate.Length(min=4, max=1000))
+    location = fields.Nested(LocationSchema, load_default=None, allow_none=True)
+    name = Text(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class TrackingSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    tracking_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
 
 
 class SnapshotPageSchema(Schema):
@@ -67,6 +92,7 @@ class TicketFilterSchema(DayRange):
     grade = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(GRADES))
     source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))
     level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LEVELS))
+    review_flag = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(REVIEW_FLAGS))
     overdue = fields.Boolean(load_default=False)  # open, unsuspended, past a running deadline now
     before = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
@@ -134,6 +160,7 @@ class TicketSchema(Schema):
     whistle_level = fields.String(allow_none=True)
     duplicate_of = fields.String(allow_none=True)
     likely_duplicate_of = fields.String(allow_none=True)
+    review_flag = fields.String(allow_none=True)  # "burst": came in a burst through the grid's card
     anonymous = fields.Boolean()
     reporter_account_id = fields.String(allow_none=True)
     reporter_name = fields.String(allow_none=True)

@@ -23,8 +23,8 @@ from common.roles import GRID_SCOPED
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from tickets import (MIGRATIONS_DIR, actions, clocks, intake, queries, rehoming, snapshots, statistics, trail,
-                     workflow)
+from tickets import (MIGRATIONS_DIR, actions, card_reports, clocks, intake, queries, rehoming, snapshots,
+                     statistics, trail, workflow)
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
 from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, UnknownGrid, VersionConflict,
@@ -32,8 +32,8 @@ from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, Un
 from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
-from tickets.schemas import (ActionSchema, DispatchSchema, NewTicketSchema, PeriodSchema, SnapshotPageSchema,
-                             TicketFilterSchema, TicketIdsSchema, TicketSchema)
+from tickets.schemas import (ActionSchema, CardReportSchema, DispatchSchema, NewTicketSchema, PeriodSchema,
+                             SnapshotPageSchema, TicketFilterSchema, TicketIdsSchema, TicketSchema, TrackingSchema)
 from tickets.visibility import reveal_reporter, ticket_seen_by, trail_seen_by
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 ticket_filter_schema = TicketFilterSchema()
 dispatch_schema = DispatchSchema()
 new_ticket_schema, action_schema = NewTicketSchema(), ActionSchema()
+card_report_schema, tracking_schema = CardReportSchema(), TrackingSchema()
 # What the reporter of a merged duplicate sees of the original: progress, not its reporter.
 original_schema = TicketSchema(
     only=("id", "number", "status", "level", "outcome", "resolved_at", "feedback_at", "closed_at"))
@@ -88,6 +89,23 @@ class ReporterCipher(DependencyProvider):
         return self.cipher
 
 
+class CardReportRules(DependencyProvider):
+    """card_reports.CardRules from the environment: the limits on reports through a
+    grid's public card, per address and per grid, and what counts as a burst."""
+
+    def setup(self):
+        config, default = self.container.config, card_reports.CardRules()
+        self.rules = card_reports.CardRules(
+            per_grid=cfg.env_int("CARD_REPORTS_PER_HOUR", default.per_grid, config),
+            per_address=cfg.env_int("CARD_REPORTS_PER_ADDRESS_PER_HOUR", default.per_address, config),
+            burst_reports=cfg.env_int("CARD_BURST_REPORTS", default.burst_reports, config),
+            burst_window=dt.timedelta(minutes=cfg.env_float(
+                "CARD_BURST_MINUTES", default.burst_window.total_seconds() / 60, config)))
+
+    def get_dependency(self, worker_ctx):
+        return self.rules
+
+
 KEY_LENGTH = IdempotentRequest.key.type.length
 
 
@@ -111,6 +129,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     gauges = TicketGauges()
     settings = TicketSettings()
     cipher = ReporterCipher()
+    card_rules = CardReportRules()
     config = Config()
     grid = ServiceRpc("grid")
     scoring = ServiceRpc("scoring")  # the witness of every ticket's trail head
@@ -201,6 +220,70 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
                 ticket, "report", ticket.reported_at, reporter, **trail.trail_mark(session, ticket)))
             self._remember(session, idempotency_key, account_id=account_id, print_=print_, response=result)
         return result
+
+    # --- reports through a grid's public card ----------------------------------------------------
+    @rpc
+    def report_from_card(self, grid_code, data, client_address=None):
+        """A report through the QR code on ``grid_code``'s board, with nobody signed in
+        (card_reports): limited per ``client_address``, flagged in a burst, answered with
+        the number and a tracking code the reporter alone is given."""
+        data = load(card_report_schema, data, "report")
+        category = intake.category_of(self.settings, data["category"])  # before any remote call
+        phone = data["phone"] and normalise_phone(data["phone"], "phone")
+        lon, lat = self._on_card_grid(grid_code, data["location"])
+        address_hash = self.cipher.search_hash(client_address or "unknown")
+        code = card_reports.new_tracking_code()
+        now, rules = utcnow(), self.card_rules
+        anonymous = not (data["name"] or phone)
+        with self.db.transaction() as session:
+            card_reports.check_limits(session, grid_code=grid_code, address_hash=address_hash, now=now, rules=rules)
+            flag = card_reports.review_flag(session, grid_code=grid_code, now=now, rules=rules)
+            ticket = intake.report(session, {
+                "category": category.code, "grade": "daily", "source": card_reports.SOURCE, "grid_code": grid_code,
+                "description": data["description"], "lon": lon, "lat": lat, "anonymous": anonymous,
+                "reporter_name": data["name"], "reporter_phone": phone,
+            }, now=now, settings=self.settings, cipher=self.cipher, marks={
+                "client_address_hash": address_hash, "tracking_hash": self.cipher.search_hash(code),
+                "review_flag": flag})
+            session.flush()
+            self.outbox.add(session, "ticket_reported", snapshots.step_event(
+                ticket, "report", ticket.reported_at, None, **trail.trail_mark(session, ticket)))
+            return {"number": ticket.number, "grid_code": grid_code, "category": category.code,
+                    "category_name": category.name, "status": ticket.status, "anonymous": anonymous,
+                    "review_flag": flag, "tracking_code": code, "reported_at": ticket.reported_at.isoformat()}
+
+    def _on_card_grid(self, grid_code, location):
+        """(lon, lat) of a location inside the card's grid (None, None without one); 400
+        naming ``location`` for one outside it, 404 for a grid that is not."""
+        if not location:
+            try:
+                self.grid.get_grid(grid_code)
+            except NotFound:
+                raise UnknownGrid(f"Grid {grid_code} does not exist.", details={"field": "grid_code"}) from None
+            return None, None
+        try:
+            found = self.grid.locate(location["lon"], location["lat"], location["crs"])
+        except NotFound:
+            found = None
+        if not found or found["grid"]["code"] != grid_code:
+            raise InvalidInput(f"The location ({location['lon']}, {location['lat']}) is not in grid {grid_code}: "
+                               "report it through that grid's card, or leave the location out.",
+                               code="LOCATION_OUTSIDE_GRID", details={"field": "location"})
+        return found["lon"], found["lat"]
+
+    @rpc
+    def track_card_report(self, tracking_code):
+        """Where a card report is in the loop, for the holder of its tracking code; an
+        unknown code is 404 as a free one is."""
+        given = load(tracking_schema, {"tracking_code": tracking_code}, "tracking code")["tracking_code"]
+        code = card_reports.normalise_tracking_code(given)
+        with self.db.read() as session:
+            ticket = card_reports.tracked(session, self.cipher.search_hash(code))
+            if ticket is None:
+                raise NotFound("No report has this tracking code.", code="TRACKING_CODE_NOT_FOUND",
+                               details={"field": "tracking_code"})
+            category = self.settings.catalogue.get(ticket.category)
+            return card_reports.progress(ticket, category.name if category else ticket.category)
 
     # --- actions ------------------------------------------------------------------------------
     @rpc
