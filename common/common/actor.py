@@ -23,6 +23,7 @@ class ActorSchema(Schema):
     department = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
     person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    api_key_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36))
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Actor:
     department: str | None = None  # a department account's department code
     person_id: str | None = None   # the staff member this account is, if any
     client_address: str | None = None  # where the request came from (sign-in throttling, audit)
+    api_key_id: str | None = None  # a department system calling with its key (then account_id is the key's id)
 
     @classmethod
     def from_wire(cls, data, what="actor"):
@@ -48,7 +50,7 @@ class Actor:
     def to_wire(self):
         return {"account_id": self.account_id, "username": self.username, "roles": list(self.roles),
                 "scope": self.scope, "department": self.department, "person_id": self.person_id,
-                "client_address": self.client_address}
+                "client_address": self.client_address, "api_key_id": self.api_key_id}
 
     @property
     def district_wide(self):

@@ -31,7 +31,8 @@ class Context:
 def handle(service, route, request, path_values):
     ctx = Context(request=request, service=service)
     if not route.public:
-        ctx.actor = service.tokens.actor_from(request)
+        ctx.actor = service.tokens.actor_from(request, check_key=lambda key: service.people.authenticate_api_key(
+            key=key))
         check_role(route, ctx.actor, path_values)
     ctx.path = load(route.path_schema, path_values, "path parameters") if route.path_schema else dict(path_values)
     if route.query is not None:

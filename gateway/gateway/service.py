@@ -1,13 +1,16 @@
 """The gateway as a nameko service: one HTTP entrypoint per declared route (named as
 the route, so metrics count per route), each handing its request to the door. The
 routes themselves are in gateway/routes/, declared as data."""
+import datetime as dt
 import logging
 
 from nameko.extensions import DependencyProvider
+from nameko.timer import timer
 
 from common import config as cfg
 from common.http import http
 from common.ops import OpsEndpoints
+from common.errors import AppError
 from common.rpc import ServiceRpc
 from gateway import door
 from gateway.auth import Callers, TokenIssuer, trusted_networks
@@ -26,9 +29,18 @@ class Tokens(DependencyProvider):
         self.callers = Callers(
             TokenIssuer(cfg.secret("JWT_SECRET", config), cfg.env_int("TOKEN_TTL_SECONDS", 3600, config)),
             trusted_networks(cfg.env("TRUSTED_PROXIES", "", config)))
+        # Tokens ended before this gateway started but within a token's life are refused too.
+        self.callers.issuer.versions.since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(
+            seconds=self.callers.issuer.ttl_seconds)).isoformat()
 
     def get_dependency(self, worker_ctx):
         return self.callers
+
+
+# How often each gateway asks people which accounts' tokens ended (their holders are
+# refused at most this long after, by another replica; at once by the one that ended them).
+REVOCATION_POLL_SECONDS = cfg.env_float("TOKEN_REVOCATION_POLL_SECONDS", 5)
+REVOCATION_OVERLAP = dt.timedelta(seconds=30)  # longer than any transaction: a late commit is still seen
 
 
 class PublicSite(DependencyProvider):
@@ -55,6 +67,21 @@ class GatewayBase(OpsEndpoints):
     # a district's quarter: seconds to run or correct, half a minute to scan
     scoring = ServiceRpc("scoring", timeouts={"run_assessment": 120, "correct_assessment": 120,
                                               "export_assessment": 120, "consequences": 60, "scan_integrity": 300})
+
+    @timer(interval=REVOCATION_POLL_SECONDS, eager=True)
+    def poll_token_revocations(self):
+        """Learn which accounts' tokens ended since the last poll. People down: try again
+        next time (the tokens it would end stay refused by the gateway that ended them)."""
+        versions = self.tokens.issuer.versions
+        try:
+            answer = self.people.token_revocations(since=versions.since)
+        except AppError as exc:
+            log.warning("could not poll token revocations: %s", exc.code)
+            return
+        for item in answer["items"]:
+            versions.note(item["account_id"], item["token_version"])
+        versions.since = (dt.datetime.fromisoformat(answer["until"]) - REVOCATION_OVERLAP).isoformat()
+        versions.forget_older_than(self.tokens.issuer.ttl_seconds + REVOCATION_OVERLAP.total_seconds())
 
 
 def _entrypoint(route):

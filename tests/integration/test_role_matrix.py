@@ -59,8 +59,9 @@ def _district():
 
 
 class Caller:
-    def __init__(self, label, role, position, token=None, person_id=None):
+    def __init__(self, label, role, position, token=None, person_id=None, relogin=None):
         self.label, self.role, self.position, self.token, self.person_id = label, role, position, token, person_id
+        self.relogin = relogin  # a fresh token, once a route ended this one (sign-out)
 
 
 def _ok(response, context):
@@ -74,7 +75,12 @@ def world(stack):
     admin = stack.login()
     collection, quarters = _district()
     _ok(stack.call("POST", f"{API}/grids/import", admin, collection), "import")
-    call = lambda method, path, body=None, token=admin: _ok(stack.call(method, path, token, body), path)  # noqa: E731
+    callers = []
+
+    def call(method, path, body=None, token=None):
+        """As the admin: the admin caller's token once there is one (a sign-out renews it)."""
+        token = token or (callers[0].token if callers else admin)
+        return _ok(stack.call(method, path, token, body), path)
     department = f"mx{uuid.uuid4().hex[:6]}"
     call("POST", f"{API}/departments", {"code": department, "name": "矩阵测试局", "kind": "functional_department"})
 
@@ -88,22 +94,37 @@ def world(stack):
     colleague, colleague_post = person("甲一兼职", role="part_time_worker")
     unposted, _ = person("待岗人员", grid=None)
 
+    usernames = {}
+
     def account(role, scope=None, person_id=None, department_code=None):
         username = f"mx{uuid.uuid4().hex[:10]}"
-        call("POST", f"{API}/accounts", {"username": username, "display_name": f"矩阵 {role}", "password": PASSWORD,
-                                         "roles": [role], "grid_scope": scope, "person_id": person_id,
-                                         "department_code": department_code})
-        return stack.login(username, PASSWORD)
+        made = call("POST", f"{API}/accounts", {"username": username, "display_name": f"矩阵 {role}",
+                                                "password": PASSWORD, "roles": [role], "grid_scope": scope,
+                                                "person_id": person_id, "department_code": department_code})
+        token = stack.login(username, PASSWORD)
+        usernames[token] = (username, made["id"])
+        return token
 
-    callers = [Caller("admin", "admin", "district", admin),
-               Caller("district_officer", "district_officer", "district", account("district_officer"))]
+    def caller(label, role, position, token, person_id=None):
+        username = usernames[token][0]
+        return Caller(label, role, position, token, person_id, relogin=lambda: stack.login(username, PASSWORD))
+
+    callers += [Caller("admin", "admin", "district", admin, relogin=stack.login),
+                caller("district_officer", "district_officer", "district", account("district_officer"))]
     for role, (inside, outside) in SCOPES.items():
         linked = worker if role == "grid_worker" else None  # the worker's own account: self routes
-        callers.append(Caller(f"{role}@A", role, "inside", account(role, inside, linked), linked))
-        callers.append(Caller(f"{role}@B", role, "outside", account(role, outside)))
-    callers.append(Caller("resident", "resident", "unscoped", account("resident")))
-    callers.append(Caller("department", "department", "unscoped", account("department", department_code=department)))
+        callers.append(caller(f"{role}@A", role, "inside", account(role, inside, linked), linked))
+        callers.append(caller(f"{role}@B", role, "outside", account(role, outside)))
+    callers.append(caller("resident", "resident", "unscoped", account("resident")))
+    callers.append(caller("department", "department", "unscoped", account("department", department_code=department)))
     callers.append(Caller("no token", None, "anonymous"))
+
+    def fresh_account():
+        """(username, id) of a new resident account, for a route that changes the one it names."""
+        return usernames[account("resident")]
+
+    def fresh_key():
+        return call("POST", f"{API}/api-keys", {"department_code": department, "name": "矩阵系统"})["id"]
     login = f"mx{uuid.uuid4().hex[:10]}"
     call("POST", f"{API}/accounts", {"username": login, "display_name": "矩阵登录", "password": PASSWORD,
                                      "roles": ["resident"]})
@@ -159,6 +180,7 @@ def world(stack):
     return {
         "flag_confirmed": flag_confirmed, "flag_raised": flag_raised,
         "callers": callers, "login": login, "worker": worker, "plan_document": plan_document,
+        "fresh_account": fresh_account, "fresh_key": fresh_key,
         "assessment": assessment, "colleague_post": colleague_post, "unposted": unposted,
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
@@ -234,6 +256,19 @@ def _roster(w):
 EXAMPLES = {
     "login": lambda w: {"body": {"username": w["login"], "password": PASSWORD}},
     "me": lambda w: {},
+    "change_password": lambda w: {"body": {"username": w["fresh_account"]()[0], "current_password": PASSWORD,
+                                           "new_password": "Xinmima-2026x"}},
+    "sign_out": lambda w: {"signs_out": True},   # the caller signs in again after it
+    "disable_account": lambda w: {"path": {"account_id": w["fresh_account"]()[1]}, "body": {"reason": "矩阵停用"}},
+    "enable_account": lambda w: {"path": {"account_id": w["fresh_account"]()[1]}},
+    "reset_password": lambda w: {"path": {"account_id": w["fresh_account"]()[1]}},
+    "unlock_account": lambda w: {"path": {"account_id": w["fresh_account"]()[1]}},
+    "revoke_account_tokens": lambda w: {"path": {"account_id": w["fresh_account"]()[1]}},
+    "account_events": lambda w: {"path": {"account_id": w["fresh_account"]()[1]}},
+    "create_api_key": lambda w: {"body": {"department_code": w["department"], "name": "矩阵新系统"}},
+    "list_api_keys": lambda w: {"query": {"department_code": w["department"]}},
+    "rotate_api_key": lambda w: {"path": {"key_id": w["fresh_key"]()}},
+    "revoke_api_key": lambda w: {"path": {"key_id": w["fresh_key"]()}},
     "list_accounts": lambda w: {},
     "create_account": lambda w: {"body": {"username": f"mx{uuid.uuid4().hex[:10]}", "display_name": "矩阵新账号",
                                           "password": PASSWORD, "roles": ["resident"]}},
@@ -502,6 +537,8 @@ def test_each_route_answers_each_role_as_documented(stack, world, route):
         example = EXAMPLES[route.name](world)
         want = expected(route, caller, example)
         response = _send(stack, route, caller, example)
+        if example.get("signs_out") and caller.token:
+            caller.token = caller.relogin()
         body = response.json() if response.headers.get("Content-Type", "").startswith("application/json") else {}
         code = body.get("error") if isinstance(body, dict) else None
         got = f"{response.status_code} {code or ''}".strip()

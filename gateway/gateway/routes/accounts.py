@@ -1,7 +1,12 @@
-"""Sign-in and accounts: the one account (一账号)."""
+"""Sign-in and accounts: the one account (一账号), administered; and the API keys of
+department systems."""
+from common.errors import InvalidInput
 from common.roles import ADMINS, EVERYONE, ROLES
-from gateway.routing import BODY, Call, Route, own
+from gateway.routing import ACTOR, BODY, Call, Path, Query, Route, own
 from gateway.schemas import people as s
+
+ACCOUNT = Path("account_id")
+KEY = Path("key_id")
 
 
 def login(ctx):
@@ -11,8 +16,42 @@ def login(ctx):
     return ctx.service.tokens.issuer.issue(account)
 
 
+def _ended(ctx, answer):
+    """This gateway refuses the account's older tokens at once (the others on their next poll)."""
+    ctx.service.tokens.issuer.versions.note(answer["account_id"], answer["token_version"])
+    return answer
+
+
+def change_password(ctx):
+    """The holder's change (a reset password first of all): a fresh token for the new one."""
+    account = ctx.rpc("people").change_password(data=dict(
+        ctx.body, client_address=ctx.service.tokens.client_address(ctx.request)))
+    _ended(ctx, {"account_id": account["id"], "token_version": account["token_version"]})
+    return ctx.service.tokens.issuer.issue(account)
+
+
+def sign_out(ctx):
+    if ctx.actor.api_key_id:
+        raise InvalidInput("An API key does not sign out; an administrator revokes it (POST /api-keys/{id}/revoke).",
+                           code="API_KEY_CALLER", details={"field": "X-API-Key"})
+    return _ended(ctx, ctx.rpc("people").sign_out_everywhere(actor=ctx.actor.to_wire()))
+
+
+def ending(rpc, **arguments):
+    """A call whose answer ends an account's tokens: noted here at once."""
+    call = Call(rpc, **arguments)
+    return lambda ctx: _ended(ctx, call(ctx))
+
+
 def me(ctx):
-    account = ctx.rpc("people").get_account(account_id=ctx.actor.account_id)
+    if ctx.actor.api_key_id:  # a department's system: its key, as the department's account
+        key = ctx.rpc("people").get_api_key(key_id=ctx.actor.api_key_id)
+        account = {"id": key["id"], "username": ctx.actor.username, "display_name": key["name"],
+                   "roles": ["department"], "department_code": key["department_code"], "grid_scope": None,
+                   "person_id": None, "resident_id": None, "disabled": False, "locked_until": None,
+                   "last_login_at": key["last_used_at"], "created_at": key["created_at"], "api_key": True}
+    else:
+        account = ctx.rpc("people").get_account(account_id=ctx.actor.account_id)
     account["role_labels"] = {role: ROLES[role][0] for role in account["roles"] if role in ROLES}
     return account
 
@@ -25,6 +64,14 @@ ROUTES = [
                       "with `locked_until`), so a stranger cannot lock a user out from elsewhere; "
                       "`LOGIN_ACCOUNT_MAX_FAILURES` from all addresses together lock the account everywhere. "
                       "A username without an account is answered the same way, with the same work."),
+    Route("POST", "/auth/password", "change_password", "Change your own password (a reset one first)", None,
+          change_password, "auth", body=s.PasswordChange, response=s.Token, errors=(401, 403, 423),
+          description="No token needed: the current password (or the temporary one an administrator gave) is the "
+                      "proof, counted and locked as a sign-in is. Answers a fresh token; every earlier token of the "
+                      "account ends. A weak new password, or the current one again: 400 naming `new_password`."),
+    Route("POST", "/auth/logout", "sign_out", "Sign out everywhere: every token of your account ends", EVERYONE,
+          sign_out, "auth", scope=own(), response=s.TokensEnded,
+          description="This token too. Other gateways refuse them within `TOKEN_REVOCATION_POLL_SECONDS`."),
     Route("GET", "/me", "me", "The caller's account, with role labels in Chinese", EVERYONE, me, "auth",
           scope=own(), response=s.Me),
     Route("GET", "/accounts", "list_accounts", "Every account", ADMINS, Call("people.list_accounts"), "auth",
@@ -36,4 +83,49 @@ ROUTES = [
                       "name their `grid_scope`, an existing grid; an account of only `resident` or `department` "
                       "may not have one (a scope never applies to them). A `department` account names a "
                       "registered `department_code`. `person_id`: the staff member who signs in with it."),
+    Route("POST", "/accounts/{account_id}/disable", "disable_account", "Disable an account: its tokens end", ADMINS,
+          ending("people.disable_account", account_id=ACCOUNT, data=BODY, actor=ACTOR), "auth",
+          path_schema=s.AccountPath, body=s.AccountNote, response=s.DisabledAccount,
+          description="Logged with its `reason`. Your own account: 400 `OWN_ACCOUNT`. Disabled already: the same "
+                      "answer, nothing logged again."),
+    Route("POST", "/accounts/{account_id}/enable", "enable_account", "Enable a disabled account", ADMINS,
+          Call("people.enable_account", account_id=ACCOUNT, actor=ACTOR), "auth", path_schema=s.AccountPath,
+          response=s.Account),
+    Route("POST", "/accounts/{account_id}/reset-password", "reset_password",
+          "Reset a password: a temporary one, changed at the next sign-in", ADMINS,
+          ending("people.reset_password", account_id=ACCOUNT, actor=ACTOR), "auth", path_schema=s.AccountPath,
+          response=s.PasswordReset,
+          description="The temporary password is shown this once. Signing in with it answers 403 "
+                      "`PASSWORD_CHANGE_REQUIRED` until its holder changes it (`POST /auth/password`). The "
+                      "account's tokens end and its lock is lifted. Your own account: 400 `OWN_ACCOUNT`."),
+    Route("POST", "/accounts/{account_id}/unlock", "unlock_account", "Lift an account's sign-in lock", ADMINS,
+          Call("people.unlock_account", account_id=ACCOUNT, actor=ACTOR), "auth", path_schema=s.AccountPath,
+          response=s.Account,
+          description="The lock from every address; a lock on one address lapses `LOGIN_LOCK_MINUTES` after it "
+                      "began."),
+    Route("POST", "/accounts/{account_id}/revoke-tokens", "revoke_account_tokens", "End every token of an account",
+          ADMINS, ending("people.revoke_account_tokens", account_id=ACCOUNT, actor=ACTOR), "auth",
+          path_schema=s.AccountPath, response=s.TokensEnded),
+    Route("GET", "/accounts/{account_id}/events", "account_events", "What was done to an account, newest first",
+          ADMINS, Call("people.account_events", account_id=ACCOUNT), "auth", path_schema=s.AccountPath,
+          response=s.AccountEvent, wrap="items",
+          description="Disabled, enabled, password reset or changed, unlocked, tokens revoked: by whom and when."),
+    Route("POST", "/api-keys", "create_api_key", "A key for a department's system (shown once)", ADMINS,
+          Call("people.create_api_key", data=BODY, actor=ACTOR), "auth", body=s.NewApiKey, response=s.IssuedApiKey,
+          status=201,
+          description="The system sends it as `X-API-Key` (or `Authorization: ApiKey <key>`) and acts as the "
+                      "department: it sees what is dispatched to it, signs and reports back. Only a digest is "
+                      "kept; the key is in this answer alone. A department not registered: 400 naming "
+                      "`department_code`. A revoked or unknown key: 401 `INVALID_API_KEY`."),
+    Route("GET", "/api-keys", "list_api_keys", "Department systems' keys (never the keys themselves)", ADMINS,
+          Call("people.list_api_keys", department_code=Query("department_code")), "auth", query=s.ApiKeyQuery,
+          response=s.ApiKey, wrap="items", description="With when each was last used (to the minute)."),
+    Route("POST", "/api-keys/{key_id}/rotate", "rotate_api_key", "A new key in place of one; the old one stops",
+          ADMINS, Call("people.rotate_api_key", key_id=KEY, actor=ACTOR), "auth", path_schema=s.ApiKeyPath,
+          response=s.IssuedApiKey, status=201, errors=(409,),
+          description="Same department and name; the old key is revoked at once (`replaced_by` names the new). "
+                      "A revoked key: 409 `API_KEY_REVOKED`."),
+    Route("POST", "/api-keys/{key_id}/revoke", "revoke_api_key", "Revoke a key: its system is refused at once",
+          ADMINS, Call("people.revoke_api_key", key_id=KEY, actor=ACTOR), "auth", path_schema=s.ApiKeyPath,
+          response=s.ApiKey, errors=(409,)),
 ]

@@ -53,6 +53,10 @@ class NewAccount(Strict):
     disabled = fields.Boolean(load_default=False)
 
 
+ACCOUNT_ACTIONS = ("disabled", "enabled", "password_reset", "password_changed", "unlocked",
+                   "tokens_revoked")  # people.account_admin's (test_api_schemas keeps them equal)
+
+
 class Account(Loose):
     id = fields.String(required=True)
     username = fields.String(required=True)
@@ -66,10 +70,82 @@ class Account(Loose):
     locked_until = fields.String(allow_none=True, metadata=MOMENT)
     last_login_at = fields.String(allow_none=True, metadata=MOMENT)
     created_at = fields.String(required=True, metadata=MOMENT)
+    must_change_password = fields.Boolean(metadata={"description": "an administrator reset the password"})
 
 
 class Me(Account):
     role_labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class PasswordChange(Strict):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                     metadata={"description": "or the temporary one an administrator gave"})
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                                 metadata={"description": "10 characters or more (12 in production), letters and "
+                                                          "digits, not the current one"})
+
+
+class AccountNote(Strict):
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class TokensEnded(Loose):
+    account_id = fields.String(required=True)
+    token_version = fields.Integer(required=True, metadata={"description": "tokens carrying an older one are refused"})
+
+
+class DisabledAccount(Account, TokensEnded):
+    pass
+
+
+class PasswordReset(TokensEnded):
+    temporary_password = fields.String(required=True, metadata={"description": "shown this once: the holder must "
+                                                                              "change it at sign-in"})
+    must_change_password = fields.Boolean(required=True)
+
+
+class AccountEvent(Loose):
+    action = fields.String(required=True, validate=validate.OneOf(ACCOUNT_ACTIONS))
+    by_account_id = fields.String(allow_none=True)
+    by_username = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    at = fields.String(required=True, metadata=MOMENT)
+
+
+class AccountPath(Strict):
+    account_id = fields.String(required=True, validate=ID)
+
+
+class ApiKeyPath(Strict):
+    key_id = fields.String(required=True, validate=ID)
+
+
+class NewApiKey(Strict):
+    department_code = fields.String(required=True, validate=validate.Length(min=2, max=40),
+                                    metadata={"description": "a registered department: the key acts as it"})
+    name = Text(required=True, validate=validate.Length(min=1, max=100), metadata={"example": "城管执法系统"})
+
+
+class ApiKey(Loose):
+    id = fields.String(required=True)
+    prefix = fields.String(required=True, metadata={"description": "the key's public part, to tell keys apart"})
+    department_code = fields.String(required=True)
+    name = fields.String(required=True)
+    created_at = fields.String(required=True, metadata=MOMENT)
+    created_by = fields.String(allow_none=True)
+    last_used_at = fields.String(allow_none=True, metadata=MOMENT)
+    revoked_at = fields.String(allow_none=True, metadata=MOMENT)
+    replaced_by = fields.String(allow_none=True, metadata={"description": "the key a rotation made"})
+
+
+class IssuedApiKey(ApiKey):
+    key = fields.String(required=True, metadata={"description": "shown this once; send it as `X-API-Key`",
+                                                 "example": "ggk_abcd2345ef_..."})
+
+
+class ApiKeyQuery(Strict):
+    department_code = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
 

@@ -25,8 +25,8 @@ from common import config as cfg
 from common.db import dialect_insert
 from common.errors import InvalidInput
 from people.exceptions import (
-    AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, PersonHasAccount, ResidentHasAccount,
-    ResidentNotFound, UsernameTaken, WeakPassword,
+    AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, PasswordChangeRequired, PersonHasAccount,
+    ResidentHasAccount, ResidentNotFound, UsernameTaken, WeakPassword,
 )
 from people.models import Account, AddressLoginFailure, Department, Household, LoginFailure, Person, Resident
 
@@ -51,14 +51,14 @@ class LoginPolicy:
         )
 
 
-def check_password_strength(password, min_length=10):
+def check_password_strength(password, min_length=10, field="password"):
     problems = []
     if len(password) < min_length:
         problems.append(f"at least {min_length} characters")
     if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
         problems.append("both letters and digits")
     if problems:
-        raise WeakPassword(f"The password needs {' and '.join(problems)}.", details={"field": "password"})
+        raise WeakPassword(f"The password needs {' and '.join(problems)}.", details={"field": field})
 
 
 def hash_password(password):
@@ -79,7 +79,7 @@ def find_by_username(session, username, for_update=False):
     return session.scalars(query.with_for_update() if for_update else query).first()
 
 
-def authenticate(session, username, password, now, policy, name_hash, client_address=None):
+def authenticate(session, username, password, now, policy, name_hash, client_address=None, changing=False):
     """Returns ``(account, error)``: the caller commits the bookkeeping (failure
     counts, locks) before raising ``error``, so a failed attempt is never lost. The
     counts' rows stay locked until then: a concurrent sign-in waits and sees them.
@@ -91,7 +91,8 @@ def authenticate(session, username, password, now, policy, name_hash, client_add
     with a wrong password: the same hashing work, the same counts and locks, so
     neither the answers nor their timing say which exist. Counts are kept under
     keyed hashes (``name_hash``): what people type into the username box, passwords
-    included, is not stored, nor where they typed it from."""
+    included, is not stored, nor where they typed it from. ``changing``: the check
+    before the holder changes the password, which a reset password must be."""
     name = username.strip().lower()
     account = find_by_username(session, name, for_update=True)
     everywhere = account if account is not None else _failures_of(session, LoginFailure, name_hash(name))
@@ -128,6 +129,10 @@ def authenticate(session, username, password, now, policy, name_hash, client_add
         return account, AccountDisabled("This account is disabled; ask an administrator.")
     # A success clears this address's count only: a guesser elsewhere keeps theirs.
     session.delete(here)
+    if account.must_change_password and not changing:
+        return account, PasswordChangeRequired(
+            "An administrator reset this password: choose your own first (POST /api/v1/auth/password).",
+            details={"change_at": "/api/v1/auth/password"})
     account.last_login_at = now
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)

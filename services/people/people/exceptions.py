@@ -17,6 +17,23 @@ class AccountNotFound(NotFound):
     code = "ACCOUNT_NOT_FOUND"
 
 
+class PasswordChangeRequired(Forbidden):
+    code = "PASSWORD_CHANGE_REQUIRED"
+
+
+class InvalidApiKey(Unauthenticated):
+    code = "INVALID_API_KEY"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "API_KEY_NOT_FOUND"
+
+
+class ApiKeyRevoked(Conflict):
+    """Rotating or revoking a key that is revoked already."""
+    code = "API_KEY_REVOKED"
+
+
 class UsernameTaken(Conflict):
     code = "USERNAME_TAKEN"
 

@@ -26,11 +26,48 @@ class Account(Base):
     locked_until = mapped_column(UtcDateTime, nullable=True)
     last_failed_at = mapped_column(UtcDateTime, nullable=True)
     last_login_at = mapped_column(UtcDateTime, nullable=True)
+    # Rises whenever the account's tokens must end (disabled, password changed or reset,
+    # signed out everywhere): the gateway refuses a token carrying an older one.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tokens_revoked_at = mapped_column(UtcDateTime, nullable=True, index=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
     updated_at = mapped_column(UtcDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class AccountEvent(Base):
+    """Who did what to an account (disabled, enabled, password reset or changed,
+    unlocked, tokens revoked), and when: ids and usernames, no passwords."""
+    __tablename__ = "account_events"
+    __table_args__ = (Index("ix_account_events_account_id", "account_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(30))
+    by_account_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    by_username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class ApiKey(Base):
+    """A department system's key: found by its public prefix, checked against the
+    SHA-256 digest of the whole key (shown once, never stored)."""
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    department_code: Mapped[str] = mapped_column(String(40), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    last_used_at = mapped_column(UtcDateTime, nullable=True)
+    revoked_at = mapped_column(UtcDateTime, nullable=True)
+    replaced_by: Mapped[str | None] = mapped_column(String(36), nullable=True)  # the key a rotation made
 
 
 class LoginFailure(Base):

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from common.roles import DISTRICT_WIDE, GRID_SCOPED, ROLES
 from common.shanghai import shanghai_date
@@ -35,6 +35,8 @@ class AccountSchema(Schema):
     locked_until = fields.AwareDateTime(dump_only=True, allow_none=True)
     last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
+    token_version = fields.Integer(dump_only=True)  # the gateway's tokens carry it
+    must_change_password = fields.Boolean(dump_only=True)
 
     @validates_schema
     def _department_accounts_name_their_department(self, data, **_):
@@ -87,6 +89,33 @@ class CredentialsSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
     client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class PasswordChangeSchema(Schema):
+    """The holder's own change: their current password is the proof (no token needed,
+    so that a reset password can be changed before any sign-in)."""
+    class Meta:
+        unknown = RAISE
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+class AccountNoteSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ApiKeyInputSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    department_code = fields.String(required=True, validate=validate.Length(min=2, max=40))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
 
 
 

@@ -22,6 +22,7 @@ from common.shanghai import day_start, shanghai_date
 from common.validation import load
 from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, followups, organisations, pages,
                     party, patrols, points, residents, roster, sentiments, signups, staff, staffing, targets, wishes)
+from people.account_endpoints import AccountAdministration
 from people.exceptions import UnknownGrid
 from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
@@ -125,7 +126,7 @@ class WishPoints(DependencyProvider):
         return self.points
 
 
-class PeopleService(OpsEndpoints):
+class PeopleService(AccountAdministration, OpsEndpoints):
     name = "people"
 
     db = Database(MIGRATIONS_DIR, bootstrap=accounts.ensure_admin)
