@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from common.errors import InvalidInput
-from people import MIGRATIONS_DIR, party
+from people import MIGRATIONS_DIR, party, residents
 from people.exceptions import (AlreadyAMember, AlreadyRegistered, AlreadySignedIn, BranchNotFound, HouseholdLinked,
                                HouseholdOutsideGrid, LinkNotFound, MembershipNotFound, NotAPartyMember,
                                PersonNotFound, RegistrationNotFound, ServiceDayExists, ServiceDayNotFound,
@@ -211,3 +211,20 @@ def test_a_member_is_linked_to_fifteen_neighbouring_households_at_most(db):
         for person, reach in ((member, B), (member, ""), ("no-such-person", None)):
             with pytest.raises(PersonNotFound):
                 party.member_households(session, person, reach, TODAY)
+
+
+def test_a_member_s_households_show_where_they_lie_now(db):
+    """A household that moves after it was linked is listed in its new grid: a problem
+    carried up for it is a ticket of that grid, and a reader of that grid meets it."""
+    with db.transaction() as session:
+        (member,) = people_(session, "搬家中心户党员")
+        party.found_branch(session, {"kind": "group", "name": "搬家党小组", "grid_code": A, "secretary_id": member},
+                           by="community", today=TODAY)
+        home = Household(place_code=f"{A}01", grid_code=A, address="1室")
+        session.add(home)
+        session.flush()
+        party.link_household(session, member, home, by="c", today=TODAY, now=NOW)
+        residents.move_household(session, home.id, {"code": f"{C}01", "grid_code": C})
+
+        mine = party.member_households(session, member, C, TODAY)       # met through the household alone
+        assert [(h["household_id"], h["grid_code"]) for h in mine["households"]] == [(home.id, C)]

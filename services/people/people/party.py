@@ -511,16 +511,19 @@ def member_households(session, person_id, reach, today):
     """The member's households, for a reader whose reach meets one of the member's grids
     or of their households (404 PERSON_NOT_FOUND otherwise, as for an id nobody has)."""
     person = session.get(Person, person_id)
-    rows = session.execute(select(PartyHousehold, Household.address).join(
+    rows = session.execute(select(PartyHousehold, Household.grid_code, Household.address).join(
         Household, Household.id == PartyHousehold.household_id).where(PartyHousehold.person_id == person_id)
-        .order_by(PartyHousehold.grid_code, PartyHousehold.linked_at, PartyHousehold.id)).all() \
+        .order_by(Household.grid_code, PartyHousehold.linked_at, PartyHousehold.id)).all() \
         if person is not None else []
     grids = member_grids(session, person_id, today) if person is not None else []
     if person is None or not (reach is None or any(_meets(reach, code)
-                                                   for code in grids + [r.grid_code for r, _ in rows])):
+                                                   for code in grids + [grid for _, grid, _ in rows])):
         raise PersonNotFound(f"No person has the id {person_id}.", details={"person_id": person_id})
+    # Where each household lies now (a household moves: move_household), not where it lay
+    # when it was linked: a problem carried up for it is a ticket of that grid.
     return {"person_id": person_id, "name": person.name, "party_member": person.party_member, "grids": grids,
             "linked": len(rows), "minimum": MIN_HOUSEHOLDS, "maximum": MAX_HOUSEHOLDS,
             "short_of_minimum": len(rows) < MIN_HOUSEHOLDS,
-            "households": [{"household_id": r.household_id, "grid_code": r.grid_code, "address": address,
-                            "linked_by": r.linked_by, "linked_at": r.linked_at.isoformat()} for r, address in rows]}
+            "households": [{"household_id": r.household_id, "grid_code": grid, "address": address,
+                            "linked_by": r.linked_by, "linked_at": r.linked_at.isoformat()}
+                           for r, grid, address in rows]}
