@@ -62,6 +62,9 @@ class FakePeople:
             raise Unavailable("The people service is not running; please retry shortly.", code="SERVICE_UNAVAILABLE")
         return [{"code": "sanitation", "kind": "functional_department"}]
 
+    def resident_home(self, account_id):  # these residents have no household on record
+        raise NotFound("This account belongs to no resident with a household.", code="RESIDENT_NOT_FOUND")
+
 
 class NoWitness:
     def trail_witness(self, ticket_id):

@@ -27,6 +27,22 @@ class IdempotencyKeyReused(Conflict):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
+# --- party-member households (党员中心户) -----------------------------------------------
+
+class NotTheMember(Forbidden):
+    """Only the party member carries up their households' problems."""
+    code = "NOT_THE_MEMBER"
+
+
+class NotAPartyMember(InvalidInput):
+    code = "NOT_A_PARTY_MEMBER"
+
+
+class LinkNotFound(NotFound):
+    """The household is not linked to the member (people's code for the same answer)."""
+    code = "LINK_NOT_FOUND"
+
+
 # --- the workflow's refusals ---------------------------------------------------------
 
 class ActionNotAllowed(Conflict):

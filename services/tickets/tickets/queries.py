@@ -68,12 +68,15 @@ def list_tickets(session, filters, now=None):
     """A page of tickets, newest first, and the cursor of the next page (None on the
     last). ``filters`` as :class:`tickets.schemas.TicketFilterSchema` loads them;
     ``reporter_account_id`` / ``department`` keep the tickets that account reported
-    or that were dispatched to that department (either one)."""
+    or that were dispatched to that department (either one); ``household_ids`` those
+    reported for these households."""
     query = select(Ticket).order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(filters["limit"] + 1)
     if filters.get("root"):
         query = query.where(Ticket.grid_code.startswith(filters["root"]))
     if filters.get("responsible_person_id"):
         query = query.where(Ticket.responsible_person_id == filters["responsible_person_id"])
+    if filters.get("household_ids") is not None:  # a party member's households (an empty list: none)
+        query = query.where(Ticket.household_id.in_(filters["household_ids"]))
     if filters.get("status"):
         query = query.where(Ticket.status.in_(filters["status"]))
     for column in ("category", "grade", "source", "level", "review_flag"):

@@ -147,6 +147,7 @@ class TicketSchema(Schema):
     source = fields.String()
     description = fields.String()
     grid_code = fields.String()
+    household_id = fields.String(allow_none=True)  # the household it is for: a resident's own, or one carried up
     lon = fields.Float(allow_none=True)
     lat = fields.Float(allow_none=True)
     attachments = fields.List(fields.String())
@@ -206,3 +207,43 @@ class PeriodSchema(DayRange):
 class TicketIdsSchema(Schema):
     ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
                       validate=validate.Length(max=1000))
+
+
+# --- party-member households (党员中心户) ------------------------------------------------
+
+class CarriedProblemSchema(Schema):
+    """A problem a party member carries up for one of their households (三带去). Where it
+    lies (the household's grid) and who reports it (the member) come from the household
+    and the caller, never from the body."""
+    class Meta:
+        unknown = RAISE
+
+    category = fields.String(required=True, validate=validate.Length(min=1, max=10))
+    grade = fields.String(load_default="daily", validate=validate.OneOf(GRADES))
+    description = Text(required=True, validate=validate.Length(min=2, max=2000))
+    attachments = fields.List(fields.String(validate=[validate.Length(min=1, max=500), ATTACHMENT]),
+                              load_default=list, validate=validate.Length(max=20))
+
+
+class HouseholdTicketFilterSchema(Schema):
+    """Which of a member's households' tickets a list shows: ``status`` states,
+    comma-separated, or ``open``; ``household_id`` one of the member's households;
+    ``before`` the ``next`` cursor of the previous page."""
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    household_id = fields.String(load_default=None, validate=ID)
+    limit = fields.Integer(load_default=50, validate=bounded(1, 500))
+    before = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+
+    @post_load
+    def _states(self, data, **_):
+        if data.get("status"):
+            wanted = {state.strip() for state in data["status"].split(",") if state.strip()}
+            unknown = sorted(wanted - set(STATES) - {"open"})
+            if unknown or not wanted:
+                raise ValidationError(f"states, comma-separated, of {', '.join(STATES)} or open; not "
+                                      f"{', '.join(unknown) or 'none'}", "status")
+            data["status"] = sorted((wanted - {"open"}) | (set(OPEN_STATES) if "open" in wanted else set()))
+        return data

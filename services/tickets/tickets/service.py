@@ -19,12 +19,12 @@ from common.inbox import idempotent_handler
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.pii import clear_roles, load_cipher, normalise_phone
-from common.roles import GRID_SCOPED
+from common.roles import GRID_SCOPED, RESIDENTS
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from tickets import (MIGRATIONS_DIR, actions, card_reports, clocks, intake, queries, rehoming, snapshots,
-                     statistics, trail, workflow)
+from tickets import (MIGRATIONS_DIR, actions, card_reports, clocks, households, intake, queries, rehoming,
+                     snapshots, statistics, trail, workflow)
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
 from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, UnknownGrid, VersionConflict,
@@ -32,8 +32,9 @@ from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, Un
 from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
-from tickets.schemas import (ActionSchema, CardReportSchema, DispatchSchema, NewTicketSchema, PeriodSchema,
-                             SnapshotPageSchema, TicketFilterSchema, TicketIdsSchema, TicketSchema, TrackingSchema)
+from tickets.schemas import (ActionSchema, CardReportSchema, CarriedProblemSchema, DispatchSchema,
+                             HouseholdTicketFilterSchema, NewTicketSchema, PeriodSchema, SnapshotPageSchema,
+                             TicketFilterSchema, TicketIdsSchema, TicketSchema, TrackingSchema)
 from tickets.visibility import reveal_reporter, ticket_seen_by, trail_seen_by
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ ticket_filter_schema = TicketFilterSchema()
 dispatch_schema = DispatchSchema()
 new_ticket_schema, action_schema = NewTicketSchema(), ActionSchema()
 card_report_schema, tracking_schema = CardReportSchema(), TrackingSchema()
+carried_problem_schema, household_filter_schema = CarriedProblemSchema(), HouseholdTicketFilterSchema()
 # What the reporter of a merged duplicate sees of the original: progress, not its reporter.
 original_schema = TicketSchema(
     only=("id", "number", "status", "level", "outcome", "resolved_at", "feedback_at", "closed_at"))
@@ -209,11 +211,18 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         data["grid_code"], data["lon"], data["lat"] = self._where(data)
         if confined:
             reporter.require_reach(data["grid_code"])  # a location: where grid found it; nothing is stored yet
+        return self._file_report(data, reporter, idempotency_key, print_,
+                                 marks={"household_id": self._resident_household(reporter, data)})
+
+    def _file_report(self, data, reporter, idempotency_key, print_, marks=None):
+        """Store a report whose input is checked and whose grid is found: the ticket with
+        the first entry of its trail, its event and the Idempotency-Key's record, in one
+        transaction. ``marks``: as intake.report takes them (the household it is for)."""
         now = utcnow()
         account_id = reporter and reporter.account_id
         with self.db.transaction() as session:
             ticket = intake.report(session, data, now=now, settings=self.settings, cipher=self.cipher,
-                                   reporter=reporter)
+                                   reporter=reporter, marks=marks)
             session.flush()  # the version the client must send with its first action
             result = ticket_seen_by(ticket, account_id)
             self.outbox.add(session, "ticket_reported", snapshots.step_event(
@@ -430,6 +439,54 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     @rpc
     def categories(self):
         return [category.view() for category in self.settings.catalogue]
+
+    # --- party-member households (党员中心户; tickets.households holds the rules) ------------------
+    def _resident_household(self, reporter, data):
+        """The household a resident's report is for (households.resident_household), or
+        None; None too when people does not answer: the report is taken all the same."""
+        if reporter is None or not reporter.has_role(RESIDENTS) or data.get("anonymous"):
+            return None
+        try:
+            home = self.people.resident_home(reporter.account_id)
+        except NotFound:
+            return None
+        except Unavailable as exc:
+            log.warning("a resident's report taken without its household: %s", exc.message)
+            return None
+        return households.resident_household(home, data["grid_code"], data.get("anonymous"))
+
+    @rpc
+    def carry_up(self, person_id, household_id, data, actor, idempotency_key=None):
+        """三带去: the party member ``person_id`` (the actor themself) reports a problem of
+        ``household_id``, one of their households: a ticket of the household's grid
+        naming it. Idempotency-Key honoured as for a report."""
+        reporter = workflow.Actor.from_wire(actor)
+        households.require_member(reporter, person_id)
+        data = load(carried_problem_schema, data, "carried-up problem")
+        print_ = idempotency_key and fingerprint("carry_up", person_id, household_id, data)
+        return self._once(idempotency_key, reporter.account_id, print_,
+                          lambda: self._carry_up(person_id, household_id, data, reporter, idempotency_key, print_))
+
+    def _carry_up(self, person_id, household_id, data, reporter, idempotency_key, print_):
+        intake.category_of(self.settings, data["category"])  # before any remote call
+        member = self.people.party_households(person_id, reporter.to_wire())
+        household = households.linked_household(member, household_id)
+        return self._file_report(households.carried_report(data, household), reporter, idempotency_key, print_,
+                                 marks={"household_id": household["household_id"]})
+
+    @rpc
+    def household_tickets(self, person_id, filters=None, actor=None):
+        """三带回: ``{"person_id", "households", "items", "next"}``, the tickets of the
+        member's households newest first, for those people lets read the member's
+        households (404 PERSON_NOT_FOUND otherwise, as for an id nobody has)."""
+        viewer = workflow.Actor.from_wire(actor)
+        filters = load(household_filter_schema, filters or {}, "query parameters")
+        member = self.people.party_households(person_id, viewer and viewer.to_wire())
+        query = households.list_filters(member, filters, own=viewer is not None and viewer.person_id == person_id,
+                                        reach=viewer and viewer.reach)
+        with self.db.read() as session:
+            page, after = queries.list_tickets(session, query, utcnow())
+            return households.page_view(member, page, after)
 
     # --- SLA clocks -------------------------------------------------------------------------------
     @timer(interval=30)
