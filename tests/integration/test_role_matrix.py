@@ -170,6 +170,8 @@ def world(stack):
                                                               "activity": "矩阵服务日"})
     party_home = call("POST", f"{API}/households", {"place_code": place["code"], "address": "103室"})
     call("POST", f"{API}/party/members/{secretary}/households", {"household_id": party_home["id"]})
+    carried_home = call("POST", f"{API}/households", {"place_code": place["code"], "address": "104室"})
+    call("POST", f"{API}/party/members/{worker}/households", {"household_id": carried_home["id"]})  # a member
     reward = f"R{uuid.uuid4().hex[:6]}"
     call("POST", f"{API}/points/rewards", {"code": reward, "name": "矩阵奖品", "cost": 1})
     call("POST", f"{API}/points/earn", {"person_id": worker, "points": 5, "activity": "矩阵志愿服务"})
@@ -188,6 +190,7 @@ def world(stack):
         "signup": signup, "rejected_signup": rejected_signup, "wishes": wishes, "card_report": card_report,
         "branch": branch, "party_joiner": party_joiner, "party_leaver": party_leaver, "secretary": secretary,
         "registration": registration, "service_day": service_day, "newcomer": newcomer, "party_home": party_home,
+        "carried_home": carried_home,
         "department": department, "a1_point": (a1_point.x, a1_point.y), "quarters": quarters,
     }
 
@@ -392,6 +395,10 @@ EXAMPLES = {
     "unlink_party_household": lambda w: {"path": {"person_id": w["secretary"],
                                                   "household_id": w["party_home"]["id"]}},
     "party_households": lambda w: {"path": {"person_id": w["secretary"]}},
+    # the worker, a party member linked to the household, carries it up; anyone else is 403 NOT_THE_MEMBER
+    "carry_up_problem": lambda w: {"path": {"person_id": w["worker"], "household_id": w["carried_home"]["id"]},
+                                   "body": {"category": "UM02", "description": "矩阵：中心户楼道灯坏了"}},
+    "party_household_tickets": lambda w: {"path": {"person_id": w["worker"]}, "query": {"status": "open"}},
     "log_visit": lambda w: {"body": {"person_id": w["worker"], "household_id": w["household"]["id"],
                                      "client_id": f"mx-{uuid.uuid4().hex[:8]}", "notes": "入户走访"}},
     "sentiment_catalogue": lambda w: {},

@@ -91,6 +91,8 @@ PAIRS = [
     (pb.NewServiceDay, people.schemas.ServiceDayInputSchema),
     (pb.SignIn, people.schemas.ServiceDaySignInSchema),
     (pb.NewHouseholdLink, people.schemas.HouseholdLinkSchema),
+    (pb.CarriedProblem, tickets.schemas.CarriedProblemSchema),
+    (pb.HouseholdTicketQuery, tickets.schemas.HouseholdTicketFilterSchema),
 ]
 # Fields a service knows that the client never sends (the caller's, set from the actor).
 NOT_FROM_CLIENTS = {"id", "created_at", "locked_until", "last_login_at", "token_version", "must_change_password",

@@ -1,9 +1,12 @@
 """Party building (党建引领, issue 19): grid party branches and their coverage, two-way
 registration (双报到) of party members employed elsewhere with the report their employer
-reads (双报告), and each grid's monthly service day (网格服务日). Seeds 000 and 001."""
+reads (双报告), each grid's monthly service day (网格服务日), and party-member households
+(党员中心户) whose problems a member carries up and follows (三带去三带回). Seeds 000 and 001."""
 from common.roles import FIELD_STAFF, PARTY_SERVICE, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, STAFF_READERS
-from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root, new_if_created
+from gateway.routing import (ACTOR, BODY, QUERY, ROOT, Call, Header, Path, Query, Route, by_record, in_root,
+                             new_if_created)
 from gateway.schemas import party as s
+from gateway.schemas.tickets import Ticket
 
 TAG = "party"
 BRANCH = Path("branch_id")
@@ -128,4 +131,32 @@ ROUTES = [
           scope=by_record(hidden=True, note="the member's grids or households meet the caller's scope (otherwise "
                                             "404, as for a free id)"),
           description="`short_of_minimum` while fewer than 10 are linked."),
+    Route("POST", "/party/members/{person_id}/households/{household_id}/tickets", "carry_up_problem",
+          "Carry a household's problem up (三带去): a ticket of the household's grid naming it", PARTY_SERVICE,
+          Call("tickets.carry_up", person_id=MEMBER, household_id=Path("household_id"), data=BODY, actor=ACTOR,
+               idempotency_key=Header("Idempotency-Key")), TAG,
+          path_schema=s.MemberHouseholdPath, body=s.CarriedProblem, response=Ticket, status=201, errors=(404, 409),
+          scope=by_record(note="the member themself, from their own account (anyone else: 403 `NOT_THE_MEMBER`), "
+                               "for a household linked to them", outside=(403, None)),
+          description="Only the member reports it, from the account linked to their staff record (a staff or a "
+                      "department account); anyone else is 403 `NOT_THE_MEMBER`, before anything is looked up. A "
+                      "household not linked to them now is 404 `LINK_NOT_FOUND` naming `household_id`; a member "
+                      "no longer a party member 400 `NOT_A_PARTY_MEMBER`. The ticket lies in the household's "
+                      "grid (wherever the member's account is scoped), has `household_id`, no point and no "
+                      "reporter's name or phone, and `source` `grid_patrol` (brought in from the grid; it closes "
+                      "without a rating, as patrol finds do). `Idempotency-Key` honoured as for `POST /tickets`."),
+    Route("GET", "/party/members/{person_id}/households/tickets", "party_household_tickets",
+          "The tickets of a party member's households, newest first (三带回)", STAFF_READERS,
+          Call("tickets.household_tickets", person_id=MEMBER, filters=QUERY, actor=ACTOR), TAG,
+          path_schema=s.MemberPath, query=s.HouseholdTicketQuery, response=s.HouseholdTicketPage,
+          self_param="person_id",
+          scope=by_record(hidden=True, note="as the member's households: the member themself, or staff whose scope "
+                                            "meets the member's grids (otherwise 404, as for a free id); staff see "
+                                            "those in their scope"),
+          description="Tickets naming one of the households linked to the member now (carried up by them, or a "
+                      "resident's own report from home): number, category, status, level, outcome, grid, "
+                      "description, the household's address and the times; never who reported it or how to "
+                      "reach them. `status=open` keeps those still open; `household_id` one household (not "
+                      "linked to the member: 404 `LINK_NOT_FOUND` naming it). Pass `next` as `before` for the "
+                      "following page."),
 ]

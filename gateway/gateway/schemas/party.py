@@ -1,9 +1,11 @@
 """Party building (党建引领) as the API shows it: branches and their coverage, two-way
-registration (双报到) with its report (双报告), and the grids' service days (网格服务日)."""
+registration (双报到) with its report (双报告), the grids' service days (网格服务日), and
+party-member households (党员中心户) with the problems carried up for them (三带去三带回)."""
 from marshmallow import fields, validate
 
-from common.validation import CODE, DAY_IN_RANGE, GRID_CODE, ID, Number, Text, bounded
+from common.validation import ATTACHMENT, CODE, DAY_IN_RANGE, GRID_CODE, ID, Number, Text, bounded
 from gateway.schemas.base import Loose, Strict
+from gateway.schemas.tickets import GRADES, LEVELS, OUTCOMES, SOURCES, STATES
 
 # people.party's (tests/unit/test_api_schemas.py keeps them equal)
 KINDS = {"branch": ("党支部", "party branch"), "group": ("党小组", "party group")}
@@ -295,3 +297,52 @@ class MemberHouseholds(Loose):
     maximum = fields.Integer(required=True)
     short_of_minimum = fields.Boolean(required=True)
     households = fields.List(fields.Nested(LinkedHousehold), required=True)
+
+
+class CarriedProblem(Strict):
+    category = fields.String(required=True, validate=validate.Length(min=1, max=10),
+                             metadata={"description": "a code of GET /tickets/categories", "example": "UM02"})
+    grade = fields.String(load_default="daily", validate=validate.OneOf(GRADES))
+    description = Text(required=True, validate=validate.Length(min=2, max=2000),
+                       metadata={"example": "3号楼2单元楼道灯坏了一周，老人夜里上下楼不便"})
+    attachments = fields.List(fields.String(validate=[validate.Length(min=1, max=500), ATTACHMENT]),
+                              load_default=list, validate=validate.Length(max=20))
+
+
+class HouseholdTicketQuery(Strict):
+    status = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
+                           metadata={"description": "states, comma-separated, or open (reported, accepted, handling)"})
+    household_id = fields.String(load_default=None, validate=ID,
+                                 metadata={"description": "one of the member's households"})
+    limit = fields.Integer(load_default=50, validate=bounded(1, 500))
+    before = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
+                           metadata={"description": "the previous page's next"})
+
+
+class HouseholdTicket(Loose):
+    id = fields.String(required=True)
+    number = fields.String(required=True, metadata={"example": "20261123-00001"})
+    household_id = fields.String(required=True)
+    address = fields.String(allow_none=True, metadata={"description": "the household's address, as linked"})
+    category = fields.String(required=True)
+    grade = fields.String(required=True, validate=validate.OneOf(GRADES))
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES), metadata={
+        "description": "resident_report: the household's own report; grid_patrol: carried up by the member"})
+    description = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATES))
+    level = fields.String(allow_none=True, validate=validate.OneOf(LEVELS))
+    outcome = fields.String(allow_none=True, validate=validate.OneOf(OUTCOMES))
+    reported_at = fields.String(required=True, metadata=DATE_TIME)
+    accepted_at = fields.String(allow_none=True, metadata=DATE_TIME)
+    resolved_at = fields.String(allow_none=True, metadata=DATE_TIME)
+    closed_at = fields.String(allow_none=True, metadata=DATE_TIME)
+    resolve_due = fields.String(allow_none=True, metadata=DATE_TIME)
+
+
+class HouseholdTicketPage(Loose):
+    person_id = fields.String(required=True)
+    households = fields.Integer(required=True, metadata={"description": "how many households are linked now"})
+    items = fields.List(fields.Nested(HouseholdTicket), required=True)
+    next = fields.String(allow_none=True, required=True,
+                         metadata={"description": "pass as before; null on the last page"})

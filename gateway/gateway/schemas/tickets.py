@@ -153,6 +153,8 @@ class Ticket(Loose):
     source = fields.String(required=True, validate=validate.OneOf(SOURCES))
     description = fields.String(required=True)
     grid_code = fields.String(required=True)
+    household_id = fields.String(allow_none=True, metadata={
+        "description": "the household it is for: a resident's own, or one a party member carried up"})
     lon = fields.Float(allow_none=True)
     lat = fields.Float(allow_none=True)
     attachments = fields.List(fields.String(), required=True)
