@@ -168,6 +168,8 @@ def stack_env(amqp_uri, db_urls, data_dir):
         "MAX_REQUEST_BYTES": str(4 * 1024 * 1024),  # the 413 test sends a little more
         "PYTHONWARNINGS": "ignore",
         "LOG_LEVEL": "INFO",
+        # webhooks retried and given up on in seconds, not hours
+        "WEBHOOK_POLL_SECONDS": "0.3", "WEBHOOK_RETRY_SECONDS": "0.5", "WEBHOOK_MAX_ATTEMPTS": "3",
     })
     for name in ("gateway", "grid", "people", "tickets", "scoring"):
         env[f"{name.upper()}_PORT"] = str(free_port())

@@ -33,13 +33,14 @@ SUBSCRIPTIONS = {
     # its trail head (trail_seq, trail_head) from all of them but sla_breached.
     ("tickets", "ticket_accepted"): ("scoring.handle_ticket_accepted",),
     ("tickets", "ticket_escalated"): ("scoring.handle_ticket_escalated",),
-    ("tickets", "ticket_dispatched"): ("scoring.handle_ticket_dispatched",),
+    # People pushes the events that concern a department to its webhooks (people.webhooks).
+    ("tickets", "ticket_dispatched"): ("scoring.handle_ticket_dispatched", "people.handle_ticket_dispatched"),
     ("tickets", "ticket_resolved"): ("scoring.handle_ticket_resolved",),
     ("tickets", "ticket_rated"): ("scoring.handle_ticket_rated",),
-    ("tickets", "ticket_reopened"): ("scoring.handle_ticket_reopened",),
+    ("tickets", "ticket_reopened"): ("scoring.handle_ticket_reopened", "people.handle_ticket_reopened"),
     ("tickets", "ticket_closed"): ("scoring.handle_ticket_closed",),
     ("tickets", "ticket_trail_extended"): ("scoring.handle_ticket_trail_extended",),
-    ("tickets", "sla_breached"): ("scoring.handle_sla_breached",),
+    ("tickets", "sla_breached"): ("scoring.handle_sla_breached", "people.handle_sla_breached"),
 }
 
 

@@ -78,6 +78,8 @@ CAMPAIGN_LAUNCHERS = RoleSet("CAMPAIGN_LAUNCHERS", {"admin", "district_officer",
 # from their own account, often a department's (在职党员); staff do it for them.
 PARTY_SERVICE = RoleSet("PARTY_SERVICE", STAFF | {"department"},
                         "staff, and a party member from their own department account")
+# Webhooks: a department subscribes its own system; an administrator any department's.
+WEBHOOK_OWNERS = RoleSet("WEBHOOK_OWNERS", {"admin", "department"}, "administrators and departments")
 INTEGRITY_SCANNERS = RoleSet("INTEGRITY_SCANNERS", ASSESSORS | AUDITORS, "assessors and auditors")
 # Small wishes (点亮微心愿, seed 001): a resident posts one from their own account; grid
 # staff may claim and fulfil one when their staff record is a party member's or holds a
@@ -96,7 +98,7 @@ NAMED_SETS = {s.name: s for s in (DISTRICT_WIDE, GRID_STAFF, AUDITORS, GRID_SCOP
                                   ADMINS, STAFF, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS, FIELD_STAFF,
                                   POINTS_APPROVERS, REWARD_EDITORS, ASSESSORS, SELF_ASSESSORS, STAFF_READERS,
                                   SUPERVISOR_READERS, MANAGER_READERS, INTEGRITY_SCANNERS, CAMPAIGN_LAUNCHERS,
-                                  RESIDENTS, WISH_CLAIMANTS, WISH_READERS, PARTY_SERVICE)}
+                                  RESIDENTS, WISH_CLAIMANTS, WISH_READERS, PARTY_SERVICE, WEBHOOK_OWNERS)}
 
 
 def effective_scope(roles, scope):

@@ -43,6 +43,7 @@ TAGS = [
     ("messages", "Broadcasts and the inbox"),
     ("points", "Volunteer points (志愿积分)"),
     ("tickets", "The closed loop (事件闭环)"),
+    ("webhooks", "Webhooks: ticket events pushed to the departments they concern, signed, retried, replayed"),
     ("scoring", "Figures built from other services' events"),
     ("assessment", "Assessment (考核): plans, entries, results, rankings, consequences"),
     ("integrity", "Integrity (数据真实性): fabrication flags with their evidence, and an auditor's review"),

@@ -68,7 +68,7 @@ class GatewayBase(OpsEndpoints):
     scoring = ServiceRpc("scoring", timeouts={"run_assessment": 120, "correct_assessment": 120,
                                               "export_assessment": 120, "consequences": 60, "scan_integrity": 300})
 
-    @timer(interval=REVOCATION_POLL_SECONDS, eager=True)
+    @timer(interval=REVOCATION_POLL_SECONDS)  # not eager: a call as the container starts can lose its reply
     def poll_token_revocations(self):
         """Learn which accounts' tokens ended since the last poll. People down: try again
         next time (the tokens it would end stay refused by the gateway that ended them)."""

@@ -125,6 +125,10 @@ def world(stack):
 
     def fresh_key():
         return call("POST", f"{API}/api-keys", {"department_code": department, "name": "矩阵系统"})["id"]
+
+    def fresh_webhook():
+        return call("POST", f"{API}/webhooks", {"url": "https://hooks.example.org/gridgov", "department_code": department,
+                                                "events": ["ticket_dispatched"]})["id"]
     login = f"mx{uuid.uuid4().hex[:10]}"
     call("POST", f"{API}/accounts", {"username": login, "display_name": "矩阵登录", "password": PASSWORD,
                                      "roles": ["resident"]})
@@ -182,7 +186,7 @@ def world(stack):
     return {
         "flag_confirmed": flag_confirmed, "flag_raised": flag_raised,
         "callers": callers, "login": login, "worker": worker, "plan_document": plan_document,
-        "fresh_account": fresh_account, "fresh_key": fresh_key,
+        "fresh_account": fresh_account, "fresh_key": fresh_key, "fresh_webhook": fresh_webhook,
         "assessment": assessment, "colleague_post": colleague_post, "unposted": unposted,
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
@@ -271,6 +275,12 @@ EXAMPLES = {
     "create_api_key": lambda w: {"body": {"department_code": w["department"], "name": "矩阵新系统"}},
     "list_api_keys": lambda w: {"query": {"department_code": w["department"]}},
     "rotate_api_key": lambda w: {"path": {"key_id": w["fresh_key"]()}},
+    "subscribe_webhook": lambda w: {"body": {"url": "https://hooks.example.org/matrix", "events": ["sla_breached"],
+                                             "department_code": w["department"]}},
+    "list_webhooks": lambda w: {},
+    "deactivate_webhook": lambda w: {"path": {"subscription_id": w["fresh_webhook"]()}},
+    "webhook_deliveries": lambda w: {"path": {"subscription_id": w["fresh_webhook"]()}},
+    "replay_webhook_delivery": lambda w: {"path": {"delivery_id": str(uuid.uuid4())}},
     "revoke_api_key": lambda w: {"path": {"key_id": w["fresh_key"]()}},
     "list_accounts": lambda w: {},
     "create_account": lambda w: {"body": {"username": f"mx{uuid.uuid4().hex[:10]}", "display_name": "矩阵新账号",

@@ -12,6 +12,7 @@ import grid.places
 import grid.schemas
 import grid.service
 import people.account_admin
+import people.webhooks
 import people.organisations
 import people.party
 import people.residents
@@ -35,6 +36,7 @@ from gateway.schemas import people as p
 from gateway.schemas import public as ps
 from gateway.schemas import sentiments as sn
 from gateway.schemas import tickets as t
+from gateway.schemas import webhooks as wh
 from gateway.schemas import wishes as w
 
 PAIRS = [
@@ -74,6 +76,7 @@ PAIRS = [
     (p.PasswordChange, people.schemas.PasswordChangeSchema),
     (p.AccountNote, people.schemas.AccountNoteSchema),
     (p.NewApiKey, people.schemas.ApiKeyInputSchema),
+    (wh.NewWebhook, people.schemas.WebhookInputSchema),
     (p.PersonEdit, people.schemas.PersonEditSchema),
     (p.NewNotice, people.schemas.NoticeInputSchema),
     (o.NewOrganisation, people.schemas.OrganisationInputSchema),
@@ -162,6 +165,8 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (t.REPORTED_SOURCES, tickets.schemas.REPORTED_SOURCES),
     (t.REVIEW_FLAGS, tickets.schemas.REVIEW_FLAGS),
     (p.ACCOUNT_ACTIONS, people.account_admin.ACTIONS),
+    (wh.EVENTS, tuple(people.webhooks.EVENTS)),
+    (wh.STATUSES, people.webhooks.STATUSES),
     (t.LEVELS, tickets.workflow.LEVELS),
     (t.WHISTLE_LEVELS, tickets.workflow.WHISTLE_LEVELS),
     (t.STATES, tickets.workflow.STATES),

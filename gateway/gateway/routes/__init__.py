@@ -2,12 +2,13 @@
 does not exist."""
 from gateway.openapi import TAGS
 from gateway.routes import (accounts, assessment, campaigns, duties, grids, integrity, messages, organisations, party,
-                            points, public, reference, residents, rounds, scoring, sentiments, staff, tickets, wishes)
+                            points, public, reference, residents, rounds, scoring, sentiments, staff, tickets, webhooks,
+                            wishes)
 
 _TAG_ORDER = [tag for tag, _ in TAGS]
 # In the order of the reference: sign-in first, the operations routes last.
 RESOURCES = (accounts, grids, staff, residents, organisations, rounds, duties, campaigns, party, wishes, sentiments,
-             messages, points, tickets, scoring, assessment, integrity, public, reference)
+             messages, points, tickets, webhooks, scoring, assessment, integrity, public, reference)
 ROUTES = tuple(sorted((route for resource in RESOURCES for route in resource.ROUTES),
                       key=lambda route: _TAG_ORDER.index(route.tag)))
 BY_NAME = {route.name: route for route in ROUTES}

@@ -632,3 +632,43 @@ class PartyHousehold(Base):
     grid_code: Mapped[str] = mapped_column(String(24))
     linked_by: Mapped[str] = mapped_column(String(64))
     linked_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+
+
+class WebhookSubscription(Base):
+    """A department's URL for ticket events that concern it (people.webhooks); its
+    secret kept encrypted, since signing needs it back."""
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    department_code: Mapped[str] = mapped_column(String(40), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret_enc: Mapped[str] = mapped_column(String(200))
+    events: Mapped[list] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    deactivated_at = mapped_column(UtcDateTime, nullable=True)
+
+
+class WebhookDelivery(Base):
+    """One event for one subscription: pending (due at ``next_attempt_at``), delivered,
+    or dead after its last attempt; its log is the last attempt's answer."""
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_webhook_delivery_event"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+    event_type: Mapped[str] = mapped_column(String(40))
+    body: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at = mapped_column(UtcDateTime, nullable=False)
+    last_attempt_at = mapped_column(UtcDateTime, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    delivered_at = mapped_column(UtcDateTime, nullable=True)

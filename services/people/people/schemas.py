@@ -17,6 +17,7 @@ from people.staff import DEPARTMENT_KINDS, STAFF_ROLES
 from people.wishes import CATEGORIES as WISH_CATEGORIES
 from people.wishes import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
 from people.wishes import STATUSES as WISH_STATUSES
+from people.webhooks import EVENTS as WEBHOOK_EVENTS, STATUSES as WEBHOOK_STATUSES
 
 
 class AccountSchema(Schema):
@@ -108,6 +109,21 @@ class AccountNoteSchema(Schema):
         unknown = RAISE
 
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class WebhookInputSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    url = fields.String(required=True, validate=validate.Length(min=8, max=500))
+    events = fields.List(fields.String(validate=validate.OneOf(WEBHOOK_EVENTS)), required=True,
+                         validate=validate.Length(min=1, max=len(WEBHOOK_EVENTS)))
+    department_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=40))
+
+
+class WebhookListQuerySchema(Schema):
+    department_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=2, max=40))
+    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(WEBHOOK_STATUSES))
 
 
 class ApiKeyInputSchema(Schema):

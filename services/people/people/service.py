@@ -23,6 +23,7 @@ from common.validation import load
 from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, followups, organisations, pages,
                     party, patrols, points, residents, roster, sentiments, signups, staff, staffing, targets, wishes)
 from people.account_endpoints import AccountAdministration
+from people.webhook_endpoints import WebhookEndpoints
 from people.exceptions import UnknownGrid
 from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
@@ -126,7 +127,7 @@ class WishPoints(DependencyProvider):
         return self.points
 
 
-class PeopleService(AccountAdministration, OpsEndpoints):
+class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
     name = "people"
 
     db = Database(MIGRATIONS_DIR, bootstrap=accounts.ensure_admin)

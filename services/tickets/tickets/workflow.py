@@ -438,6 +438,7 @@ def apply(ticket, *, action, actor, payload, now, category, dispatches, reopen_w
         if now > ticket.rated_at + reopen_window:
             raise ActionNotAllowed(f"The reopen window of {reopen_window.days} days has passed.",
                                    code="REOPEN_WINDOW_PASSED", details={"rated_at": ticket.rated_at.isoformat()})
+        data["departments"] = [d.department for d in dispatches]  # summoned last round: told it is back
         ticket.level = _next_level(ticket.resolved_level or "grid")
         ticket.status, ticket.reopened_at = "handling", now
         ticket.reopen_count = (ticket.reopen_count or 0) + 1
