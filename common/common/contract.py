@@ -27,13 +27,15 @@ SUBSCRIPTIONS = {
     # Scoring's sentiment index: each record's snapshot, recorded and after each follow-up.
     ("people", "sentiment_recorded"): ("scoring.handle_sentiment_recorded",),
     ("people", "sentiment_followed_up"): ("scoring.handle_sentiment_followed_up",),
-    ("tickets", "ticket_reported"): ("scoring.handle_ticket_reported", "grid.handle_ticket_reported"),
+    ("tickets", "ticket_reported"): ("scoring.handle_ticket_reported", "grid.handle_ticket_reported",
+                                     "people.handle_ticket_reported"),
     ("tickets", "ticket_rehomed"): ("scoring.handle_ticket_rehomed", "grid.handle_ticket_rehomed"),
     # Scoring keeps each ticket's snapshot (its fact) from every ticket event, and witnesses
     # its trail head (trail_seq, trail_head) from all of them but sla_breached.
     ("tickets", "ticket_accepted"): ("scoring.handle_ticket_accepted",),
-    ("tickets", "ticket_escalated"): ("scoring.handle_ticket_escalated",),
-    # People pushes the events that concern a department to its webhooks (people.webhooks).
+    ("tickets", "ticket_escalated"): ("scoring.handle_ticket_escalated", "people.handle_ticket_escalated"),
+    # People pushes the events that concern a department to its webhooks (people.webhooks),
+    # and puts what an event asks of someone in their inbox (people.notifications).
     ("tickets", "ticket_dispatched"): ("scoring.handle_ticket_dispatched", "people.handle_ticket_dispatched"),
     ("tickets", "ticket_resolved"): ("scoring.handle_ticket_resolved",),
     ("tickets", "ticket_rated"): ("scoring.handle_ticket_rated",),

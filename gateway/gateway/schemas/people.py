@@ -489,6 +489,9 @@ class ReadRate(Broadcast):
 
 class InboxItem(Broadcast):
     read_at = fields.String(allow_none=True, metadata=MOMENT)
+    kind = fields.String(validate=validate.OneOf(("notice", "notification")), metadata={
+        "description": "notice: someone sent it; notification: a ticket event asks something of you"})
+    ticket_id = fields.String(allow_none=True, metadata={"description": "a notification's ticket"})
 
 
 

@@ -346,6 +346,9 @@ class Broadcast(Base):
     sender: Mapped[str] = mapped_column(String(64))
     recipient_count: Mapped[int] = mapped_column(Integer)
     created_at = mapped_column(UtcDateTime, nullable=False, default=utcnow)
+    # "notice" (someone sent it) or "notification" (a ticket event asked it of someone: people.notifications)
+    kind: Mapped[str] = mapped_column(String(20), default="notice", server_default="notice")
+    ticket_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class InboxItem(Base):

@@ -320,6 +320,8 @@ class BroadcastSchema(Schema):
     sender = fields.String()
     recipient_count = fields.Integer()
     created_at = fields.AwareDateTime()
+    kind = fields.String()
+    ticket_id = fields.String(allow_none=True)
 
 
 class SentimentInputSchema(Schema):

@@ -1,7 +1,9 @@
-"""The people service's webhook entrypoints, kept thin (people.webhooks holds the
-rules): the ticket events that concern departments become deliveries; a timer sends
-them; departments and administrators manage subscriptions and read the delivery log.
-A mixin of PeopleService (its db, pii and config)."""
+"""The people service's entrypoints for what ticket events tell others, kept thin
+(people.webhooks and people.notifications hold the rules): the events that concern
+departments become webhook deliveries, which a timer sends, and those that ask
+something of a person become inbox notifications; departments and administrators
+manage subscriptions and read the delivery log. A mixin of PeopleService (its db, pii
+and config)."""
 import logging
 from urllib.parse import urlsplit
 
@@ -16,7 +18,7 @@ from common.db import utcnow
 from common.inbox import idempotent_handler
 from common.rpc import rpc
 from common.validation import load
-from people import webhooks
+from people import notifications, webhooks
 from people.schemas import WebhookInputSchema, WebhookListQuerySchema
 
 log = logging.getLogger(__name__)
@@ -55,18 +57,32 @@ def _host_port(host):
 class WebhookEndpoints:
     webhook_rules = WebhookRules()
 
-    # --- events to deliveries -----------------------------------------------------------
+    # --- events to deliveries and to inboxes ---------------------------------------------
+    def _told(self, session, envelope):
+        """The departments' webhooks, and the inboxes of those the event asks something of."""
+        now = utcnow()
+        webhooks.enqueue(session, envelope, now)
+        notifications.notify(session, envelope, now)
+
+    @idempotent_handler("tickets", "ticket_reported")
+    def handle_ticket_reported(self, session, envelope):
+        self._told(session, envelope)
+
+    @idempotent_handler("tickets", "ticket_escalated")
+    def handle_ticket_escalated(self, session, envelope):
+        self._told(session, envelope)
+
     @idempotent_handler("tickets", "ticket_dispatched")
     def handle_ticket_dispatched(self, session, envelope):
-        webhooks.enqueue(session, envelope, utcnow())
+        self._told(session, envelope)
 
     @idempotent_handler("tickets", "sla_breached")
     def handle_sla_breached(self, session, envelope):
-        webhooks.enqueue(session, envelope, utcnow())
+        self._told(session, envelope)
 
     @idempotent_handler("tickets", "ticket_reopened")
     def handle_ticket_reopened(self, session, envelope):
-        webhooks.enqueue(session, envelope, utcnow())
+        self._told(session, envelope)
 
     # --- sending -------------------------------------------------------------------------------
     @timer(interval=POLL_SECONDS)
