@@ -31,6 +31,7 @@ TAGS = [
     ("auth", "Sign-in and accounts (一账号)"),
     ("grids", "The grid registry: one grid, one code (一格一码)"),
     ("places", "Places attached to grids"),
+    ("jobs", "Long work as a job: progress, then the result (a large import)"),
     ("staff", "Staff, posts, departments, the staffing standard (一格一长一警一专多兼)"),
     ("residents", "Residents and households (personal data encrypted, shown masked)"),
     ("rounds", "Patrols and household visits (巡查走访)"),
@@ -126,8 +127,8 @@ def _operation(route):
     }
     for status in route.documented_errors:
         operation["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
-    for status, description in route.alternatives:
-        answer = _answer(route, description)
+    for status, description, *shape in route.alternatives:
+        answer = _answer(route, description, *shape)
         if status in route.documented_errors:  # a page, or the error as JSON when the door refuses first
             answer["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}},
                                  **answer.get("content", {})}
@@ -157,7 +158,10 @@ def _operation(route):
     return operation
 
 
-def _answer(route, description="Done"):
+def _answer(route, description="Done", response=None):
+    """The route's answer, or with ``response`` (an alternative's own schema) that one's."""
+    if response is not None:
+        return {"description": description, "content": {"application/json": {"schema": response}}}
     if route.response is None:
         return {"description": description}
     if isinstance(route.response, dict):  # a content map of its own (text, HTML, scripts)

@@ -223,7 +223,8 @@ class Route:
     response: object = None     # schema class, or (schema class, many) ... see openapi
     status: int = 200
     status_of: object = None    # (result) -> status, when it varies (200 for a replay, 201 new)
-    alternatives: tuple = ()    # ((status, description), ...): other answers of the same shape
+    alternatives: tuple = ()    # ((status, description[, schema]), ...): other answers, of the same shape
+                                # unless a schema is given
     wrap: str | None = None     # "items": the RPC's list is answered as {"items": [...]}
     errors: tuple = ()          # statuses besides the ones every route of its kind can give
     self_param: str | None = None  # a path parameter naming a person: that person passes the role check

@@ -156,6 +156,8 @@ def world(stack):
         "phone": "13900002222", "address": "甲一1号楼102室", "grid_code": A1},           # used 127.0.0.1's limit
         headers={"X-Forwarded-For": f"10.77.{n}.{uuid.uuid4().int % 250}"}), "sign-up")
         for n, name in enumerate(("矩阵申请人", "矩阵被拒申请人")))
+    job = _ok(stack.call("POST", f"{API}/grids/import", admin, {"type": "FeatureCollection", "features": []},
+                         headers={"Prefer": "respond-async"}), "import job")
     card_report = _ok(stack.call("POST", f"{API}/public/grids/{A1}/reports", None, {"description": "矩阵：扫码反映路灯不亮"},
                                  headers={"X-Forwarded-For": f"10.78.{uuid.uuid4().int % 250}.1"}), "card report")
     campaign = call("POST", f"{API}/campaigns", {"title": "矩阵专项任务", "scope": A1})
@@ -191,7 +193,7 @@ def world(stack):
         "place": place, "other_place": other_place, "household": household, "moving": moving,
         "resident": resident, "ticket": ticket, "acted": acted, "broadcast": broadcast, "reward": reward,
         "sentiment": sentiment, "campaign": campaign, "closing": closing, "organisation": organisation,
-        "signup": signup, "rejected_signup": rejected_signup, "wishes": wishes, "card_report": card_report,
+        "signup": signup, "rejected_signup": rejected_signup, "wishes": wishes, "card_report": card_report, "job": job,
         "branch": branch, "party_joiner": party_joiner, "party_leaver": party_leaver, "secretary": secretary,
         "registration": registration, "service_day": service_day, "newcomer": newcomer, "party_home": party_home,
         "carried_home": carried_home,
@@ -278,6 +280,7 @@ EXAMPLES = {
     "subscribe_webhook": lambda w: {"body": {"url": "https://hooks.example.org/matrix", "events": ["sla_breached"],
                                              "department_code": w["department"]}},
     "list_webhooks": lambda w: {},
+    "get_job": lambda w: {"path": {"job_id": w["job"]["id"]}},
     "deactivate_webhook": lambda w: {"path": {"subscription_id": w["fresh_webhook"]()}},
     "webhook_deliveries": lambda w: {"path": {"subscription_id": w["fresh_webhook"]()}},
     "replay_webhook_delivery": lambda w: {"path": {"delivery_id": str(uuid.uuid4())}},

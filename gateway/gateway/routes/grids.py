@@ -1,5 +1,6 @@
 """The territory: grids, their history and reports, places."""
 from common.roles import DISTRICT_WIDE, EVERYONE, STAFF, STAFF_MANAGERS, STAFF_READERS
+from gateway.routes import jobs
 from gateway.routing import ACTOR, BODY, ROOT, BodyField, Call, Path, Query, Route, by_record, in_path, in_root
 from gateway.schemas import grids as s
 from gateway.schemas import public as ps
@@ -15,6 +16,14 @@ def add_place(ctx):
     located = ctx.rpc("grid").locate(lon=ctx.body["lon"], lat=ctx.body["lat"], crs=ctx.body.get("crs", "wgs84"))
     ctx.actor.require_reach(located["grid"]["code"])
     return ctx.rpc("grid").add_place(data=ctx.body)
+
+
+def import_grids(ctx):
+    """A district past a size is imported as a job: the proxies cut a request at 60 s."""
+    features = ctx.body.get("features") if isinstance(ctx.body, dict) else None
+    if jobs.wants_job(ctx.request) or (isinstance(features, list) and len(features) > jobs.GRID_IMPORT_JOB_FEATURES):
+        return jobs.accepted(ctx.rpc("grid").start_import_job(collection=ctx.body, actor=ctx.actor.to_wire()))
+    return ctx.rpc("grid").import_grids(collection=ctx.body)
 
 
 ROUTES = [
@@ -36,10 +45,12 @@ ROUTES = [
           description="Geometry must be valid, lie within the parent and not overlap a sibling beyond "
                       "`GRID_TOLERANCE_M2`; a race on the same parent is a 409 `CONCURRENT_CHANGE`."),
     Route("POST", "/grids/import", "import_grids", "A GeoJSON FeatureCollection, all or nothing", DISTRICT_WIDE,
-          Call("grid.import_grids", collection=BODY), TAG, body=s.FeatureCollection, gate=False,
-          response=s.Imported, status=201, errors=(409,),
+          import_grids, TAG, body=s.FeatureCollection, gate=False,
+          response=s.Imported, status=201, errors=(409,), alternatives=(jobs.ACCEPTED,),
           description="A rejection (400 `IMPORT_REJECTED`) lists every failing feature with its code and every "
-                      "reason; nothing is stored then."),
+                      "reason; nothing is stored then. More than `GRID_IMPORT_JOB_FEATURES` (200) features, or "
+                      "`Prefer: respond-async`: 202 with a job (`Location: /api/v1/jobs/{id}`) that reports its "
+                      "progress and ends with this answer or this rejection."),
     Route("POST", "/grids/merge", "merge_grids", "Merge sibling grids into one (their union)", DISTRICT_WIDE,
           Call("grid.merge_grids", data=BODY), TAG, body=s.Merge, response=s.MergeResult, status=201,
           errors=(404, 409),

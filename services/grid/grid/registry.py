@@ -221,15 +221,19 @@ def subtree(session, root, at=None):
 
 # --- import and export -------------------------------------------------------------
 
-def import_features(session, scheme, collection, tolerance_m2=topology.DEFAULT_TOLERANCE_M2):
+def import_features(session, scheme, collection, tolerance_m2=topology.DEFAULT_TOLERANCE_M2, progress=None):
     """Add every feature of a GeoJSON FeatureCollection, or none: a rejected import
-    raises ImportRejected listing every failing feature with its reason."""
+    raises ImportRejected listing every failing feature with its reason. ``progress``:
+    called as (phase, done, total) while checking and adding (an import run as a job)."""
+    progress = progress or (lambda phase, done, total: None)
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
             or not isinstance(collection.get("features"), list):
         raise ImportRejected("The body must be a GeoJSON FeatureCollection with a list of features.",
                              details={"errors": [{"index": None, "reason": "not a FeatureCollection"}]})
     errors, loaded = [], []
+    total = len(collection["features"])
     for index, feature in enumerate(collection["features"]):
+        progress("checking", index, total)
         try:
             loaded.append((index, _feature_input(scheme, feature)))
         except AppError as exc:
@@ -242,11 +246,13 @@ def import_features(session, scheme, collection, tolerance_m2=topology.DEFAULT_T
     loaded.sort(key=lambda item: (_depth_hint(scheme, item[1]), item[0]))  # parents first, then file order
     added = []
     now = utcnow()
-    for index, data in loaded:
+    for done, (index, data) in enumerate(loaded):
+        progress("adding", done, len(loaded))
         try:  # every check runs before the grid is added, so a failure leaves no row
             added.append(add_grid(session, scheme, data, tolerance_m2, now))
         except AppError as exc:
             errors.append(_error(index, collection["features"][index], exc.message))
+    progress("adding", len(loaded), len(loaded))
     if errors:
         errors.sort(key=lambda e: -1 if e["index"] is None else e["index"])
         raise ImportRejected(f"Import rejected: {len(errors)} of {len(collection['features'])} features "

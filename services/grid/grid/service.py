@@ -9,12 +9,14 @@ from common import config as cfg
 from common.actor import Actor
 from common.db import Database, find_dependency, utcnow
 from common.inbox import idempotent_handler
+from common.jobs import Jobs
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.rpc import rpc
 from common.validation import Moment, load
 from grid import MIGRATIONS_DIR, cards, geo, history, places, registry
 from grid.exceptions import PlaceNotFound
+from grid.models import JOBS
 from grid.levels import configured_scheme
 from grid.locate import LiveIndex, load_index, locate_at
 from grid.schemas import (
@@ -70,6 +72,7 @@ class GridService(OpsEndpoints):
 
     db = Database(MIGRATIONS_DIR)
     outbox = Outbox()
+    jobs = Jobs(JOBS)
     config = Config()
     spatial = SpatialIndex()
     scheme = GridScheme()
@@ -105,12 +108,28 @@ class GridService(OpsEndpoints):
 
     @rpc
     def import_grids(self, collection):
+        return self._import(collection)
+
+    def _import(self, collection, progress=None):
         with registry.writing(self.db) as session:
-            added = registry.import_features(session, self.scheme, collection, self.tolerance_m2)
+            added = registry.import_features(session, self.scheme, collection, self.tolerance_m2, progress)
             changed = self._changed(session, "imported", added)
             result = {"imported": len(added), "codes": [grid.code for grid in added]}
         self.spatial.rebuild(changed["event_id"])
         return result
+
+    @rpc
+    def start_import_job(self, collection, actor=None):
+        """The import as a job (common.jobs), answered at once: for a district too large
+        to import within a request."""
+        features = collection.get("features") if isinstance(collection, dict) else None
+        return self.jobs.launch("grid_import", lambda progress: self._import(collection, progress),
+                               total=len(features) if isinstance(features, list) else 0,
+                               actor=Actor.from_wire(actor))
+
+    @rpc
+    def get_job(self, job_id, actor=None):
+        return self.jobs.get(job_id, Actor.from_wire(actor))
 
     @rpc
     def split_grid(self, code, parts):
