@@ -85,3 +85,22 @@ def test_a_roster_posts_no_full_time_worker_the_recruitment_rules_refuse(stack):
     assert [(e["row"], e["column"]) for e in errors] == [(2, "身份证号码"), (3, "是否会用智能手机")]
     assert all("recruitment rule" in e["reason"] for e in errors)
     assert persons(stack) == before
+
+
+def test_a_roster_sent_as_a_job_ends_with_the_imports_answer(stack):
+    """`Prefer: respond-async` (or a file past ROSTER_IMPORT_JOB_BYTES): 202 and a job."""
+    token = stack.login()
+    rows = [[f"作业{n}", "", id_number(), "", "群众", "是", "320508014021002", "兼职网格员", "2026-03-01"]
+            for n in range(3)]
+    started = stack.call("POST", f"{API}/staff/roster", token, data=csv_bytes(rows),
+                         headers={"Content-Type": "text/csv", "Prefer": "respond-async"})
+    assert started.status_code == 202, started.text
+    assert started.json()["id"].startswith("people-") and started.json()["kind"] == "roster_import"
+    job = stack.wait_for(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+        stack.call("GET", started.headers["Location"], token).json()))
+    assert (job["status"], job["result"]) == ("succeeded", {"imported": 3, "assignments": 3}), job
+    bad = stack.call("POST", f"{API}/staff/roster", token, data=csv_bytes([["", "", "x", "", "", "", "", "", ""]]),
+                     headers={"Content-Type": "text/csv", "Prefer": "respond-async"})
+    failed = stack.wait_for(lambda: (lambda j: j if j["status"] in ("succeeded", "failed") else None)(
+        stack.call("GET", bad.headers["Location"], token).json()))
+    assert failed["status"] == "failed" and failed["error"]["error"] == "ROSTER_REJECTED"

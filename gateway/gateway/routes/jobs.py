@@ -7,9 +7,9 @@ from gateway.routing import API, Route
 from gateway.schemas import jobs as s
 
 TAG = "jobs"
-SERVICES = ("grid",)    # those that run jobs: a job's id begins with its service
 # A larger import is a job (proxies cut a request at 60 s; the large district takes 40-56 s).
 GRID_IMPORT_JOB_FEATURES = cfg.env_int("GRID_IMPORT_JOB_FEATURES", 200)
+ROSTER_IMPORT_JOB_BYTES = cfg.env_int("ROSTER_IMPORT_JOB_BYTES", 256 * 1024)
 
 
 def wants_job(request):
@@ -23,7 +23,7 @@ def accepted(job):
 
 def get_job(ctx):
     job_id = ctx.path["job_id"]
-    service = job_id.split("-", 1)[0]
+    service = job_id.split("-", 1)[0]   # the path's pattern admits only the services that run jobs
     return ctx.rpc(service).get_job(job_id=job_id, actor=ctx.actor.to_wire())
 
 

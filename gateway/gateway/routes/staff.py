@@ -3,6 +3,7 @@ import base64
 
 from common.roles import (DISTRICT_WIDE, MANAGER_READERS, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS,
                           SUPERVISOR_READERS)
+from gateway.routes import jobs
 from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root
 from gateway.schemas import people as s
 from gateway.schemas.base import AssignmentPath, PersonPath, SubtreeQuery
@@ -12,9 +13,12 @@ PERSON = Path("person_id")
 
 
 def import_roster(ctx):
+    """A large roster (or any, with `Prefer: respond-async`) is imported as a job."""
     content, filename = uploaded_file(ctx.request, default_name="roster")
-    return ctx.rpc("people").import_roster(content_base64=base64.b64encode(content).decode(), filename=filename,
-                                           actor=ctx.actor.to_wire())
+    arguments = dict(content_base64=base64.b64encode(content).decode(), filename=filename, actor=ctx.actor.to_wire())
+    if jobs.wants_job(ctx.request) or len(content) > jobs.ROSTER_IMPORT_JOB_BYTES:
+        return jobs.accepted(ctx.rpc("people").start_roster_job(**arguments))
+    return ctx.rpc("people").import_roster(**arguments)
 
 
 ROUTES = [
@@ -26,7 +30,7 @@ ROUTES = [
           STAFF_MANAGERS, import_roster, "staff",
           scope=by_record(note="every row's grid in the caller's scope: a row beyond it is named in the 400",
                           outside=(400, "ROSTER_REJECTED")),
-          upload=True, response=s.RosterResult, status=201, errors=(409,),
+          upload=True, response=s.RosterResult, status=201, errors=(409,), alternatives=(jobs.ACCEPTED,),
           description="The file itself as the body (`text/csv`, or the XLSX, XLS or ODS type), or a browser's "
                       "`multipart/form-data` upload with the file in a field named `file`; the type, else the "
                       "file's first bytes, tell how to read it. CSV in UTF-8 (with or without BOM) or GBK; of a "
@@ -36,7 +40,9 @@ ROUTES = [
                       "400 `ROSTER_REJECTED` saying why (a header with no rows, a damaged ZIP package, an XLSX "
                       "without `[Content_Types].xml`, any DTD, a sheet too large unpacked, another type), and so "
                       "are more than 20,000 rows, 100 columns, or a cell over 1,000 characters or holding a NUL; "
-                      "nothing of the file is logged."),
+                      "nothing of the file is logged. A file over `ROSTER_IMPORT_JOB_BYTES` (256 KiB), or "
+                      "`Prefer: respond-async`: 202 with a job (`GET /jobs/{id}`) ending with this answer or this "
+                      "rejection."),
     Route("GET", "/staff/{person_id}", "get_person", "A staff member (numbers masked)", SUPERVISOR_READERS,
           Call("people.get_person", person_id=PERSON, actor=ACTOR), "staff", path_schema=PersonPath,
           scope=by_record(note="the person holds a post running today in the caller's scope"),

@@ -26,5 +26,5 @@ class Job(Loose):
 
 class JobPath(Strict):
     job_id = fields.String(required=True, validate=validate.Regexp(
-        re.compile(r"^grid-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+        re.compile(r"^(grid|people)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
         error="a job id, as a 202 answer gave it"))

@@ -4,9 +4,11 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
+from common.jobs import jobs_table
 from common.tables import service_base
 
 Base = service_base()
+JOBS = jobs_table(Base.metadata)  # large roster imports run as jobs (common.jobs)
 
 
 class Account(Base):

@@ -13,6 +13,7 @@ from common.db import Database, utcnow
 from common.errors import Forbidden, InvalidInput, NotFound
 from common.events import grid_change
 from common.inbox import idempotent_handler
+from common.jobs import Jobs
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
 from common.periods import parse_period
@@ -25,7 +26,7 @@ from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, f
 from people.account_endpoints import AccountAdministration
 from people.webhook_endpoints import WebhookEndpoints
 from people.exceptions import UnknownGrid
-from people.models import Assignment, Household, PatrolCheckin, SentimentRecord, Visit
+from people.models import JOBS, Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CampaignHouseholdsQuerySchema,
@@ -132,6 +133,7 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
 
     db = Database(MIGRATIONS_DIR, bootstrap=accounts.ensure_admin)
     outbox = Outbox()
+    jobs = Jobs(JOBS)
     pii = Pii()
     recruitment = Recruitment()
     signup_rules = Signups()
@@ -1275,6 +1277,20 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
         """``filename``: its extension (.csv, .xlsx, .xls, .ods) picks the reader; None
         lets the content's first bytes decide. Every row's grid must lie in the actor's
         reach."""
+        return self._import_roster(content_base64, filename, actor)
+
+    @rpc
+    def start_roster_job(self, content_base64, filename=None, actor=None):
+        """The roster import as a job (common.jobs), answered at once: for a large file."""
+        return self.jobs.launch("roster_import", lambda progress: self._import_roster(
+            content_base64, filename, actor, progress), total=0, actor=Actor.from_wire(actor))
+
+    @rpc
+    def get_job(self, job_id, actor=None):
+        return self.jobs.get(job_id, Actor.from_wire(actor))
+
+    def _import_roster(self, content_base64, filename=None, actor=None, progress=None):
+        progress = progress or (lambda phase, done, total: None)
         actor = Actor.from_wire(actor)
         scope = _reach(actor)
         if scope == "":
@@ -1288,7 +1304,9 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
         except (binascii.Error, TypeError, ValueError):
             raise roster.RosterRejected("The roster upload is not valid base64.", details={"errors": []}) from None
         today = shanghai_date()
+        progress("reading", 0, 1)
         header, rows = roster.read_rows(content, filename)
+        progress("checking", 0, len(rows))
         records, errors = roster.check_rows(header, rows, today)
         errors += roster.ineligible(records, self.recruitment, today, header)
         codes = {r["grid_code"] for r in records if r["grid_code"].isdigit()}
@@ -1307,10 +1325,12 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
             raise roster.RosterRejected(
                 f"Roster rejected: {len({e['row'] for e in errors})} of {len(rows)} rows have problems; "
                 "nothing was imported.", details={"errors": errors[:1000], "error_count": len(errors)})
+        progress("storing", len(rows), len(rows))
         with self.db.transaction() as session:
             persons, posts = roster.store(session, self.pii, records, today)
             for post in posts:  # the same view as one posted by hand (its role label too)
                 self.outbox.add(session, "person_assigned", staff.assignment_view(Assignment(**post)))
+        progress("storing", len(rows), len(rows))
         return {"imported": len(persons), "assignments": len(posts)}
 
     # --- paged reads: scoring rebuilds its read model from these ---------------------------------------
