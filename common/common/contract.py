@@ -43,6 +43,7 @@ SUBSCRIPTIONS = {
     ("tickets", "ticket_closed"): ("scoring.handle_ticket_closed",),
     ("tickets", "ticket_trail_extended"): ("scoring.handle_ticket_trail_extended",),
     ("tickets", "sla_breached"): ("scoring.handle_sla_breached", "people.handle_sla_breached"),
+    ("tickets", "sla_warning"): ("people.handle_sla_warning",),
 }
 
 

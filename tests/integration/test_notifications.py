@@ -1,5 +1,5 @@
 """Notifications in the app (issue 20) through the whole stack: the responsible worker
-hears of a ticket given to them and of its reopening, the community officers and the
+hears of a ticket given to them, of one about to run out of time and of its reopening, the community officers and the
 town leaders of the level it is escalated to hear of it, and the town's leaders hear
 when a department it summoned runs late. Nobody else's inbox gets them, and none holds
 the report's words."""
@@ -64,6 +64,17 @@ def test_those_a_ticket_asks_something_of_find_it_in_their_inbox(stack):
     ticket = Ticket(stack, created)
     given = wait_for(lambda: [n for n in notifications(stack, worker) if n["ticket_id"] == ticket.id])
     assert given[0]["title"] == f"新工单待处理：{ticket.number}" and "摔倒" not in str(given)
+
+    # another report, most of whose time to resolve has gone: its worker is warned before the breach
+    other = wait_for(reported)
+    now = dt.datetime.now(dt.timezone.utc)
+    stack.db_execute("tickets", "UPDATE tickets SET reported_at = :reported, resolve_due = :due WHERE id = :t",
+                     reported=now - dt.timedelta(hours=9), due=now + dt.timedelta(hours=1), t=other["id"])
+    with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
+        rpc.tickets.scan_sla_now()
+    warned = wait_for(lambda: [n for n in notifications(stack, worker) if n["ticket_id"] == other["id"]
+                               and n["title"].startswith("工单即将超时")])
+    assert "办结时限将于" in warned[0]["body"]
 
     ticket.act(worker, "accept")
     ticket.act(worker, "handle")

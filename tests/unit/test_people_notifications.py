@@ -13,6 +13,8 @@ TICKET = {"ticket_id": "t1", "number": "20261206-00007", "category": "UM07", "gr
     ("ticket_escalated", {"level": "community"}, "level", "工单上报至社区：20261206-00007"),
     ("ticket_escalated", {"level": "town", "clock": "resolve"}, "level", "工单超时自动上报至街道（乡镇）：20261206-00007"),
     ("sla_breached", {"clock": "contact:power#1"}, "town", "部门超时：20261206-00007"),
+    ("sla_warning", {"clock": "resolve#1", "due": "2026-12-06T06:00:00+00:00"}, "responsible",
+     "工单即将超时：20261206-00007"),
 ])
 def test_an_event_tells_those_it_asks_something_of(event_type, extra, kind, title):
     told, heading, body = notifications._message(event_type, dict(TICKET, **extra))
@@ -27,3 +29,8 @@ def test_an_event_tells_those_it_asks_something_of(event_type, extra, kind, titl
 ])
 def test_other_events_tell_nobody(event_type, extra):
     assert notifications._message(event_type, dict(TICKET, **extra)) is None
+
+
+def test_a_warning_says_which_clock_and_when_in_beijing_time():
+    _, _, body = notifications._message("sla_warning", dict(TICKET, clock="accept", due="2026-12-06T06:00:00+00:00"))
+    assert "受理时限将于 12-06 14:00 到期" in body

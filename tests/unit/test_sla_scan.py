@@ -181,3 +181,31 @@ def test_a_department_with_a_code_as_long_as_peoples_breaches_like_any_other(db)
     with db.transaction() as session:
         late = sorted(clock for _, clock, _, _ in clocks.scan_breaches(session, NOW + dt.timedelta(days=2), settings))
     assert late == [f"contact:{long_code}", f"sign:{long_code}"]
+
+
+def test_a_ticket_clock_past_four_fifths_of_its_time_is_warned_of_once(db):
+    hour = dt.timedelta(hours=1)
+
+    def ticket(id_, status, reported_hours_ago, resolve_in_hours, responsible="p1", **extra):
+        return Ticket(id=id_, number=f"20261123-0010{id_[-1]}", grid_code="320508019044001", source="resident_report",
+                      description="x", status=status, level="grid", category="UM07", grade="daily",
+                      reported_at=NOW - reported_hours_ago * hour, accept_due=NOW + 100 * hour,
+                      respond_due=NOW + 100 * hour, resolve_due=NOW + resolve_in_hours * hour, reopen_count=0,
+                      suspended=False, suspended_seconds=0, meeting_disposal=False, anonymous=False, attachments=[],
+                      responsible_person_id=responsible, **extra)
+    with db.transaction() as session:
+        session.add_all([
+            ticket("w1", "handling", 90, 10),                    # 90% of its resolve time gone: warned
+            ticket("w2", "handling", 70, 30),                    # 70%: not yet
+            ticket("w3", "handling", 90, 10, responsible=None),  # nobody to warn
+            ticket("w4", "closed", 90, 10),                      # closed: no clock runs
+            ticket("w5", "handling", 110, -10),                  # past its deadline: a breach, not a warning
+        ])
+    with db.transaction() as session:
+        first = [(t.id, clock) for t, clock, _ in clocks.scan_warnings(session, NOW)]
+    with db.transaction() as session:
+        again = clocks.scan_warnings(session, NOW + hour)
+    assert first == [("w1", "resolve")] and again == []
+    with db.transaction() as session:   # 20 hours on, the second one passes 80% too
+        later = [(t.id, clock) for t, clock, _ in clocks.scan_warnings(session, NOW + 20 * hour)]
+    assert later == [("w2", "resolve")]

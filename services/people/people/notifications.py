@@ -1,13 +1,18 @@
 """Notifications in the app (issue 20): what a ticket event asks of someone lands in
 their inbox, as a notice does, free of nameko. The responsible worker hears of a ticket
-given to them and of one reopened; the officers of the level a ticket is escalated to
+given to them, of a clock of it about to run out (at 80% of its time) and of its
+reopening; the officers of the level a ticket is escalated to
 hear of it; the town's leaders hear when a department it summoned runs late. People
 consumes the tickets service's events and writes the items in the event's transaction.
 
 A notification names the ticket (number, category code, grid, level) and what happened:
 never its description or anything of the reporter.
 """
+import datetime as dt
+
 from sqlalchemy import insert, select
+
+from common.shanghai import SHANGHAI
 
 from people.models import Account, Broadcast, InboxItem
 
@@ -18,6 +23,15 @@ LEVEL_OFFICERS = {"community": ("community_officer", 12), "town": ("town_leader"
 LEVEL_NAMES = {"community": "社区", "town": "街道（乡镇）"}
 CLOCK_NAMES = {"sign": "签收", "contact": "联系", "attend": "办结反馈"}
 TOWN_CODE_LENGTH = 9
+TICKET_CLOCK_NAMES = {"accept": "受理", "respond": "响应", "resolve": "办结"}
+
+
+def _shanghai(moment):
+    """An ISO moment as a reader in the district reads it (MM-DD HH:MM, Beijing time)."""
+    try:
+        return dt.datetime.fromisoformat(moment).astimezone(SHANGHAI).strftime("%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return str(moment)
 
 
 def _accounts_of_person(session, person_id):
@@ -38,6 +52,11 @@ def _message(event_type, payload):
     number, category = payload.get("number"), payload.get("category")
     if event_type == "ticket_reported" and payload.get("responsible_person_id"):
         return "responsible", f"新工单待处理：{number}", f"工单 {number}（{category}）已分派给您，请及时受理。"
+    if event_type == "sla_warning":
+        kind = str(payload.get("clock") or "").split("#", 1)[0]
+        due = _shanghai(payload.get("due"))
+        return ("responsible", f"工单即将超时：{number}",
+                f"工单 {number}（{category}）的{TICKET_CLOCK_NAMES.get(kind, kind)}时限将于 {due} 到期，请抓紧办理。")
     if event_type == "ticket_reopened":
         return "responsible", f"工单被重新打开：{number}", f"工单 {number}（{category}）经群众评价不满意，已重新打开。"
     if event_type == "ticket_escalated" and payload.get("level") in LEVEL_OFFICERS:

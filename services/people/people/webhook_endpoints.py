@@ -84,6 +84,10 @@ class WebhookEndpoints:
     def handle_ticket_reopened(self, session, envelope):
         self._told(session, envelope)
 
+    @idempotent_handler("tickets", "sla_warning")
+    def handle_sla_warning(self, session, envelope):
+        self._told(session, envelope)
+
     # --- sending -------------------------------------------------------------------------------
     @timer(interval=POLL_SECONDS)
     def deliver_webhooks(self):

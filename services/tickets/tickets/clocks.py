@@ -8,7 +8,7 @@ from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 
 from common.db import dialect_insert
 from tickets import trail, workflow
-from tickets.models import Dispatch, SlaBreach, Ticket, TrailEntry
+from tickets.models import Dispatch, SlaBreach, SlaWarning, Ticket, TrailEntry
 from tickets.workflow import OPEN_STATES, SYSTEM
 
 
@@ -141,6 +141,45 @@ def _department_breaches(session, now, insert, limit):
                 .on_conflict_do_nothing().returning(SlaBreach.ticket_id)).first()
             if won is not None:
                 found.append((ticket, clock_name, due, None))
+    return found
+
+
+# --- warnings before a breach ----------------------------------------------------------
+
+WARN_AT = 0.8                       # of a clock's time: the responsible worker is told then
+WARN_HORIZON = dt.timedelta(days=4)  # a fifth of the longest clock (10 working days) and more
+
+
+def _started(clock, ticket):
+    """When a ticket clock's current run began: the report, or the latest reopen for
+    the resolve clock of a later round."""
+    return ticket.reopened_at if clock == "resolve" and ticket.reopen_count else ticket.reported_at
+
+
+def scan_warnings(session, now, limit=200):
+    """[(ticket, clock name, due)] of running ticket clocks that passed WARN_AT of their
+    time and were not warned of yet, each recorded once (the row's key admits one
+    writer: several replicas may scan). Candidates are read by deadline in SQL, the
+    share of time in Python (the same on every database)."""
+    found = []
+    insert = dialect_insert(session)
+    for clock_kind, due_column, condition in open_clocks():
+        name = _breach_name(clock_kind)
+        near = session.scalars(
+            select(Ticket).where(condition, Ticket.suspended.is_(False), due_column > now,
+                                 due_column <= now + WARN_HORIZON, Ticket.responsible_person_id.is_not(None),
+                                 ~select(SlaWarning.ticket_id).where(and_(SlaWarning.ticket_id == Ticket.id,
+                                                                          SlaWarning.clock == name)).exists())
+            .order_by(due_column).limit(limit)).all()
+        for ticket in near:
+            due, start = getattr(ticket, due_column.key), _started(clock_kind, ticket)
+            if start is None or now < start + (due - start) * WARN_AT:
+                continue
+            clock = _breach_name_of(clock_kind, ticket)
+            won = session.execute(insert(SlaWarning).values(ticket_id=ticket.id, clock=clock, due=due, warned_at=now)
+                                  .on_conflict_do_nothing().returning(SlaWarning.ticket_id)).first()
+            if won is not None:
+                found.append((ticket, clock, due))
     return found
 
 

@@ -179,6 +179,18 @@ class SlaBreach(Base):
     escalated_to: Mapped[str | None] = mapped_column(String(12))
 
 
+class SlaWarning(Base):
+    """A ticket clock that reached WARN_AT of its time (clocks.scan_warnings): warned once
+    per clock and round, however many replicas scan."""
+
+    __tablename__ = "sla_warnings"
+
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    clock: Mapped[str] = mapped_column(String(64), primary_key=True)  # as a breach names it ("resolve#1")
+    due = mapped_column(UtcDateTime, nullable=False)
+    warned_at = mapped_column(UtcDateTime, nullable=False)
+
+
 class GridStaff(Base):
     """People's grid assignments as this service last heard of them (``person_assigned``
     and ``person_left`` events, and a periodic snapshot): whom a new ticket is given to."""

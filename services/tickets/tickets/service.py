@@ -495,8 +495,12 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     @rpc
     def scan_sla_now(self):
-        """One breach scan (the timer runs it every 30 s on every replica)."""
+        """One scan of warnings and breaches (the timer runs it every 30 s on every replica)."""
         now = utcnow()
+        with self.db.transaction() as session:
+            for ticket, clock, due in clocks.scan_warnings(session, now):
+                self.outbox.add(session, "sla_warning", snapshots.step_event(
+                    ticket, "sla_warning", now, clock=clock, due=due.isoformat()))
         with self.db.transaction() as session:
             found = clocks.scan_breaches(session, now, self.settings)
             session.flush()  # the versions the escalations left, for the snapshots
