@@ -14,8 +14,10 @@ keep both: the outbox publishes them persistent and confirmed.
 """
 import logging
 import time
+from urllib.parse import urlsplit
 
 import eventlet
+import eventlet.green.socket
 from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher
 from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, LOGIN_METHOD_CONFIG_KEY,
@@ -141,8 +143,37 @@ class ServiceRpc(RpcProxy):
         super().__init__(target_service, **options)
         self.timeouts = timeouts or {}
 
+    def setup(self):
+        super().setup()
+        self.broker = BrokerProbe(cfg.amqp_uri(self.container.config))
+
     def get_dependency(self, worker_ctx):
         return BoundedServiceProxy(self, worker_ctx, cfg.rpc_timeout(self.container.config))
+
+
+class BrokerProbe:
+    """Whether the broker takes connections now: a call that got no answer is a service's
+    fault only if the broker is up (while RabbitMQ is stopped, kombu retries the publish
+    until the call's time runs out, which looked like every service being down). A TCP
+    connect, cached for a second so an outage costs one probe a second, not one a call."""
+
+    TIMEOUT, CACHE_SECONDS = 0.3, 1.0
+
+    def __init__(self, amqp_uri):
+        parts = urlsplit(amqp_uri)
+        self.address = (parts.hostname or "localhost", parts.port or 5672)
+        self._checked, self._up = 0.0, True
+
+    def up(self):
+        now = time.monotonic()
+        if now - self._checked >= self.CACHE_SECONDS:
+            try:
+                eventlet.green.socket.create_connection(self.address, timeout=self.TIMEOUT).close()
+                self._up = True
+            except OSError:
+                self._up = False
+            self._checked = now
+        return self._up
 
 
 class BoundedServiceProxy:
@@ -159,7 +190,8 @@ class BoundedServiceProxy:
             timeout = self._bound(provider.timeouts.get(method_name, self._default_timeout))
             method = _BoundedMethodProxy(self._worker_ctx, provider.target_service, method_name,
                                          provider.rpc_reply_listener, timeout, **provider.options)
-            return call_with_timeout(method, provider.target_service, timeout, *args, **kwargs)
+            return call_with_timeout(method, provider.target_service, timeout, *args, broker=provider.broker,
+                                     **kwargs)
         call.__name__ = method_name
         return call
 
@@ -173,7 +205,9 @@ class BoundedServiceProxy:
         return max(MIN_TIMEOUT_SECONDS, min(timeout, left))
 
 
-def call_with_timeout(method_proxy, service_name, timeout, *args, **kwargs):
+def call_with_timeout(method_proxy, service_name, timeout, *args, broker=None, **kwargs):
+    """``broker``: a BrokerProbe, asked when no answer came in time, so that a broker
+    outage is reported as one (BROKER_UNAVAILABLE) and not as the service's."""
     try:
         with eventlet.Timeout(timeout) as bound:
             reply = method_proxy.call_async(*args, **kwargs)
@@ -182,17 +216,21 @@ def call_with_timeout(method_proxy, service_name, timeout, *args, **kwargs):
         if exc is not bound:
             raise
         log.warning("rpc %s.%s: no answer within %.1fs", service_name, method_proxy.method_name, timeout)
+        if broker is not None and not broker.up():
+            raise _broker_down(service_name) from None
         raise _unavailable(service_name, f"did not answer within {round(timeout, 1):g} s")
     except UnknownService:
         raise _unavailable(service_name, "is not running")
     except (OperationalError, ConnectionError, OSError) as exc:
         log.warning("rpc %s: broker error %s", service_name, exc)
-        raise Unavailable(
-            "The message broker cannot be reached.",
-            code="BROKER_UNAVAILABLE", details={"service": service_name},
-        )
+        raise _broker_down(service_name) from None
     finally:  # answered, timed out or failed: nothing is left waiting for this call's reply
         method_proxy.reply_listener.forget()
+
+
+def _broker_down(service_name):
+    return Unavailable("The message broker cannot be reached; please retry shortly.", code="BROKER_UNAVAILABLE",
+                       details={"service": service_name})
 
 
 def _unavailable(service_name, reason):

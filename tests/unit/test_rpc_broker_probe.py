@@ -1,0 +1,45 @@
+"""A call that got no answer in time is the service's fault only while the broker takes
+connections: with the broker down it is answered BROKER_UNAVAILABLE (issue 21: a
+RabbitMQ stop was reported as 59 tickets outages)."""
+import socket
+from types import SimpleNamespace
+
+import eventlet
+import pytest
+
+from common.errors import Unavailable
+from common.rpc import BrokerProbe, call_with_timeout
+
+
+class Silent:
+    """A method proxy whose reply never comes."""
+    method_name = "report_ticket"
+    reply_listener = SimpleNamespace(forget=lambda: None)
+
+    def call_async(self, *args, **kwargs):
+        return SimpleNamespace(result=lambda: eventlet.sleep(10))
+
+
+class Probe:
+    def __init__(self, up):
+        self._up = up
+
+    def up(self):
+        return self._up
+
+
+@pytest.mark.parametrize("broker_up, code", [(True, "SERVICE_UNAVAILABLE"), (False, "BROKER_UNAVAILABLE")])
+def test_no_answer_names_the_broker_when_it_is_down_and_the_service_otherwise(broker_up, code):
+    with pytest.raises(Unavailable) as answered:
+        call_with_timeout(Silent(), "tickets", 0.05, broker=Probe(broker_up))
+    assert answered.value.code == code and answered.value.details == {"service": "tickets"}
+
+
+def test_the_probe_sees_a_listening_port_and_a_closed_one():
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    port = listening.getsockname()[1]
+    assert BrokerProbe(f"amqp://guest:guest@127.0.0.1:{port}/").up() is True
+    listening.close()
+    assert BrokerProbe(f"amqp://guest:guest@127.0.0.1:{port}/").up() is False
