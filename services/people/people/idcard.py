@@ -9,7 +9,7 @@ import re
 import unicodedata
 
 from common.errors import InvalidInput
-from common.pii import InvalidPhone, mask_phone, normalise_phone  # noqa: F401 (re-exported)
+from common.pii import InvalidPhone, mask_id, mask_numbers_in, mask_phone, normalise_phone  # noqa: F401 (re-exported)
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -51,34 +51,5 @@ def parse_id_number(value, today=None, field="id_number"):
     return number, birth, gender
 
 
-def mask_id(number):
-    return f"{number[:6]}********{number[-4:]}" if number else None
-
-
 def age_on(birth, day):
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-# Numbers typed into free text (a visit's notes: "联系电话139 1234 5678"), full-width
-# digits too: an ID number (17 digits and a digit or X) or a mobile number (11 digits
-# from 13-19, perhaps +86 first, perhaps spaced or dashed 3-4-4), not inside a longer run.
-_D = "[0-9０-９]"
-_NUMBER_IN_TEXT = re.compile(
-    rf"(?<![0-9０-９])(?:(?P<id>{_D}{{17}}[0-9０-９XxＸｘ])"
-    rf"|(?P<phone>(?:[+＋]?[8８][6６][\s-]?)?[1１][3-9３-９]{_D}(?:[\s-]?{_D}{{4}}){{2}}))(?![0-9０-９])")
-
-
-def mask_numbers_in(text):
-    """``text`` with each ID and mobile number in it masked as the API shows numbers
-    (``110105********0021``, ``139****5678``): free text is no way round the rule that
-    numbers are shown masked."""
-    if not text:
-        return text
-
-    def masked(match):
-        digits = re.sub(r"[^0-9X]", "", unicodedata.normalize("NFKC", match.group()).upper())
-        if match.group("id"):
-            return mask_id(digits)
-        return mask_phone(digits[-11:])
-
-    return _NUMBER_IN_TEXT.sub(masked, text)
