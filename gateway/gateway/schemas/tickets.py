@@ -264,6 +264,8 @@ class Category(Loose):
     department_name = fields.String(required=True)
     grid_admission = fields.Boolean(required=True)
     duplicate_radius_m = fields.Float(required=True)
+    published = fields.Boolean(required=True, metadata={
+        "description": "an Open311 service: anyone reads its tickets' kind, place and progress (never the reporter)"})
     sla = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String()),
                       required=True, metadata={"description": "per grade: accept, respond, resolve (4h, 3d, ...)"})
 

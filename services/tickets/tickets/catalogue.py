@@ -14,7 +14,8 @@ major       0.25 h    1 h             12 h
 
 A whistle dispatch adds the department clocks from practice: sign within 1 hour,
 contact within 24 hours, attend within 3 working days (5 for complex cases).
-``TICKET_CATALOGUE`` (a JSON file path) replaces this list in a deployment.
+``TICKET_CATALOGUE`` (a JSON file path) replaces this list in a deployment; there a
+category is published (Open311) only when its item says ``"published": true``.
 """
 import json
 from dataclasses import dataclass, field
@@ -41,6 +42,11 @@ class Category:
     duplicate_radius_m: int = 250
     resolve_days: int = STANDARD
     sla: dict = field(default_factory=dict)
+    # Published (Open311, issue 20): anyone may read its tickets' kind, place and progress,
+    # never their reporter. Only problems of shared space are: a category about a person
+    # (a dispute, an elderly person living alone, a suspect) would put that person's
+    # door on a public map, and leads against a business are unproven accusations.
+    published: bool = False
 
     def deadlines(self, grade):
         """{clock: (amount, unit)} for a grade; unit "h" (hours) or "d" (working days)."""
@@ -55,12 +61,13 @@ class Category:
         return {"code": self.code, "name": self.name, "department": self.department,
                 "department_name": DEPARTMENTS.get(self.department, self.department),
                 "grid_admission": self.grid_admission, "duplicate_radius_m": self.duplicate_radius_m,
+                "published": self.published,
                 "sla": {grade: {clock: f"{amount:g}{unit}" for clock, (amount, unit) in self.deadlines(grade).items()}
                         for grade in GRADES}}
 
 
-def _c(code, name, department, *, admission=True, radius=250, days=STANDARD):
-    return Category(code, name, department, admission, radius, days)
+def _c(code, name, department, *, admission=True, radius=250, days=STANDARD, published=True):
+    return Category(code, name, department, admission, radius, days, published=published)
 
 
 DEFAULT_CATEGORIES = (
@@ -88,31 +95,31 @@ DEFAULT_CATEGORIES = (
     _c("SF01", "楼道堆物", "fire", radius=50, days=SIMPLE),
     _c("SF02", "电动车违规充电", "fire", radius=50, days=SIMPLE),
     _c("SF03", "消防通道堵塞", "fire", radius=100, days=SIMPLE),
-    _c("SF04", "燃气安全隐患", "emergency", admission=False, radius=100),
-    _c("SF05", "房屋安全隐患", "housing", admission=False, days=COMPLEX),
+    _c("SF04", "燃气安全隐患", "emergency", admission=False, radius=100, published=False),
+    _c("SF05", "房屋安全隐患", "housing", admission=False, days=COMPLEX, published=False),
     _c("SF06", "高空坠物隐患", "housing", radius=100),
     _c("SF07", "违规动火作业", "emergency", admission=False),
     _c("SF08", "危险化学品隐患", "emergency", admission=False, radius=500),
     # 社会治安 public security
-    _c("PS01", "治安隐患", "public_security", admission=False),
-    _c("PS02", "可疑人员线索", "public_security", admission=False),
-    _c("PS03", "寄递物流安全", "public_security", admission=False),
-    _c("PS04", "校园周边安全", "education", admission=False),
+    _c("PS01", "治安隐患", "public_security", admission=False, published=False),
+    _c("PS02", "可疑人员线索", "public_security", admission=False, published=False),
+    _c("PS03", "寄递物流安全", "public_security", admission=False, published=False),
+    _c("PS04", "校园周边安全", "education", admission=False, published=False),
     # 矛盾纠纷 disputes (mediated first in the grid)
-    _c("DM01", "邻里纠纷", "justice", radius=50),
-    _c("DM02", "婚姻家庭纠纷", "justice", radius=50),
-    _c("DM03", "劳资纠纷", "human_resources", admission=False, days=COMPLEX),
-    _c("DM04", "物业纠纷", "housing", radius=100),
-    _c("DM05", "土地山林纠纷", "natural_resources", admission=False, days=COMPLEX),
-    _c("DM06", "消费纠纷", "market"),
+    _c("DM01", "邻里纠纷", "justice", radius=50, published=False),
+    _c("DM02", "婚姻家庭纠纷", "justice", radius=50, published=False),
+    _c("DM03", "劳资纠纷", "human_resources", admission=False, days=COMPLEX, published=False),
+    _c("DM04", "物业纠纷", "housing", radius=100, published=False),
+    _c("DM05", "土地山林纠纷", "natural_resources", admission=False, days=COMPLEX, published=False),
+    _c("DM06", "消费纠纷", "market", published=False),
     # 民生服务 convenience services
-    _c("LS01", "独居老人帮扶", "civil_affairs", radius=50, days=SIMPLE),
-    _c("LS02", "困难群众救助", "civil_affairs", radius=50),
-    _c("LS03", "残疾人服务", "civil_affairs", radius=50),
-    _c("LS04", "就业帮扶", "human_resources", radius=50),
-    _c("LS05", "证照代办", "civil_affairs", radius=50, days=SIMPLE),
-    _c("LS06", "医保社保咨询", "medical_security", radius=50, days=SIMPLE),
-    _c("LS07", "养老服务", "civil_affairs", radius=50),
+    _c("LS01", "独居老人帮扶", "civil_affairs", radius=50, days=SIMPLE, published=False),
+    _c("LS02", "困难群众救助", "civil_affairs", radius=50, published=False),
+    _c("LS03", "残疾人服务", "civil_affairs", radius=50, published=False),
+    _c("LS04", "就业帮扶", "human_resources", radius=50, published=False),
+    _c("LS05", "证照代办", "civil_affairs", radius=50, days=SIMPLE, published=False),
+    _c("LS06", "医保社保咨询", "medical_security", radius=50, days=SIMPLE, published=False),
+    _c("LS07", "养老服务", "civil_affairs", radius=50, published=False),
     # 市政设施 utilities
     _c("MU01", "供水故障", "water", radius=300, days=SIMPLE),
     _c("MU02", "停电", "power", admission=False, radius=500, days=SIMPLE),
@@ -125,22 +132,22 @@ DEFAULT_CATEGORIES = (
     _c("TR02", "交通设施损坏", "transport", radius=200),
     _c("TR03", "公交站台问题", "transport", radius=200),
     # 市场与食品 market and food
-    _c("FD01", "无证无照经营", "market", admission=False),
-    _c("FD02", "食品安全问题", "market", admission=False),
-    _c("FD03", "价格违法", "market", admission=False),
+    _c("FD01", "无证无照经营", "market", admission=False, published=False),
+    _c("FD02", "食品安全问题", "market", admission=False, published=False),
+    _c("FD03", "价格违法", "market", admission=False, published=False),
     # 卫生健康 health
     _c("HE01", "病媒生物孳生", "health", radius=300, days=SIMPLE),
-    _c("HE02", "传染病疫情线索", "health", admission=False, radius=1000, days=SIMPLE),
+    _c("HE02", "传染病疫情线索", "health", admission=False, radius=1000, days=SIMPLE, published=False),
     # 应急与自然资源 emergencies and land
     _c("EM01", "地质灾害隐患", "natural_resources", admission=False, radius=1000),
     _c("EM02", "防汛隐患", "emergency", radius=500, days=SIMPLE),
     _c("EM03", "森林火情隐患", "emergency", admission=False, radius=2000, days=SIMPLE),
     _c("AG01", "农田水利设施损坏", "agriculture", radius=500),
-    _c("AG02", "动物疫情线索", "agriculture", admission=False, radius=1000, days=SIMPLE),
+    _c("AG02", "动物疫情线索", "agriculture", admission=False, radius=1000, days=SIMPLE, published=False),
     # 其他 other
-    _c("RE01", "非法宗教活动线索", "ethnic_religious", admission=False),
-    _c("OP01", "网络舆情", "cyberspace", admission=False, radius=0),
-    _c("OT99", "其他事项", "urban_management"),
+    _c("RE01", "非法宗教活动线索", "ethnic_religious", admission=False, published=False),
+    _c("OP01", "网络舆情", "cyberspace", admission=False, radius=0, published=False),
+    _c("OT99", "其他事项", "urban_management", published=False),
 )
 
 
@@ -164,4 +171,5 @@ class Catalogue:
             item["code"], item["name"], item["department"], item.get("grid_admission", True),
             item.get("duplicate_radius_m", 250), item.get("resolve_days", STANDARD),
             {grade: {clock: tuple(value) for clock, value in clocks.items()}
-             for grade, clocks in item.get("sla", {}).items()}) for item in items))
+             for grade, clocks in item.get("sla", {}).items()},
+            item.get("published", False)) for item in items))  # a deployment publishes on purpose

@@ -3,7 +3,7 @@ import datetime as dt
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from common.shanghai import shanghai_date
-from common.validation import ATTACHMENT, GRID_CODE, ID, DayRange, Text, bounded
+from common.validation import ATTACHMENT, GRID_CODE, ID, DayRange, Moment, Text, bounded
 from tickets.catalogue import GRADES
 from tickets.workflow import ALLOWED_FROM, LEVELS, OPEN_STATES, OUTCOMES, STATES
 
@@ -102,6 +102,25 @@ class TicketFilterSchema(DayRange):
             wanted = set(data["status"])
             data["status"] = sorted((wanted - {"open"}) | (set(OPEN_STATES) if "open" in wanted else set()))
         return data
+
+
+class PublishedQuerySchema(Schema):
+    """Which published tickets to read (``published.published_tickets``): ids or readable
+    numbers, category codes, reported from ``start`` (included) to ``end`` (excluded),
+    public statuses, under a grid; at most ``limit`` (1-1,000), newest first."""
+    class Meta:
+        unknown = RAISE
+
+    ids = fields.List(fields.String(validate=ID), load_default=None, allow_none=True,
+                      validate=validate.Length(max=200))
+    categories = fields.List(fields.String(validate=validate.Length(min=1, max=10)), load_default=None,
+                             allow_none=True, validate=validate.Length(max=200))
+    start = Moment(load_default=None, allow_none=True)
+    end = Moment(load_default=None, allow_none=True)
+    statuses = fields.List(fields.String(validate=validate.OneOf(("open", "closed"))), load_default=None,
+                           allow_none=True)
+    root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    limit = fields.Integer(load_default=1000, strict=True, validate=bounded(1, 1000))
 
 
 SATISFACTION = "must be a whole number from 1 (very unsatisfied) to 5 (very satisfied)"

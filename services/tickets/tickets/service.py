@@ -23,8 +23,8 @@ from common.roles import GRID_SCOPED, RESIDENTS
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from tickets import (MIGRATIONS_DIR, actions, card_reports, clocks, households, intake, queries, rehoming,
-                     snapshots, statistics, trail, workflow)
+from tickets import (MIGRATIONS_DIR, actions, card_reports, clocks, households, intake, published, queries,
+                     rehoming, snapshots, statistics, trail, workflow)
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import Catalogue
 from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, UnknownGrid, VersionConflict,
@@ -33,8 +33,8 @@ from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
 from tickets.schemas import (ActionSchema, CardReportSchema, CarriedProblemSchema, DispatchSchema,
-                             HouseholdTicketFilterSchema, NewTicketSchema, PeriodSchema, SnapshotPageSchema,
-                             TicketFilterSchema, TicketIdsSchema, TicketSchema, TrackingSchema)
+                             HouseholdTicketFilterSchema, NewTicketSchema, PeriodSchema, PublishedQuerySchema,
+                             SnapshotPageSchema, TicketFilterSchema, TicketIdsSchema, TicketSchema, TrackingSchema)
 from tickets.visibility import reveal_reporter, ticket_seen_by, trail_seen_by
 
 log = logging.getLogger(__name__)
@@ -439,6 +439,14 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     @rpc
     def categories(self):
         return [category.view() for category in self.settings.catalogue]
+
+    @rpc
+    def published_tickets(self, query=None):
+        """What anyone may read of the tickets of published categories (tickets.published:
+        never the reporter), newest first; ``query`` as PublishedQuerySchema loads it."""
+        query = load(PublishedQuerySchema, query or {}, "published tickets query")
+        with self.db.read() as session:
+            return published.published_tickets(session, self.settings.catalogue, **query)
 
     # --- party-member households (党员中心户; tickets.households holds the rules) ------------------
     def _resident_household(self, reporter, data):
