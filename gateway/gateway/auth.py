@@ -125,13 +125,16 @@ class TokenVersions:
 API_KEY_HEADER = "X-API-Key"
 
 
-def api_key_of(request):
-    """The key a department system sent (``X-API-Key``, or ``Authorization: ApiKey``),
+def api_key_of(request, form_field=None):
+    """The key a department system sent (``X-API-Key``, or ``Authorization: ApiKey``,
+    or on a route that names one the form field ``form_field``: Open311's ``api_key``),
     or None."""
     key = request.headers.get(API_KEY_HEADER)
     if key is None:
         scheme, _, value = (request.headers.get("Authorization") or "").partition(" ")
         key = value if scheme.lower() == "apikey" else None
+    if key is None and form_field:
+        key = request.form.get(form_field)  # empty unless the body is a form
     return key.strip() if key is not None else None
 
 
@@ -186,10 +189,11 @@ class Callers:
     def client_address(self, request):
         return client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), self.trusted)
 
-    def actor_from(self, request, check_key=None):
+    def actor_from(self, request, check_key=None, key_field=None):
         """The caller: a bearer token's account, or with ``check_key`` (key -> the people
-        service's answer) a department system's key."""
-        key = api_key_of(request) if check_key is not None else None
+        service's answer) a department system's key (``key_field``: a form field that
+        may carry it)."""
+        key = api_key_of(request, key_field) if check_key is not None else None
         if key is not None:
             actor = key_actor(check_key(key))
         else:

@@ -7,7 +7,7 @@ import dataclasses
 from werkzeug.wrappers import Response
 
 from common.actor import Actor
-from common.http import read_json
+from common.http import read_form, read_json
 from common.validation import load, refuse_bad_characters
 from gateway.routing import check_role, settle_scope
 
@@ -32,7 +32,7 @@ def handle(service, route, request, path_values):
     ctx = Context(request=request, service=service)
     if not route.public:
         ctx.actor = service.tokens.actor_from(request, check_key=lambda key: service.people.authenticate_api_key(
-            key=key))
+            key=key), key_field=route.key_field)
         check_role(route, ctx.actor, path_values)
     ctx.path = load(route.path_schema, path_values, "path parameters") if route.path_schema else dict(path_values)
     if route.query is not None:
@@ -43,6 +43,10 @@ def handle(service, route, request, path_values):
         ctx.body = read_json(request)
         if route.gate:
             load(route.body, ctx.body)  # every field error in one answer, before any call
+    elif route.form is not None:
+        form = read_form(request)
+        refuse_bad_characters(form, "form fields")
+        ctx.body = load(route.form, form, "form")
     if not route.public:
         ctx.root = settle_scope(route, ctx)
     result = route.call(ctx)

@@ -49,6 +49,8 @@ TAGS = [
     ("assessment", "Assessment (考核): plans, entries, results, rankings, consequences"),
     ("integrity", "Integrity (数据真实性): fabrication flags with their evidence, and an auditor's review"),
     ("public", "The public door, no sign-in: a grid's card (上岗公示) and its QR code"),
+    ("open311", "Open311 GeoReport v2 (/open311/v2): the published categories as services and their tickets as "
+                "service requests, in JSON and XML; errors in Open311's own shape"),
     ("reference", "This document and its page"),
     ("operations", "Health and metrics"),
 ]
@@ -126,7 +128,8 @@ def _operation(route):
         "responses": {str(route.status): _answer(route)},
     }
     for status in route.documented_errors:
-        operation["responses"][str(status)] = {"$ref": f"#/components/responses/E{status}"}
+        operation["responses"][str(status)] = route.errors_as.document(status, ERROR_MEANINGS[status]) \
+            if route.errors_as else {"$ref": f"#/components/responses/E{status}"}
     for status, description, *shape in route.alternatives:
         answer = _answer(route, description, *shape)
         if status in route.documented_errors:  # a page, or the error as JSON when the door refuses first
@@ -146,6 +149,9 @@ def _operation(route):
         operation["parameters"] = parameters
     if route.body is not None:
         operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
+    elif route.form is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/x-www-form-urlencoded": {"schema": route.form}}}
     elif route.upload:
         binary = {"schema": {"type": "string", "format": "binary"}}
         operation["requestBody"] = {"required": True, "content": {

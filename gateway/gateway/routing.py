@@ -220,6 +220,11 @@ class Route:
     gate: bool = True           # False: the body schema documents, the service alone judges (its
                                 # answer is the richer one, as an import's list of every failing feature)
     upload: bool = False        # a file body (raw bytes or multipart), not JSON
+    form: type | None = None    # a form body (x-www-form-urlencoded or multipart, as civic apps post), loaded with
+                                # this schema into the context's body
+    key_field: str | None = None  # a form field that may carry a department system's key (Open311's api_key)
+    errors_as: object = None    # errors in another protocol's shape (gateway.open311.ERRORS): .answer(exc, path)
+                                # renders one, .document(status, meaning) documents one
     response: object = None     # schema class, or (schema class, many) ... see openapi
     status: int = 200
     status_of: object = None    # (result) -> status, when it varies (200 for a replay, 201 new)
@@ -258,7 +263,7 @@ class Route:
             statuses |= {403}
         if self.path_params or self.scope.must_exist or self.scope.hidden:
             statuses |= {404}
-        if self.body is not None or self.upload:
+        if self.body is not None or self.upload or self.form is not None:
             statuses |= {413, 415}
         statuses |= set(self.errors)
         return sorted(statuses)

@@ -86,7 +86,12 @@ class GatewayBase(OpsEndpoints):
 
 def _entrypoint(route):
     def entrypoint(self, request, **path):
-        return door.handle(self, route, request, path)
+        if route.errors_as is None:
+            return door.handle(self, route, request, path)
+        try:
+            return door.handle(self, route, request, path)
+        except Exception as exc:  # noqa: BLE001 (every error of such a route is answered in its protocol's shape)
+            return route.errors_as.answer(exc, path)
     entrypoint.__name__ = entrypoint.__qualname__ = route.name
     entrypoint.__doc__ = route.summary
     return http(route.method, route.werkzeug_path)(entrypoint)
