@@ -55,6 +55,8 @@ GRID_SCOPED = RoleSet("GRID_SCOPED", GRID_STAFF | AUDITORS, "grid staff and audi
 UNSCOPED = RoleSet("UNSCOPED", {"department", "resident"}, "residents and departments")
 
 EVERYONE = RoleSet("SIGNED_IN", set(ROLES), "any signed-in account")
+# A department's own system (its key) or account: files Open311 service requests.
+DEPARTMENTS = RoleSet("DEPARTMENTS", {"department"}, "departments (their accounts and their systems' keys)")
 ADMINS = RoleSet("ADMINS", {"admin"}, "administrators")
 STAFF = RoleSet("STAFF", DISTRICT_WIDE | GRID_STAFF, "district-wide roles and grid staff")
 REPORTERS = RoleSet("REPORTERS", set(ROLES) - AUDITORS, "any signed-in account but an auditor's")
@@ -94,11 +96,12 @@ SUPERVISOR_READERS = RoleSet("SUPERVISOR_READERS", SUPERVISORS | AUDITORS, "supe
 MANAGER_READERS = RoleSet("MANAGER_READERS", STAFF_MANAGERS | AUDITORS, "staff managers and auditors")
 WISH_READERS = RoleSet("WISH_READERS", STAFF_READERS | RESIDENTS, "staff, auditors and residents")
 
-NAMED_SETS = {s.name: s for s in (DISTRICT_WIDE, GRID_STAFF, AUDITORS, GRID_SCOPED, UNSCOPED, EVERYONE, REPORTERS,
-                                  ADMINS, STAFF, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS, FIELD_STAFF,
-                                  POINTS_APPROVERS, REWARD_EDITORS, ASSESSORS, SELF_ASSESSORS, STAFF_READERS,
-                                  SUPERVISOR_READERS, MANAGER_READERS, INTEGRITY_SCANNERS, CAMPAIGN_LAUNCHERS,
-                                  RESIDENTS, WISH_CLAIMANTS, WISH_READERS, PARTY_SERVICE, WEBHOOK_OWNERS)}
+NAMED_SETS = {s.name: s for s in (DISTRICT_WIDE, GRID_STAFF, AUDITORS, GRID_SCOPED, UNSCOPED, EVERYONE, DEPARTMENTS,
+                                  REPORTERS, ADMINS, STAFF, STAFF_AND_DEPARTMENTS, STAFF_MANAGERS, SUPERVISORS,
+                                  FIELD_STAFF, POINTS_APPROVERS, REWARD_EDITORS, ASSESSORS, SELF_ASSESSORS,
+                                  STAFF_READERS, SUPERVISOR_READERS, MANAGER_READERS, INTEGRITY_SCANNERS,
+                                  CAMPAIGN_LAUNCHERS, RESIDENTS, WISH_CLAIMANTS, WISH_READERS, PARTY_SERVICE,
+                                  WEBHOOK_OWNERS)}
 
 
 def effective_scope(roles, scope):

@@ -51,6 +51,9 @@ def api_markdown(routes=ROUTES):
            "Errors always have the shape `{\"error\": CODE, \"message\": text, \"details\": {...}}`:", ""]
     for status, meaning in openapi.ERROR_MEANINGS.items():
         out.append(f"- **{status}**: {meaning}")
+    out += ["", "The Open311 routes (`/open311/v2`) answer the same errors in Open311's shape instead: a list of "
+                "`{code, description}` (XML: `<errors><error><code/><description/></error></errors>`), the code "
+                "the HTTP status, the description starting with the error code above."]
     for tag, text in openapi.TAGS:
         tagged = [r for r in routes if r.tag == tag]
         if not tagged:
@@ -65,22 +68,31 @@ def api_markdown(routes=ROUTES):
                            f"{' (required)' if parameter.get('required') else ''}: {_type(parameter['schema'])}"
                            f"{' — ' + parameter['description'] if parameter.get('description') else ''}")
             body = operation.get("requestBody", {}).get("content", {})
-            if "application/json" in body:
-                name = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-                out.append(f"- body (application/json): `{name}`")
+            kind = next((k for k in ("application/json", "application/x-www-form-urlencoded") if k in body), None)
+            if kind:
+                name = _named(body[kind]["schema"])
+                out.append(f"- body ({kind}): `{name}`")
                 out += _fields(schemas[name], "  ")
             elif body:
                 out.append(f"- body: a file ({', '.join(body)})")
             success = operation["responses"][str(route.status)].get("content", {})
             if "application/json" in success:
-                name = success["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-                out.append(f"- answer {route.status} (application/json): `{name}`")
+                name = _named(success["application/json"]["schema"])
+                listed = success["application/json"]["schema"].get("type") == "array"
+                others = "".join(f", or {kind}" for kind in success if kind != "application/json")
+                out.append(f"- answer {route.status} (application/json{others}): "
+                           f"{'a list of ' if listed else ''}`{name}`")
                 out += _fields(schemas[name], "  ")
             elif success:
                 out.append(f"- answer {route.status}: {', '.join(success)}")
             answers = [f"{status}" for status in operation["responses"]]
             out.append(f"- all answers: {', '.join(answers)}")
     return "\n".join(out) + "\n"
+
+
+def _named(schema):
+    """The component a body or answer is (a list's items' for a list)."""
+    return (schema.get("items") or schema)["$ref"].rsplit("/", 1)[-1]
 
 
 def _type(schema):

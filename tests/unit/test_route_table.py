@@ -23,7 +23,10 @@ SECRET = "unit-test-secret-0123456789abcdef0123"
 PUBLIC = {"login", "openapi_document", "docs_page", "docs_asset", "healthz", "prometheus_metrics",
           "public_grid_card", "public_grid_qr_svg", "public_grid_qr_png", "public_grid_card_page",
           "public_grid_report_form", "public_sign_up", "public_grid_report_form_send", "public_card_report",
-          "public_card_report_progress", "public_track_page", "change_password"}
+          "public_card_report_progress", "public_track_page", "change_password",
+          # Open311's reads are public in the spec: published categories and their tickets, never a reporter
+          "open311_discovery", "open311_services", "open311_service_definition", "open311_requests",
+          "open311_request", "open311_token"}
 SERVICES = {"grid", "people", "tickets", "scoring"}
 
 

@@ -21,6 +21,8 @@ Numbers typed into published text (ID and mobile numbers) are masked as everywhe
 from sqlalchemy import or_, select
 
 from common.pii import mask_numbers_in
+from tickets.card_reports import OUTCOME_LABELS, STATUS_LABELS
+from tickets.catalogue import DEPARTMENTS
 from tickets.models import Ticket, TrailEntry
 from tickets.workflow import OPEN_STATES, STATES
 
@@ -105,10 +107,14 @@ def view(ticket, note=None, merged_into=None):
     return {
         "id": ticket.id, "number": ticket.number, "category": ticket.category, "grade": ticket.grade,
         "status": PUBLIC_STATUS[ticket.status], "state": ticket.status, "outcome": ticket.outcome,
+        # as a resident following a report reads them (the tracking page's labels)
+        "state_label": STATUS_LABELS[ticket.status][0],
+        "outcome_label": OUTCOME_LABELS[ticket.outcome][0] if ticket.outcome in OUTCOME_LABELS else None,
         "suspended": ticket.suspended,
         "description": mask_numbers_in(ticket.description) if words else None,
         "note": note and {"action": note[0], "text": mask_numbers_in(note[1])},
         "grid_code": ticket.grid_code, "level": ticket.level, "lead_department": ticket.lead_department,
+        "lead_department_name": DEPARTMENTS.get(ticket.lead_department),  # people may know one the catalogue does not
         "merged_into": merged_into, "reported_at": _moment(ticket.reported_at),
         "updated_at": _moment(ticket.updated_at), "resolve_due": _moment(ticket.resolve_due),
         "resolved_at": _moment(ticket.resolved_at), "lon": ticket.lon, "lat": ticket.lat,
