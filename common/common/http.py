@@ -9,6 +9,7 @@ server itself gives (414, 431, a malformed request) take the same JSON shape.
 """
 import json
 import logging
+import math
 import re
 import socket
 import time
@@ -21,6 +22,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from werkzeug.wrappers import Response
 
 from common import config as cfg
+from common.cors import Cors, parse_origins
 from common.errors import (AppError, InvalidInput, PayloadTooLarge, UnsupportedMediaType, http_status,
                            internal_error_body)
 from common.logs import (REQUEST_ID_HEADER, REQUEST_ID_KEY, current_request_id, exception_summary,
@@ -65,10 +67,17 @@ class JsonWebServer(WebServer):
     def get_wsgi_app(self):
         app = super().get_wsgi_app()
         limit = self.max_request_bytes = cfg.env_int("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES, self.container.config)
+        cors = Cors(parse_origins(cfg.env("CORS_ORIGINS", "", self.container.config)))
 
         def json_errors(environ, start_response):
+            adapter = app.url_map.bind_to_environ(environ)
+            if environ.get("REQUEST_METHOD") == "OPTIONS":  # a preflight, answered for every declared path
+                methods = adapter.allowed_methods()
+                if methods:
+                    return cors.preflight(environ, methods)(environ, start_response)
+            start_response = cors.start_response(environ, start_response)
             try:
-                app.url_map.bind_to_environ(environ).match()
+                adapter.match()
             except HTTPException as exc:
                 return routing_error(exc)(environ, start_response)
             length = environ.get("CONTENT_LENGTH") or ""
@@ -304,6 +313,23 @@ def routing_error(exc):
     return json_response({"error": "HTTP_ERROR", "message": exc.description, "details": {}}, exc.code)
 
 
+# Seconds a client is told to wait (Retry-After) when a 429 or a 503 names none itself:
+# a service restarting or a database pool draining is back within seconds; a limit
+# says how long its own window lasts (details.retry_after_seconds).
+DEFAULT_RETRY_AFTER = {429: 60, 503: 5}
+
+
+def retry_after(exc, status):
+    """The Retry-After of an error's answer, in whole seconds (at least 1), or None for
+    a status that takes none."""
+    if status not in DEFAULT_RETRY_AFTER:
+        return None
+    seconds = exc.details.get("retry_after_seconds") if isinstance(exc.details, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+        return DEFAULT_RETRY_AFTER[status]
+    return max(1, math.ceil(seconds))
+
+
 class JsonHttp(HttpRequestHandler):
     server = JsonWebServer()
 
@@ -328,6 +354,9 @@ class JsonHttp(HttpRequestHandler):
         if isinstance(exc, AppError):
             status = http_status(exc)
             headers = {"WWW-Authenticate": 'Bearer realm="gridgov"'} if status == 401 else None
+            wait = retry_after(exc, status)
+            if wait is not None:
+                headers = {"Retry-After": str(wait)}
             return json_response(exc.to_dict(), status, headers)
         # The type and the traceback only: an exception's text may hold personal data.
         log.error("unexpected error in %s %s: %s", self.method, self.url, exception_summary(exc))

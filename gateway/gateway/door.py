@@ -7,6 +7,7 @@ import dataclasses
 from werkzeug.wrappers import Response
 
 from common.actor import Actor
+from common.errors import Unauthenticated
 from common.http import read_form, read_json
 from common.validation import load, refuse_bad_characters
 from gateway.routing import check_role, settle_scope
@@ -28,12 +29,29 @@ class Context:
         return getattr(self.service, name)
 
 
+def authenticate(service, route, request):
+    """The caller, counted against their rate limit; a request whose token or API key
+    fails counts against its address instead, so guessing them is throttled like any
+    anonymous traffic (and spends no account's budget)."""
+    try:
+        actor = service.tokens.actor_from(request, check_key=lambda key: service.people.authenticate_api_key(
+            key=key), key_field=route.key_field)
+    except Unauthenticated:
+        if route.limited:
+            service.limits.admit_address(service.tokens.client_address(request))
+        raise
+    if route.limited:
+        service.limits.admit_caller(actor)
+    return actor
+
+
 def handle(service, route, request, path_values):
     ctx = Context(request=request, service=service)
     if not route.public:
-        ctx.actor = service.tokens.actor_from(request, check_key=lambda key: service.people.authenticate_api_key(
-            key=key), key_field=route.key_field)
+        ctx.actor = authenticate(service, route, request)
         check_role(route, ctx.actor, path_values)
+    elif route.limited:
+        service.limits.admit_address(service.tokens.client_address(request))
     ctx.path = load(route.path_schema, path_values, "path parameters") if route.path_schema else dict(path_values)
     if route.query is not None:
         params = request.args.to_dict()

@@ -22,11 +22,15 @@ ERROR_MEANINGS = {
     413: "`PAYLOAD_TOO_LARGE`: the body is over MAX_REQUEST_BYTES",
     415: "`UNSUPPORTED_MEDIA_TYPE`: send the body as application/json (or the file type the route takes)",
     423: "`ACCOUNT_LOCKED`: too many wrong passwords (details.locked_until)",
-    429: "`TOO_MANY_REQUESTS`: too many of these from one address (details.retry_after_seconds)",
+    429: "`RATE_LIMITED`: past the caller's or the address's requests a minute (details.limit names the "
+         "setting), or `TOO_MANY_REQUESTS`: too many of these from one address; `Retry-After` and "
+         "details.retry_after_seconds say when to try again",
     500: "`INTERNAL_ERROR`: details.request_id matches the logs",
     503: "`SERVICE_UNAVAILABLE` (details.service), `BROKER_UNAVAILABLE`, `DATABASE_BUSY` or "
          "`DATABASE_UNAVAILABLE`: nothing was stored, retry",
 }
+RETRY_AFTER = {429: "seconds until the limit lets a request through",
+               503: "seconds to wait before retrying (the request changed nothing)"}
 TAGS = [
     ("auth", "Sign-in and accounts (一账号)"),
     ("grids", "The grid registry: one grid, one code (一格一码)"),
@@ -86,8 +90,11 @@ def build(routes):
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Error", schema=ErrorSchema)
     for status, meaning in ERROR_MEANINGS.items():
-        spec.components.response(f"E{status}", {
-            "description": meaning, "content": {"application/json": {"schema": "Error"}}})
+        answer = {"description": meaning, "content": {"application/json": {"schema": "Error"}}}
+        if status in RETRY_AFTER:
+            answer["headers"] = {"Retry-After": {"description": RETRY_AFTER[status],
+                                                 "schema": {"type": "integer", "minimum": 1}}}
+        spec.components.response(f"E{status}", answer)
     for path, operations in _paths(routes).items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()

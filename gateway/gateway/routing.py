@@ -236,6 +236,7 @@ class Route:
     description: str = ""       # the long text (markdown) for the reference
     base: str = API             # "" for the operations routes (/healthz, /metrics)
     content_type: str = "application/json"
+    limited: bool = True        # False: no rate limit (a monitor's routes, never turned away)
 
     @property
     def public(self):
@@ -265,6 +266,8 @@ class Route:
             statuses |= {404}
         if self.body is not None or self.upload or self.form is not None:
             statuses |= {413, 415}
+        if self.limited:
+            statuses |= {429}
         statuses |= set(self.errors)
         return sorted(statuses)
 

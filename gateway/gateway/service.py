@@ -13,6 +13,7 @@ from common.ops import OpsEndpoints
 from common.errors import AppError
 from common.rpc import ServiceRpc
 from gateway import door
+from gateway import limits as rate_limits
 from gateway.auth import Callers, TokenIssuer, trusted_networks
 from gateway.routes import ROUTES
 
@@ -37,6 +38,16 @@ class Tokens(DependencyProvider):
         return self.callers
 
 
+class Limits(DependencyProvider):
+    """The door's rate limits (gateway.limits): per caller and per client address."""
+
+    def setup(self):
+        self.limits = rate_limits.from_config(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.limits
+
+
 # How often each gateway asks people which accounts' tokens ended (their holders are
 # refused at most this long after, by another replica; at once by the one that ended them).
 REVOCATION_POLL_SECONDS = cfg.env_float("TOKEN_REVOCATION_POLL_SECONDS", 5)
@@ -58,6 +69,7 @@ class GatewayBase(OpsEndpoints):
     name = "gateway"
 
     tokens = Tokens()
+    limits = Limits()
     public_site = PublicSite()
     people = ServiceRpc("people", timeouts={"import_roster": 300, "send_broadcast": 60, "staffing_gaps": 60,
                                             "coverage": 60})

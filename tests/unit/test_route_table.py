@@ -15,6 +15,7 @@ from common.errors import AppError
 from common.roles import NAMED_SETS, ROLES
 from gateway import door, openapi, reference
 from gateway.auth import Callers, TokenIssuer
+from gateway.limits import LocalBuckets, RateLimits
 from gateway.routes import ROUTES
 from gateway.routing import Call
 
@@ -91,6 +92,7 @@ class FakeGateway:
         self.calls = []
         self.ops = FakeOps()
         self.tokens = Callers(TokenIssuer(SECRET))
+        self.limits = RateLimits(LocalBuckets())  # off: no limit configured
         for name in SERVICES:
             setattr(self, name, FakeRpc(self.calls, name))
 

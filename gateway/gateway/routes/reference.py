@@ -109,8 +109,8 @@ ROUTES = [
           response={"text/javascript": {"schema": {"type": "string"}}, "text/css": {"schema": {"type": "string"}},
                     "image/png": {"schema": {"type": "string", "format": "binary"}}}),
     Route("GET", "/healthz", "healthz", "200 when the broker answers, 503 naming what fails", None, health,
-          "operations", response=Health, base="", status_of=health_status,
+          "operations", response=Health, base="", status_of=health_status, limited=False,
           alternatives=((503, "The broker does not answer: `failing` names it"),)),
     Route("GET", "/metrics", "prometheus_metrics", "Prometheus metrics of the gateway", None, metrics,
-          "operations", response={"text/plain": {"schema": {"type": "string"}}}, base=""),
+          "operations", response={"text/plain": {"schema": {"type": "string"}}}, base="", limited=False),
 ]
