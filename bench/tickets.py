@@ -49,7 +49,8 @@ def emit(**figure):
 
 def points_inside(gateway, token, count, rng):
     headers = {"Authorization": f"Bearer {token}"}
-    grids = requests.get(f"{gateway}/api/v1/grids?level=villager_group", headers=headers, timeout=30).json()["items"]
+    grids = requests.get(f"{gateway}/api/v1/grids?level=villager_group&limit=1000", headers=headers,
+                         timeout=30).json()["items"]
     shapes = [shape(requests.get(f"{gateway}/api/v1/grids/{g['code']}?geometry=true", headers=headers,
                                  timeout=30).json()["geometry"]) for g in grids]
     points = []
@@ -171,8 +172,8 @@ def main():
             return
         log("generating 1,000,000 tickets in PostgreSQL ...")
         headers = {"Authorization": f"Bearer {token}"}
-        codes = [g["code"] for g in requests.get(f"{gateway}/api/v1/grids?level=villager_group", headers=headers,
-                                                 timeout=30).json()["items"]]
+        codes = [g["code"] for g in requests.get(f"{gateway}/api/v1/grids?level=villager_group&limit=1000",
+                                                 headers=headers, timeout=30).json()["items"]]
         started = time.perf_counter()
         generate_tickets(db_urls["tickets"], codes)
         emit(benchmark="ticket_generate_1m", seconds=round(time.perf_counter() - started, 1))

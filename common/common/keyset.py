@@ -12,12 +12,21 @@ def after(session, columns, key, value, noun, *, descending=False, among=()):
     order of ``columns`` (all ascending, or all ``descending``; the last breaks ties);
     400 naming ``after`` when no row has that key. ``among``: conditions that make the key
     name one row (an assessment's results: a subject within that assessment)."""
-    row = session.execute(select(*columns).where(key == value, *among)).first()
+    if isinstance(value, str) and _python_type(key) is int:  # a cursor comes as text, in a URL
+        value = int(value) if value.isdigit() and len(value) < 19 else None
+    row = None if value is None else session.execute(select(*columns).where(key == value, *among)).first()
     if row is None:
         raise InvalidInput(f"after names no {noun}: pass the next of the previous page.",
                            code="VALIDATION_FAILED", details={"fields": {"after": [f"names no {noun}"]}})
     ordered, last = tuple_(*columns), tuple_(*row)
     return ordered < last if descending else ordered > last
+
+
+def _python_type(column):
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
 
 
 class Page(NamedTuple):
@@ -48,4 +57,4 @@ def page(session, query, columns, *, cursor=None, limit=None, noun, descending=F
         return Page(list(rows), None)
     shown = rows[:limit]
     last = shown[-1][0] if whole_rows else shown[-1]
-    return Page(shown, getattr(last, key.key))
+    return Page(shown, str(getattr(last, key.key)))  # text, as it comes back in a URL

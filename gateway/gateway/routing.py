@@ -237,6 +237,8 @@ class Route:
     base: str = API             # "" for the operations routes (/healthz, /metrics)
     content_type: str = "application/json"
     limited: bool = True        # False: no rate limit (a monitor's routes, never turned away)
+    whole: str = ""             # why a list is answered whole, not a page at a time (every other list pages:
+                                # tests/unit/test_route_table.py)
 
     @property
     def public(self):

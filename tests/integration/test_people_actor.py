@@ -75,14 +75,15 @@ def test_a_resident_out_of_reach_is_answered_as_no_resident(stack):
 
     actor = {"account_id": "a-officer", "username": "officer", "roles": ["community_officer"], "scope": THERE}
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
-        assert rpc.people.find_residents({"household_id": household["id"]}, actor) == [], "its own subtree only"
+        assert rpc.people.find_residents({"household_id": household["id"]}, actor)["items"] == [], \
+            "its own subtree only"
         with pytest.raises(Exception) as beyond:
             rpc.people.find_residents({"grid_prefix": HERE}, actor)
         assert beyond.value.code == "OUT_OF_SCOPE"
         with pytest.raises(Exception) as reader:
             rpc.people.find_residents({}, {"account_id": "a-resident", "roles": ["resident"], "scope": HERE})
         assert reader.value.code == "OUT_OF_SCOPE", "a resident's account reaches no subtree, scope or not"
-        assert [r["id"] for r in rpc.people.find_residents({"household_id": household["id"]}, None)] == [
+        assert [r["id"] for r in rpc.people.find_residents({"household_id": household["id"]}, None)["items"]] == [
             resident["id"]], "an internal call reaches the whole district"
 
 

@@ -208,7 +208,7 @@ def test_a_resident_signs_in_with_an_account_of_their_own_and_is_found_at_home(s
     long = stack.call("POST", f"{API}/accounts", admin, account_body(resident_id="x" * 65))
     assert long.status_code == 400 and "resident_id" in long.json()["details"]["fields"]
 
-    admins_account = rpc.people.list_accounts()[0]["id"]
+    admins_account = rpc.people.list_accounts()["items"][0]["id"]
     for someone in (admins_account, str(uuid.uuid4())):
         with pytest.raises(Exception) as missing:
             rpc.people.resident_home(someone)

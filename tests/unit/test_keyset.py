@@ -67,3 +67,21 @@ def test_no_limit_is_every_row_and_an_unknown_cursor_is_a_400(session):
 def test_rows_with_more_columns_page_by_their_entity(session):
     page = keyset.page(session, select(Row, Row.rank * 2), (Row.sheet, Row.id), limit=2, noun="row")
     assert [(row.id, doubled) for row, doubled in page.rows] == [("r0", 0), ("r1", 0)] and page.next == "r1"
+
+
+class Event(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+def test_a_number_key_pages_by_text_cursors(session):
+    session.add_all([Event(id=n) for n in (1, 2, 10)])
+    session.flush()
+    first = keyset.page(session, select(Event), (Event.id,), limit=2, noun="event", descending=True)
+    assert [e.id for e in first.rows] == [10, 2] and first.next == "2"
+    rest = keyset.page(session, select(Event), (Event.id,), cursor=first.next, limit=2, noun="event",
+                       descending=True)
+    assert [e.id for e in rest.rows] == [1] and rest.next is None
+    for nonsense in ("x", "-1", "9" * 30):
+        with pytest.raises(InvalidInput):
+            keyset.page(session, select(Event), (Event.id,), cursor=nonsense, limit=2, noun="event")

@@ -67,5 +67,5 @@ def test_a_round_shows_to_the_scope_the_worker_was_posted_in_that_day(db):
         session.add_all([round_("then", 3 * 365, f"{OLD}001", "320508014099001"),  # strayed, while posted in OLD
                          round_("now", 1, f"{NEW}001", "320508014099001")])  # after leaving OLD
     with db.read() as session:
-        assert [r.client_id for r in patrols(session, root=OLD)] == ["then"]
-        assert [r.client_id for r in patrols(session, root=NEW)] == ["now"]
+        assert [r.client_id for r in patrols(session, root=OLD).rows] == ["then"]
+        assert [r.client_id for r in patrols(session, root=NEW).rows] == ["now"]

@@ -67,7 +67,7 @@ def test_a_tag_search_finds_residents_however_many_others_there_are(db):
         alone = register_resident(session, CIPHER, {"name": "独居老人", "id_number": number(99),
                                                     "household_id": "h-mine", "tags": ["elderly_alone"]}).id
     with db.read() as session:
-        found = find_residents(session, CIPHER, tag="elderly_alone", limit=5)
+        found = find_residents(session, CIPHER, tag="elderly_alone", limit=5).rows
         assert [r.id for r in found] == [alone]
 
 

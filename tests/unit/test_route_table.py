@@ -7,6 +7,8 @@ import json
 import warnings
 
 import pytest
+from marshmallow import fields
+from marshmallow.validate import Range
 from openapi_spec_validator import validate
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
@@ -16,8 +18,9 @@ from common.roles import NAMED_SETS, ROLES
 from gateway import door, openapi, reference
 from gateway.auth import Callers, TokenIssuer
 from gateway.limits import LocalBuckets, RateLimits
-from gateway.routes import ROUTES
-from gateway.routing import Call
+from gateway.routes import BY_NAME, ROUTES
+from gateway.routing import QUERY, Call, Query
+from gateway.schemas.base import PAGE_LIMIT_MAX
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
 # the only routes reachable with no token: a new one must be named here on purpose
@@ -44,6 +47,51 @@ def test_every_route_is_declared_with_a_named_role_set_and_its_shapes():
         assert route.response is not None, f"{route.name} documents no answer"
         if route.self_param:
             assert route.self_param in route.path_params
+
+
+def _answers_a_list(route):
+    """A list route: a read (GET) answering the RPC's list wrapped as ``items``, or with an
+    answer whose ``items`` is a list. (POST /residents/search is GET /residents with its
+    filters in a body: the same schema, below.)"""
+    if route.method != "GET":
+        return False
+    if route.wrap == "items":
+        return True
+    return isinstance(route.response, type) and isinstance(route.response._declared_fields.get("items"), fields.List)
+
+
+LIST_ROUTES = [route for route in ROUTES if _answers_a_list(route)]
+# Lists answered whole, each saying why in its declaration (Route.whole): a new one must
+# be named here on purpose; every other list comes a page at a time.
+WHOLE = {"ticket_categories", "ticket_history", "plan_versions", "party_coverage"}
+CURSORS = ("after", "before")
+
+
+def test_lists_answered_whole_are_few_and_say_why():
+    assert len(LIST_ROUTES) > 25, "the rule finds the lists"
+    assert {route.name for route in ROUTES if route.whole} == WHOLE
+    assert all(_answers_a_list(route) for route in ROUTES if route.whole)
+    assert BY_NAME["search_residents"].body is BY_NAME["list_residents"].query
+    assert BY_NAME["search_residents"].response is BY_NAME["list_residents"].response
+
+
+@pytest.mark.parametrize("route", [route for route in LIST_ROUTES if not route.whole], ids=lambda route: route.name)
+def test_every_list_comes_a_page_at_a_time(route):
+    """A bounded ``limit`` and a cursor in what the client sends, ``next`` in the answer,
+    and both handed to the RPC: a list never grows with the district unbounded."""
+    sent = route.query._declared_fields
+    limit = sent.get("limit")
+    assert isinstance(limit, fields.Integer), "no limit"
+    ranges = [v for v in limit.validators if isinstance(v, Range)]
+    assert ranges and ranges[0].min == 1 and ranges[0].max <= PAGE_LIMIT_MAX, "limit without a maximum"
+    assert limit.load_default <= ranges[0].max
+    cursor = [name for name in CURSORS if name in sent]
+    assert cursor, "no cursor"
+    assert route.wrap is None and "next" in route.response._declared_fields, "no next in the answer"
+    if isinstance(route.call, Call):
+        sources = route.call.arguments.values()
+        passed = {source.name for source in sources if isinstance(source, Query)}
+        assert QUERY in sources or {"limit", cursor[0]} <= passed, "the RPC is not given the page asked for"
 
 
 def test_the_openapi_document_validates_and_covers_every_route():

@@ -60,7 +60,7 @@ class FakePeople:
         self.calls += 1
         if not self.up:
             raise Unavailable("The people service is not running; please retry shortly.", code="SERVICE_UNAVAILABLE")
-        return [{"code": "sanitation", "kind": "functional_department"}]
+        return {"items": [{"code": "sanitation", "kind": "functional_department"}], "next": None}
 
     def resident_home(self, account_id):  # these residents have no household on record
         raise NotFound("This account belongs to no resident with a household.", code="RESIDENT_NOT_FOUND")

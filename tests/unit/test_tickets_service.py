@@ -103,7 +103,7 @@ class FakePeople:
     def list_assignments(self):
         if self.assignments is None:
             raise Unavailable("The people service is not running; please retry shortly.", code="SERVICE_UNAVAILABLE")
-        return self.assignments
+        return {"items": self.assignments, "next": None}
 
 
 def test_a_new_ticket_goes_to_the_responsible_worker_people_listed(db):

@@ -4,6 +4,7 @@ from common.errors import InvalidInput
 from common.roles import ADMINS, EVERYONE, ROLES
 from gateway.routing import ACTOR, BODY, Call, Path, Query, Route, own
 from gateway.schemas import people as s
+from gateway.schemas.base import Paged, page_of
 
 ACCOUNT = Path("account_id")
 KEY = Path("key_id")
@@ -74,8 +75,9 @@ ROUTES = [
           description="This token too. Other gateways refuse them within `TOKEN_REVOCATION_POLL_SECONDS`."),
     Route("GET", "/me", "me", "The caller's account, with role labels in Chinese", EVERYONE, me, "auth",
           scope=own(), response=s.Me),
-    Route("GET", "/accounts", "list_accounts", "Every account", ADMINS, Call("people.list_accounts"), "auth",
-          response=s.Account, wrap="items"),
+    Route("GET", "/accounts", "list_accounts", "Every account, by username, a page at a time", ADMINS,
+          Call("people.list_accounts", after=Query("after"), limit=Query("limit")), "auth", query=Paged,
+          response=page_of(s.Account), description="Page on with `after` = `next`."),
     Route("POST", "/accounts", "create_account", "Create an account (one per person)", ADMINS,
           Call("people.create_account", data=BODY), "auth", body=s.NewAccount, response=s.Account, status=201,
           errors=(409,),
@@ -107,9 +109,10 @@ ROUTES = [
           ADMINS, ending("people.revoke_account_tokens", account_id=ACCOUNT, actor=ACTOR), "auth",
           path_schema=s.AccountPath, response=s.TokensEnded),
     Route("GET", "/accounts/{account_id}/events", "account_events", "What was done to an account, newest first",
-          ADMINS, Call("people.account_events", account_id=ACCOUNT), "auth", path_schema=s.AccountPath,
-          response=s.AccountEvent, wrap="items",
-          description="Disabled, enabled, password reset or changed, unlocked, tokens revoked: by whom and when."),
+          ADMINS, Call("people.account_events", account_id=ACCOUNT, after=Query("after"), limit=Query("limit")),
+          "auth", path_schema=s.AccountPath, query=Paged, response=page_of(s.AccountEvent),
+          description="Disabled, enabled, password reset or changed, unlocked, tokens revoked: by whom and when. "
+                      "Page on with `after` = `next`."),
     Route("POST", "/api-keys", "create_api_key", "A key for a department's system (shown once)", ADMINS,
           Call("people.create_api_key", data=BODY, actor=ACTOR), "auth", body=s.NewApiKey, response=s.IssuedApiKey,
           status=201,
@@ -118,8 +121,10 @@ ROUTES = [
                       "kept; the key is in this answer alone. A department not registered: 400 naming "
                       "`department_code`. A revoked or unknown key: 401 `INVALID_API_KEY`."),
     Route("GET", "/api-keys", "list_api_keys", "Department systems' keys (never the keys themselves)", ADMINS,
-          Call("people.list_api_keys", department_code=Query("department_code")), "auth", query=s.ApiKeyQuery,
-          response=s.ApiKey, wrap="items", description="With when each was last used (to the minute)."),
+          Call("people.list_api_keys", department_code=Query("department_code"), after=Query("after"),
+               limit=Query("limit")), "auth", query=s.ApiKeyQuery, response=page_of(s.ApiKey),
+          description="Newest first, with when each was last used (to the minute). Page on with `after` = "
+                      "`next`."),
     Route("POST", "/api-keys/{key_id}/rotate", "rotate_api_key", "A new key in place of one; the old one stops",
           ADMINS, Call("people.rotate_api_key", key_id=KEY, actor=ACTOR), "auth", path_schema=s.ApiKeyPath,
           response=s.IssuedApiKey, status=201, errors=(409,),

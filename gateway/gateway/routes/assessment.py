@@ -9,6 +9,7 @@ from common.roles import (ASSESSORS, DISTRICT_WIDE, EVERYONE, MANAGER_READERS, S
                           SUPERVISOR_READERS)
 from gateway.routing import ACTOR, BODY, QUERY, Call, Path, Query, Route, by_record
 from gateway.schemas import assessment as s
+from gateway.schemas.base import Paged, page_of
 
 TAG = "assessment"
 ASSESSMENT = Path("assessment_id")
@@ -26,11 +27,12 @@ def export(ctx):
 
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 ROUTES = [
-    Route("GET", "/scoring/plans", "list_plans", "Assessment plans, each at its latest version", STAFF_READERS,
-          Call("scoring.list_plans"), TAG, response=s.PlanSummary, wrap="items"),
+    Route("GET", "/scoring/plans", "list_plans", "Assessment plans, each at its latest version, a page at a time",
+          STAFF_READERS, Call("scoring.list_plans", after=Query("after"), limit=Query("limit")), TAG, query=Paged,
+          response=page_of(s.PlanSummary), description="By code; page on with `after` = `next`."),
     Route("GET", "/scoring/plans/{code}", "plan_versions", "Every version of a plan, with its document", STAFF_READERS,
           Call("scoring.plan_versions", code=Path("code")), TAG, path_schema=s.PlanPath, response=s.PlanVersion,
-          wrap="items"),
+          wrap="items", whole="one plan's versions: a plan's own history, not a growing set of records"),
     Route("POST", "/scoring/plans", "save_plan", "A new version of a plan (a new code starts at 1)", DISTRICT_WIDE,
           Call("scoring.save_plan", document=BODY, actor=ACTOR), TAG, body=s.PlanDocument, gate=False,
           response=s.PlanVersion, status=201,
@@ -68,7 +70,7 @@ ROUTES = [
           SUPERVISOR_READERS,
           Call("scoring.list_assessments", filters=QUERY, actor=ACTOR), TAG,
           scope=by_record(note="scopes within the caller's reach"), query=s.AssessmentQuery,
-          response=s.AssessmentView, wrap="items"),
+          response=page_of(s.AssessmentView), description="Page on with `after` = `next`."),
     Route("GET", "/assessments/{assessment_id}", "get_assessment", "One assessment", SUPERVISOR_READERS,
           Call("scoring.get_assessment", assessment_id=ASSESSMENT, actor=ACTOR), TAG, path_schema=s.AssessmentPath,
           scope=IN_SCOPE, response=s.AssessmentView),
@@ -85,13 +87,14 @@ ROUTES = [
           status=201, errors=(409,)),
     Route("GET", "/assessments/{assessment_id}/results", "assessment_results",
           "Results with their breakdowns (a worker reads their own)", EVERYONE,
-          Call("scoring.assessment_results", assessment_id=ASSESSMENT, subject=Query("subject"), actor=ACTOR), TAG,
-          path_schema=s.AssessmentPath, query=s.ResultsQuery, response=s.Results,
+          Call("scoring.assessment_results", assessment_id=ASSESSMENT, subject=Query("subject"), actor=ACTOR,
+               after=Query("after"), limit=Query("limit")), TAG,
+          path_schema=s.AssessmentPath, query=s.ResultsPageQuery, response=s.Results,
           scope=by_record(note="supervisors reaching the scope read every result; anyone else their own (403 "
                                "`NOT_YOUR_RESULT`)", unscoped_anywhere=True, outside=(403, None)),
           description="Each score's breakdown: which part and indicator gave how many points, from which facts "
                       "(counts, and the first ids of the tickets, patrols and visits behind them; "
-                      "`/refs` gives them all)."),
+                      "`/refs` gives them all). In rank order; page on with `after` = `next`."),
     Route("GET", "/assessments/{assessment_id}/refs", "result_refs", "Every fact behind a worker's result",
           EVERYONE, Call("scoring.result_refs", assessment_id=ASSESSMENT, subject=Query("subject"), actor=ACTOR),
           TAG, path_schema=s.AssessmentPath, query=s.ResultsQuery, response=s.Refs,
@@ -103,13 +106,14 @@ ROUTES = [
           response={"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": BINARY,
                     "text/csv": {"schema": {"type": "string"}}}),
     Route("GET", "/rankings", "ranking", "The ranking of the latest published assessment", STAFF_READERS,
-          Call("scoring.ranking", plan=Query("plan"), period=Query("period"), scope=Query("scope"), actor=ACTOR),
+          Call("scoring.ranking", plan=Query("plan"), period=Query("period"), scope=Query("scope"), actor=ACTOR,
+               after=Query("after"), limit=Query("limit")),
           TAG, query=s.RankingQuery, response=s.Results, errors=(404,),
           scope=by_record(note="posted within the scope: those who reach it or work inside it"),
           description="Ties share a rank; a subject with little volume is shrunk toward the scope's mean and, "
                       "below the plan's minimum volume, neither commended nor reminded. The top ones "
                       "(`commend_top`, 10) are commended, the bottom ones (`remind_bottom`, 5) get a reminder "
-                      "talk."),
+                      "talk. In rank order; page on with `after` = `next`."),
     Route("GET", "/consequences", "consequences", "What a street acts on for a year", MANAGER_READERS,
           Call("scoring.consequences", plan=Query("plan"), year=Query("year"), scope=Query("scope"), actor=ACTOR),
           TAG, query=s.ConsequencesQuery, response=s.Consequences, errors=(404,),

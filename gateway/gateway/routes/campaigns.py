@@ -3,6 +3,7 @@ of a scope; workers tick households off; completion shows per grid (seed 003).""
 from common.roles import CAMPAIGN_LAUNCHERS, FIELD_STAFF, STAFF_READERS
 from gateway.routing import ACTOR, BODY, Call, Path, Query, Route, by_record, in_root, new_if_created
 from gateway.schemas import campaigns as s
+from gateway.schemas.base import page_of
 
 TAG = "campaigns"
 CAMPAIGN = Path("campaign_id")
@@ -20,9 +21,10 @@ ROUTES = [
                       "naming no grid 404 `GRID_NOT_FOUND`; a due date in the past 400 naming `due_date`."),
     Route("GET", "/campaigns", "list_campaigns", "Campaigns over, inside or above a subtree, newest first",
           STAFF_READERS, Call("people.list_campaigns", root=Query("root"), status=Query("status"),
-                              limit=Query("limit"), actor=ACTOR), TAG,
-          scope=in_root(), query=s.CampaignListQuery, response=s.Campaign, wrap="items",
-          description="A worker sees the campaigns that cover their grid, launched by the town or the district."),
+                              limit=Query("limit"), after=Query("after"), actor=ACTOR), TAG,
+          scope=in_root(), query=s.CampaignListQuery, response=page_of(s.Campaign),
+          description="A worker sees the campaigns that cover their grid, launched by the town or the district. "
+                      "Page on with `after` = `next`."),
     Route("GET", "/campaigns/{campaign_id}", "get_campaign", "One campaign with its completion per grid",
           STAFF_READERS, Call("people.get_campaign", campaign_id=CAMPAIGN, actor=ACTOR), TAG,
           path_schema=s.CampaignPath, scope=HIDDEN, response=s.CampaignWithProgress,

@@ -4,7 +4,7 @@ from gateway.routes import jobs
 from gateway.routing import ACTOR, BODY, ROOT, BodyField, Call, Path, Query, Route, by_record, in_path, in_root
 from gateway.schemas import grids as s
 from gateway.schemas import public as ps
-from gateway.schemas.base import GridCodePath
+from gateway.schemas.base import GridCodePath, page_of
 
 TAG = "grids"
 CODE = Path("code")
@@ -27,10 +27,13 @@ def import_grids(ctx):
 
 
 ROUTES = [
-    Route("GET", "/grids", "list_grids", "Active grids, filtered by parent, level and kind", EVERYONE,
-          Call("grid.list_grids", parent=Query("parent"), level=Query("level"), kind=Query("kind")),
-          TAG, query=s.GridListQuery, response=s.Grid, wrap="items",
-          description="The grid registry is the district's shared map: every signed-in account reads it."),
+    Route("GET", "/grids", "list_grids", "Active grids, filtered by parent, level and kind, a page at a time",
+          EVERYONE,
+          Call("grid.list_grids", parent=Query("parent"), level=Query("level"), kind=Query("kind"),
+               after=Query("after"), limit=Query("limit")),
+          TAG, query=s.GridListQuery, response=page_of(s.Grid),
+          description="The grid registry is the district's shared map: every signed-in account reads it. By "
+                      "code; page on with `after` = `next`."),
     Route("GET", "/grids/locate", "locate", "The deepest grid containing a point, with its ancestors", EVERYONE,
           Call("grid.locate", lon=Query("lon"), lat=Query("lat"), crs=Query("crs"), at=Query("at")),
           TAG, query=s.LocateQuery, response=s.Located, errors=(404,),
@@ -86,10 +89,11 @@ ROUTES = [
           scope=by_record(note="the grid covering the point lies in the caller's scope"), body=s.NewPlace,
           response=s.Place, status=201, errors=(404,),
           description="Buildings, shops, units, schools, hospitals, markets; numbered within their community."),
-    Route("GET", "/places", "list_places", "Places in a subtree", STAFF_READERS,
+    Route("GET", "/places", "list_places", "Places in a subtree, a page at a time", STAFF_READERS,
           Call("grid.list_places", root=ROOT, type=Query("type"), limit=Query("limit"),
-               group_rental=Query("group_rental")), "places",
-          scope=in_root(), query=s.PlaceListQuery, response=s.Place, wrap="items"),
+               group_rental=Query("group_rental"), after=Query("after")), "places",
+          scope=in_root(), query=s.PlaceListQuery, response=page_of(s.Place),
+          description="By code; page on with `after` = `next`."),
     Route("POST", "/places/{code}/group-rental", "mark_group_rental", "Mark a place a group rental (群租房), or clear it",
           STAFF, Call("grid.mark_group_rental", code=CODE, data=BODY, actor=ACTOR), "places",
           scope=by_record(note="the place's grid in the caller's scope", hidden=True), path_schema=s.PlacePath,

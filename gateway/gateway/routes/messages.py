@@ -2,7 +2,7 @@
 from common.roles import EVERYONE, FIELD_STAFF, MANAGER_READERS, STAFF_MANAGERS
 from gateway.routing import ACTOR, BODY, Call, Caller, Path, Query, Route, by_record, own
 from gateway.schemas import people as s
-from gateway.schemas.base import BroadcastPath
+from gateway.schemas.base import BroadcastPath, page_of
 
 ROUTES = [
     Route("POST", "/broadcasts", "send_broadcast", "A notice to a subtree and/or a role", STAFF_MANAGERS,
@@ -24,9 +24,11 @@ ROUTES = [
           Call("people.broadcast_read_rate", broadcast_id=Path("broadcast_id"), actor=ACTOR), "messages",
           path_schema=BroadcastPath, scope=by_record(note="its sender, or staff whose scope holds the notice's"),
           response=s.ReadRate),
-    Route("GET", "/inbox", "inbox", "The caller's notices", EVERYONE,
-          Call("people.inbox", account_id=Caller("account_id"), unread_only=Query("unread")), "messages",
-          scope=own(), query=s.InboxQuery, response=s.InboxItem, wrap="items"),
+    Route("GET", "/inbox", "inbox", "The caller's notices, newest first, a page at a time", EVERYONE,
+          Call("people.inbox", account_id=Caller("account_id"), unread_only=Query("unread"), after=Query("after"),
+               limit=Query("limit")), "messages",
+          scope=own(), query=s.InboxQuery, response=page_of(s.InboxItem),
+          description="Page on with `after` = `next`."),
     Route("POST", "/inbox/{broadcast_id}/read", "mark_read", "A read receipt", EVERYONE,
           Call("people.mark_read", broadcast_id=Path("broadcast_id"), account_id=Caller("account_id")), "messages",
           path_schema=BroadcastPath, scope=own(), response=s.ReadReceipt),

@@ -52,6 +52,8 @@ ROUTES = [
           "Staffed grids led by a branch of their own or their community's, totals per community and town",
           STAFF_READERS, Call("people.party_coverage", root=ROOT, actor=ACTOR), TAG,
           scope=in_root(required=True, must_exist=True), query=s.PartyCoverageQuery, response=s.PartyCoverage,
+          whole="a report over one subtree, as the staffing gaps are: its totals per community and town are drawn "
+                "from every staffed grid listed",
           description="Each staffed grid (basic and exclusive) under `root`: `led_by` `own` when a branch sits on "
                       "the grid, `community` when only its community's does, null when none. A community's "
                       "secretary may be its general grid chief: `secretary_is_general_grid_chief` says whether they "

@@ -3,7 +3,7 @@ from common.roles import FIELD_STAFF, STAFF_MANAGERS, STAFF_READERS
 from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root
 from gateway.schemas import people as s
 from gateway.schemas import public as ps
-from gateway.schemas.base import HouseholdPath, ResidentPath, SubtreeQuery
+from gateway.schemas.base import HouseholdPath, ResidentPath, page_of
 
 
 def find_residents(ctx):
@@ -23,21 +23,24 @@ ROUTES = [
           FIELD_STAFF, Call("people.move_household", household_id=Path("household_id"), data=BODY, actor=ACTOR),
           "residents", path_schema=HouseholdPath, scope=by_record(note="the grid it leaves in the caller's scope"),
           body=s.NewHousehold, response=s.Household),
-    Route("GET", "/households", "list_households", "Households in a subtree", STAFF_READERS,
-          Call("people.list_households", grid_prefix=ROOT), "residents", scope=in_root(), query=SubtreeQuery,
-          response=s.Household, wrap="items"),
+    Route("GET", "/households", "list_households", "Households in a subtree, a page at a time", STAFF_READERS,
+          Call("people.list_households", grid_prefix=ROOT, after=Query("after"), limit=Query("limit")), "residents",
+          scope=in_root(), query=s.HouseholdListQuery, response=page_of(s.Household),
+          description="In the order they were registered; page on with `after` = `next`."),
     Route("POST", "/residents", "register_resident", "Register a resident (numbers encrypted, shown masked)",
           FIELD_STAFF, Call("people.register_resident", data=BODY, actor=ACTOR), "residents",
           scope=by_record(note="the household in the caller's scope"), body=s.NewResident, response=s.Resident,
           status=201, errors=(404, 409)),
-    Route("GET", "/residents", "list_residents", "Residents in a subtree, by household or tag", STAFF_READERS,
-          find_residents, "residents", scope=in_root(), query=s.ResidentSearch, response=s.Resident,
-          wrap="items",
+    Route("GET", "/residents", "list_residents", "Residents in a subtree, by household or tag, a page at a time",
+          STAFF_READERS, find_residents, "residents", scope=in_root(), query=s.ResidentSearch,
+          response=page_of(s.Resident),
           description="Searching by `id_number` or `phone` here puts personal data in a URL: prefer "
-                      "`POST /residents/search`. Both are exact searches."),
+                      "`POST /residents/search`. Both are exact searches, in the order residents were "
+                      "registered; page on with `after` = `next`."),
     Route("POST", "/residents/search", "search_residents", "Find residents by ID number, phone, household or tag",
           STAFF_READERS, find_residents, "residents", scope=in_root(note="`root` in the body, in the caller's scope"),
-          body=s.ResidentSearch, response=s.Resident, wrap="items"),
+          body=s.ResidentSearch, response=page_of(s.Resident),
+          description="The filters of `GET /residents`, `after` and `limit` included, in the body."),
     Route("GET", "/residents/{resident_id}", "get_resident", "One resident; clear numbers only for PII_CLEAR_ROLES",
           STAFF_READERS,
           Call("people.get_resident", resident_id=Path("resident_id"), actor=ACTOR, reveal=Query("reveal")),
@@ -48,9 +51,10 @@ ROUTES = [
                       "`RESIDENT_NOT_FOUND` exactly as an id nobody has."),
     Route("GET", "/sign-ups", "list_signups", "Residents' sign-ups naming a grid in the caller's scope",
           STAFF_MANAGERS, Call("people.list_signups", root=Query("root"), status=Query("status"),
-                               limit=Query("limit"), actor=ACTOR), "residents",
-          scope=in_root(), query=ps.SignupListQuery, response=ps.SignUp, wrap="items",
-          description="Newest first; phones masked. A sign-up naming no grid is for district-wide roles."),
+                               limit=Query("limit"), after=Query("after"), actor=ACTOR), "residents",
+          scope=in_root(), query=ps.SignupListQuery, response=page_of(ps.SignUp),
+          description="Newest first, a page at a time (`after` = `next`); phones masked. A sign-up naming no "
+                      "grid is for district-wide roles."),
     Route("POST", "/sign-ups/{signup_id}/approve", "approve_signup",
           "Open a signed-up resident's account, linked to a registered resident", STAFF_MANAGERS,
           Call("people.approve_signup", signup_id=Path("signup_id"), data=BODY, actor=ACTOR), "residents",

@@ -2,6 +2,7 @@
 from common.roles import FIELD_STAFF, STAFF_READERS
 from gateway.routing import ACTOR, BODY, ROOT, Call, Query, Route, by_record, in_root, new_if_not_duplicate
 from gateway.schemas import people as s
+from gateway.schemas.base import page_of
 
 RESUBMITTED = ((200, "A resubmission (the same client_id): what was stored the first time"),)
 
@@ -18,10 +19,13 @@ ROUTES = [
                       "defaults to theirs; another is 403 `NOT_YOUR_ROUND`); chiefs and officers log for people "
                       "posted in their scope on the round's day, so a phone uploads rounds it made offline before "
                       "a post ended. `occurred_at`: an ISO date-time with offset from 2000 to 2099."),
-    Route("GET", "/patrols", "list_patrols", "Patrols in a subtree or of a person, newest first", STAFF_READERS,
-          Call("people.list_patrols", person_id=Query("person_id"), limit=Query("limit"), root=ROOT), "rounds",
-          scope=in_root(), query=s.PatrolListQuery, response=s.Patrol, wrap="items",
-          description="Rounds made in the caller's scope, or by people posted in it on the round's day."),
+    Route("GET", "/patrols", "list_patrols", "Patrols in a subtree or of a person, newest first, a page at a time",
+          STAFF_READERS,
+          Call("people.list_patrols", person_id=Query("person_id"), limit=Query("limit"), root=ROOT,
+               after=Query("after")), "rounds",
+          scope=in_root(), query=s.PatrolListQuery, response=page_of(s.Patrol),
+          description="Rounds made in the caller's scope, or by people posted in it on the round's day. Page on "
+                      "with `after` = `next`."),
     Route("POST", "/visits", "log_visit", "A household visit with notes (200 for a resubmission)", FIELD_STAFF,
           Call("people.log_visit", data=BODY, actor=ACTOR), "rounds",
           scope=by_record(note="the visitor posted, and the household lying, in the caller's scope"),

@@ -6,7 +6,7 @@ from common.roles import (DISTRICT_WIDE, MANAGER_READERS, STAFF_AND_DEPARTMENTS,
 from gateway.routes import jobs
 from gateway.routing import ACTOR, BODY, ROOT, Call, Path, Query, Route, by_record, in_root
 from gateway.schemas import people as s
-from gateway.schemas.base import AssignmentPath, PersonPath, SubtreeQuery
+from gateway.schemas.base import AssignmentPath, PersonPath, SubtreeQuery, page_of
 from gateway.uploads import uploaded_file
 
 PERSON = Path("person_id")
@@ -85,9 +85,12 @@ ROUTES = [
           Call("people.end_assignment", assignment_id=Path("assignment_id"), data=BODY, actor=ACTOR), "staff",
           path_schema=AssignmentPath, scope=by_record(note="the post's grid in the caller's scope"),
           body=s.EndAssignment, response=s.Assignment, errors=(409,)),
-    Route("GET", "/assignments", "list_assignments", "Posts, with their full history", SUPERVISOR_READERS,
-          Call("people.list_assignments", person_id=Query("person_id"), grid_prefix=ROOT, on=Query("on")), "staff",
-          scope=in_root(), query=s.AssignmentQuery, response=s.Assignment, wrap="items"),
+    Route("GET", "/assignments", "list_assignments", "Posts, with their full history, a page at a time",
+          SUPERVISOR_READERS,
+          Call("people.list_assignments", person_id=Query("person_id"), grid_prefix=ROOT, on=Query("on"),
+               after=Query("after"), limit=Query("limit")), "staff",
+          scope=in_root(), query=s.AssignmentQuery, response=page_of(s.Assignment),
+          description="By grid, role and start; page on with `after` = `next`."),
     Route("GET", "/staffing/gaps", "staffing_gaps", "Grids lacking what the staffing standard asks", SUPERVISOR_READERS,
           Call("people.staffing_gaps", root=ROOT), "staff", scope=in_root(required=True), query=SubtreeQuery, response=s.StaffingGaps,
           errors=(404,), description="一格一长一警一专多兼: totals per town and community. The grids checked are "
@@ -97,7 +100,9 @@ ROUTES = [
           DISTRICT_WIDE, Call("people.create_department", data=BODY), "staff", body=s.NewDepartment,
           response=s.Department, status=201, errors=(404, 409),
           description="A code registered already is a 409 `DEPARTMENT_CODE_TAKEN`."),
-    Route("GET", "/departments", "list_departments", "Registered departments", STAFF_AND_DEPARTMENTS,
-          Call("people.list_departments", kind=Query("kind")), "staff", query=s.DepartmentQuery,
-          response=s.Department, wrap="items"),
+    Route("GET", "/departments", "list_departments", "Registered departments, a page at a time",
+          STAFF_AND_DEPARTMENTS,
+          Call("people.list_departments", kind=Query("kind"), after=Query("after"), limit=Query("limit")), "staff",
+          query=s.DepartmentQuery, response=page_of(s.Department),
+          description="By code; page on with `after` = `next`."),
 ]

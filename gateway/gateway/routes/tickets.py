@@ -23,6 +23,7 @@ def list_tickets(ctx):
 ROUTES = [
     Route("GET", "/tickets/categories", "ticket_categories", "The responsibility catalogue (责任清单)", EVERYONE,
           Call("tickets.categories"), TAG, response=s.Category, wrap="items",
+          whole="the catalogue the deployment configures (TICKET_CATALOGUE), not records that pile up",
           description="Codes, names, default department, grid admission, duplicate radius, SLA per grade."),
     Route("POST", "/tickets", "report_ticket", "Report a problem: a ticket with its deadlines", REPORTERS,
           Call("tickets.report_ticket", data=BODY, actor=ACTOR, idempotency_key=IDEMPOTENCY_KEY), TAG,
@@ -73,6 +74,7 @@ ROUTES = [
     Route("GET", "/tickets/{ticket_id}/history", "ticket_history", "The ticket's trail", EVERYONE,
           Call("tickets.ticket_history", ticket_id=TICKET, viewer=ACTOR), TAG, path_schema=TicketPath,
           scope=HIDDEN, response=s.TrailEntry, wrap="items",
+          whole="one ticket's trail: its steps, each hash chained to the one before, read and checked together",
           description="Every step with actor, role, time, states and levels, and its hash chained to the one "
                       "before. Wherever a ticket's id goes, its readable number (`20261123-00001`) does too."),
     Route("GET", "/tickets/{ticket_id}/verify", "verify_ticket", "Whether the trail and the ticket are untouched",

@@ -4,7 +4,7 @@ them equal); a plan document is judged by scoring alone (its 400 names every pat
 from marshmallow import fields, validate
 
 from common.validation import GRID_CODE, ID, Text, bounded
-from gateway.schemas.base import Loose, Strict
+from gateway.schemas.base import Loose, Paged, Strict
 
 PERIOD = validate.Regexp(r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
                          error="must be a year (2026), a quarter (2026-Q3) or a month (2026-07)")
@@ -80,7 +80,7 @@ class CorrectionInput(Strict):
 
 # --- queries ----------------------------------------------------------------------------
 
-class AssessmentQuery(Strict):
+class AssessmentQuery(Paged):
     plan = fields.String(load_default=None, validate=validate.Length(min=2, max=40))
     period = fields.String(load_default=None, validate=PERIOD)
     scope = fields.String(load_default=None, validate=GRID_CODE)
@@ -91,7 +91,11 @@ class ResultsQuery(Strict):
                             metadata={"description": "one subject; a worker reads only their own"})
 
 
-class RankingQuery(Strict):
+class ResultsPageQuery(ResultsQuery, Paged):
+    pass
+
+
+class RankingQuery(Paged):
     plan = fields.String(required=True, validate=validate.Length(min=2, max=40))
     period = fields.String(required=True, validate=PERIOD)
     scope = fields.String(required=True, validate=GRID_CODE)
@@ -210,6 +214,8 @@ class ResultView(Loose):
 class Results(Loose):
     assessment = fields.Nested(AssessmentView, required=True)
     items = fields.List(fields.Nested(ResultView), required=True)
+    next = fields.String(required=True, allow_none=True, metadata={
+        "description": "pass as `after` for the page after this one; null on the last page"})
 
 
 class Refs(Loose):

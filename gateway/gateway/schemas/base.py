@@ -3,9 +3,9 @@ gateway applies to what clients send (an unknown field is a 400 naming it, so a
 client cannot slip in what the gateway decides, such as who the reporter is)."""
 import functools
 
-from marshmallow import INCLUDE, RAISE, Schema, fields
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
-from common.validation import GRID_CODE, ID  # noqa: F401 (ID: the schemas of each resource use it)
+from common.validation import GRID_CODE, ID, bounded  # noqa: F401 (ID: the schemas of each resource use it)
 
 
 class Strict(Schema):
@@ -33,6 +33,30 @@ class ErrorSchema(Loose):
 class SubtreeQuery(Strict):
     root = fields.String(load_default=None, validate=GRID_CODE,
                          metadata={"description": "a grid code; default: the caller's own subtree"})
+
+
+# --- lists, a page at a time -----------------------------------------------------------
+
+PAGE_LIMIT_MAX = 1000
+
+
+class Paged(Strict):
+    """The paging of a list route (every one has it: tests/unit/test_route_table.py): at
+    most ``limit`` items, after the one ``after`` names. ``after`` declares no minimum
+    length: an empty one is the first page, as none is."""
+    after = fields.String(load_default=None, validate=validate.Length(max=64), metadata={
+        "description": "`next` of the page before (none: the first page)"})
+    limit = fields.Integer(load_default=100, validate=bounded(1, PAGE_LIMIT_MAX),
+                           metadata={"description": "items on the page"})
+
+
+@functools.cache
+def page_of(schema):
+    """``{"items": [schema], "next": ...}``: the answer of a list route, a page at a time."""
+    return type(f"{schema.__name__}Page", (Loose,), {
+        "items": fields.List(fields.Nested(schema), required=True),
+        "next": fields.String(required=True, allow_none=True, metadata={
+            "description": "pass as `after` for the page after this one; null on the last page"})})
 
 
 # --- path parameters ------------------------------------------------------------------

@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 
 from common.validation import DAY_IN_RANGE, GRID_CODE, ID, Text, bounded
 from gateway.schemas.assessment import MOMENT
-from gateway.schemas.base import Loose, Strict
+from gateway.schemas.base import Loose, Paged, Strict
 
 
 class CampaignPath(Strict):
@@ -24,11 +24,10 @@ class NewTick(Strict):
     note = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
-class CampaignListQuery(Strict):
+class CampaignListQuery(Paged):
     root = fields.String(load_default=None, validate=GRID_CODE,
                          metadata={"description": "campaigns over, inside or above it (default: the caller's scope)"})
     status = fields.String(load_default=None, validate=validate.OneOf(("open", "closed")))
-    limit = fields.Integer(load_default=100, validate=bounded(1, 1000))
 
 
 class CampaignHouseholdsQuery(Strict):

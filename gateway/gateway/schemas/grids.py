@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from common.validation import GRID_CODE, Moment, Text
-from gateway.schemas.base import Counts, Loose, Strict
+from gateway.schemas.base import Counts, Loose, Paged, Strict
 
 KINDS = ("basic", "exclusive")
 UNIT_TYPES = ("industrial_park", "enterprise", "institution", "business_district", "market", "school", "hospital",
@@ -29,7 +29,9 @@ class Geometry(fields.Dict):
 
 # --- queries ----------------------------------------------------------------------------
 
-class GridListQuery(Strict):
+class GridListQuery(Paged):
+    after = fields.String(load_default=None, validate=GRID_CODE, metadata={
+        "description": "`next` of the page before: a grid code (none: the first page)"})
     parent = fields.String(load_default=None, validate=GRID_CODE)
     level = fields.String(load_default=None, validate=validate.Length(min=1, max=30))
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
@@ -50,11 +52,10 @@ class RootQuery(Strict):
     root = fields.String(required=True, validate=GRID_CODE)
 
 
-class PlaceListQuery(Strict):
+class PlaceListQuery(Paged):
     root = fields.String(load_default=None, validate=GRID_CODE)
     type = fields.String(load_default=None, validate=validate.OneOf(PLACE_TYPES))
     group_rental = fields.Boolean(load_default=None, metadata={"description": "only group rentals (群租房), or none"})
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 # --- bodies -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 from common.roles import ROLES
 from common.validation import (CODE, DAY_IN_RANGE, GRID_CODE, ID_NUMBER_TEXT, PHONE_TEXT, PLACE_CODE, USERNAME, Moment,
                                Text, bounded)
-from gateway.schemas.base import Counts, ID, Loose, Strict
+from gateway.schemas.base import Counts, ID, Loose, Paged, Strict, SubtreeQuery
 
 STAFF_ROLES = ("general_grid_chief", "grid_chief", "full_time_worker", "part_time_worker", "grid_police",
                "instructor", "sentiment_officer", "coordinator", "patrol_officer", "building_head", "unit_head",
@@ -144,7 +144,7 @@ class IssuedApiKey(ApiKey):
                                                  "example": "ggk_abcd2345ef_..."})
 
 
-class ApiKeyQuery(Strict):
+class ApiKeyQuery(Paged):
     department_code = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
@@ -248,7 +248,7 @@ class Assignment(Loose):
 
 
 
-class AssignmentQuery(Strict):
+class AssignmentQuery(Paged):
     root = fields.String(load_default=None, validate=GRID_CODE)
     person_id = fields.String(load_default=None, validate=ID)
     on = fields.Date(load_default=None, validate=DAY_IN_RANGE, metadata={"description": "posts running that day"})
@@ -298,7 +298,7 @@ class Department(Loose):
 
 
 
-class DepartmentQuery(Strict):
+class DepartmentQuery(Paged):
     kind = fields.String(load_default=None, validate=validate.OneOf(DEPARTMENT_KINDS))
 
 
@@ -326,7 +326,7 @@ class NewResident(Strict):
                        validate=validate.Length(max=len(TAGS)))
 
 
-class ResidentSearch(Strict):
+class ResidentSearch(Paged):
     """Filters; ID and phone numbers are personal data, so search by them in a POST body
     (POST /residents/search) rather than in a URL that proxies and logs keep."""
     id_number = fields.String(load_default=None, validate=ID_NUMBER_TEXT)
@@ -334,7 +334,10 @@ class ResidentSearch(Strict):
     household_id = fields.String(load_default=None, validate=ID)
     tag = fields.String(load_default=None, validate=validate.OneOf(TAGS))
     root = fields.String(load_default=None, validate=GRID_CODE)
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class HouseholdListQuery(SubtreeQuery, Paged):
+    pass
 
 
 class RevealQuery(Strict):
@@ -389,7 +392,7 @@ class PatrolLogged(Loose):
 
 
 
-class PatrolListQuery(Strict):
+class PatrolListQuery(Paged):
     root = fields.String(load_default=None, validate=GRID_CODE)
     person_id = fields.String(load_default=None, validate=ID)
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
@@ -495,7 +498,7 @@ class InboxItem(Broadcast):
 
 
 
-class InboxQuery(Strict):
+class InboxQuery(Paged):
     unread = fields.Boolean(load_default=False)
 
 

@@ -3,7 +3,7 @@ the card with their progress."""
 from marshmallow import fields, validate
 
 from common.validation import GRID_CODE, ID, PHONE_TEXT, USERNAME, Text
-from gateway.schemas.base import Label, Loose, Strict
+from gateway.schemas.base import Label, Loose, Paged, Strict
 from gateway.schemas.tickets import Location
 
 
@@ -99,10 +99,9 @@ class SignupRejection(Strict):
     reason = Text(required=True, validate=validate.Length(min=2, max=500))
 
 
-class SignupListQuery(Strict):
+class SignupListQuery(Paged):
     root = fields.String(load_default=None, validate=GRID_CODE)
     status = fields.String(load_default=None, validate=validate.OneOf(SIGNUP_STATUSES))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 # --- reports through a grid's card ----------------------------------------------------------

@@ -8,6 +8,7 @@ owns (places by type, grids) and what other services announce in their events
 import shapely
 from sqlalchemy import func, select
 
+from common import keyset
 from common.db import add_to_counter
 from grid.exceptions import GridRetired, InvalidGridCode, PlaceNotFound
 from grid.models import Grid, GridCounter, Place
@@ -58,17 +59,16 @@ def get_place(session, code):
     return place
 
 
-def list_places(session, root=None, type=None, limit=100, group_rental=None):
-    query = select(Place).order_by(Place.code)
-    if limit is not None:
-        query = query.limit(limit)
+def list_places(session, root=None, type=None, limit=100, group_rental=None, after=None):
+    """Places by code, a page at a time (``keyset.Page``; ``limit`` None: all of them)."""
+    query = select(Place)
     if root:
         query = query.where(Place.grid_code.startswith(root))
     if type:
         query = query.where(Place.type == type)
     if group_rental is not None:
         query = query.where(Place.group_rental.is_(bool(group_rental)))
-    return session.scalars(query).all()
+    return keyset.page(session, query, (Place.code,), cursor=after, limit=limit, noun="place")
 
 
 def mark_group_rental(session, code, group_rental, *, by, now):

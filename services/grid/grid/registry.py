@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from common import keyset
 from common.db import utcnow
 from common.errors import AppError
 from grid import codes, geo, topology
@@ -176,8 +177,9 @@ def get_grid(session, code):
     return grid
 
 
-def list_grids(session, parent=None, level=None, kind=None, include_retired=False):
-    query = select(Grid).order_by(Grid.code)
+def list_grids(session, parent=None, level=None, kind=None, include_retired=False, after=None, limit=None):
+    """Grids by code, a page at a time (``keyset.Page``; ``limit`` None: all of them)."""
+    query = select(Grid)
     if not include_retired:
         query = query.where(Grid.status == ACTIVE)
     if parent is not None:
@@ -186,7 +188,7 @@ def list_grids(session, parent=None, level=None, kind=None, include_retired=Fals
         query = query.where(Grid.level == level)
     if kind is not None:
         query = query.where(Grid.kind == kind)
-    return session.scalars(query).all()
+    return keyset.page(session, query, (Grid.code,), cursor=after, limit=limit, noun="grid")
 
 
 def active_codes(session, codes):

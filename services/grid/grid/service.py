@@ -92,9 +92,11 @@ class GridService(OpsEndpoints):
             return schema.dump(registry.get_grid(session, code))
 
     @rpc
-    def list_grids(self, parent=None, level=None, kind=None):
+    def list_grids(self, parent=None, level=None, kind=None, after=None, limit=None):
+        """Active grids by code, a page at a time: ``{"items", "next"}`` (``limit`` None: all)."""
         with self.db.read() as session:
-            return grid_schema.dump(registry.list_grids(session, parent, level, kind), many=True)
+            page = registry.list_grids(session, parent, level, kind, after=after, limit=limit)
+            return page.answer(grid_schema.dump(page.rows, many=True))
 
     @rpc
     def create_grid(self, data):
@@ -202,9 +204,11 @@ class GridService(OpsEndpoints):
         return result
 
     @rpc
-    def list_places(self, root=None, type=None, limit=100, group_rental=None):
+    def list_places(self, root=None, type=None, limit=100, group_rental=None, after=None):
+        """Places by code, a page at a time: ``{"items", "next"}``."""
         with self.db.read() as session:
-            return place_schema.dump(places.list_places(session, root, type, limit, group_rental), many=True)
+            page = places.list_places(session, root, type, limit, group_rental, after=after)
+            return page.answer(place_schema.dump(page.rows, many=True))
 
     @rpc
     def grid_card(self, code):
@@ -227,7 +231,7 @@ class GridService(OpsEndpoints):
     def group_rentals(self, root):
         """Every group rental (群租房) under ``root``, for people's follow-up list."""
         with self.db.read() as session:
-            return place_schema.dump(places.list_places(session, root, limit=None, group_rental=True), many=True)
+            return place_schema.dump(places.list_places(session, root, limit=None, group_rental=True).rows, many=True)
 
     @rpc
     def mark_group_rental(self, code, data, actor=None):

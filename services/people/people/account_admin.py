@@ -13,6 +13,7 @@ import string
 
 from sqlalchemy import delete, select
 
+from common import keyset
 from common.errors import InvalidInput
 from people.accounts import check_password_strength, get_account, hash_password
 from people.models import Account, AccountEvent, LoginFailure
@@ -122,10 +123,12 @@ def token_revocations(session, since):
     return [{"account_id": row.id, "token_version": row.token_version} for row in rows]
 
 
-def events(session, account_id, limit=100):
+def events(session, account_id, limit=100, after=None):
+    """The account's events newest first, a page at a time (``keyset.Page``)."""
     get_account(session, account_id)
-    return session.scalars(select(AccountEvent).where(AccountEvent.account_id == account_id)
-                           .order_by(AccountEvent.id.desc()).limit(limit)).all()
+    of_this = AccountEvent.account_id == account_id
+    return keyset.page(session, select(AccountEvent).where(of_this), (AccountEvent.id,), cursor=after, limit=limit,
+                       noun="event of this account", descending=True, among=(of_this,))
 
 
 def event_view(row):

@@ -83,9 +83,11 @@ class AccountAdministration:
             return _tokens(account_admin.revoke_tokens(session, account_id, by=Actor.from_wire(actor), now=utcnow()))
 
     @rpc
-    def account_events(self, account_id):
+    def account_events(self, account_id, after=None, limit=100):
+        """The account's events newest first, a page at a time: ``{"items", "next"}``."""
         with self.db.read() as session:
-            return [account_admin.event_view(row) for row in account_admin.events(session, account_id)]
+            page = account_admin.events(session, account_id, limit=limit, after=after)
+            return page.answer([account_admin.event_view(row) for row in page.rows])
 
     @rpc
     def token_revocations(self, since):
@@ -118,9 +120,11 @@ class AccountAdministration:
             return api_keys.view(api_keys.revoke(session, key_id, now=utcnow()))
 
     @rpc
-    def list_api_keys(self, department_code=None):
+    def list_api_keys(self, department_code=None, after=None, limit=100):
+        """Keys newest first, a page at a time: ``{"items", "next"}``."""
         with self.db.read() as session:
-            return [api_keys.view(row) for row in api_keys.find(session, department_code)]
+            page = api_keys.find(session, department_code, limit=limit, after=after)
+            return page.answer([api_keys.view(row) for row in page.rows])
 
     @rpc
     def get_api_key(self, key_id):

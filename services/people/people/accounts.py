@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from common import config as cfg
+from common import config as cfg, keyset
 from common.db import dialect_insert
 from common.errors import InvalidInput
 from people.exceptions import (
@@ -280,8 +280,10 @@ def resident_home(session, account_id):
     return {"household_id": home.id, "grid_code": home.grid_code}
 
 
-def list_accounts(session):
-    return session.scalars(select(Account).order_by(Account.username)).all()
+def list_accounts(session, after=None, limit=None):
+    """Accounts by username, a page at a time (``keyset.Page``; ``limit`` None: all)."""
+    return keyset.page(session, select(Account), (Account.username, Account.id), cursor=after, limit=limit,
+                       noun="account")
 
 
 def ensure_admin(db, config=None):

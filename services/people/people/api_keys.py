@@ -19,6 +19,7 @@ import uuid
 
 from sqlalchemy import select
 
+from common import keyset
 from common.errors import InvalidInput
 from people.exceptions import ApiKeyNotFound, ApiKeyRevoked, InvalidApiKey
 from people.models import ApiKey, Department
@@ -98,11 +99,13 @@ def authenticate(session, key, now):
     return row
 
 
-def find(session, department_code=None, limit=500):
-    query = select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id).limit(limit)
+def find(session, department_code=None, limit=100, after=None):
+    """Keys newest first, a page at a time (``keyset.Page``)."""
+    query = select(ApiKey)
     if department_code:
         query = query.where(ApiKey.department_code == department_code)
-    return session.scalars(query).all()
+    return keyset.page(session, query, (ApiKey.created_at, ApiKey.id), cursor=after, limit=limit, noun="API key",
+                       descending=True)
 
 
 def view(row, key=None):

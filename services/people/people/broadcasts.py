@@ -10,6 +10,7 @@ bulk insert, in the broadcast's own transaction.
 """
 from sqlalchemy import func, insert, select
 
+from common import keyset
 from common.db import utcnow
 from common.errors import NotFound
 from common.roles import require_in_reach
@@ -52,12 +53,14 @@ def send(session, data, sender):
     return broadcast
 
 
-def inbox(session, account_id, unread_only=False, limit=100):
+def inbox(session, account_id, unread_only=False, limit=100, after=None):
+    """(notice, read_at) newest first, a page at a time (``keyset.Page``)."""
     query = (select(Broadcast, InboxItem.read_at).join(InboxItem, InboxItem.broadcast_id == Broadcast.id)
-             .where(InboxItem.account_id == account_id).order_by(Broadcast.created_at.desc()).limit(limit))
+             .where(InboxItem.account_id == account_id))
     if unread_only:
         query = query.where(InboxItem.read_at.is_(None))
-    return session.execute(query).all()
+    return keyset.page(session, query, (Broadcast.created_at, Broadcast.id), cursor=after, limit=limit,
+                       noun="notice", descending=True)
 
 
 def mark_read(session, broadcast_id, account_id):

@@ -52,15 +52,17 @@ def part_of(campaign, reach):
     return None
 
 
-def find(session, root=None, status=None, limit=100):
-    """Campaigns that meet ``root`` (launched over it, inside it or above it), newest first."""
-    query = select(Campaign).order_by(Campaign.launched_at.desc(), Campaign.id).limit(limit)
+def find(session, root=None, status=None, limit=100, after=None):
+    """Campaigns that meet ``root`` (launched over it, inside it or above it), newest first,
+    a page at a time (``keyset.Page``)."""
+    query = select(Campaign)
     if root:
         query = query.where(or_(Campaign.scope.startswith(root, autoescape=True),
                                 literal(root).startswith(Campaign.scope)))
     if status:
         query = query.where(Campaign.status == status)
-    return session.scalars(query).all()
+    return keyset.page(session, query, (Campaign.launched_at, Campaign.id), cursor=after, limit=limit,
+                       noun="campaign", descending=True)
 
 
 def tick(session, campaign, household, *, person_id, by, note, now):

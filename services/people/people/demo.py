@@ -68,7 +68,7 @@ def _staff(session, cipher):
 
 def _resident(session, cipher):
     """The demo resident's id, with his household registered at DEMO_HOME if he was not yet."""
-    existing = residents.find_residents(session, cipher, id_number=DEMO_RESIDENT["id_number"], limit=1)
+    existing = residents.find_residents(session, cipher, id_number=DEMO_RESIDENT["id_number"], limit=1).rows
     if existing:
         return existing[0].id
     household = residents.register_household(session, {"address": "彩香一村3幢"}, DEMO_HOME)

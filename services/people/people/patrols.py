@@ -96,13 +96,14 @@ def visit_payload(visit):
             "received_at": visit.received_at.isoformat()}
 
 
-def patrols(session, person_id=None, since=None, limit=200, root=None):
+def patrols(session, person_id=None, since=None, limit=200, root=None, after=None):
     """Newest first. ``root``: those made in the subtree or by someone posted in it on
     the round's day (a round that strayed outside still shows to the worker's own
     community; rounds made after the worker left it do not). The grids a worker was
     posted in that day are stored with the round (``assigned_grid_codes``, digits
-    only), so a quote before ``root`` in their JSON text marks a code starting with it."""
-    query = select(PatrolCheckin).order_by(PatrolCheckin.occurred_at.desc()).limit(limit)
+    only), so a quote before ``root`` in their JSON text marks a code starting with it.
+    A page at a time (``keyset.Page``)."""
+    query = select(PatrolCheckin)
     if person_id:
         query = query.where(PatrolCheckin.person_id == person_id)
     if root:
@@ -110,7 +111,8 @@ def patrols(session, person_id=None, since=None, limit=200, root=None):
         query = query.where(or_(PatrolCheckin.located_grid_code.startswith(root), posted_there))
     if since:
         query = query.where(PatrolCheckin.occurred_at >= since)
-    return session.scalars(query).all()
+    return keyset.page(session, query, (PatrolCheckin.occurred_at, PatrolCheckin.id), cursor=after, limit=limit,
+                       noun="patrol", descending=True)
 
 
 def visit_notes(session, visit_ids):

@@ -6,6 +6,7 @@ shown masked, and shown in clear only to a role in ``clear_roles`` that asks for
 """
 from sqlalchemy import String, cast, select
 
+from common import keyset
 from common.roles import in_scope, require_in_reach
 from common.pii import DEFAULT_CLEAR_ROLES, ClearDataForbidden
 from people.exceptions import DuplicatePerson, HouseholdNotFound, ResidentNotFound
@@ -54,9 +55,13 @@ def resident_payload(session, resident):
             "tags": resident.tags, "household": household_payload(household) if household is not None else None}
 
 
-def list_households(session, grid_prefix=None, limit=100):
-    query = select(Household).order_by(Household.created_at).limit(limit)
-    return session.scalars(query.where(Household.grid_code.startswith(grid_prefix)) if grid_prefix else query).all()
+def list_households(session, grid_prefix=None, limit=100, after=None):
+    """Households in the order they were registered, a page at a time (``keyset.Page``)."""
+    query = select(Household)
+    if grid_prefix:
+        query = query.where(Household.grid_code.startswith(grid_prefix))
+    return keyset.page(session, query, (Household.created_at, Household.id), cursor=after, limit=limit,
+                       noun="household")
 
 
 def get_household(session, household_id, for_update=False):
@@ -99,8 +104,9 @@ def register_resident(session, cipher, data, scope=None, today=None):
 
 
 def find_residents(session, cipher, id_number=None, phone=None, household_id=None, grid_prefix=None, tag=None,
-                   limit=100):
-    query = select(Resident).order_by(Resident.created_at).limit(limit)
+                   limit=100, after=None):
+    """Residents in the order they were registered, a page at a time (``keyset.Page``)."""
+    query = select(Resident)
     if id_number:
         query = query.where(Resident.id_number_hash == cipher.search_hash(normalise_id(id_number)))
     if phone:
@@ -111,7 +117,8 @@ def find_residents(session, cipher, id_number=None, phone=None, household_id=Non
         query = query.where(Resident.grid_code.startswith(grid_prefix))
     if tag:  # in SQL, before the limit: tags are names from TAGS, so their quoted form is exact
         query = query.where(cast(Resident.tags, String).contains(f'"{tag}"', autoescape=True))
-    return session.scalars(query).all()
+    return keyset.page(session, query, (Resident.created_at, Resident.id), cursor=after, limit=limit,
+                       noun="resident")
 
 
 def get_resident(session, resident_id, reach=None):

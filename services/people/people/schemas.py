@@ -224,6 +224,7 @@ class ResidentQuerySchema(Schema):
     grid_prefix = fields.String(load_default=None, allow_none=True)
     tag = fields.String(load_default=None, validate=validate.OneOf(TAGS))
     limit = fields.Integer(load_default=100, validate=bounded(1, 1000))
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))  # a page's next
 
 
 class EarnSchema(Schema):
@@ -381,6 +382,7 @@ class CampaignListQuerySchema(Schema):
     root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("open", "closed")))
     limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))  # a page's next
 
 
 class CampaignHouseholdsQuerySchema(Schema):
@@ -448,6 +450,7 @@ class SignupListQuerySchema(Schema):
     root = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
     status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SIGNUP_STATUSES))
     limit = fields.Integer(load_default=100, strict=True, validate=bounded(1, 1000))
+    after = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))  # a page's next
 
 
 class FollowUpQuerySchema(Schema):

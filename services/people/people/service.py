@@ -175,9 +175,11 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
             return account_schema.dump(accounts.get_account(session, account_id))
 
     @rpc
-    def list_accounts(self):
+    def list_accounts(self, after=None, limit=None):
+        """Accounts by username, a page at a time: ``{"items", "next"}`` (``limit`` None: all)."""
         with self.db.read() as session:
-            return account_schema.dump(accounts.list_accounts(session), many=True)
+            page = accounts.list_accounts(session, after=after, limit=limit)
+            return page.answer(account_schema.dump(page.rows, many=True))
 
     @rpc
     def create_account(self, data):
@@ -346,9 +348,11 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
             return staff.on_duty(session, grid_code, shanghai_date())
 
     @rpc
-    def list_assignments(self, person_id=None, grid_prefix=None, on=None):
+    def list_assignments(self, person_id=None, grid_prefix=None, on=None, after=None, limit=None):
+        """Posts, a page at a time: ``{"items", "next"}`` (``limit`` None: all, as tickets' snapshot takes them)."""
         with self.db.read() as session:
-            return [staff.assignment_view(a) for a in staff.assignments(session, person_id, grid_prefix, on)]
+            page = staff.list_assignments(session, person_id, grid_prefix, on, after=after, limit=limit)
+            return page.answer([staff.assignment_view(a) for a in page.rows])
 
     @rpc
     def staffing_gaps(self, root):
@@ -370,9 +374,11 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
             return department_schema.dump(staff.create_department(session, data))
 
     @rpc
-    def list_departments(self, kind=None):
+    def list_departments(self, kind=None, after=None, limit=None):
+        """Departments by code, a page at a time: ``{"items", "next"}`` (``limit`` None: all)."""
         with self.db.read() as session:
-            return department_schema.dump(staff.list_departments(session, kind), many=True)
+            page = staff.list_departments(session, kind, after=after, limit=limit)
+            return page.answer(department_schema.dump(page.rows, many=True))
 
     # --- households and residents --------------------------------------------------------
     def _require_place(self, code):
@@ -410,9 +416,11 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
             return household_schema.dump(household)
 
     @rpc
-    def list_households(self, grid_prefix=None, limit=100):
+    def list_households(self, grid_prefix=None, limit=100, after=None):
+        """Households in the order registered, a page at a time: ``{"items", "next"}``."""
         with self.db.read() as session:
-            return household_schema.dump(residents.list_households(session, grid_prefix, limit), many=True)
+            page = residents.list_households(session, grid_prefix, limit, after=after)
+            return page.answer(household_schema.dump(page.rows, many=True))
 
     @rpc
     def register_resident(self, data, actor=None):
@@ -434,8 +442,8 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
         if actor is not None:
             filters["grid_prefix"] = actor.effective_root(filters["grid_prefix"])
         with self.db.read() as session:
-            found = residents.find_residents(session, self.pii, **filters)
-            return [residents.resident_view(session, self.pii, r) for r in found]
+            page = residents.find_residents(session, self.pii, **filters)
+            return page.answer([residents.resident_view(session, self.pii, r) for r in page.rows])
 
     @rpc
     def get_resident(self, resident_id, actor=None, reveal=False):
@@ -534,9 +542,11 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
         return {"patrol": view, "duplicate": duplicate}
 
     @rpc
-    def list_patrols(self, person_id=None, limit=200, root=None):
+    def list_patrols(self, person_id=None, limit=200, root=None, after=None):
+        """Patrols newest first, a page at a time: ``{"items", "next"}``."""
         with self.db.read() as session:
-            return patrol_schema.dump(patrols.patrols(session, person_id, limit=limit, root=root), many=True)
+            page = patrols.patrols(session, person_id, limit=limit, root=root, after=after)
+            return page.answer(patrol_schema.dump(page.rows, many=True))
 
     @rpc
     def log_visit(self, data, actor=None):
@@ -724,12 +734,15 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
             return {**signups.view(signup), **self.signup_rules.check.started(signup)}
 
     @rpc
-    def list_signups(self, root=None, status=None, limit=100, actor=None):
+    def list_signups(self, root=None, status=None, limit=100, after=None, actor=None):
+        """Sign-ups newest first, a page at a time: ``{"items", "next"}``."""
         actor = Actor.from_wire(actor)
-        query = load(SignupListQuerySchema, {"root": root, "status": status, "limit": limit}, "query parameters")
+        query = load(SignupListQuerySchema, {"root": root, "status": status, "limit": limit, "after": after},
+                     "query parameters")
         root = _listing_root(actor, query["root"])
         with self.db.read() as session:
-            return [signups.view(s) for s in signups.find(session, root, query["status"], query["limit"])]
+            page = signups.find(session, root, query["status"], query["limit"], after=query["after"])
+            return page.answer([signups.view(s) for s in page.rows])
 
     @rpc
     def approve_signup(self, signup_id, data, actor=None):
@@ -821,13 +834,16 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
             return {**campaigns.view(campaign), "progress": campaigns.progress(session, campaign, campaign.scope)}
 
     @rpc
-    def list_campaigns(self, root=None, status=None, limit=100, actor=None):
-        """Campaigns over, inside or above ``root`` (default: the caller's subtree)."""
+    def list_campaigns(self, root=None, status=None, limit=100, after=None, actor=None):
+        """Campaigns over, inside or above ``root`` (default: the caller's subtree), newest
+        first, a page at a time: ``{"items", "next"}``."""
         actor = Actor.from_wire(actor)
-        query = load(CampaignListQuerySchema, {"root": root, "status": status, "limit": limit}, "query parameters")
+        query = load(CampaignListQuerySchema, {"root": root, "status": status, "limit": limit, "after": after},
+                     "query parameters")
         root = _listing_root(actor, query["root"])
         with self.db.read() as session:
-            return [campaigns.view(c) for c in campaigns.find(session, root, query["status"], query["limit"])]
+            page = campaigns.find(session, root, query["status"], query["limit"], after=query["after"])
+            return page.answer([campaigns.view(c) for c in page.rows])
 
     @rpc
     def get_campaign(self, campaign_id, actor=None):
@@ -1251,10 +1267,12 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
         return self._broadcast({**data, "scope_role": broadcasts.RESIDENTS}, Actor.from_wire(actor))
 
     @rpc
-    def inbox(self, account_id, unread_only=False):
+    def inbox(self, account_id, unread_only=False, after=None, limit=100):
+        """The account's notices newest first, a page at a time: ``{"items", "next"}``."""
         with self.db.read() as session:
-            return [dict(broadcast_schema.dump(b), read_at=read_at.isoformat() if read_at else None)
-                    for b, read_at in broadcasts.inbox(session, account_id, unread_only)]
+            page = broadcasts.inbox(session, account_id, unread_only, limit=limit, after=after)
+            return page.answer([dict(broadcast_schema.dump(b), read_at=read_at.isoformat() if read_at else None)
+                                for b, read_at in page.rows])
 
     @rpc
     def mark_read(self, broadcast_id, account_id):

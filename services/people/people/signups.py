@@ -16,6 +16,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from common import keyset
 from common.errors import TooManyRequests
 from common.pii import mask_phone, normalise_phone
 from common.roles import in_scope
@@ -95,13 +96,15 @@ def get(session, signup_id, reach=None, for_update=False):
     return signup
 
 
-def find(session, root=None, status=None, limit=100):
-    query = select(ResidentSignup).order_by(ResidentSignup.created_at.desc()).limit(limit)
+def find(session, root=None, status=None, limit=100, after=None):
+    """Sign-ups newest first, a page at a time (``keyset.Page``)."""
+    query = select(ResidentSignup)
     if root:
         query = query.where(ResidentSignup.grid_code.startswith(root, autoescape=True))
     if status:
         query = query.where(ResidentSignup.status == status)
-    return session.scalars(query).all()
+    return keyset.page(session, query, (ResidentSignup.created_at, ResidentSignup.id), cursor=after, limit=limit,
+                       noun="sign-up", descending=True)
 
 
 def _pending(signup):

@@ -4,6 +4,7 @@ import logging
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
+from common import keyset
 from common.db import utcnow
 from common.errors import Forbidden, InvalidInput
 from common.roles import DISTRICT_WIDE, in_scope
@@ -289,14 +290,21 @@ def _later_end(first, second):
 
 
 def assignments(session, person_id=None, grid_prefix=None, on=None):
-    query = select(Assignment).order_by(Assignment.grid_code, Assignment.role, Assignment.start_date)
+    """Posts by grid, role and start."""
+    return list_assignments(session, person_id, grid_prefix, on).rows
+
+
+def list_assignments(session, person_id=None, grid_prefix=None, on=None, after=None, limit=None):
+    """Posts by grid, role and start, a page at a time (``keyset.Page``; ``limit`` None: all)."""
+    query = select(Assignment)
     if person_id:
         query = query.where(Assignment.person_id == person_id)
     if grid_prefix:
         query = query.where(Assignment.grid_code.startswith(grid_prefix))
     if on:
         query = query.where(Assignment.start_date <= on, *_overlaps(on, on))
-    return session.scalars(query).all()
+    return keyset.page(session, query, (Assignment.grid_code, Assignment.role, Assignment.start_date, Assignment.id),
+                       cursor=after, limit=limit, noun="post")
 
 
 def assignment_view(assignment):
@@ -359,6 +367,8 @@ def department_exists(session, code):
     return session.scalar(select(Department.id).where(Department.code == code)) is not None
 
 
-def list_departments(session, kind=None):
-    query = select(Department).order_by(Department.code)
-    return session.scalars(query.where(Department.kind == kind) if kind else query).all()
+def list_departments(session, kind=None, after=None, limit=None):
+    """Departments by code, a page at a time (``keyset.Page``; ``limit`` None: all)."""
+    query = select(Department)
+    return keyset.page(session, query.where(Department.kind == kind) if kind else query,
+                       (Department.code, Department.id), cursor=after, limit=limit, noun="department")

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 
 from sqlalchemy import delete, func, insert, select, text
 
+from common import keyset
 from common.db import utcnow
 from common.errors import Conflict, InvalidInput, NotFound
 from scoring import engine, measures
@@ -79,13 +80,14 @@ def plan_row(session, code, version=None):
     return row
 
 
-def list_plans(session):
+def list_plans(session, after=None, limit=None):
+    """Plans at their latest version, by code, a page at a time: ``{"items", "next"}``."""
     latest = select(PlanVersion.code, func.max(PlanVersion.version).label("version")).group_by(
         PlanVersion.code).subquery()
-    rows = session.scalars(select(PlanVersion).join(
-        latest, (PlanVersion.code == latest.c.code) & (PlanVersion.version == latest.c.version)).order_by(
-        PlanVersion.code)).all()
-    return [plan_view(row, with_document=False) for row in rows]
+    query = select(PlanVersion).join(
+        latest, (PlanVersion.code == latest.c.code) & (PlanVersion.version == latest.c.version))
+    page = keyset.page(session, query, (PlanVersion.code,), cursor=after, limit=limit, noun="plan")
+    return page.answer([plan_view(row, with_document=False) for row in page.rows])
 
 
 def plan_versions(session, code):
@@ -368,15 +370,17 @@ def view(assessment):
             "published_by": assessment.published_by}
 
 
-def find(session, *, plan=None, period=None, scope=None, within=None, limit=100):
-    """Assessments newest first; ``within``: only scopes under this subtree."""
-    query = select(Assessment).order_by(Assessment.created_at.desc()).limit(limit)
+def find(session, *, plan=None, period=None, scope=None, within=None, limit=100, after=None):
+    """Assessments newest first, a page at a time (``keyset.Page``); ``within``: only
+    scopes under this subtree."""
+    query = select(Assessment)
     for column, value in ((Assessment.plan_code, plan), (Assessment.period, period), (Assessment.scope, scope)):
         if value:
             query = query.where(column == value)
     if within:
         query = query.where(Assessment.scope.startswith(within))
-    return session.scalars(query).all()
+    return keyset.page(session, query, (Assessment.created_at, Assessment.id), cursor=after, limit=limit,
+                       noun="assessment", descending=True)
 
 
 def results(session, assessment_id, subject=None):
@@ -386,6 +390,17 @@ def results(session, assessment_id, subject=None):
     if subject:
         query = query.where(table.c.subject_id == subject)
     return session.execute(query).all()
+
+
+def results_page(session, assessment_id, subject=None, after=None, limit=None):
+    """The stored results in rank order, a page at a time (``keyset.Page``): ``after``
+    names a subject of this assessment."""
+    of_this = AssessmentResult.assessment_id == assessment_id
+    query = select(AssessmentResult).where(of_this)
+    if subject:
+        query = query.where(AssessmentResult.subject_id == subject)
+    return keyset.page(session, query, (AssessmentResult.rank, AssessmentResult.subject_id), cursor=after,
+                       limit=limit, noun="subject of this assessment", among=(of_this,))
 
 
 def result_view(row, names=None, with_breakdown=True):

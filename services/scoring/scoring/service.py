@@ -48,9 +48,9 @@ class ScoringService(FactsFeed, IntegrityEndpoints, OpsEndpoints):
 
     # --- plans ------------------------------------------------------------------------------
     @rpc
-    def list_plans(self):
+    def list_plans(self, after=None, limit=None):
         with self.db.read() as session:
-            return assessments.list_plans(session)
+            return assessments.list_plans(session, after=after, limit=limit)
 
     @rpc
     def plan_versions(self, code):
@@ -128,9 +128,10 @@ class ScoringService(FactsFeed, IntegrityEndpoints, OpsEndpoints):
         filters = filters or {}
         within = None if actor is None else actor.effective_root(filters.get("scope"))
         with self.db.read() as session:
-            return [assessments.view(a) for a in assessments.find(
-                session, plan=filters.get("plan"), period=filters.get("period"), scope=filters.get("scope"),
-                within=within)]
+            page = assessments.find(session, plan=filters.get("plan"), period=filters.get("period"),
+                                    scope=filters.get("scope"), within=within, limit=filters.get("limit", 100),
+                                    after=filters.get("after"))
+            return page.answer([assessments.view(a) for a in page.rows])
 
     @rpc
     def get_assessment(self, assessment_id, actor=None):
@@ -167,17 +168,18 @@ class ScoringService(FactsFeed, IntegrityEndpoints, OpsEndpoints):
                                                         actor.username if actor else "system"))
 
     @rpc
-    def assessment_results(self, assessment_id, subject=None, actor=None):
-        """Results with their breakdowns: a supervisor's whole scope, else one's own."""
+    def assessment_results(self, assessment_id, subject=None, actor=None, after=None, limit=None):
+        """Results with their breakdowns in rank order, a page at a time (``next``): a
+        supervisor's whole scope, else one's own."""
         actor = Actor.from_wire(actor)
         with self.db.read() as session:
             assessment = assessments.get(session, assessment_id)
             subject = _readable_subject(actor, assessment, subject)
-            rows = assessments.results(session, assessment_id, subject)
+            page = assessments.results_page(session, assessment_id, subject, after=after, limit=limit)
             names = assessment.summary.get("names")
             view = assessments.view(assessment)
-            items = [assessments.result_view(row, names) for row in rows]
-        return {"assessment": view, "items": self._named(items)}
+            items = [assessments.result_view(row, names) for row in page.rows]
+        return {"assessment": view, **page.answer(self._named(items))}
 
     @rpc
     def result_refs(self, assessment_id, subject, actor=None):
@@ -191,14 +193,16 @@ class ScoringService(FactsFeed, IntegrityEndpoints, OpsEndpoints):
                                                               period.end_day)}
 
     @rpc
-    def ranking(self, plan, period, scope, actor=None):
+    def ranking(self, plan, period, scope, actor=None, after=None, limit=None):
+        """The latest published assessment's results in rank order, a page at a time."""
         actor = Actor.from_wire(actor)
         _may_see_ranking(actor, scope)
         with self.db.read() as session:
             assessment = assessments.latest_published(session, plan, period, scope)
             view = assessments.view(assessment)
-            items = [assessments.result_view(row, with_breakdown=False) for row in assessments.results(session, assessment.id)]
-        return {"assessment": view, "items": self._named(items)}
+            page = assessments.results_page(session, assessment.id, after=after, limit=limit)
+            items = [assessments.result_view(row, with_breakdown=False) for row in page.rows]
+        return {"assessment": view, **page.answer(self._named(items))}
 
     def _named(self, items):
         """Results with the names people read them by: the worker's (people's staff

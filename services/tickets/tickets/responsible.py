@@ -54,7 +54,7 @@ class ResponsibleWorkers:
         """Take people's snapshot of every assignment; None if people did not answer
         (the next try is a minute later)."""
         try:
-            views = self.people.list_assignments()
+            views = self.people.list_assignments()["items"]  # limit None: every post
         except Unavailable as exc:
             self.staff_sync.due = time.monotonic() + self.staff_sync.retry_seconds
             log.warning("grid staff not synchronised, retrying in %.0f s: %s", self.staff_sync.retry_seconds,

@@ -345,7 +345,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
     def _registered_departments(self):
         """The departments people has registered (functional departments and property
         companies), which a whistle may summon beyond the catalogue's."""
-        return {d["code"] for d in self.people.list_departments()
+        return {d["code"] for d in self.people.list_departments()["items"]
                 if d["kind"] in ("functional_department", "property_company")}
 
     # --- reading --------------------------------------------------------------------------------
