@@ -86,10 +86,12 @@ def test_one_address_is_limited_and_a_burst_is_flagged_for_review(stack):
     grid = stack.square_district(admin, LIMIT_COUNTY, "限流", X + 0.1, Y + 0.1)
     officer = stack.new_account(admin, ["community_officer"], grid[:12])
     one = address()
-    answers = [send_json(stack, grid, {"description": f"噪音扰民第{n}次反映"}, one).status_code for n in range(4)]
-    assert answers == [201, 201, 201, 429]     # CARD_REPORTS_PER_HOUR: 3 to one grid from one address
+    answers = [send_json(stack, grid, {"description": f"噪音扰民第{n}次反映"}, one) for n in range(4)]
+    assert [a.status_code for a in answers] == [201, 201, 201, 429]  # CARD_REPORTS_PER_HOUR: 3 a grid an address
+    assert answers[-1].headers["Retry-After"] == "3600"
     limited = send_form(stack, grid, {"description": "噪音扰民再次反映"}, one)
     assert limited.status_code == 429 and "提交过于频繁" in limited.text and "噪音扰民再次反映" in limited.text
+    assert limited.headers["Retry-After"] == "3600"
     flags = [ok(send_json(stack, grid, {"description": f"同一时间大量反映{n}"}, address()), 201).json()["review_flag"]
              for n in range(3)]
     assert flags == [None, None, "burst"]      # CARD_BURST_REPORTS: 5 within 10 minutes, then flagged

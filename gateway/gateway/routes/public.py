@@ -14,7 +14,7 @@ import segno
 from werkzeug.wrappers import Response
 
 from common.errors import InvalidInput, NotFound, TooManyRequests, http_status
-from common.http import read_form
+from common.http import read_form, retry_after
 from common.validation import refuse_bad_characters
 from gateway.routing import API, Route
 from gateway.schemas import public as s
@@ -182,7 +182,12 @@ def submit_report_form(ctx):
     try:
         receipt = _send_card_report(ctx, code, values)
     except (InvalidInput, TooManyRequests) as error:
-        return _form_page(ctx, card, values=values, problem=_problem(error), status=http_status(error))
+        status = http_status(error)
+        page = _form_page(ctx, card, values=values, problem=_problem(error), status=status)
+        wait = retry_after(error, status)
+        if wait is not None:  # a 429 says when, as every other one does
+            page.headers["Retry-After"] = str(wait)
+        return page
     track = f"{API}/public/track?code={receipt['tracking_code']}"
     flagged = "<p>该网格近期反映较多，您的问题将由工作人员核实后办理。/ Many reports came here at once: " \
               "an officer looks at yours first.</p>" if receipt["review_flag"] else ""
