@@ -3,7 +3,7 @@ keeps them equal)."""
 from marshmallow import fields, validate
 
 from common.validation import ID
-from gateway.schemas.base import Loose, Strict
+from gateway.schemas.base import Loose, Paged, Strict
 
 EVENTS = ("ticket_dispatched", "sla_breached", "ticket_reopened")
 STATUSES = ("pending", "delivered", "dead")
@@ -56,9 +56,9 @@ class DeliveryPath(Strict):
     delivery_id = fields.String(required=True, validate=ID)
 
 
-class WebhookQuery(Strict):
+class WebhookQuery(Paged):
     department_code = fields.String(load_default=None, validate=validate.Length(max=40))
 
 
-class DeliveryQuery(Strict):
+class DeliveryQuery(Paged):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))

@@ -133,11 +133,13 @@ class WebhookEndpoints:
             return webhooks.subscription_view(row, secret)
 
     @rpc
-    def list_webhooks(self, actor, department_code=None):
+    def list_webhooks(self, actor, department_code=None, after=None, limit=100):
+        """Subscriptions newest first, a page at a time: ``{"items", "next"}``."""
         query = load(webhook_query_schema, {"department_code": department_code}, "webhook query")
         with self.db.read() as session:
-            return [webhooks.subscription_view(row) for row in
-                    webhooks.subscriptions(session, Actor.from_wire(actor), query["department_code"])]
+            page = webhooks.subscriptions(session, Actor.from_wire(actor), query["department_code"], after=after,
+                                          limit=limit)
+            return page.answer([webhooks.subscription_view(row) for row in page.rows])
 
     @rpc
     def deactivate_webhook(self, subscription_id, actor):
@@ -146,11 +148,13 @@ class WebhookEndpoints:
                                                                   actor=Actor.from_wire(actor), now=utcnow()))
 
     @rpc
-    def webhook_deliveries(self, subscription_id, actor, status=None):
+    def webhook_deliveries(self, subscription_id, actor, status=None, after=None, limit=100):
+        """The delivery log newest first, a page at a time: ``{"items", "next"}``."""
         query = load(webhook_query_schema, {"status": status}, "delivery query")
         with self.db.read() as session:
-            return [webhooks.delivery_view(row) for row in webhooks.deliveries(
-                session, subscription_id, actor=Actor.from_wire(actor), status=query["status"])]
+            page = webhooks.deliveries(session, subscription_id, actor=Actor.from_wire(actor),
+                                       status=query["status"], after=after, limit=limit)
+            return page.answer([webhooks.delivery_view(row) for row in page.rows])
 
     @rpc
     def replay_webhook_delivery(self, delivery_id, actor):

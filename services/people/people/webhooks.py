@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from common import keyset
 from common.errors import Forbidden, InvalidInput, NotFound
 from people.models import Department, WebhookDelivery, WebhookSubscription
 
@@ -142,13 +143,15 @@ def deactivate(session, subscription_id, *, actor, now):
     return row
 
 
-def subscriptions(session, actor, department=None):
-    query = select(WebhookSubscription).order_by(WebhookSubscription.created_at.desc())
+def subscriptions(session, actor, department=None, after=None, limit=100):
+    """Subscriptions newest first, a page at a time (``keyset.Page``)."""
+    query = select(WebhookSubscription)
     if actor is not None and "admin" not in actor.roles:
         department = actor.department
     if department:
         query = query.where(WebhookSubscription.department_code == department)
-    return session.scalars(query.limit(500)).all()
+    return keyset.page(session, query, (WebhookSubscription.created_at, WebhookSubscription.id), cursor=after,
+                       limit=limit, noun="subscription", descending=True)
 
 
 def subscription_view(row, secret=None):
@@ -305,13 +308,15 @@ def replay(session, delivery_id, *, actor, now):
     return delivery
 
 
-def deliveries(session, subscription_id, *, actor, status=None, limit=100):
+def deliveries(session, subscription_id, *, actor, status=None, limit=100, after=None):
+    """The subscription's deliveries newest first, a page at a time (``keyset.Page``)."""
     get_subscription(session, subscription_id, actor)
-    query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
+    of_this = WebhookDelivery.subscription_id == subscription_id
+    query = select(WebhookDelivery).where(of_this)
     if status:
         query = query.where(WebhookDelivery.status == status)
-    return session.scalars(query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id)
-                           .limit(limit)).all()
+    return keyset.page(session, query, (WebhookDelivery.created_at, WebhookDelivery.id), cursor=after, limit=limit,
+                       noun="delivery of this subscription", descending=True, among=(of_this,))
 
 
 def delivery_view(row):
