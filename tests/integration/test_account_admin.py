@@ -49,6 +49,9 @@ def test_an_administrator_disables_enables_resets_and_the_holder_changes_the_pas
     disabled = ok(stack.call("POST", f"{API}/accounts/{account_id}/disable", admin, {"reason": "离职"}))
     assert disabled["disabled"] is True and disabled["token_version"] == 1
     refused(me(stack, token), 401, "TOKEN_REVOKED")                 # at once, not at the token's expiry
+    listed = ok(stack.call("GET", f"{API}/accounts?disabled=true&role=district_officer&q={username}", admin))
+    assert [a["id"] for a in listed["items"]] == [account_id]
+    assert ok(stack.call("GET", f"{API}/accounts?disabled=false&q={username}", admin))["items"] == []
     refused(sign_in(stack, username, PASSWORD), 403, "ACCOUNT_DISABLED")
     admin_id = ok(me(stack, admin))["id"]
     refused(stack.call("POST", f"{API}/accounts/{admin_id}/disable", admin, {}), 400, "OWN_ACCOUNT")
@@ -100,9 +103,12 @@ def test_an_administrator_lifts_a_lock_from_every_address(stack):
         answers = [sign_in(stack, username, "Wrong2026abcd", f"10.67.{n}.1").status_code for n in range(4)]
         assert answers == [401, 401, 401, 423]
         refused(sign_in(stack, username, PASSWORD, "10.67.9.9"), 423, "ACCOUNT_LOCKED")
+        locked = ok(stack.call("GET", f"{API}/accounts?locked=true&q={username}", admin))["items"]
+        assert [a["id"] for a in locked] == [account_id]
         unlocked = ok(stack.call("POST", f"{API}/accounts/{account_id}/unlock", admin))
         assert unlocked["locked_until"] is None
         ok(sign_in(stack, username, PASSWORD, "10.67.9.9"))
+        assert ok(stack.call("GET", f"{API}/accounts?locked=true&q={username}", admin))["items"] == []
         assert ok(stack.call("GET", f"{API}/accounts/{account_id}/events", admin))["items"][0]["action"] == "unlocked"
     finally:
         stack.restart("people")

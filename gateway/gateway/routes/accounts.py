@@ -38,6 +38,13 @@ def sign_out(ctx):
     return _ended(ctx, ctx.rpc("people").sign_out_everywhere(actor=ctx.actor.to_wire()))
 
 
+def list_accounts(ctx):
+    query = ctx.query
+    filters = {name: query[name] for name in ("role", "disabled", "locked", "department_code", "scope", "q")
+               if query.get(name) is not None}
+    return ctx.rpc("people").list_accounts(after=query["after"], limit=query["limit"], filters=filters)
+
+
 def ending(rpc, **arguments):
     """A call whose answer ends an account's tokens: noted here at once."""
     call = Call(rpc, **arguments)
@@ -75,9 +82,11 @@ ROUTES = [
           description="This token too. Other gateways refuse them within `TOKEN_REVOCATION_POLL_SECONDS`."),
     Route("GET", "/me", "me", "The caller's account, with role labels in Chinese", EVERYONE, me, "auth",
           scope=own(), response=s.Me),
-    Route("GET", "/accounts", "list_accounts", "Every account, by username, a page at a time", ADMINS,
-          Call("people.list_accounts", after=Query("after"), limit=Query("limit")), "auth", query=Paged,
-          response=page_of(s.Account), description="Page on with `after` = `next`."),
+    Route("GET", "/accounts", "list_accounts", "Accounts by username, filtered, a page at a time", ADMINS,
+          list_accounts, "auth", query=s.AccountListQuery, response=page_of(s.Account),
+          description="Filters: `role`, `disabled`, `locked` (locked out from every address now), "
+                      "`department_code`, `scope` (grid scopes within it), `q` (the start of a username). Page on "
+                      "with `after` = `next`."),
     Route("POST", "/accounts", "create_account", "Create an account (one per person)", ADMINS,
           Call("people.create_account", data=BODY), "auth", body=s.NewAccount, response=s.Account, status=201,
           errors=(409,),

@@ -77,6 +77,16 @@ class Me(Account):
     role_labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
+class AccountListQuery(Paged):
+    role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
+    disabled = fields.Boolean(load_default=None)
+    locked = fields.Boolean(load_default=None, metadata={"description": "locked out from every address now"})
+    department_code = fields.String(load_default=None, validate=validate.Length(max=40))
+    scope = fields.String(load_default=None, validate=GRID_CODE, metadata={"description": "grid scopes within it"})
+    q = fields.String(load_default=None, validate=validate.Length(max=64), metadata={
+        "description": "the start of a username"})
+
+
 class PasswordChange(Strict):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     current_password = fields.String(required=True, validate=validate.Length(min=1, max=200),

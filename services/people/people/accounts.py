@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from common import config as cfg, keyset
@@ -280,10 +280,25 @@ def resident_home(session, account_id):
     return {"household_id": home.id, "grid_code": home.grid_code}
 
 
-def list_accounts(session, after=None, limit=None):
-    """Accounts by username, a page at a time (``keyset.Page``; ``limit`` None: all)."""
-    return keyset.page(session, select(Account), (Account.username, Account.id), cursor=after, limit=limit,
-                       noun="account")
+def list_accounts(session, after=None, limit=None, filters=None, now=None):
+    """Accounts by username, a page at a time (``keyset.Page``; ``limit`` None: all),
+    of those ``filters`` keep (AccountFilterSchema: role, disabled, locked,
+    department_code, scope, username prefix ``q``)."""
+    filters, query = filters or {}, select(Account)
+    if filters.get("role"):  # a role is a plain identifier: its quoted name is found in the JSON list's text
+        query = query.where(cast(Account.roles, String).like(f'%"{filters["role"]}"%'))
+    if filters.get("disabled") is not None:
+        query = query.where(Account.disabled.is_(filters["disabled"]))
+    if filters.get("locked") is not None:
+        locked = Account.locked_until > (now or dt.datetime.now(dt.timezone.utc))
+        query = query.where(locked if filters["locked"] else ~locked | Account.locked_until.is_(None))
+    if filters.get("department_code"):
+        query = query.where(Account.department_code == filters["department_code"])
+    if filters.get("scope"):
+        query = query.where(Account.grid_scope.startswith(filters["scope"]))
+    if filters.get("q"):
+        query = query.where(Account.username.startswith(filters["q"].strip().lower(), autoescape=True))
+    return keyset.page(session, query, (Account.username, Account.id), cursor=after, limit=limit, noun="account")
 
 
 def ensure_admin(db, config=None):

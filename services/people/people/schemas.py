@@ -92,6 +92,15 @@ class CredentialsSchema(Schema):
     client_address = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
+class AccountFilterSchema(Schema):
+    role = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(ROLES))
+    disabled = fields.Boolean(load_default=None, allow_none=True)
+    locked = fields.Boolean(load_default=None, allow_none=True)
+    department_code = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    scope = fields.String(load_default=None, allow_none=True, validate=GRID_CODE)
+    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
 class PasswordChangeSchema(Schema):
     """The holder's own change: their current password is the proof (no token needed,
     so that a reset password can be changed before any sign-in)."""

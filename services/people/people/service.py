@@ -29,7 +29,7 @@ from people.exceptions import UnknownGrid
 from people.models import JOBS, Assignment, Household, PatrolCheckin, SentimentRecord, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
-    AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CampaignHouseholdsQuerySchema,
+    AccountFilterSchema, AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CampaignHouseholdsQuerySchema,
     CampaignInputSchema, CampaignListQuerySchema, CampaignTickSchema, CoverageQuerySchema, CredentialsSchema,
     FollowUpQuerySchema, NoticeInputSchema, OrganisationEditSchema, SignupApproveSchema, SignupInputSchema,
     SignupListQuerySchema, SignupRejectSchema, OrganisationInputSchema, OrganisationListQuerySchema,
@@ -45,6 +45,7 @@ from people.schemas import (
 )
 
 account_schema = AccountSchema()
+account_filter_schema = AccountFilterSchema()
 credentials_schema = CredentialsSchema()
 department_schema = DepartmentSchema()
 household_schema = HouseholdSchema()
@@ -175,10 +176,12 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
             return account_schema.dump(accounts.get_account(session, account_id))
 
     @rpc
-    def list_accounts(self, after=None, limit=None):
-        """Accounts by username, a page at a time: ``{"items", "next"}`` (``limit`` None: all)."""
+    def list_accounts(self, after=None, limit=None, filters=None):
+        """Accounts by username, a page at a time: ``{"items", "next"}`` (``limit`` None: all);
+        ``filters`` as AccountFilterSchema loads them."""
+        filters = load(account_filter_schema, filters or {}, "account filters")
         with self.db.read() as session:
-            page = accounts.list_accounts(session, after=after, limit=limit)
+            page = accounts.list_accounts(session, after=after, limit=limit, filters=filters)
             return page.answer(account_schema.dump(page.rows, many=True))
 
     @rpc
