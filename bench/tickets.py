@@ -6,6 +6,8 @@
   ``ratio`` (aim: at least 0.5).
 - ``gateway_ticket_intake_half_rate``: p50/p99 latency with the clients paced at half
   the intake rate just measured.
+- ``gateway_ticket_intake_with_webhooks``: intake again once 20 departments' systems
+  subscribed to webhooks, and its ratio to intake without (aim: at least 0.95).
 - ``ticket_statistics_1m_district`` / ``_town`` (only with BENCH_PG_URL): seconds for
   ``GET /api/v1/tickets/statistics`` over 1,000,000 tickets generated in PostgreSQL,
   for the whole district and for one town (two thirds of them), over a year: the median
@@ -154,6 +156,29 @@ def intake_figures(amqp_uri, gateway, token, points, database):
     emit(benchmark="gateway_ticket_intake_half_rate", target_per_second=round(half, 1),
          p50_ms=percentile_ms(latencies, 50), p99_ms=percentile_ms(latencies, 99), calls=len(latencies),
          database=database)
+    subscribe_webhooks(gateway, token, WEBHOOK_SUBSCRIBERS)
+    with_hooks = measure("gateway_ticket_intake_with_webhooks", partial(intake, gateway, token, points),
+                         "requests_per_second", database=database, subscriptions=WEBHOOK_SUBSCRIBERS)
+    emit(benchmark="ratio", name="gateway_ticket_intake_with_webhooks / gateway_ticket_intake",
+         value=round(with_hooks["requests_per_second"] / full["requests_per_second"], 3), aim_at_least=0.95,
+         database=database)
+
+
+WEBHOOK_SUBSCRIBERS = 20
+
+
+def subscribe_webhooks(gateway, token, count):
+    """``count`` departments' systems subscribed to every event (issue 20: deliveries run
+    from the outbox and people's timer, so intake should not feel them)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    for n in range(count):
+        code = f"bench_dept_{n}"
+        requests.post(f"{gateway}/api/v1/departments", headers=headers, timeout=CALL_TIMEOUT,
+                      json={"code": code, "name": f"压测部门{n}", "kind": "functional_department"})
+        response = requests.post(f"{gateway}/api/v1/webhooks", headers=headers, timeout=CALL_TIMEOUT, json={
+            "url": f"http://192.0.2.{n + 1}:9/hook", "department_code": code,
+            "events": ["ticket_dispatched", "sla_breached", "ticket_reopened"]})
+        response.raise_for_status()
 
 
 def main():
