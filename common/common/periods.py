@@ -132,3 +132,58 @@ def period_of(when, kind):
     if kind == "month":
         return Period(when.year, "month", when.month)
     raise ValueError(f"no such period kind: {kind}")
+
+
+# --- comparing a span of days with the one before and the same one a year earlier ---------
+# A district's reports compare each figure with the previous period (环比) and with the
+# same period last year (同比): "同比下降14%" in seed 002. A span here is any two days,
+# both included, as the statistics take them (from, to).
+
+def _shift_months(day, months):
+    """``day`` moved by ``months`` calendar months, kept inside its month (31 Mar - 1
+    month = 28 or 29 Feb; 29 Feb - 12 months = 28 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _whole_months(start, end):
+    """How many calendar months ``start``..``end`` spans exactly, or 0 when it does not
+    begin on a first and end on a month's last day."""
+    if start.day != 1 or end.day != calendar.monthrange(end.year, end.month)[1]:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def previous_span(start, end):
+    """The span just before ``start``..``end`` (环比): as many whole months before when the
+    span is whole months (a month's report compares with the month before, however
+    many days each has), else as many days before."""
+    months = _whole_months(start, end)
+    if months:
+        return _shift_months(start, -months), start - dt.timedelta(days=1)
+    days = (end - start).days + 1
+    return start - dt.timedelta(days=days), start - dt.timedelta(days=1)
+
+
+def year_earlier_span(start, end):
+    """The same span a year earlier (同比): the same days of the year before (29 February
+    becomes the 28th), a whole-month span the same months (February 2025 against all
+    29 days of February 2024)."""
+    months = _whole_months(start, end)
+    earlier_start = _shift_months(start, -12)
+    if months:
+        return earlier_start, _shift_months(start, months - 12) - dt.timedelta(days=1)
+    return earlier_start, _shift_months(end, -12)
+
+
+def change(current, base, digits=4):
+    """How ``current`` moved from ``base``: ``{"absolute": current - base, "percent":
+    the change in percent of base}``; ``percent`` is None when base is 0 (no rate of
+    change from nothing), and both are None when either figure is (a rate over no
+    tickets). ``digits``: the rounding of ``absolute`` (a count is exact anyway)."""
+    if current is None or base is None:
+        return {"absolute": None, "percent": None}
+    absolute = current - base
+    return {"absolute": round(absolute, digits) if isinstance(absolute, float) else absolute,
+            "percent": round(100 * absolute / base, 2) if base else None}
