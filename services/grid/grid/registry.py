@@ -211,6 +211,15 @@ def grid_labels(session, codes):
     return {row.code: {"name": row.name, "level": row.level, "depth": row.depth, "kind": row.kind} for row in rows}
 
 
+def child_labels(session, parent):
+    """[{"code", "name", "level"}] of the active grids directly under ``parent`` (None:
+    the top-level grids), by code: the rows of a report broken down by grid."""
+    under = Grid.parent_code.is_(None) if parent is None else Grid.parent_code == parent
+    rows = session.execute(select(Grid.code, Grid.name, Grid.level).where(under, Grid.status == ACTIVE)
+                           .order_by(Grid.code))
+    return [{"code": row.code, "name": row.name, "level": row.level} for row in rows]
+
+
 def subtree(session, root, at=None):
     """Grids whose code starts with ``root`` (active now, or valid at ``at``)."""
     query = select(Grid).where(Grid.code.startswith(root)).order_by(Grid.depth, Grid.code)

@@ -267,6 +267,13 @@ class GridService(OpsEndpoints):
             return registry.grid_labels(session, codes)
 
     @rpc
+    def child_grids(self, parent=None):
+        """[{"code", "name", "level"}] of the active grids directly under ``parent``
+        (None: the top-level grids): how statistics break a subtree down."""
+        with self.db.read() as session:
+            return registry.child_labels(session, parent)
+
+    @rpc
     def staffed_grids(self, root):
         with self.db.read() as session:
             registry.get_grid(session, root)
