@@ -2,7 +2,8 @@
 import re
 import uuid
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import (JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.db import UtcDateTime, utcnow
@@ -96,6 +97,9 @@ class Ticket(Base):
         Index("ix_tickets_category_status_reported", "category", "status", "reported_at"),  # duplicate search
         Index("ix_tickets_card_reports", "grid_code", "source", "reported_at"),  # a card's burst
         Index("ix_tickets_client_address", "client_address_hash", "reported_at"),  # an address's limit
+        # the statistics' breakdown per summoned department (migration 0019)
+        Index("ix_tickets_whistled", "reported_at", postgresql_where=text("lead_department IS NOT NULL"),
+              sqlite_where=text("lead_department IS NOT NULL")),
     )
 
 
