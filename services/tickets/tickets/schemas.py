@@ -5,6 +5,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 from common.shanghai import shanghai_date
 from common.validation import ATTACHMENT, GRID_CODE, ID, DayRange, Moment, Text, bounded
 from tickets.catalogue import GRADES
+from tickets.labels import LANGUAGES
 from tickets.workflow import ALLOWED_FROM, LEVELS, OPEN_STATES, OUTCOMES, STATES
 
 REVIEW_FLAGS = ("burst",)  # card_reports.BURST
@@ -226,6 +227,22 @@ class PeriodSchema(DayRange):
 class TicketIdsSchema(Schema):
     ids = fields.List(fields.String(validate=validate.Length(min=1, max=36)), required=True,
                       validate=validate.Length(max=1000))
+
+
+class ReportPeriodSchema(PeriodSchema):
+    """The days of a report and the language of its headers and words."""
+    lang = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
+
+
+class ExportPageSchema(Schema):
+    """A page of a ticket export: after the cursor ``before`` (the previous page's
+    ``next``), ``limit`` rows."""
+    class Meta:
+        unknown = RAISE
+
+    lang = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES))
+    before = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=2000, strict=True, validate=bounded(1, 5000))
 
 
 # --- party-member households (党员中心户) ------------------------------------------------

@@ -24,17 +24,18 @@ from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
 from tickets import (MIGRATIONS_DIR, actions, card_reports, clocks, households, intake, published, queries,
-                     rehoming, snapshots, statistics, trail, workflow)
+                     rehoming, reports, snapshots, statistics, trail, workflow)
 from tickets.calendar import load_calendar, warn_missing_years
-from tickets.catalogue import Catalogue
+from tickets.catalogue import DEPARTMENTS, Catalogue
 from tickets.exceptions import (HolidayScheduleInvalid, IdempotencyKeyReused, UnknownGrid, VersionConflict,
                                 WhistleLevelsInvalid)
 from tickets.gauges import TicketGauges
 from tickets.models import IdempotentRequest
 from tickets.responsible import ResponsibleWorkers
-from tickets.schemas import (ActionSchema, CardReportSchema, CarriedProblemSchema, DispatchSchema,
+from tickets.schemas import (ActionSchema, CardReportSchema, CarriedProblemSchema, DispatchSchema, ExportPageSchema,
                              HouseholdTicketFilterSchema, NewTicketSchema, PeriodSchema, PublishedQuerySchema,
-                             SnapshotPageSchema, TicketFilterSchema, TicketIdsSchema, TicketSchema, TrackingSchema)
+                             ReportPeriodSchema, SnapshotPageSchema, TicketFilterSchema, TicketIdsSchema, TicketSchema,
+                             TrackingSchema)
 from tickets.visibility import reveal_reporter, ticket_seen_by, trail_seen_by
 
 log = logging.getLogger(__name__)
@@ -432,9 +433,91 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     @rpc
     def ticket_statistics(self, root=None, start=None, end=None):
+        """statistics.ticket_statistics over the subtree and days, its queries run at
+        once, with the grids under ``root`` (grid's, as it names them now), the
+        categories and the departments named."""
         dates = load(PeriodSchema, {"start": start, "end": end}, "period")
+        return self._statistics(root, dates)
+
+    def _statistics(self, root, dates):
+        children = self.grid.child_grids(root)
+        answer = statistics.ticket_statistics(
+            None, root, start_day=dates["start"], end_day=dates["end"],
+            children=[child["code"] for child in children], read_all=self.db.read_all)
+        grids = {child["code"]: child["name"] for child in children}
+        retired = [row["code"] for row in answer["breakdowns"]["grids"] if row["code"] not in grids]
+        if retired:  # closed tickets keep a grid that a split or merge retired, and the root's own
+            grids.update({code: label["name"] for code, label in self.grid.grid_labels(retired).items()})
+        return statistics.name_breakdowns(answer, grids=grids, categories=self._category_names(),
+                                          departments=self._department_names(
+                                              row["code"] for row in answer["breakdowns"]["departments"]))
+
+    def _department_names(self, codes):
+        """{code: name}: the catalogue's departments, and those people registered for
+        any other of ``codes`` (left unnamed if people does not answer: the figures
+        stand without their names)."""
+        names = dict(DEPARTMENTS)
+        if set(codes) - set(names):
+            try:
+                names.update({d["code"]: d["name"] for d in self.people.list_departments()})
+            except Unavailable:
+                log.warning("people did not answer: departments beyond the catalogue are left unnamed")
+        return names
+
+    def _category_names(self):
+        return {category.code: category.name for category in self.settings.catalogue}
+
+    def _root_name(self, root):
+        return root and self.grid.grid_labels([root]).get(root, {}).get("name")
+
+    @rpc
+    def statistics_report(self, root=None, start=None, end=None, lang="zh"):
+        """The statistics as the sheets of a report (reports.statistics_sheets):
+        {"title", "filename_stem", "sheets": [{"name", "title", "header", "rows"}]}."""
+        asked = load(ReportPeriodSchema, {"start": start, "end": end, "lang": lang}, "report")
+        answer = self._statistics(root, asked)
+        title, stem, sheets = reports.statistics_sheets(answer, root_name=self._root_name(root), lang=asked["lang"],
+                                                        labels_of_categories=self._category_names())
+        return {"title": title, "filename_stem": stem, "sheets": sheets}
+
+    @rpc
+    def export_tickets(self, filters, actor, lang="zh", before=None, limit=reports.EXPORT_PAGE_ROWS):
+        """A page of the ticket list as a sheet's rows (reports.ticket_row), the list's
+        filters, order and reach as list_tickets has them: {"header", "widths", "rows",
+        "next"}, and on the first page (no ``before``) also "total", "title" and
+        "filename_stem". The gateway asks page after page while it streams the file:
+        no reply holds more than ``limit`` (1-5,000) rows. More than
+        reports.MAX_EXPORT_ROWS tickets in all is a 400 EXPORT_TOO_LARGE on the first
+        page, before anything is written."""
+        actor = workflow.Actor.from_wire(actor)
+        page = load(ExportPageSchema, {"lang": lang, "before": before, "limit": limit}, "ticket export page")
+        filters = queries.within_reach(load(ticket_filter_schema, dict(filters or {}, before=page["before"]),
+                                            "ticket export query"), actor)
+        now = utcnow()
         with self.db.read() as session:
-            return statistics.ticket_statistics(session, root, start_day=dates["start"], end_day=dates["end"])
+            answer = {}
+            if not page["before"]:
+                total = queries.count_tickets(session, filters, now)
+                if total > reports.MAX_EXPORT_ROWS:
+                    raise InvalidInput(
+                        f"{total} tickets match: an export holds at most {reports.MAX_EXPORT_ROWS}. Ask for fewer "
+                        "days or a smaller root.", code="EXPORT_TOO_LARGE",
+                        details={"tickets": total, "max_rows": reports.MAX_EXPORT_ROWS})
+                answer.update(total=total, sheet_name=reports.tickets_sheet_name(page["lang"]),
+                              title=reports.tickets_title(filters.get("root"), self._root_name(filters.get("root")),
+                                                          filters, page["lang"], now),
+                              filename_stem=reports.tickets_filename_stem(filters.get("root"), filters, page["lang"],
+                                                                          now))
+            rows, after = queries.export_page(session, filters, page["limit"], now)
+        grids = {code: label["name"] for code, label in
+                 (self.grid.grid_labels(sorted({row.grid_code for row in rows})) if rows else {}).items()}
+        header, widths = reports.ticket_header(page["lang"])
+        categories = self._category_names()
+        departments = self._department_names(row.lead_department for row in rows if row.lead_department)
+        answer.update(header=header, widths=widths, next=after, rows=[
+            reports.ticket_row(row, lang=page["lang"], grids=grids, categories=categories, departments=departments)
+            for row in rows])
+        return answer
 
     @rpc
     def categories(self):
