@@ -438,6 +438,8 @@ EXAMPLES = {
     "report_ticket": lambda w: {"body": {"category": "UM02", "grid_code": A1, "description": "矩阵：路灯不亮"}},
     "list_tickets": lambda w: {"query": {"root": A1}},
     "ticket_statistics": lambda w: {"query": {"root": A1}},
+    "export_ticket_statistics": lambda w: {"query": {"root": A1, "format": "csv"}},
+    "export_tickets": lambda w: {"query": {"root": A1, "lang": "en"}},
     "get_ticket": lambda w: {"path": {"ticket_id": w["ticket"]["id"]}},
     "act_on_ticket": lambda w: {"path": {"ticket_id": w["acted"]["id"]}, "body": {"action": "accept", "version": 1}},
     "ticket_history": lambda w: {"path": {"ticket_id": w["ticket"]["id"]}},

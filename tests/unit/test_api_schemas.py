@@ -24,8 +24,11 @@ import people.targets
 import people.wishes
 import scoring.entries
 import scoring.plans
+import common.sheets
 import tickets.catalogue
+import tickets.labels
 import tickets.schemas
+import tickets.statistics
 import tickets.workflow
 from gateway.schemas import assessment as a
 from gateway.schemas import campaigns as c
@@ -172,6 +175,9 @@ def test_a_gated_body_is_the_services_own(gateway_schema, service_schema):
     (t.STATES, tickets.workflow.STATES),
     (t.OUTCOMES, tickets.workflow.OUTCOMES),
     (t.ACTIONS, tuple(sorted(tickets.workflow.ALLOWED_FROM))),
+    (t.LANGUAGES, tickets.labels.LANGUAGES),
+    (t.FILE_FORMATS, tuple(common.sheets.FORMATS)),
+    (tuple(t.ComparedChanges._declared_fields), tickets.statistics.COMPARED),  # what a comparison compares
     (a.RATER_KINDS, tuple(scoring.plans.RATER_KINDS)),
     (a.RATER_KINDS, tuple(scoring.entries.RATER_KINDS)),
 ])

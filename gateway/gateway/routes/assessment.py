@@ -1,12 +1,10 @@
 """Assessment (考核): plans, what people enter, assessments run, published and
 corrected, their results, rankings, the posted sheet, and the consequences."""
 import base64
-from urllib.parse import quote
-
-from werkzeug.wrappers import Response
 
 from common.roles import (ASSESSORS, DISTRICT_WIDE, EVERYONE, MANAGER_READERS, SELF_ASSESSORS, STAFF_READERS,
                           SUPERVISOR_READERS)
+from gateway.downloads import SHEET_ANSWER, download
 from gateway.routing import ACTOR, BODY, QUERY, Call, Path, Query, Route, by_record
 from gateway.schemas import assessment as s
 from gateway.schemas.base import Paged, page_of
@@ -20,12 +18,10 @@ def export(ctx):
     """The posted sheet as a download (the file's own name, in UTF-8 for Chinese)."""
     sheet = ctx.rpc("scoring").export_assessment(assessment_id=ctx.path["assessment_id"],
                                                  format=ctx.query["format"], actor=ctx.actor.to_wire())
-    name = sheet["filename"]
-    return Response(base64.b64decode(sheet["content_base64"]), mimetype=sheet["media_type"].split(";")[0],
-                    headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"})
+    stem, _, file_format = sheet["filename"].rpartition(".")
+    return download(base64.b64decode(sheet["content_base64"]), file_format, stem)
 
 
-BINARY = {"schema": {"type": "string", "format": "binary"}}
 ROUTES = [
     Route("GET", "/scoring/plans", "list_plans", "Assessment plans, each at its latest version, a page at a time",
           STAFF_READERS, Call("scoring.list_plans", after=Query("after"), limit=Query("limit")), TAG, query=Paged,
@@ -103,8 +99,7 @@ ROUTES = [
           "The posted sheet (公示) as XLSX or CSV, Chinese headers", STAFF_READERS, export, TAG,
           path_schema=s.AssessmentPath, query=s.ExportQuery,
           scope=by_record(note="a published sheet: the scope's staff; a draft: supervisors reaching it"),
-          response={"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": BINARY,
-                    "text/csv": {"schema": {"type": "string"}}}),
+          response=SHEET_ANSWER),
     Route("GET", "/rankings", "ranking", "The ranking of the latest published assessment", STAFF_READERS,
           Call("scoring.ranking", plan=Query("plan"), period=Query("period"), scope=Query("scope"), actor=ACTOR,
                after=Query("after"), limit=Query("limit")),

@@ -1,5 +1,10 @@
-"""The closed loop (事件闭环): reports, the queue, actions, the trail, statistics."""
+"""The closed loop (事件闭环): reports, the queue, actions, the trail, statistics, and
+the reports a district sends up (报表) as files."""
+import eventlet
+
 from common.roles import EVERYONE, REPORTERS, SUPERVISOR_READERS
+from common.sheets import Sheet
+from gateway.downloads import SHEET_ANSWER, sheet_download
 from gateway.routing import ACTOR, BODY, ROOT, Call, Const, Header, Path, Query, Route, by_record, in_root, wire
 from gateway.schemas import tickets as s
 from gateway.schemas.base import TicketPath
@@ -11,13 +16,58 @@ HIDDEN = by_record(hidden=True, note="in the caller's grid scope, dispatched to 
 IDEMPOTENCY_KEY = Header("Idempotency-Key")
 
 
-def list_tickets(ctx):
-    query = ctx.query
-    filters = {name: wire(query[name]) for name in ("root", "start", "end", "category", "grade", "source", "level",
-                                                    "review_flag", "overdue", "before", "limit")}
+FILTERS = ("root", "start", "end", "category", "grade", "source", "level", "review_flag", "overdue", "responsible")
+
+
+def _filters(query, names):
+    filters = {name: wire(query[name]) for name in names}
     filters["status"] = query["status"].split(",") if query["status"] else None
-    filters["responsible"] = query["responsible"]
+    return filters
+
+
+def list_tickets(ctx):
+    filters = _filters(ctx.query, FILTERS + ("before", "limit"))
     return ctx.rpc("tickets").list_tickets(filters=filters, actor=ctx.actor.to_wire())
+
+
+def export_statistics(ctx):
+    """The statistics as a report's sheets, written as the asked format."""
+    query = ctx.query
+    report = ctx.rpc("tickets").statistics_report(root=ctx.root, start=wire(query["start"]), end=wire(query["end"]),
+                                                  lang=query["lang"])
+    return sheet_download([Sheet(**sheet) for sheet in report["sheets"]], query["format"], report["filename_stem"],
+                          "a statistics report")
+
+
+def export_tickets(ctx):
+    """The ticket list as a file, streamed: tickets is asked for it a page at a time
+    (keyset cursor, the list's own), the next page while this one is written, so no
+    reply is larger than a page (about a megabyte) and the gateway holds two pages at
+    most, however many thousand tickets the file has. The first page is asked before
+    the answer starts: a refusal (the reach, too many tickets, tickets down) is still
+    a JSON error."""
+    tickets, actor, lang = ctx.rpc("tickets"), ctx.actor.to_wire(), ctx.query["lang"]
+    filters = dict(_filters(ctx.query, FILTERS), root=ctx.root)
+    first = tickets.export_tickets(filters=filters, actor=actor, lang=lang)
+
+    def rows():
+        page, following = first, None
+        try:
+            while True:
+                if page["next"]:
+                    following = eventlet.spawn(tickets.export_tickets, filters=filters, actor=actor, lang=lang,
+                                               before=page["next"])
+                yield from page["rows"]
+                if following is None:
+                    return
+                page, following = following.wait(), None
+        finally:
+            if following is not None:  # the client went away: the page asked for is not wanted
+                following.kill()
+
+    sheet = Sheet(name=first["sheet_name"], title=first["title"], header=first["header"], widths=first["widths"],
+                  rows=rows())
+    return sheet_download([sheet], ctx.query["format"], first["filename_stem"], "a ticket export")
 
 
 ROUTES = [
@@ -56,6 +106,26 @@ ROUTES = [
                       "category, grade, source and outcome; resolution, on-time and satisfaction rates; where "
                       "tickets were resolved; median and p90 hours to accept and resolve; SLA breaches by clock "
                       "and department. A `root` that names no grid is a 404, not a page of zeros."),
+    Route("GET", "/tickets/statistics/export", "export_ticket_statistics",
+          "The statistics as a report to send up (报表): XLSX or CSV, Chinese headers", SUPERVISOR_READERS,
+          export_statistics, TAG, scope=in_root(must_exist=True), query=s.StatisticsExportQuery,
+          response=SHEET_ANSWER,
+          description="What `GET /tickets/statistics` answers for the same `root`, `from` and `to`, as the file a "
+                      "district sends up: a day (`from` = `to`) for the daily report, a month for the monthly "
+                      "one. Sheets: the summary with each figure beside the previous period (环比) and the same "
+                      "period last year (同比) and their changes, the counts by status, grade, source, outcome, "
+                      "level and category, and the breakdowns per grid under the root, per category and per "
+                      "summoned department. Rates in percent, their changes in percentage points. "
+                      "`lang=en`: English headers. The file is named in Chinese (`filename*`, RFC 5987)."),
+    Route("GET", "/tickets/export", "export_tickets", "The ticket list as XLSX or CSV, Chinese headers, streamed",
+          SUPERVISOR_READERS, export_tickets, TAG, scope=in_root(must_exist=True), query=s.TicketExportQuery,
+          response=SHEET_ANSWER,
+          description="Every ticket `GET /tickets` lists with the same filters (newest first), as it stood when "
+                      "its page was read, one row each: number, times, grid, category, grade, source, state, "
+                      "level, outcome, lead department, on time, satisfaction, description and reporter (the "
+                      "phone masked, an anonymous reporter unnamed). Written while it is sent; at most 200,000 "
+                      "tickets (400 `EXPORT_TOO_LARGE` before anything is sent: ask for fewer days or a smaller "
+                      "root). `lang=en`: English headers and words."),
     Route("GET", "/tickets/{ticket_id}", "get_ticket", "One ticket, with the actions the caller may take", EVERYONE,
           Call("tickets.get_ticket", ticket_id=TICKET, viewer=ACTOR, with_actions=Const(True),
                reveal=Query("reveal")), TAG, path_schema=TicketPath, scope=HIDDEN, query=s.RevealQuery,

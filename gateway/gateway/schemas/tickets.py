@@ -107,6 +107,27 @@ class StatisticsQuery(Period):
             raise ValidationError("must not be after today when to is not given", "from")
 
 
+FILE_FORMATS, LANGUAGES = ("xlsx", "csv"), ("zh", "en")
+
+
+class FileQuery(Strict):
+    """How a report is written: the file's format and its headers' language."""
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(FILE_FORMATS),
+                           metadata={"description": "xlsx (default) or csv (UTF-8 with a byte-order mark)"})
+    lang = fields.String(load_default="zh", validate=validate.OneOf(LANGUAGES),
+                         metadata={"description": "headers and words in Simplified Chinese (default) or English"})
+
+
+class StatisticsExportQuery(StatisticsQuery, FileQuery):
+    pass
+
+
+class TicketExportQuery(TicketListQuery, FileQuery):
+    """The list's filters; the whole list, not a page of it."""
+    class Meta:
+        exclude = ("limit", "before")
+
+
 class RevealQuery(Strict):
     reveal = fields.Boolean(load_default=False, metadata={
         "description": "the reporter's phone in clear (the reporter, PII_CLEAR_ROLES, the ticket's handlers; logged)"})
@@ -285,12 +306,88 @@ class Breaches(Loose):
     by_department = fields.Dict(keys=fields.String(), values=Counts(), required=True)
 
 
+class Change(Loose):
+    absolute = fields.Float(allow_none=True, metadata={"description": "this period minus the one compared (a rate's "
+                                                                      "in rate points: 0.05 is five points)"})
+    percent = fields.Float(allow_none=True, metadata={"description": "the change in percent of the figure compared; "
+                                                                     "null when that is 0"})
+
+
+class ComparedChanges(Loose):
+    total = fields.Nested(Change, required=True)
+    solved = fields.Nested(Change, required=True)
+    withdrawn = fields.Nested(Change, required=True)
+    resolution_rate = fields.Nested(Change, required=True)
+    on_time_rate = fields.Nested(Change, required=True)
+    satisfaction_rate = fields.Nested(Change, required=True)
+    ratings = fields.Nested(Change, required=True)
+    share_solved_below_department = fields.Nested(Change, required=True)
+
+
+class Compared(Loose):
+    start = fields.String(required=True, data_key="from", metadata={"format": "date"})
+    end = fields.String(required=True, data_key="to", metadata={"format": "date"})
+    total = fields.Integer(required=True)
+    solved = fields.Integer(required=True)
+    withdrawn = fields.Integer(required=True)
+    resolution_rate = fields.Float(allow_none=True)
+    on_time_rate = fields.Float(allow_none=True)
+    satisfaction_rate = fields.Float(allow_none=True)
+    ratings = fields.Integer(required=True)
+    share_solved_below_department = fields.Float(allow_none=True)
+    change = fields.Nested(ComparedChanges, required=True, metadata={"description": "from that period to this one"})
+
+
+class Comparisons(Loose):
+    previous_period = fields.Nested(Compared, required=True, metadata={
+        "description": "环比: the period just before (the month before a whole month, else as many days before)"})
+    same_period_last_year = fields.Nested(Compared, required=True, metadata={
+        "description": "同比: the same days (or months) a year earlier"})
+
+
+class BreakdownRow(Loose):
+    code = fields.String(required=True)
+    name = fields.String(allow_none=True)
+    total = fields.Integer(required=True)
+    solved = fields.Integer(required=True)
+    withdrawn = fields.Integer(required=True)
+    resolution_rate = fields.Float(allow_none=True)
+    on_time_rate = fields.Float(allow_none=True)
+    satisfaction_rate = fields.Float(allow_none=True)
+    ratings = fields.Integer(required=True)
+    share_solved_below_department = fields.Float(allow_none=True)
+    open_overdue = fields.Integer(required=True)
+
+
+class DepartmentRow(Loose):
+    code = fields.String(required=True)
+    name = fields.String(allow_none=True)
+    summoned = fields.Integer(required=True, metadata={"description": "dispatches (吹哨), one per department a round"})
+    lead = fields.Integer(required=True)
+    signed = fields.Integer(required=True)
+    signed_on_time = fields.Integer(required=True)
+    reported_back = fields.Integer(required=True)
+    reported_back_on_time = fields.Integer(required=True)
+    on_time_rate = fields.Float(allow_none=True, metadata={"description": "reported back on time, of those summoned"})
+    breaches = fields.Integer(required=True)
+
+
+class Breakdowns(Loose):
+    grids = fields.List(fields.Nested(BreakdownRow), required=True,
+                        metadata={"description": "per grid directly under the root (a ticket on the root itself "
+                                                 "under the root's code); empty for a grid with none under it"})
+    categories = fields.List(fields.Nested(BreakdownRow), required=True)
+    departments = fields.List(fields.Nested(DepartmentRow), required=True,
+                              metadata={"description": "per department summoned for the period's tickets"})
+
+
 class Statistics(Loose):
     root = fields.String(allow_none=True)
     start = fields.String(required=True, data_key="from", metadata={"format": "date"})
     end = fields.String(required=True, data_key="to", metadata={"format": "date"})
     timezone = fields.String(required=True)
     total = fields.Integer(required=True)
+    solved = fields.Integer(required=True, metadata={"description": "resolved or later, not withdrawn"})
     by_status = Counts(required=True)
     by_category = Counts(required=True)
     by_grade = Counts(required=True)
@@ -307,6 +404,8 @@ class Statistics(Loose):
     hours_to_accept = fields.Nested(Percentiles, required=True)
     hours_to_resolve = fields.Nested(Percentiles, required=True)
     sla_breaches = fields.Nested(Breaches, required=True)
+    comparisons = fields.Nested(Comparisons, required=True)
+    breakdowns = fields.Nested(Breakdowns, required=True)
 
 
 class TicketsReported(Loose):
