@@ -32,10 +32,16 @@ YES_NO = {True: ("是", "yes"), False: ("否", "no")}
 def word(kind, code, lang):
     """The label of ``code`` in ``VOCABULARY[kind]`` (the code itself if it has none;
     "" for None)."""
-    if code is None:
-        return ""
-    pair = VOCABULARY[kind].get(code)
-    return pair[LANGUAGES.index(lang)] if pair else code
+    return words(lang)[kind].get(code, "" if code is None else code)
+
+
+def words(lang):
+    """{kind: {code: label}} in ``lang``: what a row of a sheet looks up, once per page."""
+    return _WORDS[lang]
+
+
+_WORDS = {lang: {kind: {code: pair[index] for code, pair in codes.items()} for kind, codes in VOCABULARY.items()}
+          for index, lang in enumerate(LANGUAGES)}
 
 
 def text(pair, lang):

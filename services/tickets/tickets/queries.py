@@ -4,7 +4,9 @@ import base64
 import datetime as dt
 import json
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from common.db import utcnow
 from common.errors import InvalidInput
@@ -73,18 +75,62 @@ def list_tickets(session, filters, now=None):
     return _page(session, select(Ticket), filters, filters["limit"], now, session.scalars)
 
 
-# What an export (reports.ticket_row) reads of each ticket, and the page's cursor key.
-EXPORT_COLUMNS = (Ticket.id, Ticket.number, Ticket.reported_at, Ticket.grid_code, Ticket.category, Ticket.grade,
-                  Ticket.source, Ticket.status, Ticket.level, Ticket.outcome, Ticket.resolved_level,
-                  Ticket.lead_department, Ticket.accepted_at, Ticket.resolved_at, Ticket.resolve_due,
-                  Ticket.satisfaction, Ticket.reopen_count, Ticket.description, Ticket.reporter_name,
-                  Ticket.reporter_phone_masked)
+class shanghai_minute(FunctionElement):
+    """SQL: a moment as Shanghai's wall-clock minute, '2026-11-23 09:30', or NULL. An
+    export formats its times in the database: psycopg2 makes a datetime of a timestamp
+    in about 5 µs, a fifth of a row's cost for every time in it."""
+    type = String()
+    inherit_cache = True
+
+
+@compiles(shanghai_minute, "postgresql")
+def _shanghai_minute_postgresql(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')"
+
+
+@compiles(shanghai_minute)
+def _shanghai_minute_sqlite(element, compiler, **kw):
+    # UtcDateTime keeps UTC text there; China has kept UTC+8, without summer time, since 1991
+    return f"strftime('%Y-%m-%d %H:%M', {compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+class cursor_moment(FunctionElement):
+    """SQL: ``reported_at`` as the cursor holds it, ISO text in UTC to the microsecond
+    (no datetime made per row)."""
+    type = String()
+    inherit_cache = True
+
+
+@compiles(cursor_moment, "postgresql")
+def _cursor_moment_postgresql(element, compiler, **kw):
+    return (f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')")
+
+
+@compiles(cursor_moment)
+def _cursor_moment_sqlite(element, compiler, **kw):
+    # UtcDateTime keeps 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC there
+    return f"replace({compiler.process(element.clauses, **kw)}, ' ', 'T') || '+00:00'"
+
+
+# What an export reads of each ticket (reports.ticket_rows takes them in this order), then
+# the page's cursor key.
+EXPORT_COLUMNS = (
+    Ticket.number, shanghai_minute(Ticket.reported_at), Ticket.grid_code, Ticket.category, Ticket.grade,
+    Ticket.source, Ticket.status, Ticket.level, Ticket.outcome, Ticket.resolved_level, Ticket.lead_department,
+    shanghai_minute(Ticket.accepted_at), shanghai_minute(Ticket.resolved_at), shanghai_minute(Ticket.resolve_due),
+    case((and_(Ticket.resolved_at.is_not(None), Ticket.resolve_due.is_not(None),
+               Ticket.outcome.is_distinct_from("withdrawn")), Ticket.resolved_at <= Ticket.resolve_due)),
+    Ticket.satisfaction, Ticket.reopen_count, Ticket.description, Ticket.reporter_name,
+    Ticket.reporter_phone_masked,
+    cursor_moment(Ticket.reported_at).label("cursor_at"), Ticket.id)
 
 
 def export_page(session, filters, limit, now=None):
     """Like :func:`list_tickets` (the same filters, order and cursor), ``limit`` rows of
     EXPORT_COLUMNS instead of whole tickets: an export reads a hundred thousand."""
-    return _page(session, select(*EXPORT_COLUMNS), filters, limit, now, session.execute)
+    return _page(session, select(*EXPORT_COLUMNS), filters, limit, now, session.execute,
+                 cursor=lambda row: _encode_cursor(row.cursor_at, row.id))
 
 
 def count_tickets(session, filters, now=None):
@@ -93,11 +139,11 @@ def count_tickets(session, filters, now=None):
                            .where(*_conditions(dict(filters, before=None), now))).scalar_one()
 
 
-def _page(session, query, filters, limit, now, run):
+def _page(session, query, filters, limit, now, run, cursor=None):
     found = run(query.where(*_conditions(filters, now))
                 .order_by(Ticket.reported_at.desc(), Ticket.id.desc()).limit(limit + 1)).all()
     page = found[:limit]
-    return page, (_cursor(page[-1]) if len(found) > limit else None)
+    return page, ((cursor or _cursor)(page[-1]) if len(found) > limit else None)
 
 
 def _conditions(filters, now):
@@ -128,12 +174,21 @@ def _conditions(filters, now):
         conditions.append(or_(*reach))
     if filters.get("before"):
         at, ticket_id = _read_cursor(filters["before"])
-        conditions.append(or_(Ticket.reported_at < at, and_(Ticket.reported_at == at, Ticket.id < ticket_id)))
+        # the first bound alone is one an index range can start from: with the OR only, each
+        # page read the index from the newest ticket down (the fiftieth page of an export
+        # passed over the 98,000 tickets before it)
+        conditions += [Ticket.reported_at <= at,
+                       or_(Ticket.reported_at < at, and_(Ticket.reported_at == at, Ticket.id < ticket_id))]
     return conditions
 
 
 def _cursor(ticket):
-    raw = json.dumps([ticket.reported_at.isoformat(), ticket.id], separators=(",", ":"))
+    return _encode_cursor(ticket.reported_at, ticket.id)
+
+
+def _encode_cursor(at, ticket_id):
+    """``at``: the ticket's report time, or its ISO text in UTC (cursor_moment)."""
+    raw = json.dumps([at if isinstance(at, str) else at.isoformat(), ticket_id], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

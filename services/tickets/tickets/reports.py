@@ -8,7 +8,7 @@ as Chinese reports give them; a change in percent is of the figure compared with
 (同比下降14% is a change of -14.0 from the same period last year).
 """
 from common.shanghai import SHANGHAI
-from tickets.labels import YES_NO, text, word
+from tickets.labels import YES_NO, text, word, words
 from tickets.statistics import COMPARED
 
 MAX_EXPORT_ROWS = 200_000  # a district's busy quarter; an XLSX sheet of these stays far below 4 GiB
@@ -153,19 +153,23 @@ def ticket_header(lang):
     return [text(label, lang) for label, _ in TICKET_COLUMNS], [width for _, width in TICKET_COLUMNS]
 
 
-def ticket_row(ticket, *, lang, grids, categories, departments):
-    """One ticket's cells, in TICKET_COLUMNS' order. ``ticket``: a row of
-    queries.EXPORT_COLUMNS; ``grids``, ``categories``, ``departments``: {code: name}."""
-    on_time = None
-    if ticket.resolved_at is not None and ticket.outcome != "withdrawn" and ticket.resolve_due is not None:
-        on_time = text(YES_NO[ticket.resolved_at <= ticket.resolve_due], lang)
-    return [ticket.number, moment(ticket.reported_at), ticket.grid_code, grids.get(ticket.grid_code, ""),
-            ticket.category, categories.get(ticket.category, ticket.category), word("grade", ticket.grade, lang),
-            word("source", ticket.source, lang), word("status", ticket.status, lang), word("level", ticket.level, lang),
-            word("outcome", ticket.outcome, lang), word("level", ticket.resolved_level, lang),
-            departments.get(ticket.lead_department, ticket.lead_department) or "", moment(ticket.accepted_at),
-            moment(ticket.resolved_at), moment(ticket.resolve_due), on_time, ticket.satisfaction,
-            ticket.reopen_count, ticket.description, ticket.reporter_name or "", ticket.reporter_phone_masked or ""]
+def ticket_rows(tickets, *, lang, grids, categories, departments):
+    """Each ticket's cells, in TICKET_COLUMNS' order. ``tickets``: rows of
+    queries.EXPORT_COLUMNS (times already Shanghai text); ``grids``, ``categories``,
+    ``departments``: {code: name}. Unpacked as tuples, words looked up in plain dicts:
+    a hundred thousand rows."""
+    vocabulary, on_time = words(lang), {True: text(YES_NO[True], lang), False: text(YES_NO[False], lang)}
+    grades, sources, states, levels, outcomes = (vocabulary[kind] for kind in ("grade", "source", "status", "level",
+                                                                                "outcome"))
+    return [[number, reported, grid_code, grids.get(grid_code, ""), category, categories.get(category, category),
+             grades.get(grade, grade), sources.get(source, source), states.get(status, status),
+             levels.get(level, level or ""), outcomes.get(outcome, outcome or ""),
+             levels.get(resolved_level, resolved_level or ""), departments.get(lead_department, lead_department) or "",
+             accepted or "", resolved or "", due or "", None if in_time is None else on_time[bool(in_time)],
+             satisfaction, reopen_count, description, reporter_name or "", reporter_phone_masked or ""]
+            for (number, reported, grid_code, category, grade, source, status, level, outcome, resolved_level,
+                 lead_department, accepted, resolved, due, in_time, satisfaction, reopen_count, description,
+                 reporter_name, reporter_phone_masked, _, _) in tickets]
 
 
 def tickets_sheet_name(lang):

@@ -514,9 +514,8 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         header, widths = reports.ticket_header(page["lang"])
         categories = self._category_names()
         departments = self._department_names(row.lead_department for row in rows if row.lead_department)
-        answer.update(header=header, widths=widths, next=after, rows=[
-            reports.ticket_row(row, lang=page["lang"], grids=grids, categories=categories, departments=departments)
-            for row in rows])
+        answer.update(header=header, widths=widths, next=after, rows=reports.ticket_rows(
+            rows, lang=page["lang"], grids=grids, categories=categories, departments=departments))
         return answer
 
     @rpc
