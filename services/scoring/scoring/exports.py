@@ -1,15 +1,10 @@
 """The sheet a street posts (公示): an assessment's ranking with Chinese headers, as XLSX
-or CSV (UTF-8 with a byte-order mark, which Excel needs to read Chinese)."""
-import csv
-import io
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
+or CSV (UTF-8 with a byte-order mark, which Excel needs to read Chinese), written by
+common.sheets as every report is."""
+from common.sheets import FORMATS, Sheet, to_bytes
 from scoring.assessments import part_shares
 
-FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           "csv": "text/csv; charset=utf-8"}
+SHEET_NAME = "考核结果"
 BAND_ZH = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}
 
 
@@ -42,26 +37,8 @@ def sheet(assessment, plan, rows, names, grids, node_names=None):
 
 
 def as_csv(title, header, lines):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([title])
-    writer.writerow(header)
-    writer.writerows(lines)
-    return buffer.getvalue().encode("utf-8-sig")
+    return to_bytes([Sheet(SHEET_NAME, header, lines, title=title)], "csv")
 
 
 def as_xlsx(title, header, lines):
-    book = Workbook()
-    page = book.active
-    page.title = "考核结果"
-    page.append([title])
-    page["A1"].font = Font(bold=True, size=13)
-    page.append(header)
-    for cell in page[2]:
-        cell.font = Font(bold=True)
-    for line in lines:
-        page.append(line)
-    page.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return to_bytes([Sheet(SHEET_NAME, header, lines, title=title)], "xlsx")
