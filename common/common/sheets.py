@@ -62,15 +62,15 @@ def to_bytes(sheets, file_format):
 
 # --- CSV -----------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\t\r")
 
 
-def _csv_cell(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    if isinstance(value, bool):
-        return int(value)
-    return value
+def _csv_cells(row):
+    """A row as CSV takes it: text that a spreadsheet would run as a formula shown with
+    a leading ', a bool as 1 or 0. (One pass per row, no call per cell: a hundred
+    thousand rows of twenty cells.)"""
+    return [("'" + value if value[:1] in _FORMULA_START else value) if type(value) is str else
+            (int(value) if type(value) is bool else value) for value in row]
 
 
 def csv_rows(sheets):
@@ -81,12 +81,12 @@ def csv_rows(sheets):
         if index:
             writer.writerow([])
         if len(sheets) > 1:
-            writer.writerow([_csv_cell(sheet.name)])
+            writer.writerow(_csv_cells([sheet.name]))
         if sheet.title:
-            writer.writerow([_csv_cell(sheet.title)])
-        writer.writerow([_csv_cell(name) for name in sheet.header])
+            writer.writerow(_csv_cells([sheet.title]))
+        writer.writerow(_csv_cells(sheet.header))
         for row in sheet.rows:
-            writer.writerow([_csv_cell(value) for value in row])
+            writer.writerow(_csv_cells(row))
             if buffer.tell() >= CHUNK_BYTES:
                 yield _drain(buffer)
         yield _drain(buffer)
