@@ -579,11 +579,11 @@ def test_each_route_answers_each_role_as_documented(stack, world, route):
         code = body.get("error") if isinstance(body, dict) else None
         got = f"{response.status_code} {code or ''}".strip()
         if response.status_code >= 500:
-            wrong.append(f"{caller.label}: {got} {response.text[:200]}")
+            wrong.add(caller, f"{got} {response.text[:200]}")
         elif want == "allowed":
             refused = code in REFUSALS or (route.scope.hidden and response.status_code == 404)
             if refused:
-                wrong.append(f"{caller.label}: expected to be let in, got {got}: {body.get('message')}")
+                wrong.add(caller, f"expected to be let in, got {got}: {body.get('message')}")
         elif (response.status_code, code if want[1] else None) != want:
             wrong.add(caller, f"expected {want}, got {got}: {body.get('message') if body else ''}")
         if response.status_code < 300:
