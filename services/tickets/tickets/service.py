@@ -459,7 +459,7 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         names = dict(DEPARTMENTS)
         if set(codes) - set(names):
             try:
-                names.update({d["code"]: d["name"] for d in self.people.list_departments()})
+                names.update({d["code"]: d["name"] for d in self.people.list_departments()["items"]})
             except Unavailable:
                 log.warning("people did not answer: departments beyond the catalogue are left unnamed")
         return names
