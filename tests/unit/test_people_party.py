@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 
 from common.errors import InvalidInput
-from people import MIGRATIONS_DIR, party, residents
+from people import MIGRATIONS_DIR, pages, party, residents
 from people.exceptions import (AlreadyAMember, AlreadyRegistered, AlreadySignedIn, BranchNotFound, HouseholdLinked,
                                HouseholdOutsideGrid, LinkNotFound, MembershipNotFound, NotAPartyMember,
                                PersonNotFound, RegistrationNotFound, ServiceDayExists, ServiceDayNotFound,
                                TooManyHouseholds)
-from people.models import Assignment, Household, Person
+from people.models import Assignment, Household, Person, ServiceDay
 
 TOWN = "320566001"
 COMMUNITY = f"{TOWN}001"
@@ -162,7 +162,11 @@ def test_a_grid_holds_one_service_day_a_month_and_each_member_signs_in_once(db):
         assert early.value.code == "SERVICE_DAY_NOT_YET"
         assert party.sign_in_payload(day, row, 2) == {"service_day_id": day.id, "sign_in_id": row.id,
                                                       "person_id": member, "grid_code": A, "month": "2026-12",
+                                                      "day": "2026-12-06", "signed_at": NOW.isoformat(),
                                                       "attended": 2}
+        assert party.service_day_payload(day) == {"id": day.id, "grid_code": A, "month": "2026-12",
+                                                  "day": "2026-12-06", "branch_id": None,
+                                                  "created_at": NOW.isoformat()}
 
         december = party.service_days_page(session, root=COMMUNITY, month="2026-12")["items"]
         assert [(d["grid_code"], d["attended"]) for d in december] == [(A, 2), (B, 0)]
@@ -173,6 +177,35 @@ def test_a_grid_holds_one_service_day_a_month_and_each_member_signs_in_once(db):
         for reach in (B, ""):
             with pytest.raises(ServiceDayNotFound):
                 party.get_service_day(session, day.id, reach=reach)
+
+
+def test_scoring_s_pages_carry_what_the_party_events_carry(db):
+    """Scoring rebuilds its facts of service, service days and sign-ins from these pages:
+    each item is its event's payload, the member a service entry is of and the day a
+    sign-in is at read from the rows they refer to."""
+    with db.transaction() as session:
+        member, other = people_(session, "党员甲", "党员乙")
+        registration = party.register(session, {"person_id": member, "employer_code": "rsj",
+                                                "community_code": COMMUNITY}, by="community", now=NOW)
+        entries = [party.log_service(session, registration, {"activity": "入户走访", "hours": hours, "households": 1,
+                                                             "day": TODAY}, by="member", today=TODAY, now=NOW)
+                   for hours in (1.5, 2)]
+        days = [party.hold_service_day(session, {"grid_code": grid, "day": TODAY, "activity": "义诊"},
+                                       by="community", now=NOW) for grid in (A, B)]
+        signed = [(days[0], party.sign_in(session, days[0], person, by="chief", today=TODAY, now=NOW))
+                  for person in (member, other)] + [
+            (days[1], party.sign_in(session, days[1], member, by="chief", today=TODAY, now=NOW))]
+    with db.read() as session:
+        service = party.service_entries_page(session, None, 1000)["items"]
+        held = pages.page(session, ServiceDay, party.service_day_payload, None, 1000)["items"]
+        sign_ins = party.sign_ins_page(session, None, 1000)["items"]
+        first = party.sign_ins_page(session, None, 2)
+    assert service == sorted((party.entry_payload(e, member) for e in entries), key=lambda p: p["id"])
+    assert held == sorted((party.service_day_payload(d) for d in days), key=lambda p: p["id"])
+    assert sign_ins == sorted((party.sign_in_payload(d, row) for d, row in signed), key=lambda p: p["sign_in_id"])
+    assert {p["grid_code"] for p in sign_ins if p["person_id"] == member} == {A, B}
+    assert first["next"] == first["items"][-1]["sign_in_id"] and len(first["items"]) == 2
+    assert "入户走访" not in repr(service) and "义诊" not in repr(held)
 
 
 def test_a_member_is_linked_to_fifteen_neighbouring_households_at_most(db):

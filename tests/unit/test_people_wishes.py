@@ -100,6 +100,9 @@ def test_a_wish_goes_from_posted_to_confirmed_and_the_claimant_earns_the_points(
         assert event["claimant_person_id"] == person.id and event["points"] == 10
         assert not {"resident_id", "household_id", "title", "description"} & set(event)
         assert "王秀英" not in str(event) and WISH["title"] not in str(event)
+        wishes.post(session, WISH, account_id=poster.account_id, now=NOW)  # not confirmed: no fact of scoring's
+    with db.read() as session:  # scoring's rebuild reads the confirmed ones, each as its event
+        assert wishes.confirmed_page(session, None, 1000) == {"items": [event], "next": None}
 
 
 def test_numbers_in_the_text_and_a_resident_without_a_home_are_refused(db):

@@ -24,15 +24,22 @@ def page_args(after=None, limit=DEFAULT_LIMIT):
     return query["after"], query["limit"]
 
 
-def page(session, model, payload, after, limit):
+def page(session, model, payload, after, limit, joined=None, where=()):
     """Records of ``model`` with an id after ``after`` (None: from the first), at most
-    ``limit``, each as ``payload(record)``."""
+    ``limit``, each as ``payload(record)``. ``joined``: {name: column} of a table the
+    record refers to (joined by that foreign key), read beside the record's own columns
+    when its event carries them (the member a service entry is of); ``where``: only the
+    records meeting these conditions (a confirmed wish)."""
     mapper = inspect(model)
     key = mapper.primary_key[0]
+    joined = joined or {}
     # Plain rows, not ORM objects (about twice as fast): a payload function reads
     # attributes, which a row of the model's columns has under the same names.
-    query = select(*(mapper.columns[name].label(name) for name in mapper.columns.keys())).order_by(key)
-    query = query.limit(limit + 1)
+    query = select(*(mapper.columns[name].label(name) for name in mapper.columns.keys()),
+                   *(column.label(name) for name, column in joined.items())).select_from(model)
+    for table in dict.fromkeys(column.table for column in joined.values()):
+        query = query.join(table)
+    query = query.where(*where).order_by(key).limit(limit + 1)
     if after is not None:
         query = query.where(key > after)
     rows = session.execute(query).all()

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from common import keyset
 from common.errors import InvalidInput
+from people import pages
 from people.exceptions import (AlreadyAMember, AlreadyRegistered, AlreadySignedIn, BranchNotFound, HouseholdLinked,
                                HouseholdOutsideGrid, LinkNotFound, MembershipNotFound, NotAPartyMember,
                                PersonNotFound, RegistrationNotFound, ServiceDayExists, ServiceDayNotFound,
@@ -445,10 +446,34 @@ def service_day_view(day, signed=()):
                           "signed_at": row.signed_at.isoformat()} for row, name in signed]}
 
 
-def sign_in_payload(day, row, attended):
-    """``service_day_attended``: ids, the grid, the month and the count so far."""
-    return {"service_day_id": day.id, "sign_in_id": row.id, "person_id": row.person_id, "grid_code": day.grid_code,
-            "month": day.month, "attended": attended}
+def service_day_payload(day):
+    """``service_day_held``: ids, the grid, the month and the day (no activity text):
+    what scoring counts a member's attendance against."""
+    return {"id": day.id, "grid_code": day.grid_code, "month": day.month, "day": day.day.isoformat(),
+            "branch_id": day.branch_id, "created_at": day.created_at.isoformat()}
+
+
+def sign_in_payload(day, row, attended=None):
+    """``service_day_attended``: ids, the grid, the month and day of the service day, when
+    the member signed in, and the count so far (None in a page: the order of signing is
+    the event's to tell). ``day`` may be the sign-in's own row joined to its day."""
+    return {"service_day_id": row.service_day_id, "sign_in_id": row.id, "person_id": row.person_id,
+            "grid_code": day.grid_code, "month": day.month, "day": day.day.isoformat(),
+            "signed_at": row.signed_at.isoformat(), "attended": attended}
+
+
+# --- scoring's pages (people.pages): each record as its event carries it -------------------------
+
+def service_entries_page(session, after, limit):
+    """``party_service_logged`` of every entry, with the member its registration is of."""
+    return pages.page(session, PartyServiceEntry, lambda row: entry_payload(row, row.person_id), after, limit,
+                      joined={"person_id": PartyRegistration.person_id})
+
+
+def sign_ins_page(session, after, limit):
+    """``service_day_attended`` of every sign-in, with its service day's grid, month and day."""
+    return pages.page(session, ServiceDaySignIn, lambda row: sign_in_payload(row, row), after, limit,
+                      joined={"grid_code": ServiceDay.grid_code, "month": ServiceDay.month, "day": ServiceDay.day})
 
 
 # --- party-member households (党员中心户) -----------------------------------------------------

@@ -26,7 +26,7 @@ from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, f
 from people.account_endpoints import AccountAdministration
 from people.webhook_endpoints import WebhookEndpoints
 from people.exceptions import UnknownGrid
-from people.models import JOBS, Assignment, Household, PatrolCheckin, SentimentRecord, Visit
+from people.models import JOBS, Assignment, Household, PatrolCheckin, SentimentRecord, ServiceDay, Visit
 from common.pii import clear_roles, load_cipher
 from people.schemas import (
     AccountFilterSchema, AccountSchema, AssignmentInputSchema, BroadcastInputSchema, BroadcastSchema, CampaignHouseholdsQuerySchema,
@@ -1141,6 +1141,7 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
                                        details={"fields": {"branch_id": ["names no party branch you reach"]}}) \
                         from None
             row = party.hold_service_day(session, data, by=actor.username if actor else SYSTEM, now=utcnow())
+            self.outbox.add(session, "service_day_held", party.service_day_payload(row))
             return party.service_day_view(row)
 
     @rpc
@@ -1358,9 +1359,14 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
     # Each ``(after=None, limit=1000)`` -> {"items": [event payload, ...], "next": the last id of the
     # page, or None on the last}, in id order; ``limit`` 1-5000 (400 VALIDATION_FAILED naming it).
     def _page(self, model, payload, after, limit):
+        return self._paged(lambda session, after, limit: pages.page(session, model, payload, after, limit), after,
+                           limit)
+
+    def _paged(self, read, after, limit):
+        """``read(session, after, limit)``'s page, its arguments checked."""
         after, limit = pages.page_args(after, limit)
         with self.db.read() as session:
-            return pages.page(session, model, payload, after, limit)
+            return read(session, after, limit)
 
     @rpc
     def patrols_page(self, after=None, limit=pages.DEFAULT_LIMIT):
@@ -1381,3 +1387,19 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
     @rpc
     def sentiments_page(self, after=None, limit=pages.DEFAULT_LIMIT):
         return self._page(SentimentRecord, sentiments.payload, after, limit)
+
+    @rpc
+    def party_service_page(self, after=None, limit=pages.DEFAULT_LIMIT):
+        return self._paged(party.service_entries_page, after, limit)
+
+    @rpc
+    def service_days_page(self, after=None, limit=pages.DEFAULT_LIMIT):
+        return self._page(ServiceDay, party.service_day_payload, after, limit)
+
+    @rpc
+    def service_day_sign_ins_page(self, after=None, limit=pages.DEFAULT_LIMIT):
+        return self._paged(party.sign_ins_page, after, limit)
+
+    @rpc
+    def confirmed_wishes_page(self, after=None, limit=pages.DEFAULT_LIMIT):
+        return self._paged(wishes.confirmed_page, after, limit)

@@ -33,6 +33,7 @@ from common import keyset
 from common.errors import Forbidden, InvalidInput
 from common.roles import STAFF_MANAGERS, SUPERVISOR_READERS
 from common.shanghai import shanghai_date
+from people import pages
 from people.exceptions import NoHome, OwnWish, WishClaimed, WishNotFound, WishOutOfOrder
 from people.idcard import mask_numbers_in
 from people.models import Account, Household, Person, Resident, Wish
@@ -366,6 +367,12 @@ def payload(wish):
             "points_entry_id": wish.points_entry_id, "posted_at": wish.posted_at.isoformat(),
             "claimed_at": _iso(wish.claimed_at), "fulfilled_at": _iso(wish.fulfilled_at),
             "confirmed_at": _iso(wish.confirmed_at), "version": wish.version}
+
+
+def confirmed_page(session, after, limit):
+    """``wish_confirmed`` of every confirmed wish (scoring's rebuild): only a confirmed wish
+    was announced, and is a fact of scoring's."""
+    return pages.page(session, Wish, payload, after, limit, where=(Wish.confirmed_at.is_not(None),))
 
 
 # --- the summary per community -------------------------------------------------------------------
