@@ -27,6 +27,11 @@ SUBSCRIPTIONS = {
     # Scoring's sentiment index: each record's snapshot, recorded and after each follow-up.
     ("people", "sentiment_recorded"): ("scoring.handle_sentiment_recorded",),
     ("people", "sentiment_followed_up"): ("scoring.handle_sentiment_followed_up",),
+    # Scoring's facts of a party member's service (issue 19 §4): hours, wishes, service days.
+    ("people", "party_service_logged"): ("scoring.handle_party_service_logged",),
+    ("people", "wish_confirmed"): ("scoring.handle_wish_confirmed",),
+    ("people", "service_day_held"): ("scoring.handle_service_day_held",),
+    ("people", "service_day_attended"): ("scoring.handle_service_day_attended",),
     ("tickets", "ticket_reported"): ("scoring.handle_ticket_reported", "grid.handle_ticket_reported",
                                      "people.handle_ticket_reported"),
     ("tickets", "ticket_rehomed"): ("scoring.handle_ticket_rehomed", "grid.handle_ticket_rehomed"),

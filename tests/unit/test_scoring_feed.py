@@ -16,7 +16,8 @@ from common.metrics import PlatformMetrics
 from common import textsig
 from scoring import MIGRATIONS_DIR, facts, indicators, witness
 from scoring.feed import FactsFeed
-from scoring.models import HouseholdFact, PatrolFact, PostFact, TicketFact, VisitFact
+from scoring.models import (HouseholdFact, PartyServiceFact, PatrolFact, PostFact, ServiceDayAttendanceFact,
+                            ServiceDayFact, TicketFact, VisitFact, WishFact)
 
 GRID = "320599002001001"
 
@@ -209,6 +210,56 @@ def test_people_events_become_patrols_visits_posts_and_households(feed, db):
     assert (post_row.end_date, post_row.version) == (dt.date(2026, 9, 30), 2)
     assert (household_row.grid_code, household_row.residents, household_row.version) == (GRID[:-1] + "2", 3, 2)
     assert patrol_row.written_at is not None and household_row.written_at is not None
+
+
+def party_events(member="m1", day_id="d1"):
+    """A member's service as people announces it (people.party, people.wishes): an entry
+    of 2.5 hours, a wish they fulfilled, a service day held in GRID and their sign-in."""
+    return {
+        "party_service_logged": {"id": str(uuid.uuid4()), "registration_id": "reg1", "person_id": member,
+                                 "grid_code": GRID[:12], "hours": 2.5, "households": 3, "day": "2026-07-05"},
+        "wish_confirmed": {"wish_id": str(uuid.uuid4()), "grid_code": GRID, "community_code": GRID[:12],
+                           "category": "goods", "claimant_person_id": member, "points": 10, "points_entry_id": "pe1",
+                           "posted_at": "2026-07-01T02:00:00+00:00", "claimed_at": "2026-07-02T02:00:00+00:00",
+                           "fulfilled_at": "2026-07-03T02:00:00+00:00",
+                           "confirmed_at": "2026-09-30T16:30:00+00:00", "version": 6},
+        "service_day_held": {"id": day_id, "grid_code": GRID, "month": "2026-07", "day": "2026-07-10",
+                             "branch_id": None, "created_at": "2026-07-01T02:00:00+00:00"},
+        "service_day_attended": {"service_day_id": day_id, "sign_in_id": str(uuid.uuid4()), "person_id": member,
+                                 "grid_code": GRID, "month": "2026-07", "day": "2026-07-10",
+                                 "signed_at": "2026-07-11T02:00:00+00:00", "attended": 1},
+    }
+
+
+def test_a_members_service_wishes_and_service_days_become_facts_once(feed, db):
+    events = {event_type: people_event(event_type, payload) for event_type, payload in party_events().items()}
+    for event_type, envelope in events.items():
+        handle = getattr(feed, f"handle_{event_type}")
+        assert handle([envelope, envelope]) == [APPLIED, DUPLICATE], event_type
+        assert handle([envelope]) == [DUPLICATE], f"{event_type}: redelivered later, claimed already"
+    [service], [wish] = rows_of(db, PartyServiceFact), rows_of(db, WishFact)
+    [held], [signed] = rows_of(db, ServiceDayFact), rows_of(db, ServiceDayAttendanceFact)
+    assert (service.person_id, service.grid_code, service.hours, service.households, service.day) == (
+        "m1", GRID[:12], 2.5, 3, dt.date(2026, 7, 5))
+    assert (wish.person_id, wish.points, wish.version, wish.day) == ("m1", 10, 6, dt.date(2026, 10, 1)), \
+        "credited to the claimant, in the Shanghai day it was confirmed (00:30 on 1 October: Q4)"
+    assert (held.id, held.grid_code, held.month, held.day) == ("d1", GRID, "2026-07", dt.date(2026, 7, 10))
+    assert (signed.person_id, signed.service_day_id, signed.day) == ("m1", "d1", dt.date(2026, 7, 10)), \
+        "dated by its service day, not by when the member signed in"
+
+
+@pytest.mark.parametrize("event_type, field, wrong", [
+    ("party_service_logged", "hours", "2.5"), ("party_service_logged", "hours", 25),
+    ("party_service_logged", "person_id", None), ("party_service_logged", "day", "yesterday"),
+    ("wish_confirmed", "claimant_person_id", None), ("wish_confirmed", "confirmed_at", "2026-09-30T16:30:00"),
+    ("service_day_held", "grid_code", "3" * 25), ("service_day_attended", "day", None),
+    ("service_day_attended", "sign_in_id", ""),
+])
+def test_a_malformed_service_payload_is_rejected_and_stores_nothing(feed, db, event_type, field, wrong):
+    payload = dict(party_events()[event_type], **{field: wrong})
+    assert getattr(feed, f"handle_{event_type}")([people_event(event_type, payload)]) == [REJECTED]
+    for model in (PartyServiceFact, WishFact, ServiceDayFact, ServiceDayAttendanceFact):
+        assert rows_of(db, model) == []
 
 
 def registered(household_id, residents, version, grid_code=GRID):

@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import update
 
 from scoring import MIGRATIONS_DIR, facts, rebuild
-from scoring.models import HouseholdFact, PatrolFact, PostFact, SentimentFact, TicketFact, VisitFact
-from test_scoring_feed import GRID, rows_of, snapshot
+from scoring.models import (HouseholdFact, PatrolFact, PostFact, SentimentFact, ServiceDayAttendanceFact, TicketFact,
+                            VisitFact, WishFact)
+from test_scoring_feed import GRID, party_events, rows_of, snapshot
 
 
 @pytest.fixture(params=["scratch", "sqlite"])
@@ -35,6 +36,22 @@ def sentiment(n, version=1, **fields):
     return payload
 
 
+def served(n):
+    """The n-th of each party page's items: a service entry, a confirmed wish, a service
+    day held and a sign-in at it (people.party, people.wishes)."""
+    made = party_events(day_id=f"d{n:04d}")
+    made["party_service_logged"]["id"] = f"e{n:04d}"
+    made["wish_confirmed"]["wish_id"] = f"w{n:04d}"
+    made["service_day_attended"]["sign_in_id"] = f"i{n:04d}"
+    return made
+
+
+PARTY_PAGES = {"party_service_page": "party_service_logged", "confirmed_wishes_page": "wish_confirmed",
+               "service_days_page": "service_day_held", "service_day_sign_ins_page": "service_day_attended"}
+PAGE_KEYS = {"ticket_snapshots": "ticket_id", "households_page": "household_id", "confirmed_wishes_page": "wish_id",
+             "service_day_sign_ins_page": "sign_in_id"}
+
+
 def ticket(n, version=1, **fields):
     payload = snapshot(f"t{n:04d}", version, **fields)
     for step in ("action", "at", "actor_person_id", "trail_seq", "trail_head"):  # pages carry no step
@@ -57,6 +74,7 @@ class Owners:
                                              "version": 1}],
             ("people", "sentiments_page"): [sentiment(n, 2, status="followed_up", follow_up_count=1)
                                             for n in range(4)],
+            **{("people", method): [served(n)[event] for n in range(2)] for method, event in PARTY_PAGES.items()},
         }
         self.asked = []
         self.meanwhile = {}  # (owner, method, after) -> what happens just before that page is read
@@ -66,7 +84,7 @@ class Owners:
         happening = self.meanwhile.pop((owner, method, after), None)
         if happening:
             happening()
-        key = "ticket_id" if method == "ticket_snapshots" else "household_id" if method == "households_page" else "id"
+        key = PAGE_KEYS.get(method, "id")
         items = sorted((r for r in self.records[(owner, method)] if after is None or r[key] > after),
                        key=lambda r: r[key])
         page = items[:limit]
@@ -84,6 +102,7 @@ def test_a_rebuild_writes_every_owners_record_and_removes_what_none_returned(db)
         facts.store_patrols(session, [facts.patrol_row(dict(patrol(1), inside=False))])
         facts.store_households(session, [facts.household_row({"household_id": "gone", "grid_code": GRID})])
         facts.store_sentiments(session, [facts.sentiment_row(sentiment(1, 1)), facts.sentiment_row(sentiment(98))])
+        facts.store_wishes(session, [facts.wish_row(served(99)["wish_confirmed"])])  # a wish people no longer has
     with db.transaction() as session:  # written well before the rebuild
         for model in facts.FACT_TABLES:
             session.execute(update(model).values(written_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)))
@@ -91,9 +110,11 @@ def test_a_rebuild_writes_every_owners_record_and_removes_what_none_returned(db)
     result = rebuild.rebuild_facts(db, owners.fetch, page=3)
 
     assert result["counts"] == {"ticket_facts": 7, "patrol_facts": 5, "visit_facts": 3, "post_facts": 1,
-                                "household_facts": 1, "sentiment_facts": 4}
+                                "household_facts": 1, "sentiment_facts": 4, "party_service_facts": 2,
+                                "wish_facts": 2, "service_day_facts": 2, "service_day_attendance_facts": 2}
     assert result["removed"] == {"ticket_facts": 1, "patrol_facts": 0, "visit_facts": 0, "post_facts": 0,
-                                 "household_facts": 1, "sentiment_facts": 1}
+                                 "household_facts": 1, "sentiment_facts": 1, "party_service_facts": 0,
+                                 "wish_facts": 1, "service_day_facts": 0, "service_day_attendance_facts": 0}
     assert result["refused"] == dict.fromkeys(result["counts"], 0) and result["seconds"] >= 0
     assert [after for method, after in owners.asked if method == "ticket_snapshots"] == [None, "t0002", "t0005"]
     stored = written(db, TicketFact, "ticket_id")
@@ -106,6 +127,9 @@ def test_a_rebuild_writes_every_owners_record_and_removes_what_none_returned(db)
     sentiments = written(db, SentimentFact, "id")
     assert sorted(sentiments) == [f"s{n:04d}" for n in range(4)], "s0098: no owner returned it"
     assert {(row.version, row.status) for row in sentiments.values()} == {(2, "followed_up")}
+    assert sorted(written(db, WishFact, "wish_id")) == ["w0000", "w0001"], "w0099: no owner returned it"
+    assert {(row.id, row.service_day_id) for row in rows_of(db, ServiceDayAttendanceFact)} == {
+        ("i0000", "d0000"), ("i0001", "d0001")}
 
 
 def test_what_the_live_feed_applies_during_a_rebuild_is_kept(db):
@@ -145,4 +169,5 @@ def test_an_item_its_row_builder_refuses_is_counted_and_the_rest_go_in(db):
 def test_the_page_size_asked_for_is_the_owners_largest():
     assert rebuild.PAGE == 5000
     assert rebuild.page_timeouts("people") == dict.fromkeys(
-        ("patrols_page", "visits_page", "assignments_page", "households_page", "sentiments_page"), rebuild.PAGE_SECONDS)
+        ("patrols_page", "visits_page", "assignments_page", "households_page", "sentiments_page", *PARTY_PAGES),
+        rebuild.PAGE_SECONDS)

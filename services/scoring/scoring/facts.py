@@ -17,7 +17,8 @@ from common.bulk import insert_rows, upsert_suffix
 from common.errors import InvalidInput
 from common.shanghai import shanghai_date
 from common.validation import INT32_MAX
-from scoring.models import HouseholdFact, PatrolFact, PostFact, SentimentFact, TicketFact, VisitFact
+from scoring.models import (HouseholdFact, PartyServiceFact, PatrolFact, PostFact, SentimentFact,
+                            ServiceDayAttendanceFact, ServiceDayFact, TicketFact, VisitFact, WishFact)
 
 TICKET_TEXT = ("number", "grid_code", "source", "category", "grade", "status")
 TICKET_OPTIONAL_TEXT = ("level", "outcome", "duplicate_of", "resolved_level", "reporter_person_id",
@@ -39,14 +40,17 @@ def _lengths(model):
 # (which would requeue the event for ever).
 _TICKET, _PATROL, _VISIT, _POST, _HOUSEHOLD, _SENTIMENT = (_lengths(model) for model in (
     TicketFact, PatrolFact, VisitFact, PostFact, HouseholdFact, SentimentFact))
+_SERVICE, _WISH, _SERVICE_DAY, _ATTENDANCE = (_lengths(model) for model in (
+    PartyServiceFact, WishFact, ServiceDayFact, ServiceDayAttendanceFact))
 SENTIMENT_TEXT = ("id", "person_id", "grid_code", "category", "source", "status")
 
 
-def _text(payload, field, what, limits, optional=False):
+def _text(payload, field, what, limits, optional=False, column=None):
+    """``column``: the row's name for the payload's ``field``, when they differ."""
     value = payload.get(field)
     if value is None and optional:
         return None
-    if not isinstance(value, str) or not value or len(value) > limits[field]:
+    if not isinstance(value, str) or not value or len(value) > limits[column or field]:
         _refuse(what, field)
     return value
 
@@ -93,14 +97,18 @@ def _signature(payload, field, what):
     return value
 
 
-def _coordinate(payload, field, what, bound):
-    """A WGS-84 degree within ``bound`` either side of 0, or None (from before points)."""
+def _number(payload, field, what, low, high, optional=False):
     value = payload.get(field)
-    if value is None:
+    if value is None and optional:
         return None
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not -bound <= value <= bound:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
         _refuse(what, field)
     return float(value)
+
+
+def _coordinate(payload, field, what, bound):
+    """A WGS-84 degree within ``bound`` either side of 0, or None (from before points)."""
+    return _number(payload, field, what, -bound, bound, optional=True)
 
 
 def ticket_row(payload):
@@ -185,6 +193,48 @@ def sentiment_row(payload):
     return row
 
 
+def party_service_row(payload):
+    """An entry of a registered member's service (people.party.entry_payload)."""
+    what = "party service"
+    return {"id": _text(payload, "id", what, _SERVICE),
+            "registration_id": _text(payload, "registration_id", what, _SERVICE),
+            "person_id": _text(payload, "person_id", what, _SERVICE),
+            "grid_code": _text(payload, "grid_code", what, _SERVICE),
+            "hours": _number(payload, "hours", what, 0, 24), "households": _int(payload, "households", what),
+            "day": _day(payload.get("day"), "day", what)}
+
+
+def wish_row(payload):
+    """A confirmed wish (people.wishes.payload), credited to its claimant, in the period of
+    its confirmation (when the resident said it was done)."""
+    what = "wish"
+    confirmed = _moment(payload, "confirmed_at", what)
+    return {"wish_id": _text(payload, "wish_id", what, _WISH), "version": _int(payload, "version", what),
+            "person_id": _text(payload, "claimant_person_id", what, _WISH, column="person_id"),
+            "grid_code": _text(payload, "grid_code", what, _WISH), "category": _text(payload, "category", what, _WISH),
+            "points": _int(payload, "points", what, optional=True), "confirmed_at": confirmed,
+            "day": shanghai_date(confirmed)}
+
+
+def service_day_row(payload):
+    """A service day as held (people.party.service_day_payload)."""
+    what = "service day"
+    row = {field: _text(payload, field, what, _SERVICE_DAY) for field in ("id", "grid_code", "month")}
+    row["day"] = _day(payload.get("day"), "day", what)
+    return row
+
+
+def attendance_row(payload):
+    """A member's sign-in (people.party.sign_in_payload), in the period of its service
+    day, whenever they signed in."""
+    what = "service day sign-in"
+    return {"id": _text(payload, "sign_in_id", what, _ATTENDANCE, column="id"),
+            "service_day_id": _text(payload, "service_day_id", what, _ATTENDANCE),
+            "person_id": _text(payload, "person_id", what, _ATTENDANCE),
+            "grid_code": _text(payload, "grid_code", what, _ATTENDANCE),
+            "day": _day(payload.get("day"), "day", what), "signed_at": _moment(payload, "signed_at", what)}
+
+
 def registered_household_row(payload):
     """The household a ``resident_registered`` carries (its new version, counting the
     resident) as its row; None for a resident registered without a household, or an
@@ -251,11 +301,29 @@ def store_sentiments(session, rows):
     _upsert(session, SentimentFact, _newest_by(rows, "id"), "id", newer_only=True)
 
 
+def store_party_service(session, rows):
+    _upsert(session, PartyServiceFact, _last_by(rows, "id"), "id")
+
+
+def store_wishes(session, rows):
+    """A wish is confirmed once; its version still decides, should it change after."""
+    _upsert(session, WishFact, _newest_by(rows, "wish_id"), "wish_id", newer_only=True)
+
+
+def store_service_days(session, rows):
+    _upsert(session, ServiceDayFact, _last_by(rows, "id"), "id")
+
+
+def store_attendance(session, rows):
+    _upsert(session, ServiceDayAttendanceFact, _last_by(rows, "id"), "id")
+
+
 def _last_by(rows, key):
     return list({row[key]: row for row in rows}.values())
 
 
-FACT_TABLES = (TicketFact, PatrolFact, VisitFact, PostFact, HouseholdFact, SentimentFact)
+FACT_TABLES = (TicketFact, PatrolFact, VisitFact, PostFact, HouseholdFact, SentimentFact, PartyServiceFact, WishFact,
+               ServiceDayFact, ServiceDayAttendanceFact)
 
 
 def clear_facts(session):

@@ -119,3 +119,10 @@ class FactsFeed:
     handle_sentiment_recorded = _people_handler("sentiment_recorded", facts.sentiment_row, facts.store_sentiments)
     handle_sentiment_followed_up = _people_handler("sentiment_followed_up", facts.sentiment_row,
                                                    facts.store_sentiments)
+    # A party member's service (issue 19 §4): each a record of its own, never changed after.
+    handle_party_service_logged = _people_handler("party_service_logged", facts.party_service_row,
+                                                  facts.store_party_service)
+    handle_wish_confirmed = _people_handler("wish_confirmed", facts.wish_row, facts.store_wishes)
+    handle_service_day_held = _people_handler("service_day_held", facts.service_day_row, facts.store_service_days)
+    handle_service_day_attended = _people_handler("service_day_attended", facts.attendance_row,
+                                                  facts.store_attendance)

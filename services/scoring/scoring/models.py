@@ -193,6 +193,74 @@ class SentimentFact(Base):
     __table_args__ = (Index("ix_sentiment_facts_person_day", "person_id", "day"),)
 
 
+# A party member's service (党建引领, issue 19 §4): facts of the member's own doing, each
+# dated by the Shanghai day it counts in. No activity text and no wish's words come here.
+
+class PartyServiceFact(Base):
+    """An entry of service a registered member (双报到) logged: hours and households."""
+
+    __tablename__ = "party_service_facts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    registration_id: Mapped[str] = mapped_column(String(36))
+    person_id: Mapped[str] = mapped_column(String(64))
+    grid_code: Mapped[str] = mapped_column(String(24))  # the community registered with
+    hours: Mapped[float] = mapped_column(Float)
+    households: Mapped[int] = mapped_column(Integer)
+    day = mapped_column(Date, nullable=False)
+    written_at = _written_at()
+
+    __table_args__ = (Index("ix_party_service_facts_person_day", "person_id", "day"),)
+
+
+class WishFact(Base):
+    """A small wish (点亮微心愿) confirmed by its poster, credited to who fulfilled it."""
+
+    __tablename__ = "wish_facts"
+
+    wish_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[str] = mapped_column(String(64))  # the claimant, who fulfilled it
+    grid_code: Mapped[str] = mapped_column(String(24))
+    category: Mapped[str] = mapped_column(String(20))
+    points: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    confirmed_at = mapped_column(UtcDateTime, nullable=False)
+    day = mapped_column(Date, nullable=False)
+    written_at = _written_at()
+
+    __table_args__ = (Index("ix_wish_facts_person_day", "person_id", "day"),)
+
+
+class ServiceDayFact(Base):
+    """A grid's service day (网格服务日) as held: what attendance is counted against."""
+
+    __tablename__ = "service_day_facts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(24))
+    month: Mapped[str] = mapped_column(String(7))
+    day = mapped_column(Date, nullable=False)
+    written_at = _written_at()
+
+    __table_args__ = (Index("ix_service_day_facts_day_grid", "day", "grid_code"),)
+
+
+class ServiceDayAttendanceFact(Base):
+    """A party member's sign-in at a service day, dated by the service day."""
+
+    __tablename__ = "service_day_attendance_facts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the sign-in's
+    service_day_id: Mapped[str] = mapped_column(String(36))
+    person_id: Mapped[str] = mapped_column(String(64))
+    grid_code: Mapped[str] = mapped_column(String(24))
+    day = mapped_column(Date, nullable=False)
+    signed_at = mapped_column(UtcDateTime, nullable=False)
+    written_at = _written_at()
+
+    __table_args__ = (Index("ix_service_day_attendance_facts_person_day", "person_id", "day"),)
+
+
 # --- judgement: plans, entries, ratings, assessments ----------------------------------------
 
 class PlanVersion(Base):

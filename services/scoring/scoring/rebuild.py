@@ -3,11 +3,11 @@
     python -m scoring.rebuild      # prints {"counts", "removed", "refused", "seconds"} as JSON
 
 (or the RPC ``scoring.rebuild_facts()``). Reads ``tickets.ticket_snapshots``,
-``people.patrols_page``, ``visits_page``, ``assignments_page``, ``households_page`` and
-``sentiments_page``
-page by page (the next page is asked for while the last one is written), turns each
-item into its row with the function the live feed uses (``scoring.facts``), and writes
-each page in one transaction.
+``people.patrols_page``, ``visits_page``, ``assignments_page``, ``households_page``,
+``sentiments_page``, ``party_service_page``, ``confirmed_wishes_page``,
+``service_days_page`` and ``service_day_sign_ins_page`` page by page (the next page is
+asked for while the last one is written), turns each item into its row with the function
+the live feed uses (``scoring.facts``), and writes each page in one transaction.
 
 Nothing the live feed applies meanwhile is lost, and the tables stay whole while the
 rebuild runs (an assessment run meanwhile sees every fact): the pages are written into
@@ -29,7 +29,8 @@ import eventlet
 
 from common.errors import InvalidInput
 from scoring import facts
-from scoring.models import HouseholdFact, PatrolFact, PostFact, SentimentFact, TicketFact, VisitFact
+from scoring.models import (HouseholdFact, PartyServiceFact, PatrolFact, PostFact, SentimentFact,
+                            ServiceDayAttendanceFact, ServiceDayFact, TicketFact, VisitFact, WishFact)
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,10 @@ SOURCES = (
     (PostFact, "people", "assignments_page", facts.post_row, facts.store_posts),
     (HouseholdFact, "people", "households_page", facts.household_row, facts.store_households),
     (SentimentFact, "people", "sentiments_page", facts.sentiment_row, facts.store_sentiments),
+    (PartyServiceFact, "people", "party_service_page", facts.party_service_row, facts.store_party_service),
+    (WishFact, "people", "confirmed_wishes_page", facts.wish_row, facts.store_wishes),
+    (ServiceDayFact, "people", "service_days_page", facts.service_day_row, facts.store_service_days),
+    (ServiceDayAttendanceFact, "people", "service_day_sign_ins_page", facts.attendance_row, facts.store_attendance),
 )
 
 
