@@ -172,6 +172,91 @@ def test_the_sentiment_index_counts_a_workers_records_and_the_share_followed_up(
     assert sorted(refs["sentiments"]) == ["s1", "s2", "s3", "s4"]
 
 
+def party_facts(session):
+    """Q3 in community SCOPE: w1 and w4 posted in grid A, w2 in grid B, w3 at the community.
+    Service days: A on 07-10 (dA1) and 08-10 (dA2), B on 07-12 (dB), the community on 09-05
+    (dC); A in June and another community's grid in July are no Q3 days of the scope's."""
+    facts.store_posts(session, [facts.post_row({"id": f"a{n}", "person_id": person, "grid_code": grid,
+                                                "role": role, "start_date": "2026-01-01"})
+                                for n, (person, grid, role) in enumerate((
+                                    ("w1", A, "full_time_worker"), ("w4", A, "part_time_worker"),
+                                    ("w2", B, "full_time_worker"), ("w3", SCOPE, "general_grid_chief")))])
+    facts.store_service_days(session, [facts.service_day_row({"id": day_id, "grid_code": grid, "month": day[:7],
+                                                              "day": day}) for day_id, grid, day in (
+        ("dA1", A, "2026-07-10"), ("dA2", A, "2026-08-10"), ("dB", B, "2026-07-12"), ("dC", SCOPE, "2026-09-05"),
+        ("dJune", A, "2026-06-10"), ("dElse", "320599001002001", "2026-07-10"))])
+    days = {"dA1": "2026-07-10", "dA2": "2026-08-10", "dB": "2026-07-12", "dC": "2026-09-05", "dJune": "2026-06-10"}
+    facts.store_attendance(session, [facts.attendance_row({
+        "sign_in_id": f"i-{person}-{day_id}", "service_day_id": day_id, "person_id": person, "grid_code": A,
+        "month": days[day_id][:7], "day": days[day_id], "signed_at": at("09-30")}) for person, day_id in (
+        ("w1", "dA1"), ("w1", "dC"), ("w1", "dB"), ("w1", "dJune"), ("w4", "dA2"), ("w3", "dC"))])
+    facts.store_party_service(session, [facts.party_service_row({
+        "id": f"e{n}", "registration_id": f"r-{person}", "person_id": person, "grid_code": SCOPE, "hours": hours,
+        "households": 2, "day": day}) for n, (person, hours, day) in enumerate((
+            ("w1", 2.5, "2026-07-05"), ("w1", 1.5, "2026-09-30"), ("w1", 3, "2026-06-30"), ("w4", 1, "2026-08-01")))])
+    facts.store_wishes(session, [facts.wish_row({
+        "wish_id": wish_id, "version": 6, "claimant_person_id": person, "grid_code": A, "category": "service",
+        "points": 10, "confirmed_at": moment}) for wish_id, person, moment in (
+            ("wish1", "w1", at("07-20")), ("wish2", "w1", "2026-09-30T16:30:00+00:00"),   # 1 October in Shanghai
+            ("wish3", "w2", at("08-02")))])
+
+
+PARTY_KEYS = ["party_service_hours", "wishes_fulfilled", "service_days_attended", "service_day_attendance"]
+
+
+def test_a_members_service_hours_wishes_and_service_days_are_counted_by_hand(db):
+    """Worked out by hand (see party_facts): w1 logged 2.5 + 1.5 hours in Q3 (3 in June);
+    fulfilled one wish confirmed in Q3 (the second was confirmed in October); signed in to
+    dA1, dC and dB in Q3. Expected at A's days and the community's (dA1, dA2, dC), w1 came
+    to 2 of 3; dB is B's day, so it counts as attended but not in w1's rate. w2 came to
+    none of B's and the community's 2; w3, posted at the community, to its 1 of 1."""
+    with db.transaction() as session:
+        party_facts(session)
+    with db.read() as session:
+        subjects = measures.subjects_of(session, SCOPE, *Q3)
+        measured = measures.measure_all(session, subjects, SCOPE, *Q3, PARTY_KEYS)
+        refs = measures.refs_of(session, ["w1"], *Q3)
+    w1, w2, w3 = measured["w1"], measured["w2"], measured["w3"]
+    assert (w1["party_service_hours"].value, w1["party_service_hours"].volume) == (4.0, 2)
+    assert sorted(w1["party_service_hours"].refs) == ["e0", "e1"]
+    assert (w1["wishes_fulfilled"].value, w1["wishes_fulfilled"].refs) == (1.0, ["wish1"])
+    assert (w1["service_days_attended"].value, w1["service_days_attended"].volume) == (3.0, 3)
+    assert (w1["service_day_attendance"].value, w1["service_day_attendance"].volume) == (pytest.approx(2 / 3), 3)
+    assert w1["service_day_attendance"].refs == ["i-w1-dA1", "i-w1-dC"]
+    assert (w2["party_service_hours"].value, w2["party_service_hours"].volume) == (0.0, 0)
+    assert (w2["wishes_fulfilled"].value, w2["service_days_attended"].value) == (1.0, 0.0)
+    assert (w2["service_day_attendance"].value, w2["service_day_attendance"].volume) == (0.0, 2)
+    assert (w3["service_day_attendance"].value, w3["service_day_attendance"].volume) == (1.0, 1)
+    assert measured["w4"]["service_day_attendance"].value == pytest.approx(1 / 3)
+    assert (sorted(refs["party_service"]), refs["wishes"]) == (["e0", "e1"], ["wish1"])
+    assert sorted(refs["service_days"]) == ["i-w1-dA1", "i-w1-dB", "i-w1-dC"]
+
+
+def test_a_grid_is_expected_with_each_of_its_people_at_its_service_days(db):
+    """Grid A: w1 and w4 each expected at dA1, dA2, dC (6); w1 came to 2, w4 to 1: half.
+    Its hours are its people's: 4 + 1."""
+    with db.transaction() as session:
+        party_facts(session)
+    with db.read() as session:
+        subjects = measures.subjects_of(session, SCOPE, *Q3, kind="grid")
+        measured = measures.measure_all(session, subjects, SCOPE, *Q3, PARTY_KEYS)
+    assert (measured[A]["service_day_attendance"].value, measured[A]["service_day_attendance"].volume) == (0.5, 6)
+    assert measured[A]["party_service_hours"].value == 5.0 and measured[A]["service_days_attended"].value == 4.0
+    assert (measured[B]["service_day_attendance"].value, measured[B]["wishes_fulfilled"].value) == (0.0, 1.0)
+    assert measured[SCOPE]["service_day_attendance"].value == 1.0
+
+
+def test_no_service_day_held_is_no_data_not_a_zero(db):
+    with db.transaction() as session:
+        facts.store_posts(session, [facts.post_row({"id": "a1", "person_id": "w1", "grid_code": A,
+                                                    "role": "full_time_worker", "start_date": "2026-01-01"})])
+    with db.read() as session:
+        measured = measures.measure_all(session, measures.subjects_of(session, SCOPE, *Q3), SCOPE, *Q3, PARTY_KEYS)
+    assert (measured["w1"]["service_day_attendance"].value, measured["w1"]["service_day_attendance"].volume) == (
+        None, 0)
+    assert [measured["w1"][key].value for key in PARTY_KEYS[:3]] == [0.0, 0.0, 0.0]
+
+
 def test_grids_as_subjects_count_what_their_people_did(db):
     with db.transaction() as session:
         facts.store_posts(session, [facts.post_row(p) for p in (

@@ -191,9 +191,11 @@ def test_every_problem_of_one_level_is_named_at_once():
 def test_the_measure_registry():
     assert list(MEASURES) == ["events_reported", "active_days", "patrols", "patrols_inside", "households_visited",
                               "on_time_rate", "below_department", "satisfaction", "accuracy", "sentiment_records",
-                              "sentiment"]
+                              "sentiment", "party_service_hours", "wishes_fulfilled", "service_days_attended",
+                              "service_day_attendance"]
     counts = {key for key, m in MEASURES.items() if m.kind == "count"}
-    assert counts == {"events_reported", "active_days", "patrols", "sentiment_records"}
+    assert counts == {"events_reported", "active_days", "patrols", "sentiment_records", "party_service_hours",
+                      "wishes_fulfilled", "service_days_attended"}
     for measure in MEASURES.values():
         assert re.search(r"[\u4e00-\u9fff]", measure.zh) and measure.en
         assert (measure.full is None) == (measure.kind == "count")
@@ -269,6 +271,9 @@ def test_dianbai_carries_the_issues_indicators_and_the_sentiment_index():
     # seed 000 names the accuracy and sentiment indexes together: the index weighs what accuracy does
     assert weights["sentiment_records"] + weights["sentiment"] == weights["accuracy"] == 10
     assert sum(weights.values()) == 100
+    # a party member's service is carried, not weighed: seed 003 names no party work for Dianbai
+    party = ("party_service_hours", "wishes_fulfilled", "service_days_attended", "service_day_attendance")
+    assert [weights[key] for key in party] == [0, 0, 0, 0] and "weight 0" in part.why
     assert "seed 003" in plan.why.lower() and "seed 000" in part.why.lower()
 
 

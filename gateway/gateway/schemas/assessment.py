@@ -226,6 +226,11 @@ class Refs(Loose):
     patrols = fields.List(fields.String(), required=True)
     visits = fields.List(fields.String(), required=True)
     sentiments = fields.List(fields.String(), required=True)
+    party_service = fields.List(fields.String(), required=True,
+                                metadata={"description": "entries of service under two-way registration (双报到)"})
+    wishes = fields.List(fields.String(), required=True, metadata={"description": "small wishes fulfilled (点亮微心愿)"})
+    service_days = fields.List(fields.String(), required=True,
+                               metadata={"description": "sign-ins at grid service days (网格服务日)"})
 
 
 class Listed(Loose):

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, or_, select, union
 
-from scoring.models import HouseholdFact, PatrolFact, PostFact, SentimentFact, TicketFact, VisitFact
+from scoring.models import (HouseholdFact, PartyServiceFact, PatrolFact, PostFact, SentimentFact,
+                            ServiceDayAttendanceFact, ServiceDayFact, TicketFact, VisitFact, WishFact)
 
 REF_LIMIT = 5  # ids kept with each figure; refs_of gives them all
 # Above this many subjects the first ids are not looked up with the figures (a window
@@ -37,11 +38,16 @@ class Measured:
     refs: list
 
 
+def _running(scope, start, end):
+    """The conditions of a post in ``scope`` running on some day of [start, end]."""
+    return (PostFact.grid_code.startswith(scope), PostFact.start_date <= end,
+            or_(PostFact.end_date.is_(None), PostFact.end_date >= start))
+
+
 def subjects_of(session, scope, start, end, kind="worker"):
     """{subject id: Subject} for the posts in ``scope`` running on some day of [start, end]."""
     rows = session.execute(select(PostFact.person_id, PostFact.grid_code, PostFact.role).where(
-        PostFact.grid_code.startswith(scope), PostFact.start_date <= end,
-        or_(PostFact.end_date.is_(None), PostFact.end_date >= start)).order_by(PostFact.grid_code)).all()
+        *_running(scope, start, end)).order_by(PostFact.grid_code)).all()
     subjects = {}
     for person_id, grid_code, role in rows:
         key = person_id if kind == "worker" else grid_code
@@ -57,9 +63,7 @@ def subjects_of(session, scope, start, end, kind="worker"):
 
 def _posted(scope, start, end):
     """The people posted in ``scope`` on some day of [start, end], as a subquery."""
-    return select(PostFact.person_id).where(
-        PostFact.grid_code.startswith(scope), PostFact.start_date <= end,
-        or_(PostFact.end_date.is_(None), PostFact.end_date >= start)).scalar_subquery()
+    return select(PostFact.person_id).where(*_running(scope, start, end)).scalar_subquery()
 
 
 def _by_subject(kind, person_column, scope, start, end):
@@ -68,9 +72,7 @@ def _by_subject(kind, person_column, scope, start, end):
     person in the scope during the period."""
     if kind == "worker":
         return person_column, None
-    posts = select(PostFact.person_id, PostFact.grid_code).where(
-        PostFact.grid_code.startswith(scope), PostFact.start_date <= end,
-        or_(PostFact.end_date.is_(None), PostFact.end_date >= start)).subquery()
+    posts = select(PostFact.person_id, PostFact.grid_code).where(*_running(scope, start, end)).subquery()
     return posts.c.grid_code, (posts, posts.c.person_id == person_column)
 
 
@@ -202,7 +204,61 @@ def measure_all(session, subjects, scope, start, end, keys):
         sentiment_refs = refs(SentimentFact.person_id, SentimentFact.id, recorded)
         put("sentiment_records", rows, lambda row, n: float(n), lambda row: row.all, sentiment_refs)
         put("sentiment", rows, lambda row, n: row.followed / n if n else None, lambda row: row.all, sentiment_refs)
+
+    # A party member's service (issue 19 §4): what they gave, each fact credited to the member.
+    served = [PartyServiceFact.day.between(start, end)]
+    if "party_service_hours" in wanted:
+        rows = grouped(PartyServiceFact.person_id, [
+            func.count().label("all"), func.sum(PartyServiceFact.hours).label("hours")], served)
+        put("party_service_hours", rows, lambda row, n: round(float(row.hours), 2) if n else 0.0,
+            lambda row: row.all, refs(PartyServiceFact.person_id, PartyServiceFact.id, served))
+
+    # wishes by the day they were confirmed, sign-ins by the day of their service day
+    for key, model, ref in (("wishes_fulfilled", WishFact, WishFact.wish_id),
+                            ("service_days_attended", ServiceDayAttendanceFact, ServiceDayAttendanceFact.id)):
+        if key in wanted:
+            dated = [model.day.between(start, end)]
+            rows = grouped(model.person_id, [func.count().label("all")], dated)
+            put(key, rows, lambda row, n: float(n), lambda row: row.all, refs(model.person_id, ref, dated))
+
+    if "service_day_attendance" in wanted:
+        expected = _service_days_expected(session, kind, scope, start, end)
+        signed = _signed_in(session, scope, start, end)
+        for subject in subjects:
+            pairs = expected.get(subject, set())
+            met = sorted(signed[pair] for pair in pairs if pair in signed)
+            out[subject]["service_day_attendance"] = Measured(len(met) / len(pairs) if pairs else None, len(pairs),
+                                                              met[:REF_LIMIT])
     return out
+
+
+def _service_days_expected(session, kind, scope, start, end):
+    """{subject: {(person, service day)}}: each person posted in the scope is expected at
+    the service days held in the period in the grid of a post of theirs or a grid above it
+    (a community's day is its grids' too); a grid expects each of its people at its days."""
+    held = defaultdict(set)  # grid code -> the service days held there in the period
+    above = [scope[:length] for length in range(1, len(scope))]
+    for day_id, grid_code in session.execute(select(ServiceDayFact.id, ServiceDayFact.grid_code).where(
+            ServiceDayFact.day.between(start, end),
+            or_(ServiceDayFact.grid_code.startswith(scope), ServiceDayFact.grid_code.in_(above)))).all():
+        held[grid_code].add(day_id)
+    expected = defaultdict(set)
+    posts = session.execute(select(PostFact.person_id, PostFact.grid_code).where(*_running(scope, start, end))
+                            .distinct()).all()
+    for person, grid_code in posts:
+        for length in range(1, len(grid_code) + 1):
+            expected[person if kind == "worker" else grid_code] |= {(person, day) for day in held.get(
+                grid_code[:length], ())}
+    return expected
+
+
+def _signed_in(session, scope, start, end):
+    """{(person, service day): sign-in id} of the people posted in the scope, at service
+    days of the period."""
+    return {(person, day): sign_in for sign_in, person, day in session.execute(select(
+        ServiceDayAttendanceFact.id, ServiceDayAttendanceFact.person_id, ServiceDayAttendanceFact.service_day_id).where(
+        ServiceDayAttendanceFact.day.between(start, end),
+        ServiceDayAttendanceFact.person_id.in_(_posted(scope, start, end)))).all()}
 
 
 def _active_days(session, kind, scope, start, end):
@@ -247,4 +303,10 @@ def refs_of(session, subject_ids, start, end):
             VisitFact.person_id.in_(people), VisitFact.day.between(start, end))).all(),
         "sentiments": session.scalars(select(SentimentFact.id).where(
             SentimentFact.person_id.in_(people), SentimentFact.day.between(start, end))).all(),
+        "party_service": session.scalars(select(PartyServiceFact.id).where(
+            PartyServiceFact.person_id.in_(people), PartyServiceFact.day.between(start, end))).all(),
+        "wishes": session.scalars(select(WishFact.wish_id).where(
+            WishFact.person_id.in_(people), WishFact.day.between(start, end))).all(),
+        "service_days": session.scalars(select(ServiceDayAttendanceFact.id).where(
+            ServiceDayAttendanceFact.person_id.in_(people), ServiceDayAttendanceFact.day.between(start, end))).all(),
     }

@@ -106,6 +106,21 @@ MEASURES = {m.key: m for m in (
             "of the worker's sentiment records made in the period, those followed up or closed (a record reported "
             "as a ticket counts: that is a follow-up), as they stand when the assessment runs / records; "
             "volume = records"),
+    # A party member's service (党建引领, issue 19 §4; seed 000: 双报到 and 网格服务日, seed 001:
+    # 点亮微心愿), from people's events: facts a plan may weigh for the members among its subjects.
+    Measure("party_service_hours", "党员服务时长(双报到)", "party service hours (two-way registration)", "count", None,
+            "party service entries", "day",
+            "hours of service the worker logged as a registered party member (双报到) on days of the period; "
+            "volume = entries"),
+    Measure("wishes_fulfilled", "认领完成微心愿数", "small wishes fulfilled", "count", None, "wishes", "confirmed_at",
+            "small wishes (点亮微心愿) the worker claimed and fulfilled whose posters confirmed them in the period"),
+    Measure("service_days_attended", "网格服务日参加次数", "service days attended", "count", None,
+            "service day sign-ins", "day (the service day's)",
+            "grid service days (网格服务日) held in the period that the worker signed in to, wherever held"),
+    Measure("service_day_attendance", "网格服务日参加率", "service-day attendance rate", "rate", 1.0,
+            "service day sign-ins", "day (the service day's)",
+            "of the grid service days held in the period in the worker's grids or a grid above one (a community's "
+            "day is its grids' too), those the worker signed in to / those held; volume = days held"),
 )}
 
 DIRECTIONS = ("higher", "lower")
