@@ -22,8 +22,9 @@ API = "/api/v1"
 COUNTY = "320592"  # a county and a spot no other test uses
 X, Y = 123.20, 33.20
 FACT_TABLES = {"ticket_facts": "ticket_id", "patrol_facts": "id", "visit_facts": "id", "post_facts": "id",
-               "household_facts": "household_id", "sentiment_facts": "id"}
-VERSIONED = {"ticket_facts", "post_facts", "household_facts", "sentiment_facts"}
+               "household_facts": "household_id", "sentiment_facts": "id", "party_service_facts": "id",
+               "wish_facts": "wish_id", "service_day_facts": "id", "service_day_attendance_facts": "id"}
+VERSIONED = {"ticket_facts", "post_facts", "household_facts", "sentiment_facts", "wish_facts"}
 NOTES = "走访独居老人，身体状况良好，家中水电正常"
 SAID = "居民反映小区健身器材损坏，希望尽快维修"
 
