@@ -125,6 +125,12 @@ class Stack:
             time.sleep(interval)
         return predicate()
 
+    def waited(self, predicate, timeout=20):
+        """What ``predicate`` found within ``timeout`` seconds; the test fails otherwise."""
+        found = self.wait_for(predicate, timeout=timeout)
+        assert found, f"waited {timeout} s in vain"
+        return found
+
     # --- direct database access (assertions, and tampering in tamper tests) ------------
     def db_execute(self, service, sql, **params):
         engine = create_engine(self.env[f"{service.upper()}_DB_URL"])

@@ -4,7 +4,6 @@ town leaders of the level it is escalated to hear of it, and the town's leaders 
 when a department it summoned runs late. Nobody else's inbox gets them, and none holds
 the report's words."""
 import datetime as dt
-import time
 import uuid
 
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -25,15 +24,6 @@ def ok(response, status=(200, 201)):
 def notifications(stack, token):
     return [n for n in ok(stack.call("GET", f"{API}/inbox", token))["items"] if n["kind"] == "notification"]
 
-
-def wait_for(predicate, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("waited in vain")
 
 
 def test_those_a_ticket_asks_something_of_find_it_in_their_inbox(stack):
@@ -60,35 +50,35 @@ def test_those_a_ticket_asks_something_of_find_it_in_their_inbox(stack):
         made = ok(stack.call("POST", f"{API}/tickets", resident, {
             "category": "UM07", "description": "路灯不亮，居民李某夜间摔倒", "grid_code": grid}), 201)
         return made if made["responsible"] else None
-    created = wait_for(reported)   # once tickets has heard of the worker's post
+    created = stack.waited(reported)   # once tickets has heard of the worker's post
     ticket = Ticket(stack, created)
-    given = wait_for(lambda: [n for n in notifications(stack, worker) if n["ticket_id"] == ticket.id])
+    given = stack.waited(lambda: [n for n in notifications(stack, worker) if n["ticket_id"] == ticket.id])
     assert given[0]["title"] == f"新工单待处理：{ticket.number}" and "摔倒" not in str(given)
 
     # another report, most of whose time to resolve has gone: its worker is warned before the breach
-    other = wait_for(reported)
+    other = stack.waited(reported)
     now = dt.datetime.now(dt.timezone.utc)
     stack.db_execute("tickets", "UPDATE tickets SET reported_at = :reported, resolve_due = :due WHERE id = :t",
                      reported=now - dt.timedelta(hours=9), due=now + dt.timedelta(hours=1), t=other["id"])
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
         rpc.tickets.scan_sla_now()
-    warned = wait_for(lambda: [n for n in notifications(stack, worker) if n["ticket_id"] == other["id"]
+    warned = stack.waited(lambda: [n for n in notifications(stack, worker) if n["ticket_id"] == other["id"]
                                and n["title"].startswith("工单即将超时")])
     assert "办结时限将于" in warned[0]["body"]
 
     ticket.act(worker, "accept")
     ticket.act(worker, "handle")
     ticket.act(worker, "escalate", note="需社区协调")
-    assert wait_for(lambda: notifications(stack, community))[0]["title"] == f"工单上报至社区：{ticket.number}"
+    assert stack.waited(lambda: notifications(stack, community))[0]["title"] == f"工单上报至社区：{ticket.number}"
     ticket.act(community, "escalate", note="上报街道")
-    assert "上报至街道" in wait_for(lambda: notifications(stack, town))[0]["title"]
+    assert "上报至街道" in stack.waited(lambda: notifications(stack, town))[0]["title"]
     ticket.act(town, "whistle", departments=[department], lead_department=department, note="街道吹哨")
 
     stack.db_execute("tickets", "UPDATE ticket_dispatches SET sign_due = :due WHERE ticket_id = :t",
                      due=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5), t=ticket.id)
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
         rpc.tickets.scan_sla_now()
-    late = wait_for(lambda: [n for n in notifications(stack, town) if n["title"].startswith("部门超时")])
+    late = stack.waited(lambda: [n for n in notifications(stack, town) if n["title"].startswith("部门超时")])
     assert department in late[0]["body"] and "签收" in late[0]["body"]
 
     for step, note in (("sign", None), ("report_back", "已修复路灯")):
@@ -97,7 +87,7 @@ def test_those_a_ticket_asks_something_of_find_it_in_their_inbox(stack):
     ticket.act(town, "feedback", note="回访")
     ticket.act(resident, "rate", satisfaction=2)
     ticket.act(resident, "reopen")
-    assert wait_for(lambda: [n for n in notifications(stack, worker) if n["title"].startswith("工单被重新打开")])
+    assert stack.waited(lambda: [n for n in notifications(stack, worker) if n["title"].startswith("工单被重新打开")])
 
     assert notifications(stack, elsewhere) == [] and notifications(stack, resident) == []
     first = given[0]["id"]

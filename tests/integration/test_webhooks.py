@@ -72,15 +72,6 @@ def verified(secret, headers, raw, tolerance=300):
     return hmac.compare_digest(expected, parts["v1"]) and abs(time.time() - int(parts["t"])) < tolerance
 
 
-def wait_for(predicate, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("waited in vain")
-
 
 def dispatched(stack, admin, grid, department, description=DESCRIPTION):
     """A resident's report the grid, the community and the town pass up, dispatched to ``department``."""
@@ -128,7 +119,7 @@ def test_deliveries_are_signed_retried_dead_lettered_and_replayed(stack, receive
     receiver.answers = {"/flaky": [503, 200], "/broken": [500]}
 
     ticket, resident = dispatched(stack, admin, grid, department)
-    headers, raw = wait_for(lambda: receiver.to("/good"))[0]
+    headers, raw = stack.waited(lambda: receiver.to("/good"))[0]
     body = json.loads(raw)
     assert verified(good["secret"], headers, raw) and not verified(flaky["secret"], headers, raw)
     assert verified(good["secret"], headers, raw) and not verified(good["secret"], headers, raw + b" ")
@@ -141,23 +132,23 @@ def test_deliveries_are_signed_retried_dead_lettered_and_replayed(stack, receive
         query = f"?status={status}" if status else ""
         return ok(stack.call("GET", f"{API}/webhooks/{subscription['id']}/deliveries{query}", None,
                              headers=as_key))["items"]
-    retried = wait_for(lambda: [d for d in log(flaky, "delivered")])[0]
+    retried = stack.waited(lambda: [d for d in log(flaky, "delivered")])[0]
     assert retried["attempts"] == 2 and len(receiver.to("/flaky")) == 2
-    dead = wait_for(lambda: [d for d in log(broken, "dead")])[0]
+    dead = stack.waited(lambda: [d for d in log(broken, "dead")])[0]
     assert (dead["attempts"], dead["last_status_code"], dead["last_error"]) == (3, 500, "HTTP 500")
     assert len(receiver.to("/broken")) == 3                                  # WEBHOOK_MAX_ATTEMPTS in the stack
 
     receiver.answers["/broken"] = [200]                                      # the receiver is fixed
     replayed = ok(stack.call("POST", f"{API}/webhooks/deliveries/{dead['id']}/replay", None, headers=as_key))
     assert (replayed["status"], replayed["attempts"]) == ("pending", 0)
-    assert wait_for(lambda: log(broken, "delivered"))[0]["attempts"] == 1
+    assert stack.waited(lambda: log(broken, "delivered"))[0]["attempts"] == 1
 
     # a department clock runs out: the sign clock, moved into the past, and a scan
     stack.db_execute("tickets", "UPDATE ticket_dispatches SET sign_due = :due WHERE ticket_id = :t",
                      due=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5), t=ticket.id)
     with ClusterRpcProxy({"AMQP_URI": stack.env["AMQP_URI"]}, timeout=30) as rpc:
         rpc.tickets.scan_sla_now()
-    breach = json.loads(wait_for(lambda: [r for h, r in receiver.to("/good") if b"sla_breached" in r])[0])
+    breach = json.loads(stack.waited(lambda: [r for h, r in receiver.to("/good") if b"sla_breached" in r])[0])
     assert breach["clock"].startswith(f"sign:{department}") and breach["ticket"]["number"] == ticket.number
 
     # the department reports back, the town verifies, the resident is unhappy and reopens
@@ -170,7 +161,7 @@ def test_deliveries_are_signed_retried_dead_lettered_and_replayed(stack, receive
     ticket.act(town, "feedback", note="电话回访")
     ticket.act(resident, "rate", satisfaction=1)
     ticket.act(resident, "reopen")
-    reopened = json.loads(wait_for(lambda: [r for h, r in receiver.to("/good") if b"ticket_reopened" in r])[0])
+    reopened = json.loads(stack.waited(lambda: [r for h, r in receiver.to("/good") if b"ticket_reopened" in r])[0])
     assert reopened["departments"] == [department] and reopened["ticket"]["reopen_count"] == 1
 
     ok(stack.call("POST", f"{API}/webhooks/{good['id']}/deactivate", None, headers=as_key))
