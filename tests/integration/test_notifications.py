@@ -12,7 +12,7 @@ from idnumbers import fresh_id_number
 from ticket_client import Ticket
 
 API = "/api/v1"
-COUNTY, X, Y = "320626", 128.20, 38.20       # a county and a spot no other test uses
+COUNTY, X, Y = "320626", 131.00, 41.00       # a county and a spot no other test uses
 PASSWORD = "Tongzhi2026abc"
 
 
