@@ -50,16 +50,21 @@ def jobs_table(metadata):
     )
 
 
-def view(row, now=None):
-    """A job as the API shows it; a running job whose heartbeat stopped reads as failed."""
+def view(row, now=None, live=None):
+    """A job as the API shows it; a running job whose heartbeat stopped reads as failed.
+    ``live``: this process's own note of a job it runs (phase, done, total, heartbeat_at),
+    newer than the row when the row cannot be written meanwhile (SQLite)."""
     status, error = row.status, row.error
     beat = row.heartbeat_at or row.started_at or row.created_at
+    phase, done, total = row.phase, row.done, row.total
+    if live and status in ("queued", "running"):
+        beat, phase, done, total = max(beat, live["heartbeat_at"]), live["phase"], live["done"], live["total"]
     if status in ("queued", "running") and beat < (now or utcnow()) - dt.timedelta(seconds=STALE_SECONDS):
         status, error = "failed", {"error": "JOB_INTERRUPTED", "message": "The service running this job stopped "
                                                                           "before it ended; nothing was stored. "
                                                                           "Start it again.", "details": {}}
-    return {"id": row.id, "kind": row.kind, "status": status, "phase": row.phase, "done": row.done,
-            "total": row.total, "result": row.result, "error": error, "created_by": row.created_by,
+    return {"id": row.id, "kind": row.kind, "status": status, "phase": phase, "done": done,
+            "total": total, "result": row.result, "error": error, "created_by": row.created_by,
             "created_at": row.created_at.isoformat(), "started_at": row.started_at and row.started_at.isoformat(),
             "finished_at": row.finished_at and row.finished_at.isoformat()}
 
@@ -78,7 +83,7 @@ class Progress:
         moment = time.monotonic()
         if phase != self.phase or moment - self.last >= PROGRESS_EVERY_SECONDS or done >= total:
             self.phase, self.last = phase, moment
-            self.jobs.update(self.job_id, phase=phase, done=done, total=total, heartbeat_at=utcnow())
+            self.jobs.note(self.job_id, phase=phase, done=done, total=total, heartbeat_at=utcnow())
 
 
 class Jobs(DependencyProvider):
@@ -90,6 +95,7 @@ class Jobs(DependencyProvider):
 
     def setup(self):
         self.service = self.container.service_name
+        self.live = {}  # job id -> its progress, for the jobs this process runs
 
     def get_dependency(self, worker_ctx):
         return self
@@ -97,6 +103,14 @@ class Jobs(DependencyProvider):
     @property
     def db(self):
         return find_dependency(self.container, Database).handle
+
+    def note(self, job_id, **progress):
+        """Progress, kept here and, where the database has a connection to spare, in the
+        job's row for the other replicas. On SQLite the service has one connection, which
+        the work's own transaction holds: writing there would wait for ever."""
+        self.live[job_id] = progress
+        if self.db.engine.dialect.name != "sqlite":
+            self.update(job_id, **progress)
 
     def update(self, job_id, **values):
         with self.db.transaction() as session:
@@ -119,9 +133,12 @@ class Jobs(DependencyProvider):
             try:
                 result = work(Progress(self, job_id))
             except AppError as exc:  # the answer the request would have had
-                self.update(job_id, status="failed", error=exc.to_dict(), finished_at=utcnow())
-            else:
-                self.update(job_id, status="succeeded", result=result, finished_at=utcnow())
+                self.update(job_id, status="failed", error=exc.to_dict(), finished_at=utcnow(),
+                            **self.live.get(job_id, {}))
+            else:  # with how far it got, which a SQLite row could not be told meanwhile
+                self.update(job_id, status="succeeded", result=result, finished_at=utcnow(),
+                            **self.live.get(job_id, {}))
+            self.live.pop(job_id, None)
         except Exception:
             log.exception("job %s failed", job_id)
             try:
@@ -130,6 +147,7 @@ class Jobs(DependencyProvider):
                     "details": {"job_id": job_id}})
             except Exception:
                 log.exception("job %s: its failure could not be recorded", job_id)
+            self.live.pop(job_id, None)
 
     def get(self, job_id, actor=None):
         """The job, for its starter and for district-wide callers (None: internal); to
@@ -138,4 +156,4 @@ class Jobs(DependencyProvider):
             row = session.execute(select(self.table).where(self.table.c.id == job_id)).first()
         if row is None or not (actor is None or actor.district_wide or actor.account_id == row.created_by):
             raise NotFound(f"No job has the id {job_id}.", code="JOB_NOT_FOUND", details={"job_id": job_id})
-        return view(row)
+        return view(row, live=self.live.get(job_id))

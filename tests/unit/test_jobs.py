@@ -25,7 +25,7 @@ def test_a_running_job_whose_heartbeat_stopped_reads_as_interrupted():
 
 def test_progress_is_written_on_a_new_phase_at_the_end_and_now_and_then():
     written = []
-    recorder = SimpleNamespace(update=lambda job_id, **values: written.append((values["phase"], values["done"])))
+    recorder = SimpleNamespace(note=lambda job_id, **values: written.append((values["phase"], values["done"])))
     progress = jobs.Progress(recorder, "grid-x")
     for done in range(100):
         progress("checking", done, 100)
@@ -33,3 +33,12 @@ def test_progress_is_written_on_a_new_phase_at_the_end_and_now_and_then():
         progress("adding", done, 50)
     assert written[0] == ("checking", 0) and ("adding", 0) in written and written[-1] == ("adding", 50)
     assert len(written) < 10      # not one write per feature
+
+
+def test_this_processs_own_note_of_a_job_is_newer_than_its_row():
+    """On SQLite the row is not written while the work's transaction holds the one
+    connection: the process running the job answers from its note, heartbeat included."""
+    stale_row = row("running", jobs.STALE_SECONDS + 30)
+    live = {"phase": "adding", "done": 7, "total": 9, "heartbeat_at": NOW}
+    shown = jobs.view(stale_row, NOW, live)
+    assert (shown["status"], shown["done"], shown["phase"]) == ("running", 7, "adding")
