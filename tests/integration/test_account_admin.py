@@ -4,14 +4,10 @@ sign-in), lifts its lock and ends its tokens; the holder changes their own passw
 and signs out everywhere. A disabled account's, a changed password's and a signed-out
 token are refused at once, and every step is in the account's log."""
 import uuid
+from answers import ok
 
 API = "/api/v1"
 PASSWORD = "Zhanghu2026abc"
-
-
-def ok(response, status=(200, 201)):
-    assert response.status_code in ((status,) if isinstance(status, int) else status), response.text
-    return response.json()
 
 
 def refused(response, status, code):

@@ -13,25 +13,10 @@ import pytest
 from shapely.geometry import box
 
 from common.shanghai import shanghai_date
+from answers import ok, refused
 
 API = "/api/v1"
 COUNTY, X, Y = "320567", 127.20, 37.20          # a county and a spot no other test uses
-
-
-def ok(response, status=(200, 201)):
-    assert response.status_code in ((status,) if isinstance(status, int) else status), response.text
-    return response.json()
-
-
-def refused(response, status, field=None, code=None):
-    assert response.status_code == status, response.text
-    body = response.json()
-    if field is not None:
-        details = body["details"]
-        assert field in details.get("fields", {}) or details.get("field") == field, details
-    if code is not None:
-        assert body["error"] == code, body
-    return body
 
 
 def count(stack, table, **where):

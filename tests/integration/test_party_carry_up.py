@@ -11,27 +11,12 @@ from shapely.geometry import box
 
 from idnumbers import fresh_id_number
 from ticket_client import Ticket
+from answers import ok, refused
 
 API = "/api/v1"
 COUNTY, X, Y = "320611", 127.80, 37.80          # a county and a spot no other test uses
 PASSWORD = "Passw0rd-2026"
 REPORTER_FIELDS = {"reporter_account_id", "reporter_name", "reporter_phone", "anonymous"}
-
-
-def ok(response, status=(200, 201)):
-    assert response.status_code in ((status,) if isinstance(status, int) else status), response.text
-    return response.json()
-
-
-def refused(response, status, field=None, code=None):
-    assert response.status_code == status, response.text
-    body = response.json()
-    if field is not None:
-        details = body["details"]
-        assert field in details.get("fields", {}) or details.get("field") == field, details
-    if code is not None:
-        assert body["error"] == code, body
-    return body
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from ticket_client import Ticket
+from answers import ok
 
 API = "/api/v1"
 COUNTY, X, Y = "320625", 128.40, 38.40       # a county and a spot no other test uses
@@ -58,11 +59,6 @@ def receiver():
     listening = Receiver()
     yield listening
     listening.server.shutdown()
-
-
-def ok(response, status=(200, 201)):
-    assert response.status_code in ((status,) if isinstance(status, int) else status), response.text
-    return response.json()
 
 
 def verified(secret, headers, raw, tolerance=300):
