@@ -28,7 +28,8 @@ from people.exceptions import (
     AccountDisabled, AccountLocked, AccountNotFound, InvalidCredentials, PasswordChangeRequired, PersonHasAccount,
     ResidentHasAccount, ResidentNotFound, UsernameTaken, WeakPassword,
 )
-from people.models import Account, AddressLoginFailure, Department, Household, LoginFailure, Person, Resident
+from people.models import Account, AddressLoginFailure, Household, LoginFailure, Person, Resident
+from people.staff import require_department
 
 log = logging.getLogger(__name__)
 
@@ -186,10 +187,8 @@ def create_account(session, data, min_password_length=10):
         _check_person_free(session, data["person_id"])
     if data.get("resident_id"):
         check_resident_free(session, data["resident_id"])
-    code = data.get("department_code")
-    if code and session.scalar(select(Department.id).where(Department.code == code)) is None:
-        raise InvalidInput(f"No department has the code {code}; register it first (POST /api/v1/departments).",
-                           code="UNKNOWN_DEPARTMENT", details={"field": "department_code"})
+    if data.get("department_code"):
+        require_department(session, data["department_code"])
     account = Account(
         username=username, display_name=data["display_name"],
         password_hash=hash_password(data["password"]), roles=sorted(set(data["roles"])),

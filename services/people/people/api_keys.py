@@ -20,9 +20,9 @@ import uuid
 from sqlalchemy import select
 
 from common import keyset
-from common.errors import InvalidInput
 from people.exceptions import ApiKeyNotFound, ApiKeyRevoked, InvalidApiKey
-from people.models import ApiKey, Department
+from people.models import ApiKey
+from people.staff import require_department
 
 KEY_SHAPE = re.compile(r"^ggk_([a-z0-9]{10})_([A-Za-z0-9_-]{43})$")
 _PREFIX_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
@@ -38,12 +38,6 @@ def _new_key():
     return prefix, f"ggk_{prefix}_{secrets.token_urlsafe(32)}"
 
 
-def _department(session, code):
-    if session.scalar(select(Department.id).where(Department.code == code)) is None:
-        raise InvalidInput(f"No department has the code {code}; register it first (POST /api/v1/departments).",
-                           code="UNKNOWN_DEPARTMENT", details={"field": "department_code"})
-
-
 def _issue(session, *, department_code, name, by, now):
     prefix, key = _new_key()
     row = ApiKey(id=str(uuid.uuid4()), prefix=prefix, digest=_digest(key), department_code=department_code,
@@ -54,7 +48,7 @@ def _issue(session, *, department_code, name, by, now):
 
 def create(session, data, *, by, now):
     """(the key's row, the key itself: shown once)."""
-    _department(session, data["department_code"])
+    require_department(session, data["department_code"])
     return _issue(session, department_code=data["department_code"], name=data["name"], by=by, now=now)
 
 

@@ -777,9 +777,8 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
             if not in_scope(grid_code, place["grid_code"]):
                 raise InvalidInput(f"Place {place['code']} lies in grid {place['grid_code']}, not in {grid_code}.",
                                    code="PLACE_OUTSIDE_GRID", details={"field": "place_code"})
-        if data.get("department_code") and not staff.department_exists(session, data["department_code"]):
-            raise InvalidInput(f"No department has the code {data['department_code']}.",
-                               code="UNKNOWN_DEPARTMENT", details={"field": "department_code"})
+        if data.get("department_code"):
+            staff.require_department(session, data["department_code"])
 
     @rpc
     def register_organisation(self, data, actor=None):
@@ -1082,9 +1081,7 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
                                code="VALIDATION_FAILED",
                                details={"fields": {"community_code": ["must be a community (村/社区)"]}})
         with self.db.transaction() as session:
-            if not staff.department_exists(session, data["employer_code"]):
-                raise InvalidInput(f"No department has the code {data['employer_code']}.",
-                                   code="UNKNOWN_DEPARTMENT", details={"field": "employer_code"})
+            staff.require_department(session, data["employer_code"], field="employer_code")
             row = party.register(session, data, by=actor.username if actor else SYSTEM, now=utcnow())
             return party.registration_view(row, staff.staff_names(session, [row.person_id]))
 

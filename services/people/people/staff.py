@@ -367,6 +367,13 @@ def department_exists(session, code):
     return session.scalar(select(Department.id).where(Department.code == code)) is not None
 
 
+def require_department(session, code, field="department_code"):
+    """400 UNKNOWN_DEPARTMENT naming ``field`` unless people has registered ``code``."""
+    if not department_exists(session, code):
+        raise InvalidInput(f"No department has the code {code}; register it first (POST /api/v1/departments).",
+                           code="UNKNOWN_DEPARTMENT", details={"field": field})
+
+
 def list_departments(session, kind=None, after=None, limit=None):
     """Departments by code, a page at a time (``keyset.Page``; ``limit`` None: all)."""
     query = select(Department)

@@ -27,7 +27,8 @@ from sqlalchemy import select
 
 from common import keyset
 from common.errors import Forbidden, InvalidInput, NotFound
-from people.models import Department, WebhookDelivery, WebhookSubscription
+from people.models import WebhookDelivery, WebhookSubscription
+from people.staff import require_department
 
 # event -> (zh, en): the ticket events a department may subscribe to
 EVENTS = {
@@ -90,12 +91,6 @@ def check_url(url, own_addresses=()):
     return url
 
 
-def _department(session, code):
-    if session.scalar(select(Department.id).where(Department.code == code)) is None:
-        raise InvalidInput(f"No department has the code {code}.", code="UNKNOWN_DEPARTMENT",
-                           details={"field": "department_code"})
-
-
 def subscriber_department(actor, given):
     """Whose subscription: a department's own (its account or key), or, for an
     administrator, the one it names."""
@@ -112,7 +107,7 @@ def subscriber_department(actor, given):
 
 def subscribe(session, cipher, data, *, department, by, now, own_addresses):
     """(the subscription, its secret: shown once)."""
-    _department(session, department)
+    require_department(session, department)
     url = check_url(data["url"], own_addresses)
     secret = f"whsec_{secrets.token_urlsafe(32)}"
     row = WebhookSubscription(id=str(uuid.uuid4()), department_code=department, url=url,
