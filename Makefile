@@ -8,15 +8,44 @@ export PYTHONWARNINGS ?= ignore
 run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
-.PHONY: run test fuzz bench venv clean
+.PHONY: run test fuzz bench venv clean lock wheelhouse offline-test
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Dependencies from the hash-locked file (docs/operations/install.md), then the project itself.
+$(VENV)/.installed: pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# The lock files, from pyproject.toml (needs PyPI). Pins stay unless LOCK_ARGS=--upgrade.
+PIP_TOOLS   := pip-tools==7.6.2
+LOCK_VENV   := .venv-lock
+PIP_COMPILE := $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+               --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet $(PIP_TOOLS))
+	$(PIP_COMPILE) -o requirements/runtime.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements/runtime.lock -o requirements/dev.lock pyproject.toml
+	$(PIP_COMPILE) --all-build-deps --only-build-deps -o requirements/build.lock pyproject.toml
+
+# Every runtime dependency (DEV=1: dev ones too), the build backend and the project's own
+# wheel in wheelhouse/, for a host with no internet. WHEELHOUSE_PIP_ARGS: another platform.
+WHEELHOUSE  ?= wheelhouse
+WHEEL_LOCK  := requirements/$(if $(DEV),dev,runtime).lock
+wheelhouse: venv
+	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
+	$(PY) -m pip download --quiet --require-hashes --no-deps $(WHEELHOUSE_PIP_ARGS) -d $(WHEELHOUSE) \
+	    -r $(WHEEL_LOCK) -r requirements/build.lock
+	$(PY) -m pip wheel --quiet --no-deps --no-index --find-links $(WHEELHOUSE) -w $(WHEELHOUSE) .
+	cp $(WHEEL_LOCK) requirements/build.lock $(WHEELHOUSE)/
+	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE) | wc -l) files, $$(du -sh $(WHEELHOUSE) | cut -f1)"
+
+# Installs the wheelhouse into a fresh venv with pip's network off (a minute or more).
+offline-test: venv
+	$(PY) -m pytest tests/offline $(PYTEST_ARGS)
 
 run: venv
 	$(PY) -m common.launcher
@@ -39,4 +68,4 @@ bench: venv
 	$(PY) -m bench.scoring
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache
