@@ -116,27 +116,70 @@ def _local_default_broker(amqp_uri):
     return parts.hostname in ("127.0.0.1", "localhost", "::1") and (parts.port or 5672) == 5672
 
 
-def ensure_broker(amqp_uri, wait_seconds=60):
-    """The broker at ``amqp_uri``, or a locally installed RabbitMQ started for it."""
-    if broker_answers(amqp_uri):
+RABBITMQ_SERVER_PATHS = ("/usr/sbin/rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server")
+# The same command .ci/run uses on a fresh machine.
+APT_INSTALL_RABBITMQ = ("apt-get update -qq && "
+                        "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server")
+
+
+def installed_rabbitmq():
+    """The path of a locally installed ``rabbitmq-server``, or None."""
+    return shutil.which("rabbitmq-server") or next((p for p in RABBITMQ_SERVER_PATHS if Path(p).exists()), None)
+
+
+@dataclass(frozen=True)
+class Host:
+    """What ensure_broker may do on this machine; tests pass fakes."""
+    broker_answers: object = broker_answers
+    installed_rabbitmq: object = installed_rabbitmq
+    is_root: object = lambda: os.geteuid() == 0
+    has_apt: object = lambda: shutil.which("apt-get") is not None
+    run: object = subprocess.run
+    sleep: object = time.sleep
+
+
+def how_to_get_a_broker(host):
+    """The exact commands that give this machine a broker, first the one that fits it."""
+    ways = []
+    if host.has_apt():
+        ways.append("sudo apt-get install -y rabbitmq-server   (then make run again)")
+    ways.append("docker run -d --name rabbitmq -p 5672:5672 -p 15672:15672 rabbitmq:3-management")
+    ways.append("or point AMQP_URI at a running broker (e.g. AMQP_URI=amqp://user:pass@host:5672/)")
+    return "Get one with:\n  " + "\n  ".join(ways)
+
+
+def ensure_broker(amqp_uri, wait_seconds=60, host=Host()):
+    """The broker at ``amqp_uri``; else the local RabbitMQ, installed with apt-get first
+    when none is and we run as root; else exit saying exactly what to do."""
+    if host.broker_answers(amqp_uri):
         return
-    how_to_get_one = (
-        "Get one with 'sudo apt-get install rabbitmq-server' (then run make run again),\n"
-        "or 'docker run -d -p 5672:5672 -p 15672:15672 rabbitmq:3-management',\n"
-        "or point AMQP_URI at a running broker.")
-    server = shutil.which("rabbitmq-server") or next(
-        (p for p in ("/usr/sbin/rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server") if Path(p).exists()), None)
-    if server is None or not _local_default_broker(amqp_uri):
-        where = "none is installed here" if server is None else "AMQP_URI does not point at this machine's port 5672"
-        sys.exit(f"No RabbitMQ answers at AMQP_URI ({_redacted(amqp_uri)}) and {where}.\n{how_to_get_one}")
+    if not _local_default_broker(amqp_uri):
+        sys.exit(f"No RabbitMQ answers at AMQP_URI ({_redacted(amqp_uri)}), which is not this machine's "
+                 f"port 5672: start that broker or correct AMQP_URI.\n{how_to_get_a_broker(host)}")
+    server = host.installed_rabbitmq()
+    if server is None:
+        if not (host.is_root() and host.has_apt()):
+            why = "we are not root" if host.has_apt() else "this machine has no apt-get"
+            sys.exit(f"No RabbitMQ answers at AMQP_URI ({_redacted(amqp_uri)}), none is installed here, "
+                     f"and make run cannot install one ({why}).\n{how_to_get_a_broker(host)}")
+        print(f"No RabbitMQ installed; installing Debian's rabbitmq-server as root:\n  {APT_INSTALL_RABBITMQ}",
+              flush=True)
+        installed = host.run(["sh", "-c", APT_INSTALL_RABBITMQ], check=False).returncode == 0
+        server = host.installed_rabbitmq() if installed else None
+        if server is None:
+            sys.exit(f"Installing rabbitmq-server with apt-get failed (see its output above).\n"
+                     f"{how_to_get_a_broker(host)}")
+        if host.broker_answers(amqp_uri):  # the package's own start script may have started it
+            return
     print(f"No broker at AMQP_URI; starting the local RabbitMQ ({server} -detached) ...", flush=True)
-    subprocess.run([server, "-detached"], check=False)
+    host.run([server, "-detached"], check=False)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
-        if broker_answers(amqp_uri):
+        if host.broker_answers(amqp_uri):
             return
-        time.sleep(1)
-    sys.exit(f"RabbitMQ was started but did not answer at AMQP_URI within {wait_seconds}s.\n{how_to_get_one}")
+        host.sleep(1)
+    sys.exit(f"RabbitMQ was started but did not answer at AMQP_URI within {wait_seconds}s "
+             f"(its logs: /var/log/rabbitmq/).\n{how_to_get_a_broker(host)}")
 
 
 def _redacted(uri):
