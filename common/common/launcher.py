@@ -253,6 +253,97 @@ def print_banner(processes, demo_accounts=""):
 """, flush=True)
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How `make run` restarts a component that died (docs/operations/install.md)."""
+    first_delay: float = 1.0      # seconds before the first restart; doubles each time ...
+    max_delay: float = 30.0       # ... up to this
+    healthy_reset: float = 60.0   # up this long after a restart: the next death starts at first_delay again
+    max_failures: int = 5         # this many deaths of one component ...
+    window: float = 300.0         # ... within this many seconds: give up and stop everything
+
+
+def how_it_ended(returncode):
+    if returncode is not None and returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
+class Supervisor:
+    """Keeps every component running: one that dies is started again after a backoff
+    delay, the others keep serving. Gives up (returns 1) when one component dies
+    ``max_failures`` times within ``window`` seconds; returns 0 once ``stopping``."""
+
+    def __init__(self, processes, policy=RestartPolicy(), clock=time.monotonic, sleep=time.sleep,
+                 say=lambda line: print(line, file=sys.stderr, flush=True), poll_seconds=0.2,
+                 fresh=lambda old: ServiceProcess(old.component, old.env, old.log_path)):
+        self.processes = processes
+        self.fresh = fresh  # a new, not yet started, process like the dead one
+        self.policy = policy
+        self.clock, self.sleep, self.say = clock, sleep, say
+        self.poll_seconds = poll_seconds
+        now = clock()
+        self.started_at = {name: now for name in processes}
+        self.delay = {name: policy.first_delay for name in processes}
+        self.deaths = {name: [] for name in processes}
+        self.restart_at = {}        # name -> when a dead component starts again
+        self.awaiting_health = set()  # restarted, /healthz not yet answered
+
+    def watch(self, stopping):
+        while not stopping:
+            failed = self.step()
+            if failed:
+                return 1
+            self.sleep(self.poll_seconds)
+        return 0
+
+    def step(self):
+        """One look at every component; returns the name of one given up on, else None."""
+        now = self.clock()
+        for name, process in self.processes.items():
+            if name in self.restart_at:
+                if now >= self.restart_at[name]:
+                    del self.restart_at[name]
+                    self.say(f"Restarting {name} ...")
+                    self.processes[name] = process = self.fresh(process).start()
+                    self.started_at[name] = now
+                    self.awaiting_health.add(name)
+                continue
+            if process.alive():
+                if name in self.awaiting_health and process.healthy():
+                    self.awaiting_health.discard(name)
+                    self.say(f"{name} is healthy again ({process.url}/healthz).")
+                continue
+            if self._died(name, process, now):
+                return name
+        return None
+
+    def _died(self, name, process, now):
+        policy = self.policy
+        self.awaiting_health.discard(name)
+        if now - self.started_at[name] >= policy.healthy_reset:
+            self.delay[name] = policy.first_delay
+        deaths = [t for t in self.deaths[name] if now - t < policy.window] + [now]
+        self.deaths[name] = deaths
+        ended = how_it_ended(process.process.returncode)
+        if len(deaths) >= policy.max_failures:
+            self.say(f"\n{name} died ({ended}), {len(deaths)} times within {policy.window:g}s: "
+                     f"giving up and stopping everything."
+                     + (f" See {process.log_path}." if process.log_path else ""))
+            return True
+        delay = self.delay[name]
+        self.delay[name] = min(delay * 2, policy.max_delay)
+        self.restart_at[name] = now + delay
+        at = time.strftime("%H:%M:%S", time.localtime(time.time() + delay))
+        self.say(f"\n{name} died ({ended}); restarting it in {delay:g}s (at {at}), "
+                 f"the other components keep running (death {len(deaths)}; "
+                 f"{policy.max_failures} within {policy.window:g}s stop everything).")
+        return False
+
+
 def run(argv=None):
     parser = argparse.ArgumentParser(description="Run all five components with demo data.")
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo district and accounts")
@@ -273,14 +364,10 @@ def run(argv=None):
     processes = start_all(dict(os.environ))
     print_banner(processes, demo_accounts)
     try:
-        while not stopping:
-            dead = [name for name, p in processes.items() if not p.alive()]
-            if dead:
-                print(f"\n{', '.join(dead)} stopped unexpectedly; stopping the rest.", file=sys.stderr)
-                return 1
-            time.sleep(0.5)
-        print("\nStopping ...", flush=True)
-        return 0
+        status = Supervisor(processes).watch(stopping)
+        if status == 0:
+            print("\nStopping ...", flush=True)
+        return status
     finally:
         stop_all(processes)
         print("All components stopped.", flush=True)
