@@ -39,7 +39,8 @@ wheelhouse: venv
 	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
 	$(PY) -m pip download --quiet --require-hashes --no-deps $(WHEELHOUSE_PIP_ARGS) -d $(WHEELHOUSE) \
 	    -r $(WHEEL_LOCK) -r requirements/build.lock
-	$(PY) -m pip wheel --quiet --no-deps --no-index --find-links $(WHEELHOUSE) -w $(WHEELHOUSE) .
+	# setuptools builds in ./build and would reuse stale files from there
+	rm -rf build && $(PY) -m pip wheel --quiet --no-deps --no-index --find-links $(WHEELHOUSE) -w $(WHEELHOUSE) . && rm -rf build
 	cp $(WHEEL_LOCK) requirements/build.lock $(WHEELHOUSE)/
 	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE) | wc -l) files, $$(du -sh $(WHEELHOUSE) | cut -f1)"
 
