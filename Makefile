@@ -44,7 +44,7 @@ wheelhouse: venv
 	cp $(WHEEL_LOCK) requirements/build.lock $(WHEELHOUSE)/
 	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE) | wc -l) files, $$(du -sh $(WHEELHOUSE) | cut -f1)"
 
-# Builds the wheelhouse, installs it into a fresh venv with pip's network off (~1.5 min).
+# Builds the wheelhouse, installs it into a fresh venv with pip's network off (30-80 s).
 offline-test: wheelhouse
 	OFFLINE_WHEELHOUSE=$(WHEELHOUSE) $(PY) -m pytest tests/offline $(PYTEST_ARGS)
 

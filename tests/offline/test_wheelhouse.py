@@ -3,7 +3,7 @@
 A fresh venv, pip with every index switched off (--no-index, PIP_INDEX_URL and the
 proxies pointing at a closed port, no pip config files), the runtime lock's sha256
 checked; then each service imports and the launcher answers. ``make offline-test``
-builds the wheelhouse and runs this (about 1.5 minutes: too long for make test).
+builds the wheelhouse and runs this (30-80 s: more than make test can spare).
 """
 import os
 import re
