@@ -134,7 +134,8 @@ def _tool_version(tool):
     if shutil.which(tool) is None:
         raise BackupError(f"{tool} not found: install postgresql-client (the major version of the server)")
     out = subprocess.run([tool, "--version"], capture_output=True, text=True, check=True).stdout
-    return out.split(")")[-1].strip().split()[0] if ")" in out else out.strip()
+    match = re.search(r"\)\s+(\d+(?:\.\d+)*)", out)  # "pg_dump (PostgreSQL) 15.20 (Debian ...)"
+    return match.group(1) if match else out.strip()
 
 
 class Database:
@@ -173,7 +174,11 @@ class Database:
         else:
             import psycopg2
             conninfo, _ = self.libpq()
-            self.connection = psycopg2.connect(conninfo, password=self.parsed.password or None)
+            try:
+                self.connection = psycopg2.connect(conninfo, password=self.parsed.password or None)
+            except psycopg2.OperationalError as exc:
+                raise BackupError(f"{self.service}: cannot connect to its database ({self.service.upper()}_DB_URL, "
+                                  f"{conninfo}): {str(exc).strip()}") from exc
         return self
 
     def close(self):
@@ -233,6 +238,7 @@ class Database:
             self.rows("SELECT count(*) FROM sqlite_master")  # the read transaction starts here
             return None
         import psycopg2.extensions
+        self.connection.rollback()  # set_session needs no transaction open
         self.connection.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ,
                                     readonly=True)
         return self.rows("SELECT pg_export_snapshot()")[0][0]
@@ -357,6 +363,9 @@ def backup(out_dir, config=None, now=None):
     try:
         for db in dbs.values():  # connect all first: the pins then follow each other closely
             db.connect()
+        for service, db in dbs.items():
+            if "outbox_events" not in db.tables():
+                raise BackupError(f"{service}: its database has no tables yet (never started?): nothing to back up")
         pg_dump_version = _check_pg_dump(dbs)
         snapshots, pinned_at, found, attempts = _pin_all(dbs)
         services = {}
@@ -641,6 +650,7 @@ def main(argv=None):
     check.add_argument("--manifest-sha256", help="the manifest's sha256 as printed by backup, kept elsewhere")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if args.command == "backup":
             started = time.monotonic()
