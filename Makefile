@@ -8,7 +8,7 @@ export PYTHONWARNINGS ?= ignore
 run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
-.PHONY: run test fuzz bench venv clean lock wheelhouse offline-test
+.PHONY: run test fuzz bench venv clean lock wheelhouse offline-test backup restore
 
 venv: $(VENV)/.installed
 
@@ -67,6 +67,16 @@ bench: venv
 	$(PY) -m bench.integrity
 	$(PY) -m bench.coverage
 	$(PY) -m bench.scoring
+
+# Back up the four databases into one archive under BACKUP_DIR (default backups/).
+backup: venv
+	$(PY) -m common.backup backup $(if $(BACKUP_DIR),--out $(BACKUP_DIR))
+
+# Restore ARCHIVE into the configured (empty) databases; FORCE=1 replaces data.
+restore: venv
+	@test -n "$(ARCHIVE)" || { echo "ARCHIVE is not set: make restore ARCHIVE=backups/gridgov-backup-..."; exit 2; }
+	$(PY) -m common.backup verify $(ARCHIVE)
+	$(PY) -m common.backup restore $(ARCHIVE) $(if $(FORCE),--force)
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache

@@ -150,3 +150,17 @@ def test_a_restore_names_running_components(source, tmp_path):
     finally:
         server.shutdown()
     assert not (tmp_path / "target" / "tickets.db").exists()
+
+
+def test_a_pg_dump_older_than_the_server_is_refused_with_what_to_install(monkeypatch):
+    class Server17:
+        engine = "postgresql"
+
+        def server_version(self):
+            return "17.2 (Debian 17.2-1)"
+
+    monkeypatch.setattr(backup, "_tool_version", lambda tool: "15.20")
+    with pytest.raises(backup.BackupError, match=r"pg_dump 15.20 cannot dump the tickets database on PostgreSQL "
+                                                 r"17.2 .*install postgresql-client-17"):
+        backup._check_pg_dump({"tickets": Server17()})
+    assert backup._major("15.20 (Debian 15.20-0+deb12u1)") == 15
