@@ -306,9 +306,10 @@ class Database:
         """Other connections to this PostgreSQL database: a component that is running
         somewhere (another host, a container) shows up here."""
         if self.engine == "sqlite":
-            return 0
-        return self.rows("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                         "AND pid <> pg_backend_pid()")[0][0]
+            return []
+        return [f"{name or 'a client'} from {address or 'a local socket'}" for name, address in self.rows(
+            "SELECT application_name, host(client_addr) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY 1, 2")]
 
 
 def databases(config=None, order=DUMP_ORDER):
@@ -339,10 +340,11 @@ def _check_pg_dump(dbs):
 def _pin_all(dbs):
     """Pin every database, in order, until the pinned snapshots show no gap."""
     for attempt in range(1, PIN_ATTEMPTS + 1):
-        snapshots, pinned_at = {}, {}
+        snapshots, pinned_at, first = {}, {}, time.monotonic()
         for service, db in dbs.items():
             snapshots[service] = db.pin()
             pinned_at[service] = dt.datetime.now(dt.timezone.utc).isoformat()
+        pinned_at["window_ms"] = round((time.monotonic() - first) * 1000, 1)  # from the first pin to the last
         found = _read_bus_tables(dbs)
         if not found["gaps"] or attempt == PIN_ATTEMPTS:
             return snapshots, pinned_at, found, attempt
@@ -389,6 +391,7 @@ def backup(out_dir, config=None, now=None):
         "dump_order": list(dbs),
         "producer_pinned_before_consumer": [f"{p}.{e} -> {c}" for p, e, c in AT_RISK],
         "pin_attempts": attempts,
+        "pin_window_ms": pinned_at["window_ms"],
         "events": {"to_rearm_on_restore": {k: len(v) for k, v in found["unapplied"].items()},
                    "pending": found["pending"],
                    "gaps": [list(gap) for gap in found["gaps"]]},
@@ -573,9 +576,10 @@ def restore(archive, config=None, force=False, force_running=False, purge_queues
             rows = {table: n for table, n in db.counts().items() if n and table != "alembic_version"}
             if rows:
                 holding[service] = rows
-            if not force_running and db.other_sessions():
-                refusals.append(f"the {service} database has {db.other_sessions()} other connection(s) "
-                                "(a component running elsewhere?)")
+            sessions = [] if force_running else db.other_sessions()
+            if sessions:
+                refusals.append(f"the {service} database has {len(sessions)} other connection(s), a component "
+                                f"running elsewhere? ({', '.join(sorted(set(sessions)))})")
         if holding and not force:
             refusals.append("the stack holds data: " + "; ".join(
                 f"{service} database ({sum(rows.values())} rows in {len(rows)} tables)"
