@@ -72,10 +72,9 @@ bench: venv
 backup: venv
 	$(PY) -m common.backup backup $(if $(BACKUP_DIR),--out $(BACKUP_DIR))
 
-# Restore ARCHIVE into the configured (empty) databases; FORCE=1 replaces data.
+# Restore ARCHIVE (checksums verified first) into the configured empty databases; FORCE=1 replaces data.
 restore: venv
 	@test -n "$(ARCHIVE)" || { echo "ARCHIVE is not set: make restore ARCHIVE=backups/gridgov-backup-..."; exit 2; }
-	$(PY) -m common.backup verify $(ARCHIVE)
 	$(PY) -m common.backup restore $(ARCHIVE) $(if $(FORCE),--force)
 
 clean:
