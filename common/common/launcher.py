@@ -350,6 +350,8 @@ def run(argv=None):
     args = parser.parse_args(argv)
 
     ensure_broker(cfg.amqp_uri())
+    from common.queue_policy import apply_when_answering  # bounds the event queues (monitoring.md)
+    apply_when_answering(cfg.amqp_uri())
     if not cfg.env("JWT_SECRET"):
         os.environ["JWT_SECRET"] = os.urandom(32).hex()  # shared by this run's gateway only
     demo_accounts = "" if args.no_demo else load_demo_data()
