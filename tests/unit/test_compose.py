@@ -34,6 +34,7 @@ HOST_ENV = {
     "POSTGRES_PASSWORD": "pgsecret123",
     "RABBITMQ_PASSWORD": "mqsecret123",
     "PII_KEY": "0" * 64,
+    "GRAFANA_ADMIN_PASSWORD": "Grafana2026Strong",
 }
 SECRETS = tuple(HOST_ENV)
 
@@ -344,6 +345,8 @@ def test_each_service_has_a_database_of_its_own(services):
     ("people", "PII_KEY"),
     ("postgres", "POSTGRES_PASSWORD"),
     ("rabbitmq", "RABBITMQ_DEFAULT_PASS"),
+    ("grafana", "GF_SECURITY_ADMIN_PASSWORD"),
+    ("postgres-exporter", "DATA_SOURCE_PASS"),
 ])
 def test_secrets_come_from_the_host_and_are_required(services, service, variable):
     raw = environment_of(services[service]).get(variable)
@@ -434,10 +437,22 @@ def scrape_targets(prometheus_config):
     return jobs
 
 
+# Jobs that scrape the infrastructure: job -> (compose service, port, metrics path).
+INFRASTRUCTURE_JOBS = {
+    "rabbitmq": ("rabbitmq", 15692, "/metrics"),
+    "rabbitmq-queues": ("rabbitmq", 15692, "/metrics/detailed"),
+    "postgres": ("postgres-exporter", 9187, "/metrics"),
+}
+
+
 def test_prometheus_scrapes_every_component_on_its_port(prometheus_config, services):
     jobs = scrape_targets(prometheus_config)
     scraped = {}
     for job, targets in jobs.items():
+        if job in INFRASTRUCTURE_JOBS:
+            assert targets == [INFRASTRUCTURE_JOBS[job]], f"job {job} scrapes {targets}"
+            assert INFRASTRUCTURE_JOBS[job][0] in services
+            continue
         for host, port, path in targets:
             assert host in BY_NAME and host in services, f"job {job} scrapes {host}, not a component service"
             assert port == expected_port(host, environment_of(services[host])), f"{host}:{port}"
@@ -498,8 +513,8 @@ def test_alert_rules_use_metrics_the_code_exports(tmp_path):
     for needed in ("gridgov_entrypoint_calls_total", "gridgov_outbox_oldest_pending_age_seconds"):
         assert needed in used
     jobs = {job for rule in rules for job in re.findall(r'job=~?"([^"]+)"', rule["expr"])}
-    for selector in jobs:  # job selectors name real components
-        assert set(selector.split("|")) <= set(NAMES), selector
+    for selector in jobs:  # job selectors name real components or scraped infrastructure
+        assert set(selector.split("|")) <= set(NAMES) | set(INFRASTRUCTURE_JOBS), selector
     assert any(re.search(r"\bup\b", rule["expr"]) for rule in rules)
 
 
