@@ -8,7 +8,8 @@ export PYTHONWARNINGS ?= ignore
 run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
-.PHONY: run test fuzz bench venv clean lock wheelhouse offline-test backup restore
+.PHONY: run test fuzz bench venv clean lock wheelhouse offline-test backup restore monitoring-files \
+        replay-dead-letters
 
 venv: $(VENV)/.installed
 
@@ -76,6 +77,15 @@ backup: venv
 restore: venv
 	@test -n "$(ARCHIVE)" || { echo "ARCHIVE is not set: make restore ARCHIVE=backups/gridgov-backup-..."; exit 2; }
 	$(PY) -m common.backup restore $(ARCHIVE) $(if $(FORCE),--force)
+
+# Regenerate the Grafana dashboards and the Alertmanager example from their declarations.
+monitoring-files: venv
+	$(PY) -m devtools.dashboards --write
+	$(PY) -m common.alertmanager_config --example
+
+# Move dead letters back to the event queues they came from (start their consumer first).
+replay-dead-letters: venv
+	$(PY) -m common.queue_policy replay
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache
