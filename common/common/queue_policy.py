@@ -140,6 +140,8 @@ def replay(amqp_uri, limit=None, log=print):
             kept += 1
     for queue, count in sorted(moved.items()):
         log(f"replayed {count} to {queue}")
+    if not moved and not kept:
+        log(f"no dead letters in {DEAD_LETTER_QUEUE}")
     if kept:
         log(f"{kept} dead letters left in {DEAD_LETTER_QUEUE}: their queue is gone (or unnamed)")
     return moved

@@ -1,8 +1,8 @@
 """The event queue policy on the real broker (a fresh vhost): with no consumer
 running, an event queue keeps at most the policy's length and pushes the oldest
 events into gridgov.dead-letters, from where ``replay`` puts them back once the
-consumer has caught up. The committed policy is the one applied, with only its
-length made small."""
+consumer has caught up (and keeps those whose queue is gone). The committed policy
+is the one applied, with only its length made small."""
 import json
 
 from kombu import Connection, Queue
@@ -51,3 +51,12 @@ def test_an_event_queue_without_consumer_overflows_into_dead_letters_and_replays
         assert moved == {event_queue: PUBLISHED - LIMIT}
         assert bodies(connection, event_queue) == [0, 1]  # the oldest, pushed out first
         assert depth(connection, queue_policy.DEAD_LETTER_QUEUE) == 0
+
+        # a letter whose queue is gone (a retired consumer) stays, and is reported
+        orphan = {"x-death": [{"queue": "evt-tickets-ticket_reported--retired.take", "reason": "expired"}]}
+        connection.Producer().publish({"n": 9}, exchange=queue_policy.DEAD_LETTER_QUEUE, routing_key="",
+                                      headers=orphan, serializer="json", delivery_mode=2)
+        lines = []
+        assert queue_policy.replay(amqp_uri, log=lines.append) == {}
+        assert depth(connection, queue_policy.DEAD_LETTER_QUEUE) == 1
+        assert "1 dead letters left" in lines[0]
