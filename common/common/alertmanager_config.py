@@ -36,8 +36,9 @@ class ConfigError(ValueError):
     pass
 
 
-def render(env=None):
-    """Alertmanager's configuration (a dict) for the variables in ``env``."""
+def render(env=None, group_wait="30s"):
+    """Alertmanager's configuration (a dict) for the variables in ``env``
+    (``group_wait``: how long the first alert of a group waits for others; tests shorten it)."""
     env = {key: value.strip() for key, value in (os.environ if env is None else env).items()
            if isinstance(value, str) and value.strip()}
     webhook, email_to = env.get("ALERT_WEBHOOK_URL"), env.get("ALERT_EMAIL_TO")
@@ -67,7 +68,7 @@ def render(env=None):
     config["route"] = {
         "receiver": "operators",
         "group_by": ["alertname", "job"],
-        "group_wait": "30s",
+        "group_wait": group_wait,
         "group_interval": "5m",
         "repeat_interval": "4h",
         "routes": [{"matchers": ['severity="critical"'], "receiver": "operators", "repeat_interval": "1h"}],
