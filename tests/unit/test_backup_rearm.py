@@ -45,8 +45,10 @@ def test_unapplied_events_are_those_a_subscriber_lacks_and_gaps_those_a_producer
 
 
 def _settings(folder):
-    """A DATA_DIR of SQLite files, and ports where nothing answers."""
+    """A DATA_DIR of SQLite files, and ports where nothing answers. The files are
+    named outright: CI's environment names PostgreSQL databases, which would win."""
     config = {"DATA_DIR": str(folder)}
+    config.update({f"{s.upper()}_DB_URL": f"sqlite:///{folder / (s + '.db')}" for s in SERVICES_WITH_DATABASE})
     config.update({f"{name.upper()}_PORT": str(free_port()) for name in DEFAULT_PORTS})
     return config
 
