@@ -110,6 +110,13 @@ class Unavailable(AppError):
     code = "SERVICE_UNAVAILABLE"
 
 
+@deserialize_to_instance
+class Overloaded(Unavailable):
+    """More requests wait for a worker than ``HTTP_QUEUE_LIMIT``: refused at once,
+    so that waiting stays bounded (common.http)."""
+    code = "OVERLOADED"
+
+
 # The one table: error kind -> HTTP status. Anything else is a 500.
 HTTP_STATUS = {
     InvalidInput: 400,
@@ -121,6 +128,7 @@ HTTP_STATUS = {
     UnsupportedMediaType: 415,
     Locked: 423,
     TooManyRequests: 429,
+    Overloaded: 503,
     Unavailable: 503,
 }
 

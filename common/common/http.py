@@ -15,6 +15,9 @@ import socket
 import time
 from urllib.parse import quote, unquote_plus
 
+from functools import partial
+
+from eventlet.event import Event
 from eventlet.wsgi import HeadersTooLarge, HeaderLineTooLong
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer
@@ -23,10 +26,11 @@ from werkzeug.wrappers import Response
 
 from common import config as cfg
 from common.cors import Cors, parse_origins
-from common.errors import (AppError, InvalidInput, PayloadTooLarge, UnsupportedMediaType, http_status,
-                           internal_error_body)
+from common.errors import (AppError, InvalidInput, Overloaded, PayloadTooLarge, UnsupportedMediaType,
+                           http_status, internal_error_body)
 from common.logs import (REQUEST_ID_HEADER, REQUEST_ID_KEY, current_request_id, exception_summary,
                          new_request_id, request_id_from, set_request_id)
+from common.metrics import metrics_for
 from common.validation import refuse_bad_characters
 
 log = logging.getLogger(__name__)
@@ -53,7 +57,35 @@ class JsonWebServer(WebServer):
     bodies over ``MAX_REQUEST_BYTES`` with a 413 before reading them. Each request
     gets its id (``X-Request-ID`` on the answer, ``request_id`` in its worker's
     context data) and one access line; eventlet's own access line, which writes
-    the query in clear, is off."""
+    the query in clear, is off.
+
+    Load: a request waits for one of the container's ``max_workers`` workers; at
+    most ``HTTP_QUEUE_LIMIT`` wait at once (default: as many as there are workers),
+    and one more is answered 503 ``OVERLOADED`` at once. ``GET`` of a path a
+    dependency serves itself (``served_without_worker()``, as /healthz and /metrics
+    are: common.ops) is answered here, never waiting behind the API."""
+
+    waiting = 0  # requests waiting for a worker now
+
+    def setup(self):
+        super().setup()
+        config = self.container.config
+        self.queue_limit = cfg.env_int("HTTP_QUEUE_LIMIT", self.container.max_workers, config)
+        if self.queue_limit < 0:
+            raise ValueError(f"HTTP_QUEUE_LIMIT must be 0 or more, got {self.queue_limit}")
+        self.metrics = metrics_for(self.container)
+        self.metrics.http_waiting.set_function(lambda: self.waiting)
+
+    def free_workers(self):
+        return self.container._worker_pool.free()  # nameko 2.x keeps no public count
+
+    def served_without_worker(self):
+        """{path: callable giving a Response} of GET paths the container's dependencies
+        answer themselves."""
+        routes = {}
+        for dependency in self.container.dependencies:
+            routes.update(getattr(dependency, "served_without_worker", dict)())
+        return routes
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=None, debug=False):
         server = super().get_wsgi_server(sock, wsgi_app, protocol or JsonHttpProtocol, debug)
@@ -68,8 +100,11 @@ class JsonWebServer(WebServer):
         app = super().get_wsgi_app()
         limit = self.max_request_bytes = cfg.env_int("MAX_REQUEST_BYTES", MAX_REQUEST_BYTES, self.container.config)
         cors = Cors(parse_origins(cfg.env("CORS_ORIGINS", "", self.container.config)))
+        without_worker = self.served_without_worker()
 
         def json_errors(environ, start_response):
+            if environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO") in without_worker:
+                return without_worker[environ["PATH_INFO"]]()(environ, start_response)
             adapter = app.url_map.bind_to_environ(environ)
             if environ.get("REQUEST_METHOD") == "OPTIONS":  # a preflight, answered for every declared path
                 methods = adapter.allowed_methods()
@@ -317,6 +352,7 @@ def routing_error(exc):
 # a service restarting or a database pool draining is back within seconds; a limit
 # says how long its own window lasts (details.retry_after_seconds).
 DEFAULT_RETRY_AFTER = {429: 60, 503: 5}
+SHED_RETRY_AFTER_SECONDS = 1  # a queue that was full is drained within a second or so
 
 
 def retry_after(exc, status):
@@ -336,6 +372,34 @@ class JsonHttp(HttpRequestHandler):
     # A chunked body past the limit is the client's error too: logged as expected.
     def __init__(self, method, url, expected_exceptions=(AppError, RequestEntityTooLarge), **kwargs):
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
+
+    def handle_request(self, request):
+        """nameko's, refusing the request with 503 OVERLOADED when no worker is free and
+        ``HTTP_QUEUE_LIMIT`` requests already wait for one (``spawn_worker`` waits for a
+        free worker without limit), and counting those that wait."""
+        server = self.server
+        if server.waiting >= server.queue_limit and server.free_workers() == 0:
+            server.metrics.http_shed.inc()
+            return self.response_from_exception(Overloaded(
+                "Too many requests are waiting for this component; please retry shortly.",
+                details={"queue_limit": server.queue_limit, "retry_after_seconds": SHED_RETRY_AFTER_SECONDS}))
+        request.shallow = False
+        try:
+            context_data = server.context_data_from_headers(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            event = Event()
+            server.waiting += 1
+            try:
+                self.container.spawn_worker(self, args, kwargs, context_data=context_data,
+                                            handle_result=partial(self.handle_result, event))
+            finally:
+                server.waiting -= 1
+            result = event.wait()
+            response = self.response_from_result(result)
+        except Exception as exc:
+            response = self.response_from_exception(exc)
+        return response
 
     def response_from_result(self, result):
         if isinstance(result, Response):

@@ -12,7 +12,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import Rpc
 from nameko.timer import Timer
 from nameko.web.handlers import HttpRequestHandler
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, generate_latest
 from werkzeug.wrappers import Response
 
 from common.errors import http_status
@@ -52,6 +52,15 @@ class PlatformMetrics:
         self.outbox_publish_failures = Counter(
             f"{PREFIX}_outbox_publish_failures", "Failed attempts to publish an outbox "
             "event (it stays pending and is retried).", registry=r)
+        self.http_waiting = Gauge(
+            f"{PREFIX}_http_waiting_requests", "HTTP requests waiting for a free worker now "
+            "(bounded by HTTP_QUEUE_LIMIT).", registry=r)
+        self.http_shed = Counter(
+            f"{PREFIX}_http_shed_requests", "HTTP requests refused at once with 503 OVERLOADED "
+            "because HTTP_QUEUE_LIMIT requests already waited for a worker.", registry=r)
+        self.deadline_exceeded = Counter(
+            f"{PREFIX}_deadline_exceeded", "Transactions rolled back instead of committed because "
+            "the caller had stopped waiting for the answer (its deadline passed).", registry=r)
 
     def text(self):
         return generate_latest(self.registry)

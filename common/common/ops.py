@@ -3,10 +3,19 @@
 A service class inherits :class:`OpsEndpoints`; health is 200 only when the
 service's database (if it has one) and the broker answer, else 503 naming the
 failing part.
+
+Both are answered by the web server itself, never by a worker: a component whose
+workers are all busy (a service behind it down, each call waiting for its timeout)
+is still seen healthy at once. The checks' result is kept for
+``HEALTH_CACHE_SECONDS``, and checks asked for meanwhile share the one running, so
+a flood of health checks costs one check a second.
 """
 import logging
+import time
+from contextlib import contextmanager
 
 import eventlet
+from eventlet.event import Event
 from kombu import Connection
 from nameko.extensions import DependencyProvider
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -14,13 +23,14 @@ from werkzeug.wrappers import Response
 
 from common import config as cfg
 from common.db import Database
-from common.http import http
+from common.http import http, json_response
 from common.logs import RequestIds
-from common.metrics import Metrics, metrics_for
+from common.metrics import Metrics, metrics_for, outcome_of
 
 log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_SECONDS = 3.0
+HEALTH_CACHE_SECONDS = 1.0
 
 
 def check_broker(amqp_uri, timeout=CHECK_TIMEOUT_SECONDS):
@@ -44,12 +54,65 @@ def _run_check(check, *args):
         return f"error: {type(exc).__name__}: {str(exc)[:200]}"
 
 
+class SharedResult:
+    """``get()``: ``compute()``'s result, computed again only once it is older than
+    ``seconds``; callers that come while it is being computed wait for that one."""
+
+    def __init__(self, compute, seconds, clock=time.monotonic):
+        self.compute, self.seconds, self.clock = compute, seconds, clock
+        self._result, self._at, self._running = None, None, None
+
+    def get(self):
+        if self._at is not None and self.clock() - self._at < self.seconds:
+            return self._result
+        if self._running is not None:
+            return self._running.wait()
+        running = self._running = Event()
+        try:
+            result = self.compute()
+        except BaseException as exc:
+            running.send_exception(exc)
+            raise
+        finally:
+            self._running = None
+        self._result, self._at = result, self.clock()
+        running.send(result)
+        return result
+
+
 class Ops(DependencyProvider):
     def setup(self):
         self.amqp_uri = cfg.amqp_uri(self.container.config)
+        self.checked = SharedResult(self.health, HEALTH_CACHE_SECONDS)
 
     def get_dependency(self, worker_ctx):
         return self
+
+    def served_without_worker(self):
+        """The paths the web server answers itself (common.http.JsonWebServer)."""
+        return {"/healthz": self.health_response, "/metrics": self.metrics_response}
+
+    def health_response(self):
+        with self.measured("healthz") as answer:
+            status, body = self.checked.get()
+            answer.append(json_response(body, status))
+        return answer[0]
+
+    def metrics_response(self):
+        with self.measured("prometheus_metrics") as answer:
+            answer.append(Response(self.metrics_text(), content_type=CONTENT_TYPE_LATEST))
+        return answer[0]
+
+    @contextmanager
+    def measured(self, entrypoint):
+        """Counted and timed as its entrypoint would be (common.metrics.Metrics)."""
+        metrics, started, answer = metrics_for(self.container), time.perf_counter(), []
+        try:
+            yield answer
+        finally:
+            outcome = outcome_of(answer[0], None) if answer else "error"
+            metrics.entrypoint_calls.labels("http", entrypoint, outcome).inc()
+            metrics.entrypoint_duration.labels("http", entrypoint).observe(time.perf_counter() - started)
 
     def health(self):
         checks = {"broker": _run_check(check_broker, self.amqp_uri)}
@@ -78,10 +141,12 @@ class OpsEndpoints:
     metrics = Metrics()
     request_ids = RequestIds()
 
+    # Declared as routes (OPTIONS, 405, the route table); a GET never reaches them: the
+    # web server answers it without a worker (see the module's doc).
     @http("GET", "/healthz")
     def healthz(self, request):
         return self.ops.health()
 
     @http("GET", "/metrics")
     def prometheus_metrics(self, request):
-        return Response(self.ops.metrics_text(), content_type=CONTENT_TYPE_LATEST)
+        return self.ops.metrics_response()

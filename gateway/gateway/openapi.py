@@ -26,8 +26,8 @@ ERROR_MEANINGS = {
          "setting), or `TOO_MANY_REQUESTS`: too many of these from one address; `Retry-After` and "
          "details.retry_after_seconds say when to try again",
     500: "`INTERNAL_ERROR`: details.request_id matches the logs",
-    503: "`SERVICE_UNAVAILABLE` (details.service), `BROKER_UNAVAILABLE`, `DATABASE_BUSY` or "
-         "`DATABASE_UNAVAILABLE`: nothing was stored, retry",
+    503: "`SERVICE_UNAVAILABLE` (details.service), `BROKER_UNAVAILABLE`, `DATABASE_BUSY`, "
+         "`DATABASE_UNAVAILABLE` or `OVERLOADED` (too many requests waiting): nothing was stored, retry",
 }
 RETRY_AFTER = {429: "seconds until the limit lets a request through",
                503: "seconds to wait before retrying (the request changed nothing)"}
