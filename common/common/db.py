@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 
 import eventlet
+from eventlet import corolocal
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime, create_engine, event, text
@@ -25,8 +26,10 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from common import config as cfg
-from common.errors import Unavailable
+from common.errors import DeadlineExceeded, Unavailable
+from common.metrics import metrics_for
 from common.migrations import upgrade
+from common.rpc import caller_deadline
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +133,33 @@ def _ping_after_idle(engine, idle_seconds):
             raise DisconnectionError(str(exc)) from exc
 
 
-class DatabaseHandle:
-    """What a worker gets: transactions and reads on its service's database."""
+# The deadline of the RPC worker running in this greenthread (Database.worker_setup):
+# a job or thread it starts runs in another greenthread, with none.
+_worker = corolocal.local()
+COMMIT_MARGIN_SECONDS = 0.25  # the commit and the reply still have to happen before it
 
-    def __init__(self, engine, session_factory):
+
+def set_commit_deadline(deadline):
+    """``time.monotonic()`` after which this greenthread's transactions are rolled back
+    instead of committed; None: no deadline."""
+    _worker.deadline = deadline
+
+
+class DatabaseHandle:
+    """What a worker gets: transactions and reads on its service's database.
+
+    A transaction of an RPC worker whose caller has stopped waiting (its deadline, see
+    ``caller_deadline``, has passed when it is about to commit) is rolled back with
+    DeadlineExceeded: the caller already answered 503, and a client that retries
+    without an idempotency key would otherwise store the same thing twice. What the
+    transaction wrote to the outbox rolls back with it."""
+
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self, engine, session_factory, on_deadline_exceeded=None):
         self.engine = engine
         self._session_factory = session_factory
+        self._on_deadline_exceeded = on_deadline_exceeded
 
     def on_commit(self, listener):
         """Call ``listener(session)`` after every commit of a session from this handle."""
@@ -147,6 +171,7 @@ class DatabaseHandle:
         session = self._session_factory()
         try:
             yield session
+            self._refuse_past_deadline()
             session.commit()
         except PoolTimeout:
             session.rollback()
@@ -159,6 +184,20 @@ class DatabaseHandle:
             raise
         finally:
             session.close()
+
+    def _refuse_past_deadline(self):
+        deadline = getattr(_worker, "deadline", None)
+        if deadline is None:
+            return
+        late = self.clock() - deadline
+        if late <= 0:
+            return
+        if self._on_deadline_exceeded is not None:
+            self._on_deadline_exceeded()
+        log.warning("transaction rolled back: its caller stopped waiting %.2fs ago (less the %.2fs margin)",
+                    late, COMMIT_MARGIN_SECONDS)
+        raise DeadlineExceeded("The caller stopped waiting before this could be stored; nothing was stored. "
+                               "Please retry.", details={"late_seconds": round(late, 2)})
 
     @contextmanager
     def read(self):
@@ -226,7 +265,8 @@ class Database(DependencyProvider):
         url = cfg.database_url(self.container.service_name, self.container.config)
         engine = make_engine(url)
         upgrade(engine, self.migrations_dir, lock_name=self.container.service_name)
-        self.handle = DatabaseHandle(engine, sessionmaker(bind=engine, expire_on_commit=False))
+        self.handle = DatabaseHandle(engine, sessionmaker(bind=engine, expire_on_commit=False),
+                                     metrics_for(self.container).deadline_exceeded.inc)
         if self.bootstrap is not None:
             self.bootstrap(self.handle, self.container.config)
         log.info("%s database ready (%s)", self.container.service_name, engine.url.render_as_string())
@@ -240,6 +280,12 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.handle
+
+    def worker_setup(self, worker_ctx):  # runs in the worker's greenthread, as it starts
+        set_commit_deadline(caller_deadline(worker_ctx, time.monotonic(), COMMIT_MARGIN_SECONDS))
+
+    def worker_teardown(self, worker_ctx):
+        set_commit_deadline(None)
 
 
 def find_dependency(container, kind):

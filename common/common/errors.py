@@ -117,6 +117,13 @@ class Overloaded(Unavailable):
     code = "OVERLOADED"
 
 
+@deserialize_to_instance
+class DeadlineExceeded(Unavailable):
+    """A transaction not committed because its caller had stopped waiting (common.db):
+    nothing was stored; an answer nobody reads any more."""
+    code = "DEADLINE_EXCEEDED"
+
+
 # The one table: error kind -> HTTP status. Anything else is a 500.
 HTTP_STATUS = {
     InvalidInput: 400,
@@ -129,6 +136,7 @@ HTTP_STATUS = {
     Locked: 423,
     TooManyRequests: 429,
     Overloaded: 503,
+    DeadlineExceeded: 503,
     Unavailable: 503,
 }
 

@@ -39,6 +39,21 @@ REPLY_MARGIN_SECONDS = 0.5
 MIN_TIMEOUT_SECONDS = 0.05
 
 
+def caller_deadline(worker_ctx, started, margin):
+    """The ``time.monotonic()`` after which an RPC worker's caller no longer waits for
+    its answer, less ``margin``; None for any other worker (an event, a timer, a
+    request over HTTP: nobody waits with a deadline) or a caller that sent none.
+
+    Counted from ``started``, the worker's start: the time the request spent queued
+    before it is not seen (the request's TTL, equal to the wait, bounds it)."""
+    if not isinstance(worker_ctx.entrypoint, NamekoRpc):
+        return None
+    waits = worker_ctx.context_data.get(CALLER_WAITS)
+    if isinstance(waits, bool) or not isinstance(waits, (int, float)):
+        return None
+    return started + waits - margin
+
+
 class TransientPublisher(Publisher):
     """RPC requests and replies: not persisted, not confirmed (see the module's doc)."""
 
