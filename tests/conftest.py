@@ -94,8 +94,9 @@ def open_db(scratch_db):
 
 
 @contextlib.contextmanager
-def platform(infra, tmp_path_factory, reuse_environment_databases=True):
-    """All five components as real processes on a fresh vhost and databases."""
+def platform(infra, tmp_path_factory, reuse_environment_databases=True, extra_env=None):
+    """All five components as real processes on a fresh vhost and databases;
+    ``extra_env``: settings of this platform's own (``{"AMQP_QUEUE_TYPE": "quorum"}``)."""
     vhost, amqp_uri = infrastructure.create_vhost(infra)
     created = []
     db_urls = {}
@@ -111,7 +112,8 @@ def platform(infra, tmp_path_factory, reuse_environment_databases=True):
     for service in infrastructure.SERVICES:  # SQLite fallback: files the tests can read too
         db_urls.setdefault(service, f"sqlite:///{data_dir / (service + '.db')}")
     log_dir = tmp_path_factory.mktemp("logs")
-    running = Stack(stack_env(amqp_uri, db_urls, data_dir), log_dir)
+    running = Stack(dict(stack_env(amqp_uri, db_urls, data_dir), **(extra_env or {})), log_dir)
+    running.vhost = vhost  # None when the management API made none
     try:
         running.start()
         yield running

@@ -29,16 +29,16 @@ from functools import partial
 import eventlet
 from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
-from nameko.messaging import QueueConsumer
 
 from common import config as cfg
+from common.queues import CheckedQueueConsumer, typed
 
 FAILED = "failed"
 MAX_BATCH = 100
 PREFETCH = 2 * MAX_BATCH  # the next batch waits, whole, while one is worked on
 
 
-class BatchQueueConsumer(QueueConsumer):
+class BatchQueueConsumer(CheckedQueueConsumer):
     @property
     def prefetch_count(self):
         return PREFETCH
@@ -57,6 +57,7 @@ class BatchEventHandler(EventHandler):
 
     def setup(self):
         super().setup()
+        typed(self.queue, self.container.config)  # AMQP_QUEUE_TYPE (common.queues)
         self.linger = max(0.0, cfg.env_float("BATCH_LINGER_SECONDS", self.linger, self.container.config))
 
     def stop(self):

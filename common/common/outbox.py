@@ -48,6 +48,7 @@ from common.db import Database, find_dependency, utcnow
 from common.events import make_envelope
 from common.logs import current_request_id
 from common.metrics import PREFIX, DatabaseCollector, metrics_for
+from common.queues import declare_checked, typed
 from common.tables import add_plumbing_tables
 
 log = logging.getLogger(__name__)
@@ -195,11 +196,12 @@ class Relay:
 REDECLARE_SECONDS = 60.0
 
 
-def consumer_queues(source, exchange, subscriptions):
+def consumer_queues(source, exchange, subscriptions, config=None):
     """The durable queues of ``subscriptions`` ({event_type: ("service.method", ...)}),
-    exactly as nameko's ``@event_handler`` declares them, or the broker refuses one."""
-    return [Queue(queue_name(source, event_type, consumer), exchange=exchange, routing_key=event_type,
-                  durable=True, auto_delete=False, exclusive=False)
+    exactly as their consumers declare them (common.batching, of the type
+    AMQP_QUEUE_TYPE asks for: common.queues), or the broker refuses one."""
+    return [typed(Queue(queue_name(source, event_type, consumer), exchange=exchange, routing_key=event_type,
+                        durable=True, auto_delete=False, exclusive=False), config)
             for event_type, consumers in sorted(subscriptions.items()) for consumer in consumers]
 
 
@@ -232,7 +234,8 @@ class Outbox(DependencyProvider):
         subscriptions = subscriptions_of(self.source) if self.subscriptions is None else self.subscriptions
         self.subscribed = frozenset(subscriptions)
         self.amqp_uri = cfg.amqp_uri(config)
-        self.consumer_queues = consumer_queues(self.source, self.exchange, subscriptions)
+        self.consumer_queues = consumer_queues(self.source, self.exchange, subscriptions, config)
+        declare_checked(self.consumer_queues, self.amqp_uri, config)  # a queue of another type stops the start
         self.publisher = Publisher(  # kombu declares these once per connection, not per publish
             self.amqp_uri, use_confirms=True, mandatory=True,
             declare=[self.exchange, *self.consumer_queues], serializer="json",

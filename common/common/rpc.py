@@ -28,6 +28,7 @@ from nameko.rpc import (MethodProxy, ReplyListener, Responder, Rpc as NamekoRpc,
 
 from common import config as cfg
 from common.errors import AppError, Unavailable, to_wire
+from common.queues import CheckedQueueConsumer, typed
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,14 @@ class _TransientResponder(Responder):
 
 
 class _RpcConsumer(RpcConsumer):
-    """nameko's, replying through a transient publisher."""
+    """nameko's, replying through a transient publisher; its queue of the type
+    AMQP_QUEUE_TYPE asks for (common.queues)."""
+
+    queue_consumer = CheckedQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        typed(self.queue, self.container.config)
 
     def handle_result(self, message, result, exc_info):
         config = self.container.config
@@ -89,6 +97,8 @@ class _ReplyListener(ReplyListener):
     called service would grow the map by one entry per call. Here the caller
     forgets it; a reply that comes later finds no entry and is dropped (nameko
     logs it at debug level)."""
+
+    queue_consumer = CheckedQueueConsumer()  # the one the service's RPC consumer uses: one connection
 
     def forget(self, correlation_id):
         self._reply_events.pop(correlation_id, None)

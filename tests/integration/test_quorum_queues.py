@@ -1,0 +1,72 @@
+"""AMQP_QUEUE_TYPE=quorum (issue 21 §6), on one node: a platform of its own on a fresh
+vhost declares every durable gridgov queue (RPC and events, by consumers and relays
+alike) as a quorum queue, its replies stay classic, a ticket's events reach scoring;
+and a component whose setting differs from the queues the broker has refuses to start,
+naming the queue and how to migrate."""
+from urllib.parse import quote
+
+import pytest
+import requests
+from nameko.containers import ServiceContainer
+
+from common.contract import SUBSCRIPTIONS, queue_name
+from common.queues import QueueMismatch
+from common.rpc import rpc
+from conftest import platform
+
+COUNTY, X, Y = "320732", 133.60, 43.60          # a county and a spot no other test uses
+
+
+def broker_queues(infra, vhost):
+    answer = requests.get(f"{infra.management_url}/api/queues/{quote(vhost, safe='')}", timeout=10)
+    answer.raise_for_status()
+    return {queue["name"]: queue for queue in answer.json()}
+
+
+def tickets_reported(stack, token, grid):
+    return stack.call("GET", f"/api/v1/scoring/tickets-reported?root={grid}", token).json()["tickets_reported"]
+
+
+def test_every_durable_queue_is_quorum_and_events_still_flow(broker, tmp_path_factory):
+    with platform(broker, tmp_path_factory, reuse_environment_databases=False,
+                  extra_env={"AMQP_QUEUE_TYPE": "quorum"}) as stack:
+        if stack.vhost is None:
+            pytest.skip("needs the RabbitMQ management API for a vhost of its own and its queue list")
+        token = stack.login()
+        grid = stack.square_district(token, COUNTY, "仲裁", X, Y)
+        created = stack.call("POST", "/api/v1/tickets", token,
+                             {"grid_code": grid, "category": "EP03", "description": "仲裁队列：井盖缺失"})
+        assert created.status_code == 201, created.text
+        assert stack.waited(lambda: tickets_reported(stack, token, grid) == 1)
+
+        queues = broker_queues(broker, stack.vhost)
+        expected = {f"rpc-{service}" for service in ("grid", "people", "tickets", "scoring")} | {
+            queue_name(source, event_type, consumer)
+            for (source, event_type), consumers in SUBSCRIPTIONS.items() for consumer in consumers}
+        assert expected <= set(queues), sorted(expected - set(queues))
+        durable = {name: queue["type"] for name, queue in queues.items()
+                   if queue["durable"] and not queue["auto_delete"] and not queue["exclusive"]
+                   and not name.startswith("rpc.reply-")}
+        assert set(durable.values()) == {"quorum"}, {name: kind for name, kind in durable.items() if kind != "quorum"}
+        replies = [queue["type"] for name, queue in queues.items() if name.startswith("rpc.reply-")]
+        assert replies and set(replies) == {"classic"}
+
+
+class Probe:
+    name = "probe"
+
+    @rpc
+    def ping(self):
+        return "pong"
+
+
+def test_a_queue_of_another_type_stops_the_start_with_a_message_naming_it(amqp_uri):
+    first = ServiceContainer(Probe, {"AMQP_URI": amqp_uri})  # declares rpc-probe classic
+    first.start()
+    first.stop()
+    second = ServiceContainer(Probe, {"AMQP_URI": amqp_uri, "AMQP_QUEUE_TYPE": "quorum"})
+    with pytest.raises(QueueMismatch) as refused:
+        second.start()
+    second.kill()
+    message = str(refused.value)
+    assert "'rpc-probe'" in message and "AMQP_QUEUE_TYPE=quorum" in message and "delete_queue" in message
