@@ -6,9 +6,10 @@ RabbitMQ cluster): the RPC queues ``rpc-<service>`` and the event queues
 ``evt-<source>-<event>--<service>.<method>``, by the consumers and by the outbox relay
 alike (a queue must be declared with the same arguments by everyone). Queues that live
 and die with one process stay classic: a process's RPC reply queue
-(``rpc.reply-<service>-<uuid>``, expiring once its process is gone: a reply lost with
-it ends as its caller's timeout) and auto-delete broadcast queues; quorum queues take
-neither exclusive nor auto-delete queues, and replicating them would buy nothing.
+(``rpc.reply-<service>-<uuid>``, exclusive to its connection: common.rpc) and
+auto-delete broadcast queues; quorum queues take neither exclusive nor auto-delete
+queues, and replicating them would buy nothing (a reply lost with its queue ends as
+its caller's timeout).
 
 A queue's type cannot change in place: RabbitMQ refuses a declaration that differs
 from the existing queue with PRECONDITION_FAILED. Every component declares its queues
@@ -90,12 +91,13 @@ def _mismatch(queue, exc, config):
 
 
 class CheckedQueueConsumer(QueueConsumer):
-    """nameko's queue consumer, which declares its providers' queues itself before it
-    starts consuming: a queue that differs from the broker's stops the start with
-    QueueMismatch."""
+    """nameko's queue consumer, which declares its providers' shared durable queues
+    itself before it starts consuming: a queue that differs from the broker's stops the
+    start with QueueMismatch."""
 
     def start(self):
         if not self._starting:
-            queues = [provider.queue for provider in self._providers if getattr(provider, "queue", None) is not None]
+            queues = [provider.queue for provider in self._providers
+                      if getattr(provider, "queue", None) is not None and shared_and_durable(provider.queue)]
             declare_checked(queues, self.amqp_uri, self.container.config)
         super().start()

@@ -100,6 +100,16 @@ class _ReplyListener(ReplyListener):
 
     queue_consumer = CheckedQueueConsumer()  # the one the service's RPC consumer uses: one connection
 
+    def setup(self):
+        """The reply queue exclusive to this process's connection (nameko declares it
+        durable): a durable classic queue lives on one node of a cluster, and while that
+        node is down no other node can declare it again (NOT_FOUND), so the process got
+        no reply until that node was back. An exclusive one goes with its connection
+        and is declared afresh on whichever node the process reconnects to; a reply
+        lost with it ends as its caller's timeout, as any lost reply does."""
+        super().setup()
+        self.queue.durable, self.queue.exclusive, self.queue.auto_delete = False, True, True
+
     def forget(self, correlation_id):
         self._reply_events.pop(correlation_id, None)
 
@@ -180,25 +190,33 @@ class BrokerProbe:
     """Whether the broker takes connections now: a call that got no answer is a service's
     fault only if the broker is up (while RabbitMQ is stopped, kombu retries the publish
     until the call's time runs out, which looked like every service being down). A TCP
-    connect, cached for a second so an outage costs one probe a second, not one a call."""
+    connect, cached for a second so an outage costs one probe a second, not one a call.
+    A cluster's ``amqp://a;amqp://b`` (kombu's failover) is up while any node is."""
 
     TIMEOUT, CACHE_SECONDS = 0.3, 1.0
 
     def __init__(self, amqp_uri):
-        parts = urlsplit(amqp_uri)
-        self.address = (parts.hostname or "localhost", parts.port or 5672)
+        self.addresses = [broker_address(uri) for uri in amqp_uri.split(";") if uri.strip()]
         self._checked, self._up = 0.0, True
 
     def up(self):
         now = time.monotonic()
         if now - self._checked >= self.CACHE_SECONDS:
-            try:
-                eventlet.green.socket.create_connection(self.address, timeout=self.TIMEOUT).close()
-                self._up = True
-            except OSError:
-                self._up = False
+            self._up = any(self._answers(address) for address in self.addresses)
             self._checked = now
         return self._up
+
+    def _answers(self, address):
+        try:
+            eventlet.green.socket.create_connection(address, timeout=self.TIMEOUT).close()
+            return True
+        except OSError:
+            return False
+
+
+def broker_address(amqp_uri):
+    parts = urlsplit(amqp_uri.strip())
+    return parts.hostname or "localhost", parts.port or 5672
 
 
 class BoundedServiceProxy:

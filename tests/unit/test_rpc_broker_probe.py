@@ -43,3 +43,18 @@ def test_the_probe_sees_a_listening_port_and_a_closed_one():
     assert BrokerProbe(f"amqp://guest:guest@127.0.0.1:{port}/").up() is True
     listening.close()
     assert BrokerProbe(f"amqp://guest:guest@127.0.0.1:{port}/").up() is False
+
+
+def test_a_cluster_is_up_while_any_of_its_nodes_takes_connections():
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    up = listening.getsockname()[1]
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    down = closed.getsockname()[1]
+    closed.close()
+    failover = f"amqp://guest:guest@127.0.0.1:{down}/;amqp://guest:guest@127.0.0.1:{up}/"
+    assert BrokerProbe(failover).up() is True
+    listening.close()
+    assert BrokerProbe(failover).up() is False
