@@ -9,7 +9,7 @@ run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
 .PHONY: run test fuzz bench venv clean lock wheelhouse offline-test backup restore monitoring-files \
-        replay-dead-letters
+        replay-dead-letters cluster-up cluster-down cluster-test
 
 venv: $(VENV)/.installed
 
@@ -86,6 +86,17 @@ monitoring-files: venv
 # Move dead letters back to the event queues they came from (start their consumer first).
 replay-dead-letters: venv
 	$(PY) -m common.queue_policy replay
+
+# A 3-node RabbitMQ cluster on this machine (AMQP 5681-5683); cluster-down removes it.
+cluster-up: venv
+	$(PY) -m devtools.rabbit_cluster up
+
+cluster-down: venv
+	$(PY) -m devtools.rabbit_cluster down
+
+# The platform on that cluster with quorum queues, intake load while one node stops; nothing lost.
+cluster-test: venv
+	$(PY) -m devtools.cluster_test
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache
