@@ -2,12 +2,14 @@
 connections: with the broker down it is answered BROKER_UNAVAILABLE (issue 21: a
 RabbitMQ stop was reported as 59 tickets outages)."""
 import socket
+import time
 from types import SimpleNamespace
 
 import eventlet
 import pytest
 
 from common.errors import Unavailable
+from common.ops import check_broker
 from common.rpc import BrokerProbe, call_with_timeout
 
 
@@ -58,3 +60,20 @@ def test_a_cluster_is_up_while_any_of_its_nodes_takes_connections():
     assert BrokerProbe(failover).up() is True
     listening.close()
     assert BrokerProbe(failover).up() is False
+
+
+def closed_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def test_the_health_check_asks_every_node_of_a_cluster_once_without_pausing(broker):
+    dead = [f"amqp://guest:guest@127.0.0.1:{closed_port()}/" for _ in range(2)]
+    started = time.monotonic()
+    check_broker(";".join([*dead, broker.amqp_uri]))  # the third answers: up
+    with pytest.raises(Exception):
+        check_broker(";".join(dead))
+    assert time.monotonic() - started < 1.0, "kombu's connect() paused 2 s between brokers"
