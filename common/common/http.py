@@ -13,9 +13,8 @@ import math
 import re
 import socket
 import time
-from urllib.parse import quote, unquote_plus
-
 from functools import partial
+from urllib.parse import quote, unquote_plus
 
 from eventlet.event import Event
 from eventlet.wsgi import HeadersTooLarge, HeaderLineTooLong

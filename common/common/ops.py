@@ -12,7 +12,6 @@ a flood of health checks costs one check a second.
 """
 import logging
 import time
-from contextlib import contextmanager
 
 import eventlet
 from eventlet.event import Event
@@ -98,24 +97,20 @@ class Ops(DependencyProvider):
         return {"/healthz": self.health_response, "/metrics": self.metrics_response}
 
     def health_response(self):
-        with self.measured("healthz") as answer:
-            status, body = self.checked.get()
-            answer.append(json_response(body, status))
-        return answer[0]
+        return self._measured("healthz", lambda: json_response(*reversed(self.checked.get())))
 
     def metrics_response(self):
-        with self.measured("prometheus_metrics") as answer:
-            answer.append(Response(self.metrics_text(), content_type=CONTENT_TYPE_LATEST))
-        return answer[0]
+        return self._measured("prometheus_metrics",
+                              lambda: Response(self.metrics_text(), content_type=CONTENT_TYPE_LATEST))
 
-    @contextmanager
-    def measured(self, entrypoint):
-        """Counted and timed as its entrypoint would be (common.metrics.Metrics)."""
-        metrics, started, answer = metrics_for(self.container), time.perf_counter(), []
+    def _measured(self, entrypoint, answer):
+        """``answer()``, counted and timed as its entrypoint would be (common.metrics)."""
+        metrics, started, response = metrics_for(self.container), time.perf_counter(), None
         try:
-            yield answer
+            response = answer()
+            return response
         finally:
-            outcome = outcome_of(answer[0], None) if answer else "error"
+            outcome = "error" if response is None else outcome_of(response, None)
             metrics.entrypoint_calls.labels("http", entrypoint, outcome).inc()
             metrics.entrypoint_duration.labels("http", entrypoint).observe(time.perf_counter() - started)
 
