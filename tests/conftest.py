@@ -132,6 +132,14 @@ def stack(broker, tmp_path_factory):
         yield running
 
 
+@pytest.fixture
+def platform_with(broker, tmp_path_factory):
+    """``with platform_with(AMQP_QUEUE_TYPE="quorum") as stack``: a platform of the test's
+    own, on fresh databases, with those settings."""
+    return lambda **settings: platform(broker, tmp_path_factory, reuse_environment_databases=False,
+                                       extra_env=settings)
+
+
 @pytest.fixture(scope="module")
 def own_stack(broker, tmp_path_factory):
     """A platform of the module's own, for tests that must not share one (the fuzz run

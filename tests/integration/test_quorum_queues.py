@@ -13,7 +13,6 @@ from nameko.containers import ServiceContainer
 from common.contract import SUBSCRIPTIONS, queue_name
 from common.queues import QueueMismatch
 from common.rpc import rpc
-from conftest import platform
 
 COUNTY, X, Y = "320732", 133.60, 43.60          # a county and a spot no other test uses
 
@@ -28,9 +27,8 @@ def tickets_reported(stack, token, grid):
     return stack.call("GET", f"/api/v1/scoring/tickets-reported?root={grid}", token).json()["tickets_reported"]
 
 
-def test_every_durable_queue_is_quorum_and_events_still_flow(broker, tmp_path_factory):
-    with platform(broker, tmp_path_factory, reuse_environment_databases=False,
-                  extra_env={"AMQP_QUEUE_TYPE": "quorum"}) as stack:
+def test_every_durable_queue_is_quorum_and_events_still_flow(broker, platform_with):
+    with platform_with(AMQP_QUEUE_TYPE="quorum") as stack:
         if stack.vhost is None:
             pytest.skip("needs the RabbitMQ management API for a vhost of its own and its queue list")
         token = stack.login()
