@@ -25,6 +25,7 @@ import requests
 from kombu import Connection, Exchange, Producer
 
 from common import config as cfg
+from common.queues import typed_arguments
 
 DEFINITIONS_FILE = Path(__file__).resolve().parents[2] / "deploy" / "rabbitmq" / "definitions.json"
 DEAD_LETTER_QUEUE = "gridgov.dead-letters"
@@ -71,9 +72,10 @@ def apply(amqp_uri, definitions=None, management_url=None, timeout=5):
     for exchange in definitions.get("exchanges", []):
         call("PUT", f"exchanges/{vhost}/{quote(exchange['name'], safe='')}",
              {key: exchange[key] for key in ("type", "durable", "auto_delete", "internal", "arguments")})
-    for queue in definitions.get("queues", []):
+    for queue in definitions.get("queues", []):  # of the type AMQP_QUEUE_TYPE asks for (common.queues)
+        arguments = typed_arguments(queue["arguments"], queue["durable"] and not queue["auto_delete"])
         call("PUT", f"queues/{vhost}/{quote(queue['name'], safe='')}",
-             {key: queue[key] for key in ("durable", "auto_delete", "arguments")})
+             {"durable": queue["durable"], "auto_delete": queue["auto_delete"], "arguments": arguments})
     for binding in definitions.get("bindings", []):
         kind = {"queue": "q", "exchange": "e"}[binding["destination_type"]]
         call("POST", f"bindings/{vhost}/e/{quote(binding['source'], safe='')}/{kind}/"

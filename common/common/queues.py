@@ -4,7 +4,8 @@
 by a service's replicas as a quorum queue (``x-queue-type: quorum``, replicated over a
 RabbitMQ cluster): the RPC queues ``rpc-<service>`` and the event queues
 ``evt-<source>-<event>--<service>.<method>``, by the consumers and by the outbox relay
-alike (a queue must be declared with the same arguments by everyone). Queues that live
+alike (a queue must be declared with the same arguments by everyone), and the dead-letter
+queue ``gridgov.dead-letters`` (common.queue_policy). Queues that live
 and die with one process stay classic: a process's RPC reply queue
 (``rpc.reply-<service>-<uuid>``, exclusive to its connection: common.rpc) and
 auto-delete broadcast queues; quorum queues take neither exclusive nor auto-delete
@@ -47,9 +48,17 @@ def typed(queue, config=None):
     """``queue``, declared as AMQP_QUEUE_TYPE asks when it is ``shared_and_durable``.
     Classic queues are declared as before, without the argument (a vhost's default
     queue type then applies, as it did)."""
-    if queue_type(config) == "quorum" and shared_and_durable(queue):
-        queue.queue_arguments = {**(queue.queue_arguments or {}), "x-queue-type": "quorum"}
+    queue.queue_arguments = typed_arguments(queue.queue_arguments, shared_and_durable(queue), config)
     return queue
+
+
+def typed_arguments(arguments, shared_and_durable_queue=True, config=None):
+    """A queue's declaration arguments with ``x-queue-type`` as AMQP_QUEUE_TYPE asks: for
+    queues declared by other means than kombu, such as the dead-letter queue through the
+    management API (common.queue_policy)."""
+    if queue_type(config) == "quorum" and shared_and_durable_queue:
+        return {**(arguments or {}), "x-queue-type": "quorum"}
+    return arguments
 
 
 class QueueMismatch(RuntimeError):

@@ -3,13 +3,14 @@ vhost declares every durable gridgov queue (RPC and events, by consumers and rel
 alike) as a quorum queue, its reply queues stay classic and exclusive to their
 process, a ticket's events reach scoring;
 and a component whose setting differs from the queues the broker has refuses to start,
-naming the queue and how to migrate."""
-from urllib.parse import quote
+naming the queue and how to migrate. The dead-letter queue follows the setting too."""
+from urllib.parse import quote, unquote
 
 import pytest
 import requests
 from nameko.containers import ServiceContainer
 
+from common import queue_policy
 from common.contract import SUBSCRIPTIONS, queue_name
 from common.queues import QueueMismatch
 from common.rpc import rpc
@@ -69,3 +70,11 @@ def test_a_queue_of_another_type_stops_the_start_with_a_message_naming_it(amqp_u
     second.kill()
     message = str(refused.value)
     assert "'rpc-probe'" in message and "AMQP_QUEUE_TYPE=quorum" in message and "delete_queue" in message
+
+
+def test_the_dead_letter_queue_is_quorum_too(broker, amqp_uri, monkeypatch):
+    monkeypatch.setenv("AMQP_QUEUE_TYPE", "quorum")
+    queue_policy.apply(amqp_uri)
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    dead_letters = broker_queues(broker, unquote(vhost))[queue_policy.DEAD_LETTER_QUEUE]
+    assert dead_letters["type"] == "quorum" and dead_letters["durable"]
