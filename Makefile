@@ -8,8 +8,8 @@ export PYTHONWARNINGS ?= ignore
 run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
-.PHONY: run test fuzz bench venv clean lock wheelhouse offline-test backup restore monitoring-files \
-        replay-dead-letters
+.PHONY: run test fuzz bench load soak chaos venv clean lock wheelhouse offline-test backup restore \
+        monitoring-files replay-dead-letters
 
 venv: $(VENV)/.installed
 
@@ -86,6 +86,10 @@ monitoring-files: venv
 # Move dead letters back to the event queues they came from (start their consumer first).
 replay-dead-letters: venv
 	$(PY) -m common.queue_policy replay
+
+# A steady mixed load (LOAD_RATE/s for LOAD_SECONDS, LOAD_MIX) on its own platform, or on GATEWAY_URL.
+load: venv
+	BENCH_PORT_BASE=$${LOAD_PORT_BASE:-18200} $(PY) -m bench.load
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache
