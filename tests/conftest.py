@@ -94,9 +94,12 @@ def open_db(scratch_db):
 
 
 @contextlib.contextmanager
-def platform(infra, tmp_path_factory, reuse_environment_databases=True):
-    """All five components as real processes on a fresh vhost and databases."""
-    vhost, amqp_uri = infrastructure.create_vhost(infra)
+def platform(infra, tmp_path_factory, reuse_environment_databases=True, amqp_uri=None):
+    """All five components as real processes on a fresh vhost and databases;
+    ``amqp_uri``: a broker of the caller's own (a private node), used as it is."""
+    vhost = None
+    if amqp_uri is None:
+        vhost, amqp_uri = infrastructure.create_vhost(infra)
     created = []
     db_urls = {}
     for service in infrastructure.SERVICES:
@@ -136,3 +139,10 @@ def own_stack(broker, tmp_path_factory):
     creates whatever the schema allows)."""
     with platform(broker, tmp_path_factory, reuse_environment_databases=False) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def platform_on():
+    """``platform_on(broker, tmp_path_factory, amqp_uri=...)``: the ``platform`` context
+    manager, for a module that starts a stack on a broker of its own (the chaos test)."""
+    return platform

@@ -80,6 +80,7 @@ class Intake:
     """One ticket the driver tried to file: its marker, key and what came of it."""
     marker: str
     key: str | None
+    sent_at: float = 0.0  # monotonic time of the first attempt
     acknowledged: bool = False
     ticket_id: str | None = None
     attempts: int = 0
@@ -273,7 +274,7 @@ class LoadDriver:
     def _do_intake(self, client, keyed=True):
         kind = "intake" if keyed else "intake_keyless"
         marker = self._next_marker()
-        intake = Intake(marker, str(uuid.uuid4()) if keyed else None)
+        intake = Intake(marker, str(uuid.uuid4()) if keyed else None, time.monotonic())
         with self.recorder.lock:
             self.recorder.intakes.append(intake)
         body = {"grid_code": self.grid, "category": CATEGORY, "description": f"楼道垃圾桶满溢 {marker}"}
@@ -353,7 +354,8 @@ class LoadDriver:
             "requests_failed_other": sum(1 for a in attempts if a.outcome != "ok" and not a.outcome.startswith("503 ")),
             "intakes_acknowledged": sum(1 for i in intakes if i.acknowledged and i.key),
             "intakes_keyless_acknowledged": sum(1 for i in intakes if i.acknowledged and not i.key),
-            "intakes_not_acknowledged": sum(1 for i in intakes if not i.acknowledged),
+            "intakes_not_acknowledged": sum(1 for i in intakes if not i.acknowledged and i.key),
+            "intakes_keyless_not_acknowledged": sum(1 for i in intakes if not i.acknowledged and not i.key),
             "dropped_client_busy": self.dropped,
             "throughput_ok_per_second": round(sum(1 for a in attempts if a.outcome == "ok") / elapsed, 2)
             if elapsed else 0.0,
@@ -380,8 +382,9 @@ def format_report(report):
              f"requests sent {report['requests_sent']}, ok {report['requests_ok']}, failed with 503 "
              f"{report['requests_failed_503']}, other failures {report['requests_failed_other']}; "
              f"throughput {report['throughput_ok_per_second']:g} ok/s; tickets acknowledged "
-             f"{report['intakes_acknowledged']} (+{report['intakes_keyless_acknowledged']} without a key), "
-             f"not acknowledged {report['intakes_not_acknowledged']}; dropped (client busy) "
+             f"{report['intakes_acknowledged']}, not acknowledged {report['intakes_not_acknowledged']}; without a key: "
+             f"acknowledged {report['intakes_keyless_acknowledged']}, not {report['intakes_keyless_not_acknowledged']}"
+             f"; dropped (client busy) "
              f"{report['dropped_client_busy']}",
              f"{'kind':<15}{'sent':>7}{'ok':>7}{'ok/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  failures"]
     for kind, k in report["kinds"].items():
