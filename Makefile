@@ -91,5 +91,13 @@ replay-dead-letters: venv
 load: venv
 	BENCH_PORT_BASE=$${LOAD_PORT_BASE:-18200} $(PY) -m bench.load
 
+# Memory over SOAK_SECONDS (600) of steady load: fails if a component's RSS grows over 10%.
+soak: venv
+	BENCH_PORT_BASE=$${SOAK_PORT_BASE:-18210} $(PY) -m bench.soak
+
+# The chaos test, longer: CHAOS_RATE (10/s), CHAOS_ROUNDS (3) of kills, broker stop, DB drops.
+chaos: venv
+	CHAOS_RATE=$${CHAOS_RATE:-10} CHAOS_ROUNDS=$${CHAOS_ROUNDS:-3} $(PY) -m pytest tests/integration/test_chaos.py -s $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache
