@@ -176,6 +176,7 @@ class LoadDriver:
         self._sequence = 0
         self._lock = threading.Lock()
         self.dropped = 0  # operations not started because every worker was busy
+        self.unfinished = 0  # workers still busy when the run gave up waiting for them
 
     # --- set-up -----------------------------------------------------------------------
     def setup(self, admin_username, admin_password, county, x, y, size=0.02):
@@ -247,8 +248,10 @@ class LoadDriver:
             n += 1
         for _ in workers:
             work.put(None)
+        deadline = time.monotonic() + self.retry_seconds + self.request_timeout + 30  # retries in flight end
         for worker in workers:
-            worker.join(self.retry_seconds + self.request_timeout + 30)
+            worker.join(max(0.0, deadline - time.monotonic()))
+        self.unfinished = sum(worker.is_alive() for worker in workers)
         self.ended = time.monotonic()
         return self.report()
 
@@ -357,6 +360,7 @@ class LoadDriver:
             "intakes_not_acknowledged": sum(1 for i in intakes if not i.acknowledged and i.key),
             "intakes_keyless_not_acknowledged": sum(1 for i in intakes if not i.acknowledged and not i.key),
             "dropped_client_busy": self.dropped,
+            "workers_unfinished": self.unfinished,
             "throughput_ok_per_second": round(sum(1 for a in attempts if a.outcome == "ok") / elapsed, 2)
             if elapsed else 0.0,
             "kinds": kinds,
@@ -385,7 +389,8 @@ def format_report(report):
              f"{report['intakes_acknowledged']}, not acknowledged {report['intakes_not_acknowledged']}; without a key: "
              f"acknowledged {report['intakes_keyless_acknowledged']}, not {report['intakes_keyless_not_acknowledged']}"
              f"; dropped (client busy) "
-             f"{report['dropped_client_busy']}",
+             f"{report['dropped_client_busy']}"
+             + (f"; {report['workers_unfinished']} workers still busy at the end" if report['workers_unfinished'] else ""),
              f"{'kind':<15}{'sent':>7}{'ok':>7}{'ok/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}  failures"]
     for kind, k in report["kinds"].items():
         failures = {**{f"503 {c}": n for c, n in k["failed_503"].items()}, **k["failed_other"]}

@@ -121,7 +121,7 @@ def chaos(broker, tmp_path_factory, platform_on):
     print(f"\nprivate RabbitMQ node {node.node} on port {node.amqp_port}: up in {time.monotonic() - began:.1f} s")
     try:
         with platform_on(broker, tmp_path_factory, reuse_environment_databases=False, amqp_uri=node.amqp_uri) as stack:
-            driver = LoadDriver(stack.gateway, rate=RATE, seconds=24 * 3600, mix=MIX, threads=10,
+            driver = LoadDriver(stack.gateway, rate=RATE, seconds=24 * 3600, mix=MIX, threads=max(16, int(RATE * 4)),
                                 retry_seconds=RECOVERY_SECONDS * 2, request_timeout=10, seed=21)
             driver.setup("admin", stack.env["ADMIN_PASSWORD"], COUNTY, X, Y)
             print(f"stack up at {time.monotonic() - began:.1f} s")
@@ -151,6 +151,7 @@ def chaos(broker, tmp_path_factory, platform_on):
                       f"{'never' if fault.recovered is None else f'{fault.recovery_seconds:.1f} s'} after it was "
                       f"lifted ({'-' if fault.recovered is None else f'{fault.outage_seconds:.1f}'} s since it "
                       f"began{extra})")
+            assert "report" in result, "the load did not end within its retry bound after it was stopped"
             settled = stack.wait_for(lambda: not pending_outbox(stack) and not missing_claims(stack),
                                      timeout=DRAIN_SECONDS, interval=1)
             print(f"events settled: {bool(settled)}, at {time.monotonic() - began:.1f} s")
