@@ -26,6 +26,7 @@ from nameko.exceptions import UnknownService
 from nameko.rpc import (MethodProxy, ReplyListener, Responder, Rpc as NamekoRpc, RpcConsumer, RpcProxy,
                         get_rpc_exchange)
 
+import common.acks  # noqa: F401  (a lost connection's ack does not kill the container)
 from common import config as cfg
 from common.errors import AppError, Unavailable, to_wire
 
