@@ -84,7 +84,8 @@ class Intake:
     acknowledged: bool = False
     ticket_id: str | None = None
     attempts: int = 0
-    outcomes: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)  # each attempt's status (None: no answer)
+    answers: list = field(default_factory=list)  # each attempt's outcome, as Attempt.outcome
 
 
 class Recorder:
@@ -110,9 +111,11 @@ class Client:
     def __init__(self, driver):
         self.driver = driver
         self.session = requests.Session()
+        self.last_outcome, self.answers = None, []
 
     def send(self, kind, method, path, token, body=None, headers=None):
-        """(status or None, parsed body or None), recorded as one attempt."""
+        """(status or None, parsed body or None), recorded as one attempt (its outcome
+        also in ``self.last_outcome``)."""
         headers = dict(headers or {}, Authorization=f"Bearer {token}")
         began = time.monotonic()
         try:
@@ -120,9 +123,11 @@ class Client:
                                             timeout=self.driver.request_timeout)
         except requests.Timeout:
             self.driver.recorder.attempt(kind, "timeout", time.monotonic() - began, began)
+            self.last_outcome = "timeout"
             return None, None
         except requests.RequestException:
             self.driver.recorder.attempt(kind, "connection_error", time.monotonic() - began, began)
+            self.last_outcome = "connection_error"
             self.session.close()  # a fresh connection for the next try
             self.session = requests.Session()
             return None, None
@@ -134,6 +139,7 @@ class Client:
         code = parsed.get("error") if isinstance(parsed, dict) else None
         outcome = "ok" if ok else f"{response.status_code} {code or '-'}"
         self.driver.recorder.attempt(kind, outcome, time.monotonic() - began, began)
+        self.last_outcome = outcome
         return response.status_code, parsed
 
     def until_acknowledged(self, kind, method, path, token, body, key):
@@ -142,10 +148,12 @@ class Client:
         the same key and a short backoff."""
         deadline = time.monotonic() + self.driver.retry_seconds
         attempts, outcomes, pause = 0, [], 0.25
+        self.answers = []
         while True:
             attempts += 1
             status, parsed = self.send(kind, method, path, token, body, {"Idempotency-Key": key} if key else None)
             outcomes.append(status)
+            self.answers.append(self.last_outcome)
             if status is not None and status != 503:
                 return status, parsed, attempts, outcomes
             if key is None or time.monotonic() + pause > deadline:
@@ -283,6 +291,7 @@ class LoadDriver:
         body = {"grid_code": self.grid, "category": CATEGORY, "description": f"楼道垃圾桶满溢 {marker}"}
         status, parsed, intake.attempts, intake.outcomes = client.until_acknowledged(
             kind, "POST", f"{API}/tickets", self.tokens["worker"], body, intake.key)
+        intake.answers = client.answers
         if status == 201:
             intake.acknowledged, intake.ticket_id = True, parsed["id"]
             self.ready.put([parsed["id"], parsed["version"], 0])

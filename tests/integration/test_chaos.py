@@ -275,14 +275,23 @@ def test_every_component_was_healthy_again_within_the_bound(chaos):
     assert not slow, f"not healthy within {RECOVERY_SECONDS:g} s: {slow}"
 
 
+def during(faults, moment):
+    """Which fault was on at ``moment`` (from its start to its recovery)."""
+    for fault in faults:
+        if fault.began <= moment <= (fault.recovered or float("inf")):
+            return f"during {fault.name}"
+    return "between faults"
+
+
 def test_a_keyless_intake_answered_503_was_not_stored(chaos):
     """A request without an Idempotency-Key that the gateway answered 503 (its deadline
     passed) must leave nothing behind: a callee must not commit after its caller's
     deadline (issue 21 §3, third weak spot). Outside the broker outage only: there a
     reply can be lost after a commit that kept the deadline."""
-    stack, driver, _, _, broker_windows = chaos
+    stack, driver, _, faults, broker_windows = chaos
     stored = tickets_by_description(stack, driver.grid)
-    late = [i.marker for i in driver.intakes()
+    late = [f"{i.marker} ({i.answers[0]}, sent {i.sent_at - driver.started:.1f} s into the load, "
+            f"{during(faults, i.sent_at)})" for i in driver.intakes()
             if not i.key and i.outcomes == [503] and stored.get(description(i), 0)
             and not any(began <= i.sent_at <= ended for began, ended in broker_windows)]
     keyless_503 = sum(1 for i in driver.intakes() if not i.key and i.outcomes == [503])
