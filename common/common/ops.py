@@ -3,18 +3,25 @@
 A service class inherits :class:`OpsEndpoints`; health is 200 only when the
 service's database (if it has one) and the broker answer, else 503 naming the
 failing part.
+
+With ``METRICS_PORT`` set, ``/metrics`` is served on that port alone (a plain WSGI
+server of its own, on the component's bind host) and the public port answers 404
+for it, as for any unknown path: the gateway's port faces the internet, its
+metrics do not.
 """
 import logging
 
 import eventlet
+import eventlet.wsgi
 from kombu import Connection
 from nameko.extensions import DependencyProvider
 from prometheus_client import CONTENT_TYPE_LATEST
-from werkzeug.wrappers import Response
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Request, Response
 
 from common import config as cfg
 from common.db import Database
-from common.http import http
+from common.http import http, routing_error
 from common.logs import RequestIds
 from common.metrics import Metrics, metrics_for
 
@@ -47,6 +54,35 @@ def _run_check(check, *args):
 class Ops(DependencyProvider):
     def setup(self):
         self.amqp_uri = cfg.amqp_uri(self.container.config)
+        self.metrics_port = cfg.metrics_port(self.container.config)
+        self._metrics_socket = self._metrics_thread = None
+
+    def start(self):
+        if self.metrics_port is None:
+            return
+        address = str(self.container.config.get("WEB_SERVER_ADDRESS", "0.0.0.0:8000"))
+        host = address.rsplit(":", 1)[0] if ":" in address else "0.0.0.0"
+        self._metrics_socket = eventlet.listen((host, self.metrics_port))
+        self._metrics_thread = eventlet.spawn(eventlet.wsgi.server, self._metrics_socket, self._metrics_app,
+                                              log_output=False)
+        log.info("metrics served on %s:%d only", host, self.metrics_port)
+
+    def stop(self):
+        if self._metrics_thread is not None:
+            self._metrics_thread.kill()
+            self._metrics_socket.close()
+            self._metrics_thread = self._metrics_socket = None
+
+    def kill(self):
+        self.stop()
+
+    def _metrics_app(self, environ, start_response):
+        request = Request(environ)
+        if request.path == "/metrics" and request.method in ("GET", "HEAD"):
+            answer = Response(self.metrics_text(), content_type=CONTENT_TYPE_LATEST)
+        else:
+            answer = routing_error(NotFound())
+        return answer(environ, start_response)
 
     def get_dependency(self, worker_ctx):
         return self
@@ -69,6 +105,13 @@ class Ops(DependencyProvider):
     def metrics_text(self):
         return metrics_for(self.container).text()
 
+    def metrics_response(self):
+        """``GET /metrics`` on the public port: the metrics, or 404 when they are
+        served on ``METRICS_PORT`` instead."""
+        if self.metrics_port is not None:
+            return routing_error(NotFound())
+        return Response(self.metrics_text(), content_type=CONTENT_TYPE_LATEST)
+
 
 class OpsEndpoints:
     """Mixin for service classes: health, metrics, per-entrypoint measurement, and
@@ -84,4 +127,4 @@ class OpsEndpoints:
 
     @http("GET", "/metrics")
     def prometheus_metrics(self, request):
-        return Response(self.ops.metrics_text(), content_type=CONTENT_TYPE_LATEST)
+        return self.ops.metrics_response()
