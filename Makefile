@@ -9,7 +9,7 @@ run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
 .PHONY: run test fuzz bench load soak chaos venv clean lock wheelhouse offline-test backup restore \
-        monitoring-files replay-dead-letters
+        monitoring-files replay-dead-letters check-env
 
 venv: $(VENV)/.installed
 
@@ -98,6 +98,10 @@ soak: venv
 # The chaos test, longer: CHAOS_RATE (10/s), CHAOS_ROUNDS (3) of kills, broker stop, DB drops.
 chaos: venv
 	CHAOS_RATE=$${CHAOS_RATE:-10} CHAOS_ROUNDS=$${CHAOS_ROUNDS:-3} $(PY) -m pytest tests/integration/test_chaos.py -s $(PYTEST_ARGS)
+
+# The compose stack's preflight check on .env: missing or weak secrets, unknown names.
+check-env: venv
+	$(PY) -m common.settings check --env-file $${ENV_FILE:-.env}
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache
