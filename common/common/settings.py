@@ -38,7 +38,7 @@ COMPOSE, IMAGE, TOOLS = "compose", "image", "tools"
 # How a setting reaches the compose stack.
 PASSED = "passed"  # from .env to every component (env_file)
 SET_BY_COMPOSE = "set by compose"  # docker-compose.yml or the image sets it; a .env value is overridden
-BUILDS_URLS = "builds urls"  # compose reads it itself to build a URL or configure an image
+READ_BY_COMPOSE = "read by compose"  # compose reads it itself (to build URLs, to publish a port)
 
 URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")  # RFC 3986 unreserved: nothing to escape in a URL
 
@@ -163,6 +163,7 @@ class Setting:
     make: str = None  # for a secret: a command that makes one
     compose: str = PASSED
     required: bool = False  # the compose stack (APP_ENV=production) cannot start without it
+    active: bool = False  # written uncommented in .env.example (compose should see its value)
 
     @property
     def default_text(self):
@@ -202,10 +203,10 @@ SETTINGS = (
             make=HEX32, required=True, shown_default="development: generated once into `DATA_DIR/pii.key`"),
     Setting("POSTGRES_PASSWORD", "", "the compose stack's PostgreSQL password (user `gridgov`); compose builds "
             "each service's database URL from it", (COMPOSE,), SECRETS, secret=True, rule=url_password(16),
-            make=HEX16, compose=BUILDS_URLS, required=True),
+            make=HEX16, compose=READ_BY_COMPOSE, required=True),
     Setting("RABBITMQ_PASSWORD", "", "the compose stack's RabbitMQ password (user `gridgov`); compose builds "
             "`AMQP_URI` from it", (COMPOSE,), SECRETS, secret=True, rule=url_password(16), make=HEX16,
-            compose=BUILDS_URLS, required=True),
+            compose=READ_BY_COMPOSE, required=True),
     Setting("DEMO_PASSWORD", "", "the demo accounts' password for the demo data (`make run`); falls back to "
             "`ADMIN_PASSWORD`", ("people", TOOLS), SECRETS, secret=True, rule=strong_password(8)),
 
@@ -227,6 +228,13 @@ SETTINGS = (
               rule=integer(1, 65535), compose=SET_BY_COMPOSE)
       for name, port in (("gateway", 8000), ("grid", 8001), ("people", 8002), ("tickets", 8003),
                          ("scoring", 8004))),
+    Setting("COMPOSE_PROJECT_NAME", "gridgov", "docker compose's project name, which prefixes its volumes "
+            "(`gridgov_postgres-data`) and network; without it compose takes the folder's name. It replaces the "
+            "top-level `name:` that Debian's docker-compose 1.29 rejects", (COMPOSE,), RUNTIME,
+            compose=READ_BY_COMPOSE, active=True),
+    Setting("GATEWAY_PUBLISH_ADDRESS", "0.0.0.0", "the host address the compose stack publishes the "
+            "gateway's port 8000 on: `127.0.0.1` when a reverse proxy on the same host is the only way in "
+            "(docs/operations/tls.md)", (COMPOSE,), RUNTIME, compose=READ_BY_COMPOSE),
     Setting("METRICS_PORT", "", "when set, `GET /metrics` is served on this port only (an internal one: publish "
             "it to nobody but Prometheus) and the public port answers 404 for it; unset, `/metrics` is on the "
             "component's HTTP port. The compose stack sets it for the gateway (8100)", ALL, RUNTIME,
@@ -388,23 +396,23 @@ SETTINGS = (
 
     # --- monitoring and backups
     Setting("GRAFANA_ADMIN_USER", "admin", "Grafana's administrator", (COMPOSE,), MONITORING,
-            compose=BUILDS_URLS),
+            compose=READ_BY_COMPOSE),
     Setting("GRAFANA_ADMIN_PASSWORD", "", "Grafana's administrator's password (the compose stack will not start "
             "without it)", (COMPOSE,), SECRETS, secret=True, rule=strong_password(12), required=True,
-            make="a passphrase of your own (12+ characters, letters and digits)", compose=BUILDS_URLS),
+            make="a passphrase of your own (12+ characters, letters and digits)", compose=READ_BY_COMPOSE),
     Setting("ALERT_WEBHOOK_URL", "", "where Alertmanager posts alerts; without it and without `ALERT_EMAIL_TO` "
             "Alertmanager does not start (docs/operations/monitoring.md)", (TOOLS,), MONITORING,
-            rule=url("http", "https"), compose=BUILDS_URLS),
+            rule=url("http", "https"), compose=READ_BY_COMPOSE),
     Setting("ALERT_EMAIL_TO", "", "comma-separated addresses that also get alerts by email; needs "
-            "`SMTP_SMARTHOST` and `SMTP_FROM`", (TOOLS,), MONITORING, compose=BUILDS_URLS),
+            "`SMTP_SMARTHOST` and `SMTP_FROM`", (TOOLS,), MONITORING, compose=READ_BY_COMPOSE),
     Setting("SMTP_SMARTHOST", "", "the mail server for alert email (`host:port`)", (TOOLS,), MONITORING,
-            compose=BUILDS_URLS),
-    Setting("SMTP_FROM", "", "the sender of alert email", (TOOLS,), MONITORING, compose=BUILDS_URLS),
+            compose=READ_BY_COMPOSE),
+    Setting("SMTP_FROM", "", "the sender of alert email", (TOOLS,), MONITORING, compose=READ_BY_COMPOSE),
     Setting("SMTP_USERNAME", "", "the login at the mail server, when it wants one", (TOOLS,), MONITORING,
-            compose=BUILDS_URLS),
-    Setting("SMTP_PASSWORD", "", "its password", (TOOLS,), MONITORING, secret=True, compose=BUILDS_URLS),
+            compose=READ_BY_COMPOSE),
+    Setting("SMTP_PASSWORD", "", "its password", (TOOLS,), MONITORING, secret=True, compose=READ_BY_COMPOSE),
     Setting("SMTP_REQUIRE_TLS", "true", "STARTTLS to the mail server", (TOOLS,), MONITORING, rule=boolean(),
-            compose=BUILDS_URLS),
+            compose=READ_BY_COMPOSE),
     Setting("RABBITMQ_MANAGEMENT_URL", "", "the management API that `make run` and `python -m "
             "common.queue_policy` set the event queues' policy through (credentials from `AMQP_URI`)",
             (TOOLS,), MONITORING, compose=SET_BY_COMPOSE, shown_default="`http://<AMQP host>:15672`"),
@@ -475,14 +483,14 @@ def env_example():
                 notes.append(_plain(setting.rule.text))
             if setting.compose == SET_BY_COMPOSE:
                 notes.append("set by docker-compose.yml")
-            elif setting.compose == BUILDS_URLS:
-                notes.append("compose builds URLs from it")
             notes.append("read by " + ", ".join(setting.read_by))
             lines += _wrap("; ".join(notes), prefix="#   ")
             if setting.make:  # one line, to copy and paste
                 lines.append(f"#   make one: {setting.make}")
             if setting.required:
                 lines.append(f"{setting.name}=")
+            elif setting.active:
+                lines.append(f"{setting.name}={setting.default}")
             else:
                 lines.append(f"#{setting.name}={setting.default}")
             lines.append("")

@@ -44,7 +44,7 @@ HOST_ENV = {
 # The secrets compose itself needs (to build URLs, for Grafana); the others only reach
 # the components through env_file and are checked by the preflight service.
 COMPOSE_SECRETS = tuple(s.name for s in settings.SETTINGS
-                        if s.compose == settings.BUILDS_URLS and s.secret and s.required)
+                        if s.compose == settings.READ_BY_COMPOSE and s.secret and s.required)
 
 # Images that could not be pinned by digest (none: each digest is named in a comment
 # beside it with the tag it belongs to; docs/operations/compose.md says where from).

@@ -133,7 +133,8 @@ def test_every_name_the_deployment_reads_is_declared():
 def test_every_declared_setting_is_read_somewhere(reads):
     names, patterns, _ = reads
     deployed = deploy_reads()
-    unread = [s.name for s in SETTINGS if s.name not in names and s.name not in deployed
+    compose_own = {s.name for s in SETTINGS if s.name.startswith("COMPOSE_") and s.read_by == (settings.COMPOSE,)}
+    unread = [s.name for s in SETTINGS if s.name not in names and s.name not in set(deployed) | compose_own
               and not any(re.fullmatch(pattern, s.name) for pattern in patterns)]
     assert not unread, f"declared but read nowhere: {unread}"
 
@@ -179,7 +180,8 @@ def test_env_example_lists_every_setting_and_no_secret_value():
     for setting in SETTINGS:
         if setting.secret:
             assert values[setting.name] == "", f"{setting.name} has a value in .env.example"
-    assert read_env_file(settings.ENV_EXAMPLE) == {s.name: "" for s in SETTINGS if s.required}
+    assert read_env_file(settings.ENV_EXAMPLE) == {**{s.name: "" for s in SETTINGS if s.required},
+                                                   **{s.name: s.default for s in SETTINGS if s.active}}
 
 
 # ----------------------------------------------------------------- preflight
