@@ -537,6 +537,11 @@ def check(values, known=BY_NAME):
                 how = f"; make one: {setting.make}" if setting.make else ""
                 errors.append(f"{setting.name} is missing: set it in .env ({setting.meaning.split(';')[0]}){how}")
             continue
+        if "$" in value:  # compose may expand it as a variable (v1.29 and v2 each in their own way)
+            (errors if setting.secret else warnings).append(
+                f"{setting.name} holds a '$', which docker compose may expand as a variable: choose another "
+                "character")
+            continue
         if setting.rule is not None:
             problem = setting.rule.problem(value)
             if problem:

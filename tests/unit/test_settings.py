@@ -236,6 +236,14 @@ def test_a_value_breaking_its_rule_is_named(name, value, says):
     assert len(errors) == 1 and errors[0].startswith(name) and says in errors[0], errors
 
 
+def test_a_dollar_sign_is_named_since_compose_would_expand_it():
+    errors, warnings = check({**GOOD, "ADMIN_PASSWORD": "Admin$2026Strong", "CORS_ORIGINS": "https://a$b"})
+    assert errors == ["ADMIN_PASSWORD holds a '$', which docker compose may expand as a variable: choose "
+                      "another character"]
+    assert warnings == ["CORS_ORIGINS holds a '$', which docker compose may expand as a variable: choose "
+                        "another character"]
+
+
 def test_an_unknown_variable_is_a_warning_with_the_closest_name():
     errors, warnings = check({**GOOD, "JWT_SECERT": "x", "TOTALLY_UNRELATED": "1"})
     assert errors == []
