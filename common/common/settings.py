@@ -215,16 +215,16 @@ SETTINGS = (
             "`ADMIN_PASSWORD`", ALL, RUNTIME, rule=one_of("development", "production"), compose=SET_BY_COMPOSE),
     Setting("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ", ALL + (TOOLS,), RUNTIME,
             rule=url("amqp", "amqps"), compose=SET_BY_COMPOSE),
-    *(Setting(f"{service.upper()}_DB_URL", "", f"{service}'s own database, e.g. "
+    *(Setting(f"{service.upper()}_DB_URL", "", f"the {service} service's own database, e.g. "
               f"`postgresql://user:pw@host:5432/gridgov_{service}`", (service,), RUNTIME,
               rule=url("postgresql", "postgresql+psycopg2", "sqlite"), compose=SET_BY_COMPOSE,
               shown_default=f"SQLite `DATA_DIR/{service}.db`")
       for service in SERVICES),
     Setting("DATA_DIR", "data", "folder of the SQLite files (and, in development, the generated PII key and "
-            "first admin password)", SERVICES, RUNTIME, compose=SET_BY_COMPOSE, shown_default="`./data`"),
+            "first admin password); the image sets `/var/lib/gridgov`", SERVICES, RUNTIME, shown_default="`./data`"),
     Setting("BIND_HOST", "127.0.0.1", "HTTP bind address (`0.0.0.0` in containers)", ALL, RUNTIME,
             compose=SET_BY_COMPOSE),
-    *(Setting(f"{name.upper()}_PORT", str(port), f"{name}'s HTTP port (see Ports)", (name,), RUNTIME,
+    *(Setting(f"{name.upper()}_PORT", str(port), f"the {name} component's HTTP port (see Ports)", (name,), RUNTIME,
               rule=integer(1, 65535), compose=SET_BY_COMPOSE)
       for name, port in (("gateway", 8000), ("grid", 8001), ("people", 8002), ("tickets", 8003),
                          ("scoring", 8004))),
