@@ -425,6 +425,10 @@ SETTINGS = (
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+# Settings of which the compose stack wants at least one, and what happens without.
+AT_LEAST_ONE = (
+    (("ALERT_WEBHOOK_URL", "ALERT_EMAIL_TO"), "Alertmanager will not start and alerts reach nobody"),
+)
 GROUPS = tuple(dict.fromkeys(setting.group for setting in SETTINGS))
 
 
@@ -464,7 +468,7 @@ def _plain(markdown):
 def env_example():
     lines = [
         "# The compose stack's settings: copy to .env (next to docker-compose.yml), fill in",
-        "# the five secrets, and keep the file to yourself (chmod 600; .env is git- and",
+        "# the secrets (the empty lines), and keep the file to yourself (chmod 600; .env is git- and",
         "# docker-ignored). `make check-env` checks it; the stack's preflight service does",
         "# the same before anything else starts.",
         "#",
@@ -546,6 +550,9 @@ def check(values, known=BY_NAME):
             problem = setting.rule.problem(value)
             if problem:
                 errors.append(f"{setting.name} {problem}")
+    for names, consequence in AT_LEAST_ONE:
+        if not any(values.get(name) for name in names):
+            warnings.append(f"none of {', '.join(names)} is set: {consequence}")
     return errors, warnings
 
 

@@ -41,6 +41,7 @@ HOST_ENV = {
     "PII_KEY": "0" * 64,
     "GRAFANA_ADMIN_PASSWORD": "Grafana2026Strong",
 }
+OTHER_ENV = {"ALERT_WEBHOOK_URL": "http://relay.internal:8060/alerts"}  # commented out in .env.example
 # The secrets compose itself needs (to build URLs, for Grafana); the others only reach
 # the components through env_file and are checked by the preflight service.
 COMPOSE_SECRETS = tuple(s.name for s in settings.SETTINGS
@@ -622,6 +623,8 @@ def write_dotenv(folder):
     text = settings.ENV_EXAMPLE.read_text(encoding="utf-8")
     for name, value in HOST_ENV.items():
         text = text.replace(f"\n{name}=\n", f"\n{name}={value}\n")
+    for name, value in OTHER_ENV.items():
+        text = text.replace(f"\n#{name}=\n", f"\n{name}={value}\n")
     (folder / ".env").write_text(text, encoding="utf-8")
     assert settings.check(settings.read_env_file(folder / ".env")) == ([], [])
 

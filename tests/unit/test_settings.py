@@ -193,6 +193,7 @@ GOOD = {
     "POSTGRES_PASSWORD": "pg0123456789abcdef",
     "RABBITMQ_PASSWORD": "mq0123456789abcdef",
     "GRAFANA_ADMIN_PASSWORD": "Grafana2026Strong",
+    "ALERT_WEBHOOK_URL": "http://relay.internal:8060/alerts",
 }
 
 
@@ -200,7 +201,7 @@ def test_good_secrets_pass():
     assert check(GOOD) == ([], [])
 
 
-@pytest.mark.parametrize("name", sorted(GOOD))
+@pytest.mark.parametrize("name", sorted(name for name in GOOD if BY_NAME[name].secret))
 def test_a_missing_secret_is_named(name):
     errors, _ = check({key: value for key, value in GOOD.items() if key != name})
     assert len(errors) == 1 and errors[0].startswith(f"{name} is missing"), errors
@@ -242,6 +243,13 @@ def test_a_dollar_sign_is_named_since_compose_would_expand_it():
                       "another character"]
     assert warnings == ["CORS_ORIGINS holds a '$', which docker compose may expand as a variable: choose "
                         "another character"]
+
+
+def test_no_alert_receiver_is_a_warning():
+    errors, warnings = check({key: value for key, value in GOOD.items() if key != "ALERT_WEBHOOK_URL"})
+    assert errors == [] and warnings == [
+        "none of ALERT_WEBHOOK_URL, ALERT_EMAIL_TO is set: Alertmanager will not start and alerts reach nobody"]
+    assert check({**GOOD, "ALERT_WEBHOOK_URL": "", "ALERT_EMAIL_TO": "ops@district.example"}) == ([], [])
 
 
 def test_an_unknown_variable_is_a_warning_with_the_closest_name():
