@@ -8,8 +8,8 @@ export PYTHONWARNINGS ?= ignore
 run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
-.PHONY: run test fuzz bench venv clean lock wheelhouse offline-test backup restore monitoring-files \
-        replay-dead-letters cluster-up cluster-down cluster-test
+.PHONY: run test fuzz bench load soak chaos venv clean lock wheelhouse offline-test backup restore \
+        monitoring-files replay-dead-letters check-env cluster-up cluster-down cluster-test
 
 venv: $(VENV)/.installed
 
@@ -86,6 +86,22 @@ monitoring-files: venv
 # Move dead letters back to the event queues they came from (start their consumer first).
 replay-dead-letters: venv
 	$(PY) -m common.queue_policy replay
+
+# A steady mixed load (LOAD_RATE/s for LOAD_SECONDS, LOAD_MIX) on its own platform, or on GATEWAY_URL.
+load: venv
+	BENCH_PORT_BASE=$${LOAD_PORT_BASE:-18200} $(PY) -m bench.load
+
+# Memory over SOAK_SECONDS (600) of steady load: fails if a component's RSS grows over 10%.
+soak: venv
+	BENCH_PORT_BASE=$${SOAK_PORT_BASE:-18210} $(PY) -m bench.soak
+
+# The chaos test, longer: CHAOS_RATE (10/s), CHAOS_ROUNDS (3) of kills, broker stop, DB drops.
+chaos: venv
+	CHAOS_RATE=$${CHAOS_RATE:-10} CHAOS_ROUNDS=$${CHAOS_ROUNDS:-3} $(PY) -m pytest tests/integration/test_chaos.py -s $(PYTEST_ARGS)
+
+# The compose stack's preflight check on .env: missing or weak secrets, unknown names.
+check-env: venv
+	$(PY) -m common.settings check --env-file $${ENV_FILE:-.env}
 
 # A 3-node RabbitMQ cluster on this machine (AMQP 5681-5683); cluster-down removes it.
 cluster-up: venv

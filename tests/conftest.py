@@ -94,10 +94,13 @@ def open_db(scratch_db):
 
 
 @contextlib.contextmanager
-def platform(infra, tmp_path_factory, reuse_environment_databases=True, extra_env=None):
+def platform(infra, tmp_path_factory, reuse_environment_databases=True, amqp_uri=None, extra_env=None):
     """All five components as real processes on a fresh vhost and databases;
+    ``amqp_uri``: a broker of the caller's own (a private node), used as it is;
     ``extra_env``: settings of this platform's own (``{"AMQP_QUEUE_TYPE": "quorum"}``)."""
-    vhost, amqp_uri = infrastructure.create_vhost(infra)
+    vhost = None
+    if amqp_uri is None:
+        vhost, amqp_uri = infrastructure.create_vhost(infra)
     created = []
     db_urls = {}
     for service in infrastructure.SERVICES:
@@ -146,3 +149,10 @@ def own_stack(broker, tmp_path_factory):
     creates whatever the schema allows)."""
     with platform(broker, tmp_path_factory, reuse_environment_databases=False) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def platform_on():
+    """``platform_on(broker, tmp_path_factory, amqp_uri=...)``: the ``platform`` context
+    manager, for a module that starts a stack on a broker of its own (the chaos test)."""
+    return platform

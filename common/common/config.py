@@ -85,6 +85,13 @@ def http_port(component, config=None):
     return env_int(f"{component.upper()}_PORT", DEFAULT_PORTS[component], config)
 
 
+def metrics_port(config=None):
+    """The internal port serving ``GET /metrics`` alone (common.ops), or None: then
+    ``/metrics`` is on the component's HTTP port, as it always was."""
+    value = env("METRICS_PORT", None, config)
+    return None if value is None else int(value)
+
+
 def rpc_timeout(config=None):
     """Seconds a caller waits for another service before answering 503."""
     return env_float("RPC_TIMEOUT_SECONDS", 3.0, config)

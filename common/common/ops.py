@@ -9,20 +9,27 @@ workers are all busy (a service behind it down, each call waiting for its timeou
 is still seen healthy at once. The checks' result is kept for
 ``HEALTH_CACHE_SECONDS``, and checks asked for meanwhile share the one running, so
 a flood of health checks costs one check a second.
+
+With ``METRICS_PORT`` set, ``/metrics`` is served on that port alone (a plain WSGI
+server of its own, on the component's bind host) and the public port answers 404
+for it, as for any unknown path: the gateway's port faces the internet, its
+metrics do not.
 """
 import logging
 import time
 
 import eventlet
+import eventlet.wsgi
 from eventlet.event import Event
 from kombu import Connection
 from nameko.extensions import DependencyProvider
 from prometheus_client import CONTENT_TYPE_LATEST
-from werkzeug.wrappers import Response
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Request, Response
 
 from common import config as cfg
 from common.db import Database
-from common.http import http, json_response
+from common.http import http, json_response, routing_error
 from common.logs import RequestIds
 from common.metrics import Metrics, metrics_for, outcome_of
 
@@ -88,6 +95,35 @@ class Ops(DependencyProvider):
     def setup(self):
         self.amqp_uri = cfg.amqp_uri(self.container.config)
         self.checked = SharedResult(self.health, HEALTH_CACHE_SECONDS)
+        self.metrics_port = cfg.metrics_port(self.container.config)
+        self._metrics_socket = self._metrics_thread = None
+
+    def start(self):
+        if self.metrics_port is None:
+            return
+        address = str(self.container.config.get("WEB_SERVER_ADDRESS", "0.0.0.0:8000"))
+        host = address.rsplit(":", 1)[0] if ":" in address else "0.0.0.0"
+        self._metrics_socket = eventlet.listen((host, self.metrics_port))
+        self._metrics_thread = eventlet.spawn(eventlet.wsgi.server, self._metrics_socket, self._metrics_app,
+                                              log_output=False)
+        log.info("metrics served on %s:%d only", host, self.metrics_port)
+
+    def stop(self):
+        if self._metrics_thread is not None:
+            self._metrics_thread.kill()
+            self._metrics_socket.close()
+            self._metrics_thread = self._metrics_socket = None
+
+    def kill(self):
+        self.stop()
+
+    def _metrics_app(self, environ, start_response):
+        request = Request(environ)
+        if request.path == "/metrics" and request.method in ("GET", "HEAD"):
+            answer = self._metrics_text_response()
+        else:
+            answer = routing_error(NotFound())
+        return answer(environ, start_response)
 
     def get_dependency(self, worker_ctx):
         return self
@@ -100,8 +136,14 @@ class Ops(DependencyProvider):
         return self._measured("healthz", lambda: json_response(*reversed(self.checked.get())))
 
     def metrics_response(self):
-        return self._measured("prometheus_metrics",
-                              lambda: Response(self.metrics_text(), content_type=CONTENT_TYPE_LATEST))
+        """``GET /metrics`` on the public port: the metrics, or 404 when they are
+        served on ``METRICS_PORT`` instead."""
+        if self.metrics_port is not None:
+            return routing_error(NotFound())
+        return self._measured("prometheus_metrics", self._metrics_text_response)
+
+    def _metrics_text_response(self):
+        return Response(self.metrics_text(), content_type=CONTENT_TYPE_LATEST)
 
     def _measured(self, entrypoint, answer):
         """``answer()``, counted and timed as its entrypoint would be (common.metrics)."""

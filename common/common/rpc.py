@@ -26,6 +26,7 @@ from nameko.exceptions import UnknownService
 from nameko.rpc import (MethodProxy, ReplyListener, Responder, Rpc as NamekoRpc, RpcConsumer, RpcProxy,
                         get_rpc_exchange)
 
+import common.acks  # noqa: F401  (a lost connection's ack does not kill the container)
 from common import config as cfg
 from common.errors import AppError, Unavailable, to_wire
 from common.queues import CheckedQueueConsumer, typed
@@ -86,7 +87,13 @@ class _RpcConsumer(RpcConsumer):
         responder = _TransientResponder(
             config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config), config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER),
             message, ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
-        result, exc_info = responder.send_response(result, exc_info)
+        try:
+            result, exc_info = responder.send_response(result, exc_info)
+        except (OperationalError, OSError) as exc:
+            # The broker went away: raised here, nameko would kill the whole container
+            # (the chaos test saw it). The caller's wait ends in its 503.
+            log.warning("rpc reply to %s not sent: the broker cannot be reached (%s)",
+                        message.properties.get("reply_to"), exc)
         self.queue_consumer.ack_message(message)
         return result, exc_info
 

@@ -5,17 +5,22 @@ parsed (PyYAML) and compared with what the code says: the components and their
 ``module:Class`` (common.launcher.COMPONENTS), their HTTP ports
 (common.config.DEFAULT_PORTS), which of them own a database
 (common.config.SERVICES_WITH_DATABASE) and the metric names they export
-(common.metrics, common.outbox).
+(common.metrics, common.outbox). The settings reach the components from .env
+(common.settings declares them); ``docker-compose config`` (Debian's 1.29) checks the
+whole file when it is installed.
 """
 import importlib
 import re
 import shlex
+import shutil
+import subprocess
 from urllib.parse import urlparse
 
 import pytest
 import yaml
 
 from common import config as cfg
+from common import settings
 from common.db import Database
 from common.launcher import BY_NAME, COMPONENTS, CONFIG_DIR, ROOT
 
@@ -27,16 +32,24 @@ README = ROOT / "README.md"
 
 NAMES = [component.name for component in COMPONENTS]
 
-# Values for the variables docker compose would take from the host (or .env).
+# Values for the variables docker compose would take from .env.
 HOST_ENV = {
     "JWT_SECRET": "j" * 48,
     "ADMIN_PASSWORD": "Admin2026Strong",
-    "POSTGRES_PASSWORD": "pgsecret123",
-    "RABBITMQ_PASSWORD": "mqsecret123",
+    "POSTGRES_PASSWORD": "pg0123456789abcdef",
+    "RABBITMQ_PASSWORD": "mq0123456789abcdef",
     "PII_KEY": "0" * 64,
     "GRAFANA_ADMIN_PASSWORD": "Grafana2026Strong",
 }
-SECRETS = tuple(HOST_ENV)
+OTHER_ENV = {"ALERT_WEBHOOK_URL": "http://relay.internal:8060/alerts"}  # commented out in .env.example
+# The secrets compose itself needs (to build URLs, for Grafana); the others only reach
+# the components through env_file and are checked by the preflight service.
+COMPOSE_SECRETS = tuple(s.name for s in settings.SETTINGS
+                        if s.compose == settings.READ_BY_COMPOSE and s.secret and s.required)
+
+# Images that could not be pinned by digest (none: each digest is named in a comment
+# beside it with the tag it belongs to; docs/operations/compose.md says where from).
+UNPINNED = {}
 
 _VARIABLE = re.compile(r"\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}|\$(?P<bare>\w+)")
 
@@ -269,6 +282,7 @@ def test_component_waits_for_healthy_dependencies(services, name):
     assert needs.get(rabbitmq_name) == "service_healthy"
     if name in cfg.SERVICES_WITH_DATABASE:
         assert needs.get(postgres_name) == "service_healthy"
+    assert needs.pop("preflight", None) == "service_completed_successfully", f"{name} does not wait for preflight"
     for other, condition in needs.items():
         assert condition == "service_healthy", f"{name} waits for {other} only to start"
         if other in BY_NAME:  # components start in the launcher's order
@@ -340,28 +354,51 @@ def test_each_service_has_a_database_of_its_own(services):
 # --------------------------------------------------------------------- secrets
 
 @pytest.mark.parametrize("service, variable", [
-    ("gateway", "JWT_SECRET"),
-    ("people", "ADMIN_PASSWORD"),
-    ("people", "PII_KEY"),
     ("postgres", "POSTGRES_PASSWORD"),
     ("rabbitmq", "RABBITMQ_DEFAULT_PASS"),
     ("grafana", "GF_SECURITY_ADMIN_PASSWORD"),
     ("postgres-exporter", "DATA_SOURCE_PASS"),
 ])
-def test_secrets_come_from_the_host_and_are_required(services, service, variable):
+def test_secrets_compose_needs_come_from_dotenv_and_are_required(services, service, variable):
     raw = environment_of(services[service]).get(variable)
     assert raw and re.fullmatch(r"\$\{\w+:\?[^}]*\}", raw), f"{service}.{variable} = {raw!r}"
 
 
-def test_compose_refuses_to_start_without_secrets():
+def test_compose_refuses_to_start_without_the_secrets_it_needs():
+    assert set(COMPOSE_SECRETS) == {"POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "GRAFANA_ADMIN_PASSWORD"}
     text = COMPOSE_FILE.read_text(encoding="utf-8")
     document = yaml.safe_load(text)
-    for secret in SECRETS:
+    for secret in COMPOSE_SECRETS:
         env = {key: value for key, value in HOST_ENV.items() if key != secret}
         with pytest.raises(AssertionError, match=secret):
             for spec in document["services"].values():
                 for value in environment_of(spec).values():
                     interpolate(value, env)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_setting_reaches_the_component_from_dotenv(services, name):
+    """env_file: .env passes every setting; the environment block holds only what
+    compose decides itself (declared so), and never a secret the preflight checks."""
+    assert services[name].get("env_file") in (".env", [".env"]), f"{name} does not read .env"
+    for key in environment_of(services[name]):
+        setting = settings.BY_NAME.get(key)
+        assert setting is not None, f"{name} sets {key}, which common.settings does not declare"
+        assert setting.compose == settings.SET_BY_COMPOSE, f"{name} sets {key} over .env, declared {setting.compose}"
+    for setting in settings.SETTINGS:
+        if setting.required and setting.compose == settings.PASSED:
+            assert setting.name not in environment_of(services[name])
+
+
+def test_preflight_checks_dotenv_before_anything_starts(services):
+    preflight = services["preflight"]
+    assert command_of(preflight) == ["python", "-m", "common.settings", "check", "--env-file", "/run/gridgov/.env"]
+    assert "./.env:/run/gridgov/.env:ro" in preflight["volumes"]
+    assert preflight.get("restart") == "no" and preflight.get("network_mode") == "none"
+    assert preflight.get("image") == services["gateway"]["image"]  # the same image, so the same check
+    for name, spec in services.items():
+        if name != "preflight":
+            assert depends_on(spec).get("preflight") == "service_completed_successfully", name
 
 
 def test_no_secret_value_is_written_in_the_compose_file(services):
@@ -396,7 +433,8 @@ def test_dockerfile_runs_as_a_non_root_user():
 
 def test_dockerfile_installs_the_source_tree_from_the_base_image():
     instructions = dockerfile_instructions()
-    assert instructions[0] == ("FROM", "python:3.11-slim")
+    assert re.fullmatch(r"python:3\.11-slim(-\w+)?@sha256:[0-9a-f]{64}", instructions[0][1])
+    assert instructions[0][0] == "FROM"
     runs = " ".join(arguments for instruction, arguments in instructions if instruction.upper() == "RUN")
     assert re.search(r"pip install (--\S+ )*-e \.", runs), "the project is not installed editable"
     copies = [arguments for instruction, arguments in instructions if instruction.upper() == "COPY"]
@@ -455,11 +493,13 @@ def test_prometheus_scrapes_every_component_on_its_port(prometheus_config, servi
             continue
         for host, port, path in targets:
             assert host in BY_NAME and host in services, f"job {job} scrapes {host}, not a component service"
-            assert port == expected_port(host, environment_of(services[host])), f"{host}:{port}"
+            environment = environment_of(services[host])
+            metrics_port = environment.get("METRICS_PORT")
+            assert port == (int(metrics_port) if metrics_port else expected_port(host, environment)), f"{host}:{port}"
             assert path == "/metrics"
             assert job == host, f"job {job} scrapes {host}"
             scraped[host] = port
-    assert scraped == cfg.DEFAULT_PORTS
+    assert set(scraped) == set(cfg.DEFAULT_PORTS)
 
 
 def test_prometheus_interval_and_rules(prometheus_config):
@@ -530,3 +570,73 @@ def test_readme_ports_table_matches_default_ports():
             if name in cfg.DEFAULT_PORTS}
     expected = {name: (port, f"{name.upper()}_PORT") for name, port in cfg.DEFAULT_PORTS.items()}
     assert rows == expected, "README ports table rows '| <component> | <port> | <NAME>_PORT |' disagree with DEFAULT_PORTS"
+
+
+# ---------------------------------------------------------- the file as a whole
+
+def test_gateway_metrics_port_is_internal(services):
+    """Prometheus scrapes the gateway's METRICS_PORT on the compose network; the public
+    port answers 404 for /metrics (tests/unit/test_metrics_port.py)."""
+    metrics_port = int(environment_of(services["gateway"])["METRICS_PORT"])
+    assert metrics_port != cfg.DEFAULT_PORTS["gateway"]
+    assert metrics_port not in container_ports(services["gateway"])
+
+
+def test_no_top_level_name(compose):
+    """Debian's docker-compose 1.29 rejects a top-level `name:`."""
+    assert set(compose) <= {"services", "volumes", "networks", "configs", "secrets"} | {
+        key for key in compose if key.startswith("x-")}
+
+
+def test_every_service_rotates_its_logs_and_has_limits(compose, services):
+    anchor = compose["x-logging"]
+    assert anchor["driver"] == "json-file" and {"max-size", "max-file"} <= set(anchor["options"])
+    for name, spec in services.items():
+        assert spec.get("logging") == anchor, f"{name} does not use the x-logging anchor"
+        limits = ((spec.get("deploy") or {}).get("resources") or {}).get("limits") or {}
+        assert re.fullmatch(r"\d+[MG]", str(limits.get("memory", ""))), f"{name}: no memory limit"
+        assert 0 < float(limits.get("cpus", 0)) <= 2, f"{name}: no cpu limit"
+        # docker-compose 1.29 applies deploy.resources.limits without swarm, but ignores
+        # reservations.cpus and lets deploy.restart_policy override `restart`.
+        assert set(spec["deploy"]) == {"resources"} and set(spec["deploy"]["resources"]) == {"limits"}
+
+
+DIGEST = re.compile(r"[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}")
+
+
+def test_every_image_is_pinned_by_digest(services):
+    images = {name: spec["image"] for name, spec in services.items() if "build" not in spec}
+    images["deploy/Dockerfile"] = dockerfile_instructions()[0][1]
+    for name, image in images.items():
+        if image in UNPINNED.values():
+            continue
+        assert DIGEST.fullmatch(image), f"{name}: {image} is not pinned as name:tag@sha256:<digest>"
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    for name, spec in services.items():  # each digest says where it comes from, in a comment above it
+        if "build" not in spec:
+            above = text[:text.index(f"image: {spec['image']}")].rsplit("\n", 2)[-2]
+            assert above.strip().startswith("# tag "), f"{name}: no '# tag ...' comment above its image"
+
+
+def write_dotenv(folder):
+    """A .env made from .env.example with the secrets filled in."""
+    text = settings.ENV_EXAMPLE.read_text(encoding="utf-8")
+    for name, value in HOST_ENV.items():
+        text = text.replace(f"\n{name}=\n", f"\n{name}={value}\n")
+    for name, value in OTHER_ENV.items():
+        text = text.replace(f"\n#{name}=\n", f"\n{name}={value}\n")
+    (folder / ".env").write_text(text, encoding="utf-8")
+    assert settings.check(settings.read_env_file(folder / ".env")) == ([], [])
+
+
+def test_docker_compose_accepts_the_file(tmp_path):
+    """Debian's docker-compose (1.29) validates the file with a .env made from
+    .env.example (it fails on a top-level `name:`, an unknown key, a bad condition)."""
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        pytest.skip("docker-compose is not installed (apt-get install docker-compose; .ci/run does)")
+    shutil.copy(COMPOSE_FILE, tmp_path / "docker-compose.yml")
+    write_dotenv(tmp_path)
+    result = subprocess.run([binary, "-f", "docker-compose.yml", "config", "-q"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

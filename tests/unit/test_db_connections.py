@@ -1,6 +1,8 @@
 """Pooled connections on a real PostgreSQL: a connection the server dropped is
 replaced after idling, and a request that meets one while it is busy gets a 503
 that may be retried, never a 500."""
+import time
+
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
@@ -56,4 +58,17 @@ def test_a_busy_connection_the_server_dropped_gives_503_then_recovers(open_handl
         with handle.transaction() as session:
             session.execute(text("SELECT 1"))
     assert lost.value.code == "DATABASE_UNAVAILABLE"
+    assert backend_pid(handle) != pid  # the pool reconnected
+
+
+
+def test_a_connection_the_server_dropped_after_a_read_s_query_leaves_the_read_whole(open_handle):
+    """Found by the chaos test: the read's rollback on the dead connection failed, and
+    that error reached the caller as a 500 although the read had its rows."""
+    handle = open_handle(3600.0)
+    pid = backend_pid(handle)
+    with handle.read() as session:
+        assert session.execute(text("SELECT 41 + 1")).scalar_one() == 42
+        terminate(handle, pid)
+        time.sleep(0.3)  # the server process is gone before the read ends
     assert backend_pid(handle) != pid  # the pool reconnected

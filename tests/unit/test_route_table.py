@@ -11,7 +11,7 @@ from marshmallow import fields
 from marshmallow.validate import Range
 from openapi_spec_validator import validate
 from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from common.errors import AppError
 from common.roles import NAMED_SETS, ROLES
@@ -131,8 +131,8 @@ class FakeOps:
     def health(self):
         return 200, {"service": "gateway", "status": "ok", "checks": {"broker": "ok"}}
 
-    def metrics_text(self):
-        return b""
+    def metrics_response(self):
+        return Response(b"", content_type="text/plain")
 
 
 class FakeGateway:

@@ -4,7 +4,6 @@ installs) and the operations routes every component has."""
 import mimetypes
 
 from marshmallow import fields, validate
-from prometheus_client import CONTENT_TYPE_LATEST
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.wrappers import Response
 
@@ -97,7 +96,7 @@ def health_status(body):
 
 
 def metrics(ctx):
-    return Response(ctx.service.ops.metrics_text(), content_type=CONTENT_TYPE_LATEST)
+    return ctx.service.ops.metrics_response()
 
 ROUTES = [
     Route("GET", "/openapi.json", "openapi_document", "This API as an OpenAPI 3 document", None, openapi_json,
