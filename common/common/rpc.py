@@ -33,27 +33,46 @@ from common.queues import CheckedQueueConsumer, typed
 
 log = logging.getLogger(__name__)
 
-# Context header on every request: the seconds its caller waits. A callee calling on
-# bounds its own calls to end REPLY_MARGIN_SECONDS before that (relative, so clocks
-# of different hosts need not agree).
+# Context headers on every request: the seconds its caller waits, and when (wall clock,
+# epoch seconds) it sent the request. A callee calling on bounds its own calls to end
+# REPLY_MARGIN_SECONDS before its caller stops waiting, and commits nothing after that.
 CALLER_WAITS = "caller_waits_seconds"
+CALLER_SENT_AT = "caller_sent_at"
 REPLY_MARGIN_SECONDS = 0.5
 MIN_TIMEOUT_SECONDS = 0.05
 
 
-def caller_deadline(worker_ctx, started, margin):
+def _number(value):
+    return None if isinstance(value, bool) or not isinstance(value, (int, float)) else float(value)
+
+
+def caller_waits_left(context_data, now=None):
+    """The seconds the caller still waits at ``now`` (wall clock; the worker's start),
+    or None when it sent no wait. The time the request spent queued is taken off: a
+    request redelivered to a restarted service, or one that waited behind others, was
+    otherwise given its whole wait again, and committed after its caller had answered
+    503 (issue 21's chaos run). Clamped to [0, wait], so a callee whose clock runs
+    behind the caller's loses nothing; one ahead by s cuts every wait by s (keep the
+    hosts on NTP)."""
+    waits = _number(context_data.get(CALLER_WAITS))
+    if waits is None:
+        return None
+    sent_at = _number(context_data.get(CALLER_SENT_AT))
+    if sent_at is None:
+        return waits
+    queued = (time.time() if now is None else now) - sent_at
+    return waits - min(max(queued, 0.0), waits)
+
+
+def caller_deadline(worker_ctx, started, margin, now=None):
     """The ``time.monotonic()`` after which an RPC worker's caller no longer waits for
     its answer, less ``margin``; None for any other worker (an event, a timer, a
     request over HTTP: nobody waits with a deadline) or a caller that sent none.
-
-    Counted from ``started``, the worker's start: the time the request spent queued
-    before it is not seen (the request's TTL, equal to the wait, bounds it)."""
+    ``started``/``now``: the worker's start, monotonic and wall clock."""
     if not isinstance(worker_ctx.entrypoint, NamekoRpc):
         return None
-    waits = worker_ctx.context_data.get(CALLER_WAITS)
-    if isinstance(waits, bool) or not isinstance(waits, (int, float)):
-        return None
-    return started + waits - margin
+    left = caller_waits_left(worker_ctx.context_data, now)
+    return None if left is None else started + left - margin
 
 
 class TransientPublisher(Publisher):
@@ -155,6 +174,7 @@ class _BoundedMethodProxy(MethodProxy):
     def get_message_headers(self, worker_ctx):
         headers = super().get_message_headers(worker_ctx)
         headers[self._get_header_name(CALLER_WAITS)] = self.timeout
+        headers[self._get_header_name(CALLER_SENT_AT)] = time.time()
         return headers
 
 
@@ -231,7 +251,8 @@ class BoundedServiceProxy:
         self._provider = provider
         self._worker_ctx = worker_ctx
         self._default_timeout = default_timeout
-        self._started = time.monotonic()  # the worker's start: when its own caller's clock began
+        self._started = time.monotonic()  # the worker's start: what its own caller still waits is counted from it
+        self._waits_left = caller_waits_left(worker_ctx.context_data)
 
     def __getattr__(self, method_name):
         provider = self._provider
@@ -248,10 +269,9 @@ class BoundedServiceProxy:
     def _bound(self, timeout):
         """``timeout``, cut to end before this worker's own caller stops waiting, so the
         503 that names the service that did not answer reaches that caller in time."""
-        waits = self._worker_ctx.context_data.get(CALLER_WAITS)
-        if not isinstance(waits, (int, float)):
+        if self._waits_left is None:
             return timeout
-        left = self._started + waits - REPLY_MARGIN_SECONDS - time.monotonic()
+        left = self._started + self._waits_left - REPLY_MARGIN_SECONDS - time.monotonic()
         return max(MIN_TIMEOUT_SECONDS, min(timeout, left))
 
 

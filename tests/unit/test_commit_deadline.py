@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 from common.db import COMMIT_MARGIN_SECONDS, DatabaseHandle, set_commit_deadline
 from common.errors import DeadlineExceeded
-from common.rpc import CALLER_WAITS, Rpc, caller_deadline
+from common.rpc import CALLER_SENT_AT, CALLER_WAITS, Rpc, _BoundedMethodProxy, caller_deadline, caller_waits_left
 
 
 class Clock:
@@ -52,6 +52,32 @@ def test_an_rpc_workers_deadline_is_its_callers_wait_from_its_start_less_the_mar
     assert caller_deadline(rpc_worker(True), 1000.0, 0.25) is None
     event = SimpleNamespace(entrypoint=EventHandler("tickets", "ticket_reported"), context_data={CALLER_WAITS: 3})
     assert caller_deadline(event, 1000.0, 0.25) is None, "an event's consumer has no caller waiting"
+
+
+def test_the_time_a_request_spent_queued_is_taken_off_its_callers_wait():
+    """A request redelivered to a restarted service (or queued behind others) has less
+    left than its caller's whole wait: the chaos run's keyless intake was committed
+    after its 503 because the restarted tickets counted the whole wait again."""
+    sent = {CALLER_WAITS: 3, CALLER_SENT_AT: 5000.0}
+    assert caller_waits_left(sent, now=5000.0) == 3
+    assert caller_waits_left(sent, now=5002.5) == pytest.approx(0.5)
+    assert caller_waits_left(sent, now=5010.0) == 0, "queued past its wait: nothing left, never negative"
+    assert caller_waits_left(sent, now=4999.0) == 3, "a callee's clock behind the caller's costs nothing"
+    assert caller_waits_left({CALLER_WAITS: 3}, now=5002.5) == 3, "a caller that sent no time: its whole wait"
+    assert caller_waits_left({CALLER_WAITS: 3, CALLER_SENT_AT: "soon"}, now=5002.5) == 3
+    assert caller_waits_left({}, now=5000.0) is None
+    queued = SimpleNamespace(entrypoint=Rpc(), context_data=sent)
+    assert caller_deadline(queued, 100.0, COMMIT_MARGIN_SECONDS, now=5002.5) == pytest.approx(
+        100.0 + 0.5 - COMMIT_MARGIN_SECONDS)
+
+
+def test_every_request_carries_its_wait_and_when_it_was_sent(monkeypatch):
+    monkeypatch.setattr("common.rpc.time.time", lambda: 7000.0)
+    proxy = _BoundedMethodProxy.__new__(_BoundedMethodProxy)
+    proxy.timeout = 2.0
+    monkeypatch.setattr("nameko.rpc.MethodProxy.get_message_headers", lambda self, ctx: {})
+    monkeypatch.setattr(_BoundedMethodProxy, "_get_header_name", lambda self, key: f"nameko.{key}", raising=False)
+    assert proxy.get_message_headers(None) == {f"nameko.{CALLER_WAITS}": 2.0, f"nameko.{CALLER_SENT_AT}": 7000.0}
 
 
 def test_a_transaction_past_the_deadline_is_rolled_back_and_counted(handle):
