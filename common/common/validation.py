@@ -20,13 +20,26 @@ def load(schema, data, what="request body"):
     schema deep-copies its fields, which costs more than most loads)."""
     if isinstance(schema, type):
         schema = _shared(schema)
-    if not isinstance(data, dict) and not getattr(schema, "many", False):
-        raise InvalidInput(f"The {what} must be a JSON object.", code="VALIDATION_FAILED",
-                           details={"fields": {"_schema": ["must be an object"]}})
+    require_shape(schema, data, what)
     try:
         return schema.load(data)
     except ValidationError as exc:
         raise validation_error(exc.messages, what) from None
+
+
+def require_shape(schema, data, what="request body"):
+    """A 400 unless ``data`` is what ``schema`` takes at the top: a JSON object (a list
+    for a ``many`` schema). Also for bodies whose fields only the service judges (a
+    route's ``gate=False``): a ``null`` body was otherwise read as one with no fields."""
+    if isinstance(schema, type):
+        schema = _shared(schema)
+    if getattr(schema, "many", False):
+        if not isinstance(data, list):
+            raise InvalidInput(f"The {what} must be a JSON array.", code="VALIDATION_FAILED",
+                               details={"fields": {"_schema": ["must be an array"]}})
+    elif not isinstance(data, dict):
+        raise InvalidInput(f"The {what} must be a JSON object.", code="VALIDATION_FAILED",
+                           details={"fields": {"_schema": ["must be an object"]}})
 
 
 # Characters no stored text may hold: NUL (PostgreSQL text takes none) and half of a

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from common.actor import Actor
 from common.errors import Unauthenticated
 from common.http import read_form, read_json
-from common.validation import load, refuse_bad_characters
+from common.validation import load, refuse_bad_characters, require_shape
 from gateway.routing import check_role, settle_scope
 
 
@@ -61,6 +61,8 @@ def handle(service, route, request, path_values):
         ctx.body = read_json(request)
         if route.gate:
             load(route.body, ctx.body)  # every field error in one answer, before any call
+        else:
+            require_shape(route.body, ctx.body)  # its fields the service judges; its shape the door
     elif route.form is not None:
         form = read_form(request)
         refuse_bad_characters(form, "form fields")
