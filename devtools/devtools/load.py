@@ -1,9 +1,12 @@
 """A steady, realistic load against a gateway, recorded request by request.
 
 Used by the chaos test (tests/integration/test_chaos.py, ``make chaos``), ``make load``,
-``make soak`` and the cluster test. Open loop: a pacer thread hands out operations at
-``rate`` per second for ``seconds``; a few worker threads (green ones under eventlet)
-carry them out, so a slow platform shows as latency and a backlog, not as a lower rate.
+``make soak`` and ``make cluster-test`` (devtools.cluster_test); the first and the last
+check the run with ``audit_intakes``.
+
+Open loop: a pacer thread hands out operations at ``rate`` per second for ``seconds``;
+a few worker threads (green ones under eventlet) carry them out, so a slow platform
+shows as latency and a backlog, not as a lower rate.
 
 The mix (weights, see ``DEFAULT_MIX``):
 
@@ -86,6 +89,39 @@ class Intake:
     attempts: int = 0
     outcomes: list = field(default_factory=list)  # each attempt's status (None: no answer)
     answers: list = field(default_factory=list)  # each attempt's outcome, as Attempt.outcome
+
+
+def intake_description(marker):
+    """The description an intake sends: a check finds the stored ticket by it."""
+    return f"楼道垃圾桶满溢 {marker}"
+
+
+@dataclass
+class IntakeAudit:
+    """What the database holds against what the driver was told (``audit_intakes``)."""
+    lost: list  # markers of acknowledged intakes (keyed or not) not stored
+    doubled: dict  # marker -> how many tickets carry it, where more than one
+    unknown: set  # stored descriptions no intake of this run sent
+    stored: int  # tickets stored
+
+    @property
+    def failures(self):
+        return [problem for problem in (
+            self.lost and f"{len(self.lost)} acknowledged, not stored: {self.lost[:10]}",
+            self.doubled and f"{len(self.doubled)} stored more than once: {dict(list(self.doubled.items())[:10])}",
+            self.unknown and f"{len(self.unknown)} stored that no intake sent: {sorted(self.unknown)[:10]}") if problem]
+
+
+def audit_intakes(intakes, stored_descriptions):
+    """Every acknowledged intake stored exactly once, none stored twice, nothing made up.
+    ``stored_descriptions``: the descriptions of the district's tickets, one per row.
+    An intake not acknowledged may have been stored (once): a 503 leaves it unknown."""
+    stored = collections.Counter(stored_descriptions)
+    lost = [i.marker for i in intakes if i.acknowledged and stored[intake_description(i.marker)] == 0]
+    doubled = {i.marker: stored[intake_description(i.marker)] for i in intakes
+               if stored[intake_description(i.marker)] > 1}
+    unknown = set(stored) - {intake_description(i.marker) for i in intakes}
+    return IntakeAudit(lost, doubled, unknown, sum(stored.values()))
 
 
 class Recorder:
@@ -288,7 +324,7 @@ class LoadDriver:
         intake = Intake(marker, str(uuid.uuid4()) if keyed else None, time.monotonic())
         with self.recorder.lock:
             self.recorder.intakes.append(intake)
-        body = {"grid_code": self.grid, "category": CATEGORY, "description": f"楼道垃圾桶满溢 {marker}"}
+        body = {"grid_code": self.grid, "category": CATEGORY, "description": intake_description(marker)}
         status, parsed, intake.attempts, intake.outcomes = client.until_acknowledged(
             kind, "POST", f"{API}/tickets", self.tokens["worker"], body, intake.key)
         intake.answers = client.answers

@@ -1,6 +1,7 @@
 """The load driver (devtools.load) against a small HTTP server that fails on purpose:
 retries keep their Idempotency-Key until acknowledged, a keyless request is never
-retried, and the report counts 503s by code. Also the soak's growth rule."""
+retried, and the report counts 503s by code. The audit of what was stored (chaos and
+cluster test). Also the soak's growth rule."""
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -8,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bench.soak import growth_failures
-from devtools.load import Client, LoadDriver, parse_mix
+from devtools.load import Client, Intake, LoadDriver, audit_intakes, intake_description, parse_mix
 
 
 class FlakyGateway(BaseHTTPRequestHandler):
@@ -74,6 +75,20 @@ def test_the_mix_names_its_kinds_and_weights():
     for bad in ("intake=x", "writes=3", "intake=0"):
         with pytest.raises(ValueError, match="LOAD_MIX"):
             parse_mix(bad)
+
+
+def test_the_audit_finds_lost_doubled_and_unsent_tickets():
+    keyed = Intake("load:r:1", "k1", acknowledged=True)
+    keyless = Intake("load:r:2", None, acknowledged=True)
+    given_up = Intake("load:r:3", "k3")  # a 503: stored or not, both are fine
+    intakes = [keyed, keyless, given_up]
+    clean = audit_intakes(intakes, [intake_description(i.marker) for i in (keyed, keyless, given_up)])
+    assert clean.failures == [] and clean.stored == 3
+    assert audit_intakes(intakes, [intake_description(keyed.marker)]).lost == ["load:r:2"]
+    bad = audit_intakes(intakes, [intake_description(keyed.marker)] * 2 + [intake_description(keyless.marker),
+                                                                           "楼道垃圾桶满溢 load:other:9"])
+    assert (bad.lost, bad.doubled, bad.unknown) == ([], {"load:r:1": 2}, {"楼道垃圾桶满溢 load:other:9"})
+    assert len(bad.failures) == 2
 
 
 def test_the_soak_fails_a_component_that_grew_over_the_bound():
