@@ -1,41 +1,35 @@
 """``make cluster-test``: the platform on a 3-node RabbitMQ cluster with quorum queues,
-under a steady intake load while one node is stopped and started again; nothing lost.
+under the chaos load (devtools.load) while one node is stopped and started again;
+nothing lost.
 
 1. The cluster (devtools.rabbit_cluster) and fresh PostgreSQL databases
    ``gridgov_cluster_<service>``; every component with ``AMQP_QUEUE_TYPE=quorum`` and
    ``AMQP_URI`` listing the three nodes (kombu's failover).
-2. Intake at ``CLUSTER_TEST_RATE`` a second for ``CLUSTER_TEST_SECONDS`` through the
-   gateway, each with its own ``Idempotency-Key``, retried with the same key on a 503
-   or a connection error until acknowledged (201) or ``RETRY_SECONDS`` pass. A third
-   of the way in, node ``CLUSTER_TEST_STOP`` (default gg1, the first every component
-   connects to) stops; two thirds in, it starts again.
-3. Then: every acknowledged ticket is stored exactly once and nothing else is
-   (tickets' database), scoring counts as many (its events all arrived), no outbox
-   row is pending, every component is healthy. Figures are printed; exit 1 if a check
-   fails.
-
-A simple load of its own (intake only): the chaos helper's load driver
-(devtools.load) can replace ``drive`` once it is on main.
+2. ``LoadDriver`` with the default mix (keyed intake, actions, reads, statistics, as
+   ``make load``) at ``CLUSTER_TEST_RATE`` a second for ``CLUSTER_TEST_SECONDS``
+   through the gateway; keyed requests are retried with the same key on a 503 or a
+   connection error until acknowledged or ``RETRY_SECONDS`` pass. A third of the way
+   in, node ``CLUSTER_TEST_STOP`` (default gg1, the first every component connects to)
+   stops; two thirds in, it starts again.
+3. Then: every acknowledged intake is stored exactly once and nothing else is
+   (``devtools.load.audit_intakes`` over tickets' database), scoring counts as many
+   (its events all arrived), no outbox row is pending, every component is healthy.
+   The driver's report and the node's times are printed; exit 1 if a check fails.
 """
 import os
-import statistics
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from shapely.geometry import box, mapping
 from sqlalchemy import create_engine, text
 
 from common.launcher import start_all, stop_all
+from devtools.load import API, DEFAULT_MIX, LoadDriver, audit_intakes, format_report
 from devtools.rabbit_cluster import Cluster
 
-API = "/api/v1"
 ADMIN_PASSWORD = "ClusterAdmin2026"
 RETRY_SECONDS = 90
 SERVICES = ("grid", "people", "tickets", "scoring")
@@ -87,114 +81,31 @@ def platform_env(amqp_uri, db_urls, data_dir):
     return env
 
 
-class Client:
-    def __init__(self, base):
-        self.base = base
-        self.token = None
-
-    def call(self, method, path, body=None, headers=None, timeout=15):
-        headers = dict(headers or {})
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        return requests.request(method, f"{self.base}{path}", json=body, headers=headers, timeout=timeout)
-
-    def login(self):
-        answer = self.call("POST", f"{API}/auth/login", {"username": "admin", "password": ADMIN_PASSWORD})
-        answer.raise_for_status()
-        self.token = answer.json()["access_token"]
-
-    def district(self):
-        """county > street > community > grid, one square; the grid's code."""
-        whole = mapping(box(X, Y, X + 0.02, Y + 0.02))
-        chain = [(COUNTY, "集群区"), (f"{COUNTY}001", "集群街道"), (f"{COUNTY}001001", "集群社区"),
-                 (f"{COUNTY}001001001", "集群网格")]
-        features = [{"type": "Feature", "geometry": whole, "properties": {
-            "code": code, "name": label, "parent_code": code[:-3] if len(code) > 6 else None}}
-            for code, label in chain]
-        answer = self.call("POST", f"{API}/grids/import", {"type": "FeatureCollection", "features": features},
-                           timeout=60)
-        assert answer.status_code == 201, answer.text
-        return chain[-1][0]
-
-
-class Record:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.attempts = Counter()  # outcome -> count
-        self.acknowledged = {}  # idempotency key -> ticket id
-        self.given_up = []
-        self.latencies = []  # seconds from first attempt to acknowledgement
-        self.acknowledged_at = []  # monotonic time of each acknowledgement
-
-    def note(self, outcome):
-        with self.lock:
-            self.attempts[outcome] += 1
-
-
-def intake(client, grid, n, record):
-    key = f"cluster-{uuid.uuid4().hex}"
-    started = time.monotonic()
-    while time.monotonic() - started < RETRY_SECONDS:
-        try:
-            answer = client.call("POST", f"{API}/tickets", {
-                "grid_code": grid, "category": "EP03", "description": f"集群测试 {n}：道路积水"},
-                headers={"Idempotency-Key": key})
-        except requests.RequestException as exc:
-            record.note(f"connection_error {type(exc).__name__}")
-            time.sleep(0.5)
-            continue
-        if answer.status_code == 201:
-            record.note("201")
-            with record.lock:
-                record.acknowledged[key] = answer.json()["id"]
-                record.latencies.append(time.monotonic() - started)
-                record.acknowledged_at.append(time.monotonic())
-            return
-        code = answer.json().get("error", "") if answer.headers.get("Content-Type", "").startswith(
-            "application/json") else ""
-        record.note(f"{answer.status_code} {code}")
-        if answer.status_code != 503:
-            with record.lock:
-                record.given_up.append((key, answer.status_code, code))
-            return
-        time.sleep(min(2.0, float(answer.headers.get("Retry-After", 1))))
-    with record.lock:
-        record.given_up.append((key, "timeout", ""))
-
-
-def drive(client, grid, cluster, rate, seconds, stop_name):
-    record = Record()
+def run_load(driver, cluster, stop_name):
+    """The driver's run with node ``stop_name`` stopped a third of the way in and started
+    again at two thirds; returns (report, times): monotonic stop/stopped/start/started."""
     node = cluster.by_name[stop_name]
-    events, changes = {}, []
-    with ThreadPoolExecutor(max(8, int(rate * 4))) as pool:
-        began = time.monotonic()
-        futures = []
-        n = 0
-        stopped = restarted = False
-        while (elapsed := time.monotonic() - began) < seconds:
-            if not stopped and elapsed >= seconds / 3:
-                stopped = True
-                events["stop_at"] = time.monotonic()
-                changes.append(threading.Thread(target=lambda: (node.stop(), events.__setitem__(
-                    "stopped", time.monotonic()))))
-                changes[-1].start()
-                print(f"  {elapsed:5.1f}s: stopping {node.node}", flush=True)
-            if not restarted and elapsed >= 2 * seconds / 3:
-                restarted = True
-                print(f"  {elapsed:5.1f}s: starting {node.node} again", flush=True)
-                events["start_at"] = time.monotonic()
-                changes.append(threading.Thread(target=lambda: (node.start(), events.__setitem__(
-                    "started", time.monotonic()))))
-                changes[-1].start()
-            futures.append(pool.submit(intake, client, grid, n, record))
-            n += 1
-            time.sleep(max(0.0, began + n / rate - time.monotonic()))
-        for future in futures:
-            future.result()
-    for change in changes:  # the node back in the cluster before the checks
-        change.join()
-    record.sent, record.events, record.began = n, events, began
-    return record
+    result, times = {}, {}
+    load = threading.Thread(target=lambda: result.update(report=driver.run()), daemon=True, name="cluster-load")
+    load.start()
+    while driver.started is None:  # set once the driver's workers are up
+        time.sleep(0.01)
+    for share, change, asked, done, label in ((1 / 3, node.stop, "stop", "stopped", "stopping"),
+                                              (2 / 3, node.start, "start", "started", "starting")):
+        time.sleep(max(0.0, driver.started + share * driver.seconds - time.monotonic()))
+        times[asked] = time.monotonic()
+        print(f"  {times[asked] - driver.started:5.1f}s: {label} {node.node}", flush=True)
+        change()  # an orderly stop or a start takes seconds; the load goes on meanwhile
+        times[done] = time.monotonic()
+    load.join()
+    return result.get("report") or driver.report(), times
+
+
+def first_acknowledgement_after(driver, moment):
+    """When the first intake or action was acknowledged after ``moment``, or None."""
+    done = [a.at + a.seconds for a in driver.attempts()
+            if a.kind in ("intake", "intake_keyless", "action") and a.outcome == "ok" and a.at + a.seconds > moment]
+    return min(done, default=None)
 
 
 def wait_for(predicate, seconds):
@@ -215,13 +126,6 @@ def rows(url, sql, **params):
         engine.dispose()
 
 
-def percentile(values, share):
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
 def main():
     rate = setting("CLUSTER_TEST_RATE", 5.0)
     seconds = setting("CLUSTER_TEST_SECONDS", 60.0)
@@ -240,29 +144,25 @@ def main():
     failures = []
     try:
         processes = start_all(env, work / "logs", timeout=180)
-        gateway = Client(processes["gateway"].url)
-        gateway.login()
-        grid = gateway.district()
-        print(f"platform up, quorum queues, AMQP_URI of 3 nodes; load {rate:g}/s for {seconds:g}s, "
-              f"{stop_name} stopped from {seconds / 3:.0f}s to {2 * seconds / 3:.0f}s", flush=True)
-        record = drive(gateway, grid, cluster, rate, seconds, stop_name)
+        driver = LoadDriver(processes["gateway"].url, rate, seconds, DEFAULT_MIX, threads=max(16, int(rate * 4)),
+                            retry_seconds=RETRY_SECONDS, request_timeout=15)
+        grid = driver.setup("admin", ADMIN_PASSWORD, COUNTY, X, Y)
+        mix = ",".join(f"{kind}={weight}" for kind, weight in DEFAULT_MIX.items() if weight)
+        print(f"platform up, quorum queues, AMQP_URI of 3 nodes; the load mix {mix} at "
+              f"{rate:g}/s for {seconds:g}s, {stop_name} stopped from {seconds / 3:.0f}s to {2 * seconds / 3:.0f}s",
+              flush=True)
+        report, times = run_load(driver, cluster, stop_name)
+        if report["workers_unfinished"]:
+            failures.append(f"{report['workers_unfinished']} load workers still busy after their retry bound")
 
-        tickets = db_urls["tickets"]
-        stored = [row[0] for row in rows(tickets, "SELECT id FROM tickets WHERE grid_code = :grid", grid=grid)]
-        acknowledged = set(record.acknowledged.values())
-        if len(acknowledged) != len(record.acknowledged):
-            failures.append("two idempotency keys acknowledged as one ticket")
-        if Counter(stored).most_common(1) and Counter(stored).most_common(1)[0][1] > 1:
-            failures.append("a ticket stored twice")
-        if not acknowledged <= set(stored):
-            failures.append(f"{len(acknowledged - set(stored))} acknowledged tickets not stored")
-        unacknowledged = set(stored) - acknowledged
-        if unacknowledged and not record.given_up:
-            failures.append(f"{len(unacknowledged)} tickets stored that nobody acknowledged")
+        audit = audit_intakes(driver.intakes(), [row[0] for row in rows(
+            db_urls["tickets"], "SELECT description FROM tickets WHERE grid_code = :grid", grid=grid)])
+        failures.extend(audit.failures)
 
         def scoring_count():
-            answer = gateway.call("GET", f"{API}/scoring/tickets-reported?root={grid}")
-            return answer.status_code == 200 and answer.json()["tickets_reported"] == len(stored)
+            answer = requests.get(f"{driver.gateway}{API}/scoring/tickets-reported?root={grid}", timeout=15,
+                                  headers={"Authorization": f"Bearer {driver.tokens['leader']}"})
+            return answer.status_code == 200 and answer.json()["tickets_reported"] == audit.stored
         if not wait_for(scoring_count, 60):
             failures.append("scoring's count differs from tickets' after 60 s")
 
@@ -275,23 +175,19 @@ def main():
         if unhealthy:
             failures.append(f"unhealthy after the run: {', '.join(unhealthy)}")
 
-        events = record.events
-        down = events.get("start_at", 0) - events.get("stop_at", 0)
-        after_stop = [t for t in record.acknowledged_at if t > events.get("stopped", float("inf"))]
+        def at(moment):
+            return f"{moment - driver.started:.1f}s"
+        first_ack = first_acknowledgement_after(driver, times["stopped"])
         print("\n--- cluster test ---")
-        print(f"intakes sent          {record.sent}")
-        print(f"acknowledged (201)    {len(record.acknowledged)}")
-        print(f"given up              {len(record.given_up)}")
-        print(f"stored in tickets     {len(stored)} (each once: {len(set(stored)) == len(stored)})")
-        print("attempts by outcome   " + ", ".join(f"{k}: {v}" for k, v in sorted(record.attempts.items())))
-        print(f"latency to ack (s)    p50 {percentile(record.latencies, 0.5):.2f}  p95 "
-              f"{percentile(record.latencies, 0.95):.2f}  p99 {percentile(record.latencies, 0.99):.2f}  "
-              f"max {max(record.latencies, default=float('nan')):.2f}")
-        print(f"node {stop_name} down         {down:.1f}s (stop took "
-              f"{events.get('stopped', 0) - events.get('stop_at', 0):.1f}s, start took "
-              f"{events.get('started', 0) - events.get('start_at', 0):.1f}s)")
-        if after_stop:
-            print(f"first ack after stop  {after_stop[0] - events['stopped']:.2f}s after the node was gone")
+        print(format_report(report))
+        print(f"stored in tickets     {audit.stored}; acknowledged and not stored {len(audit.lost)}, "
+              f"stored twice {len(audit.doubled)}, stored unsent {len(audit.unknown)}")
+        print(f"node {stop_name}              stop asked at {at(times['stop'])}, gone at {at(times['stopped'])} "
+              f"(took {times['stopped'] - times['stop']:.1f}s); start asked at {at(times['start'])}, back at "
+              f"{at(times['started'])} (took {times['started'] - times['start']:.1f}s)")
+        print("first ack after stop  " + ("none" if first_ack is None else
+                                          f"{first_ack - times['stopped']:.2f}s after the node was gone "
+                                          f"({first_ack - times['stop']:.2f}s after the stop was asked)"))
         print(f"wall time             {time.monotonic() - t0:.0f}s")
         print("result               ", "FAILED: " + "; ".join(failures) if failures else "nothing lost, nothing twice")
     except Exception as exc:  # noqa: BLE001 (reported, then everything is torn down)
