@@ -110,7 +110,7 @@ cluster-up: venv
 cluster-down: venv
 	$(PY) -m devtools.rabbit_cluster down
 
-# The platform on that cluster with quorum queues, intake load while one node stops; nothing lost.
+# The platform on that cluster with quorum queues, the chaos load while one node stops; nothing lost.
 cluster-test: venv
 	$(PY) -m devtools.cluster_test
 
