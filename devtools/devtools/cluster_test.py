@@ -101,11 +101,20 @@ def run_load(driver, cluster, stop_name):
     return result.get("report") or driver.report(), times
 
 
-def first_acknowledgement_after(driver, moment):
-    """When the first intake or action was acknowledged after ``moment``, or None."""
-    done = [a.at + a.seconds for a in driver.attempts()
-            if a.kind in ("intake", "intake_keyless", "action") and a.outcome == "ok" and a.at + a.seconds > moment]
-    return min(done, default=None)
+def acknowledgements(driver):
+    """When each intake or action was acknowledged (monotonic), in order."""
+    return sorted(a.at + a.seconds for a in driver.attempts()
+                  if a.kind in ("intake", "intake_keyless", "action") and a.outcome == "ok")
+
+
+def first_after(moments, moment):
+    return next((m for m in moments if m > moment), None)
+
+
+def longest_gap(moments, since, until):
+    """The longest time without an acknowledgement between ``since`` and ``until``."""
+    inside = [since, *(m for m in moments if since < m < until), until]
+    return max(b - a for a, b in zip(inside, inside[1:]))
 
 
 def wait_for(predicate, seconds):
@@ -177,7 +186,8 @@ def main():
 
         def at(moment):
             return f"{moment - driver.started:.1f}s"
-        first_ack = first_acknowledgement_after(driver, times["stopped"])
+        acked = acknowledgements(driver)
+        after_asked, after_gone = first_after(acked, times["stop"]), first_after(acked, times["stopped"])
         print("\n--- cluster test ---")
         print(format_report(report))
         print(f"stored in tickets     {audit.stored}; acknowledged and not stored {len(audit.lost)}, "
@@ -185,9 +195,11 @@ def main():
         print(f"node {stop_name}              stop asked at {at(times['stop'])}, gone at {at(times['stopped'])} "
               f"(took {times['stopped'] - times['stop']:.1f}s); start asked at {at(times['start'])}, back at "
               f"{at(times['started'])} (took {times['started'] - times['start']:.1f}s)")
-        print("first ack after stop  " + ("none" if first_ack is None else
-                                          f"{first_ack - times['stopped']:.2f}s after the node was gone "
-                                          f"({first_ack - times['stop']:.2f}s after the stop was asked)"))
+        print("first ack after stop  " + ("none" if after_gone is None else
+                                          f"{after_asked - times['stop']:.2f}s after the stop was asked, "
+                                          f"{after_gone - times['stopped']:.2f}s after the node was gone"))
+        print(f"longest without ack   {longest_gap(acked, times['stop'], times['started']):.2f}s while {stop_name} "
+              f"stopped, was down and started (intakes and actions)")
         print(f"wall time             {time.monotonic() - t0:.0f}s")
         print("result               ", "FAILED: " + "; ".join(failures) if failures else "nothing lost, nothing twice")
     except Exception as exc:  # noqa: BLE001 (reported, then everything is torn down)
