@@ -92,9 +92,10 @@ def mark_published(db, event_ids):
         connection.execute(_MARK_PUBLISHED, {"event_ids": list(event_ids), "now": utcnow()})
 
 
-def relay_batch(db, publish, limit=100, older_than=None):
+def relay_batch(db, publish, limit=100, older_than=None, created_before=None):
     """Publish up to ``limit`` pending events, oldest first, and mark them;
-    ``older_than`` (seconds): only events staged at least that long ago.
+    ``older_than`` (seconds): only events staged at least that long ago;
+    ``created_before`` (a UTC datetime): only events staged before it.
 
     Returns how many were marked. ``publish(envelope)`` raising stops the batch:
     what was published so far is marked, the failing event keeps its place with
@@ -105,6 +106,8 @@ def relay_batch(db, publish, limit=100, older_than=None):
         query = select(outbox_events).where(outbox_events.c.published_at.is_(None))
         if older_than:
             query = query.where(outbox_events.c.created_at < utcnow() - dt.timedelta(seconds=older_than))
+        if created_before is not None:
+            query = query.where(outbox_events.c.created_at < created_before)
         rows = session.execute(
             query.order_by(outbox_events.c.created_at)
             .limit(limit)
@@ -183,10 +186,10 @@ class Relay:
             total += len(published)
         return total
 
-    def relay_pending(self, older_than=None):
+    def relay_pending(self, older_than=None, created_before=None):
         total = 0
         while True:
-            count = relay_batch(self.db, self.publish, self.batch_size, older_than)
+            count = relay_batch(self.db, self.publish, self.batch_size, older_than, created_before)
             total += count
             eventlet.sleep(0)
             if count < self.batch_size:
@@ -314,7 +317,10 @@ class Outbox(DependencyProvider):
 
     def _run(self):
         backoff = None  # seconds to wait after a failure
-        grace = None  # the first poll pass takes every pending event: none is in flight yet
+        # The first poll pass takes every event staged before this relay began, whatever
+        # its age (a crash left it); not one this process staged since, which its commit
+        # listener hands to relay_fresh: both sent it when a commit raced the first pass.
+        grace, before = None, utcnow()
         poll_at = declare_at = time.monotonic()
         while self._running:
             if self.consumer_queues and time.monotonic() >= declare_at:
@@ -327,8 +333,8 @@ class Outbox(DependencyProvider):
             try:
                 self.relay.relay_fresh()
                 if time.monotonic() >= poll_at:
-                    self.relay.relay_pending(older_than=grace)
-                    grace, poll_at = self.grace_seconds, time.monotonic() + self.poll_seconds
+                    self.relay.relay_pending(older_than=grace, created_before=before)
+                    grace, before, poll_at = self.grace_seconds, None, time.monotonic() + self.poll_seconds
                 backoff = None
             except Exception as exc:
                 self.metrics.outbox_publish_failures.inc()
