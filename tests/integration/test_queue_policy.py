@@ -4,6 +4,7 @@ events into gridgov.dead-letters, from where ``replay`` puts them back once the
 consumer has caught up (and keeps those whose queue is gone). The committed policy
 is the one applied, with only its length made small."""
 import json
+import time
 
 from kombu import Connection, Queue
 from nameko.standalone.events import get_event_exchange
@@ -16,8 +17,16 @@ CONSUMER = SUBSCRIPTIONS[(SOURCE, EVENT_TYPE)][0]
 LIMIT, PUBLISHED = 3, 5
 
 
-def depth(connection, queue):
-    return connection.default_channel.queue_declare(queue, passive=True).message_count
+def depth(connection, queue, expected=None, seconds=5.0):
+    """The queue's depth; with ``expected``, polled until it is that or ``seconds`` pass:
+    the broker dead-letters (and moves replayed letters) asynchronously, after the
+    publisher's confirm."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = connection.default_channel.queue_declare(queue, passive=True).message_count
+        if expected is None or found == expected or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.05)
 
 
 def bodies(connection, queue):
@@ -43,14 +52,15 @@ def test_an_event_queue_without_consumer_overflows_into_dead_letters_and_replays
         for n in range(PUBLISHED):
             producer.publish({"n": n}, routing_key=EVENT_TYPE, serializer="json", delivery_mode=2)
 
-        assert depth(connection, event_queue) == LIMIT
-        assert depth(connection, queue_policy.DEAD_LETTER_QUEUE) == PUBLISHED - LIMIT
+        assert depth(connection, event_queue, LIMIT) == LIMIT
+        assert depth(connection, queue_policy.DEAD_LETTER_QUEUE, PUBLISHED - LIMIT) == PUBLISHED - LIMIT
 
         assert bodies(connection, event_queue) == [2, 3, 4]  # the consumer catches up
         moved = queue_policy.replay(amqp_uri, log=lambda line: None)
         assert moved == {event_queue: PUBLISHED - LIMIT}
+        depth(connection, event_queue, PUBLISHED - LIMIT)
         assert bodies(connection, event_queue) == [0, 1]  # the oldest, pushed out first
-        assert depth(connection, queue_policy.DEAD_LETTER_QUEUE) == 0
+        assert depth(connection, queue_policy.DEAD_LETTER_QUEUE, 0) == 0
 
         # a letter whose queue is gone (a retired consumer) stays, and is reported
         orphan = {"x-death": [{"queue": "evt-tickets-ticket_reported--retired.take", "reason": "expired"}]}
@@ -58,5 +68,5 @@ def test_an_event_queue_without_consumer_overflows_into_dead_letters_and_replays
                                       headers=orphan, serializer="json", delivery_mode=2)
         lines = []
         assert queue_policy.replay(amqp_uri, log=lines.append) == {}
-        assert depth(connection, queue_policy.DEAD_LETTER_QUEUE) == 1
+        assert depth(connection, queue_policy.DEAD_LETTER_QUEUE, 1) == 1
         assert "1 dead letters left" in lines[0]
