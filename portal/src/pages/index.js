@@ -1,0 +1,2 @@
+// Every page of the portal, one import each: a page registers its own route.
+import './home.js';
