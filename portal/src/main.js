@@ -29,7 +29,7 @@ function homePath() {
     const found = match(`#${path}`);
     if (found && allowed(found.route)) return path;
   }
-  return '/inbox';
+  return '/me';
 }
 
 function shell() {

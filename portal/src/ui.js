@@ -2,14 +2,16 @@
 import { explain } from './api.js';
 import { t } from './i18n.js';
 
-/** h('button.primary', {onclick, 'aria-label': ...}, 'text', child, ...) */
+/** h('button#id.primary', {onclick, 'aria-label': ...}, 'text', child, ...) */
 export function h(tag, attrs = {}, ...children) {
   if (attrs === null || typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs)) {
     children.unshift(attrs);
     attrs = {};
   }
-  const [name, ...classes] = tag.split('.');
+  const [nameAndId, ...classes] = tag.split('.');
+  const [name, id] = nameAndId.split('#');
   const el = document.createElement(name || 'div');
+  if (id) el.id = id;
   if (classes.length) el.className = classes.join(' ');
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
