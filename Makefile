@@ -31,6 +31,7 @@ lock:
 	$(PIP_COMPILE) -o requirements/runtime.lock pyproject.toml
 	$(PIP_COMPILE) --extra dev -c requirements/runtime.lock -o requirements/dev.lock pyproject.toml
 	$(PIP_COMPILE) --all-build-deps --only-build-deps -o requirements/build.lock pyproject.toml
+	$(PIP_COMPILE) -o requirements/portal.lock requirements/portal.in
 
 # Every runtime dependency (DEV=1: dev ones too), the build backend and the project's own
 # wheel in wheelhouse/, for a host with no internet. WHEELHOUSE_PIP_ARGS: another platform.

@@ -237,7 +237,8 @@ def print_banner(processes, demo_accounts=""):
     for name, process in processes.items():
         print(f"  {name:<8} {process.url}   ({process.url}/healthz, {process.url}/metrics)")
     # Never the password itself: this banner ends up in terminals' scrollback and logs.
-    print(f"\n  API reference: {gateway}/api/v1/docs  (OpenAPI: {gateway}/api/v1/openapi.json)")
+    print(f"\n  Portal (一门户): {gateway}/portal/  (open it in a browser and sign in)")
+    print(f"  API reference: {gateway}/api/v1/docs  (OpenAPI: {gateway}/api/v1/openapi.json)")
     print(f"  Sign in: {admin}, with the password in ADMIN_PASSWORD (`make run` sets the README's demo one)")
     if demo_accounts:
         print("  Demo accounts (the same password):")

@@ -432,13 +432,17 @@ def test_dockerfile_runs_as_a_non_root_user():
 
 
 def test_dockerfile_installs_the_source_tree_from_the_base_image():
-    instructions = dockerfile_instructions()
-    assert re.fullmatch(r"python:3\.11-slim(-\w+)?@sha256:[0-9a-f]{64}", instructions[0][1])
-    assert instructions[0][0] == "FROM"
+    stages = [arguments for instruction, arguments in dockerfile_instructions() if instruction.upper() == "FROM"]
+    # every stage from the pinned base; the last one (what `docker build` tags) is the runtime
+    assert all(re.fullmatch(r"python:3\.11-slim(-\w+)?@sha256:[0-9a-f]{64}( AS \w+)?", s) for s in stages), stages
+    assert " AS " not in stages[-1]
+    last = max(i for i, (instruction, _) in enumerate(dockerfile_instructions()) if instruction.upper() == "FROM")
+    instructions = dockerfile_instructions()[last:]
     runs = " ".join(arguments for instruction, arguments in instructions if instruction.upper() == "RUN")
     assert re.search(r"pip install (--\S+ )*-e \.", runs), "the project is not installed editable"
     copies = [arguments for instruction, arguments in instructions if instruction.upper() == "COPY"]
     assert ". ." in copies, "the source tree (with services/*/migrations) is not copied"
+    assert "--from=portal /portal/dist ./portal/dist" in copies, "the portal's built files are not copied"
     assert dockerfile_env().get("BIND_HOST") == "0.0.0.0"
 
 
@@ -606,7 +610,9 @@ DIGEST = re.compile(r"[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}")
 
 def test_every_image_is_pinned_by_digest(services):
     images = {name: spec["image"] for name, spec in services.items() if "build" not in spec}
-    images["deploy/Dockerfile"] = dockerfile_instructions()[0][1]
+    for number, (instruction, arguments) in enumerate(dockerfile_instructions()):
+        if instruction.upper() == "FROM":
+            images[f"deploy/Dockerfile FROM #{number}"] = arguments.split(" AS ")[0]
     for name, image in images.items():
         if image in UNPINNED.values():
             continue
