@@ -26,6 +26,8 @@ export async function signOut() {
   try { await post('/auth/logout', {}); } catch { /* the token ends here either way */ }
   setToken(null);
   localStorage.removeItem('gridgov.me');
+  // the service worker's copies of the to-do list were this account's (public/sw.js)
+  if (globalThis.caches) await caches.delete('gridgov-api').catch(() => {});
   me = null;
 }
 

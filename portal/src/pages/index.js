@@ -1,2 +1,5 @@
 // Every page of the portal, one import each: a page registers its own route.
 import './home.js';
+import './today.js';
+import './inbox.js';
+import './notices.js';
