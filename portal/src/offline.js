@@ -16,7 +16,7 @@
 // Attempts happen on enqueue, on start, on the `online` event, on a retry timer and on
 // "send now". One sender at a time (Web Locks across tabs where the browser has them).
 import { ApiError, api, explain, token } from './api.js';
-import { addMessages } from './i18n.js';
+import { addMessages, t } from './i18n.js';
 
 const DB_NAME = 'gridgov-offline';
 const STORE = 'outbox';
@@ -152,7 +152,16 @@ export function toError(stored) {
   const err = new ApiError(stored.status, { error: stored.code, message: stored.message, details: stored.details });
   return err;
 }
-export function reason(item) { return item.error ? explain(toError(item.error)) : ''; }
+const BY_STATUS = { 400: 'VALIDATION_FAILED', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND',
+  409: 'CONCURRENT_CHANGE', 429: 'RATE_LIMITED', 503: 'SERVICE_UNAVAILABLE' };
+/** Plain words for an error: the code's sentence; for a code the portal does not know, the
+ *  status's sentence with the API's own message beside it. */
+export function plain(err) {
+  if (!(err instanceof ApiError) || t(`error.${err.code}`, null) || !BY_STATUS[err.status]) return explain(err);
+  const field = err.details && err.details.field ? ` · ${t(`field.${err.details.field}`, err.details.field)}` : '';
+  return `${t(`error.${BY_STATUS[err.status]}`)}${field}（${err.message}）`;
+}
+export function reason(item) { return item.error ? plain(toError(item.error)) : ''; }
 
 const transient = (status) => status === 0 || status >= 500 || status === 408 || status === 429;
 
@@ -185,6 +194,7 @@ async function sendOne(item) {
 
 async function drain(force) {
   if (!token()) return;
+  if (navigator.onLine === false) return;   // surely offline: no attempt (the `online` event sends)
   const queue = (await items()).filter((item) => item.state !== 'failed');
   for (const item of queue) {
     if (!force && item.next_at > Date.now()) break;   // in order: the head waits, so do the rest
@@ -236,3 +246,9 @@ export function start() {
   setTimeout(() => flush({ force: true }), 500);  // on start, once the shell has its account
 }
 start();
+
+// For browser tests and support: the queue as the page sees it (same-origin code could
+// call the API itself anyway).
+Object.defineProperty(window, '__gridgovOutbox', {
+  value: Object.freeze({ items, counts, flush, enqueue, remove, recent }), enumerable: false,
+});

@@ -45,7 +45,7 @@ register({
       h('summary', h('span.dot', { 'aria-hidden': 'true' }), h('span.title', item.title),
         h('span.badge', t(`inbox.kind.${item.kind || 'notice'}`)),
         h('small', fmtTime(item.created_at)), readLine),
-      h('div.body', item.body,
+      h('div.msg-body', h('p.text', item.body),
         h('p', h('small', t('inbox.from', '', { who: item.sender }))),
         item.ticket_id ? h('p', h('a', { href: `#/tickets/${encodeURIComponent(item.ticket_id)}` }, t('inbox.ticket'))) : null));
       details.addEventListener('toggle', async () => {

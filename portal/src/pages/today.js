@@ -3,7 +3,7 @@
 // open campaigns, my patrol target), patrol check-in with the phone's position, household
 // visits and sentiment records. Writes go through the offline queue (offline.js): they
 // are kept on the phone and sent when the network is there, each stored once.
-import { api, explain } from '../api.js';
+import { api } from '../api.js';
 import { addMessages, currentLang, fmtTime, t } from '../i18n.js';
 import * as outbox from '../offline.js';
 import { register } from '../router.js';
@@ -16,7 +16,8 @@ addMessages({
     'today.title': '今日', 'today.lead': '{date} · {who}',
     'today.jump': '本页内容', 'today.online': '在线', 'today.offline': '离线：记录先存在手机上，联网后自动发送',
     'today.todo': '今日待办', 'today.cached': '离线：显示的是上次联网时的数据',
-    'today.tickets': '我的工单', 'today.tickets.none': '没有待办工单',
+    'today.tickets': '我的工单', 'today.tickets.scope': '管辖范围内待办工单',
+    'today.noperson': '这个账号没有关联到网格工作人员，不能签到、走访或记录民情；请用网格员自己的账号。', 'today.tickets.none': '没有待办工单',
     'today.followups': '重点人群回访', 'today.followups.none': '没有到期的回访',
     'today.rentals': '群租房回访', 'today.overdue': '逾期 {n} 天', 'today.due': '到期 {time}',
     'today.visitsdue': '本季度未走访户', 'today.visitsdue.none': '本季度的住户都已走访',
@@ -24,7 +25,7 @@ addMessages({
     'today.campaigns': '专项任务', 'today.campaigns.none': '没有进行中的专项任务', 'today.duedate': '截止 {date}',
     'today.target': '我的巡查走访目标', 'today.target.patrols': '巡查 {done}/{need} 次',
     'today.target.visits': '走访 {done}/{need} 户', 'today.target.ok': '本季度目标已完成',
-    'today.dovisit': '去走访',
+    'today.dovisit': '去走访', 'today.grade.daily': '一般', 'today.grade.urgent': '紧急', 'today.grade.major': '重大',
     'today.checkin': '巡查签到', 'today.checkin.lead': '用手机定位记下此刻的位置，离线也可以签到。',
     'today.checkin.button': '签到（获取位置）', 'today.locating': '正在获取位置…',
     'today.position': '位置 {lat}, {lon}（精度约 {acc} 米）',
@@ -44,13 +45,16 @@ addMessages({
     'today.failed': '没有保存成功：{reason}',
     'today.recent': '最近已发送', 'today.recent.none': '还没有发送过记录',
     'error.NOT_YOUR_ROUND': '网格员只能记录自己的巡查和走访', 'error.NOT_ASSIGNED': '这一天您没有被分配到该网格',
-    'error.HOUSEHOLD_OUTSIDE_GRID': '该住户不在所选网格内',
+    'error.HOUSEHOLD_OUTSIDE_GRID': '该住户不在所选网格内', 'error.HOUSEHOLD_NOT_FOUND': '没有这户住户（可能已被注销）',
+    'field.household_id': '住户', 'field.grid_code': '网格', 'field.content': '内容', 'field.notes': '走访记录',
+    'field.occurred_at': '时间', 'field.person_id': '人员',
   },
   en: {
     'today.title': 'Today', 'today.lead': '{date} · {who}',
     'today.jump': 'On this page', 'today.online': 'Online', 'today.offline': 'Offline: records stay on the phone and are sent when the network is back',
     'today.todo': 'To do today', 'today.cached': 'Offline: showing what was last loaded',
-    'today.tickets': 'My tickets', 'today.tickets.none': 'No tickets waiting for you',
+    'today.tickets': 'My tickets', 'today.tickets.scope': 'Open tickets in your scope',
+    'today.noperson': 'This account is not linked to a staff member, so it cannot check in, visit or record sentiments; use the worker\'s own account.', 'today.tickets.none': 'No tickets waiting for you',
     'today.followups': 'Special groups due a follow-up', 'today.followups.none': 'No follow-ups due',
     'today.rentals': 'Group rentals due a follow-up', 'today.overdue': '{n} days overdue', 'today.due': 'due {time}',
     'today.visitsdue': 'Households not visited this quarter', 'today.visitsdue.none': 'Every household has been visited this quarter',
@@ -58,7 +62,7 @@ addMessages({
     'today.campaigns': 'Campaigns', 'today.campaigns.none': 'No open campaigns', 'today.duedate': 'due {date}',
     'today.target': 'My patrol and visit targets', 'today.target.patrols': 'patrols {done}/{need}',
     'today.target.visits': 'households visited {done}/{need}', 'today.target.ok': 'This quarter\'s targets are met',
-    'today.dovisit': 'Visit',
+    'today.dovisit': 'Visit', 'today.grade.daily': 'daily', 'today.grade.urgent': 'urgent', 'today.grade.major': 'major',
     'today.checkin': 'Patrol check-in', 'today.checkin.lead': 'Records where the phone is now; works offline too.',
     'today.checkin.button': 'Check in (get my position)', 'today.locating': 'Getting the position…',
     'today.position': 'Position {lat}, {lon} (about {acc} m)',
@@ -78,7 +82,9 @@ addMessages({
     'today.failed': 'Not saved: {reason}',
     'today.recent': 'Sent lately', 'today.recent.none': 'Nothing sent yet',
     'error.NOT_YOUR_ROUND': 'A grid worker records only their own rounds', 'error.NOT_ASSIGNED': 'You were not posted in that grid on that day',
-    'error.HOUSEHOLD_OUTSIDE_GRID': 'That household is not in the chosen grid',
+    'error.HOUSEHOLD_OUTSIDE_GRID': 'That household is not in the chosen grid', 'error.HOUSEHOLD_NOT_FOUND': 'No such household (it may have been removed)',
+    'field.household_id': 'household', 'field.grid_code': 'grid', 'field.content': 'content', 'field.notes': 'notes',
+    'field.occurred_at': 'time', 'field.person_id': 'person',
   },
 });
 
@@ -130,8 +136,8 @@ function position() {
 /** The words for an enqueue outcome, and the message's kind. */
 function outcomeText(result, prefix, detail) {
   if (result.state === 'sent') return [`✓ ${t(`${prefix}.sent`)}${detail ? ` · ${detail}` : ''}`, 'ok'];
-  if (result.state === 'queued') return [`⏳ ${t(`${prefix}.queued`)}`, 'warn'];
-  return [t('today.failed', '', { reason: result.error ? explain(result.error) : '' }), 'bad'];
+  if (result.state === 'queued') return [t(`${prefix}.queued`), 'warn'];
+  return [t('today.failed', '', { reason: result.error ? outbox.plain(result.error) : '' }), 'bad'];
 }
 
 function say(box, [text, kind]) {
@@ -159,7 +165,7 @@ function outboxPanel() {
     try { queue = await outbox.items(); } catch (err) { console.warn(err); }
     const waiting = queue.filter((i) => i.state !== 'failed');
     const failed = queue.filter((i) => i.state === 'failed');
-    countBox.textContent = waiting.length ? t('outbox.waiting', '', { n: waiting.length }) : t('outbox.allsent');
+    countBox.textContent = waiting.length || failed.length ? t('outbox.waiting', '', { n: waiting.length }) : t('outbox.allsent');
     countBox.dataset.n = String(waiting.length);
     failedBox.textContent = failed.length ? t('outbox.failed', '', { n: failed.length }) : '';
     failedBox.dataset.n = String(failed.length);
@@ -316,9 +322,11 @@ register({
 
     const jump = h('nav.jump', { 'aria-label': t('today.jump') }, h('ul',
       [['#checkin', 'today.checkin'], ['#todo-h', 'today.todo'], ['#visit', 'today.visit'], ['#sentiment', 'today.sentiment']]
+        .filter(([href]) => me.person_id || href === '#todo-h')
         .map(([href, key]) => h('li', h('a', { href: '#', onclick: (e) => {
           e.preventDefault();   // the hash is the router's: scroll instead
           const target = page.querySelector(href);
+          if (!target) return;
           target.scrollIntoView({ behavior: 'smooth', block: 'start' });
           const focusable = target.closest('section, form') || target;
           focusable.setAttribute('tabindex', '-1');
@@ -328,7 +336,10 @@ register({
     page.append(
       h('h1', t('today.title')),
       h('p.lead', t('today.lead', '', { date: today, who: me.display_name || me.username })),
-      jump, ob.panel, checkin, todo, visitForm, sentimentForm, rec.panel);
+      jump, ob.panel,
+      me.person_id ? checkin : h('p.say.warn', { 'data-testid': 'today-noperson' }, t('today.noperson')),
+      todo,
+      me.person_id ? [visitForm, sentimentForm] : null, rec.panel);
     refreshAll();
 
     // --- fill the selects and the to-do list -------------------------------------------------
@@ -393,15 +404,19 @@ register({
       }).catch(() => {}));
     }
 
-    jobs.push(read('/tickets', { responsible: 'me', status: 'open', limit: 50 }).then((r) => {
+    // a staff member's own to-do tickets; an account with no person (an officer's desk
+    // account) sees the open tickets of its scope instead
+    const ticketQuery = me.person_id ? { responsible: 'me', status: 'open', limit: 50 } : { root, status: 'open', limit: 50 };
+    const ticketTitle = t(me.person_id ? 'today.tickets' : 'today.tickets.scope');
+    jobs.push(read('/tickets', ticketQuery).then((r) => {
       const items = note(r).items;
-      section(boxes.tickets, `${t('today.tickets')} (${items.length})`, items.map((x) => h('li',
+      section(boxes.tickets, `${ticketTitle} (${items.length}${r.data.next ? '+' : ''})`, items.map((x) => h('li',
         h('a', { href: `#/tickets/${encodeURIComponent(x.id)}` }, x.number), ' ',
-        h(`span.badge${x.grade === 'daily' ? '' : '.warn'}`, x.grade), ' ',
+        h(`span.badge${x.grade === 'daily' ? '' : '.bad'}`, t(`today.grade.${x.grade}`, x.grade)), ' ',
         h('span', x.description.slice(0, 40)),
         x.resolve_due ? h('small.hint', ` · ${t('today.due', '', { time: fmtTime(x.resolve_due) })}`) : null)),
       t('today.tickets.none'));
-    }).catch((err) => failed(boxes.tickets, t('today.tickets'), err)));
+    }).catch((err) => failed(boxes.tickets, ticketTitle, err)));
 
     jobs.push(read('/follow-ups', { root, limit: 50 }).then((r) => {
       const data = note(r);
