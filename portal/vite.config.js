@@ -32,11 +32,12 @@ function portalServiceWorker() {
       const files = walk(outDir)
         .filter((f) => f !== 'sw.js' && !f.startsWith('.') && !f.endsWith('.map') && f !== 'asset-manifest.json')
         .sort();
-      const hash = createHash('sha256');
+      const raw = readFileSync(swPath, 'utf8');
+      const hash = createHash('sha256').update(raw);   // the worker's own code, and every file it keeps
       for (const f of files) hash.update(f).update(readFileSync(join(outDir, f)));
       const build = hash.digest('hex').slice(0, 16);
       const list = ['', ...files];
-      const source = readFileSync(swPath, 'utf8')
+      const source = raw
         .replace("'__PORTAL_BUILD__'", JSON.stringify(build))
         .replace('/*__PORTAL_PRECACHE__*/ null', JSON.stringify(list));
       writeFileSync(swPath, source);

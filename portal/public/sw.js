@@ -92,7 +92,7 @@ async function apiRead(request, url) {
     }
     return answer;
   } catch (err) {
-    const cached = await caches.match(key);
+    const cached = await caches.match(key, { cacheName: API_CACHE, ignoreVary: true });
     if (cached) {
       const headers = new Headers(cached.headers);
       headers.set('X-Served-From', 'sw-cache');
@@ -106,12 +106,13 @@ async function shellRead(request, url) {
   const cache = await caches.open(SHELL);
   // every page of the portal is index.html (the routes are after the #)
   const navigation = request.mode === 'navigate' || url.pathname === BASE;
-  const hit = await cache.match(navigation ? `${BASE}index.html` : request, { ignoreSearch: navigation });
+  // ignoreVary: a module script asks with an Origin header the install's request had not
+  const hit = await cache.match(navigation ? `${BASE}index.html` : request, { ignoreSearch: navigation, ignoreVary: true });
   if (hit) return hit;
   try {
     return await fetch(request);
   } catch (err) {
-    const fallback = navigation ? await cache.match(`${BASE}index.html`) : null;
+    const fallback = navigation ? await cache.match(`${BASE}index.html`, { ignoreVary: true }) : null;
     if (fallback) return fallback;
     throw err;
   }

@@ -82,7 +82,7 @@ register({
     unread.addEventListener('change', () => loadPage(true));
     more.addEventListener('click', () => loadPage(false));
 
-    page.append(h('h1', t('inbox.title')),
+    clear(page, h('h1', t('inbox.title')),
       h('div.row', h('label.check', unread, ' ', t('inbox.unread')), status),
       h('section.card', list, more));
     await loadPage(true);

@@ -115,7 +115,7 @@ register({
     field(t('notices.scope'), scopeGrid, scope() ? t('notices.scope.hint', '', { scope: scope() }) : null),
     roleField, message, submit);
     syncKind();
-    page.append(h('h1', t('notices.title')), form, mineCard());
+    clear(page, h('h1', t('notices.title')), form, mineCard());
   },
 });
 
@@ -126,7 +126,7 @@ register({
     const k = query.kind === 'notice' || (!query.kind && !hasRole(...RECEIPT_READERS.broadcast)) ? 'notice' : 'broadcast';
     const box = h('div', { 'data-testid': 'receipts' });
     const refresh = h('button', { type: 'button', 'data-testid': 'receipts-refresh' }, t('notices.refresh'));
-    page.append(h('h1', t('notices.receipts')),
+    clear(page, h('h1', t('notices.receipts')),
       query.sent ? h('p.say.ok', { role: 'status' }, `✓ ${t('notices.sent', '', { n: query.sent })}`) : null,
       box, h('div.row', refresh, hasRole(...BROADCASTERS, ...NOTIFIERS) ? h('a', { href: '#/notices/new' }, t('notices.new')) : null));
     async function show() {

@@ -333,7 +333,7 @@ register({
           focusable.focus({ preventScroll: true });
         } }, t(key))))));
 
-    page.append(
+    clear(page,
       h('h1', t('today.title')),
       h('p.lead', t('today.lead', '', { date: today, who: me.display_name || me.username })),
       jump, ob.panel,
@@ -414,7 +414,7 @@ register({
         h('a', { href: `#/tickets/${encodeURIComponent(x.id)}` }, x.number), ' ',
         h(`span.badge${x.grade === 'daily' ? '' : '.bad'}`, t(`today.grade.${x.grade}`, x.grade)), ' ',
         h('span', x.description.slice(0, 40)),
-        x.resolve_due ? h('small.hint', ` · ${t('today.due', '', { time: fmtTime(x.resolve_due) })}`) : null)),
+        x.resolve_due ? h('small.hint', t('today.due', '', { time: fmtTime(x.resolve_due) })) : null)),
       t('today.tickets.none'));
     }).catch((err) => failed(boxes.tickets, ticketTitle, err)));
 
