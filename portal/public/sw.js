@@ -27,6 +27,8 @@ const TODO_READS = [
   /^\/api\/v1\/sentiments\/catalogue$/,
   /^\/api\/v1\/grids\/[0-9]+$/,
 ];
+// The API_CACHE is deleted by the page on sign-out (session.js); entries are keyed by a
+// hash of the Authorization header besides, so one account never reads another's copy.
 
 async function shellList() {
   if (Array.isArray(PRECACHE)) return PRECACHE;
@@ -63,11 +65,6 @@ self.addEventListener('activate', (event) => {
     }
     await self.clients.claim();
   })());
-});
-
-self.addEventListener('message', (event) => {
-  // the page says so on sign-out: the to-do answers belong to the account that read them
-  if (event.data === 'forget-api') event.waitUntil(caches.delete(API_CACHE));
 });
 
 async function tokenTag(request) {
