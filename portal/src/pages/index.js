@@ -3,3 +3,6 @@ import './home.js';
 import './today.js';
 import './inbox.js';
 import './notices.js';
+import './tickets.js';
+import './ticket.js';
+import './dashboard.js';
