@@ -51,6 +51,7 @@ addMessages({
 });
 
 const DAY = 86400e3;
+const PALETTE = ['#0b4f8a', '#f0a030', '#7a8da3', '#1b7f3b', '#b3261e'];
 const dayMs = (day) => Date.parse(`${day}T00:00:00Z`);
 const dayStr = (ms) => new Date(ms).toISOString().slice(0, 10);
 const addDays = (day, n) => dayStr(dayMs(day) + n * DAY);
@@ -141,11 +142,12 @@ function renderDashboard(page, params, query) {
   const rangeText = h('p.range', { 'aria-live': 'polite', 'data-testid': 'dashboard-range' });
   const figures = h('section.stats', { 'aria-label': t('dash.figures') });
   const sections = h('div.dash-sections');
+  const exportsMain = h('div');
   const root = h('div.dashboard', { 'data-testid': 'dashboard', 'data-state': 'loading' },
     h('div.page-head', h('h1', t('dash.title')), h('div.row', refresh, up)),
     h('fieldset.filters.card', h('legend.sr-only', t('dash.period')),
       h('div.row', field(t('dash.period'), periodSel)), custom),
-    rangeText, figures, sections);
+    rangeText, exportsMain, figures, sections);
   page.append(root);
 
   function exportButtons(days, testid) {
@@ -208,8 +210,9 @@ function renderDashboard(page, params, query) {
   async function chart(el, option) {
     const echarts = await loadEcharts();
     if (disposed || !el.isConnected) return;
+    for (const series of option.series) if (series.type === 'bar') series.barMaxWidth = series.barMaxWidth || 48;
     const c = echarts.init(el, null, { renderer: 'svg' });
-    c.setOption({ aria: { enabled: true }, animation: false, ...option });
+    c.setOption({ aria: { enabled: true }, animation: false, color: PALETTE, ...option });
     charts.push(c);
   }
 
@@ -229,9 +232,9 @@ function renderDashboard(page, params, query) {
     chart(chartEl, {
       tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : `${v}%`) },
       legend: { top: 0 },
-      grid: { left: 40, right: 10, top: 40, bottom: 60 },
+      grid: { left: 48, right: 10, top: 50, bottom: 60 },
       xAxis: { type: 'category', data: labels, axisLabel: { interval: 0, width: 80, overflow: 'break' } },
-      yAxis: { type: 'value', max: 100, name: '%' },
+      yAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
       series: series.map(([name, x]) => ({ name, type: 'bar', data: keys.map((k) => pct(x[k])) })),
     });
   }
@@ -316,7 +319,7 @@ function renderDashboard(page, params, query) {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
       grid: { left: 40, right: 40, top: 50, bottom: 30 },
-      xAxis: { type: 'category', data: list.map(label), name: t('dash.week') },
+      xAxis: { type: 'category', data: list.map(label) },
       yAxis: [{ type: 'value', minInterval: 1, name: t('dash.count_axis') }, { type: 'value', max: 100, name: '%' }],
       series: [
         { name: t('dash.trend.total'), type: 'bar', data: answers.map((a) => a.total), itemStyle: { color: '#0b4f8a' } },
@@ -355,7 +358,7 @@ function renderDashboard(page, params, query) {
     rangeText.textContent = t('dash.range', undefined, { root: s.root || t('dash.whole'), from: s.from, to: s.to });
     root.dataset.root = s.root || '';
     drawFigures(s);
-    sections.append(h('div.row.exports-main', exportButtons(days, 'export-statistics')));
+    clear(exportsMain, exportButtons(days, 'export-statistics'));
     drawCompare(s, days);
     drawLevels(s, days);
     drawGrids(s, days);

@@ -192,6 +192,20 @@ export async function download(path, query, fallback = 'export') {
   return name;
 }
 
+let timeFormat = null; let timeFormatLang = null;
+/** A short time (month, day, hour, minute) for the queue, with one formatter kept per
+ *  language: fmtTime's toLocaleString builds one per call,
+ *  a quarter of a millisecond that a 500-row queue pays 500 times. */
+export function fastTime(iso) {
+  if (!iso) return '—';
+  if (timeFormatLang !== currentLang()) {
+    timeFormatLang = currentLang();
+    timeFormat = new Intl.DateTimeFormat(timeFormatLang === 'zh' ? 'zh-CN' : 'en', {
+      month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+  }
+  return timeFormat.format(new Date(iso));
+}
+
 /** The day in Asia/Shanghai (YYYY-MM-DD) of a moment. */
 export function shanghaiDay(ms = Date.now()) {
   return new Date(ms + 8 * HOUR).toISOString().slice(0, 10);

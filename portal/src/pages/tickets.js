@@ -1,12 +1,12 @@
 // The workbench (工作台): the queue of tickets in the user's reach, by state and grade,
 // nearest SLA deadline first; and the form to report a new ticket.
 import { get, post } from '../api.js';
-import { addMessages, currentLang, fmtNumber, fmtTime, t } from '../i18n.js';
+import { addMessages, currentLang, fmtNumber, t } from '../i18n.js';
 import { register } from '../router.js';
 import { current, hasRole, scope } from '../session.js';
 import { clear, errorBox, field, h, toast } from '../ui.js';
 import {
-  GRADES, STATES, categories, categoryName, clockBadge, clockOf, download, explainAction, gradeLabel, levelLabel,
+  GRADES, STATES, categories, fastTime, categoryName, clockBadge, clockOf, download, explainAction, gradeLabel, levelLabel,
   stateLabel,
 } from './tickets-common.js';
 
@@ -77,6 +77,7 @@ function renderQueue(page, params, query) {
   const q = { state: query.state || 'open', grade: query.grade || '', overdue: query.overdue || '', mine: query.mine || '' };
   let items = []; let next = null; let cats = null; let abort = null; let timer = null;
   const COLS = ['clock', 'number', 'category', 'grade', 'state', 'grid', 'reported', 'description'];
+  const headings = Object.fromEntries(COLS.map((c) => [c, t(`tickets.col.${c}`)]));
 
   // --- filters
   const stateSel = h('select', { name: 'state', 'data-testid': 'queue-filter-state' },
@@ -100,10 +101,11 @@ function renderQueue(page, params, query) {
 
   // --- the queue
   const status = h('p.queue-count', { 'aria-live': 'polite', 'data-testid': 'queue-count' });
-  const tbody = h('tbody');
-  const tableEl = h('table.stack.queue', { 'aria-describedby': 'queue-count' },
+  const tbody = h('tbody', { role: 'rowgroup' });
+  // explicit roles: the rows are laid out as grid boxes (style.css), and stay a table to screen readers
+  const tableEl = h('table.stack.queue', { role: 'table', 'aria-describedby': 'queue-count' },
     h('caption.sr-only', t('tickets.caption')),
-    h('thead', h('tr', COLS.map((c) => h('th', { scope: 'col' }, t(`tickets.col.${c}`))))),
+    h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, COLS.map((c) => h('th', { scope: 'col', role: 'columnheader' }, t(`tickets.col.${c}`))))),
     tbody);
   status.id = 'queue-count';
   const box = h('div.table-wrap', { 'data-testid': 'ticket-queue', 'data-state': 'loading' }, tableEl);
@@ -112,9 +114,9 @@ function renderQueue(page, params, query) {
     t('app.more'));
 
   function row({ ticket, clock }) {
-    const label = (c) => ({ 'data-label': t(`tickets.col.${c}`) });
+    const label = (c) => ({ 'data-label': headings[c], role: 'cell' });
     const desc = ticket.description.length > 60 ? `${ticket.description.slice(0, 60)}…` : ticket.description;
-    return h('tr', { 'data-testid': 'queue-row', dataset: { ticketId: ticket.id, number: ticket.number, clock: clock.kind } },
+    return h('tr', { role: 'row', 'data-testid': 'queue-row', dataset: { ticketId: ticket.id, number: ticket.number, clock: clock.kind } },
       h('td.clock-cell', label('clock'), clockBadge(clock)),
       h('td', label('number'), h('a', { href: `#/tickets/${encodeURIComponent(ticket.id)}` }, ticket.number)),
       h('td', label('category'), categoryName(cats, ticket.category)),
@@ -122,8 +124,8 @@ function renderQueue(page, params, query) {
       h('td', label('state'), stateLabel(ticket.status), ticket.level ? ` · ${levelLabel(ticket.level)}` : '',
         ticket.suspended ? h('span.badge.warn', ` ${t('tickets.suspended')}`) : null),
       h('td', label('grid'), ticket.grid_code),
-      h('td', label('reported'), fmtTime(ticket.reported_at)),
-      h('td.desc', label('description'), desc));
+      h('td', label('reported'), fastTime(ticket.reported_at)),
+      h('td.desc', label('description'), h('span.clamp', desc)));
   }
 
   function draw(apiMs) {
@@ -131,10 +133,12 @@ function renderQueue(page, params, query) {
     const sorted = sortByClock(items, Date.now());
     const fragment = document.createDocumentFragment();
     for (const entry of sorted) fragment.append(row(entry));
+    const built = performance.now();
     tbody.replaceChildren(fragment);
     clear(message, items.length ? null : h('p.empty', t('tickets.empty')));
     void tableEl.offsetHeight;   // the layout is part of drawing
     const renderMs = performance.now() - started;
+    metrics().queueBuildMs = Math.round((built - started) * 10) / 10;
     clear(status, t('tickets.count', undefined, { n: fmtNumber(items.length) }), next ? ` · ${t('tickets.more_hint')}` : '');
     more.hidden = !next;
     box.dataset.count = String(items.length);
