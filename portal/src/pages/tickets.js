@@ -108,10 +108,16 @@ function renderQueue(page, params, query) {
     h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, COLS.map((c) => h('th', { scope: 'col', role: 'columnheader' }, t(`tickets.col.${c}`))))),
     tbody);
   status.id = 'queue-count';
+  status.tabIndex = -1;
   const box = h('div.table-wrap', { 'data-testid': 'ticket-queue', 'data-state': 'loading' }, tableEl);
   const message = h('div');
-  const more = h('button', { type: 'button', 'data-testid': 'queue-more', hidden: true, onclick: () => fetchPage(true) },
-    t('app.more'));
+  const more = h('button', {
+    type: 'button', 'data-testid': 'queue-more', hidden: true,
+    onclick: async () => {
+      await fetchPage(true);
+      if (more.hidden) status.focus();   // the button is gone with the last page: focus stays on the queue
+    },
+  }, t('app.more'));
 
   function row({ ticket, clock }) {
     const label = (c) => ({ 'data-label': headings[c], role: 'cell' });
