@@ -6,3 +6,5 @@ import './notices.js';
 import './tickets.js';
 import './ticket.js';
 import './dashboard.js';
+import './assessment.js';
+import './integrity.js';
