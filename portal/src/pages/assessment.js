@@ -156,13 +156,22 @@ register({
     if (chosen.id) {
       await load(body, () => showAssessment(chosen.id));
     } else if (chosen.plan && chosen.period && chosen.scope) {
-      await load(body, () => showRanking(chosen));
+      // No scope asked and no list of runs (a grid worker): the ranking posted for the
+      // nearest of the account's scope and the grids above it.
+      const tries = query.scope || latest ? [chosen.scope] : ancestors(chosen.scope);
+      await load(body, async () => {
+        for (const where of tries.slice(0, -1)) {
+          const found = await showRanking({ ...chosen, scope: where }, true);
+          if (found) { scopeInput.value = where; return found; }
+        }
+        return showRanking({ ...chosen, scope: tries[tries.length - 1] });
+      });
     }
     return null;
 
     // --- the ranking of a published assessment (GET /rankings) or any run's results --------
 
-    async function showRanking({ plan, period, scope: where }) {
+    async function showRanking({ plan, period, scope: where }, quiet = false) {
       let items;
       let assessment;
       try {
@@ -176,7 +185,9 @@ register({
           after = next.next;
         }
       } catch (err) {
-        if (err.status === 404) return h('p.empty', { 'data-testid': 'ranking-none' }, t('assessment.none'));
+        if (err.status === 404 || (quiet && err.status === 403)) {
+          return quiet ? null : h('p.empty', { 'data-testid': 'ranking-none' }, t('assessment.none'));
+        }
         throw err;
       }
       return rankingView(assessment, items);
@@ -244,6 +255,7 @@ register({
         {
           label: t('assessment.breakdown'),
           value: (r) => {
+            if (!hasRole(...SUPERVISOR_READERS) && !(me && me.person_id === r.subject_id)) return '—';
             const b = h('button', {
               type: 'button', 'aria-expanded': 'false', 'aria-controls': 'breakdown', 'data-testid': 'breakdown-open',
               'aria-label': `${t('assessment.breakdown.open')}: ${r.name || shortId(r.subject_id)}`,
@@ -462,6 +474,13 @@ register({
     }
   },
 });
+
+/** A grid code and the codes above it, nearest first (district 6, town 9, community 12 digits). */
+function ancestors(code) {
+  const out = [code];
+  for (const n of [12, 9, 6]) if (code.length > n) out.push(code.slice(0, n));
+  return out;
+}
 
 function statBox(name, value) {
   return h('div.stat', h('span.value', value), h('span.label', name));

@@ -8,3 +8,4 @@ import './ticket.js';
 import './dashboard.js';
 import './assessment.js';
 import './integrity.js';
+import './admin.js';
