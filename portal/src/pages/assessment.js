@@ -50,7 +50,9 @@ addMessages({
     'assessment.draft.note': '这是草稿：可重新计算，公示后才进入排名。',
     'assessment.none': '这个周期和范围还没有已公示的考核', 'assessment.summary': '{n} 个对象，平均 {mean} 分，表扬 {c} 人，约谈 {r} 人',
     'assessment.published_at': '公示于 {at}', 'assessment.showing': '显示 {n} / {total}', 'assessment.more': '再显示 50 名',
-    'assessment.year': '年度',
+    'assessment.correct': '更正', 'assessment.correct.reason': '更正原因（将随新版本公示）',
+    'assessment.correct.done': '已按当前数据重算为新版本草稿，请核对后公示',
+    'assessment.year': '年度', 'assessment.list.line': '{name} · {grid} · {score} 分（第 {rank} 名）',
   },
   en: {
     'assessment.title': 'Assessment ranking', 'assessment.choose': 'Choose an assessment', 'assessment.plan': 'Plan',
@@ -87,7 +89,9 @@ addMessages({
     'assessment.draft.note': 'A draft: run it again as you like; it ranks once published.',
     'assessment.none': 'No published assessment for this period and scope yet', 'assessment.summary': '{n} subjects, mean {mean}, {c} commended, {r} reminded',
     'assessment.published_at': 'Published {at}', 'assessment.showing': 'Showing {n} of {total}', 'assessment.more': 'Show 50 more',
-    'assessment.year': 'Year',
+    'assessment.correct': 'Correct', 'assessment.correct.reason': 'Why the correction (posted with the new version)',
+    'assessment.correct.done': 'A new version was run on the data as it is now: check it, then publish',
+    'assessment.year': 'Year', 'assessment.list.line': '{name} · {grid} · {score} (rank {rank})',
   },
 });
 
@@ -216,6 +220,10 @@ register({
     async function rankingView(a, items) {
       await bandsOf(a);
       const plan = plans.find((p) => p.code === a.plan);
+      // the chooser names what is shown (a run opened by its id too)
+      if (plan) planSelect.value = a.plan;
+      periodInput.value = a.period;
+      scopeInput.value = a.scope;
       const detail = h('section.card.breakdown', { 'data-testid': 'breakdown', id: 'breakdown', hidden: true, tabindex: '-1', 'aria-live': 'polite' });
       let shown = 50;
       let openButton = null;
@@ -326,6 +334,22 @@ register({
           },
         }, t('assessment.publish')));
       }
+      if (a.status === 'published' && hasRole(...ASSESSORS)) {
+        box.append(h('button', {
+          type: 'button', 'data-testid': 'correct',
+          onclick: async (e) => {
+            const reason = window.prompt(t('assessment.correct.reason'), '');
+            if (!reason || !reason.trim()) return;
+            const b = e.currentTarget;
+            b.disabled = true;
+            try {
+              const next = await post(`/assessments/${encodeURIComponent(a.id)}/corrections`, { reason: reason.trim() });
+              toast(t('assessment.correct.done'), 'ok');
+              go(`/assessment?${new URLSearchParams({ id: next.id })}`);
+            } catch (err) { b.disabled = false; clear(out, errorBox(err)); }
+          },
+        }, t('assessment.correct')));
+      }
       box.append(out);
       return box;
     }
@@ -334,7 +358,8 @@ register({
       const commended = items.filter((r) => r.commended);
       const reminded = items.filter((r) => r.reminded);
       const list = (rows, testid) => (rows.length
-        ? h('ol', { 'data-testid': testid }, rows.map((r) => h('li', `${r.name || shortId(r.subject_id)} · ${r.grid_name || r.grid_code || ''} · ${fmt(r.score)}（${t('assessment.rank')} ${r.rank}）`)))
+        ? h('ol', { 'data-testid': testid }, rows.map((r) => h('li', t('assessment.list.line', undefined, {
+          name: r.name || shortId(r.subject_id), grid: r.grid_name || r.grid_code || '', score: fmt(r.score), rank: r.rank }))))
         : h('p.empty', { 'data-testid': testid }, t('assessment.list.empty')));
       return card(t('assessment.lists'), h('div.grid-cards',
         h('div', h('h3', t('assessment.list.commended')), list(commended, 'commended')),
@@ -343,12 +368,13 @@ register({
 
     function consequencesCard(a, year, items) {
       const names = Object.fromEntries(items.map((r) => [r.subject_id, r.name]));
+      const gridNames = Object.fromEntries(items.filter((r) => r.grid_name).map((r) => [r.grid_code, r.grid_name]));
       const box = h('div');
       const yearInput = h('input.narrow', { type: 'number', min: 2000, max: 2099, value: year, name: 'year' });
       const section = h('section.card', { 'data-testid': 'consequences' }, h('h2', t('assessment.consequences', undefined, { year })),
         h('form.row', {
           onsubmit: (e) => { e.preventDefault(); fill(Number(yearInput.value)); },
-        }, field(t('assessment.year'), yearInput), h('button', { type: 'submit' }, t('app.refresh'))), box);
+        }, narrow(field(t('assessment.year'), yearInput)), h('button', { type: 'submit' }, t('app.refresh'))), box);
       const fill = (y) => load(box, async () => {
         section.querySelector('h2').textContent = t('assessment.consequences', undefined, { year: y });
         let c;
@@ -361,7 +387,7 @@ register({
         const keys = ['contract_review', 'reserve_candidates', 'reserve_pool', 'party_candidates', 'employment_contract', 'pay_tiers'];
         return h('div.grid-cards', keys.filter((k) => Array.isArray(c[k])).map((k) => h('div',
           h('h3', t(`assessment.c.${k}`), ' ', h('span.badge', String(c[k].length))),
-          c[k].length ? h('ul', c[k].map((x) => h('li', `${names[x.subject_id] || shortId(x.subject_id)} · ${x.grid_code || ''} · ${fmt(x.score)}`,
+          c[k].length ? h('ul', c[k].map((x) => h('li', `${names[x.subject_id] || shortId(x.subject_id)} · ${gridNames[x.grid_code] || x.grid_code || ''} · ${fmt(x.score)}`,
             x.band ? ` · ${band(x.band)}` : '', x.tier ? ` · ${x.tier}` : ''))) : h('p.empty', t('assessment.list.empty')))));
       });
       fill(year);
@@ -481,6 +507,8 @@ function ancestors(code) {
   for (const n of [12, 9, 6]) if (code.length > n) out.push(code.slice(0, n));
   return out;
 }
+
+function narrow(el) { el.classList.add('narrow'); return el; }
 
 function statBox(name, value) {
   return h('div.stat', h('span.value', value), h('span.label', name));
