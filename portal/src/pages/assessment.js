@@ -13,6 +13,9 @@ const ASSESSORS = ['admin', 'district_officer', 'town_leader'];
 const SUPERVISOR_READERS = ['admin', 'district_officer', 'town_leader', 'community_officer', 'grid_chief', 'auditor'];
 const MANAGER_READERS = ['admin', 'district_officer', 'town_leader', 'community_officer', 'auditor'];
 const STAFF_READERS = [...SUPERVISOR_READERS, 'grid_worker'];
+const RANKING_PAGE = 500;    // rankings carry no breakdowns: large pages
+const RESULTS_PAGE = 100;    // results do
+const MAX_RESULTS = 20000;
 
 addMessages({
   zh: {
@@ -121,8 +124,11 @@ register({
     const band = (key) => (key ? bandNames[key] || key : '—');
     const plans = await get('/scoring/plans', { limit: 100 }).then((p) => p.items).catch(() => []);
     let runs = [];
+    let runsNext = null;
     if (hasRole(...SUPERVISOR_READERS)) {
-      runs = await get('/assessments', { limit: 50 }).then((p) => p.items).catch(() => []);
+      const first = await get('/assessments', { limit: 50 }).catch(() => ({ items: [], next: null }));
+      runs = first.items;
+      runsNext = first.next;
     }
     if (!alive()) return null;
     // What to show: the query's, else the newest published run, else defaults.
@@ -176,37 +182,23 @@ register({
     // --- the ranking of a published assessment (GET /rankings) or any run's results --------
 
     async function showRanking({ plan, period, scope: where }, quiet = false) {
-      let items;
-      let assessment;
+      const fetchPage = (after) => get('/rankings', { plan, period, scope: where, limit: RANKING_PAGE, after });
+      let first;
       try {
-        const first = await get('/rankings', { plan, period, scope: where, limit: 200 });
-        assessment = first.assessment;
-        items = first.items;
-        let after = first.next;
-        while (after && items.length < 5000 && alive()) {
-          const next = await get('/rankings', { plan, period, scope: where, limit: 200, after });
-          items.push(...next.items);
-          after = next.next;
-        }
+        first = await fetchPage();
       } catch (err) {
         if (err.status === 404 || (quiet && err.status === 403)) {
           return quiet ? null : h('p.empty', { 'data-testid': 'ranking-none' }, t('assessment.none'));
         }
         throw err;
       }
-      return rankingView(assessment, items);
+      return rankingView(first.assessment, first.items, fetchPage, first.next);
     }
 
     async function showAssessment(id) {
-      const first = await get(`/assessments/${encodeURIComponent(id)}/results`, { limit: 200 });
-      const items = first.items;
-      let after = first.next;
-      while (after && items.length < 5000 && alive()) {
-        const next = await get(`/assessments/${encodeURIComponent(id)}/results`, { limit: 200, after });
-        items.push(...next.items);
-        after = next.next;
-      }
-      return rankingView(first.assessment, items);
+      const fetchPage = (after) => get(`/assessments/${encodeURIComponent(id)}/results`, { limit: RESULTS_PAGE, after });
+      const first = await fetchPage();
+      return rankingView(first.assessment, first.items, fetchPage, first.next);
     }
 
     async function bandsOf(a) {
@@ -217,7 +209,9 @@ register({
       } catch { /* the keys then */ }
     }
 
-    async function rankingView(a, items) {
+    /** The first page at once; the pages after it follow in the background (the lists
+     *  of the bottom ranks fill in then). */
+    async function rankingView(a, items, fetchPage, after) {
       await bandsOf(a);
       const plan = plans.find((p) => p.code === a.plan);
       // the chooser names what is shown (a run opened by its id too)
@@ -282,9 +276,14 @@ register({
             dataset: { subject: r.subject_id },
             class: r.commended ? 'commended' : r.reminded ? 'reminded' : null,
           }, columns.map((c) => h('td', { dataset: { label: c.label } }, c.value(r)))))))));
-        clear(more, items.length > shown ? [
-          h('span.hint', t('assessment.showing', undefined, { n: rows.length, total: items.length }), ' '),
-          h('button', { type: 'button', onclick: () => { shown += 50; drawTable(); } }, t('assessment.more'))] : null);
+        drawMore();
+      };
+      let loading = Boolean(after);
+      const drawMore = () => {
+        const n = Math.min(shown, items.length);
+        clear(more, items.length > shown || loading ? [
+          h('span.hint', t('assessment.showing', undefined, { n, total: items.length }), loading ? ` · ${t('app.loading')}` : '', ' '),
+          items.length > shown ? h('button', { type: 'button', onclick: () => { shown += 50; drawTable(); } }, t('assessment.more')) : null] : null);
       };
       if (items.length) drawTable(); else clear(tableBox, h('p.empty', t('app.none')));
 
@@ -298,7 +297,23 @@ register({
         a.status === 'draft' ? h('p.hint', t('assessment.draft.note')) : null,
         actions(a));
       const year = Number(String(a.period).slice(0, 4));
-      return h('div', head, tableBox, more, detail, listsCard(items),
+      const lists = listsCard(items);
+      if (loading) {
+        (async () => {
+          let next = after;
+          while (next && alive() && items.length < MAX_RESULTS) {
+            const pageOf = await fetchPage(next);
+            const before = items.length;
+            items.push(...pageOf.items);
+            next = pageOf.next;
+            if (before < shown) drawTable(); else drawMore();
+          }
+          loading = false;
+          drawMore();
+          lists.update();
+        })().catch((err) => { loading = false; drawMore(); more.append(errorBox(err)); });
+      }
+      return h('div', head, tableBox, more, detail, lists.element,
         hasRole(...MANAGER_READERS) ? consequencesCard(a, year, items) : null);
     }
 
@@ -355,15 +370,22 @@ register({
     }
 
     function listsCard(items) {
-      const commended = items.filter((r) => r.commended);
-      const reminded = items.filter((r) => r.reminded);
-      const list = (rows, testid) => (rows.length
-        ? h('ol', { 'data-testid': testid }, rows.map((r) => h('li', t('assessment.list.line', undefined, {
-          name: r.name || shortId(r.subject_id), grid: r.grid_name || r.grid_code || '', score: fmt(r.score), rank: r.rank }))))
-        : h('p.empty', { 'data-testid': testid }, t('assessment.list.empty')));
-      return card(t('assessment.lists'), h('div.grid-cards',
-        h('div', h('h3', t('assessment.list.commended')), list(commended, 'commended')),
-        h('div', h('h3', t('assessment.list.reminded')), list(reminded, 'reminded'))));
+      const box = h('div.grid-cards');
+      const element = card(t('assessment.lists'), box);
+      const update = () => clear(box, draw());
+      const draw = () => {
+        const commended = items.filter((r) => r.commended);
+        const reminded = items.filter((r) => r.reminded);
+        const list = (rows, testid) => (rows.length
+          ? h('ol', { 'data-testid': testid }, rows.map((r) => h('li', t('assessment.list.line', undefined, {
+            name: r.name || shortId(r.subject_id), grid: r.grid_name || r.grid_code || '', score: fmt(r.score), rank: r.rank }))))
+          : h('p.empty', { 'data-testid': testid }, t('assessment.list.empty')));
+        return [
+          h('div', h('h3', t('assessment.list.commended')), list(commended, 'commended')),
+          h('div', h('h3', t('assessment.list.reminded')), list(reminded, 'reminded'))];
+      };
+      update();
+      return { element, update };
     }
 
     function consequencesCard(a, year, items) {
@@ -485,18 +507,35 @@ register({
     }
 
     function runsCard(list) {
+      const body = h('tbody');
+      const more = h('p');
+      const row = (a) => h('tr',
+        h('td', { dataset: { label: t('assessment.period') } }, a.period, ' ', statusBadge(a.status)),
+        h('td', { dataset: { label: t('assessment.plan') } }, label((plans.find((p) => p.code === a.plan) || {}).name) || a.plan),
+        h('td', { dataset: { label: t('assessment.scope') } }, a.scope),
+        h('td', { dataset: { label: t('assessment.version') } }, String(a.version)),
+        h('td', { dataset: { label: t('assessment.subjects') } }, String(a.summary ? a.summary.subjects : '—')),
+        h('td', { dataset: { label: t('assessment.mean') } }, fmt(a.summary && a.summary.mean)),
+        h('td', { dataset: { label: t('assessment.open') } }, h('a', { href: `#/assessment?id=${encodeURIComponent(a.id)}` }, t('assessment.open'))));
+      const drawMore = () => clear(more, runsNext ? h('button', {
+        type: 'button',
+        onclick: async (e) => {
+          e.currentTarget.disabled = true;
+          try {
+            const next = await get('/assessments', { limit: 50, after: runsNext });
+            body.append(...next.items.map(row));
+            runsNext = next.next;
+            drawMore();
+          } catch (err) { clear(more, errorBox(err)); }
+        },
+      }, t('app.more')) : null);
+      body.append(...list.map(row));
+      drawMore();
       return h('details.card', { open: !chosen.plan }, h('summary', h('strong', t('assessment.list'))),
         h('div.table-wrap', h('table.stack',
           h('thead', h('tr', [t('assessment.period'), t('assessment.plan'), t('assessment.scope'), t('assessment.version'),
-            t('assessment.subjects'), t('assessment.mean'), ''].map((c) => h('th', { scope: 'col' }, c)))),
-          h('tbody', list.map((a) => h('tr',
-            h('td', { dataset: { label: t('assessment.period') } }, a.period, ' ', statusBadge(a.status)),
-            h('td', { dataset: { label: t('assessment.plan') } }, label((plans.find((p) => p.code === a.plan) || {}).name) || a.plan),
-            h('td', { dataset: { label: t('assessment.scope') } }, a.scope),
-            h('td', { dataset: { label: t('assessment.version') } }, String(a.version)),
-            h('td', { dataset: { label: t('assessment.subjects') } }, String(a.summary ? a.summary.subjects : '—')),
-            h('td', { dataset: { label: t('assessment.mean') } }, fmt(a.summary && a.summary.mean)),
-            h('td', h('a', { href: `#/assessment?id=${encodeURIComponent(a.id)}` }, t('assessment.open')))))))));
+            t('assessment.subjects'), t('assessment.mean'), t('assessment.open')].map((c) => h('th', { scope: 'col' }, c)))),
+          body)), more);
     }
   },
 });
