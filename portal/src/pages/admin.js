@@ -6,6 +6,7 @@ import { go, register } from '../router.js';
 import { current, hasRole } from '../session.js';
 import { clear, errorBox, field, h, load, toast } from '../ui.js';
 import { guard, send } from './assess-common.js';
+import { percentOf, placeOf } from './assess-pure.js';
 import './assess.css';
 
 const ROLE_KEYS = ['admin', 'district_officer', 'town_leader', 'community_officer', 'grid_chief', 'grid_worker',
@@ -444,10 +445,14 @@ function importCard(kind, alive, timers) {
     : t('admin.imports.grids.done', undefined, { n: result.imported }));
   const failure = (err) => {
     const errors = (err.details && err.details.errors) || [];
+    const where = (x) => {
+      const at = placeOf(x);
+      if (!at) return '';
+      return at.kind === 'row' ? `${t('admin.imports.row', undefined, { row: at.row })}${at.column ? ` · ${at.column}` : ''}: `
+        : `${t('admin.imports.feature', undefined, { i: at.i })}${at.code ? ` (${at.code})` : ''}: `;
+    };
     return h('div', errorBox(err), errors.length ? h('ul.errors', errors.slice(0, 200).map((x) => h('li',
-      x.row !== undefined && x.row !== null ? `${t('admin.imports.row', undefined, { row: x.row })}${x.column ? ` · ${x.column}` : ''}: `
-        : x.index !== undefined && x.index !== null ? `${t('admin.imports.feature', undefined, { i: x.index + 1 })}${x.code ? ` (${x.code})` : ''}: ` : '',
-      x.reason || x.message || JSON.stringify(x)))) : null);
+      where(x), x.reason || x.message || JSON.stringify(x)))) : null);
   };
 
   async function follow(job) {
@@ -459,7 +464,7 @@ function importCard(kind, alive, timers) {
     const words = h('span.hint');
     clear(out, h('div.progress', meter, words));
     const show = (j) => {
-      const pct = j.total ? Math.round((100 * j.done) / j.total) : (j.status === 'succeeded' ? 100 : 0);
+      const pct = percentOf(j);
       bar.style.width = `${pct}%`;
       meter.setAttribute('aria-valuenow', String(pct));
       const phase = j.phase ? t(`admin.phase.${j.phase}`, j.phase) : '';

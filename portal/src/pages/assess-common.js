@@ -2,6 +2,7 @@
 import { api, ApiError, token } from '../api.js';
 import { currentLang, t } from '../i18n.js';
 import { h } from '../ui.js';
+import { filenameFrom } from './assess-pure.js';
 
 /** A {zh, en} name in the reader's language. */
 export function label(name) {
@@ -13,20 +14,11 @@ export function label(name) {
 /** The first part of a UUID: enough to tell records apart on screen (title: the whole). */
 export function shortId(id) { return id ? String(id).split('-')[0] : '—'; }
 
-/** The file's own name from Content-Disposition (RFC 5987 filename* first). */
-function filenameOf(answer, fallback) {
-  const cd = answer.headers.get('Content-Disposition') || '';
-  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
-  if (star) { try { return decodeURIComponent(star[1]); } catch { /* the plain one */ } }
-  const plain = /filename="?([^";]+)"?/i.exec(cd);
-  return plain ? plain[1] : fallback;
-}
-
 /** An export fetched with the bearer token, as a link to a Blob (clicked once at once). */
 export async function download(path, query, fallbackName) {
   const answer = await api('GET', path, { query, raw: true, headers: { Accept: '*/*' } });
   const blob = await answer.blob();
-  const name = filenameOf(answer, fallbackName);
+  const name = filenameFrom(answer.headers.get('Content-Disposition'), fallbackName);
   const link = h('a.download', { href: URL.createObjectURL(blob), download: name, 'data-testid': 'download-link' },
     `${t('app.export')}: ${name}`);
   document.body.append(link);

@@ -7,6 +7,7 @@ import { go, register } from '../router.js';
 import { current, hasRole, scope } from '../session.js';
 import { card, clear, errorBox, field, h, load, toast } from '../ui.js';
 import { download, guard, label, shortId } from './assess-common.js';
+import { ancestors, quarterOf } from './assess-pure.js';
 import './assess.css';
 
 const ASSESSORS = ['admin', 'district_officer', 'town_leader'];
@@ -98,11 +99,6 @@ addMessages({
   },
 });
 
-function currentQuarter() {
-  const d = new Date();
-  return `${d.getFullYear()}-Q${Math.floor(d.getMonth() / 3) + 1}`;
-}
-
 const fmt = (n) => fmtNumber(n, 2);
 const statusBadge = (status) => h(`span.badge${status === 'published' ? '.ok' : status === 'draft' ? '.warn' : ''}`,
   t(`assessment.status.${status}`, status));
@@ -136,7 +132,7 @@ register({
     const latest = published.find((a) => /-/.test(a.period)) || published[0];
     const chosen = {
       plan: query.plan || (latest && latest.plan) || (plans[0] && plans[0].code) || '',
-      period: query.period || (latest && latest.period) || currentQuarter(),
+      period: query.period || (latest && latest.period) || quarterOf(),
       scope: query.scope || (latest && latest.scope) || scope() || '',
       id: query.id || '',
     };
@@ -539,13 +535,6 @@ register({
     }
   },
 });
-
-/** A grid code and the codes above it, nearest first (district 6, town 9, community 12 digits). */
-function ancestors(code) {
-  const out = [code];
-  for (const n of [12, 9, 6]) if (code.length > n) out.push(code.slice(0, n));
-  return out;
-}
 
 function narrow(el) { el.classList.add('narrow'); return el; }
 
