@@ -105,7 +105,7 @@ const canSee = (tab) => hasRole(...tab.roles);
 /** A secret shown once, with a copy button. */
 function secretBox(text, secret) {
   const code = h('code', { 'data-testid': 'secret' }, secret);
-  return h('div.secret', { role: 'status' }, h('p', text), code,
+  return h('div.as-secret', { role: 'status' }, h('p', text), code,
     h('button', {
       type: 'button', onclick: async () => {
         try { await navigator.clipboard.writeText(secret); toast(t('admin.done'), 'ok'); } catch { window.getSelection().selectAllChildren(code); }
@@ -127,7 +127,7 @@ function pagedTable({ head, fetch, row, testid }) {
     items.push(...page.items);
     if (!items.length) clear(box, h('p.empty', t('app.none')));
     else {
-      clear(box, h('div.table-wrap', h('table.stack', { 'data-testid': testid },
+      clear(box, h('div.table-wrap', h('table.stack.as-table', { 'data-testid': testid },
         h('thead', h('tr', head.map((c) => h('th', { scope: 'col' }, c)))), body)));
       redraw();
     }
@@ -173,7 +173,7 @@ register({
         if (e.key === 'End') { e.preventDefault(); focusTabs = true; go(`/admin?tab=${tabs[tabs.length - 1].key}`); }
       },
     }, t(`admin.tab.${tab.key}`)));
-    page.append(h('h1', t('admin.title')), h('div.tabs', { role: 'tablist', 'aria-label': t('admin.tabs') }, buttons), panel);
+    page.append(h('h1', t('admin.title')), h('div.as-tabs', { role: 'tablist', 'aria-label': t('admin.tabs') }, buttons), panel);
     if (focusTabs) { focusTabs = false; buttons[tabs.indexOf(active)].focus(); }
     const timers = new Set();
     const render = { accounts: accountsTab, keys: keysTab, webhooks: webhooksTab, imports: importsTab }[active.key];
@@ -217,7 +217,7 @@ async function accountsTab(panel) {
         isLocked(a) ? h('span.badge.warn', t('admin.locked')) : null,
         a.must_change_password ? h('span.badge', t('admin.must_change')) : null)),
       td(t('admin.last_login'), fmtTime(a.last_login_at)),
-      td(t('admin.actions'), a.id === me.id ? '—' : h('div.actions',
+      td(t('admin.actions'), a.id === me.id ? '—' : h('div.as-actions',
         a.disabled
           ? h('button', { type: 'button', 'aria-label': `${t('admin.enable')} ${a.username}`,
             onclick: (e) => act(e.currentTarget, () => post(`/accounts/${a.id}/enable`, {}), (fresh) => { list.replace(a, fresh); toast(t('admin.done'), 'ok'); }) }, t('admin.enable'))
@@ -257,7 +257,7 @@ async function accountsTab(panel) {
   h('button.primary', { type: 'submit' }, t('admin.filter')));
 
   panel.append(createAccountForm(() => list.reload()),
-    h('details.card', { open: window.innerWidth > 760 }, h('summary', h('strong', t('admin.filter'))), filterForm), out, list.element);
+    h('details.card.as-more', { open: window.innerWidth > 760 }, h('summary', h('strong', t('admin.filter'))), filterForm), out, list.element);
   await list.reload();
 }
 
@@ -290,10 +290,10 @@ function createAccountForm(done) {
       } catch (err) { clear(out, errorBox(err)); } finally { submit.disabled = false; }
     },
   }, h('div.row', field(t('admin.username'), username), field(t('admin.display_name'), display), field(t('admin.password'), password)),
-  h('fieldset', h('legend', t('admin.roles')), roles),
+  h('fieldset.as-choices', h('legend', t('admin.roles')), roles),
   h('div.row', field(t('admin.scope'), scopeIn), field(t('admin.department'), dept), field(t('admin.person_id'), person)),
   out, submit);
-  return h('details.card', h('summary', h('strong', t('admin.create'))), form);
+  return h('details.card.as-more', h('summary', h('strong', t('admin.create'))), form);
 }
 
 // --- API keys ---------------------------------------------------------------------------
@@ -317,7 +317,7 @@ async function keysTab(panel) {
       td(t('admin.keys.created'), fmtTime(k.created_at)),
       td(t('admin.keys.used'), fmtTime(k.last_used_at)),
       td(t('admin.status'), k.revoked_at ? h('span.badge.bad', t('admin.keys.revoked')) : h('span.badge.ok', t('admin.active'))),
-      td(t('admin.actions'), k.revoked_at ? '—' : h('div.actions',
+      td(t('admin.actions'), k.revoked_at ? '—' : h('div.as-actions',
         h('button', { type: 'button', 'aria-label': `${t('admin.keys.rotate')} ${k.name}`,
           onclick: (e) => act(e.currentTarget, t('admin.keys.rotate.confirm', undefined, { name: k.name }), () => post(`/api-keys/${k.id}/rotate`, {}),
             (fresh) => { clear(out, secretBox(t('admin.keys.secret'), fresh.key)); list.reload(); }) }, t('admin.keys.rotate')),
@@ -345,7 +345,7 @@ async function keysTab(panel) {
     },
   }, h('datalist', { id: 'admin-departments' }, departments.map((d) => h('option', { value: d.code }, d.name))),
   h('div.row', field(t('admin.department'), dept), field(t('admin.keys.name'), name)), submit);
-  panel.append(h('details.card', { open: true }, h('summary', h('strong', t('admin.keys.create'))), form), out, list.element);
+  panel.append(h('details.card.as-more', { open: true }, h('summary', h('strong', t('admin.keys.create'))), form), out, list.element);
   await list.reload();
 }
 
@@ -365,7 +365,7 @@ async function webhooksTab(panel) {
       td(t('admin.hooks.events'), s.events.map((e) => t(`admin.hooks.event.${e}`, e)).join('、')),
       td(t('admin.status'), s.active ? h('span.badge.ok', t('admin.hooks.active')) : h('span.badge', t('admin.hooks.inactive'))),
       td(t('admin.keys.created'), fmtTime(s.created_at)),
-      td(t('admin.actions'), h('div.actions',
+      td(t('admin.actions'), h('div.as-actions',
         h('button', { type: 'button', 'aria-controls': 'deliveries', onclick: () => showDeliveries(s) }, t('admin.hooks.deliveries')),
         s.active ? h('button.danger', { type: 'button', onclick: async (e) => {
           if (!window.confirm(t('admin.hooks.deactivate.confirm'))) return;
@@ -381,7 +381,7 @@ async function webhooksTab(panel) {
       const page = await get(`/webhooks/${s.id}/deliveries`, { limit: 100 });
       return [h('div.row', h('h2', { style: { marginRight: 'auto' } }, t('admin.hooks.deliveries'), ' · ', h('code', s.url)),
         h('button', { type: 'button', onclick: () => { deliveries.hidden = true; } }, t('app.close'))),
-      page.items.length ? h('div.table-wrap', h('table.stack',
+      page.items.length ? h('div.table-wrap', h('table.stack.as-table',
         h('thead', h('tr', [t('admin.hooks.event'), t('admin.status'), t('admin.hooks.attempts'), t('admin.hooks.last'), t('admin.keys.created'), t('admin.actions')]
           .map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', page.items.map((d) => h('tr',
@@ -419,8 +419,8 @@ async function webhooksTab(panel) {
       } catch (err) { clear(out, errorBox(err)); } finally { submit.disabled = false; }
     },
   }, h('div.row', field(t('admin.hooks.url'), url), isAdmin ? field(t('admin.department'), dept) : null),
-  h('fieldset', h('legend', t('admin.hooks.events')), events), submit);
-  panel.append(h('details.card', h('summary', h('strong', t('admin.hooks.create'))), form), out, list.element, deliveries);
+  h('fieldset.as-choices', h('legend', t('admin.hooks.events')), events), submit);
+  panel.append(h('details.card.as-more', h('summary', h('strong', t('admin.hooks.create'))), form), out, list.element, deliveries);
   await list.reload();
 }
 
@@ -451,7 +451,7 @@ function importCard(kind, alive, timers) {
       return at.kind === 'row' ? `${t('admin.imports.row', undefined, { row: at.row })}${at.column ? ` · ${at.column}` : ''}: `
         : `${t('admin.imports.feature', undefined, { i: at.i })}${at.code ? ` (${at.code})` : ''}: `;
     };
-    return h('div', errorBox(err), errors.length ? h('ul.errors', errors.slice(0, 200).map((x) => h('li',
+    return h('div', errorBox(err), errors.length ? h('ul.as-errors', errors.slice(0, 200).map((x) => h('li',
       where(x), x.reason || x.message || JSON.stringify(x)))) : null);
   };
 
@@ -462,7 +462,7 @@ function importCard(kind, alive, timers) {
       'aria-label': t('admin.imports.progress'), 'data-testid': 'job-progress',
     }, bar);
     const words = h('span.hint');
-    clear(out, h('div.progress', meter, words));
+    clear(out, h('div.as-progress', meter, words));
     const show = (j) => {
       const pct = percentOf(j);
       bar.style.width = `${pct}%`;
@@ -508,7 +508,7 @@ function importCard(kind, alive, timers) {
       } catch (err) { clear(out, failure(err)); } finally { submit.disabled = false; }
     },
   }, field(t('admin.imports.file'), file, t(`admin.imports.${kind}.hint`)),
-  h('label.check', asJob, t('admin.imports.async')), submit, out);
+  h('label.as-check', asJob, t('admin.imports.async')), submit, out);
   return h('section.card', h('h2', t(`admin.imports.${kind}`)), form);
 }
 

@@ -142,7 +142,7 @@ register({
     if (!plans.length) planSelect.append(h('option', { value: chosen.plan }, chosen.plan || '—'));
     const periodInput = h('input', { name: 'period', value: chosen.period, required: true, pattern: '[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?', autocomplete: 'off' });
     const scopeInput = h('input', { name: 'scope', value: chosen.scope, required: true, inputmode: 'numeric', pattern: '[0-9]{2,20}', autocomplete: 'off' });
-    const chooser = h('form.card', {
+    const chooser = h('form.card.as-form', {
       'aria-label': t('assessment.choose'),
       onsubmit: (e) => {
         e.preventDefault();
@@ -214,7 +214,7 @@ register({
       if (plan) planSelect.value = a.plan;
       periodInput.value = a.period;
       scopeInput.value = a.scope;
-      const detail = h('section.card.breakdown', { 'data-testid': 'breakdown', id: 'breakdown', hidden: true, tabindex: '-1', 'aria-live': 'polite' });
+      const detail = h('section.card.as-breakdown', { 'data-testid': 'breakdown', id: 'breakdown', hidden: true, tabindex: '-1', 'aria-live': 'polite' });
       let shown = 50;
       let openButton = null;
       const tableBox = h('div');
@@ -265,7 +265,7 @@ register({
       ];
       const drawTable = () => {
         const rows = items.slice(0, shown);
-        clear(tableBox, h('div.table-wrap', h('table.stack', { 'data-testid': 'ranking' },
+        clear(tableBox, h('div.table-wrap', h('table.stack.as-table.as-ranking', { 'data-testid': 'ranking' },
           h('caption', `${t('assessment.ranking')} · ${label(plan && plan.name) || a.plan} · ${a.period} · ${a.scope}`),
           h('thead', h('tr', columns.map((c) => h('th', { scope: 'col' }, c.label)))),
           h('tbody', rows.map((r) => h('tr', {
@@ -388,7 +388,7 @@ register({
       const names = Object.fromEntries(items.map((r) => [r.subject_id, r.name]));
       const gridNames = Object.fromEntries(items.filter((r) => r.grid_name).map((r) => [r.grid_code, r.grid_name]));
       const box = h('div');
-      const yearInput = h('input.narrow', { type: 'number', min: 2000, max: 2099, value: year, name: 'year' });
+      const yearInput = h('input.as-narrow', { type: 'number', min: 2000, max: 2099, value: year, name: 'year' });
       const section = h('section.card', { 'data-testid': 'consequences' }, h('h2', t('assessment.consequences', undefined, { year })),
         h('form.row', {
           onsubmit: (e) => { e.preventDefault(); fill(Number(yearInput.value)); },
@@ -435,7 +435,7 @@ register({
         if (d.scope_min !== undefined) bits.push(`${fmtNumber(d.scope_min, 2)}–${fmtNumber(d.scope_max, 2)}`);
         return bits.join(' · ');
       };
-      const table = h('div.table-wrap', h('table.stack.breakdown-table',
+      const table = h('div.table-wrap', h('table.stack.as-table.breakdown-table',
         h('caption.sr-only', t('assessment.breakdown.of', undefined, { name })),
         h('thead', h('tr', [t('assessment.item'), t('assessment.weight'), t('assessment.value'), t('assessment.points'),
           t('assessment.contribution'), t('assessment.to_total'), t('assessment.facts')].map((c) => h('th', { scope: 'col' }, c)))),
@@ -474,9 +474,9 @@ register({
       const refs = await get(`/assessments/${encodeURIComponent(a.id)}/refs`, { subject: r.subject_id });
       const kinds = Object.keys(refs).filter((k) => Array.isArray(refs[k]) && refs[k].length);
       if (!kinds.length) return h('p.empty', t('assessment.refs.none'));
-      return h('dl.refs', { 'data-testid': 'refs' }, kinds.map((k) => [
+      return h('dl.as-refs', { 'data-testid': 'refs' }, kinds.map((k) => [
         h('dt', t(`assessment.refs.${k}`, k), ' ', h('span.badge', String(refs[k].length))),
-        h('dd', h('ul.ids', refs[k].map((id) => h('li', k.startsWith('tickets')
+        h('dd', h('ul.as-ids', refs[k].map((id) => h('li', k.startsWith('tickets')
           ? h('a', { href: `#/tickets/${encodeURIComponent(id)}` }, shortId(id)) : h('code', { title: id }, shortId(id))))))]));
     }
 
@@ -486,7 +486,7 @@ register({
       const sc = h('input', { name: 'run-scope', value: chosenNow.scope || (me && me.grid_scope) || '', required: true, inputmode: 'numeric', autocomplete: 'off' });
       const out = h('div', { 'aria-live': 'polite' });
       const submit = h('button.primary', { type: 'submit' }, t('assessment.run.submit'));
-      return h('details.card', { 'data-testid': 'run' }, h('summary', h('strong', t('assessment.run'))),
+      return h('details.card.as-more', { 'data-testid': 'run' }, h('summary', h('strong', t('assessment.run'))),
         h('form', {
           onsubmit: async (e) => {
             e.preventDefault();
@@ -527,8 +527,8 @@ register({
       }, t('app.more')) : null);
       body.append(...list.map(row));
       drawMore();
-      return h('details.card', { open: !chosen.plan }, h('summary', h('strong', t('assessment.list'))),
-        h('div.table-wrap', h('table.stack',
+      return h('details.card.as-more', { open: !chosen.plan }, h('summary', h('strong', t('assessment.list'))),
+        h('div.table-wrap', h('table.stack.as-table',
           h('thead', h('tr', [t('assessment.period'), t('assessment.plan'), t('assessment.scope'), t('assessment.version'),
             t('assessment.subjects'), t('assessment.mean'), t('assessment.open')].map((c) => h('th', { scope: 'col' }, c)))),
           body)), more);
@@ -536,7 +536,7 @@ register({
   },
 });
 
-function narrow(el) { el.classList.add('narrow'); return el; }
+function narrow(el) { el.classList.add('as-narrow'); return el; }
 
 function statBox(name, value) {
   return h('div.stat', h('span.value', value), h('span.label', name));

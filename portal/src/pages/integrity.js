@@ -83,7 +83,7 @@ register({
       patterns.map(([key, p]) => h('option', { value: key, selected: key === filters.pattern }, label(p.name) || key)));
     const period = h('input', { name: 'period', value: filters.period, placeholder: '2026-12', autocomplete: 'off' });
     const root = h('input', { name: 'root', value: filters.root, placeholder: scope() || '', inputmode: 'numeric', autocomplete: 'off' });
-    const filterForm = h('form.card', {
+    const filterForm = h('form.card.as-form', {
       'aria-label': t('integrity.filters'),
       onsubmit: (e) => {
         e.preventDefault();
@@ -122,7 +122,7 @@ register({
       },
     ];
     const draw = () => {
-      clear(listBox, rows.length ? h('div.table-wrap', h('table.stack', { 'data-testid': 'flags' },
+      clear(listBox, rows.length ? h('div.table-wrap', h('table.stack.as-table', { 'data-testid': 'flags' },
         h('caption.sr-only', t('integrity.flags')),
         h('thead', h('tr', columns.map((c) => h('th', { scope: 'col' }, c.label)))),
         h('tbody', rows.map((f) => h('tr', { dataset: { flag: f.id } },
@@ -181,7 +181,7 @@ register({
       return h('div',
         h('div.row', h('h2', { style: { marginRight: 'auto' } }, t('integrity.detail'), ': ', label(f.pattern_name) || f.pattern, ' ', statusBadge(f.status)),
           h('button', { type: 'button', onclick: closeFlag }, t('integrity.close'))),
-        h('dl.figures',
+        h('dl.as-figures',
           h('dt', t('integrity.person')), h('dd', names[f.person_id] || f.person_id),
           h('dt', t('integrity.grid')), h('dd', f.grid_code),
           h('dt', t('integrity.period')), h('dd', f.period),
@@ -189,7 +189,7 @@ register({
           Object.entries(f.figures || {}).map(([k, v]) => [h('dt', k), h('dd', typeof v === 'object' ? JSON.stringify(v) : String(v))]),
           f.status === 'confirmed' ? [h('dt', t('integrity.deduction')), h('dd', fmtNumber(f.deduction, 2))] : null),
         h('h3', t('integrity.evidence'), ' ', h('span.badge', String(f.evidence_count))),
-        evidence.length ? h('div.table-wrap', h('table.stack', { 'data-testid': 'evidence' },
+        evidence.length ? h('div.table-wrap', h('table.stack.as-table', { 'data-testid': 'evidence' },
           h('thead', h('tr', h('th', { scope: 'col' }, t('integrity.evidence.kind')), h('th', { scope: 'col' }, 'ID'),
             h('th', { scope: 'col' }, t('integrity.evidence.at')),
             hasWhere ? h('th', { scope: 'col' }, t('integrity.evidence.where')) : null,
@@ -238,7 +238,7 @@ register({
           } catch (err) { clear(out, errorBox(err)); submit.disabled = false; }
         },
       }, h('h3', t('integrity.review')),
-      h('fieldset', h('legend', t('integrity.decision')), radios),
+      h('fieldset.as-choices', h('legend', t('integrity.decision')), radios),
       field(t('integrity.note'), note), out, submit);
     }
 
@@ -249,7 +249,7 @@ register({
         value: filters.period || `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}` });
       const out = h('div', { 'aria-live': 'polite' });
       const submit = h('button.primary', { type: 'submit' }, t('integrity.scan.submit'));
-      return h('details.card', { 'data-testid': 'scan' }, h('summary', h('strong', t('integrity.scan'))), h('form', {
+      return h('details.card.as-more', { 'data-testid': 'scan' }, h('summary', h('strong', t('integrity.scan'))), h('form', {
         onsubmit: async (e) => {
           e.preventDefault();
           submit.disabled = true;
@@ -265,11 +265,11 @@ register({
     }
 
     function thresholdsCard(th) {
-      return h('details.card', { 'data-testid': 'thresholds' },
+      return h('details.card.as-more', { 'data-testid': 'thresholds' },
         h('summary', h('strong', t('integrity.thresholds')), ' · ',
           th.version ? t('integrity.thresholds.version', undefined, { v: th.version }) : t('integrity.thresholds.default'),
           th.created_at ? ` · ${fmtTime(th.created_at)}` : ''),
-        h('div.table-wrap', h('table.stack',
+        h('div.table-wrap', h('table.stack.as-table',
           h('thead', h('tr', [t('integrity.pattern'), t('integrity.threshold'), t('integrity.value'), t('integrity.unit'), t('integrity.why')]
             .map((c) => h('th', { scope: 'col' }, c)))),
           h('tbody', th.rows.map((r) => h('tr',
