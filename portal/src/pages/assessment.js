@@ -154,7 +154,7 @@ register({
       field(t('assessment.scope'), scopeInput)),
     h('button.primary', { type: 'submit' }, t('assessment.show')));
 
-    const body = h('div', { 'aria-live': 'polite' });
+    const body = h('div');
     page.append(h('h1', t('assessment.title')), chooser, body);
     if (hasRole(...ASSESSORS)) page.append(runForm(plans, chosen));
     if (runs.length) page.append(runsCard(runs));
@@ -214,7 +214,7 @@ register({
       if (plan) planSelect.value = a.plan;
       periodInput.value = a.period;
       scopeInput.value = a.scope;
-      const detail = h('section.card.as-breakdown', { 'data-testid': 'breakdown', id: 'breakdown', hidden: true, tabindex: '-1', 'aria-live': 'polite' });
+      const detail = h('section.card.as-breakdown', { 'data-testid': 'breakdown', id: 'breakdown', hidden: true, tabindex: '-1', 'aria-label': t('assessment.breakdown') });
       let shown = 50;
       let openButton = null;
       const tableBox = h('div');

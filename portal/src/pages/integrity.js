@@ -74,7 +74,7 @@ register({
     if (!alive()) return null;
     const patterns = thresholds ? Object.entries(thresholds.document.patterns || {}) : [];
     const names = {};        // person id -> name, when the caller may read the staff record
-    const detail = h('section.card.flag-detail', { 'data-testid': 'flag-detail', id: 'flag-detail', hidden: true, tabindex: '-1' });
+    const detail = h('section.card.flag-detail', { 'data-testid': 'flag-detail', id: 'flag-detail', hidden: true, tabindex: '-1', 'aria-label': t('integrity.detail') });
     let openButton = null;
 
     const status = h('select', { name: 'status' }, h('option', { value: '' }, t('integrity.any')),
