@@ -18,7 +18,7 @@ let cleanup = null;
 let page = null;
 
 // The page each role lands on: the first of these its roles allow.
-const HOMES = ['/cockpit-home', '/map', '/today', '/tickets', '/assessment', '/inbox'];
+const HOMES = ['/map', '/tickets', '/today', '/assessment', '/inbox'];
 
 function homePath() {
   const mine = roles();
@@ -73,7 +73,11 @@ async function route() {
       document.body.classList.remove('fullscreen');
       shell();
     }
-    page = document.getElementById('main');
+    // a fresh <main> for every page: a page still loading writes into the one it was given,
+    // now detached, never into the next page's
+    const fresh = h('main', { id: 'main', tabindex: '-1' });
+    document.getElementById('main').replaceWith(fresh);
+    page = fresh;
   }
   document.querySelectorAll('.nav a').forEach((a) => {
     const active = found && a.dataset.path === found.route.path;
@@ -84,7 +88,11 @@ async function route() {
   document.title = `${title(found.route)} · ${t('app.title')}`;
   clear(page);
   try {
-    cleanup = (await found.route.render(page, found.params, found.query)) || null;
+    const shown = page;
+    const done = (await found.route.render(page, found.params, found.query)) || null;
+    if (shown.isConnected) cleanup = done;
+    else if (done) done();   // the user moved on while it loaded
+    if (navigated && shown.isConnected && !shown.contains(document.activeElement)) shown.focus({ preventScroll: true });
   } catch (err) {
     console.warn(err);
     clear(page, errorBox(err, route));
@@ -110,7 +118,9 @@ async function start() {
 }
 
 whenSignedOut(() => start());
-window.addEventListener('hashchange', () => { if (current()) route(); });
+// focus moves to the new page on navigation (screen readers hear it), not on first load
+let navigated = false;
+window.addEventListener('hashchange', () => { navigated = true; if (current()) route(); });
 start();
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

@@ -217,6 +217,7 @@ register({
   path: '/today', title: 'today.title', order: 5,
   roles: ['grid_worker', 'grid_chief', 'community_officer', 'admin'],
   async render(page) {
+    page.classList.add('today');   // today.css applies to this page only
     const me = current();
     const root = scope();
     const state = { households: [], notVisited: [], grids: [], catalogue: null, geometry: null, gridName: root };
@@ -418,7 +419,7 @@ register({
       t('today.tickets.none'));
     }).catch((err) => failed(boxes.tickets, ticketTitle, err)));
 
-    jobs.push(read('/follow-ups', { root, limit: 50 }).then((r) => {
+    if (root) jobs.push(read('/follow-ups', { root, limit: 50 }).then((r) => {
       const data = note(r);
       const rows = [
         ...data.residents_overdue.map((x) => h('li', h('strong', x.name), ' ',
