@@ -1,5 +1,6 @@
 """The territory: grids, their history and reports, places."""
 from common.roles import DISTRICT_WIDE, EVERYONE, STAFF, STAFF_MANAGERS, STAFF_READERS
+from gateway import grid_figures
 from gateway.routes import jobs
 from gateway.routing import ACTOR, BODY, ROOT, BodyField, Call, Path, Query, Route, by_record, in_path, in_root
 from gateway.schemas import grids as s
@@ -80,6 +81,37 @@ ROUTES = [
           description="Each grid is sized by its level and zone type (else kind), as the deployment's scheme "
                       "declares: within range when its households or its population is; a natural village "
                       "(自然村) has no range."),
+    Route("GET", "/grids/{code}/overview", "grid_overview",
+          "One grid at a glance: staff on duty and gaps, open tickets, visit coverage, score, open flags",
+          STAFF_READERS, grid_figures.overview, TAG, scope=in_path("code"), path_schema=GridCodePath,
+          query=s.OverviewQuery, response=s.Overview,
+          description="What the map's grid panel and the command centre's wall show, in one call; the district's "
+                      "code gives the cockpit's figures. `staff`: the posts running today in the grid itself and "
+                      "the staffing standard's gaps under it (一格一长一警一专多兼); `tickets`: open tickets under "
+                      "it by grade and state, and how many are past a running deadline now; `coverage`: the share "
+                      "of its households visited in `period` (default: the quarter under way) and today's patrols; "
+                      "`score`: the latest published assessment's results under it (the newest assessment whose "
+                      "scope covers the grid, else each scope's newest inside it), null when none; `flags`: open "
+                      "integrity flags under it, for supervisors and auditors only (null otherwise, "
+                      "`flags_shown` false). The grid is read first (404 for no such grid, 503 when the registry "
+                      "does not answer); the other parts are asked side by side, and a service that does not "
+                      "answer within 5 s leaves its parts null and is named in `missing` (`[\"tickets\"]`), "
+                      "so a map still shows what it has. Every figure counted in the services' databases: one "
+                      "grouped query per service, whatever the subtree's size."),
+    Route("GET", "/grids/{code}/measures", "grid_measures",
+          "One number per grid of a level under a grid, to colour the map by", STAFF_READERS,
+          grid_figures.measures, TAG, scope=in_path("code"), path_schema=GridCodePath, query=s.MeasuresQuery,
+          response=s.Measures, errors=(404,),
+          description="`values` holds every grid of `level` under `code` (default: its children), whole: a map "
+                      "colours them all at once, so it is no list and does not page; at most the subtree's grids "
+                      "(a district's 11,000 leaves: about 300 KB). Each service counts in one grouped query over "
+                      "the subtree, rolled up to the grids by code. Units: `tickets` (open_tickets, "
+                      "overdue_tickets), `posts` (staffing_gaps: posts the staffing standard asks that nobody "
+                      "holds today; null under no staffed grid), `ratio` (visit_coverage: households visited in "
+                      "`period` over households registered, 0..1; null with no household), `points` (score: the "
+                      "mean of the latest published assessment's results, workers' and grids', under each grid; "
+                      "null with none; `assessments` names them). A `measure` or `level` not known is a 400 "
+                      "naming it; a level above `code`'s own too."),
     Route("PATCH", "/grids/{code}/card", "edit_grid_card", "A grid's duty line, hours and note on its public card",
           STAFF_MANAGERS, Call("grid.set_grid_card", code=CODE, data=BODY, actor=ACTOR), TAG, scope=in_path("code"),
           path_schema=GridCodePath, body=ps.GridCardEdit, response=ps.GridCardRecord,

@@ -279,3 +279,161 @@ class GroupRental(Strict):
 
 class PlacePath(Strict):
     code = fields.String(required=True, validate=validate.Length(min=1, max=24))
+
+
+# --- the map's and the cockpit's figures (gateway.grid_figures) ----------------------------
+
+MEASURE_NAMES = ("open_tickets", "overdue_tickets", "staffing_gaps", "visit_coverage", "score")
+_PERIOD = validate.Regexp(r"^[0-9]{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?$",
+                          error="must be a year (2026), a quarter (2026-Q3) or a month (2026-07)")
+
+
+class MeasuresQuery(Strict):
+    measure = fields.String(required=True, validate=validate.OneOf(MEASURE_NAMES), metadata={
+        "description": "`open_tickets`, `overdue_tickets` (open and past a running SLA deadline now), "
+                       "`staffing_gaps` (posts missing by the staffing standard), `visit_coverage` (share of "
+                       "households visited in the period, 0..1), `score` (mean of the latest published "
+                       "assessment's results)"})
+    level = fields.String(load_default=None, validate=validate.Length(min=1, max=30), metadata={
+        "description": "which grids get a number: `children` (the default: the grids directly under `code`), "
+                       "`leaf` (the deepest grids under it), or a level key of the deployment's scheme at or "
+                       "below `code`'s own (`community`, `villager_group`, ...)"})
+    period = fields.String(load_default=None, validate=_PERIOD, metadata={
+        "description": "`visit_coverage`'s period (default: the quarter under way, Asia/Shanghai)"})
+
+
+class OverviewQuery(Strict):
+    period = fields.String(load_default=None, validate=_PERIOD, metadata={
+        "description": "the visit coverage's period (default: the quarter under way, Asia/Shanghai)"})
+
+
+class AssessmentRef(Loose):
+    id = fields.String(required=True)
+    plan = fields.String(required=True)
+    period = fields.String(required=True)
+    scope = fields.String(required=True)
+    version = fields.Integer(required=True)
+    published_at = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+
+
+class Measures(Loose):
+    code = fields.String(required=True)
+    measure = fields.String(required=True, validate=validate.OneOf(MEASURE_NAMES))
+    level = fields.String(required=True, metadata={"description": "as asked (`children` by default)"})
+    unit = fields.String(required=True, validate=validate.OneOf(("tickets", "posts", "ratio", "points")))
+    values = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True), required=True, metadata={
+        "description": "{grid code: number or null}, every grid of the level under `code`: 0 where nothing is "
+                       "counted, null where the measure does not apply (no staffed grid under it, no household "
+                       "registered, no published result)"})
+    as_of = fields.String(required=True, metadata={"format": "date-time"})
+    period = fields.String(metadata={"description": "`visit_coverage` only: the period counted"})
+    assessments = fields.List(fields.Nested(AssessmentRef), metadata={
+        "description": "`score` only: the published assessments the scores come from"})
+
+
+class OverviewGrid(Loose):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    depth = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    zone_type = fields.String(allow_none=True)
+    households = fields.Integer(allow_none=True)
+    population = fields.Integer(allow_none=True)
+    parent_code = fields.String(allow_none=True)
+
+
+class OnDuty(Loose):
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    role_label = fields.String(required=True)
+    role_label_en = fields.String(required=True)
+
+
+class GapGrid(Loose):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    missing = Counts(required=True, metadata={"description": "{post role: posts missing}"})
+
+
+class Gaps(Loose):
+    grids_checked = fields.Integer(required=True)
+    grids_with_gaps = fields.Integer(required=True)
+    missing = Counts(required=True, metadata={"description": "{post role: posts missing under the grid}"})
+    grids = fields.List(fields.Nested(GapGrid), required=True, metadata={"description": "the first 20 by code"})
+
+
+class OverviewStaff(Loose):
+    posts = fields.List(fields.Nested(OnDuty), required=True, metadata={
+        "description": "posts running today in this very grid (as its public card shows them)"})
+    gaps = fields.Nested(Gaps, required=True)
+
+
+class OverviewTickets(Loose):
+    open = fields.Integer(required=True)
+    overdue = fields.Integer(required=True, metadata={"description": "open, not suspended, past a running deadline"})
+    by_grade = Counts(required=True)
+    by_state = Counts(required=True)
+
+
+class OverviewCoverage(Loose):
+    period = fields.String(required=True)
+    start = fields.String(required=True, metadata={"format": "date"})
+    end = fields.String(required=True, metadata={"format": "date"})
+    households = fields.Integer(required=True)
+    visited = fields.Integer(required=True)
+    coverage = fields.Float(required=True, allow_none=True, metadata={"description": "visited / households, 0..1"})
+    patrols_today = fields.Integer(required=True, metadata={"description": "rounds made under the grid today"})
+
+
+class ScoredResult(Loose):
+    subject_kind = fields.String(required=True)
+    subject_id = fields.String(required=True)
+    name = fields.String(allow_none=True)
+    grid_code = fields.String(allow_none=True)
+    grid_name = fields.String(allow_none=True)
+    score = fields.Float(required=True)
+    rank = fields.Integer(required=True)
+    band = fields.String(allow_none=True)
+    commended = fields.Boolean(required=True)
+    reminded = fields.Boolean(required=True)
+    assessment_id = fields.String(required=True)
+
+
+class OverviewScore(Loose):
+    assessments = fields.List(fields.Nested(AssessmentRef), required=True)
+    results = fields.Integer(required=True, metadata={"description": "results under the grid"})
+    mean = fields.Float(required=True, allow_none=True)
+    top = fields.List(fields.Nested(ScoredResult), required=True, metadata={"description": "the 10 best ranked"})
+
+
+class OpenFlag(Loose):
+    id = fields.String(required=True)
+    pattern = fields.String(required=True)
+    pattern_name = fields.String(allow_none=True)
+    person_id = fields.String(required=True)
+    grid_code = fields.String(required=True)
+    period = fields.String(required=True)
+    raised_at = fields.String(required=True, metadata={"format": "date-time"})
+    evidence_count = fields.Integer(required=True)
+
+
+class OverviewFlags(Loose):
+    open = fields.Integer(required=True, metadata={"description": "flags raised and not yet reviewed"})
+    items = fields.List(fields.Nested(OpenFlag), required=True, metadata={"description": "the 5 newest"})
+
+
+class Overview(Loose):
+    grid = fields.Nested(OverviewGrid, required=True)
+    as_of = fields.String(required=True, metadata={"format": "date-time"})
+    staff = fields.Nested(OverviewStaff, required=True, allow_none=True)
+    tickets = fields.Nested(OverviewTickets, required=True, allow_none=True)
+    coverage = fields.Nested(OverviewCoverage, required=True, allow_none=True)
+    score = fields.Nested(OverviewScore, required=True, allow_none=True, metadata={
+        "description": "null when no published assessment scores the grid (or scoring did not answer)"})
+    flags = fields.Nested(OverviewFlags, required=True, allow_none=True, metadata={
+        "description": "null for a caller who is no supervisor or auditor (`flags_shown` false)"})
+    flags_shown = fields.Boolean(required=True)
+    missing = fields.List(fields.String(validate=validate.OneOf(("people", "tickets", "scoring"))), required=True,
+                          metadata={"description": "services that did not answer in time: their parts are null"})

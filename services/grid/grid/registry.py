@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from common import keyset
 from common.db import utcnow
-from common.errors import AppError
+from common.errors import AppError, InvalidInput
 from grid import codes, geo, topology
 from grid.exceptions import (
     ConcurrentChange, GridCodeTaken, GridNotFound, ImportRejected, InvalidGridCode, ParentGridNotFound,
@@ -456,3 +456,28 @@ def staffed_grids(session, scheme, root):
              "community_code": g.code[:community] if community else None,
              "town_code": g.code[:town] if town else None}
             for g in rows]
+
+
+def level_codes(session, scheme, root, level=None):
+    """``{"root", "level", "codes"}``: the active grids under ``root`` a map colours at
+    ``level``: None or ``children`` the grids directly under it; ``leaf`` those under it
+    (or itself) with no active grid below; else a level key of ``scheme`` at or below
+    ``root``'s own (a 400 naming ``level`` otherwise). By code, in one query."""
+    grid = get_grid(session, root)
+    keys = [lv.key for lv in scheme]
+    if level in (None, "children"):
+        condition = (Grid.parent_code == root,)
+    elif level == "leaf":
+        below = Grid.__table__.alias("below")
+        condition = (Grid.code.startswith(root, autoescape=True),
+                     ~select(below.c.code).where(below.c.parent_code == Grid.code, below.c.status == ACTIVE).exists())
+    else:
+        chosen = scheme.level(level) if level in keys else None
+        own = scheme.level(grid.level) if grid.level in keys else None
+        if chosen is None or (own is not None and chosen.depth < own.depth):
+            allowed = ["children", "leaf"] + [key for key in keys if own is None or scheme.level(key).depth >= own.depth]
+            raise InvalidInput(f"level must be one of {', '.join(allowed)} (at or below grid {root}).",
+                               code="VALIDATION_FAILED", details={"fields": {"level": [f"one of {allowed}"]}})
+        condition = (Grid.code.startswith(root, autoescape=True), Grid.level == level)
+    codes_found = session.scalars(select(Grid.code).where(Grid.status == ACTIVE, *condition).order_by(Grid.code)).all()
+    return {"root": root, "level": level or "children", "codes": list(codes_found)}

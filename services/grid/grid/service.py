@@ -12,6 +12,7 @@ from common.inbox import idempotent_handler
 from common.jobs import Jobs
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
+from common.errors import InvalidInput
 from common.rpc import rpc
 from common.validation import Moment, load
 from grid import MIGRATIONS_DIR, cards, geo, history, places, registry
@@ -278,6 +279,18 @@ class GridService(OpsEndpoints):
         with self.db.read() as session:
             registry.get_grid(session, root)
             return registry.staffed_grids(session, self.scheme, root)
+
+    @rpc
+    def level_codes(self, root, level=None):
+        """``{"root", "level", "codes"}``: the active grids under ``root`` at ``level``
+        (None or ``children``: its children; ``leaf``: the deepest under it; else a
+        level key of the scheme, at or below root's; 400 naming ``level`` otherwise):
+        the grids a map colours, one number each."""
+        if level is not None and not (isinstance(level, str) and 0 < len(level) <= 30):
+            raise InvalidInput("level must be a level key, children or leaf.", code="VALIDATION_FAILED",
+                               details={"fields": {"level": ["a level key, children or leaf"]}})
+        with self.db.read() as session:
+            return registry.level_codes(session, self.scheme, root, level)
 
     @rpc
     def grid_summary(self, root):

@@ -326,3 +326,26 @@ def _not_visited(session, root, start, end, limit, after):
                        "last_visited_at": last_visits[row.id].isoformat() if row.id in last_visits else None}
                       for row in page],
             "next": page[-1].id if len(rows) > limit else None}
+
+
+def visit_counts(session, root, period, today_bounds):
+    """The figures the map colours grids by and a grid's overview shows, under
+    ``root`` in ``period``, each counted in one grouped query: ``{"grids": {grid code:
+    [households, visited]}}`` (households registered in the grid now, those of them
+    someone visited in the period; the rows the report's totals are built from) and
+    ``patrols_today``: rounds made under ``root`` within ``today_bounds`` ([start, end)
+    UTC, today in Shanghai)."""
+    start, end = period.bounds()
+    in_root = Household.grid_code.startswith(root, autoescape=True)
+    connection = session.connection()
+    households = dict(connection.execute(select(Household.grid_code, func.count()).where(in_root)
+                                         .group_by(Household.grid_code)).all())
+    visited = select(Visit.id).where(Visit.household_id == Household.id, Visit.occurred_at >= start,
+                                     Visit.occurred_at < end).exists()
+    seen = dict(connection.execute(select(Household.grid_code, func.count()).where(in_root, visited)
+                                   .group_by(Household.grid_code)).all())
+    patrols = connection.execute(select(func.count()).select_from(PatrolCheckin).where(
+        PatrolCheckin.located_grid_code.startswith(root, autoescape=True),
+        PatrolCheckin.occurred_at >= today_bounds[0], PatrolCheckin.occurred_at < today_bounds[1])).scalar()
+    return {"grids": {code: [count, seen.get(code, 0)] for code, count in sorted(households.items())},
+            "patrols_today": patrols or 0}

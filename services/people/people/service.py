@@ -16,10 +16,10 @@ from common.inbox import idempotent_handler
 from common.jobs import Jobs
 from common.ops import OpsEndpoints
 from common.outbox import Outbox
-from common.periods import parse_period
+from common.periods import parse_period, period_of
 from common.roles import STAFF, SUPERVISOR_READERS, in_scope, require_in_reach
 from common.rpc import ServiceRpc, rpc
-from common.shanghai import day_start, shanghai_date
+from common.shanghai import day_bounds, day_start, shanghai_date
 from common.validation import load
 from people import (MIGRATIONS_DIR, accounts, broadcasts, campaigns, coverage, followups, organisations, pages,
                     party, patrols, points, residents, roster, sentiments, signups, staff, staffing, targets, wishes)
@@ -1241,6 +1241,22 @@ class PeopleService(AccountAdministration, WebhookEndpoints, OpsEndpoints):
         with self.db.read() as session:
             return coverage.report(session, grids, query["root"], period, targets.targets_in_force(session),
                                    shanghai_date(), limit=query["limit"], after=query["after"], workers_shown=shown)
+
+    @rpc
+    def visit_counts(self, root, period=None):
+        """``{"root", "period", "grids": {grid code: [households, visited]}, "patrols_today"}``
+        under ``root`` in ``period`` (default: the quarter under way, Shanghai): the rows
+        the gateway rolls up for the map's visit coverage and a grid's overview, counted
+        in the database (coverage.visit_counts)."""
+        if not (isinstance(root, str) and root.isdigit() and len(root) <= 24):
+            raise InvalidInput("root must be a grid code (digits).", code="VALIDATION_FAILED",
+                               details={"fields": {"root": ["a grid code"]}})
+        today = shanghai_date()
+        chosen = parse_period(period) if period else period_of(today, "quarter")
+        with self.db.read() as session:
+            counts = coverage.visit_counts(session, root, chosen, day_bounds(today, today))
+        return {"root": root, "period": str(chosen), "start": chosen.start_day.isoformat(),
+                "end": chosen.end_day.isoformat(), **counts}
 
     # --- broadcasts -------------------------------------------------------------------------------
     @rpc

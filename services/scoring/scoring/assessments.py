@@ -449,3 +449,47 @@ def annual_results_by_year(session, plan_code, scope, years):
             by_year[year] = published
     return plan, by_year
 
+
+
+# --- the scores a map colours grids by ----------------------------------------------------
+
+def scoring_the_subtree(candidates, root):
+    """Of ``candidates`` (published assessments, newest first: anything with ``scope``),
+    the ones whose results score ``root``'s subtree: the newest covering it (its scope
+    a prefix of ``root``); else, for each scope inside it, its newest, leaving out a
+    scope nested inside another chosen one (the street's assessment speaks for its
+    communities). Several plans of one scope: the newest published wins."""
+    covering = [a for a in candidates if root.startswith(a.scope)]
+    if covering:
+        return covering[:1]
+    newest = {}
+    for assessment in candidates:
+        if assessment.scope.startswith(root):
+            newest.setdefault(assessment.scope, assessment)
+    scopes = sorted(newest, key=len)
+    kept = [scope for n, scope in enumerate(scopes) if not any(scope.startswith(outer) for outer in scopes[:n])]
+    return [newest[scope] for scope in sorted(kept)]
+
+
+def grid_scores(session, root, top=0):
+    """``{"assessments": [views], "sums": [[grid code, results, sum of scores]],
+    "results": [the ``top`` first results by rank, without breakdown]}`` of the
+    published assessments scoring ``root`` (scoring_the_subtree); the sums in one
+    grouped query, so a mean per grid of any level is a roll-up away."""
+    candidates = session.scalars(select(Assessment).where(Assessment.status == "published").order_by(
+        Assessment.published_at.desc(), Assessment.id)).all()
+    chosen = scoring_the_subtree(candidates, root)
+    if not chosen:
+        return {"assessments": [], "sums": [], "results": []}
+    ids = [assessment.id for assessment in chosen]
+    under = (AssessmentResult.assessment_id.in_(ids),
+             AssessmentResult.grid_code.startswith(root, autoescape=True))
+    sums = session.execute(select(AssessmentResult.grid_code, func.count(), func.sum(AssessmentResult.score))
+                           .where(*under).group_by(AssessmentResult.grid_code).order_by(AssessmentResult.grid_code))
+    results = []
+    if top:
+        rows = session.scalars(select(AssessmentResult).where(*under).order_by(
+            AssessmentResult.rank, AssessmentResult.subject_id).limit(top)).all()
+        results = [dict(result_view(row, with_breakdown=False), assessment_id=row.assessment_id) for row in rows]
+    return {"assessments": [view(assessment) for assessment in chosen],
+            "sums": [[code, count, float(total or 0)] for code, count, total in sums], "results": results}

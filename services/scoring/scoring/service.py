@@ -218,6 +218,24 @@ class ScoringService(FactsFeed, IntegrityEndpoints, OpsEndpoints):
         return items
 
     @rpc
+    def grid_scores(self, root, top=0):
+        """The latest published scores under ``root``: which assessments
+        (assessments.scoring_the_subtree), the sum and count of their results per grid,
+        and the ``top`` (0-50) best ranked, named. What the map colours by and a grid's
+        overview shows."""
+        if not (isinstance(root, str) and root.isdigit() and len(root) <= 24):
+            raise InvalidInput("root must be a grid code (digits).", code="VALIDATION_FAILED",
+                               details={"fields": {"root": ["a grid code"]}})
+        if isinstance(top, bool) or not isinstance(top, int) or not 0 <= top <= 50:
+            raise InvalidInput("top must be a whole number from 0 to 50.", code="VALIDATION_FAILED",
+                               details={"fields": {"top": ["0-50"]}})
+        with self.db.read() as session:
+            answer = assessments.grid_scores(session, root, top)
+        if answer["results"]:
+            answer["results"] = self._named(answer["results"])
+        return answer
+
+    @rpc
     def export_assessment(self, assessment_id, format="xlsx", actor=None):
         """The posted sheet (公示) as a file: {filename, media_type, content_base64}."""
         if format not in exports.FORMATS:

@@ -3,11 +3,11 @@ the database (so every replica reports the same truth, and a restart loses nothi
 open tickets by state and level, and open tickets past each deadline now."""
 from nameko.extensions import DependencyProvider
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import case, func, literal, select, union_all
 
 from common.db import Database, find_dependency, utcnow
 from common.metrics import PREFIX, DatabaseCollector, metrics_for
-from tickets.clocks import open_clocks
+from tickets.clocks import open_clocks, overdue
 from tickets.models import Ticket
 from tickets.workflow import OPEN_STATES
 
@@ -28,6 +28,20 @@ def overdue_tickets(session, now):
         .where(runs, Ticket.suspended.is_(False), due < now) for clock, due, runs in clocks))
     found = dict(session.execute(counts).all())
     return {clock: found.get(clock, 0) for clock, _, _ in clocks}
+
+
+def open_by_grid(session, root, now):
+    """[[grid_code, grade, status, overdue, count]] of the open tickets under ``root``
+    (None: all), one row per group, in one grouped statement: what the map colours
+    its grids by and a grid's overview counts (``overdue`` as everywhere: open, not
+    suspended, past a running deadline ``now``)."""
+    late = case((overdue(now), True), else_=False)
+    query = (select(Ticket.grid_code, Ticket.grade, Ticket.status, late.label("overdue"), func.count())
+             .where(Ticket.status.in_(OPEN_STATES)))
+    if root:
+        query = query.where(Ticket.grid_code.startswith(root, autoescape=True))
+    rows = session.execute(query.group_by(Ticket.grid_code, Ticket.grade, Ticket.status, late))
+    return [[code, grade, status, bool(is_late), count] for code, grade, status, is_late, count in rows]
 
 
 class _TicketCollector(DatabaseCollector):

@@ -23,7 +23,7 @@ from common.roles import GRID_SCOPED, RESIDENTS
 from common.rpc import ServiceRpc, rpc
 from common.shanghai import shanghai_date
 from common.validation import load
-from tickets import (MIGRATIONS_DIR, actions, card_reports, clocks, households, intake, published, queries,
+from tickets import (MIGRATIONS_DIR, actions, card_reports, clocks, gauges, households, intake, published, queries,
                      rehoming, reports, snapshots, statistics, trail, workflow)
 from tickets.calendar import load_calendar, warn_missing_years
 from tickets.catalogue import DEPARTMENTS, Catalogue
@@ -469,6 +469,19 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
 
     def _root_name(self, root):
         return root and self.grid.grid_labels([root]).get(root, {}).get("name")
+
+    @rpc
+    def open_ticket_counts(self, root=None):
+        """``{"as_of", "rows": [[grid_code, grade, status, overdue, count]]}``: the open
+        tickets under ``root`` (None: all) grouped by grid, grade, state and whether
+        overdue now, in one query; the gateway rolls them up for the map and a grid's
+        overview."""
+        if root is not None and not (isinstance(root, str) and root.isdigit() and len(root) <= 24):
+            raise InvalidInput("root must be a grid code (digits).", code="VALIDATION_FAILED",
+                               details={"fields": {"root": ["a grid code"]}})
+        now = utcnow()
+        with self.db.read() as session:
+            return {"as_of": now.isoformat(), "rows": gauges.open_by_grid(session, root, now)}
 
     @rpc
     def statistics_report(self, root=None, start=None, end=None, lang="zh"):
