@@ -305,7 +305,7 @@ EXAMPLES = {
     "grid_coverage": lambda w: {"path": {"code": A1}},
     "grid_sizing": lambda w: {"path": {"code": A1}},
     "grid_overview": lambda w: {"path": {"code": A1}},
-    "grid_measures": lambda w: {"path": {"code": COMMUNITY_A}, "query": {"measure": "open_tickets"}},
+    "grid_measures": lambda w: {"path": {"code": A1}, "query": {"measure": "open_tickets", "level": "leaf"}},
     "add_place": lambda w: {"body": {"type": "shop", "name": "甲一商铺", "lon": w["a1_point"][0] - 0.001,
                                      "lat": w["a1_point"][1]}},
     "list_places": lambda w: {"query": {"root": A1}},
