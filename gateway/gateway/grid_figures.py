@@ -70,11 +70,11 @@ class Rollup:
         return totals
 
 
-def ticket_values(rows, codes, overdue_only=False):
-    """{code: open (or overdue) tickets under it} from tickets' rows
-    [[grid_code, grade, status, overdue, count]]: a grid with none has 0."""
-    totals = Rollup(codes).sums((code, (count,)) for code, _, _, late, count in rows
-                                if late or not overdue_only)
+def ticket_values(grids, codes, overdue_only=False):
+    """{code: open (or overdue) tickets under it} from tickets' ``open_tickets_by_grid``
+    ({grid code: [open, overdue]}): a grid with none has 0."""
+    column = 1 if overdue_only else 0
+    totals = Rollup(codes).sums((code, (pair[column],)) for code, pair in grids.items())
     return {code: row[0] for code, row in totals.items()}
 
 
@@ -108,8 +108,8 @@ def measure_values(ctx, measure, root, codes, period=None):
     """The values of ``measure`` for ``codes`` (the grids under ``root`` at the level
     asked), and what the answer adds beside them (the period, the assessments)."""
     if measure in ("open_tickets", "overdue_tickets"):
-        rows = ctx.rpc("tickets").open_ticket_counts(root=root)["rows"]
-        return ticket_values(rows, codes, overdue_only=measure == "overdue_tickets"), {}
+        grids = ctx.rpc("tickets").open_tickets_by_grid(root=root)["grids"]
+        return ticket_values(grids, codes, overdue_only=measure == "overdue_tickets"), {}
     if measure == "staffing_gaps":
         gaps = ctx.rpc("people").staffing_gaps(root=root)
         staffed = [grid["code"] for grid in ctx.rpc("grid").staffed_grids(root=root)]
@@ -162,11 +162,12 @@ def gather(parts, wait=OVERVIEW_WAIT_SECONDS):
 
 
 def ticket_summary(rows):
-    """The overview's tickets from tickets' rows: open, overdue, by grade and by state
-    (every grade and state named, 0 when none)."""
+    """The overview's tickets from tickets' ``open_ticket_totals`` rows ([[grade, status,
+    overdue, count]]): open, overdue, by grade and by state (every grade and state
+    named, 0 when none)."""
     by_grade, by_state = dict.fromkeys(GRADES, 0), dict.fromkeys(OPEN_STATES, 0)
     total = late = 0
-    for _, grade, status, overdue, count in rows:
+    for grade, status, overdue, count in rows:
         total += count
         late += count if overdue else 0
         by_grade[grade] = by_grade.get(grade, 0) + count
@@ -230,7 +231,7 @@ def overview(ctx):
         "posts": ("people", lambda: people.staff_on_duty(grid_code=code)),
         "gaps": ("people", lambda: people.staffing_gaps(root=code)),
         "coverage": ("people", lambda: people.visit_counts(root=code, period=period)),
-        "tickets": ("tickets", lambda: tickets.open_ticket_counts(root=code)),
+        "tickets": ("tickets", lambda: tickets.open_ticket_totals(root=code)),
         "score": ("scoring", lambda: scoring.grid_scores(root=code, top=SCORES_SHOWN)),
     }
     flags_shown = actor.has_role(SUPERVISOR_READERS)

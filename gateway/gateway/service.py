@@ -76,7 +76,7 @@ class GatewayBase(OpsEndpoints):
     grid = ServiceRpc("grid", timeouts={
         "import_grids": 600, "coverage": 300, "export_grids": 120, "sizing": 60, "split_grid": 30, "merge_grids": 30})
     tickets = ServiceRpc("tickets", timeouts={"ticket_statistics": 120, "statistics_report": 120, "export_tickets": 60,
-                                              "open_ticket_counts": 30})
+                                              "open_tickets_by_grid": 30, "open_ticket_totals": 30})
     # a district's quarter: seconds to run or correct, half a minute to scan
     scoring = ServiceRpc("scoring", timeouts={"run_assessment": 120, "correct_assessment": 120,
                                               "export_assessment": 120, "consequences": 60, "scan_integrity": 300,

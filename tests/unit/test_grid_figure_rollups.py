@@ -28,11 +28,12 @@ def test_a_fine_code_rolls_up_to_the_longest_grid_prefixing_it():
 
 
 def test_tickets_count_open_or_overdue_per_grid_and_zero_where_none():
-    rows = [[G11, "daily", "reported", False, 3], [G11, "urgent", "handling", True, 2],
-            [G12, "major", "accepted", True, 1], [G21 + "001", "daily", "reported", False, 4]]
-    assert gf.ticket_values(rows, [C1, C2, f"{TOWN}003"]) == {C1: 6, C2: 4, f"{TOWN}003": 0}
-    assert gf.ticket_values(rows, [C1, C2], overdue_only=True) == {C1: 3, C2: 0}
-    assert gf.ticket_values(rows, [G11, G12, G21]) == {G11: 5, G12: 1, G21: 4}
+    grids = {G11: [5, 2], G12: [1, 1], G21 + "001": [4, 0]}
+    assert gf.ticket_values(grids, [C1, C2, f"{TOWN}003"]) == {C1: 6, C2: 4, f"{TOWN}003": 0}
+    assert gf.ticket_values(grids, [C1, C2], overdue_only=True) == {C1: 3, C2: 0}
+    assert gf.ticket_values(grids, [G11, G12, G21]) == {G11: 5, G12: 1, G21: 4}
+    rows = [["daily", "reported", False, 3], ["urgent", "handling", True, 2], ["major", "accepted", True, 1],
+            ["daily", "reported", False, 4]]
     assert gf.ticket_summary(rows) == {
         "open": 10, "overdue": 3, "by_grade": {"daily": 7, "urgent": 2, "major": 1},
         "by_state": {"reported": 7, "accepted": 1, "handling": 2}}

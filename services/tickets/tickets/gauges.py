@@ -30,18 +30,28 @@ def overdue_tickets(session, now):
     return {clock: found.get(clock, 0) for clock, _, _ in clocks}
 
 
+def _open_under(query, root):
+    query = query.where(Ticket.status.in_(OPEN_STATES))
+    return query.where(Ticket.grid_code.startswith(root, autoescape=True)) if root else query
+
+
 def open_by_grid(session, root, now):
-    """[[grid_code, grade, status, overdue, count]] of the open tickets under ``root``
-    (None: all), one row per group, in one grouped statement: what the map colours
-    its grids by and a grid's overview counts (``overdue`` as everywhere: open, not
-    suspended, past a running deadline ``now``)."""
+    """{grid code: [open, overdue]} of the open tickets under ``root`` (None: all), in
+    one grouped statement: what the map colours its grids by (``overdue`` as
+    everywhere: open, not suspended, past a running deadline ``now``)."""
+    late = func.sum(case((overdue(now), 1), else_=0))
+    rows = session.execute(_open_under(select(Ticket.grid_code, func.count(), late), root)
+                           .group_by(Ticket.grid_code).order_by(Ticket.grid_code))
+    return {code: [count, int(late_count or 0)] for code, count, late_count in rows}
+
+
+def open_totals(session, root, now):
+    """[[grade, status, overdue, count]] of the open tickets under ``root`` (None: all),
+    in one grouped statement: a grid's overview."""
     late = case((overdue(now), True), else_=False)
-    query = (select(Ticket.grid_code, Ticket.grade, Ticket.status, late.label("overdue"), func.count())
-             .where(Ticket.status.in_(OPEN_STATES)))
-    if root:
-        query = query.where(Ticket.grid_code.startswith(root, autoescape=True))
-    rows = session.execute(query.group_by(Ticket.grid_code, Ticket.grade, Ticket.status, late))
-    return [[code, grade, status, bool(is_late), count] for code, grade, status, is_late, count in rows]
+    rows = session.execute(_open_under(select(Ticket.grade, Ticket.status, late, func.count()), root)
+                           .group_by(Ticket.grade, Ticket.status, late))
+    return [[grade, status, bool(is_late), count] for grade, status, is_late, count in rows]
 
 
 class _TicketCollector(DatabaseCollector):

@@ -471,17 +471,22 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
         return root and self.grid.grid_labels([root]).get(root, {}).get("name")
 
     @rpc
-    def open_ticket_counts(self, root=None):
-        """``{"as_of", "rows": [[grid_code, grade, status, overdue, count]]}``: the open
-        tickets under ``root`` (None: all) grouped by grid, grade, state and whether
-        overdue now, in one query; the gateway rolls them up for the map and a grid's
-        overview."""
-        if root is not None and not (isinstance(root, str) and root.isdigit() and len(root) <= 24):
-            raise InvalidInput("root must be a grid code (digits).", code="VALIDATION_FAILED",
-                               details={"fields": {"root": ["a grid code"]}})
+    def open_tickets_by_grid(self, root=None):
+        """``{"as_of", "grids": {grid code: [open, overdue]}}``: the open tickets under
+        ``root`` (None: all) per grid, and how many of them are past a running deadline
+        now, in one grouped query; the gateway rolls them up to the grids a map colours."""
         now = utcnow()
         with self.db.read() as session:
-            return {"as_of": now.isoformat(), "rows": gauges.open_by_grid(session, root, now)}
+            return {"as_of": now.isoformat(), "grids": gauges.open_by_grid(session, _grid_root(root), now)}
+
+    @rpc
+    def open_ticket_totals(self, root=None):
+        """``{"as_of", "rows": [[grade, status, overdue, count]]}``: the open tickets under
+        ``root`` (None: all) by grade, state and whether overdue now, in one grouped
+        query; a grid's overview."""
+        now = utcnow()
+        with self.db.read() as session:
+            return {"as_of": now.isoformat(), "rows": gauges.open_totals(session, _grid_root(root), now)}
 
     @rpc
     def statistics_report(self, root=None, start=None, end=None, lang="zh"):
@@ -649,3 +654,11 @@ class TicketsService(ResponsibleWorkers, OpsEndpoints):
             self.outbox.add(session, "ticket_rehomed", snapshots.step_event(
                 ticket, "rehome", now, from_grid_code=before, to_grid_code=ticket.grid_code, reason=how,
                 **trail.trail_mark(session, ticket)))
+
+
+def _grid_root(root):
+    """``root`` as a subtree's code (None: all), else a 400 naming it."""
+    if root is not None and not (isinstance(root, str) and root.isdigit() and len(root) <= 24):
+        raise InvalidInput("root must be a grid code (digits).", code="VALIDATION_FAILED",
+                           details={"fields": {"root": ["a grid code"]}})
+    return root
