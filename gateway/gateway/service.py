@@ -72,15 +72,13 @@ class GatewayBase(OpsEndpoints):
     limits = Limits()
     public_site = PublicSite()
     people = ServiceRpc("people", timeouts={"import_roster": 300, "send_broadcast": 60, "staffing_gaps": 60,
-                                            "coverage": 60, "visit_counts": 60})
+                                            "coverage": 60})
     grid = ServiceRpc("grid", timeouts={
         "import_grids": 600, "coverage": 300, "export_grids": 120, "sizing": 60, "split_grid": 30, "merge_grids": 30})
-    tickets = ServiceRpc("tickets", timeouts={"ticket_statistics": 120, "statistics_report": 120, "export_tickets": 60,
-                                              "open_tickets_by_grid": 30, "open_ticket_totals": 30})
+    tickets = ServiceRpc("tickets", timeouts={"ticket_statistics": 120, "statistics_report": 120, "export_tickets": 60})
     # a district's quarter: seconds to run or correct, half a minute to scan
     scoring = ServiceRpc("scoring", timeouts={"run_assessment": 120, "correct_assessment": 120,
-                                              "export_assessment": 120, "consequences": 60, "scan_integrity": 300,
-                                              "grid_scores": 30})
+                                              "export_assessment": 120, "consequences": 60, "scan_integrity": 300})
 
     @timer(interval=REVOCATION_POLL_SECONDS)  # not eager: a call as the container starts can lose its reply
     def poll_token_revocations(self):

@@ -7,6 +7,7 @@ shown to supervisors and auditors only.
 
 Its own district: street 001 > community 001 > grids 001, 002 and community 002 >
 grid 001 (the five-level scheme: grids at the villager-group level, the staffed one)."""
+import time
 import uuid
 
 import pytest
@@ -181,3 +182,22 @@ def test_bad_measure_and_level_are_named_and_reach_and_flags_follow_the_caller(s
     assert overview(stack, admin, G11)["grid"] == {
         "code": G11, "name": "地图一网格", "level": "villager_group", "depth": 4, "kind": "basic", "zone_type": None,
         "households": 40, "population": None, "parent_code": C1}
+
+
+def test_a_service_down_leaves_its_parts_null_and_names_it_and_its_measure_is_a_503(stack, district):
+    admin = district["admin"]
+    stack.kill("tickets")
+    try:
+        started = time.monotonic()
+        seen = overview(stack, admin, C1)
+        assert time.monotonic() - started < 8
+        assert seen["missing"] == ["tickets"] and seen["tickets"] is None
+        assert seen["coverage"]["households"] == 2 and seen["staff"] is not None and seen["grid"]["code"] == C1
+        started = time.monotonic()
+        refused = measure(stack, admin, COUNTY, "open_tickets", "community", expect=503)
+        assert refused["error"] == "SERVICE_UNAVAILABLE" and refused["details"]["service"] == "tickets"
+        assert time.monotonic() - started < 8
+        assert measure(stack, admin, COUNTY, "visit_coverage", "community")["values"][C1] == 0.5
+    finally:
+        stack.restart("tickets")
+    assert overview(stack, admin, C1)["missing"] == []
