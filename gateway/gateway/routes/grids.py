@@ -95,7 +95,8 @@ ROUTES = [
                       "integrity flags under it, for supervisors and auditors only (null otherwise, "
                       "`flags_shown` false). The grid is read first (404 for no such grid, 503 when the registry "
                       "does not answer); the other parts are asked side by side, and a service that does not "
-                      "answer within 5 s leaves its parts null and is named in `missing` (`[\"tickets\"]`), "
+                      "answer in time (`RPC_TIMEOUT_SECONDS`; 5 s for all the parts at most) leaves its parts null "
+                      "and is named in `missing` (`[\"tickets\"]`), "
                       "so a map still shows what it has. Every figure counted in the services' databases: one "
                       "grouped query per service, whatever the subtree's size."),
     Route("GET", "/grids/{code}/measures", "grid_measures",
