@@ -7,7 +7,8 @@ import { join, relative, sep } from 'node:path';
 import { defineConfig } from 'vite';
 
 const gateway = process.env.GATEWAY || 'http://127.0.0.1:8000';
-const proxy = { '/api': gateway, '/healthz': gateway };
+// /portal/config.json: the gateway's (the tile URL), not a file of the build
+const proxy = { '/api': gateway, '/healthz': gateway, '/portal/config.json': gateway };
 
 /** Every file of the build, as paths under /portal/ (posix). */
 function walk(dir, root = dir) {

@@ -9,3 +9,4 @@ import './dashboard.js';
 import './assessment.js';
 import './integrity.js';
 import './admin.js';
+import './map.js';
