@@ -293,3 +293,44 @@ export async function ticketPoints(root) {
   const { items } = await openTickets(root, {}, 2000);
   return items.filter((t) => t.lon != null && t.lat != null);
 }
+
+/** Today's start (Asia/Shanghai) as epoch milliseconds. */
+export function todayStart() {
+  const shanghai = new Date(Date.now() + 8 * 3600e3);
+  return Date.UTC(shanghai.getUTCFullYear(), shanghai.getUTCMonth(), shanghai.getUTCDate()) - 8 * 3600e3;
+}
+
+/** Patrols made today in the subtree: {count, more} (newest first, read until yesterday's). */
+export async function patrolsToday(root, max = 3000) {
+  const since = todayStart();
+  let count = 0;
+  let after;
+  for (;;) {
+    const page = await get('/patrols', { root, limit: 1000, after });
+    for (const p of page.items) {
+      if (Date.parse(p.occurred_at) >= since) count += 1;
+    }
+    const last = page.items[page.items.length - 1];
+    after = page.next;
+    if (!after || !last || Date.parse(last.occurred_at) < since) return { count, more: false };
+    if (count >= max) return { count, more: true };
+  }
+}
+
+/** The newest open tickets of the subtree (for the cockpit's list). */
+export async function newestOpen(root, limit = 8) {
+  return (await get('/tickets', { root, status: 'open', limit })).items;
+}
+
+/** Ticket statistics of the subtree (default period: the last 30 days). */
+export function statistics(root) {
+  return get('/tickets/statistics', { root });
+}
+
+/** Staffing gaps of the subtree: {grids_checked, grids_with_gaps, missing: {post: n}, gaps}. */
+export async function staffingGaps(root) {
+  const answer = await get('/staffing/gaps', { root });
+  const missing = {};
+  for (const g of answer.gaps) for (const [k, n] of Object.entries(g.missing || {})) missing[k] = (missing[k] || 0) + n;
+  return { ...answer, missing };
+}

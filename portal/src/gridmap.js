@@ -59,7 +59,7 @@ export function scaleFor(name, values, dark = false) {
     const q = (p) => Math.max(1, Math.round(quantile(nums.filter((n) => n > 0), p)));
     breaks = dedupe([1, q(0.35), q(0.65), q(0.9)]);
   }
-  return { breaks, colours: dark ? WORSE_DARK : WORSE, format: (v) => fmtNumber(v) };
+  return { breaks, colours: dark ? WORSE_DARK : WORSE, format: (v) => fmtNumber(v), integer: true };
 }
 function dedupe(list) { return list.filter((v, i) => i === 0 || v > list[i - 1]); }
 function quantile(sorted, p) {
@@ -70,13 +70,15 @@ function quantile(sorted, p) {
 
 /** The legend's rows: [{colour, label}], the no-data row last. */
 export function legendRows(scale) {
-  const { breaks, colours, format } = scale;
+  const { breaks, colours, format, integer } = scale;
   const rows = [];
   for (let i = 0; i <= breaks.length; i += 1) {
     const lo = i === 0 ? null : breaks[i - 1];
     const hi = i === breaks.length ? null : breaks[i];
     let label;
-    if (lo === null) label = `< ${format(hi)}`;
+    if (integer && hi !== null && (lo === null ? hi === 1 : hi - 1 === lo)) label = format(hi - 1);
+    else if (integer && lo !== null && hi !== null) label = `${format(lo)} – ${format(hi - 1)}`;
+    else if (lo === null) label = `< ${format(hi)}`;
     else if (hi === null) label = `≥ ${format(lo)}`;
     else label = `${format(lo)} – ${format(hi)}`;
     rows.push({ colour: colours[Math.min(i, colours.length - 1)], label });
@@ -218,8 +220,9 @@ export class GridMap {
   }
 
   /** Draw the grids (a FeatureCollection); fit to bbox when given. Resolves at the next idle. */
-  async setGrids(collection, { bbox, zoom, fit = true, frame = null } = {}) {
+  async setGrids(collection, { bbox, zoom, fit = true, frame = null, stripPrefix = '' } = {}) {
     await this.loaded;
+    this.stripPrefix = stripPrefix;
     this.features = collection.features;
     this.geometryZoom = zoom ?? null;
     this.map.getSource('grids').setData(collection);
@@ -274,9 +277,15 @@ export class GridMap {
     this.labels.forEach((m) => m.remove());
     this.labels = [];
     const features = this.features || [];
-    if (features.length > MAX_LABELS) return;
+    // names only where they fit: few grids for the map's size
+    const canvas = this.map.getCanvas();
+    const room = (canvas.clientWidth * canvas.clientHeight) / 14000;
+    if (features.length > MAX_LABELS || features.length > room) return;
     for (const f of features) {
-      const el = h('div.map-label', { 'aria-hidden': 'true' }, f.properties.name);
+      // a child's name usually repeats its parent's: 彩香一村第一网格第1住户小组 -> 第1住户小组
+      let name = f.properties.name || '';
+      if (this.stripPrefix && name.startsWith(this.stripPrefix) && name.length > this.stripPrefix.length + 1) name = name.slice(this.stripPrefix.length);
+      const el = h('div.map-label', { 'aria-hidden': 'true', title: f.properties.name }, name);
       this.labels.push(new Marker({ element: el }).setLngLat(labelPoint(f.geometry)).addTo(this.map));
     }
   }

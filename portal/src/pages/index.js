@@ -10,3 +10,4 @@ import './assessment.js';
 import './integrity.js';
 import './admin.js';
 import './map.js';
+import './cockpit.js';

@@ -102,7 +102,7 @@ export function overviewBody(ov) {
       gap.name ? `${gap.name}: ` : '',
       typeof gap.missing === 'object' && gap.missing
         ? Object.entries(gap.missing).filter(([, n]) => n).map(([r, n]) => `${t(`map.role.${r}`, r)} ×${n}`).join('，')
-        : String(gap.missing ?? gap.role ?? '')))).concat(gaps.length > 8 ? [h('li', `${t('map.more')} ${gaps.length - 8}`)] : [])
+        : String(gap.missing ?? gap.role ?? ''))), gaps.length > 8 ? h('li', `${t('map.more')} ${gaps.length - 8}`) : null)
       : h('p', h('span.badge.ok', t('map.noGaps')))) : (problem('staff') || h('p.muted', t('map.unavailable')))));
 
   // coverage
@@ -132,14 +132,18 @@ export function overviewBody(ov) {
   return rows;
 }
 
+let renders = 0; // a render whose page was replaced while it waited stops
+
 register({
   path: '/map', title: 'map.title', order: 10,
   roles: ['admin', 'district_officer', 'town_leader', 'community_officer', 'grid_chief', 'grid_worker', 'auditor'],
   async render(page, _params, query) {
     const started = performance.now();
-    const { GridMap, scaleFor, legend } = await import('../gridmap.js');
+    const mine = ++renders;
+    const [{ GridMap, scaleFor, legend }, root, config] = await Promise.all([
+      import('../gridmap.js'), data.rootCode(), data.portalConfig()]);
+    if (mine !== renders) return undefined;
     let alive = true;
-    const root = await data.rootCode();
     if (!root) { page.append(h('h1', t('map.title')), h('p', t('app.none'))); return undefined; }
     const reach = scope();
     const state = {
@@ -148,7 +152,6 @@ register({
       level: query.level === 'leaf' ? 'leaf' : '',
       sel: query.sel || null,
     };
-    const config = await data.portalConfig();
 
     // --- the page's parts
     const status = h('p.map-status', { role: 'status', 'data-testid': 'map-status' });
@@ -314,14 +317,14 @@ register({
         return;
       }
       updateHash(push && !first);
-      current = { code, features: shapes.collection.features, source: shapes.source, zoom: shapes.zoom };
+      current = { code, name: here.name, features: shapes.collection.features, source: shapes.source, zoom: shapes.zoom };
       drawBreadcrumb(code).catch((err) => console.warn(err));
       drawList(current.features);
       closeOverview(false);
       // a grid with nothing below it (a household group someone is scoped to): its own outline
       const frame = shapes.collection.features.length ? null : await data.outline(code).catch(() => null);
       const bbox = shapes.bbox || (frame ? data.bboxOf([frame]) : null);
-      await gm.setGrids(shapes.collection, { bbox, zoom: shapes.source === 'shapes' ? shapes.zoom : null, frame });
+      await gm.setGrids(shapes.collection, { bbox, zoom: shapes.source === 'shapes' ? shapes.zoom : null, frame, stripPrefix: here.name });
       gm.showLabels(labelsBox.checked);
       if (token !== viewToken || !alive) return;
       mapEl.dataset.state = 'ready';
@@ -347,7 +350,7 @@ register({
         if (!alive || !current || current.code !== code) return;
         current.features = shapes.collection.features;
         current.zoom = shapes.zoom;
-        await gm.setGrids(shapes.collection, { zoom: shapes.zoom, fit: false });
+        await gm.setGrids(shapes.collection, { zoom: shapes.zoom, fit: false, stripPrefix: current.name });
         gm.showLabels(labelsBox.checked);
       } catch (err) {
         console.warn(err);
@@ -384,6 +387,7 @@ register({
         if (ov.grid && ov.grid.name) title.textContent = ov.grid.name;
         clear(body, overviewBody(ov));
       } catch (err) {
+        console.warn(err);
         if (token !== overviewToken || !alive) return;
         clear(body, errorBox(err, () => openOverview(code, from)));
       }
@@ -413,7 +417,7 @@ register({
     const onResize = () => gm.resize();
     window.addEventListener('resize', onResize);
 
-    await showView(state.grid, false, { first: true });
+    showView(state.grid, false, { first: true });
     return () => {
       alive = false;
       window.removeEventListener('resize', onResize);
