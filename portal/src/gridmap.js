@@ -109,6 +109,7 @@ function labelPoint(geometry) {
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const MAX_LABELS = 60;
+const MANY = 1500;
 
 export class GridMap {
   /**
@@ -126,7 +127,7 @@ export class GridMap {
     this.values = {};
     this.geometryZoom = null;
     const sources = {
-      grids: { type: 'geojson', data: EMPTY, promoteId: 'code', tolerance: 0.5 },
+      grids: { type: 'geojson', data: EMPTY, promoteId: 'code', tolerance: 0.5, buffer: 32 },
       frame: { type: 'geojson', data: EMPTY },
       places: { type: 'geojson', data: EMPTY },
       tickets: { type: 'geojson', data: EMPTY },
@@ -150,10 +151,10 @@ export class GridMap {
         'line-color': dark ? '#ffe066' : '#f5a623', 'line-width': 4,
       } },
       { id: 'places', type: 'circle', source: 'places', layout: { visibility: 'none' }, paint: {
-        'circle-radius': 4, 'circle-color': dark ? '#7fdbff' : '#1565c0', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1,
+        'circle-radius': 5, 'circle-color': dark ? '#7fdbff' : '#1565c0', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
       } },
       { id: 'tickets', type: 'circle', source: 'tickets', layout: { visibility: 'none' }, paint: {
-        'circle-radius': 6,
+        'circle-radius': 7,
         'circle-color': ['match', ['get', 'grade'], 'major', GRADE_COLOURS.major, 'urgent', GRADE_COLOURS.urgent, GRADE_COLOURS.daily],
         'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
       } },
@@ -168,6 +169,7 @@ export class GridMap {
         'NavigationControl.ZoomIn': '放大', 'NavigationControl.ZoomOut': '缩小', 'NavigationControl.ResetBearing': '重置方向',
       } : {},
     });
+    if (import.meta.env.DEV) window.__portalMap = this.map; // for a look from the console
     this.map.touchZoomRotate.disableRotation();
     this.map.addControl(new NavigationControl({ showCompass: false }), 'top-right');
     this.map.getCanvas().setAttribute('aria-label', t('gridmap.label'));
@@ -219,21 +221,35 @@ export class GridMap {
     return Math.max(0, Math.min(20, Math.round(camera ? camera.zoom : this.map.getZoom())));
   }
 
+  /** The zoom at which a grid of this area (m², about square) fills the map. */
+  zoomForArea(areaM2) {
+    const canvas = this.map.getCanvas();
+    const px = Math.max(200, Math.min(canvas.clientWidth, canvas.clientHeight) - 40);
+    const metresPerPixel = Math.sqrt(areaM2) * 1.3 / px;
+    const lat = this.map.getCenter().lat;
+    const z = Math.log2((156543.03 * Math.cos((lat * Math.PI) / 180)) / metresPerPixel);
+    return Math.max(0, Math.min(20, Math.round(z)));
+  }
+
   /** Draw the grids (a FeatureCollection); fit to bbox when given. Resolves at the next idle. */
   async setGrids(collection, { bbox, zoom, fit = true, frame = null, stripPrefix = '' } = {}) {
     await this.loaded;
     this.stripPrefix = stripPrefix;
     this.features = collection.features;
     this.geometryZoom = zoom ?? null;
+    // the camera first, so tiles are cut once, for the view they are seen at
+    if (fit && bbox) this.map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 20, duration: 0 });
+    // thousands of grids: outlines from the fill layer (cheap), not a line layer to tessellate
+    const many = collection.features.length > MANY;
+    this.map.setLayoutProperty('grids-line', 'visibility', many ? 'none' : 'visible');
+    this.map.setPaintProperty('grids-fill', 'fill-outline-color', many ? (this.dark ? '#5fb3ff' : '#0b4f8a') : 'rgba(0,0,0,0)');
     this.map.getSource('grids').setData(collection);
     this.map.getSource('frame').setData(frame ? { type: 'FeatureCollection', features: [frame] } : EMPTY);
     this._hover(null);
     this.applyValues();
     this.select(this.selected);
     this._labels();
-    const idle = new Promise((resolve) => this.map.once('idle', resolve));
-    if (fit && bbox) this.map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 20, duration: 0 });
-    await idle;
+    await new Promise((resolve) => this.map.once('idle', resolve));
   }
 
   /** Colour by values {code: number|null} with the scale of scaleFor(); null scale: plain. */
@@ -304,6 +320,9 @@ export class GridMap {
 
   showLayer(layer, on) {
     if (this.map.getLayer(layer)) this.map.setLayoutProperty(layer, 'visibility', on ? 'visible' : 'none');
+    // names are HTML above the canvas: faint while points are shown, so no point hides under one
+    const points = ['places', 'tickets'].some((l) => this.map.getLayer(l) && this.map.getLayoutProperty(l, 'visibility') === 'visible');
+    this.map.getContainer().classList.toggle('with-points', points);
   }
 
   resize() { this.map.resize(); }

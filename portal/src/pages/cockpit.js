@@ -217,7 +217,7 @@ register({
         legend: { bottom: 0, textStyle: { color: '#c9d7ee' } },
         series: [{
           type: 'pie', radius: ['42%', '70%'], center: ['50%', '45%'], label: { color: '#e6eefc', formatter: '{c}' },
-          data: GRADES.map((g) => ({ name: t(`gridmap.grade.${g}`), value: byGrade[g] || 0, itemStyle: { color: GRADE_COLOURS[g] } })),
+          data: GRADES.filter((g) => byGrade[g]).map((g) => ({ name: t(`gridmap.grade.${g}`), value: byGrade[g], itemStyle: { color: GRADE_COLOURS[g] } })),
         }],
       }, true);
       gradeChart.el.setAttribute('aria-label', `${t('cockpit.byGrade')}: ${GRADES.map((g) => `${t(`gridmap.grade.${g}`)} ${byGrade[g] || 0}`).join('，')}`);
@@ -249,7 +249,7 @@ register({
           ...base,
           tooltip: { trigger: 'axis', valueFormatter: (v) => (ratio ? fmtPercent(v) : fmtNumber(v, 1)) },
           grid: { left: 8, right: 24, top: 6, bottom: 4 },
-          xAxis: { type: 'value', max: ratio ? 1 : undefined, axisLabel: { color: '#c9d7ee', formatter: ratio ? (v) => `${Math.round(v * 100)}%` : undefined }, splitLine: { lineStyle: { color: '#1c3a60' } } },
+          xAxis: { type: 'value', max: ratio ? 1 : undefined, minInterval: ratio || state.measure === 'score' ? undefined : 1, axisLabel: { color: '#c9d7ee', formatter: ratio ? (v) => `${Math.round(v * 100)}%` : undefined }, splitLine: { lineStyle: { color: '#1c3a60' } } },
           yAxis: { type: 'category', data: rows.map((r) => r[0]), axisLabel: { color: '#c9d7ee', width: 110, overflow: 'truncate' } },
           series: [{ type: 'bar', data: rows.map((r) => r[1]), itemStyle: { color: ratio ? '#2fc67c' : '#f08a24' }, barMaxWidth: 18 }],
         }, true);

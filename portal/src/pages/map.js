@@ -4,7 +4,7 @@
 // the keyboard and screen readers. The view is in the hash: #/map?grid=CODE&measure=M.
 import { explain } from '../api.js';
 import * as data from '../griddata.js';
-import { addMessages, currentLang, fmtNumber, fmtPercent, t } from '../i18n.js';
+import { addMessages, currentLang, fmtNumber, fmtPercent, fmtTime, t } from '../i18n.js';
 import { register } from '../router.js';
 import { scope } from '../session.js';
 import { clear, errorBox, field, h } from '../ui.js';
@@ -213,7 +213,7 @@ register({
     }
 
     function drawList(features) {
-      const sorted = [...features].sort((a, b) => a.properties.code.localeCompare(b.properties.code));
+      const sorted = [...features].sort((a, b) => (a.properties.code < b.properties.code ? -1 : 1));
       listNote.textContent = sorted.length > LIST_MAX ? t('map.tooMany', '', { n: sorted.length, m: LIST_MAX }) : '';
       clear(list, sorted.slice(0, LIST_MAX).map((f) => {
         const p = f.properties;
@@ -231,19 +231,29 @@ register({
       }));
     }
 
-    async function applyMeasure() {
+    function fetchMeasure() {
+      if (state.measure === 'none' || !current) return null;
+      const codes = current.features.map((f) => f.properties.code);
+      return data.measure(current.code, state.measure, { level: state.level, codes })
+        .catch((err) => ({ values: {}, source: null, error: err }));
+    }
+
+    /** Colour the map by the chosen measure (`asked`: its answer, already on the way). */
+    async function applyMeasure(asked) {
       const token = ++measureToken;
+      const pending = asked || fetchMeasure();
+      if (!pending) {
+        clear(legendSlot);
+        note.hidden = true;
+        gm.setValues({}, null);
+        drawList(current ? current.features : []);
+        return;
+      }
+      const answer = await pending;
+      if (token !== measureToken || !alive) return;
       clear(legendSlot);
       note.hidden = true;
-      if (state.measure === 'none' || !current) { gm.setValues({}, null); drawList(current ? current.features : []); return; }
-      const codes = current.features.map((f) => f.properties.code);
-      let answer;
-      try {
-        answer = await data.measure(current.code, state.measure, { level: state.level, codes });
-      } catch (err) {
-        answer = { values: {}, source: null, error: err };
-      }
-      if (token !== measureToken || !alive) return;
+      note.classList.remove('info');
       const m = measureName(state.measure);
       if (!answer.source) {
         gm.setValues({}, null);
@@ -255,7 +265,8 @@ register({
         legendSlot.append(legend(scale, m));
         if (answer.source === 'fallback' || answer.as_of) {
           note.hidden = false;
-          note.textContent = answer.source === 'fallback' ? t('map.measureFallback', '', { m }) : t('map.measureAsOf', '', { at: new Date(answer.as_of).toLocaleString() });
+          note.classList.toggle('info', answer.source !== 'fallback');
+          note.textContent = answer.source === 'fallback' ? t('map.measureFallback', '', { m }) : `${m} · ${t('map.measureAsOf', '', { at: fmtTime(answer.as_of) })}`;
         }
       }
       drawList(current.features);
@@ -292,11 +303,13 @@ register({
       let shapes;
       let here;
       try {
-        const guessZoom = current ? Math.round(gm.map.getZoom()) + 1 : 12;
-        [here, shapes] = await Promise.all([
-          data.grid(code),
-          data.shapes(code, { zoom: guessZoom, level: state.level }),
-        ]);
+        // the zoom the grid's extent will be seen at, guessed from its area, so the
+        // geometry is asked once at the right simplification
+        here = await data.grid(code);
+        const guessZoom = here.area_m2 ? gm.zoomForArea(here.area_m2) : Math.round(gm.map.getZoom()) + 1;
+        performance.mark('map:shapes-asked');
+        shapes = await data.shapes(code, { zoom: guessZoom, level: state.level });
+        performance.mark('map:shapes-answered');
         // ask again at the zoom the extent really needs, when far from the guess
         if (shapes.source === 'shapes') {
           const z = gm.zoomFor(shapes.bbox);
@@ -319,12 +332,21 @@ register({
       updateHash(push && !first);
       current = { code, name: here.name, features: shapes.collection.features, source: shapes.source, zoom: shapes.zoom };
       drawBreadcrumb(code).catch((err) => console.warn(err));
+      performance.mark('map:list');
       drawList(current.features);
+      performance.mark('map:listed');
       closeOverview(false);
       // a grid with nothing below it (a household group someone is scoped to): its own outline
       const frame = shapes.collection.features.length ? null : await data.outline(code).catch(() => null);
       const bbox = shapes.bbox || (frame ? data.bboxOf([frame]) : null);
+      gm.setValues({}, null);
+      // the measure is asked while the map draws, and coloured as soon as it is there:
+      // states set before the tiles are cut cost nothing more
+      applyMeasure(fetchMeasure());
+      performance.mark('map:draw');
+      const drawStarted = performance.now();
       await gm.setGrids(shapes.collection, { bbox, zoom: shapes.source === 'shapes' ? shapes.zoom : null, frame, stripPrefix: here.name });
+      performance.mark('map:idle');
       gm.showLabels(labelsBox.checked);
       if (token !== viewToken || !alive) return;
       mapEl.dataset.state = 'ready';
@@ -334,10 +356,10 @@ register({
           ...(window.__portalMetrics || {}),
           mapDrawnMs: Math.round(performance.now() - started),
           shapesBytes: shapes.bytes, shapesApiMs: Math.round(shapes.ms),
+          drawMs: Math.round(performance.now() - drawStarted),
           features: current.features.length, shapesSource: shapes.source, grid: code, level: state.level || 'children',
         };
       }
-      applyMeasure();
       if (placesBox.checked || ticketsBox.checked) loadPoints();
       if (first && state.sel) openOverview(state.sel, null);
     }
