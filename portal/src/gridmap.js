@@ -107,6 +107,20 @@ function labelPoint(geometry) {
   return [x / n, y / n];
 }
 
+function bboxOfGeometry(geometry) {
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  const rings = geometry.type === 'Polygon' ? [geometry.coordinates[0]] : geometry.coordinates.map((p) => p[0]);
+  for (const ring of rings) {
+    for (const [x, y] of ring) {
+      if (x < box[0]) box[0] = x;
+      if (y < box[1]) box[1] = y;
+      if (x > box[2]) box[2] = x;
+      if (y > box[3]) box[3] = y;
+    }
+  }
+  return box;
+}
+
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const MAX_LABELS = 60;
 const MANY = 1500;
@@ -301,6 +315,11 @@ export class GridMap {
       // a child's name usually repeats its parent's: 彩香一村第一网格第1住户小组 -> 第1住户小组
       let name = f.properties.name || '';
       if (this.stripPrefix && name.startsWith(this.stripPrefix) && name.length > this.stripPrefix.length + 1) name = name.slice(this.stripPrefix.length);
+      // and only on a grid wide enough on screen for its name
+      const [west, south, east, north] = bboxOfGeometry(f.geometry);
+      const a = this.map.project([west, north]);
+      const b = this.map.project([east, south]);
+      if (Math.abs(b.x - a.x) < Math.min(name.length, 8) * 11 || Math.abs(b.y - a.y) < 20) continue;
       const el = h('div.map-label', { 'aria-hidden': 'true', title: f.properties.name }, name);
       this.labels.push(new Marker({ element: el }).setLngLat(labelPoint(f.geometry)).addTo(this.map));
     }
