@@ -59,8 +59,8 @@ register({
   roles: ['admin', 'district_officer', 'town_leader', 'community_officer', 'grid_chief', 'auditor'],
   async render(page) {
     const mine = ++renders;
-    const [{ GridMap, scaleFor, legend, GRADE_COLOURS }, { echarts }, root, config] = await Promise.all([
-      import('../gridmap.js'), import('../charts.js'), data.rootCode(), data.portalConfig()]);
+    const [{ GridMap, scaleFor, legend, GRADE_COLOURS }, { init }, root, config] = await Promise.all([
+      import('../gridmap.js'), import('./charts.js'), data.rootCode(), data.portalConfig()]);
     if (mine !== renders) return undefined;
     if (!root) { page.append(h('h1', t('cockpit.title')), h('p', t('app.none'))); return undefined; }
     let alive = true;
@@ -130,7 +130,7 @@ register({
       },
     });
     const charts = [];
-    const chart = (el) => { const c = echarts.init(el, 'dark', { renderer: 'canvas' }); charts.push(c); return c; };
+    const chart = (el) => { const c = init(el, 'dark', { renderer: 'svg' }); charts.push(c); return c; };
     const cGrade = chart(gradeChart.el);
     const cStatus = chart(statusChart.el);
     const cChild = chart(childEl);
@@ -227,7 +227,7 @@ register({
       cStatus.setOption({
         ...base,
         tooltip: { trigger: 'axis' },
-        grid: { left: 8, right: 8, top: 10, bottom: 4 },
+        grid: { left: 36, right: 8, top: 10, bottom: states.length > 4 ? 48 : 26 },
         xAxis: { type: 'category', data: states.map((s) => t(`cockpit.status.${s}`, s)), axisLabel: { color: '#c9d7ee', interval: 0, rotate: states.length > 4 ? 30 : 0 } },
         yAxis: { type: 'value', minInterval: 1, axisLabel: { color: '#c9d7ee' }, splitLine: { lineStyle: { color: '#1c3a60' } } },
         series: [{ type: 'bar', data: states.map((s) => byStatus[s]), itemStyle: { color: '#3ba0ff' }, barMaxWidth: 28 }],
@@ -242,15 +242,16 @@ register({
         const scale = scaleFor(state.measure, measure.values, true);
         gm.setValues(measure.values, scale);
         legendSlot.append(legend(scale, mName));
-        const rows = children.map((g) => [g.name, measure.values[g.code]]).filter(([, v]) => typeof v === 'number')
+        const short = (name) => (name.startsWith(viewGrid.name) && name.length > viewGrid.name.length + 1 ? name.slice(viewGrid.name.length) : name);
+        const rows = children.map((g) => [short(g.name), measure.values[g.code]]).filter(([, v]) => typeof v === 'number')
           .sort((a, b) => b[1] - a[1]).slice(0, 12).reverse();
         const ratio = state.measure === 'visit_coverage';
         cChild.setOption({
           ...base,
           tooltip: { trigger: 'axis', valueFormatter: (v) => (ratio ? fmtPercent(v) : fmtNumber(v, 1)) },
-          grid: { left: 8, right: 24, top: 6, bottom: 4 },
+          grid: { left: 112, right: 24, top: 6, bottom: 24 },
           xAxis: { type: 'value', max: ratio ? 1 : undefined, minInterval: ratio || state.measure === 'score' ? undefined : 1, axisLabel: { color: '#c9d7ee', formatter: ratio ? (v) => `${Math.round(v * 100)}%` : undefined }, splitLine: { lineStyle: { color: '#1c3a60' } } },
-          yAxis: { type: 'category', data: rows.map((r) => r[0]), axisLabel: { color: '#c9d7ee', width: 110, overflow: 'truncate' } },
+          yAxis: { type: 'category', data: rows.map((r) => r[0]), axisLabel: { color: '#c9d7ee', width: 100, overflow: 'truncate' } },
           series: [{ type: 'bar', data: rows.map((r) => r[1]), itemStyle: { color: ratio ? '#2fc67c' : '#f08a24' }, barMaxWidth: 18 }],
         }, true);
         childEl.setAttribute('aria-label', `${t('cockpit.byChild', '', { m: mName })}: ${rows.slice().reverse().map((r) => `${r[0]} ${ratio ? fmtPercent(r[1]) : fmtNumber(r[1], 1)}`).join('，') || t('app.none')}`);
