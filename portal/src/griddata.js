@@ -270,11 +270,14 @@ export async function overview(code) {
     grid: { ...info, households: summary?.households ?? info.households, population: summary?.population ?? info.population },
     summary,
     staff: (gaps || posts) ? {
-      posts: (posts?.items || []).filter((p) => !p.end_date).map((p) => ({ person_id: p.person_id, role: p.role, post: p.role_label, grid_code: p.grid_code })),
-      gaps: gaps ? gaps.gaps : [],
+      // posts in this very grid (as the route gives them); names need GET /staff/{id}: left out
+      posts: (posts?.items || []).filter((p) => !p.end_date && p.grid_code === code)
+        .map((p) => ({ name: null, role: p.role, role_label: p.role_label })),
+      gaps: gaps ? gapsOf(gaps) : null,
     } : null,
     tickets,
-    coverage: coverage ? { period: coverage.period, ...coverage.total } : null,
+    coverage: coverage ? { period: coverage.period, households: coverage.total.households, visited: coverage.total.visited,
+      coverage: coverage.total.coverage, patrols_period: coverage.total.patrols } : null,
     score: null,
     flags: flags ? { open: flags.items.length, more: Boolean(flags.next), items: flags.items } : null,
     source: 'fallback',
@@ -327,10 +330,17 @@ export function statistics(root) {
   return get('/tickets/statistics', { root });
 }
 
-/** Staffing gaps of the subtree: {grids_checked, grids_with_gaps, missing: {post: n}, gaps}. */
-export async function staffingGaps(root) {
-  const answer = await get('/staffing/gaps', { root });
+/** GET /staffing/gaps as the overview's `staff.gaps`: {grids_checked, grids_with_gaps, missing, grids}. */
+function gapsOf(answer) {
   const missing = {};
   for (const g of answer.gaps) for (const [k, n] of Object.entries(g.missing || {})) missing[k] = (missing[k] || 0) + n;
-  return { ...answer, missing };
+  return { grids_checked: answer.grids_checked, grids_with_gaps: answer.grids_with_gaps, missing, grids: answer.gaps.slice(0, 20) };
 }
+
+/** Staffing gaps of the subtree, in the overview's shape. */
+export async function staffingGaps(root) {
+  return gapsOf(await get('/staffing/gaps', { root }));
+}
+
+/** Whether a route was found missing (404 ROUTE_NOT_FOUND) on this page load. */
+export function routeMissing(key) { return missing.has(key); }

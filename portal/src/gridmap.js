@@ -49,7 +49,8 @@ export function scaleFor(name, values, dark = false) {
     const hi = nums.length ? Math.max(...nums) : 100;
     const step = Math.max((hi - lo) / 5, 0.1);
     const breaks = [1, 2, 3, 4].map((i) => Math.round((lo + step * i) * 10) / 10);
-    return { breaks: dedupe(breaks), colours: BETTER, format: (v) => fmtNumber(v, 1) };
+    const kept = dedupe(breaks);
+    return { breaks: kept, colours: spread(BETTER, kept.length + 1), format: (v) => fmtNumber(v, 1) };
   }
   // counts: 0 is its own class, then up to four classes to the largest
   const max = nums.length ? Math.max(...nums) : 0;
@@ -59,7 +60,13 @@ export function scaleFor(name, values, dark = false) {
     const q = (p) => Math.max(1, Math.round(quantile(nums.filter((n) => n > 0), p)));
     breaks = dedupe([1, q(0.35), q(0.65), q(0.9)]);
   }
-  return { breaks, colours: dark ? WORSE_DARK : WORSE, format: (v) => fmtNumber(v), integer: true };
+  return { breaks, colours: spread(dark ? WORSE_DARK : WORSE, breaks.length + 1), format: (v) => fmtNumber(v), integer: true };
+}
+/** n colours from a ramp, its ends kept: the highest class is always the strongest colour. */
+function spread(ramp, n) {
+  if (n >= ramp.length) return ramp;
+  if (n <= 1) return [ramp[ramp.length - 1]];
+  return Array.from({ length: n }, (_, i) => ramp[Math.round((i * (ramp.length - 1)) / (n - 1))]);
 }
 function dedupe(list) { return list.filter((v, i) => i === 0 || v > list[i - 1]); }
 function quantile(sorted, p) {
@@ -119,6 +126,14 @@ function bboxOfGeometry(geometry) {
     }
   }
   return box;
+}
+
+/**
+ * The web-mercator zoom (256-pixel tiles, as GET /grids/{code}/shapes takes it) of a
+ * MapLibre zoom (512-pixel tiles): one more, so the server simplifies to a screen pixel.
+ */
+export function tileZoom(mapZoom) {
+  return Math.max(0, Math.min(20, Math.round(mapZoom) + 1));
 }
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
@@ -208,7 +223,7 @@ export class GridMap {
     }
     this.map.on('zoomend', () => {
       if (this.geometryZoom === null) return;
-      const z = Math.round(this.map.getZoom());
+      const z = tileZoom(this.map.getZoom());
       if (Math.abs(z - this.geometryZoom) >= 2) this.onZoomBucket(z);
     });
   }
@@ -228,21 +243,25 @@ export class GridMap {
     new Popup({ closeButton: true, maxWidth: '260px' }).setLngLat(lngLat).setDOMContent(body).addTo(this.map);
   }
 
-  /** The zoom to ask geometry for, for a bbox fitted in this map's size. */
+  /** The (web-mercator) zoom to ask geometry for, for a bbox fitted in this map's size. */
   zoomFor(bbox) {
-    if (!bbox) return Math.round(this.map.getZoom());
+    if (!bbox) return tileZoom(this.map.getZoom());
     const camera = this.map.cameraForBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 20 });
-    return Math.max(0, Math.min(20, Math.round(camera ? camera.zoom : this.map.getZoom())));
+    return tileZoom(camera ? camera.zoom : this.map.getZoom());
   }
 
-  /** The zoom at which a grid of this area (m², about square) fills the map. */
+  /** The (web-mercator) zoom the map shows now. */
+  tileZoom() { return tileZoom(this.map.getZoom()); }
+
+  /** The (web-mercator) zoom at which a grid of this area (m², about square) fills the map. */
   zoomForArea(areaM2) {
     const canvas = this.map.getCanvas();
     const px = Math.max(200, Math.min(canvas.clientWidth, canvas.clientHeight) - 40);
     const metresPerPixel = Math.sqrt(areaM2) * 1.3 / px;
     const lat = this.map.getCenter().lat;
-    const z = Math.log2((156543.03 * Math.cos((lat * Math.PI) / 180)) / metresPerPixel);
-    return Math.max(0, Math.min(20, Math.round(z)));
+    // metres per pixel at MapLibre zoom 0 (a 512-pixel world): 78271.5 at the equator
+    const z = Math.log2((78271.52 * Math.cos((lat * Math.PI) / 180)) / metresPerPixel);
+    return tileZoom(z);
   }
 
   /** Draw the grids (a FeatureCollection); fit to bbox when given. Resolves at the next idle. */

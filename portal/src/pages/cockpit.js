@@ -17,7 +17,7 @@ addMessages({
     'cockpit.pause': '暂停自动刷新', 'cockpit.resume': '恢复自动刷新', 'cockpit.exit': '退出大屏',
     'cockpit.scope': '统计范围', 'cockpit.whole': '{name}（全部）', 'cockpit.open': '未办结工单',
     'cockpit.overdue': '超时未办', 'cockpit.breaches': '近30天超时次数', 'cockpit.gaps': '人员缺口',
-    'cockpit.gapsGrids': '{n} 个网格缺人', 'cockpit.patrols': '今日巡查', 'cockpit.coverage': '本月走访覆盖率',
+    'cockpit.gapsGrids': '{n} 个网格缺人', 'cockpit.patrols': '今日巡查', 'cockpit.coverage': '走访覆盖率',
     'cockpit.byGrade': '未办结工单（按等级）', 'cockpit.byStatus': '近30天工单（按状态）',
     'cockpit.byChild': '下级网格：{m}', 'cockpit.newest': '最新未办结工单', 'cockpit.noTickets': '暂无未办结工单',
     'cockpit.map': '地图着色', 'cockpit.drill': '地图下钻到此', 'cockpit.up': '返回上级',
@@ -32,7 +32,7 @@ addMessages({
     'cockpit.pause': 'Pause auto refresh', 'cockpit.resume': 'Resume auto refresh', 'cockpit.exit': 'Leave the wall view',
     'cockpit.scope': 'Figures for', 'cockpit.whole': '{name} (all)', 'cockpit.open': 'Open tickets',
     'cockpit.overdue': 'Overdue', 'cockpit.breaches': 'SLA breaches, 30 days', 'cockpit.gaps': 'Staffing gaps',
-    'cockpit.gapsGrids': '{n} grids short', 'cockpit.patrols': 'Patrols today', 'cockpit.coverage': 'Visit coverage this month',
+    'cockpit.gapsGrids': '{n} grids short', 'cockpit.patrols': 'Patrols today', 'cockpit.coverage': 'Visit coverage',
     'cockpit.byGrade': 'Open tickets by grade', 'cockpit.byStatus': 'Tickets of 30 days by state',
     'cockpit.byChild': 'Grids below: {m}', 'cockpit.newest': 'Newest open tickets', 'cockpit.noTickets': 'No open tickets',
     'cockpit.map': 'Map colour', 'cockpit.drill': 'Drill the map into it', 'cockpit.up': 'Up one level',
@@ -140,7 +140,8 @@ register({
     async function drawView() {
       mapEl.dataset.state = 'loading';
       const started = performance.now();
-      let [shapes, kids] = await Promise.all([data.shapes(state.view, { zoom: 12 }), data.children(state.view)]);
+      let [shapes, kids] = await Promise.all([
+        data.shapes(state.view, { zoom: viewGrid.area_m2 ? gm.zoomForArea(viewGrid.area_m2) : gm.tileZoom() }), data.children(state.view)]);
       if (shapes.source === 'shapes' && Math.abs(gm.zoomFor(shapes.bbox) - shapes.zoom) >= 2) {
         shapes = await data.shapes(state.view, { zoom: gm.zoomFor(shapes.bbox) });
       }
@@ -182,14 +183,19 @@ register({
       const failed = [];
       const soft = (what, p) => p.catch((err) => { failed.push(`${what} (${explain(err)})`); return null; });
       const codes = children.map((g) => g.code);
-      const [ov, stats, gaps, patrols, newest, measure] = await Promise.all([
-        soft(t('cockpit.open'), data.overview(focus)),
+      // the overview route gives most figures in one call; without it, each from its own route
+      const ov = await soft(t('cockpit.open'), data.overview(focus));
+      const fromOverview = ov && ov.source === 'overview';
+      const [stats, gapsAnswer, patrolsAnswer, newest, measure] = await Promise.all([
         soft(t('cockpit.byStatus'), data.statistics(focus)),
-        soft(t('cockpit.gaps'), data.staffingGaps(focus)),
-        soft(t('cockpit.patrols'), data.patrolsToday(focus)),
+        fromOverview && ov.staff ? Promise.resolve(ov.staff.gaps) : soft(t('cockpit.gaps'), data.staffingGaps(focus)),
+        fromOverview && ov.coverage ? Promise.resolve({ count: ov.coverage.patrols_today, more: false })
+          : soft(t('cockpit.patrols'), data.patrolsToday(focus)),
         soft(t('cockpit.newest'), data.newestOpen(focus)),
         soft(t(`gridmap.measure.${state.measure}`), data.measure(state.view, state.measure, { codes })),
       ]);
+      const gaps = gapsAnswer;
+      const patrols = patrolsAnswer;
       busy = false;
       if (!alive) return;
       if (again) { again = false; refresh(); return; }
@@ -197,7 +203,7 @@ register({
       const tk = ov && ov.tickets;
       fOpen.set(tk ? `${fmtNumber(tk.open)}${tk.open_more ? '+' : ''}` : '—',
         tk && tk.by_grade ? GRADES.filter((g) => tk.by_grade[g]).map((g) => `${t(`gridmap.grade.${g}`)} ${tk.by_grade[g]}`).join(' · ') : '');
-      const overdue = stats ? stats.open_overdue : tk ? tk.overdue : null;
+      const overdue = tk ? tk.overdue : stats ? stats.open_overdue : null;
       fOverdue.set(fmtNumber(overdue), '', overdue > 0);
       fBreaches.set(stats ? fmtNumber(stats.sla_breaches.total) : '—',
         stats && stats.sla_breaches.rate != null ? fmtPercent(stats.sla_breaches.rate) : '', stats && stats.sla_breaches.total > 0);
@@ -207,8 +213,8 @@ register({
       } else fGaps.set('—');
       fPatrols.set(patrols ? `${fmtNumber(patrols.count)}${patrols.more ? '+' : ''}` : '—');
       const cv = ov && ov.coverage;
-      fCoverage.set(cv ? fmtPercent(cv.coverage ?? cv.rate ?? null) : '—',
-        cv && cv.households !== undefined ? `${fmtNumber(cv.visited)} / ${fmtNumber(cv.households)}` : '');
+      fCoverage.set(cv ? fmtPercent(cv.coverage ?? null) : '—',
+        cv && cv.households !== undefined ? `${fmtNumber(cv.visited)} / ${fmtNumber(cv.households)}${cv.period ? ` · ${cv.period}` : ''}` : '');
 
       const byGrade = (tk && tk.by_grade) || {};
       cGrade.setOption({

@@ -19,7 +19,7 @@ addMessages({
     'map.loading': '正在加载网格…', 'map.drawn': '已显示 {n} 个网格', 'map.close': '关闭',
     'map.overview': '网格概况', 'map.households': '户数', 'map.population': '人口', 'map.staff': '在岗人员',
     'map.gaps': '人员缺口', 'map.noGaps': '配备齐全', 'map.ticketsOpen': '未办结工单', 'map.overdue': '超时',
-    'map.coverage': '本期走访覆盖', 'map.visited': '已走访 {v} / {n} 户', 'map.patrols': '巡查 {n} 次',
+    'map.coverage': '走访覆盖', 'map.visited': '已走访 {v} / {n} 户', 'map.patrols': '本期巡查 {n} 次',
     'map.score': '最新考核得分', 'map.flags': '待核查预警', 'map.none': '无', 'map.unavailable': '暂不可用',
     'map.measureUnavailable': '“{m}”暂无数据来源（指标接口尚未提供），网格先不着色',
     'map.measureFallback': '“{m}”由现有接口汇总得出', 'map.measureAsOf': '数据时间 {at}',
@@ -28,6 +28,8 @@ addMessages({
     'map.level.name.community': '社区/村', 'map.level.name.villager_group': '网格',
     'map.level.name.household_group': '住户小组', 'map.exclusive': '专属网格', 'map.posts': '{n} 人在岗',
     'map.tooMany': '共 {n} 个网格，列表只列出前 {m} 个（地图上全部显示）',
+    'map.patrolsToday': '今日巡查 {n} 次', 'map.results': '{n} 项结果', 'map.notShown': '仅对督导和审计人员显示',
+    'map.missing': '部分服务未及时响应：{what}',
     'map.role.grid_chief': '网格长', 'map.role.grid_police': '网格警', 'map.role.full_time_worker': '专职网格员',
     'map.role.part_time_worker': '兼职网格员',
   },
@@ -39,7 +41,7 @@ addMessages({
     'map.loading': 'Loading the grids…', 'map.drawn': '{n} grids shown', 'map.close': 'Close',
     'map.overview': 'Grid overview', 'map.households': 'Households', 'map.population': 'Population', 'map.staff': 'Staff on duty',
     'map.gaps': 'Staffing gaps', 'map.noGaps': 'Fully staffed', 'map.ticketsOpen': 'Open tickets', 'map.overdue': 'overdue',
-    'map.coverage': 'Visit coverage this period', 'map.visited': '{v} of {n} households visited', 'map.patrols': '{n} patrols',
+    'map.coverage': 'Visit coverage', 'map.visited': '{v} of {n} households visited', 'map.patrols': '{n} patrols this period',
     'map.score': 'Latest score', 'map.flags': 'Flags to review', 'map.none': 'None', 'map.unavailable': 'Not available',
     'map.measureUnavailable': '"{m}" has no source yet (the measures route is not there): grids are not coloured',
     'map.measureFallback': '"{m}" is summed from existing routes', 'map.measureAsOf': 'as of {at}',
@@ -49,6 +51,8 @@ addMessages({
     'map.level.name.villager_group': 'Grid', 'map.level.name.household_group': 'Household group',
     'map.exclusive': 'Exclusive grid', 'map.posts': '{n} on duty',
     'map.tooMany': '{n} grids: the list shows the first {m} (the map shows all)',
+    'map.patrolsToday': '{n} patrols today', 'map.results': '{n} results', 'map.notShown': 'Shown to supervisors and auditors only',
+    'map.missing': 'Some services did not answer in time: {what}',
     'map.role.grid_chief': 'grid chief', 'map.role.grid_police': 'grid police officer',
     'map.role.full_time_worker': 'full-time worker', 'map.role.part_time_worker': 'part-time worker',
   },
@@ -87,47 +91,58 @@ export function overviewBody(ov) {
       h('span.badge', { class: `badge grade-${grade}` }, `${t(`gridmap.grade.${grade}`, grade)} ${fmtNumber(n)}`)))) : null,
     !tk ? (problem('tickets') || h('p.muted', t('map.unavailable'))) : null));
 
-  // staff
+  // staff: posts in the grid itself, and the standard's gaps under it
   const st = ov.staff;
   const posts = (st && st.posts) || [];
-  const gaps = (st && st.gaps) || [];
+  const gaps = st && st.gaps;
+  const postLabel = (p) => (currentLang() === 'en' ? p.role_label_en : null) || p.role_label || p.post || t(`map.role.${p.role}`, p.role || '');
   const byPost = {};
-  for (const p of posts) { const k = p.post || p.role_label || p.role || '?'; byPost[k] = (byPost[k] || 0) + 1; }
+  for (const p of posts) { const k = postLabel(p); byPost[k] = (byPost[k] || 0) + 1; }
+  const missingText = (missing) => Object.entries(missing || {}).filter(([, n]) => n)
+    .map(([r, n]) => `${t(`map.role.${r}`, r)} ×${n}`).join(currentLang() === 'en' ? ', ' : '，');
+  const gapGrids = gaps ? (Array.isArray(gaps) ? gaps : gaps.grids || []) : [];
+  const gapCount = gaps && !Array.isArray(gaps) ? gaps.grids_with_gaps : gapGrids.length;
   rows.push(h('section.ov-part', { 'data-testid': 'overview-staff' }, h('h3', t('map.staff')),
-    st ? h('p', t('map.posts', '', { n: posts.length }), posts.some((p) => p.name) ? null : ' ',
+    st ? h('p', t('map.posts', '', { n: posts.length }),
       h('ul.inline', Object.entries(byPost).map(([k, n]) => h('li', h('span.badge', `${k} ${n}`))))) : null,
-    st && posts.some((p) => p.name) ? h('ul.plain', posts.slice(0, 12).map((p) => h('li', `${p.name} · ${p.post || p.role || ''}`))) : null,
+    st && posts.some((p) => p.name) ? h('ul.plain', posts.slice(0, 12).map((p) => h('li', `${p.name} · ${postLabel(p)}`))) : null,
     st ? h('h4', t('map.gaps')) : null,
-    st ? (gaps.length ? h('ul.plain', gaps.slice(0, 8).map((gap) => h('li',
-      gap.name ? `${gap.name}: ` : '',
-      typeof gap.missing === 'object' && gap.missing
-        ? Object.entries(gap.missing).filter(([, n]) => n).map(([r, n]) => `${t(`map.role.${r}`, r)} ×${n}`).join('，')
-        : String(gap.missing ?? gap.role ?? ''))), gaps.length > 8 ? h('li', `${t('map.more')} ${gaps.length - 8}`) : null)
-      : h('p', h('span.badge.ok', t('map.noGaps')))) : (problem('staff') || h('p.muted', t('map.unavailable')))));
+    st && gaps ? (gapCount
+      ? [gaps.missing ? h('p', missingText(gaps.missing)) : null,
+        h('ul.plain', gapGrids.slice(0, 8).map((gap) => h('li', `${gap.name || gap.code}: ${missingText(gap.missing)}`)),
+          gapCount > 8 ? h('li', `${t('map.more')} ${gapCount - 8}`) : null)]
+      : h('p', h('span.badge.ok', t('map.noGaps')))) : null,
+    !st ? (problem('staff') || h('p.muted', t('map.unavailable'))) : null));
 
-  // coverage
+  // coverage: visits in the period, patrols today
   const cv = ov.coverage;
   rows.push(h('section.ov-part', { 'data-testid': 'overview-coverage' }, h('h3', t('map.coverage')),
-    cv ? h('p', h('strong.big', fmtPercent(cv.coverage ?? cv.rate ?? null)), ' ',
+    cv ? h('p', h('strong.big', fmtPercent(cv.coverage ?? null)), ' ',
       cv.households !== undefined ? t('map.visited', '', { v: fmtNumber(cv.visited), n: fmtNumber(cv.households) }) : '',
-      cv.patrols !== undefined ? ` · ${t('map.patrols', '', { n: fmtNumber(cv.patrols) })}` : '')
-      : (problem('coverage') || h('p.muted', t('map.unavailable')))));
+      cv.period ? ` · ${cv.period}` : '') : (problem('coverage') || h('p.muted', t('map.unavailable'))),
+    cv && cv.patrols_today !== undefined ? h('p', t('map.patrolsToday', '', { n: fmtNumber(cv.patrols_today) })) : null,
+    cv && cv.patrols_period !== undefined ? h('p', t('map.patrols', '', { n: fmtNumber(cv.patrols_period) })) : null));
 
-  // score
+  // score: the latest published assessment's results under the grid
   const sc = ov.score;
-  const scoreValue = sc && (sc.score ?? sc.value ?? sc.mean ?? sc.average);
+  const scoreValue = sc && (sc.mean ?? sc.score ?? sc.value ?? null);
+  const periods = sc && sc.assessments ? [...new Set(sc.assessments.map((a) => a.period))].join(', ') : '';
   rows.push(h('section.ov-part', { 'data-testid': 'overview-score' }, h('h3', t('map.score')),
-    sc ? h('p', h('strong.big', fmtNumber(scoreValue, 1)), sc.period ? ` · ${sc.period}` : '', sc.rank ? ` · #${sc.rank}` : '')
-      : h('p.muted', t('map.none'))));
+    sc ? h('p', h('strong.big', fmtNumber(scoreValue, 1)), periods ? ` · ${periods}` : '',
+      sc.results !== undefined ? ` · ${t('map.results', '', { n: sc.results })}` : '') : h('p.muted', t('map.none')),
+    sc && sc.top && sc.top.length ? h('ol.plain', sc.top.slice(0, 3).map((r) => h('li', `${r.name || r.grid_name || r.subject_id} ${fmtNumber(r.score, 1)}`))) : null));
 
-  // flags
+  // flags: open integrity flags (supervisors and auditors)
   const fl = ov.flags;
   const flagItems = (fl && fl.items) || [];
+  const patternName = (f) => (typeof f.pattern_name === 'string' ? f.pattern_name
+    : f.pattern_name && (f.pattern_name[currentLang()] || f.pattern_name.zh)) || f.pattern || '';
   rows.push(h('section.ov-part', { 'data-testid': 'overview-flags' }, h('h3', t('map.flags')),
-    fl ? h('p', fl.open ? h('span.badge.warn', `${fmtNumber(fl.open)}${fl.more ? '+' : ''}`) : h('span.badge.ok', t('map.none'))) : (problem('flags') || h('p.muted', t('map.unavailable'))),
-    flagItems.length ? h('ul.plain', flagItems.slice(0, 5).map((f) => h('li',
-      (f.pattern_name && (f.pattern_name[currentLang()] || f.pattern_name.zh)) || f.pattern || '', f.period ? ` · ${f.period}` : ''))) : null));
+    fl ? h('p', fl.open ? h('span.badge.warn', `${fmtNumber(fl.open)}${fl.more ? '+' : ''}`) : h('span.badge.ok', t('map.none')))
+      : (problem('flags') || h('p.muted', ov.flags_shown === false ? t('map.notShown') : t('map.unavailable'))),
+    flagItems.length ? h('ul.plain', flagItems.slice(0, 5).map((f) => h('li', patternName(f), f.period ? ` · ${f.period}` : ''))) : null));
 
+  if (ov.missing && ov.missing.length) rows.push(h('p.muted.small', t('map.missing', '', { what: ov.missing.join(', ') })));
   if (ov.source === 'fallback') rows.push(h('p.muted.small', t('map.partial')));
   return rows;
 }
@@ -224,7 +239,7 @@ register({
           onclick: (e) => openOverview(p.code, e.currentTarget),
           onfocus: () => { gm.select(p.code); },
         }, h('span.name', p.name), h('small.muted', ` ${p.kind === 'exclusive' ? t('map.exclusive') : levelName(p.level)}`), value);
-        const drill = p.level !== LEAF_LEVEL
+        const drill = p.level !== LEAF_LEVEL && p.code !== current.code
           ? h('button.drill', { type: 'button', 'aria-label': t('map.drillInto', '', { name: p.name }), onclick: () => showView(p.code, true) }, t('map.drill'))
           : null;
         return h('li', open, drill);
@@ -306,7 +321,7 @@ register({
         // the zoom the grid's extent will be seen at, guessed from its area, so the
         // geometry is asked once at the right simplification
         here = await data.grid(code);
-        const guessZoom = here.area_m2 ? gm.zoomForArea(here.area_m2) : Math.round(gm.map.getZoom()) + 1;
+        const guessZoom = here.area_m2 ? gm.zoomForArea(here.area_m2) : gm.tileZoom();
         performance.mark('map:shapes-asked');
         shapes = await data.shapes(code, { zoom: guessZoom, level: state.level });
         performance.mark('map:shapes-answered');
@@ -323,7 +338,10 @@ register({
         return;
       }
       if (token !== viewToken || !alive) return;
-      if (!shapes.collection.features.length && !first) {
+      // GET /shapes answers a grid with nothing below it with the grid itself
+      const feats = shapes.collection.features;
+      const onlySelf = feats.length === 1 && feats[0].properties.code === code;
+      if ((!feats.length || onlySelf) && !first) {
         status.textContent = t('map.noChildren', '', { name: here.name });
         state.grid = previous;
         mapEl.dataset.state = 'ready';
@@ -392,7 +410,7 @@ register({
       const name = feature ? feature.properties.name : code;
       const title = h('h2', { id: 'ov-title' }, name);
       const body = h('div.ov-body', h('p.loading', t('app.loading')));
-      const drill = feature && feature.properties.level !== LEAF_LEVEL
+      const drill = feature && feature.properties.level !== LEAF_LEVEL && code !== current.code
         ? h('button.primary', { type: 'button', 'data-testid': 'grid-drill', onclick: () => showView(code, true) }, t('map.drill'))
         : null;
       const close = h('button', { type: 'button', 'data-testid': 'grid-overview-close', 'aria-label': `${t('map.close')} ${t('map.overview')}`, onclick: () => closeOverview(true) }, '×');
