@@ -3,6 +3,7 @@
 // Each asks the route built for it first and, while that route is not there yet
 // (404 ROUTE_NOT_FOUND), falls back to older routes, so the pages work either way.
 import { ApiError, all, api, get } from './api.js';
+import { sumByPrefix } from './mapscale.js';
 import { scope } from './session.js';
 
 /** A route the gateway does not have (yet): remembered so it is asked once per page load. */
@@ -170,15 +171,6 @@ export function currentPeriod() {
   return now.toISOString().slice(0, 7);
 }
 
-/** Values keyed by code for `codes` under `root`, each the sum over what lies in it. */
-function sumByPrefix(codes, entries) {
-  const values = Object.fromEntries(codes.map((c) => [c, 0]));
-  for (const [code, n] of entries) {
-    const hit = codes.find((c) => code.startsWith(c));
-    if (hit) values[hit] += n;
-  }
-  return values;
-}
 
 async function openTickets(root, query, max = 2000) {
   const items = [];

@@ -7,6 +7,7 @@ import { Map as MlMap, Marker, NavigationControl, Popup, setWorkerUrl } from 'ma
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import { addMessages, currentLang, fmtNumber, fmtPercent, t } from './i18n.js';
 import { h } from './ui.js';
+import { bboxOfGeometry, classRows, GRADE_COLOURS as GRADES, labelPoint, scaleOf, tileZoom } from './mapscale.js';
 import './gridmap.css';
 
 setWorkerUrl(workerUrl);
@@ -32,66 +33,18 @@ addMessages({
   },
 });
 
-// Sequential ramps: "more is worse" (tickets, gaps) and "more is better" (coverage, score).
-const WORSE = ['#fff5d6', '#fdd49e', '#fc8d59', '#e34a33', '#b30000'];
-const BETTER = ['#d73027', '#fc8d59', '#fee08b', '#91cf60', '#1a9850'];
-const WORSE_DARK = ['#1f4e79', '#f6c343', '#f08a24', '#e5484d', '#ff2d55'];
-export const GRADE_COLOURS = { daily: '#2f7ed8', urgent: '#f08a24', major: '#d62728' };
+export { GRADE_COLOURS, tileZoom } from './mapscale.js';
 
-/** Breaks and colours for a measure's values: {breaks:[b1..], colours:[c0..], format}. */
+/** Breaks and colours for a measure's values, numbers written in the page's language. */
 export function scaleFor(name, values, dark = false) {
-  const nums = Object.values(values).filter((v) => typeof v === 'number' && Number.isFinite(v));
-  if (name === 'visit_coverage') {
-    return { breaks: [0.3, 0.5, 0.7, 0.9], colours: BETTER, format: (v) => fmtPercent(v, 0) };
-  }
-  if (name === 'score') {
-    const lo = nums.length ? Math.min(...nums) : 0;
-    const hi = nums.length ? Math.max(...nums) : 100;
-    const step = Math.max((hi - lo) / 5, 0.1);
-    const breaks = [1, 2, 3, 4].map((i) => Math.round((lo + step * i) * 10) / 10);
-    const kept = dedupe(breaks);
-    return { breaks: kept, colours: spread(BETTER, kept.length + 1), format: (v) => fmtNumber(v, 1) };
-  }
-  // counts: 0 is its own class, then up to four classes to the largest
-  const max = nums.length ? Math.max(...nums) : 0;
-  let breaks;
-  if (max <= 4) breaks = [1, 2, 3, 4];
-  else {
-    const q = (p) => Math.max(1, Math.round(quantile(nums.filter((n) => n > 0), p)));
-    breaks = dedupe([1, q(0.35), q(0.65), q(0.9)]);
-  }
-  return { breaks, colours: spread(dark ? WORSE_DARK : WORSE, breaks.length + 1), format: (v) => fmtNumber(v), integer: true };
-}
-/** n colours from a ramp, its ends kept: the highest class is always the strongest colour. */
-function spread(ramp, n) {
-  if (n >= ramp.length) return ramp;
-  if (n <= 1) return [ramp[ramp.length - 1]];
-  return Array.from({ length: n }, (_, i) => ramp[Math.round((i * (ramp.length - 1)) / (n - 1))]);
-}
-function dedupe(list) { return list.filter((v, i) => i === 0 || v > list[i - 1]); }
-function quantile(sorted, p) {
-  const a = [...sorted].sort((x, y) => x - y);
-  if (!a.length) return 0;
-  return a[Math.min(a.length - 1, Math.floor(p * a.length))];
+  const format = name === 'visit_coverage' ? (v) => fmtPercent(v, 0)
+    : name === 'score' ? (v) => fmtNumber(v, 1) : (v) => fmtNumber(v);
+  return { ...scaleOf(name, values, dark), format };
 }
 
 /** The legend's rows: [{colour, label}], the no-data row last. */
 export function legendRows(scale) {
-  const { breaks, colours, format, integer } = scale;
-  const rows = [];
-  for (let i = 0; i <= breaks.length; i += 1) {
-    const lo = i === 0 ? null : breaks[i - 1];
-    const hi = i === breaks.length ? null : breaks[i];
-    let label;
-    if (integer && hi !== null && (lo === null ? hi === 1 : hi - 1 === lo)) label = format(hi - 1);
-    else if (integer && lo !== null && hi !== null) label = `${format(lo)} – ${format(hi - 1)}`;
-    else if (lo === null) label = `< ${format(hi)}`;
-    else if (hi === null) label = `≥ ${format(lo)}`;
-    else label = `${format(lo)} – ${format(hi)}`;
-    rows.push({ colour: colours[Math.min(i, colours.length - 1)], label });
-  }
-  rows.push({ colour: 'nodata', label: t('gridmap.nodata') });
-  return rows;
+  return [...classRows(scale), { colour: 'nodata', label: t('gridmap.nodata') }];
 }
 
 export function legend(scale, title) {
@@ -102,39 +55,8 @@ export function legend(scale, title) {
       r.label))));
 }
 
-function labelPoint(geometry) {
-  // the vertex average of the largest outer ring: inside for the convex-ish grids of a district
-  const rings = geometry.type === 'Polygon' ? [geometry.coordinates[0]] : geometry.coordinates.map((p) => p[0]);
-  let best = rings[0];
-  for (const r of rings) if (r.length > best.length) best = r;
-  let x = 0;
-  let y = 0;
-  const n = best.length - 1 || 1;
-  for (let i = 0; i < n; i += 1) { x += best[i][0]; y += best[i][1]; }
-  return [x / n, y / n];
-}
 
-function bboxOfGeometry(geometry) {
-  const box = [Infinity, Infinity, -Infinity, -Infinity];
-  const rings = geometry.type === 'Polygon' ? [geometry.coordinates[0]] : geometry.coordinates.map((p) => p[0]);
-  for (const ring of rings) {
-    for (const [x, y] of ring) {
-      if (x < box[0]) box[0] = x;
-      if (y < box[1]) box[1] = y;
-      if (x > box[2]) box[2] = x;
-      if (y > box[3]) box[3] = y;
-    }
-  }
-  return box;
-}
 
-/**
- * The web-mercator zoom (256-pixel tiles, as GET /grids/{code}/shapes takes it) of a
- * MapLibre zoom (512-pixel tiles): one more, so the server simplifies to a screen pixel.
- */
-export function tileZoom(mapZoom) {
-  return Math.max(0, Math.min(20, Math.round(mapZoom) + 1));
-}
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 const MAX_LABELS = 60;
@@ -184,7 +106,7 @@ export class GridMap {
       } },
       { id: 'tickets', type: 'circle', source: 'tickets', layout: { visibility: 'none' }, paint: {
         'circle-radius': 7,
-        'circle-color': ['match', ['get', 'grade'], 'major', GRADE_COLOURS.major, 'urgent', GRADE_COLOURS.urgent, GRADE_COLOURS.daily],
+        'circle-color': ['match', ['get', 'grade'], 'major', GRADES.major, 'urgent', GRADES.urgent, GRADES.daily],
         'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
       } },
     );
