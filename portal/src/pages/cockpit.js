@@ -255,9 +255,9 @@ register({
         cChild.setOption({
           ...base,
           tooltip: { trigger: 'axis', valueFormatter: (v) => (ratio ? fmtPercent(v) : fmtNumber(v, 1)) },
-          grid: { left: 112, right: 24, top: 6, bottom: 24 },
+          grid: { left: 128, right: 24, top: 6, bottom: 24 },
           xAxis: { type: 'value', max: ratio ? 1 : undefined, minInterval: ratio || state.measure === 'score' ? undefined : 1, axisLabel: { color: '#c9d7ee', formatter: ratio ? (v) => `${Math.round(v * 100)}%` : undefined }, splitLine: { lineStyle: { color: '#1c3a60' } } },
-          yAxis: { type: 'category', data: rows.map((r) => r[0]), axisLabel: { color: '#c9d7ee', width: 100, overflow: 'truncate' } },
+          yAxis: { type: 'category', data: rows.map((r) => r[0]), axisLabel: { color: '#c9d7ee', width: 116, overflow: 'truncate' } },
           series: [{ type: 'bar', data: rows.map((r) => r[1]), itemStyle: { color: ratio ? '#2fc67c' : '#f08a24' }, barMaxWidth: 18 }],
         }, true);
         childEl.setAttribute('aria-label', `${t('cockpit.byChild', '', { m: mName })}: ${rows.slice().reverse().map((r) => `${r[0]} ${ratio ? fmtPercent(r[1]) : fmtNumber(r[1], 1)}`).join('，') || t('app.none')}`);
