@@ -1,5 +1,6 @@
 import datetime as dt
 
+import eventlet
 from marshmallow import Schema, fields, validate
 from nameko.dependency_providers import Config
 from nameko.events import BROADCAST, event_handler
@@ -15,7 +16,7 @@ from common.outbox import Outbox
 from common.errors import InvalidInput
 from common.rpc import rpc
 from common.validation import Moment, load
-from grid import MIGRATIONS_DIR, cards, geo, history, places, registry
+from grid import MIGRATIONS_DIR, cards, geo, history, places, registry, shapes
 from grid.exceptions import PlaceNotFound
 from grid.models import JOBS
 from grid.levels import configured_scheme
@@ -56,6 +57,18 @@ class SpatialIndex(DependencyProvider):
         return self.live
 
 
+class MapShapes(DependencyProvider):
+    """This instance's cache of map shapes (grid.shapes.ShapeCache), answers keyed by
+    the spatial index's generation: a rebuild (any change to the registry, here or on
+    another replica) makes the old answers unreachable."""
+
+    def setup(self):
+        self.cache = shapes.ShapeCache()
+
+    def get_dependency(self, worker_ctx):
+        return self.cache
+
+
 class GridScheme(DependencyProvider):
     """The deployment's level scheme (grid.levels.configured_scheme), read once at
     start: a bad GRID_LEVEL_SCHEME, GRID_STAFFED_LEVEL or GRID_SIZING stops the service
@@ -77,6 +90,7 @@ class GridService(OpsEndpoints):
     config = Config()
     spatial = SpatialIndex()
     scheme = GridScheme()
+    map_shapes = MapShapes()
 
     @property
     def tolerance_m2(self):
@@ -161,6 +175,22 @@ class GridService(OpsEndpoints):
             result = {"retired": grid_schema.dump(olds, many=True), "created": grid_schema.dump(merged)}
         self.spatial.rebuild(changed["event_id"])
         return result
+
+    @rpc
+    def grid_shapes(self, code, zoom, level=None):
+        """The grids under ``code`` (its children, ``leaf`` grids, or those of a level)
+        as a GeoJSON FeatureCollection simplified for map zoom ``zoom`` (grid.shapes),
+        from the in-memory index, cached until the registry changes."""
+        shapes.check_query(zoom, level)
+        live = self.spatial
+        index, generation = live.index, live.generation
+        key = (generation, code, level, zoom)
+        answer = self.map_shapes.get(key)
+        if answer is None:
+            geometries = dict(zip(index.codes, index.geometries))
+            answer = self.map_shapes.put(key, shapes.collection(
+                index.summaries, geometries, self.scheme, code, zoom, level, pause=lambda: eventlet.sleep(0)))
+        return answer
 
     @rpc
     def grid_history(self, code):
