@@ -154,7 +154,7 @@ class JsonWebServer(WebServer):
 # data. Every other value is written as ***.
 LOGGED_PARAMETERS = frozenset((
     "root", "status", "limit", "before", "from", "to", "category", "grade", "source", "level", "kind", "type",
-    "parent", "geometry", "overdue", "reveal", "responsible", "on", "lon", "lat", "crs", "at", "unread",
+    "parent", "geometry", "overdue", "reveal", "responsible", "on", "lon", "lat", "crs", "at", "unread", "zoom",
 ))
 _PARAMETER_NAME = re.compile(r"[A-Za-z_]{1,40}\Z")  # a name with digits in it might be a number itself
 _LOGGED_VALUE_CHARS = 64

@@ -148,6 +148,23 @@ def url(*schemes):
     return Rule(" or ".join(f"`{scheme}://`" for scheme in schemes) + " URL", test)
 
 
+def tile_url_template():
+    def test(value):
+        scheme, _, rest = value.partition("://")
+        host = rest.split("/", 1)[0]
+        if scheme not in ("http", "https") or not host or "{" in host:
+            return f"must be an http or https URL with a host, got one starting {value[:12]!r}"
+        missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
+        if missing:
+            return f"must hold {', '.join(missing)} (a tile URL template: .../{{z}}/{{x}}/{{y}}.png)"
+        if re.search(r"\{(?![zxy]\})", value) or re.search(r"(?<!\{[zxy])\}", value):
+            return "may hold no placeholder but {z}, {x} and {y}"
+        if any(c.isspace() or c in "'\";" for c in value):
+            return "may hold no spaces, quotes or ';'"
+        return None
+    return Rule("an `http://` or `https://` tile URL template with `{z}`, `{x}` and `{y}`", test)
+
+
 # ------------------------------------------------------------------- settings
 
 @dataclass(frozen=True)
@@ -290,6 +307,16 @@ SETTINGS = (
             "proxy (`https://wangge.example.gov.cn`): the public cards' QR codes hold the report form's address "
             "under it", ("gateway", "people"), DOOR, rule=url("https", "http"),
             shown_default="none (the address a request came in on)"),
+    Setting("PORTAL_DIR", "", "the built portal (`make portal` builds `portal/dist`) the gateway serves at "
+            "`/portal/`; when the folder has no `index.html`, `/portal/` answers 503 saying to build it",
+            ("gateway",), DOOR, shown_default="`portal/dist` beside the code"),
+    Setting("PORTAL_TILE_URL", "", "a base map for the portal's map: a raster tile URL template of the district's "
+            "own tile server (`https://tiles.example.gov.cn/{z}/{x}/{y}.png`); the portal's content security "
+            "policy lets browsers load images and data from its host and no other. Empty: no base map, the grids "
+            "on a plain background (a government network often reaches no public tiles)", ("gateway",), DOOR,
+            rule=tile_url_template()),
+    Setting("PORTAL_TILE_ATTRIBUTION", "", "the base map's attribution, shown on the portal's map (plain text)",
+            ("gateway",), DOOR),
     Setting("GRID_IMPORT_JOB_FEATURES", "200", "a grid import of more features than this answers 202 with a job "
             "(`GET /api/v1/jobs/{id}`: progress, then the import's answer) instead of holding the request "
             "(proxies cut at 60 s)", ("gateway",), DOOR, rule=integer(1)),

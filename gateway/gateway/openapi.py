@@ -55,6 +55,8 @@ TAGS = [
     ("public", "The public door, no sign-in: a grid's card (上岗公示) and its QR code"),
     ("open311", "Open311 GeoReport v2 (/open311/v2): the published categories as services and their tickets as "
                 "service requests, in JSON and XML; errors in Open311's own shape"),
+    ("portal", "The portal (一门户): the web app's built files, served from here (`make portal` builds them), and "
+               "its run-time settings; a client of this API like any other, with no route of its own"),
     ("reference", "This document and its page"),
     ("operations", "Health and metrics"),
 ]

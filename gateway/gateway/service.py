@@ -13,6 +13,7 @@ from common.ops import OpsEndpoints
 from common.errors import AppError
 from common.rpc import ServiceRpc
 from gateway import door
+from gateway.portal import Portal
 from gateway import limits as rate_limits
 from gateway.auth import Callers, TokenIssuer, trusted_networks
 from gateway.routes import ROUTES
@@ -65,16 +66,31 @@ class PublicSite(DependencyProvider):
         return self.base_url
 
 
+class PortalSite(DependencyProvider):
+    """The built portal the gateway serves (PORTAL_DIR) and its settings
+    (PORTAL_TILE_URL, PORTAL_TILE_ATTRIBUTION); a malformed tile URL stops the gateway
+    at start, naming the variable."""
+
+    def setup(self):
+        config = self.container.config
+        self.portal = Portal(cfg.env("PORTAL_DIR", "", config), cfg.env("PORTAL_TILE_URL", "", config),
+                             cfg.env("PORTAL_TILE_ATTRIBUTION", "", config))
+
+    def get_dependency(self, worker_ctx):
+        return self.portal
+
+
 class GatewayBase(OpsEndpoints):
     name = "gateway"
 
     tokens = Tokens()
     limits = Limits()
     public_site = PublicSite()
+    portal = PortalSite()
     people = ServiceRpc("people", timeouts={"import_roster": 300, "send_broadcast": 60, "staffing_gaps": 60,
                                             "coverage": 60})
     grid = ServiceRpc("grid", timeouts={
-        "import_grids": 600, "coverage": 300, "export_grids": 120, "sizing": 60, "split_grid": 30, "merge_grids": 30})
+        "import_grids": 600, "coverage": 300, "grid_shapes": 30, "export_grids": 120, "sizing": 60, "split_grid": 30, "merge_grids": 30})
     tickets = ServiceRpc("tickets", timeouts={"ticket_statistics": 120, "statistics_report": 120, "export_tickets": 60})
     # a district's quarter: seconds to run or correct, half a minute to scan
     scoring = ServiceRpc("scoring", timeouts={"run_assessment": 120, "correct_assessment": 120,

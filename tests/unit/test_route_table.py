@@ -5,6 +5,7 @@ no token). The same matrix against the real services, inside and outside scope, 
 tests/integration/test_role_matrix.py."""
 import json
 import warnings
+from pathlib import Path
 
 import pytest
 from marshmallow import fields
@@ -18,6 +19,7 @@ from common.roles import NAMED_SETS, ROLES
 from gateway import door, openapi, reference
 from gateway.auth import Callers, TokenIssuer
 from gateway.limits import LocalBuckets, RateLimits
+from gateway.portal import Portal
 from gateway.routes import BY_NAME, ROUTES
 from gateway.routing import QUERY, Call, Query
 from gateway.schemas.base import PAGE_LIMIT_MAX
@@ -30,7 +32,9 @@ PUBLIC = {"login", "openapi_document", "docs_page", "docs_asset", "healthz", "pr
           "public_card_report_progress", "public_track_page", "change_password",
           # Open311's reads are public in the spec: published categories and their tickets, never a reporter
           "open311_discovery", "open311_services", "open311_service_definition", "open311_requests",
-          "open311_request", "open311_token"}
+          "open311_request", "open311_token",
+          # the portal's built files and run-time settings: a page loads before anyone signs in
+          "portal_home", "portal_home_bare", "portal_index", "portal_config", "portal_file", "portal_asset"}
 SERVICES = {"grid", "people", "tickets", "scoring"}
 
 
@@ -141,6 +145,7 @@ class FakeGateway:
         self.ops = FakeOps()
         self.tokens = Callers(TokenIssuer(SECRET))
         self.limits = RateLimits(LocalBuckets())  # off: no limit configured
+        self.portal = Portal(Path(__file__).parent / "no-portal-here")  # not built: 503 pages
         for name in SERVICES:
             setattr(self, name, FakeRpc(self.calls, name))
 

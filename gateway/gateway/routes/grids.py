@@ -1,6 +1,6 @@
 """The territory: grids, their history and reports, places."""
 from common.roles import DISTRICT_WIDE, EVERYONE, STAFF, STAFF_MANAGERS, STAFF_READERS
-from gateway import grid_figures
+from gateway import conditional, grid_figures
 from gateway.routes import jobs
 from gateway.routing import ACTOR, BODY, ROOT, BodyField, Call, Path, Query, Route, by_record, in_path, in_root
 from gateway.schemas import grids as s
@@ -25,6 +25,14 @@ def import_grids(ctx):
     if jobs.wants_job(ctx.request) or (isinstance(features, list) and len(features) > jobs.GRID_IMPORT_JOB_FEATURES):
         return jobs.accepted(ctx.rpc("grid").start_import_job(collection=ctx.body, actor=ctx.actor.to_wire()))
     return ctx.rpc("grid").import_grids(collection=ctx.body)
+
+
+def grid_shapes(ctx):
+    """The service's answer with an ETag (304 to a client that has it) and gzipped for
+    a client that accepts it: the large district's leaf grids are 3 MB of JSON, 0.2 MB
+    gzipped."""
+    answer = ctx.rpc("grid").grid_shapes(code=ctx.path["code"], zoom=ctx.query["zoom"], level=ctx.query["level"])
+    return conditional.json_answer(ctx.request, answer)
 
 
 ROUTES = [
@@ -75,6 +83,18 @@ ROUTES = [
     Route("GET", "/grids/{code}/coverage", "grid_coverage", "Gaps and overlaps in a subtree, with area and GeoJSON",
           STAFF_READERS, Call("grid.coverage", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
           response=s.Coverage),
+    Route("GET", "/grids/{code}/shapes", "grid_shapes", "The grids under a grid as GeoJSON, simplified for a map zoom",
+          STAFF_READERS, grid_shapes, TAG, scope=in_path("code"), path_schema=GridCodePath, query=s.ShapesQuery,
+          response=s.Shapes,
+          description="A GeoJSON FeatureCollection of the grids under `code`: its children by default, the deepest "
+                      "(`level=leaf`) or those of one level. Each polygon is simplified (topology kept) to about "
+                      "0.7 screen pixel at `zoom` and its coordinates rounded to the decimals that zoom shows (zoom "
+                      "10: 3, zoom 16: 5); a ring that collapses is dropped and a grid too small to draw is its "
+                      "bounding box, so every grid is there. Feature properties: `code`, `name`, `level`, `kind`, "
+                      "`parent_code`. The grid service caches each answer until the registry changes. The answer "
+                      "carries an `ETag` (send it back as `If-None-Match`: 304 when nothing changed) and "
+                      "`Cache-Control: private, max-age=60`, and is gzipped for a client that accepts it. A level "
+                      "unknown to the deployment's scheme, or above the grid's own, is a 400 naming `level`."),
     Route("GET", "/grids/{code}/sizing", "grid_sizing", "Grids outside their sizing rule (households or population)",
           STAFF_READERS, Call("grid.sizing", root=CODE), TAG, scope=in_path("code"), path_schema=GridCodePath,
           response=s.Sizing,

@@ -48,6 +48,16 @@ class LocateQuery(Strict):
     at = Moment(load_default=None, metadata={"description": "which grid covered the point then (ISO date-time with offset, 2000-2099)"})
 
 
+class ShapesQuery(Strict):
+    zoom = fields.Integer(required=True, strict=False, validate=validate.Range(min=0, max=20), metadata={
+        "description": "the map's web-mercator zoom (a whole number, 0-20): geometry is simplified to about "
+                       "one screen pixel at it and coordinates rounded to match", "example": 12})
+    level = fields.String(load_default=None, validate=validate.Regexp(r"^[a-z][a-z_]{0,29}$"), metadata={
+        "description": "which grids: none, the grid's children (the grid itself when it has none); `leaf`, the "
+                       "deepest grids under it (those with no children); or a level key of the deployment's "
+                       "scheme (`town`, `community`, ...), at or below the grid's own level", "example": "leaf"})
+
+
 class RootQuery(Strict):
     root = fields.String(required=True, validate=GRID_CODE)
 
@@ -173,6 +183,33 @@ class ExportedFeature(Loose):
 class Exported(Loose):
     type = fields.String(required=True)
     features = fields.List(fields.Nested(ExportedFeature), required=True)
+
+
+class ShapeProperties(Loose):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    level = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    parent_code = fields.String(required=True, allow_none=True)
+
+
+class ShapeFeature(Loose):
+    type = fields.String(required=True, validate=validate.Equal("Feature"))
+    geometry = fields.Dict(required=True, allow_none=True, metadata={
+        "description": "GeoJSON Polygon or MultiPolygon (WGS-84), simplified for the zoom; a grid too small to "
+                       "draw at it is its bounding box; null for a grid stored without geometry"})
+    properties = fields.Nested(ShapeProperties, required=True)
+
+
+class Shapes(Loose):
+    type = fields.String(required=True, validate=validate.Equal("FeatureCollection"))
+    code = fields.String(required=True, metadata={"description": "the grid asked for"})
+    level = fields.String(required=True, metadata={
+        "description": "the level of the grids answered (`leaf` when leaf grids were asked for)"})
+    zoom = fields.Integer(required=True)
+    bbox = fields.List(fields.Float(), required=True, allow_none=True, metadata={
+        "description": "[min lon, min lat, max lon, max lat] of the grid asked for, rounded outward"})
+    features = fields.List(fields.Nested(ShapeFeature), required=True)
 
 
 class SplitResult(Loose):
