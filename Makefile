@@ -9,7 +9,7 @@ run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
 .PHONY: run test fuzz bench load soak chaos venv clean lock wheelhouse offline-test backup restore \
-        monitoring-files replay-dead-letters check-env cluster-up cluster-down cluster-test
+        monitoring-files replay-dead-letters check-env cluster-up cluster-down cluster-test portal bench-portal
 
 venv: $(VENV)/.installed
 
@@ -46,14 +46,36 @@ wheelhouse: venv
 	cp $(WHEEL_LOCK) requirements/build.lock $(WHEELHOUSE)/
 	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE) | wc -l) files, $$(du -sh $(WHEELHOUSE) | cut -f1)"
 
+# The portal (portal/ -> portal/dist, served by the gateway at /portal/): `npm ci` when
+# package-lock.json changed, `npm run build` when a source did (stamp files). Node.js 20.19+.
+PORTAL_SOURCES := $(shell find portal/src portal/public -type f 2>/dev/null) portal/index.html \
+                  portal/vite.config.js portal/package.json
+NEED_NODE = @command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+    echo "make portal: Node.js 20.19 or later and npm are needed to build the portal (Debian: apt-get install" \
+         "nodejs npm; or https://nodejs.org)"; exit 2; }; \
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+    || { echo "make portal: Node.js $$(node --version) is too old: the portal's build (Vite) needs 20.19 or later"; exit 2; }
+
+portal: portal/.stamp-build
+
+portal/.stamp-npm-ci: portal/package-lock.json portal/package.json
+	$(NEED_NODE)
+	cd portal && npm ci --no-audit --no-fund
+	touch $@
+
+portal/.stamp-build: portal/.stamp-npm-ci $(PORTAL_SOURCES)
+	$(NEED_NODE)
+	cd portal && npm run build
+	touch $@
+
 # Builds the wheelhouse, installs it into a fresh venv with pip's network off (30-80 s).
 offline-test: wheelhouse
 	OFFLINE_WHEELHOUSE=$(WHEELHOUSE) $(PY) -m pytest tests/offline $(PYTEST_ARGS)
 
-run: venv
+run: venv portal
 	$(PY) -m common.launcher
 
-test: venv
+test: venv portal
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The fuzz run of `make test`, with many more examples per operation (tens of minutes).
@@ -69,6 +91,11 @@ bench: venv
 	$(PY) -m bench.integrity
 	$(PY) -m bench.coverage
 	$(PY) -m bench.scoring
+	$(PY) -m bench.portal_shapes
+
+# The map's shapes of the large district (grid.shapes): answer sizes and times, in process.
+bench-portal: venv
+	$(PY) -m bench.portal_shapes
 
 # Back up the four databases into one archive under BACKUP_DIR (default backups/).
 backup: venv
@@ -116,4 +143,4 @@ cluster-test: venv
 	$(PY) -m devtools.cluster_test
 
 clean:
-	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache
+	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache portal/dist portal/node_modules portal/.stamp-*
