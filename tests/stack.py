@@ -17,6 +17,10 @@ from common.db import UtcDateTime
 from common.launcher import BY_NAME, ROOT, ServiceProcess, start_all, stop_all
 
 ADMIN_PASSWORD = "TestAdmin2026"
+# The built portal (make portal, which make test runs first); without it, a stand-in of
+# a few files, so the portal's routes answer as built ones do.
+PORTAL_BUILT = os.path.join(ROOT, "portal", "dist")
+PORTAL_STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "portal-standin")
 JWT_SECRET = "integration-tests-secret-0123456789abcdef"
 
 
@@ -181,6 +185,8 @@ def stack_env(amqp_uri, db_urls, data_dir):
         # webhooks retried and given up on in seconds, not hours
         "WEBHOOK_POLL_SECONDS": "0.3", "WEBHOOK_RETRY_SECONDS": "0.5", "WEBHOOK_MAX_ATTEMPTS": "3",
     })
+    if "PORTAL_DIR" not in env and not os.path.isfile(os.path.join(PORTAL_BUILT, "index.html")):
+        env["PORTAL_DIR"] = PORTAL_STANDIN
     for name in ("gateway", "grid", "people", "tickets", "scoring"):
         env[f"{name.upper()}_PORT"] = str(free_port())
     for service, url in db_urls.items():

@@ -306,6 +306,13 @@ EXAMPLES = {
     "grid_sizing": lambda w: {"path": {"code": A1}},
     "grid_overview": lambda w: {"path": {"code": A1}},
     "grid_measures": lambda w: {"path": {"code": A1}, "query": {"measure": "open_tickets", "level": "leaf"}},
+    "grid_shapes": lambda w: {"path": {"code": A1}, "query": {"zoom": 15}},
+    "portal_home": lambda w: {},
+    "portal_home_bare": lambda w: {},
+    "portal_index": lambda w: {},
+    "portal_config": lambda w: {},
+    "portal_file": lambda w: {"path": {"name": "manifest.webmanifest"}},
+    "portal_asset": lambda w: {"path": {"name": "nothing-here.js"}},
     "add_place": lambda w: {"body": {"type": "shop", "name": "甲一商铺", "lon": w["a1_point"][0] - 0.001,
                                      "lat": w["a1_point"][1]}},
     "list_places": lambda w: {"query": {"root": A1}},
@@ -529,9 +536,10 @@ def _send(stack, route, caller, example):
     if "data" in example:
         headers["Content-Type"] = example["content_type"]
         return requests.request(route.method, stack.gateway + path, params=example.get("query"),
-                                data=example["data"], headers=headers, timeout=30)
+                                data=example["data"], headers=headers, timeout=30, allow_redirects=False)
+    # a redirect is the route's own answer (/ leads to /portal/), not the page it leads to
     return requests.request(route.method, stack.gateway + path, params=example.get("query"),
-                            json=example.get("body"), headers=headers, timeout=30)
+                            json=example.get("body"), headers=headers, timeout=30, allow_redirects=False)
 
 
 REFUSALS = ("AUTH_REQUIRED", "INVALID_TOKEN", "TOKEN_EXPIRED", "ROLE_FORBIDDEN", "OUT_OF_SCOPE")
