@@ -36,13 +36,13 @@ def accepts_gzip(request):
     return False
 
 
-def json_answer(request, payload, cache_control="private, max-age=60", compact=True):
-    """``payload`` as JSON (compact: no spaces), with ``ETag`` and ``Cache-Control``;
-    a 304 with no body when ``If-None-Match`` names the same ETag; gzipped when
-    accepted."""
-    separators = (",", ":") if compact else None
-    body = json.dumps(payload, ensure_ascii=False, separators=separators, default=str).encode(
-        "utf-8", "backslashreplace")
+def json_answer(request, payload, cache_control="private, max-age=60"):
+    """``payload`` as compact JSON (or JSON text already), with ``ETag`` and
+    ``Cache-Control``; a 304 with no body when ``If-None-Match`` names the same ETag;
+    gzipped when accepted."""
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False, separators=(",", ":"),
+                                                               default=str)
+    body = text.encode("utf-8", "backslashreplace")
     etag = etag_of(body)
     zipped = len(body) >= GZIP_MIN_BYTES and accepts_gzip(request)
     gzip_etag = etag[:-1] + '-gzip"'  # a strong ETag names one representation: the gzipped one its own

@@ -149,8 +149,9 @@ def test_bad_queries_name_their_field_and_unknown_grids_are_not_found():
 
 def test_the_cache_answers_by_generation_and_keeps_to_its_weight():
     summaries, geometries = _district()
-    answer = shapes.collection(summaries, geometries, scheme(), "320508", 12, "leaf")
-    cache = shapes.ShapeCache(max_weight=shapes.weight(answer) * 2)
+    answer = shapes.encode(shapes.collection(summaries, geometries, scheme(), "320508", 12, "leaf"))
+    assert json.loads(answer)["features"] and "彩香" in answer and ": " not in answer
+    cache = shapes.ShapeCache(max_weight=len(answer) * 2)
     cache.put((1, "320508", "leaf", 12), answer)
     assert cache.get((1, "320508", "leaf", 12)) is answer
     assert cache.get((2, "320508", "leaf", 12)) is None

@@ -28,11 +28,11 @@ def import_grids(ctx):
 
 
 def grid_shapes(ctx):
-    """The service's answer with an ETag (304 to a client that has it) and gzipped for
-    a client that accepts it: the large district's leaf grids are 3 MB of JSON, 0.2 MB
-    gzipped."""
+    """The service's answer, JSON text passed on as it is (decoding and encoding the
+    large district's 10,000 leaf grids here took 0.35 s), with an ETag (304 to a client
+    that has it), gzipped for a client that accepts it (3.2 MB of JSON, 0.23 MB gzipped)."""
     answer = ctx.rpc("grid").grid_shapes(code=ctx.path["code"], zoom=ctx.query["zoom"], level=ctx.query["level"])
-    return conditional.json_answer(ctx.request, answer)
+    return conditional.json_answer(ctx.request, answer["geojson"])
 
 
 ROUTES = [

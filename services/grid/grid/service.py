@@ -180,17 +180,19 @@ class GridService(OpsEndpoints):
     def grid_shapes(self, code, zoom, level=None):
         """The grids under ``code`` (its children, ``leaf`` grids, or those of a level)
         as a GeoJSON FeatureCollection simplified for map zoom ``zoom`` (grid.shapes),
-        from the in-memory index, cached until the registry changes."""
+        from the in-memory index, cached until the registry changes: ``{"geojson": its
+        compact JSON text}`` (one string on the bus, passed on by the gateway as it is)."""
         shapes.check_query(zoom, level)
         live = self.spatial
         index, generation = live.index, live.generation
         key = (generation, code, level, zoom)
-        answer = self.map_shapes.get(key)
-        if answer is None:
+        text = self.map_shapes.get(key)
+        if text is None:
             geometries = dict(zip(index.codes, index.geometries))
-            answer = self.map_shapes.put(key, shapes.collection(
-                index.summaries, geometries, self.scheme, code, zoom, level, pause=lambda: eventlet.sleep(0)))
-        return answer
+            answer = shapes.collection(index.summaries, geometries, self.scheme, code, zoom, level,
+                                       pause=lambda: eventlet.sleep(0))
+            text = self.map_shapes.put(key, shapes.encode(answer))
+        return {"geojson": text}
 
     @rpc
     def grid_history(self, code):

@@ -11,9 +11,11 @@ grid all of whose rings collapse is drawn as its bounding box, so every grid ask
 is on the map, however small. Exteriors run counter-clockwise and holes clockwise
 (RFC 7946), as map renderers tell holes from islands by their winding.
 
-Answers are cached per (registry generation, grid, level, zoom) by ``ShapeCache``: the
-generation changes whenever the registry does, so a cached answer is never stale.
+Answers are cached as JSON text per (registry generation, grid, level, zoom) by
+``ShapeCache``: the generation changes whenever the registry does, so a cached answer
+is never stale.
 """
+import json
 import math
 from collections import OrderedDict
 
@@ -179,25 +181,21 @@ def _bounds(geometries):
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def weight(answer):
-    """A cached answer's size, in coordinates (what its memory grows with)."""
-    total = 0
-    for feature in answer["features"]:
-        geometry = feature["geometry"]
-        if geometry is None:
-            continue
-        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        total += sum(len(ring) for polygon in polygons for ring in polygon)
-    return total + len(answer["features"]) * 8  # a feature's properties weigh about as much as 8 points
+def encode(answer):
+    """The answer as compact JSON text: what the cache keeps and the bus carries (one
+    string, which the gateway passes on as it is, instead of 10,000 features decoded
+    and encoded again)."""
+    return json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
 
 
 class ShapeCache:
-    """Answers by key, least recently used out first, up to ``max_weight`` (see
-    ``weight``: 1,000,000 is some 60 MB of Python lists). A key holds the registry's
-    generation: an answer of an older generation is never returned, and those are
-    dropped as soon as a newer one is stored."""
+    """Answers (JSON text, ``encode``) by key, least recently used out first, up to
+    ``max_weight`` characters in all (the large district's leaf grids at its district
+    view are 3.2 million). A key holds the registry's generation: an answer of an older
+    generation is never returned, and those are dropped as soon as a newer one is
+    stored."""
 
-    def __init__(self, max_weight=1_000_000):
+    def __init__(self, max_weight=64_000_000):
         self.max_weight = max_weight
         self._entries = OrderedDict()  # key -> (answer, weight)
         self.weight = 0
@@ -216,7 +214,7 @@ class ShapeCache:
         generation = key[0]
         for old in [k for k in self._entries if k[0] != generation]:
             self._drop(old)
-        heavy = weight(answer)
+        heavy = len(answer)
         if heavy > self.max_weight:
             return answer  # larger than the whole cache: answered, not kept
         self._drop(key)
