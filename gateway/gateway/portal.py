@@ -4,9 +4,10 @@ security policy and its run-time settings (``/portal/config.json``).
 
 Only files that are in the folder are served: a name is looked up among the folder's
 own entries (regular files, no links), never joined onto a path, so no name reaches
-outside it. ``index.html``, ``sw.js`` and the manifest are revalidated on every use
-(``no-cache`` with an ETag); the hashed files under ``assets/`` never change under their
-name and are kept a year. Text files are served gzipped to a client that accepts it,
+outside it. The files at the top (``index.html``, ``sw.js``, the manifests, icons) keep
+their names from build to build, so they are revalidated on every use (``no-cache``
+with an ETag: a 304 costs nothing); the hashed files under ``assets/`` never change
+under their name and are kept a year. Text files are served gzipped to a client that accepts it,
 compressed once per file version.
 """
 import gzip
@@ -27,8 +28,6 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "portal" / "dist"
 ASSETS = "assets"
 NO_CACHE = "no-cache"
 IMMUTABLE = "public, max-age=31536000, immutable"
-REVALIDATED = {"index.html", "sw.js", "manifest.webmanifest"}  # no-cache; other top-level files: an hour
-TOP_LEVEL = "public, max-age=3600"
 COMPRESSIBLE = (".html", ".js", ".mjs", ".css", ".json", ".svg", ".webmanifest", ".txt", ".map")
 NOT_BUILT = ("The portal is not built: run `make portal` (Node.js 20.19 or later), or set PORTAL_DIR to a built "
              "portal's folder.\n门户尚未构建：请运行 make portal。\n")
@@ -120,7 +119,7 @@ class Portal:
             raise NotFound("No such file in the portal.", code="PORTAL_FILE_NOT_FOUND",
                            details={"name": f"{under}/{name}" if under else name})
         cached = self._load(entry)
-        headers = {"Cache-Control": IMMUTABLE if under == ASSETS else NO_CACHE if name in REVALIDATED else TOP_LEVEL,
+        headers = {"Cache-Control": IMMUTABLE if under == ASSETS else NO_CACHE,
                    "Content-Security-Policy": self.policy, "X-Content-Type-Options": "nosniff",
                    "Referrer-Policy": "same-origin", "Vary": "Accept-Encoding"}
         if name == "sw.js" and not under:

@@ -40,6 +40,7 @@ def test_index_and_top_level_files_are_revalidated_assets_kept(dist):
     assert worker.headers["Cache-Control"] == "no-cache"
     assert portal.answer(request(), "manifest.webmanifest").headers["Cache-Control"] == "no-cache"
     assert portal.answer(request(), "manifest.webmanifest").mimetype == "application/manifest+json"
+    assert portal.answer(request(), "icon.svg").headers["Cache-Control"] == "no-cache"
     asset = portal.answer(request(), "index-AbC123.js", under="assets")
     assert asset.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Service-Worker-Allowed" not in asset.headers

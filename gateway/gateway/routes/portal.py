@@ -66,8 +66,8 @@ ROUTES = [
           description="From `PORTAL_TILE_URL` and `PORTAL_TILE_ATTRIBUTION`; the page reads it before drawing a map."),
     Route("GET", "/portal/{name}", "portal_file", "A file of the built portal (sw.js, the manifest, icons)", None,
           portal_file, TAG, base="", path_schema=PortalFilePath, limited=False, response=FILE, alternatives=BUILD_IT,
-          description="Only names the built folder holds (404 `PORTAL_FILE_NOT_FOUND` otherwise). `index.html`, "
-                      "`sw.js` and `manifest.webmanifest` are `no-cache` (revalidated by ETag); `sw.js` carries "
+          description="Only names the built folder holds (404 `PORTAL_FILE_NOT_FOUND` otherwise). Served "
+                      "`no-cache` (revalidated by ETag: their names stay from build to build); `sw.js` carries "
                       "`Service-Worker-Allowed: /portal/`."),
     Route("GET", "/portal/assets/{name}", "portal_asset", "A hashed script, style or image of the built portal",
           None, portal_asset, TAG, base="", path_schema=PortalFilePath, limited=False, response=FILE,
