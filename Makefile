@@ -8,7 +8,7 @@ export PYTHONWARNINGS ?= ignore
 run: export ADMIN_USERNAME ?= admin
 run: export ADMIN_PASSWORD ?= GridDemo2026
 
-.PHONY: run test fuzz bench load soak chaos venv clean lock wheelhouse offline-test backup restore \
+.PHONY: run test e2e fuzz bench load soak chaos venv clean lock wheelhouse offline-test backup restore \
         monitoring-files replay-dead-letters check-env cluster-up cluster-down cluster-test portal portal-test bench-portal
 
 venv: $(VENV)/.installed
@@ -89,6 +89,11 @@ run: venv portal
 
 test: venv portal portal-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Only the portal's browser tests (tests/e2e): the built portal in Debian's chromium,
+# against the test platform, about a minute and a half in all.
+e2e: venv portal
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 # The fuzz run of `make test`, with many more examples per operation (tens of minutes).
 fuzz: venv
