@@ -153,6 +153,35 @@ class Portal:
         self.api("POST", "accounts", body=body, expect=201)
         return Account(username, PASSWORD, self.stack.login(username, PASSWORD), list(roles), scope)
 
+    def district(self, county, name, x, y, grids=3, size=0.01, households=40):
+        """Import county > street 001 > community 001 > ``grids`` grids side by side (west to
+        east, each ``size`` degrees square) at (x, y); returns the grids' codes."""
+        from shapely.geometry import box, mapping
+
+        street, community = f"{county}001", f"{county}001001"
+        whole = box(x, y, x + grids * size, y + size)
+
+        def feature(code, label, shape, parent):
+            return {"type": "Feature", "geometry": mapping(shape),
+                    "properties": {"code": code, "name": label, "parent_code": parent, "households": households}}
+
+        codes = [f"{community}{n:03d}" for n in range(1, grids + 1)]
+        features = [feature(county, f"{name}区", whole, None), feature(street, f"{name}街道", whole, county),
+                    feature(community, f"{name}社区", whole, street)] + [
+            feature(code, f"{name}{n}网格", box(x + (n - 1) * size, y, x + n * size, y + size), community)
+            for n, code in enumerate(codes, 1)]
+        self.api("POST", "grids/import", body={"type": "FeatureCollection", "features": features}, expect=201)
+        return codes
+
+    def staff(self, grid, role="full_time_worker", name="浏览器测试员"):
+        """A person on the roster posted in ``grid``; returns the person."""
+        from idnumbers import fresh_id_number
+
+        person = self.api("POST", "staff", body={"name": name, "id_number": fresh_id_number()}, expect=201)
+        self.api("POST", f"staff/{person['id']}/assignments", expect=201,
+                 body={"grid_code": grid, "role": role, "start_date": "2026-01-01"})
+        return person
+
     def route(self, hash_path):
         """The portal's address of a hash route: ``route('/tickets/T1')``."""
         return f"{self.url}#{hash_path}"
