@@ -20,19 +20,17 @@ import json
 import re
 import shutil
 import time
-import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
+from e2e_platform import Portal
+
 ROOT = Path(__file__).resolve().parents[2]
 PORTAL = ROOT / "portal"
 DIST = PORTAL / "dist"
 SHOTS = ROOT / "e2e-screenshots"
-API = "/api/v1"
-PASSWORD = "Passw0rd-2026"
 TIMEOUT_MS = 10_000            # any wait in a page: a test takes seconds, not minutes
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
@@ -115,78 +113,6 @@ def browser():
             transport.request_stop()
 
 
-@dataclass
-class Account:
-    username: str
-    password: str
-    token: str
-    roles: list
-    scope: str | None = None
-
-
-class Portal:
-    """The running platform (``stack``) and the portal its gateway serves."""
-
-    def __init__(self, stack):
-        self.stack = stack
-        self.url = f"{stack.gateway}/portal/"
-        self.admin = stack.login()
-
-    def api(self, method, path, token=None, body=None, expect=None, **kwargs):
-        """``method path`` as ``token`` (the admin's by default); with ``expect``, the JSON
-        answer, after checking the status."""
-        response = self.stack.call(method, path if path.startswith("/") else f"{API}/{path}",
-                                   token or self.admin, body, **kwargs)
-        if expect is None:
-            return response
-        assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text[:500]}"
-        return response.json() if response.content else None
-
-    def account(self, roles, scope=None, department=None, display_name="浏览器测试", person_id=None):
-        """A fresh account with these roles and grid scope, to sign in with."""
-        username = f"e{uuid.uuid4().hex[:9]}"
-        body = {"username": username, "display_name": display_name, "password": PASSWORD, "roles": list(roles),
-                "grid_scope": scope, "person_id": person_id}
-        if department:
-            body["department_code"] = department
-            self.stack.register_department(self.admin, department)
-        self.api("POST", "accounts", body=body, expect=201)
-        return Account(username, PASSWORD, self.stack.login(username, PASSWORD), list(roles), scope)
-
-    def district(self, county, name, x, y, grids=3, size=0.01, households=40):
-        """Import county > street 001 > community 001 > ``grids`` grids side by side (west to
-        east, each ``size`` degrees square) at (x, y); returns the grids' codes."""
-        from shapely.geometry import box, mapping
-
-        street, community = f"{county}001", f"{county}001001"
-        whole = box(x, y, x + grids * size, y + size)
-
-        def feature(code, label, shape, parent):
-            return {"type": "Feature", "geometry": mapping(shape),
-                    "properties": {"code": code, "name": label, "parent_code": parent, "households": households}}
-
-        codes = [f"{community}{n:03d}" for n in range(1, grids + 1)]
-        features = [feature(county, f"{name}区", whole, None), feature(street, f"{name}街道", whole, county),
-                    feature(community, f"{name}社区", whole, street)] + [
-            feature(code, f"{name}{n}网格", box(x + (n - 1) * size, y, x + n * size, y + size), community)
-            for n, code in enumerate(codes, 1)]
-        self.api("POST", "grids/import", body={"type": "FeatureCollection", "features": features}, expect=201)
-        return codes
-
-    def staff(self, grid, role="full_time_worker", name="浏览器测试员"):
-        """A person on the roster posted in ``grid``; returns the person."""
-        from idnumbers import fresh_id_number
-
-        person = self.api("POST", "staff", body={"name": name, "id_number": fresh_id_number()}, expect=201)
-        self.api("POST", f"staff/{person['id']}/assignments", expect=201,
-                 body={"grid_code": grid, "role": role, "start_date": "2026-01-01"})
-        return person
-
-    def route(self, hash_path):
-        """The portal's address of a hash route: ``route('/tickets/T1')``."""
-        return f"{self.url}#{hash_path}"
-
-
 @pytest.fixture(scope="session")
 def portal(stack, portal_build):
     found = Portal(stack)
@@ -265,19 +191,23 @@ def sign_in(page, portal, account, hash_path=None):
     form.locator("input[name=username]").fill(account.username)
     form.locator("input[name=password]").fill(account.password)
     form.locator("button[type=submit]").click()
-    page.locator("header.top").wait_for()
+    page.locator("header.top, form.signin .error").first.wait_for()
+    refused = page.locator("form.signin .error")
+    if refused.count():
+        raise AssertionError(f"signing in as {account.username} at {portal.url} was refused: {refused.inner_text()}")
     page.locator("#main:not(.signin-page)").wait_for(state="attached")
     return page
 
 
 @pytest.fixture
-def signed_in_page(portal, new_context):
+def signed_in_page(request, new_context):
     """``signed_in_page(account, viewport=PHONE, hash_path="/map", **context_options)``:
-    a page of a fresh context, signed in as ``account`` through the form."""
+    a page of a fresh context, signed in as ``account`` through the form; ``on``: the
+    Portal of another platform than the shared one."""
 
-    def open_page(account, viewport=None, hash_path=None, **options):
+    def open_page(account, viewport=None, hash_path=None, on=None, **options):
         page = new_context(viewport=viewport, **options).new_page()
-        return sign_in(page, portal, account, hash_path)
+        return sign_in(page, on or request.getfixturevalue("portal"), account, hash_path)
 
     return open_page
 
