@@ -109,10 +109,13 @@ bench: venv
 	$(PY) -m bench.coverage
 	$(PY) -m bench.scoring
 	$(PY) -m bench.portal_shapes
+	$(PY) -m bench.portal
 
-# The map's shapes of the large district (grid.shapes): answer sizes and times, in process.
+# The portal's figures: the large district's map shapes (grid.shapes: answer sizes and
+# times), then its map and a 500-ticket queue drawn in chromium (bench.portal).
 bench-portal: venv
 	$(PY) -m bench.portal_shapes
+	$(PY) -m bench.portal
 
 # Back up the four databases into one archive under BACKUP_DIR (default backups/).
 backup: venv
