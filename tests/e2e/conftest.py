@@ -33,7 +33,6 @@ DIST = PORTAL / "dist"
 SHOTS = ROOT / "e2e-screenshots"
 TIMEOUT_MS = 10_000            # any wait in a page: a test takes seconds, not minutes
 DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}
 BROWSER_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]

@@ -103,10 +103,10 @@ class LargeDistrictStack(Stack):
 
     def start(self):
         from bench.coverage import seed_grid
-        from common.launcher import start_all
+        from common.launcher import ROOT, start_all
         from grid.generator import build, large_spec
 
-        subprocess.run([sys.executable, "-m", "grid.demo"], env=self.env, check=True,
+        subprocess.run([sys.executable, "-m", "grid.demo"], env=self.env, cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)   # the schema, and the demo district
         seed_grid(self.env["GRID_DB_URL"], build(large_spec(), radius_deg=0.25))
         self.processes = start_all(self.env, self.log_dir, LARGE_START_TIMEOUT)
