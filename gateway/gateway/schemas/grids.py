@@ -141,6 +141,8 @@ class Grid(Loose):
     households = fields.Integer(allow_none=True)
     population = fields.Integer(allow_none=True)
     area_m2 = fields.Float(allow_none=True)
+    bbox = fields.List(fields.Float(), allow_none=True, metadata={
+        "description": "[min lon, min lat, max lon, max lat] (WGS-84) of its geometry; null without one"})
     status = fields.String(required=True, validate=validate.OneOf(("active", "retired")))
     valid_from = fields.String(required=True, metadata={"format": "date-time"})
     valid_to = fields.String(allow_none=True, metadata={"format": "date-time"})

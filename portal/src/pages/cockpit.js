@@ -141,7 +141,8 @@ register({
       mapEl.dataset.state = 'loading';
       const started = performance.now();
       let [shapes, kids] = await Promise.all([
-        data.shapes(state.view, { zoom: viewGrid.area_m2 ? gm.zoomForArea(viewGrid.area_m2) : gm.tileZoom() }), data.children(state.view)]);
+        data.shapes(state.view, { zoom: viewGrid.bbox ? gm.zoomFor(viewGrid.bbox)
+          : viewGrid.area_m2 ? gm.zoomForArea(viewGrid.area_m2) : gm.tileZoom() }), data.children(state.view)]);
       if (shapes.source === 'shapes' && Math.abs(gm.zoomFor(shapes.bbox) - shapes.zoom) >= 2) {
         shapes = await data.shapes(state.view, { zoom: gm.zoomFor(shapes.bbox) });
       }

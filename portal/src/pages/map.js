@@ -318,10 +318,11 @@ register({
       let shapes;
       let here;
       try {
-        // the zoom the grid's extent will be seen at, guessed from its area, so the
-        // geometry is asked once at the right simplification
+        // the zoom the grid's extent will be seen at (from its bbox, else guessed from its
+        // area), so the geometry is asked once at the right simplification
         here = await data.grid(code);
-        const guessZoom = here.area_m2 ? gm.zoomForArea(here.area_m2) : gm.tileZoom();
+        const guessZoom = here.bbox ? gm.zoomFor(here.bbox)
+          : here.area_m2 ? gm.zoomForArea(here.area_m2) : gm.tileZoom();
         performance.mark('map:shapes-asked');
         shapes = await data.shapes(code, { zoom: guessZoom, level: state.level });
         performance.mark('map:shapes-answered');

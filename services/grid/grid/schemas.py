@@ -46,9 +46,16 @@ class GridSchema(Schema):
     households = fields.Integer(allow_none=True)
     population = fields.Integer(allow_none=True)
     area_m2 = fields.Float(allow_none=True)
+    # a map fits the grid's extent before asking its shapes, at the zoom that extent needs
+    bbox = fields.Method("_bbox")
     status = fields.String()
     valid_from = fields.AwareDateTime()
     valid_to = fields.AwareDateTime(allow_none=True)
+
+    @staticmethod
+    def _bbox(grid):
+        box = [getattr(grid, name, None) for name in ("min_lon", "min_lat", "max_lon", "max_lat")]
+        return None if None in box else box
 
 
 class GridWithGeometrySchema(GridSchema):
