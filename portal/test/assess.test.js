@@ -1,7 +1,8 @@
 // node --test: the pure helpers of the assessment, integrity and administration pages.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ancestors, filenameFrom, percentOf, placeOf, quarterOf } from '../src/pages/assess-pure.js';
+import { filenameFrom } from '../src/disposition.js';
+import { ancestors, percentOf, placeOf, quarterOf } from '../src/pages/assess-pure.js';
 
 test('a grid worker\'s ranking is looked for at their grid, then the grids above it', () => {
   assert.deepEqual(ancestors('320508019044001'), ['320508019044001', '320508019044', '320508019', '320508']);

@@ -1,8 +1,6 @@
 // Helpers shared by the assessment, integrity and administration pages.
-import { api, ApiError, token } from '../api.js';
+import { ApiError, token } from '../api.js';
 import { currentLang, t } from '../i18n.js';
-import { h } from '../ui.js';
-import { filenameFrom } from './assess-pure.js';
 
 /** A {zh, en} name in the reader's language. */
 export function label(name) {
@@ -13,19 +11,6 @@ export function label(name) {
 
 /** The first part of a UUID: enough to tell records apart on screen (title: the whole). */
 export function shortId(id) { return id ? String(id).split('-')[0] : '—'; }
-
-/** An export fetched with the bearer token, as a link to a Blob (clicked once at once). */
-export async function download(path, query, fallbackName) {
-  const answer = await api('GET', path, { query, raw: true, headers: { Accept: '*/*' } });
-  const blob = await answer.blob();
-  const name = filenameFrom(answer.headers.get('Content-Disposition'), fallbackName);
-  const link = h('a.download', { href: URL.createObjectURL(blob), download: name, 'data-testid': 'download-link' },
-    `${t('app.export')}: ${name}`);
-  document.body.append(link);
-  link.click();
-  link.remove();
-  return link;
-}
 
 /** A file sent as multipart/form-data (field `file`) or as a JSON body, with the bearer
  *  token; `async` asks for a job (Prefer: respond-async). Answers {status, data}. */

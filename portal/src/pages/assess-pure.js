@@ -13,15 +13,6 @@ export function quarterOf(day = new Date()) {
   return `${day.getFullYear()}-Q${Math.floor(day.getMonth() / 3) + 1}`;
 }
 
-/** The file's own name from a Content-Disposition header (RFC 5987 filename* first). */
-export function filenameFrom(disposition, fallback) {
-  const cd = disposition || '';
-  const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
-  if (star) { try { return decodeURIComponent(star[1]); } catch { /* the plain one */ } }
-  const plain = /filename="?([^";]+)"?/i.exec(cd);
-  return plain ? plain[1] : fallback;
-}
-
 /** Job progress in whole percent: done of total; a finished job without a total is 100. */
 export function percentOf(job) {
   if (job.total) return Math.max(0, Math.min(100, Math.round((100 * job.done) / job.total)));

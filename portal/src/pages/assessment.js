@@ -6,7 +6,8 @@ import { addMessages, fmtNumber, fmtPercent, fmtTime, t } from '../i18n.js';
 import { go, register } from '../router.js';
 import { current, hasRole, scope } from '../session.js';
 import { card, clear, errorBox, field, h, load, toast } from '../ui.js';
-import { download, guard, label, shortId } from './assess-common.js';
+import { download } from '../downloads.js';
+import { guard, label, shortId } from './assess-common.js';
 import { ancestors, quarterOf } from './assess-pure.js';
 import './assess.css';
 
@@ -323,9 +324,9 @@ register({
             const b = e.currentTarget;
             b.disabled = true;
             try {
-              const link = await download(`/assessments/${encodeURIComponent(a.id)}/export`, { format }, `assessment-${a.period}.${format}`);
+              const { name, link } = await download(`/assessments/${encodeURIComponent(a.id)}/export`, { format }, `assessment-${a.period}.${format}`);
               clear(out, link);
-              toast(t('assessment.export.ready', undefined, { name: link.download }), 'ok');
+              toast(t('assessment.export.ready', undefined, { name }), 'ok');
             } catch (err) { clear(out, errorBox(err)); } finally { b.disabled = false; }
           },
         }, t(`assessment.export.${format}`)));

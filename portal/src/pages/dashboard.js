@@ -6,7 +6,8 @@ import { addMessages, currentLang, fmtNumber, fmtPercent, t } from '../i18n.js';
 import { register } from '../router.js';
 import { scope } from '../session.js';
 import { clear, errorBox, field, h, toast } from '../ui.js';
-import { LEVELS, download, explainAction, levelLabel, shanghaiDay } from './tickets-common.js';
+import { download } from '../downloads.js';
+import { LEVELS, explainAction, levelLabel, shanghaiDay } from './tickets-common.js';
 import './dashboard.css';
 
 addMessages({
@@ -156,7 +157,7 @@ function renderDashboard(page, params, query) {
     const go = (path, extra, stem) => async (e) => {
       const button = e.currentTarget; button.disabled = true;
       try {
-        const name = await download(path, { ...q, ...extra }, stem);
+        const { name } = await download(path, { ...q, ...extra }, `${stem}.${extra.format || 'xlsx'}`);
         toast(t('dash.exported', undefined, { name }), 'ok');
       } catch (err) { toast(explainAction(err).text, 'error'); } finally { button.disabled = false; }
     };

@@ -1,6 +1,6 @@
 // What the ticket pages share: the loop's words, the SLA clock as the queue shows it,
 // the catalogue (fetched once), and downloads of the API's exports with the bearer token.
-import { ApiError, explain, get, api } from '../api.js';
+import { ApiError, explain, get } from '../api.js';
 import { addMessages, currentLang, t } from '../i18n.js';
 import { h } from '../ui.js';
 
@@ -166,31 +166,6 @@ export async function categories() {
   return catalogue;
 }
 export const categoryName = (cats, code) => (cats && cats[code] ? cats[code].name : code);
-
-// --- downloads --------------------------------------------------------------------------
-
-/** The file name of a Content-Disposition: filename* (RFC 5987) first. */
-function fileName(disposition, fallback) {
-  if (!disposition) return fallback;
-  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(disposition);
-  if (star) { try { return decodeURIComponent(star[1].trim()); } catch { /* fall through */ } }
-  const plain = /filename\s*=\s*"?([^";]+)"?/i.exec(disposition);
-  return plain ? plain[1] : fallback;
-}
-
-/** Download an export: fetched with the bearer token (never in the URL), handed over as a Blob link. */
-export async function download(path, query, fallback = 'export') {
-  const answer = await api('GET', path, { query, raw: true, headers: { Accept: '*/*' } });
-  const blob = await answer.blob();
-  const name = fileName(answer.headers.get('Content-Disposition'), `${fallback}.${query.format || 'xlsx'}`);
-  const href = URL.createObjectURL(blob);
-  const link = h('a', { href, download: name, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(href), 60e3);
-  return name;
-}
 
 let timeFormat = null; let timeFormatLang = null;
 /** A short time (month, day, hour, minute) for the queue, with one formatter kept per

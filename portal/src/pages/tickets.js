@@ -6,9 +6,10 @@ import { register } from '../router.js';
 import { current, hasRole, scope } from '../session.js';
 import { clear, errorBox, field, h, toast } from '../ui.js';
 import {
-  GRADES, STATES, categories, fastTime, categoryName, clockBadge, clockOf, download, explainAction, gradeLabel, levelLabel,
+  GRADES, STATES, categories, fastTime, categoryName, clockBadge, clockOf, explainAction, gradeLabel, levelLabel,
   stateLabel,
 } from './tickets-common.js';
+import { download } from '../downloads.js';
 
 addMessages({
   zh: {
@@ -198,8 +199,8 @@ function renderQueue(page, params, query) {
       const button = e.currentTarget; button.disabled = true;
       try {
         const { status: st, grade, overdue: od, responsible } = listQuery(q);
-        const name = await download('/tickets/export', { status: st, grade, overdue: od, responsible, format: 'xlsx',
-          lang: currentLang() }, 'tickets');
+        const { name } = await download('/tickets/export', { status: st, grade, overdue: od, responsible, format: 'xlsx',
+          lang: currentLang() }, 'tickets.xlsx');
         toast(t('tickets.exported', undefined, { name }), 'ok');
       } catch (err) {
         toast(explainAction(err).text, 'error');
