@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import infra as infrastructure
-from conftest import platform
 from idnumbers import fresh_id_number
 from common import backup
 from common.launcher import start_all
@@ -127,8 +126,8 @@ def seen(stack, admin, data):
             "results": ok(stack.call("GET", f"{API}/assessments/{data['assessment']}/results", admin))["items"]}
 
 
-def test_a_backup_restored_into_empty_databases_gives_the_same_platform(broker, tmp_path_factory):
-    with platform(broker, tmp_path_factory, reuse_environment_databases=False) as source:
+def test_a_backup_restored_into_empty_databases_gives_the_same_platform(broker, tmp_path_factory, platform_on):
+    with platform_on(broker, tmp_path_factory, reuse_environment_databases=False) as source:
         data = make_data(source)
         before = seen(source, data["admin"], data)
         report_while_scoring_is_down(source, data)
