@@ -2,7 +2,7 @@
 district (its own county and spot) and accounts through the API, signs in through the
 form and works the pages; screenshots at each key step under e2e-screenshots/<test>/.
 
-Counties 320881-320886 at 134.0-135.0 E, 44.0-45.0 N are these tests' own."""
+Counties 320881-320886 at 135.5-136.5 E, 45.5-46.5 N are these tests' own."""
 import re
 import time
 import uuid
@@ -43,7 +43,7 @@ def act(page, action, note=None, outcome=None):
 # --- the map --------------------------------------------------------------------------------
 
 def test_a_community_officer_sees_the_scopes_grids_on_the_map_and_opens_one(portal, signed_in_page, shot):
-    grids = portal.district("320881", "图上", 134.00, 44.00, grids=3)
+    grids = portal.district("320881", "图上", 135.50, 45.50, grids=3)
     community = grids[0][:12]
     ticket_in(portal, grids[1], "图上2网格：路灯不亮")
     officer = portal.account(["community_officer"], community)
@@ -82,7 +82,7 @@ def test_a_community_officer_sees_the_scopes_grids_on_the_map_and_opens_one(port
 
 def test_a_ticket_escalated_by_the_worker_is_resolved_by_the_community_in_the_workbench(
         portal, signed_in_page, shot):
-    grid = portal.district("320882", "工单", 134.20, 44.20, grids=1)[0]
+    grid = portal.district("320882", "工单", 135.70, 45.70, grids=1)[0]
     worker = portal.account(["grid_worker"], grid)
     officer = portal.account(["community_officer"], grid[:12])
     number = f"E2E{uuid.uuid4().hex[:6]}"
@@ -122,7 +122,7 @@ def test_a_ticket_escalated_by_the_worker_is_resolved_by_the_community_in_the_wo
 
 
 def test_an_action_the_api_refuses_is_explained_in_plain_words(portal, signed_in_page, shot):
-    grid = portal.district("320886", "拒绝", 134.90, 44.90, grids=1)[0]
+    grid = portal.district("320886", "拒绝", 136.40, 46.40, grids=1)[0]
     worker = portal.account(["grid_worker"], grid)
     ticket = ticket_in(portal, grid, "拒绝：井盖缺失")
     page = signed_in_page(worker, hash_path=f"/tickets/{ticket['id']}")
@@ -141,7 +141,7 @@ def test_an_action_the_api_refuses_is_explained_in_plain_words(portal, signed_in
 # --- the dashboard --------------------------------------------------------------------------
 
 def test_the_dashboards_numbers_change_when_a_ticket_is_resolved(portal, signed_in_page, shot):
-    grid = portal.district("320883", "看板", 134.40, 44.40, grids=1)[0]
+    grid = portal.district("320883", "看板", 135.90, 45.90, grids=1)[0]
     officer = portal.account(["community_officer"], grid[:12])
     first = ticket_in(portal, grid, "看板：占道经营")
     ticket_in(portal, grid, "看板：噪声扰民")
@@ -170,7 +170,7 @@ def test_the_dashboards_numbers_change_when_a_ticket_is_resolved(portal, signed_
 # --- assessment -----------------------------------------------------------------------------
 
 def test_the_published_ranking_and_a_workers_breakdown(portal, signed_in_page, shot):
-    grids = portal.district("320884", "排名", 134.60, 44.60, grids=3)
+    grids = portal.district("320884", "排名", 136.10, 46.10, grids=3)
     community = grids[0][:12]
     leader = portal.account(["town_leader"], grids[0][:9])
     officer = portal.account(["community_officer"], community)
@@ -221,7 +221,7 @@ def test_the_published_ranking_and_a_workers_breakdown(portal, signed_in_page, s
 
 def test_a_grid_worker_checks_in_offline_on_a_phone_and_the_patrol_is_stored_once(
         portal, signed_in_page, shot):
-    grid = portal.district("320885", "巡查", 134.80, 44.80, grids=1)[0]
+    grid = portal.district("320885", "巡查", 136.30, 46.30, grids=1)[0]
     person = portal.staff(grid, name="巡查浏览器测试员")
     worker = portal.account(["grid_worker"], grid, person_id=person["id"])
     geometry = portal.api("GET", f"grids/{grid}?geometry=true", expect=200)["geometry"]

@@ -44,8 +44,14 @@ def test_children_leaves_and_levels_with_their_properties(stack):
     assert all(f["properties"]["level"] == "community" for f in communities["features"])
     # far out, coordinates have few decimals and every grid is still there
     far = shapes(stack, token, "320508", zoom=3, level="leaf").json()
-    assert len(far["features"]) == len(shapes(stack, token, "320508", zoom=14, level="leaf").json()["features"])
-    assert all(f["geometry"]["coordinates"] for f in far["features"])
+    near = shapes(stack, token, "320508", zoom=14, level="leaf").json()
+    assert len(far["features"]) == len(near["features"])
+    # other tests share the demo district and may add grids stored with no geometry: only
+    # those are null, at every zoom; every other grid keeps a shape however far out
+    stored_without = {f["properties"]["code"] for f in near["features"] if f["geometry"] is None}
+    assert {f["properties"]["code"] for f in far["features"] if f["geometry"] is None} == stored_without
+    drawn = [f for f in far["features"] if f["geometry"] is not None]
+    assert drawn and all(f["geometry"]["coordinates"] for f in drawn)
 
 
 def test_the_answer_is_cached_by_etag_and_gzipped(stack):
