@@ -1,6 +1,7 @@
 // One ticket: its details and clocks, its trail with the tamper check, and the steps the
 // API says this user may take (your_actions), each with the fields it needs.
 import { get, post } from '../api.js';
+import { grid } from '../griddata.js';
 import { addMessages, fmtTime, t } from '../i18n.js';
 import { register } from '../router.js';
 import { clear, errorBox, field, h, toast } from '../ui.js';
@@ -291,7 +292,7 @@ async function renderTicket(page, params) {
           [t('ticket.grade'), gradeLabel(ticket.grade)],
           [t('ticket.category'), categoryName(cats, ticket.category)],
           [t('ticket.source'), sourceLabel(ticket.source)],
-          [t('ticket.grid'), ticket.grid_code],
+          [t('ticket.grid'), gridLabel(ticket.grid_code)],
           [t('ticket.reported'), fmtTime(ticket.reported_at)],
           [t('ticket.accept_due'), fmtTime(ticket.accept_due)],
           [t('ticket.respond_due'), fmtTime(ticket.respond_due)],
@@ -324,3 +325,10 @@ async function renderTicket(page, params) {
 }
 
 register({ path: '/tickets/:id', title: 'ticket.title', nav: false, roles: null, render: renderTicket });
+
+/** A grid's name and code; the code at once, the name when the registry answers. */
+function gridLabel(code) {
+  const label = h('span', code || '—');
+  if (code) grid(code).then((g) => { label.textContent = `${g.name} · ${code}`; }).catch(() => {});
+  return label;
+}
