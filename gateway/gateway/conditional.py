@@ -20,7 +20,13 @@ def etag_of(body):
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _matches(header, etags):
+def gzip_etag(etag):
+    """A strong ETag names one representation: the gzipped one gets its own."""
+    return etag[:-1] + '-gzip"'
+
+
+def matches(header, etags):
+    """Whether an ``If-None-Match`` header names one of ``etags`` (weak or strong, or ``*``)."""
     if not header:
         return False
     if header.strip() == "*":
@@ -45,9 +51,8 @@ def json_answer(request, payload, cache_control="private, max-age=60"):
     body = text.encode("utf-8", "backslashreplace")
     etag = etag_of(body)
     zipped = len(body) >= GZIP_MIN_BYTES and accepts_gzip(request)
-    gzip_etag = etag[:-1] + '-gzip"'  # a strong ETag names one representation: the gzipped one its own
-    headers = {"ETag": gzip_etag if zipped else etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
-    if _matches(request.headers.get("If-None-Match"), (etag, gzip_etag)):
+    headers = {"ETag": gzip_etag(etag) if zipped else etag, "Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+    if matches(request.headers.get("If-None-Match"), (etag, gzip_etag(etag))):
         return Response(status=304, headers=headers)
     if zipped:
         body = gzip.compress(body, GZIP_LEVEL, mtime=0)

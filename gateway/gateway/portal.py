@@ -11,7 +11,6 @@ under their name and are kept a year. Text files are served gzipped to a client 
 compressed once per file version.
 """
 import gzip
-import hashlib
 import importlib.metadata
 import mimetypes
 import os
@@ -22,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from common.errors import NotFound
 from common.settings import tile_url_template
-from gateway.conditional import accepts_gzip
+from gateway.conditional import GZIP_MIN_BYTES, accepts_gzip, etag_of, gzip_etag, matches
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "portal" / "dist"
 ASSETS = "assets"
@@ -127,11 +126,8 @@ class Portal:
         if name.endswith(".html"):
             headers["X-Frame-Options"] = "DENY"
         zipped = cached.zipped is not None and accepts_gzip(request)
-        etag = cached.etag[:-1] + '-gzip"' if zipped else cached.etag
-        headers["ETag"] = etag
-        match = request.headers.get("If-None-Match", "")
-        if match and any(tag.strip().removeprefix("W/") in (cached.etag, cached.etag[:-1] + '-gzip"')
-                         for tag in match.split(",")):
+        headers["ETag"] = gzip_etag(cached.etag) if zipped else cached.etag
+        if matches(request.headers.get("If-None-Match"), (cached.etag, gzip_etag(cached.etag))):
             return Response(status=304, headers=headers)
         if zipped:
             headers["Content-Encoding"] = "gzip"
@@ -145,8 +141,7 @@ class Portal:
         if cached is None or cached.stamp != stamp:
             body = Path(entry.path).read_bytes()
             zipped = None
-            if entry.name.lower().endswith(COMPRESSIBLE) and len(body) >= 1024:
+            if entry.name.lower().endswith(COMPRESSIBLE) and len(body) >= GZIP_MIN_BYTES:
                 zipped = gzip.compress(body, 6, mtime=0)
-            cached = self._files[entry.path] = _File(stamp, body, zipped,
-                                                      '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+            cached = self._files[entry.path] = _File(stamp, body, zipped, etag_of(body))
         return cached
